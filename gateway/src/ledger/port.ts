@@ -1,0 +1,84 @@
+/**
+ * The Ledger port: the only way the gateway reaches a ledger. Routes depend on this interface; two adapters
+ * implement it — `embedded` (the in-process Fabric runtime) and `fabric` (@hyperledger/fabric-gateway).
+ */
+
+/** One Fabric identity the ledger can act as (an API key maps to exactly one). */
+export interface LedgerIdentity {
+  /** Stable name used by configuration and API keys, e.g. `utility-admin`. */
+  readonly label: string;
+  readonly mspId: string;
+}
+
+export interface TransactionRequest {
+  readonly channel: string;
+  /** Label of the identity that signs the proposal. */
+  readonly identity: string;
+  /** Fully qualified transaction name, `Contract:function`. */
+  readonly fn: string;
+  readonly args?: readonly string[];
+  /** Private inputs; never written to the ledger as such, never echoed back by a submit. */
+  readonly transient?: Readonly<Record<string, Uint8Array>>;
+  /** Orgs whose peers must endorse; default chosen by the adapter from the chaincode and collection policies. */
+  readonly endorsingOrgs?: readonly string[];
+}
+
+export interface SubmitResult {
+  readonly txId: string;
+  readonly blockNumber: number;
+  /** The transaction function's return value as the chaincode serialised it. */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * An endorsed transaction handed to the orderer whose commit has not yet been confirmed. `commitState` is opaque
+ * bytes an adapter can persist and later resume from (on Fabric: the signed commit status request), so a resumed
+ * status check never re-endorses.
+ */
+export interface PendingSubmit {
+  readonly txId: string;
+  readonly channel: string;
+  readonly identity: string;
+  readonly payload: Uint8Array;
+  readonly commitState: Uint8Array;
+}
+
+export interface LedgerEvent {
+  readonly channel: string;
+  readonly chaincode: string;
+  readonly blockNumber: number;
+  /** Position of the transaction within its block; with blockNumber it orders and identifies events. */
+  readonly txIndex: number;
+  readonly txId: string;
+  readonly name: string;
+  readonly payload: Uint8Array;
+}
+
+export interface EventStreamOptions {
+  /** First block to deliver events from (inclusive). */
+  readonly startBlock?: number;
+  /** Skip events at or before this position within startBlock's history (resume after a delivered event). */
+  readonly after?: { readonly blockNumber: number; readonly txIndex: number };
+  readonly identity?: string;
+}
+
+export interface EventStream extends AsyncIterable<LedgerEvent> {
+  close(): void;
+}
+
+export interface Ledger {
+  readonly kind: 'embedded' | 'fabric';
+  identities(): readonly LedgerIdentity[];
+  channels(): readonly string[];
+  /** Endorse, order and wait for commit; resolves only for a valid transaction. */
+  submit(request: TransactionRequest): Promise<SubmitResult>;
+  /** Endorse and order, returning before the commit is known. */
+  startSubmit(request: TransactionRequest): Promise<PendingSubmit>;
+  /** Waits for the commit of a started submit; safe to call again after a restart with persisted state. */
+  commitStatus(pending: PendingSubmit): Promise<SubmitResult>;
+  /** Query a peer without ordering anything. */
+  evaluate(request: TransactionRequest): Promise<Uint8Array>;
+  events(channel: string, options?: EventStreamOptions): EventStream;
+  blockHeight(channel: string): Promise<number>;
+  close(): Promise<void>;
+}
