@@ -77,7 +77,7 @@ const HEX32 = /^[0-9a-f]{64}$/;
 export function verifyMerkleProof(record: unknown, proof: readonly MerkleProofStep[], root: string): boolean {
   try {
     if (typeof root !== 'string' || !HEX32.test(root) || !Array.isArray(proof)) return false;
-    let hash = Buffer.from(merkleLeafHash(record), 'hex');
+    let hash: Buffer = Buffer.from(merkleLeafHash(record), 'hex');
     for (const step of proof) {
       if (!step || typeof step.hash !== 'string' || !HEX32.test(step.hash)) return false;
       const sibling = Buffer.from(step.hash, 'hex');
