@@ -1,0 +1,180 @@
+import type { Context } from 'fabric-contract-api';
+import { canonicalBytes, parseJson } from '../common/canonical-json';
+import { ConflictError, InvalidArgumentError, NotFoundError, RuleViolationError } from '../common/errors';
+
+/**
+ * Energy-token accounts without hot keys.
+ *
+ * A balance is never stored: every movement writes its own delta key `obe.token.delta/<account>/<txId>/<n>`, and the
+ * balance is the sum of the account's delta range. So:
+ *  - a credit is a blind write of a fresh key: any number of concurrent payments to one account commit together;
+ *  - a debit first reads the payer's whole delta range to check the balance, so two concurrent debits of one account
+ *    (or a debit racing a credit to it) meet a PHANTOM_READ_CONFLICT at commit and the later one is retried — the
+ *    balance check cannot be raced into a double spend.
+ * Escrow (open bids) is a per-purpose key `obe.token.escrow/<account>/<escrowId>`: locking debits the account and
+ * writes the escrow; paying out or releasing reads and rewrites only that escrow key.
+ *
+ * Amounts are integers in the token's smallest unit (see market/clearing.ts for how prices map onto it).
+ */
+
+const DELTA = 'obe.token.delta';
+const ESCROW = 'obe.token.escrow';
+
+export type MovementKind =
+  | 'MINT'
+  | 'BURN'
+  | 'TRANSFER_IN'
+  | 'TRANSFER_OUT'
+  | 'ESCROW_LOCK'
+  | 'ESCROW_RELEASE'
+  | 'SETTLEMENT_CREDIT';
+
+export interface Delta {
+  readonly account: string;
+  readonly amount: number;
+  readonly kind: MovementKind;
+  readonly ref: string;
+  readonly txId: string;
+}
+
+export interface Escrow {
+  readonly account: string;
+  readonly escrowId: string;
+  /** What is still held. */
+  readonly amount: number;
+  /** What was locked originally. */
+  readonly locked: number;
+  readonly ref: string;
+}
+
+export interface AccountBalance {
+  readonly account: string;
+  /** Spendable: the sum of the account's deltas. */
+  readonly available: number;
+  /** Held in open escrows (not part of `available`). */
+  readonly escrowed: number;
+}
+
+export function assertAmount(amount: number, what = 'amount'): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw new InvalidArgumentError(`${what} must be a positive integer in the smallest token unit`, { amount });
+  }
+}
+
+/** One instance per transaction: it numbers the deltas the transaction writes, so it must not outlive it. */
+export class TokenLedger {
+  readonly #ctx: Context;
+  #written = 0;
+  /** A second debit of one account in one transaction would not see the first (no read-your-writes): refuse it. */
+  readonly #debited = new Set<string>();
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+
+  async available(account: string): Promise<number> {
+    let sum = 0;
+    const iterator = await this.#ctx.stub.getStateByPartialCompositeKey(DELTA, [account]);
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        sum += parseJson<Delta>(next.value.value).amount;
+      }
+    } finally {
+      await iterator.close();
+    }
+    return sum;
+  }
+
+  async escrows(account: string): Promise<Escrow[]> {
+    const found: Escrow[] = [];
+    const iterator = await this.#ctx.stub.getStateByPartialCompositeKey(ESCROW, [account]);
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        found.push(parseJson<Escrow>(next.value.value));
+      }
+    } finally {
+      await iterator.close();
+    }
+    return found;
+  }
+
+  async balance(account: string): Promise<AccountBalance> {
+    const escrowed = (await this.escrows(account)).reduce((sum, e) => sum + e.amount, 0);
+    return { account, available: await this.available(account), escrowed };
+  }
+
+  /** Blind write: never reads, never conflicts. */
+  async credit(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {
+    assertAmount(amount);
+    await this.#writeDelta(account, amount, kind, ref);
+  }
+
+  /** Reads the payer's delta range (see the class comment for why that is what makes it safe). */
+  async debit(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {
+    assertAmount(amount);
+    if (this.#debited.has(account)) throw new Error(`account '${account}' debited twice in one transaction`);
+    this.#debited.add(account);
+    const available = await this.available(account);
+    if (available < amount) {
+      throw new RuleViolationError(`insufficient funds: account '${account}' has ${available} available, ${amount} needed`, {
+        reason: 'INSUFFICIENT_FUNDS',
+        available,
+        needed: amount,
+      });
+    }
+    await this.#writeDelta(account, -amount, kind, ref);
+  }
+
+  async transfer(from: string, to: string, amount: number, ref: string): Promise<void> {
+    if (from === to) throw new InvalidArgumentError('a transfer to the same account is not allowed');
+    await this.debit(from, amount, 'TRANSFER_OUT', ref);
+    await this.credit(to, amount, 'TRANSFER_IN', ref);
+  }
+
+  async lock(account: string, escrowId: string, amount: number, ref: string): Promise<void> {
+    const key = this.#escrowKey(account, escrowId);
+    if ((await this.#ctx.stub.getState(key)).length > 0) throw new ConflictError(`escrow '${escrowId}' already exists`);
+    await this.debit(account, amount, 'ESCROW_LOCK', ref);
+    const escrow: Escrow = { account, escrowId, amount, locked: amount, ref };
+    await this.#ctx.stub.putState(key, canonicalBytes(escrow));
+  }
+
+  async getEscrow(account: string, escrowId: string): Promise<Escrow | undefined> {
+    const bytes = await this.#ctx.stub.getState(this.#escrowKey(account, escrowId));
+    return bytes.length > 0 ? parseJson<Escrow>(bytes) : undefined;
+  }
+
+  /**
+   * Pays `payments` out of one escrow and returns the rest to its owner; the escrow is closed. The caller passes the
+   * escrow it read, so one escrow key is read once per transaction.
+   */
+  async settleEscrow(escrow: Escrow, payments: readonly { to: string; amount: number; kind: MovementKind; ref: string }[]): Promise<number> {
+    const paid = payments.reduce((sum, p) => sum + p.amount, 0);
+    if (paid > escrow.amount) {
+      throw new RuleViolationError(`escrow '${escrow.escrowId}' holds ${escrow.amount}, cannot pay ${paid}`, { reason: 'ESCROW_EXCEEDED' });
+    }
+    for (const payment of payments) if (payment.amount > 0) await this.credit(payment.to, payment.amount, payment.kind, payment.ref);
+    const rest = escrow.amount - paid;
+    if (rest > 0) await this.credit(escrow.account, rest, 'ESCROW_RELEASE', escrow.ref);
+    await this.#ctx.stub.deleteState(this.#escrowKey(escrow.account, escrow.escrowId));
+    return rest;
+  }
+
+  /** Returns the whole escrow to its owner (a cancelled order). */
+  async release(account: string, escrowId: string): Promise<number> {
+    const escrow = await this.getEscrow(account, escrowId);
+    if (!escrow) throw new NotFoundError(`escrow '${escrowId}' of '${account}' does not exist`);
+    return this.settleEscrow(escrow, []);
+  }
+
+  async #writeDelta(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {
+    const txId = this.#ctx.stub.getTxID();
+    const key = this.#ctx.stub.createCompositeKey(DELTA, [account, txId, String(this.#written++).padStart(4, '0')]);
+    const delta: Delta = { account, amount, kind, ref, txId };
+    await this.#ctx.stub.putState(key, canonicalBytes(delta));
+  }
+
+  #escrowKey(account: string, escrowId: string): string {
+    return this.#ctx.stub.createCompositeKey(ESCROW, [account, escrowId]);
+  }
+}
