@@ -1,11 +1,105 @@
-import express, { type Express } from 'express';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import pinoHttp from 'pino-http';
+import { GatewayContext } from './context';
+import { errorBody, HttpError, toHttpError } from './http/errors';
+import { bindOperations } from './http/operations';
+import { buildOpenApiDocument } from './openapi';
+import { routeHandlers } from './routes';
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Builds the Express application. Kept free of listening and process concerns so tests drive it with supertest. */
-export function createApp(): Express {
+export function createApp(gateway: GatewayContext = new GatewayContext()): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false);
+  app.locals.gateway = gateway;
+  const document = buildOpenApiDocument();
+
+  app.use(
+    pinoHttp({
+      logger: gateway.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customProps: (_req, res) => ({ caller: (res as Response).locals?.caller?.keyId }),
+      serializers: {
+        // Never log Authorization headers or bodies: keys and private inputs stay out of the logs.
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      },
+    }),
+  );
+  app.use(metricsMiddleware(gateway));
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/readyz', async (_req, res) => {
+    if (!gateway.hasLedger || gateway.state !== 'ready') {
+      res.status(503).json({ status: gateway.state === 'stopping' ? 'unavailable' : 'starting', ledger: 'none', channels: {} });
+      return;
+    }
+    const ledger = gateway.ledger();
+    try {
+      const channels: Record<string, { height: number }> = {};
+      for (const channel of ledger.channels()) channels[channel] = { height: await ledger.blockHeight(channel) };
+      res.json({ status: 'ready', ledger: ledger.kind, channels });
+    } catch (err) {
+      res.status(503).json({ status: 'unavailable', ledger: ledger.kind, channels: {}, message: (err as Error).message });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', gateway.metrics.registry.contentType).send(await gateway.metrics.registry.metrics());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.get('/docs', (req, res, next) => {
+    if (!req.path.endsWith('/')) {
+      res.redirect(301, '/docs/');
+      return;
+    }
+    next();
+  });
+  app.use('/docs/vendor', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: false }));
+  app.use('/docs', express.static(path.resolve(__dirname, '../public/docs')));
+
+  const api = express.Router();
+  api.use(express.json({ limit: gateway.bodyLimit, strict: false }));
+  bindOperations(api, { document, handlers: routeHandlers({ gateway }), keys: () => gateway.keys, logger: gateway.logger });
+  app.use(api);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new HttpError(404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`));
+  });
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const http = toHttpError(err);
+    if (http.status >= 500 && http.status !== 503) req.log?.error({ err }, 'request failed');
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    res.status(http.status).json(errorBody(http, String(req.id ?? '')));
+  });
   return app;
+}
+
+/** Counts and times every request by its route template (never by raw URL, which would explode label cardinality). */
+function metricsMiddleware(gateway: GatewayContext) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = gateway.metrics.latency.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? 'unmatched' : req.path.startsWith('/docs') ? '/docs' : 'other';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      gateway.metrics.requests.inc(labels);
+      end(labels);
+    });
+    next();
+  };
 }

@@ -1,28 +1,126 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
-/** Gateway configuration from the environment; later issues add the config file and ledger selection. */
+/** Gateway configuration: process settings from the environment, keys and identities from one config file. */
 export interface GatewayConfig {
   port: number;
   host: string;
   dataDir: string;
   ledger: 'embedded' | 'fabric';
   logLevel: string;
+  /** The gateway config file (API keys, identities); OBE_CONFIG or <dataDir>/gateway.json. */
+  configFile: string;
+  /** Largest accepted JSON request body. */
+  bodyLimit: string;
+  /** Attempts for a submit whose transaction lost an MVCC/phantom conflict (a new proposal each time). */
+  submitAttempts: number;
+  /** Seeds the demo neighbourhood on the first embedded start unless OBE_DEMO=off. */
+  demo: boolean;
+  /** Runs the grid operator's audit relay unless OBE_AUDIT_RELAY=off. */
+  auditRelay: boolean;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  const value = Number(raw ?? fallback);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+function switchFromEnv(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(raw)) {
+    throw new Error(`${name} must be 'on' or 'off', got '${env[name]}'`);
+  }
+  return raw === 'on' || raw === 'true' || raw === '1';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be an integer from 0 to 65535, got '${env.PORT}'`);
-  }
+  const port = intFromEnv(env, 'PORT', 3000, 0, 65535);
   const ledger = env.OBE_LEDGER ?? 'embedded';
   if (ledger !== 'embedded' && ledger !== 'fabric') {
     throw new Error(`OBE_LEDGER must be 'embedded' or 'fabric', got '${ledger}'`);
   }
+  const dataDir = path.resolve(env.OBE_DATA_DIR ?? '.obe-data');
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
-    dataDir: path.resolve(env.OBE_DATA_DIR ?? '.obe-data'),
+    dataDir,
     ledger,
     logLevel: env.LOG_LEVEL ?? 'info',
+    configFile: path.resolve(env.OBE_CONFIG ?? path.join(dataDir, 'gateway.json')),
+    bodyLimit: env.OBE_BODY_LIMIT ?? '1mb',
+    submitAttempts: intFromEnv(env, 'OBE_SUBMIT_ATTEMPTS', 3, 1, 10),
+    demo: switchFromEnv(env, 'OBE_DEMO'),
+    auditRelay: switchFromEnv(env, 'OBE_AUDIT_RELAY'),
   };
+}
+
+/** One API key as stored: only its SHA-256, never the key itself. */
+export interface StoredApiKey {
+  /** Short public id, used in logs and metrics instead of the key. */
+  id: string;
+  /** `sha256:<hex>` of the key text. */
+  hash: string;
+  /** Label of the ledger identity the key acts as. */
+  identity: string;
+}
+
+/** An identity the embedded ledger creates from its org CA; a Fabric connection profile lists its own. */
+export interface ConfiguredIdentity {
+  label: string;
+  mspId: string;
+  admin?: boolean;
+}
+
+/** The gateway config file. */
+export interface GatewayFile {
+  apiKeys: StoredApiKey[];
+  identities?: ConfiguredIdentity[];
+  /** Orgs whose gateway this is; the audit relay runs for an org that anchors attestations. */
+  relayIdentity?: string;
+}
+
+export class ConfigFileError extends Error {
+  constructor(file: string, problem: string) {
+    super(`gateway config ${file}: ${problem}`);
+    this.name = 'ConfigFileError';
+  }
+}
+
+export function readGatewayFile(file: string): GatewayFile | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigFileError(file, `not valid JSON (${(err as Error).message})`);
+  }
+  const value = parsed as Partial<GatewayFile>;
+  if (typeof value !== 'object' || value === null || !Array.isArray(value.apiKeys)) {
+    throw new ConfigFileError(file, 'expected an object with an apiKeys array');
+  }
+  for (const key of value.apiKeys) {
+    if (typeof key?.id !== 'string' || typeof key.identity !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(String(key.hash))) {
+      throw new ConfigFileError(file, 'each apiKeys entry needs id, identity and hash "sha256:<64 hex>"');
+    }
+  }
+  return value as GatewayFile;
+}
+
+/** Writes a file atomically (temp file, fsync, rename) so a crash never leaves half a config behind. */
+let tmpCounter = 0;
+export function writeFileAtomic(file: string, text: string, mode = 0o600): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${tmpCounter++}.tmp`;
+  const fd = fs.openSync(tmp, 'w', mode);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
 }

@@ -1,0 +1,10 @@
+import type { Handlers } from '../http/operations';
+import type { RouteDeps } from './support';
+import { systemRoutes } from './system';
+
+/** Every operation handler, by operationId; the OpenAPI document decides where each is mounted. */
+export function routeHandlers(deps: RouteDeps): Handlers {
+  return {
+    ...systemRoutes(deps),
+  };
+}

@@ -1,0 +1,306 @@
+import type { Logger } from 'pino';
+import { CommitUnknownError, TransactionInvalidError } from '../ledger/errors';
+import type { Ledger, PendingSubmit, SubmitResult, TransactionRequest } from '../ledger/port';
+import { HttpError, toHttpError } from '../http/errors';
+import type { GatewayMetrics } from '../http/metrics';
+import { RecordStore } from './record-store';
+
+export type SubmitOutcome =
+  | { status: 'committed'; txId: string; blockNumber: number; result: unknown }
+  | { status: 'pending'; txId: string };
+
+interface StoredError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** What an Idempotency-Key remembers: the request's fingerprint and, once known, its outcome. */
+interface IdempotencyRecord {
+  fingerprint: string;
+  txId?: string;
+  outcome?: SubmitOutcome | { status: 'failed'; error: StoredError };
+  at: string;
+}
+
+/** A submit whose commit the gateway follows; persisted so a status URL survives a restart. */
+export interface PendingRecord {
+  txId: string;
+  identity: string;
+  channel: string;
+  fn: string;
+  payload: string;
+  commitState: string;
+  status: 'pending' | 'committed' | 'failed';
+  blockNumber?: number;
+  result?: unknown;
+  error?: StoredError;
+  at: string;
+}
+
+export interface SubmitRequest {
+  tx: TransactionRequest;
+  /** Hash of what the caller asked (operation, path, body); an Idempotency-Key must always come with the same one. */
+  fingerprint: string;
+  idempotencyKey?: string;
+  respondAsync?: boolean;
+}
+
+/** The chaincode's return value: JSON when it is JSON, else text, null when empty. */
+export function decodeResult(payload: Uint8Array): unknown {
+  const text = Buffer.from(payload).toString('utf8');
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Every ledger submit of the API goes through here: MVCC retries with a new proposal, idempotency, asynchronous
+ * submits with a resumable status, metrics, and tracking of in-flight work for graceful shutdown.
+ */
+export class SubmitService {
+  readonly #ledger: () => Ledger;
+  readonly #idempotency: RecordStore<IdempotencyRecord>;
+  readonly #pending: RecordStore<PendingRecord>;
+  readonly #metrics: GatewayMetrics;
+  readonly #log: Logger;
+  readonly #attempts: number;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #byIdempotencyKey = new Map<string, Promise<SubmitOutcome>>();
+  readonly #resolving = new Map<string, Promise<void>>();
+
+  constructor(options: { ledger: () => Ledger; dataDir: string; metrics: GatewayMetrics; logger: Logger; attempts: number }) {
+    this.#ledger = options.ledger;
+    this.#idempotency = new RecordStore(`${options.dataDir}/idempotency`);
+    this.#pending = new RecordStore(`${options.dataDir}/submits`);
+    this.#metrics = options.metrics;
+    this.#log = options.logger;
+    this.#attempts = options.attempts;
+  }
+
+  /** Submits (or replays) a transaction. Throws HttpError/LedgerError for refusals. */
+  submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    if (!request.idempotencyKey) return this.#track(this.#execute(request));
+    const key = `${request.tx.identity}\u0000${request.idempotencyKey}`;
+    const running = this.#byIdempotencyKey.get(key);
+    const stored = this.#idempotency.get(key);
+    if (stored && stored.fingerprint !== request.fingerprint) {
+      throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
+    }
+    if (running) return running;
+    if (stored?.outcome) {
+      this.#metrics.submits.inc({ fn: request.tx.fn, outcome: 'replayed' });
+      const outcome = stored.outcome;
+      if (outcome.status === 'failed') {
+        return Promise.reject(new HttpError(outcome.error.status, outcome.error.code as HttpError['code'], outcome.error.message));
+      }
+      if (outcome.status === 'pending') return Promise.resolve(this.#latest(outcome.txId, outcome));
+      return Promise.resolve(outcome);
+    }
+    if (stored?.txId) {
+      // The gateway stopped while this submit's commit was pending: follow that transaction, never a new one.
+      const pending = this.#pending.get(stored.txId);
+      if (pending) return this.#track(this.#finishStored(key, stored, pending));
+    }
+    const promise = this.#track(this.#executeIdempotent(key, request));
+    this.#byIdempotencyKey.set(key, promise);
+    const forget = () => this.#byIdempotencyKey.delete(key);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async #executeIdempotent(key: string, request: SubmitRequest): Promise<SubmitOutcome> {
+    const record: IdempotencyRecord = { fingerprint: request.fingerprint, at: new Date().toISOString() };
+    this.#idempotency.put(key, record);
+    try {
+      const outcome = await this.#execute(request, (txId) => this.#idempotency.put(key, { ...record, txId }));
+      this.#idempotency.put(key, { ...record, txId: outcome.txId, outcome });
+      return outcome;
+    } catch (err) {
+      const http = toHttpError(err);
+      // Refusals are final and replayed; an unavailable ledger is not, so the caller may simply retry.
+      if (http.status >= 400 && http.status < 500 && http.code !== 'MVCC_CONFLICT') {
+        this.#idempotency.put(key, { ...record, outcome: { status: 'failed', error: { status: http.status, code: http.code, message: http.message } } });
+      } else if (!this.#idempotency.get(key)?.txId) {
+        this.#idempotency.delete(key);
+      }
+      throw err;
+    }
+  }
+
+  async #finishStored(key: string, stored: IdempotencyRecord, pending: PendingRecord): Promise<SubmitOutcome> {
+    await this.#resolve(pending.txId);
+    const latest = this.#pending.get(pending.txId) ?? pending;
+    const outcome = this.#outcomeOf(latest);
+    if (outcome.status !== 'pending') this.#idempotency.put(key, { ...stored, outcome });
+    if (outcome.status === 'failed') throw new HttpError(outcome.error.status, outcome.error.code as HttpError['code'], outcome.error.message);
+    return outcome;
+  }
+
+  async #execute(request: SubmitRequest, onStarted?: (txId: string) => void): Promise<SubmitOutcome> {
+    const ledger = this.#ledger();
+    const fn = request.tx.fn;
+    for (let attempt = 1; ; attempt++) {
+      let pending: PendingSubmit;
+      try {
+        pending = await ledger.startSubmit(request.tx);
+      } catch (err) {
+        this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
+        throw err;
+      }
+      const record = this.#storePending(pending, fn);
+      onStarted?.(pending.txId);
+      if (request.respondAsync) {
+        this.#metrics.submits.inc({ fn, outcome: 'pending' });
+        void this.#resolve(pending.txId);
+        return { status: 'pending', txId: pending.txId };
+      }
+      try {
+        const result = await ledger.commitStatus(pending);
+        this.#metrics.submits.inc({ fn, outcome: 'committed' });
+        return this.#storeCommitted(record, result);
+      } catch (err) {
+        if (err instanceof CommitUnknownError) {
+          this.#metrics.submits.inc({ fn, outcome: 'pending' });
+          void this.#resolve(pending.txId);
+          return { status: 'pending', txId: pending.txId };
+        }
+        if (err instanceof TransactionInvalidError && err.isConflict) {
+          this.#metrics.mvccConflicts.inc({ fn });
+          this.#storeFailed(record, err);
+          if (attempt < this.#attempts) {
+            this.#metrics.retries.inc({ fn });
+            this.#log.info({ fn, txId: pending.txId, attempt }, 'MVCC conflict, retrying with a new proposal');
+            await sleep(20 * 2 ** attempt + Math.floor(Math.random() * 20));
+            continue;
+          }
+        } else {
+          this.#storeFailed(record, err);
+        }
+        this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
+        throw err;
+      }
+    }
+  }
+
+  /** The status of an asynchronous submit, for the identity that made it; resumes the commit check if needed. */
+  async status(txId: string, identity: string): Promise<PendingRecord | undefined> {
+    const record = this.#pending.get(txId);
+    if (!record || record.identity !== identity) return undefined;
+    if (record.status === 'pending') {
+      await Promise.race([this.#resolve(txId), sleep(2000)]);
+      return this.#pending.get(txId);
+    }
+    return record;
+  }
+
+  /** Follows the commit of a stored pending submit once, whoever asks first. */
+  #resolve(txId: string): Promise<void> {
+    const running = this.#resolving.get(txId);
+    if (running) return running;
+    const work = (async () => {
+      const record = this.#pending.get(txId);
+      if (!record || record.status !== 'pending') return;
+      const pending: PendingSubmit = {
+        txId: record.txId,
+        channel: record.channel,
+        identity: record.identity,
+        payload: Buffer.from(record.payload, 'base64'),
+        commitState: Buffer.from(record.commitState, 'base64'),
+      };
+      try {
+        const result = await this.#ledger().commitStatus(pending);
+        this.#storeCommitted(record, result);
+      } catch (err) {
+        if (err instanceof CommitUnknownError) return;
+        if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
+        const http = toHttpError(err);
+        if (http.status === 503) return; // still unknown; a later status request tries again
+        this.#storeFailed(record, err);
+      }
+    })();
+    const tracked = this.#track(work);
+    this.#resolving.set(txId, tracked);
+    const forget = () => this.#resolving.delete(txId);
+    tracked.then(forget, forget);
+    return tracked;
+  }
+
+  /** Resumes every submit that was still pending when the gateway last stopped. */
+  resumePending(): void {
+    for (const record of this.#pending.all()) {
+      if (record.status === 'pending') void this.#resolve(record.txId).catch(() => undefined);
+    }
+  }
+
+  /** Resolves once every submit in flight has finished (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size) {
+      await Promise.allSettled([...this.#inFlight]);
+    }
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise);
+    const done = () => this.#inFlight.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  #latest(txId: string, fallback: SubmitOutcome): SubmitOutcome {
+    const record = this.#pending.get(txId);
+    if (!record) return fallback;
+    const outcome = this.#outcomeOf(record);
+    if (outcome.status === 'failed') throw new HttpError(outcome.error.status, outcome.error.code as HttpError['code'], outcome.error.message);
+    return outcome;
+  }
+
+  #outcomeOf(record: PendingRecord): SubmitOutcome | { status: 'failed'; error: StoredError } {
+    if (record.status === 'committed') return { status: 'committed', txId: record.txId, blockNumber: record.blockNumber ?? 0, result: record.result ?? null };
+    if (record.status === 'failed') return { status: 'failed', error: record.error ?? { status: 409, code: 'TRANSACTION_INVALID', message: 'failed' } };
+    return { status: 'pending', txId: record.txId };
+  }
+
+  #storePending(pending: PendingSubmit, fn: string): PendingRecord {
+    const record: PendingRecord = {
+      txId: pending.txId,
+      identity: pending.identity,
+      channel: pending.channel,
+      fn,
+      payload: Buffer.from(pending.payload).toString('base64'),
+      commitState: Buffer.from(pending.commitState).toString('base64'),
+      status: 'pending',
+      at: new Date().toISOString(),
+    };
+    this.#pending.put(record.txId, record);
+    return record;
+  }
+
+  #storeCommitted(record: PendingRecord, result: SubmitResult): SubmitOutcome {
+    const outcome = { status: 'committed' as const, txId: result.txId, blockNumber: result.blockNumber, result: decodeResult(result.payload) };
+    this.#pending.put(record.txId, { ...record, status: 'committed', blockNumber: result.blockNumber, result: outcome.result });
+    return outcome;
+  }
+
+  #storeFailed(record: PendingRecord, err: unknown): void {
+    const http = toHttpError(err);
+    this.#pending.put(record.txId, { ...record, status: 'failed', error: { status: http.status, code: http.code, message: http.message } });
+  }
+}
+
+function outcomeLabel(err: unknown): string {
+  if (err instanceof TransactionInvalidError) return err.isConflict ? 'conflict' : 'invalid';
+  const http = toHttpError(err);
+  if (http.status === 503) return 'unavailable';
+  if (http.status >= 400 && http.status < 500) return 'rejected';
+  return 'error';
+}
