@@ -1,0 +1,36 @@
+/**
+ * Checks collections/<channel>.json before a deployment. Usage:
+ *   tsx network/lib/check-collections-cli.ts <file> <energy|audit> [native|test-network]
+ * Exits 1 with every problem listed; warnings are printed and do not fail.
+ */
+import fs from 'node:fs';
+import { checkCollections } from './collections';
+import { NATIVE_ORGS, ObeOrg, TEST_NETWORK_ORGS } from './connection-config';
+
+const CHANNEL_ORGS: Record<string, readonly ObeOrg[]> = {
+  energy: ['gridoperator', 'utility', 'regulator'],
+  audit: ['gridoperator', 'regulator'],
+};
+
+export function main(argv: readonly string[]): number {
+  const [file, channel, mode = 'native'] = argv;
+  const orgs = channel ? CHANNEL_ORGS[channel] : undefined;
+  if (!file || !orgs || (mode !== 'native' && mode !== 'test-network')) {
+    console.error('usage: check-collections-cli.ts <file> <energy|audit> [native|test-network]');
+    return 2;
+  }
+  const layout = mode === 'native' ? NATIVE_ORGS : TEST_NETWORK_ORGS;
+  let input: unknown;
+  try {
+    input = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    console.error(`[obe-network] cannot read ${file}: ${(err as Error).message}`);
+    return 1;
+  }
+  const report = checkCollections(input, orgs.map((o) => layout[o].mspId));
+  for (const w of report.warnings) console.error(`[obe-network] warning: ${file}: ${w}`);
+  for (const p of report.problems) console.error(`[obe-network] ERROR: ${file}: ${p}`);
+  return report.problems.length > 0 ? 1 : 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

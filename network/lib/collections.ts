@@ -1,0 +1,97 @@
+/**
+ * Private data collection definitions (collections/<channel>.json, Fabric's collection config JSON) as the
+ * deploy scripts use them: checked against the channel's members before a deployment, and re-targeted at other
+ * MSP IDs for the fabric-samples test-network.
+ */
+import { z } from 'zod';
+
+const signaturePolicy = z.string().min(1);
+
+export const collectionSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'collection names are letters, digits, _ and -'),
+  policy: signaturePolicy,
+  requiredPeerCount: z.number().int().min(0),
+  maxPeerCount: z.number().int().min(0),
+  blockToLive: z.number().int().min(0),
+  memberOnlyRead: z.boolean().optional(),
+  memberOnlyWrite: z.boolean().optional(),
+  endorsementPolicy: z
+    .union([
+      z.strictObject({ signaturePolicy }),
+      z.strictObject({ channelConfigPolicy: z.string().min(1) }),
+    ])
+    .optional(),
+});
+
+export const collectionsFileSchema = z.array(collectionSchema).min(1);
+export type CollectionDefinition = z.infer<typeof collectionSchema>;
+
+/** MSP IDs named by a signature policy such as "OR('GridOperatorMSP.member', 'RegulatorMSP.peer')". */
+export function mspIdsInPolicy(policy: string): string[] {
+  const ids = new Set<string>();
+  for (const match of policy.matchAll(/'([^'.]+)\.(member|peer|admin|client|orderer)'/g)) ids.add(match[1]!);
+  return [...ids].sort();
+}
+
+export interface CollectionReport {
+  problems: string[];
+  warnings: string[];
+}
+
+/**
+ * Checks definitions against the channel's member MSPs. `peersPerOrg` is how many peers each org runs (one on
+ * the native network): an endorsing peer must reach requiredPeerCount peers of *other* member orgs or the
+ * endorsement fails, so a requirement the network cannot meet is a problem, not a runtime surprise.
+ */
+export function checkCollections(input: unknown, channelMspIds: readonly string[], peersPerOrg = 1): CollectionReport {
+  const parsed = collectionsFileSchema.safeParse(input);
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`), warnings: [] };
+  }
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const names = new Set<string>();
+  for (const c of parsed.data) {
+    if (names.has(c.name)) problems.push(`${c.name}: defined twice`);
+    names.add(c.name);
+    const members = mspIdsInPolicy(c.policy);
+    if (members.length === 0) problems.push(`${c.name}: policy names no MSP ID`);
+    const endorsers = c.endorsementPolicy && 'signaturePolicy' in c.endorsementPolicy
+      ? mspIdsInPolicy(c.endorsementPolicy.signaturePolicy)
+      : [];
+    for (const id of [...members, ...endorsers]) {
+      if (!channelMspIds.includes(id)) problems.push(`${c.name}: ${id} is not a member of the channel`);
+    }
+    for (const id of endorsers) {
+      if (!members.includes(id)) problems.push(`${c.name}: endorser ${id} is not a member of the collection`);
+    }
+    const reachable = (members.length - 1) * peersPerOrg + (peersPerOrg - 1);
+    if (c.requiredPeerCount > reachable) {
+      problems.push(`${c.name}: requiredPeerCount ${c.requiredPeerCount} exceeds the ${reachable} other member peer(s)`);
+    }
+    if (c.maxPeerCount < c.requiredPeerCount) {
+      problems.push(`${c.name}: maxPeerCount ${c.maxPeerCount} is below requiredPeerCount ${c.requiredPeerCount}`);
+    }
+    if (!c.endorsementPolicy) {
+      warnings.push(
+        `${c.name}: no endorsementPolicy; writes fall back to the chaincode-level policy, whose orgs may not be members`,
+      );
+    }
+  }
+  return { problems, warnings };
+}
+
+/** Rewrites MSP IDs in every policy (e.g. GridOperatorMSP -> Org1MSP for the test-network). */
+export function remapMspIds(definitions: readonly CollectionDefinition[], map: Readonly<Record<string, string>>): CollectionDefinition[] {
+  const rename = (policy: string): string =>
+    policy.replace(/'([^'.]+)\.(member|peer|admin|client|orderer)'/g, (whole, id: string, role: string) =>
+      map[id] ? `'${map[id]}.${role}'` : whole,
+    );
+  return definitions.map((c) => {
+    const out: CollectionDefinition = { ...c, policy: rename(c.policy) };
+    if (c.endorsementPolicy && 'signaturePolicy' in c.endorsementPolicy) {
+      out.endorsementPolicy = { signaturePolicy: rename(c.endorsementPolicy.signaturePolicy) };
+    }
+    return out;
+  });
+}

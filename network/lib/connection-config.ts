@@ -1,0 +1,147 @@
+/**
+ * The gateway's connection config for a real Fabric network: which peer serves each org, the TLS CA to trust,
+ * and the identities (MSP folders) the gateway may act as. network/native/up.sh and the test-network scripts
+ * write it; the gateway's Fabric adapter reads it (this file's schema is the contract between them).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const absolutePath = z.string().refine((p) => path.isAbsolute(p), { message: 'must be an absolute path' });
+
+export const peerConnectionSchema = z.strictObject({
+  /** host:port the gateway dials. */
+  endpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port'),
+  tlsRootCertPath: absolutePath,
+  /** The peer's TLS hostname, used as the TLS server name when the endpoint is localhost. */
+  hostOverride: z.string().min(1),
+});
+
+export const identityEntrySchema = z.strictObject({
+  label: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case words joined by -'),
+  mspId: z.string().min(1),
+  mspPath: absolutePath,
+});
+
+export const connectionConfigSchema = z
+  .strictObject({
+    chaincode: z.string().min(1),
+    channels: z.array(z.string().min(1)).min(1),
+    peers: z.record(z.string().min(1), peerConnectionSchema),
+    identities: z.array(identityEntrySchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    const labels = new Set<string>();
+    for (const identity of config.identities) {
+      if (labels.has(identity.label)) {
+        ctx.addIssue({ code: 'custom', message: `duplicate identity label '${identity.label}'` });
+      }
+      labels.add(identity.label);
+      if (!config.peers[identity.mspId]) {
+        ctx.addIssue({ code: 'custom', message: `identity '${identity.label}' belongs to ${identity.mspId}, which has no peer` });
+      }
+    }
+  });
+
+export type PeerConnection = z.infer<typeof peerConnectionSchema>;
+export type IdentityEntry = z.infer<typeof identityEntrySchema>;
+export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
+
+/** OBE's three organisations by the key used in identity labels (`<org>-admin`, `<org>-user1`). */
+export const OBE_ORGS = ['gridoperator', 'utility', 'regulator'] as const;
+export type ObeOrg = (typeof OBE_ORGS)[number];
+
+/** How one OBE org is realised on a concrete network. */
+export interface OrgLayout {
+  mspId: string;
+  /** cryptogen/Fabric CA domain of the org, e.g. gridoperator.obe.local or org1.example.com. */
+  domain: string;
+  peerPort: number;
+}
+
+export interface NetworkLayout {
+  /** Directory holding peerOrganizations/ (cryptogen output layout, which test-network's CA mode reproduces). */
+  cryptoDir: string;
+  orgs: Record<ObeOrg, OrgLayout>;
+}
+
+export const NATIVE_ORGS: Record<ObeOrg, OrgLayout> = {
+  gridoperator: { mspId: 'GridOperatorMSP', domain: 'gridoperator.obe.local', peerPort: 7051 },
+  utility: { mspId: 'UtilityMSP', domain: 'utility.obe.local', peerPort: 9051 },
+  regulator: { mspId: 'RegulatorMSP', domain: 'regulator.obe.local', peerPort: 11051 },
+};
+
+/** fabric-samples test-network: Org1 and Org2 from network.sh up, Org3 from addOrg3. */
+export const TEST_NETWORK_ORGS: Record<ObeOrg, OrgLayout> = {
+  gridoperator: { mspId: 'Org1MSP', domain: 'org1.example.com', peerPort: 7051 },
+  utility: { mspId: 'Org2MSP', domain: 'org2.example.com', peerPort: 9051 },
+  regulator: { mspId: 'Org3MSP', domain: 'org3.example.com', peerPort: 11051 },
+};
+
+export class ConnectionConfigError extends Error {
+  readonly code = 'CONNECTION_CONFIG';
+}
+
+/** Builds the config for a network laid out as cryptogen (or test-network's CA scripts) lay out crypto material. */
+export function buildConnectionConfig(layout: NetworkLayout): ConnectionConfig {
+  const peers: Record<string, PeerConnection> = {};
+  const identities: IdentityEntry[] = [];
+  for (const org of OBE_ORGS) {
+    const { mspId, domain, peerPort } = layout.orgs[org];
+    const orgDir = path.resolve(layout.cryptoDir, 'peerOrganizations', domain);
+    const peerHost = `peer0.${domain}`;
+    peers[mspId] = {
+      endpoint: `localhost:${peerPort}`,
+      tlsRootCertPath: path.join(orgDir, 'peers', peerHost, 'tls', 'ca.crt'),
+      hostOverride: peerHost,
+    };
+    identities.push(
+      { label: `${org}-admin`, mspId, mspPath: path.join(orgDir, 'users', `Admin@${domain}`, 'msp') },
+      { label: `${org}-user1`, mspId, mspPath: path.join(orgDir, 'users', `User1@${domain}`, 'msp') },
+    );
+  }
+  return connectionConfigSchema.parse({ chaincode: 'obe', channels: ['energy', 'audit'], peers, identities });
+}
+
+/**
+ * Checks that every file the gateway will open exists: each peer's TLS CA and, per identity, one certificate in
+ * msp/signcerts and one key in msp/keystore. Returns the problems; empty means usable.
+ */
+export function findMissingMaterial(config: ConnectionConfig): string[] {
+  const problems: string[] = [];
+  for (const [mspId, peer] of Object.entries(config.peers)) {
+    if (!isFile(peer.tlsRootCertPath)) problems.push(`${mspId}: TLS CA ${peer.tlsRootCertPath} not found`);
+  }
+  for (const identity of config.identities) {
+    for (const folder of ['signcerts', 'keystore']) {
+      const dir = path.join(identity.mspPath, folder);
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => isFile(path.join(dir, f))) : [];
+      if (files.length !== 1) {
+        problems.push(`${identity.label}: expected exactly one file in ${dir}, found ${files.length}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Validates, checks the material exists, and writes atomically (a reader never sees half a file). */
+export function writeConnectionConfig(config: ConnectionConfig, file: string): void {
+  const parsed = connectionConfigSchema.safeParse(config);
+  if (!parsed.success) throw new ConnectionConfigError(`invalid connection config: ${parsed.error.message}`);
+  const missing = findMissingMaterial(parsed.data);
+  if (missing.length > 0) {
+    throw new ConnectionConfigError(`connection config refers to missing files:\n  ${missing.join('\n  ')}`);
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(parsed.data, null, 2)}\n`);
+  fs.renameSync(temp, file);
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Shared definitions for the native OBE network scripts (sourced, never run). One orderer and one peer per org,
+# all on 127.0.0.1; every generated file lives under network/native/generated/ (gitignored).
+
+OBE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NATIVE_DIR="$OBE_ROOT/network/native"
+CONFIG_DIR="$NATIVE_DIR/config"
+# OBE_NETWORK_DIR lets tests point the scripts at a scratch directory; normal use keeps the default.
+GEN_DIR=${OBE_NETWORK_DIR:-$NATIVE_DIR/generated}
+CRYPTO_DIR="$GEN_DIR/crypto"
+RUN_DIR="$GEN_DIR/run"
+LOG_DIR="$GEN_DIR/logs"
+DATA_DIR="$GEN_DIR/data"
+ARTIFACTS_DIR="$GEN_DIR/artifacts"
+
+FABRIC_MAJOR_MINOR="2.5"
+REQUIRED_BINARIES=(peer orderer configtxgen osnadmin cryptogen)
+
+CHAINCODE_NAME="obe"
+CHANNELS=(energy audit)
+
+ORDERER_HOST="orderer.obe.local"
+ORDERER_ADDRESS="127.0.0.1:7050"
+ORDERER_ADMIN_ADDRESS="127.0.0.1:7053"
+ORDERER_OPERATIONS_ADDRESS="127.0.0.1:9443"
+ORDERER_ORG_DIR="$CRYPTO_DIR/ordererOrganizations/obe.local"
+ORDERER_TLS_CA="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST/tls/ca.crt"
+
+# Org keys as used in identity labels (<org>-admin, <org>-user1) and directory names.
+ORGS=(gridoperator utility regulator)
+
+org_msp() {
+  case "$1" in
+    gridoperator) echo GridOperatorMSP ;;
+    utility) echo UtilityMSP ;;
+    regulator) echo RegulatorMSP ;;
+    *) echo "unknown org '$1'" >&2; return 1 ;;
+  esac
+}
+
+# Peer gRPC port; the chaincode listener is +1, the chaincode server +8 and the operations port 9444.. per org.
+org_peer_port() {
+  case "$1" in
+    gridoperator) echo 7051 ;;
+    utility) echo 9051 ;;
+    regulator) echo 11051 ;;
+    *) echo "unknown org '$1'" >&2; return 1 ;;
+  esac
+}
+
+org_operations_port() {
+  case "$1" in
+    gridoperator) echo 9444 ;;
+    utility) echo 9445 ;;
+    regulator) echo 9446 ;;
+    *) echo "unknown org '$1'" >&2; return 1 ;;
+  esac
+}
+
+# Channels each org belongs to; `audit` is the grid operator's and the regulator's only.
+org_channels() {
+  case "$1" in
+    gridoperator | regulator) echo "energy audit" ;;
+    utility) echo "energy" ;;
+    *) echo "unknown org '$1'" >&2; return 1 ;;
+  esac
+}
+
+channel_orgs() {
+  case "$1" in
+    energy) echo "gridoperator utility regulator" ;;
+    audit) echo "gridoperator regulator" ;;
+    *) echo "unknown channel '$1'" >&2; return 1 ;;
+  esac
+}
+
+channel_profile() {
+  case "$1" in
+    energy) echo EnergyChannel ;;
+    audit) echo AuditChannel ;;
+    *) echo "unknown channel '$1'" >&2; return 1 ;;
+  esac
+}
+
+org_domain() { echo "$1.obe.local"; }
+org_peer_host() { echo "peer0.$1.obe.local"; }
+org_dir() { echo "$CRYPTO_DIR/peerOrganizations/$(org_domain "$1")"; }
+org_peer_dir() { echo "$(org_dir "$1")/peers/$(org_peer_host "$1")"; }
+org_peer_tls_ca() { echo "$(org_peer_dir "$1")/tls/ca.crt"; }
+org_admin_msp() { echo "$(org_dir "$1")/users/Admin@$(org_domain "$1")/msp"; }
+org_user_msp() { echo "$(org_dir "$1")/users/User1@$(org_domain "$1")/msp"; }
+org_chaincode_address() { echo "127.0.0.1:$(($(org_peer_port "$1") + 8))"; }
+
+log() { printf '[obe-network] %s\n' "$*" >&2; }
+die() { printf '[obe-network] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Prints the x.y.z version a Fabric binary reports, or nothing. `peer version`, `orderer version` and
+# `cryptogen version` print "Version: v2.5.x" (release builds) or "Version: 2.5.x"; configtxgen takes -version.
+binary_version() {
+  local out
+  case "$1" in
+    configtxgen) out=$("$1" -version 2>/dev/null) || true ;;
+    *) out=$("$1" version 2>/dev/null) || true ;;
+  esac
+  printf '%s\n' "$out" | sed -n 's/^[[:space:]]*Version:[[:space:]]*v\{0,1\}\([0-9][0-9.]*\).*/\1/p' | head -n 1
+}
+
+# Fails with one message naming every missing or wrong binary, so the user fixes PATH once.
+require_fabric_binaries() {
+  local problems=() bin version
+  for bin in "${REQUIRED_BINARIES[@]}"; do
+    if ! command -v "$bin" >/dev/null 2>&1; then
+      problems+=("$bin: not found on PATH")
+      continue
+    fi
+    # osnadmin reports no Fabric version (its --version is a fixed placeholder); its presence is checked only.
+    [ "$bin" = osnadmin ] && continue
+    version=$(binary_version "$bin")
+    case "$version" in
+      "$FABRIC_MAJOR_MINOR".*) ;;
+      "") problems+=("$bin ($(command -v "$bin")): could not read its version") ;;
+      *) problems+=("$bin ($(command -v "$bin")): version $version, need $FABRIC_MAJOR_MINOR.x") ;;
+    esac
+  done
+  if [ "${#problems[@]}" -gt 0 ]; then
+    {
+      echo "[obe-network] Hyperledger Fabric $FABRIC_MAJOR_MINOR binaries are required on PATH for the native network:"
+      printf '  - %s\n' "${problems[@]}"
+      echo "  Install the Fabric $FABRIC_MAJOR_MINOR release binaries (peer, orderer, configtxgen, osnadmin, cryptogen),"
+      echo "  e.g. from https://github.com/hyperledger/fabric/releases, and add their bin/ directory to PATH."
+    } >&2
+    return 3
+  fi
+}
+
+# Starts a long-running process in the background, detached from this shell, and records its PID. Only PIDs
+# recorded here are ever stopped by down.sh.
+start_background() {
+  local name=$1 logfile=$2
+  shift 2
+  mkdir -p "$RUN_DIR" "$(dirname "$logfile")"
+  if [ -f "$RUN_DIR/$name.pid" ] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+    die "$name is already running (PID $(cat "$RUN_DIR/$name.pid")); run npm run network:down first"
+  fi
+  nohup "$@" >"$logfile" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
+  log "started $name (PID $!), log: $logfile"
+}
+
+# A PID file may outlive its process and the PID may since have been reused, so a PID is only signalled when
+# its command line still names the program we started (peer, orderer, or the chaincode server).
+recorded_program_matches() {
+  local pid=$1 name=$2 cmdline
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  case "$name" in
+    orderer) [[ "$cmdline" == *orderer* ]] ;;
+    peer-*) [[ "$cmdline" == *peer* ]] ;;
+    chaincode-*) [[ "$cmdline" == *fabric-chaincode-node*server* ]] ;;
+    *) return 1 ;;
+  esac
+}
+
+stop_recorded() {
+  local pidfile=$1 name pid
+  name=$(basename "$pidfile" .pid)
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && recorded_program_matches "$pid" "$name"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 40); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.25
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name (PID $pid) ignored SIGTERM; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "stopped $name (PID $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+# Waits until host:port accepts TCP connections (bash /dev/tcp, no extra tools), failing with the log tail.
+wait_for_port() {
+  local name=$1 address=$2 logfile=$3 tries=${4:-60}
+  local host=${address%:*} port=${address##*:}
+  for _ in $(seq "$tries"); do
+    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+      return 0
+    fi
+    if [ -f "$RUN_DIR/$name.pid" ] && ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+      tail -n 30 "$logfile" >&2 || true
+      die "$name exited during startup; see $logfile"
+    fi
+    sleep 0.5
+  done
+  tail -n 30 "$logfile" >&2 || true
+  die "$name did not listen on $address in time; see $logfile"
+}
+
+# Environment for the peer CLI acting as an org's admin against that org's peer.
+use_org_admin() {
+  local org=$1
+  export FABRIC_CFG_PATH="$CONFIG_DIR"
+  export CORE_PEER_TLS_ENABLED=true
+  export CORE_PEER_LOCALMSPID
+  CORE_PEER_LOCALMSPID=$(org_msp "$org")
+  export CORE_PEER_MSPCONFIGPATH
+  CORE_PEER_MSPCONFIGPATH=$(org_admin_msp "$org")
+  export CORE_PEER_ADDRESS="localhost:$(org_peer_port "$org")"
+  export CORE_PEER_TLS_ROOTCERT_FILE
+  CORE_PEER_TLS_ROOTCERT_FILE=$(org_peer_tls_ca "$org")
+  export FABRIC_LOGGING_SPEC=${OBE_CLI_LOGGING_SPEC:-WARNING}
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# npm run network:up — a native Fabric 2.5 network for OBE without Docker: one raft orderer and one peer per
+# org as background processes on 127.0.0.1, channels `energy` and `audit` created through the channel
+# participation API, the `obe` chaincode deployed through the peer lifecycle and run as a service, governance
+# initialised, and the gateway's connection config written to generated/connection.json.
+set -euo pipefail
+# shellcheck source=network/native/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+require_fabric_binaries || exit $?
+
+for pidfile in "$RUN_DIR"/*.pid; do
+  [ -e "$pidfile" ] || continue
+  if kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    die "the network is already running ($(basename "$pidfile" .pid), PID $(cat "$pidfile")); run npm run network:down first"
+  fi
+done
+
+# A failed start leaves nothing behind: whatever was started is stopped again by PID.
+on_failure() {
+  local rc=$?
+  log "network:up failed (exit $rc); stopping what was started"
+  bash "$NATIVE_DIR/down.sh" --keep-logs >&2 || true
+  exit "$rc"
+}
+trap on_failure ERR
+
+rm -rf "$CRYPTO_DIR" "$DATA_DIR" "$ARTIFACTS_DIR" "$RUN_DIR" "$GEN_DIR/config" "$GEN_DIR/connection.json"
+mkdir -p "$GEN_DIR" "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$ARTIFACTS_DIR"
+
+log "generating crypto material (cryptogen)"
+cryptogen generate --config="$CONFIG_DIR/crypto-config.yaml" --output="$CRYPTO_DIR" >"$LOG_DIR/cryptogen.log" 2>&1
+
+# configtx.yaml names the crypto directory relative to itself; the copy under generated/ points at the real one.
+mkdir -p "$GEN_DIR/config"
+sed "s|\.\./generated/crypto|$CRYPTO_DIR|g" "$CONFIG_DIR/configtx.yaml" >"$GEN_DIR/config/configtx.yaml"
+for channel in "${CHANNELS[@]}"; do
+  log "creating the genesis block of channel '$channel'"
+  FABRIC_CFG_PATH="$GEN_DIR/config" configtxgen -profile "$(channel_profile "$channel")" \
+    -channelID "$channel" -outputBlock "$ARTIFACTS_DIR/$channel.block" >>"$LOG_DIR/configtxgen.log" 2>&1
+done
+
+orderer_dir="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
+start_background orderer "$LOG_DIR/orderer.log" env \
+  FABRIC_CFG_PATH="$CONFIG_DIR" \
+  FABRIC_LOGGING_SPEC="${OBE_ORDERER_LOGGING_SPEC:-INFO}" \
+  ORDERER_GENERAL_LISTENADDRESS="${ORDERER_ADDRESS%:*}" \
+  ORDERER_GENERAL_LISTENPORT="${ORDERER_ADDRESS##*:}" \
+  ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
+  ORDERER_GENERAL_LOCALMSPDIR="$orderer_dir/msp" \
+  ORDERER_GENERAL_TLS_PRIVATEKEY="$orderer_dir/tls/server.key" \
+  ORDERER_GENERAL_TLS_CERTIFICATE="$orderer_dir/tls/server.crt" \
+  ORDERER_GENERAL_TLS_ROOTCAS="[$orderer_dir/tls/ca.crt]" \
+  ORDERER_FILELEDGER_LOCATION="$DATA_DIR/orderer" \
+  ORDERER_CONSENSUS_WALDIR="$DATA_DIR/orderer/etcdraft/wal" \
+  ORDERER_CONSENSUS_SNAPDIR="$DATA_DIR/orderer/etcdraft/snapshot" \
+  ORDERER_OPERATIONS_LISTENADDRESS="$ORDERER_OPERATIONS_ADDRESS" \
+  ORDERER_ADMIN_LISTENADDRESS="$ORDERER_ADMIN_ADDRESS" \
+  ORDERER_ADMIN_TLS_CERTIFICATE="$orderer_dir/tls/server.crt" \
+  ORDERER_ADMIN_TLS_PRIVATEKEY="$orderer_dir/tls/server.key" \
+  ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$orderer_dir/tls/ca.crt]" \
+  orderer
+wait_for_port orderer "$ORDERER_ADMIN_ADDRESS" "$LOG_DIR/orderer.log"
+
+orderer_admin_tls="$ORDERER_ORG_DIR/users/Admin@obe.local/tls"
+for channel in "${CHANNELS[@]}"; do
+  log "orderer joins channel '$channel' (osnadmin)"
+  osnadmin channel join --channelID "$channel" --config-block "$ARTIFACTS_DIR/$channel.block" \
+    -o "$ORDERER_ADMIN_ADDRESS" --ca-file "$ORDERER_TLS_CA" \
+    --client-cert "$orderer_admin_tls/client.crt" --client-key "$orderer_admin_tls/client.key" \
+    >>"$LOG_DIR/osnadmin.log" 2>&1
+done
+
+builders_yaml="[{name: obe-ccaas, path: $NATIVE_DIR/builders/ccaas, propagateEnvironment: [OBE_CHAINCODE_ADDRESS]}]"
+for org in "${ORGS[@]}"; do
+  port=$(org_peer_port "$org")
+  peer_dir=$(org_peer_dir "$org")
+  start_background "peer-$org" "$LOG_DIR/peer-$org.log" env \
+    FABRIC_CFG_PATH="$CONFIG_DIR" \
+    FABRIC_LOGGING_SPEC="${OBE_PEER_LOGGING_SPEC:-INFO}" \
+    CORE_PEER_ID="$(org_peer_host "$org")" \
+    CORE_PEER_LOCALMSPID="$(org_msp "$org")" \
+    CORE_PEER_MSPCONFIGPATH="$peer_dir/msp" \
+    CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
+    CORE_PEER_ADDRESS="localhost:$port" \
+    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$((port + 1))" \
+    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$((port + 1))" \
+    CORE_PEER_GOSSIP_BOOTSTRAP="localhost:$port" \
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT="localhost:$port" \
+    CORE_PEER_TLS_CERT_FILE="$peer_dir/tls/server.crt" \
+    CORE_PEER_TLS_KEY_FILE="$peer_dir/tls/server.key" \
+    CORE_PEER_TLS_ROOTCERT_FILE="$peer_dir/tls/ca.crt" \
+    CORE_PEER_FILESYSTEMPATH="$DATA_DIR/peer-$org" \
+    CORE_LEDGER_SNAPSHOTS_ROOTDIR="$DATA_DIR/peer-$org/snapshots" \
+    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(org_operations_port "$org")" \
+    CORE_CHAINCODE_EXTERNALBUILDERS="$builders_yaml" \
+    OBE_CHAINCODE_ADDRESS="$(org_chaincode_address "$org")" \
+    peer node start
+done
+for org in "${ORGS[@]}"; do
+  wait_for_port "peer-$org" "127.0.0.1:$(org_peer_port "$org")" "$LOG_DIR/peer-$org.log"
+done
+
+for org in "${ORGS[@]}"; do
+  for channel in $(org_channels "$org"); do
+    log "$(org_peer_host "$org") joins channel '$channel'"
+    (use_org_admin "$org" && peer channel join -b "$ARTIFACTS_DIR/$channel.block") >>"$LOG_DIR/peer-cli.log" 2>&1
+  done
+done
+
+bash "$NATIVE_DIR/deploy.sh"
+bash "$NATIVE_DIR/init-governance.sh"
+
+npx --no-install tsx "$OBE_ROOT/network/lib/write-connection-cli.ts" native "$CRYPTO_DIR" "$GEN_DIR/connection.json"
+trap - ERR
+log "network is up; connection config: $GEN_DIR/connection.json"
+log "start the gateway on it with: OBE_LEDGER=fabric npm start"
