@@ -1,0 +1,47 @@
+import type { Household, HouseholdInterval, PlannedOrder } from './neighbourhood';
+import type { ZoneClearing } from './summary';
+
+/**
+ * What the simulation driver needs from a ledger, in the simulator's own terms. The HTTP implementation
+ * (http-backend.ts) maps each call onto the gateway's REST API; tests may drive the driver with a fake.
+ */
+export interface MarketTiming {
+  readonly intervalMs: number;
+  readonly gateClosureMs: number;
+}
+
+/** How many ledger transactions one backend call submitted, and which of them failed and why. */
+export interface TxOutcome {
+  readonly submitted: number;
+  readonly failed: number;
+  readonly errors: readonly string[];
+}
+
+export const NO_TX: TxOutcome = { submitted: 0, failed: 0, errors: [] };
+
+export function combineOutcomes(outcomes: readonly TxOutcome[]): TxOutcome {
+  return {
+    submitted: outcomes.reduce((n, o) => n + o.submitted, 0),
+    failed: outcomes.reduce((n, o) => n + o.failed, 0),
+    errors: outcomes.flatMap((o) => o.errors),
+  };
+}
+
+export interface OrderRequest {
+  readonly household: Household;
+  readonly order: PlannedOrder;
+}
+
+export interface SimulationBackend {
+  /** Market timing in force on the ledger (after any configuration the backend applies). */
+  timing(): Promise<MarketTiming>;
+  /** Registers participants, meters and PV/battery assets, and funds buyers; idempotent across restarts. */
+  register(households: readonly Household[]): Promise<TxOutcome>;
+  placeOrders(interval: string, orders: readonly OrderRequest[]): Promise<TxOutcome>;
+  /** Signed meter readings for a delivered interval. */
+  submitReadings(interval: string, readings: readonly HouseholdInterval[]): Promise<TxOutcome>;
+  /** Clears one zone's retail auction after gate closure. */
+  clear(interval: string, zone: string): Promise<{ outcome: TxOutcome; result?: ZoneClearing }>;
+  /** Settles one zone's interval after its readings are in. */
+  settle(interval: string, zone: string): Promise<TxOutcome>;
+}
