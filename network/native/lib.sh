@@ -150,27 +150,44 @@ start_background() {
 # A PID file may outlive its process and the PID may since have been reused, so a PID is only signalled when
 # its command line still names the program we started (peer, orderer, or the chaincode server).
 recorded_program_matches() {
-  local pid=$1 name=$2 cmdline
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  local pid=$1 name=$2 cmdline program
+  if [ -r "/proc/$pid/cmdline" ]; then
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  else
+    cmdline=$(ps -o command= -p "$pid" 2>/dev/null) || return 1
+  fi
+  program=$(basename "${cmdline%% *}")
   case "$name" in
-    orderer) [[ "$cmdline" == *orderer* ]] ;;
-    peer-*) [[ "$cmdline" == *peer* ]] ;;
-    chaincode-*) [[ "$cmdline" == *fabric-chaincode-node*server* ]] ;;
+    orderer) [ "$program" = orderer ] ;;
+    peer-*) [ "$program" = peer ] && [[ "$cmdline" == *" node start"* ]] ;;
+    chaincode-*) [[ "$cmdline" == *fabric-chaincode-node\ server* ]] ;;
     *) return 1 ;;
   esac
+}
+
+# True while the process exists and is not a zombie (a zombie has exited; only its parent has yet to reap it).
+process_running() {
+  local state
+  kill -0 "$1" 2>/dev/null || return 1
+  if [ -r "/proc/$1/stat" ]; then
+    state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+  else
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1 # macOS and other systems without /proc
+  fi
+  [[ "$state" != Z* ]]
 }
 
 stop_recorded() {
   local pidfile=$1 name pid
   name=$(basename "$pidfile" .pid)
   pid=$(cat "$pidfile" 2>/dev/null || true)
-  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && recorded_program_matches "$pid" "$name"; then
+  if [[ "$pid" =~ ^[0-9]+$ ]] && process_running "$pid" && recorded_program_matches "$pid" "$name"; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 40); do
-      kill -0 "$pid" 2>/dev/null || break
+      process_running "$pid" || break
       sleep 0.25
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if process_running "$pid"; then
       log "$name (PID $pid) ignored SIGTERM; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi

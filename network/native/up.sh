@@ -109,9 +109,8 @@ for org in "${ORGS[@]}"; do
 done
 
 bash "$NATIVE_DIR/deploy.sh"
-bash "$NATIVE_DIR/init-governance.sh"
-
 npx --no-install tsx "$OBE_ROOT/network/lib/write-connection-cli.ts" native "$CRYPTO_DIR" "$GEN_DIR/connection.json"
+bash "$NATIVE_DIR/init-governance.sh" "$GEN_DIR/connection.json"
 trap - ERR
 log "network is up; connection config: $GEN_DIR/connection.json"
 log "start the gateway on it with: OBE_LEDGER=fabric npm start"

@@ -1,14 +1,15 @@
 /**
- * A plain @hyperledger/fabric-gateway client built from the connection config network/ writes. The Fabric suites
- * use it for what the OBE gateway deliberately does not offer (acting on one chosen peer, reading a collection
- * from a non-member org) and to check the network itself, independent of the gateway under test.
+ * A plain @hyperledger/fabric-gateway client built from the connection config network/ writes. The network scripts
+ * use it to initialise governance; the Fabric test suites use it for what the OBE gateway deliberately does not
+ * offer (acting through one chosen peer, reading a collection as a non-member org) and to check the network
+ * independently of the gateway under test.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect, Gateway, Identity, Signer, signers, hash } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
-import { connectionConfigSchema, type ConnectionConfig, type IdentityEntry } from '../../../network/lib/connection-config';
+import { connectionConfigSchema, type ConnectionConfig, type IdentityEntry } from './connection-config';
 
 export function readConnectionConfig(file: string): ConnectionConfig {
   return connectionConfigSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));

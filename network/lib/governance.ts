@@ -1,0 +1,34 @@
+/**
+ * The governance configuration a fresh network starts with: which MSP ID plays which OBE org role on each
+ * channel. This mapping is the only place MSP IDs meet roles; the chaincode reads it from the ledger, so the
+ * same chaincode runs on the native network (GridOperatorMSP…) and on the test-network (Org1MSP…).
+ */
+import type { ObeOrg, OrgLayout } from './connection-config';
+
+export type OrgRole = 'MARKET_OPERATOR' | 'DSO' | 'GENERATOR' | 'UTILITY' | 'REGULATOR';
+
+/** ARCHITECTURE §4: the grid operator runs the market and the grid, the utility its customers, the regulator audits. */
+export const ORG_ROLES_BY_ORG: Readonly<Record<ObeOrg, readonly OrgRole[]>> = {
+  gridoperator: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'],
+  utility: ['UTILITY'],
+  regulator: ['REGULATOR'],
+};
+
+export const CHANNEL_MEMBERS: Readonly<Record<string, readonly ObeOrg[]>> = {
+  energy: ['gridoperator', 'utility', 'regulator'],
+  audit: ['gridoperator', 'regulator'],
+};
+
+export interface InitialGovernance {
+  orgs: Record<string, OrgRole[]>;
+  tokenIssuerMspId: string;
+}
+
+/** The InitConfig argument for `channel`; every other setting keeps the chaincode's defaults. */
+export function initialGovernance(channel: string, orgs: Readonly<Record<ObeOrg, OrgLayout>>): InitialGovernance {
+  const members = CHANNEL_MEMBERS[channel];
+  if (!members) throw new Error(`unknown channel '${channel}'`);
+  const mapping: Record<string, OrgRole[]> = {};
+  for (const org of members) mapping[orgs[org].mspId] = [...ORG_ROLES_BY_ORG[org]];
+  return { orgs: mapping, tokenIssuerMspId: orgs.gridoperator.mspId };
+}

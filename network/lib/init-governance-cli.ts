@@ -1,0 +1,60 @@
+/**
+ * Initialises governance on both channels right after the chaincode is committed, as the grid operator's admin
+ * (the chaincode lets only an admin of the MSP it names market operator do this, and only once). Usage:
+ *   tsx network/lib/init-governance-cli.ts <native|test-network> <connection.json>
+ * A channel that is already configured is left as it is, so the step can be re-run.
+ */
+import { randomBytes } from 'node:crypto';
+import { NATIVE_ORGS, TEST_NETWORK_ORGS } from './connection-config';
+import { connectDirect, readConnectionConfig } from './fabric-client';
+import { CHANNEL_MEMBERS, initialGovernance } from './governance';
+
+const PSEUDONYM_KEY_TRANSIENT = 'pseudonymKey';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [mode, connectionFile] = argv;
+  if ((mode !== 'native' && mode !== 'test-network') || !connectionFile) {
+    console.error('usage: init-governance-cli.ts <native|test-network> <connection.json>');
+    return 2;
+  }
+  const orgs = mode === 'native' ? NATIVE_ORGS : TEST_NETWORK_ORGS;
+  const config = readConnectionConfig(connectionFile);
+  const connection = connectDirect(config, 'gridoperator-admin');
+  try {
+    for (const channel of Object.keys(CHANNEL_MEMBERS)) {
+      const contract = connection.gateway.getNetwork(channel).getContract(config.chaincode);
+      const existing = await contract.evaluateTransaction('Governance:GetConfig').then(
+        (bytes) => Buffer.from(bytes).toString('utf8'),
+        () => undefined,
+      );
+      if (existing) {
+        console.error(`[obe-network] governance on '${channel}' is already configured; left unchanged`);
+        continue;
+      }
+      const governance = initialGovernance(channel, orgs);
+      // The key that derives participant pseudonyms: random per channel, handed over privately (transient) and
+      // kept by the chaincode in its secrets collection only; it is not written anywhere else.
+      const pseudonymKey = randomBytes(32).toString('base64url');
+      await contract.submit('Governance:InitConfig', {
+        arguments: [JSON.stringify(governance)],
+        transientData: { [PSEUDONYM_KEY_TRANSIENT]: pseudonymKey },
+      });
+      console.error(`[obe-network] governance on '${channel}': ${JSON.stringify(governance.orgs)}`);
+    }
+  } finally {
+    connection.close();
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      const details = (err as { details?: { message?: string }[] }).details ?? [];
+      console.error(`[obe-network] governance init failed: ${(err as Error).message}`);
+      for (const d of details) console.error(`  ${d.message ?? ''}`);
+      process.exitCode = 1;
+    },
+  );
+}
