@@ -29,6 +29,8 @@ export class GatewayContext {
   readonly submits: SubmitService | undefined;
   keys: ApiKeyStore;
   state: GatewayState = 'starting';
+  /** Closers of open event streams, so shutdown can end them (they would keep the server open forever). */
+  readonly streams = new Set<() => void>();
   #ledger: Ledger | undefined;
 
   constructor(options: GatewayContextOptions = {}) {
@@ -63,6 +65,10 @@ export class GatewayContext {
       throw new HttpError(503, 'LEDGER_UNAVAILABLE', 'the ledger is still starting; retry shortly');
     }
     return this.#ledger;
+  }
+
+  closeStreams(): void {
+    for (const close of [...this.streams]) close();
   }
 
   requireSubmits(): SubmitService {

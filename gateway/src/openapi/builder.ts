@@ -41,6 +41,7 @@ export interface OperationSpec {
   description?: string;
   pathParams?: Record<string, Schema>;
   query?: Record<string, QueryParam>;
+  headerParams?: Record<string, QueryParam>;
   body?: Schema;
   /** Plain read: the 200 body. */
   response?: Schema;
@@ -79,6 +80,7 @@ export function operation(spec: OperationSpec): { path: string; method: Method; 
   const parameters: Schema[] = [];
   for (const [name, schema] of Object.entries(spec.pathParams ?? {})) parameters.push(toParameter(name, 'path', schema, true));
   for (const [name, q] of Object.entries(spec.query ?? {})) parameters.push(toParameter(name, 'query', q.schema, q.required ?? false, q.description));
+  for (const [name, h] of Object.entries(spec.headerParams ?? {})) parameters.push(toParameter(name, 'header', h.schema, h.required ?? false, h.description));
   const responses: Record<string, Schema> = {};
   if (spec.stream) {
     responses['200'] = { description: 'Server-Sent Events stream', content: { 'text/event-stream': { schema: str() } } };

@@ -1,5 +1,7 @@
 import { paths, ref, type OperationSpec, type Schema } from './builder';
 import { commonSchemas } from './schemas';
+import { eventOperations } from './events';
+import { registryOperations, registrySchemas } from './registry';
 import { systemOperations } from './system';
 
 /**
@@ -13,7 +15,11 @@ export interface Segment {
 }
 
 /** Every segment of the API, in the order the docs list them. */
-const segments: Segment[] = [{ operations: systemOperations }];
+const segments: Segment[] = [
+  { operations: systemOperations },
+  { operations: registryOperations, schemas: registrySchemas },
+  { operations: eventOperations },
+];
 
 const builtins: Record<string, Record<string, Schema>> = {
   '/healthz': {

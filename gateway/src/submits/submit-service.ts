@@ -83,8 +83,12 @@ export class SubmitService {
     this.#attempts = options.attempts;
   }
 
-  /** Submits (or replays) a transaction. Throws HttpError/LedgerError for refusals. */
-  submit(request: SubmitRequest): Promise<SubmitOutcome> {
+  /** Submits (or replays) a transaction. Rejects with HttpError/LedgerError for refusals. */
+  async submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    return this.#submit(request);
+  }
+
+  #submit(request: SubmitRequest): Promise<SubmitOutcome> {
     if (!request.idempotencyKey) return this.#track(this.#execute(request));
     const key = `${request.tx.identity}\u0000${request.idempotencyKey}`;
     const running = this.#byIdempotencyKey.get(key);
