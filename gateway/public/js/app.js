@@ -1,0 +1,349 @@
+import { Api, ApiError } from './api.js';
+import { color, renderChart, clearChart } from './charts.js';
+import { loadDashboard, loadDemoIdentities, verifyAttestation } from './data.js';
+import { followEvents } from './sse.js';
+import { lockedLabel, orgName, visibilityOf } from './transparency.js';
+
+/**
+ * The OBE dashboard: every panel is read from the gateway API as the identity chosen under "View as", so private
+ * values appear only for identities whose org may read them and show as locked for everyone else.
+ */
+const state = { identities: [], current: undefined, events: undefined, refreshTimer: undefined, loading: false };
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('data-')) node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const child of children) if (child !== undefined && child !== null) node.append(child);
+  return node;
+}
+
+function locked(mspId) {
+  return el('span', { class: 'locked', text: lockedLabel(mspId), title: 'private data: this identity’s org is not in the transparency group' });
+}
+
+function fmt(value, digits = 1) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—';
+}
+
+function shortHash(hash) {
+  return hash ? `${hash.slice(0, 10)}…` : '—';
+}
+
+function fillTable(tableId, rows) {
+  const body = $(tableId).querySelector('tbody');
+  body.replaceChildren(...rows);
+  if (rows.length === 0) {
+    const cols = $(tableId).querySelectorAll('th').length;
+    body.append(el('tr', {}, el('td', { class: 'empty', colSpan: cols, text: 'nothing yet' })));
+  }
+}
+
+function cell(content, cls) {
+  const td = el('td', cls ? { class: cls } : {});
+  if (content instanceof window.Node) td.append(content);
+  else td.textContent = content === undefined || content === null ? '—' : String(content);
+  return td;
+}
+
+// ---- identity selector and banner -------------------------------------------------------------------------------
+
+function renderBanner() {
+  const id = state.current;
+  const banner = $('identity-banner');
+  if (!id) {
+    banner.textContent = 'No demo identity available: start the gateway with the demo (npm start) to see ledger data.';
+    return;
+  }
+  const parts = visibilityOf(id.mspId).map((v) =>
+    el('span', { class: `tag ${v.can === 'none' ? 'cannot' : 'can'}`, text: `${v.can === 'none' ? '✗' : '✓'} ${v.data}${v.can === 'own' ? ` (${v.note} only)` : ''}` }),
+  );
+  banner.replaceChildren(
+    el('strong', { text: `Viewing as ${id.label}` }),
+    ` — ${orgName(id.mspId)} (${id.mspId}). `,
+    ...parts,
+  );
+  banner.dataset.org = id.mspId;
+}
+
+function selectIdentity(label) {
+  state.current = state.identities.find((i) => i.label === label) || state.identities[0];
+  if (state.current) localStorage.setItem('obe.viewAs', state.current.label);
+  $('view-as').value = state.current ? state.current.label : '';
+  renderBanner();
+  restartEvents();
+  refresh();
+}
+
+// ---- panels -----------------------------------------------------------------------------------------------------
+
+function renderMarket(market) {
+  const results = market.results;
+  const intervals = [...new Set(results.map((r) => r.interval))].sort();
+  const zones = [...new Set(results.map((r) => r.zone))].sort();
+  const labels = intervals.map((i) => new Date(i).toISOString().slice(11, 16));
+  const volume = zones.map((zone, zi) => ({
+    type: 'bar',
+    label: `${zone} volume (kWh)`,
+    yAxisID: 'volume',
+    backgroundColor: color(zi, 0.55),
+    data: intervals.map((i) => results.find((r) => r.interval === i && r.zone === zone)?.volumeKwh ?? null),
+  }));
+  const price = zones.map((zone, zi) => ({
+    type: 'line',
+    label: `${zone} price`,
+    yAxisID: 'price',
+    borderColor: color(zi + 1),
+    backgroundColor: color(zi + 1),
+    spanGaps: true,
+    data: intervals.map((i) => results.find((r) => r.interval === i && r.zone === zone)?.price ?? null),
+  }));
+  $('card-market').querySelector('.empty').hidden = results.length > 0;
+  renderChart('chart-clearing', {
+    type: 'bar',
+    data: { labels, datasets: [...volume, ...price] },
+    options: {
+      scales: {
+        volume: { type: 'linear', position: 'left', title: { display: true, text: 'kWh' }, beginAtZero: true },
+        price: { type: 'linear', position: 'right', title: { display: true, text: `price (${market.priceUnit})` }, grid: { drawOnChartArea: false } },
+      },
+    },
+  });
+}
+
+function renderCurves(curves) {
+  const note = $('curves-note');
+  if (!curves) {
+    clearChart('chart-curves');
+    note.textContent = 'No cleared interval yet.';
+    return;
+  }
+  $('curves-interval').textContent = `${curves.zone}, interval ${curves.interval.slice(11, 16)} UTC`;
+  if (!curves.visible) {
+    clearChart('chart-curves');
+    note.replaceChildren(locked(state.current.mspId), ' order prices and quantities behind the curves are private; the clearing price and volume above are public.');
+    return;
+  }
+  note.textContent = curves.price === null || curves.price === undefined ? 'no crossing: nothing cleared' : `cleared at ${fmt(curves.price, 4)} for ${fmt(curves.volumeKwh)} kWh`;
+  renderChart('chart-curves', {
+    type: 'line',
+    data: {
+      datasets: [
+        { label: 'supply', data: curves.supply.map((p) => ({ x: p.quantityKwh, y: p.price })), stepped: 'before', borderColor: color(0), backgroundColor: color(0), pointRadius: 0 },
+        { label: 'demand', data: curves.demand.map((p) => ({ x: p.quantityKwh, y: p.price })), stepped: 'before', borderColor: color(1), backgroundColor: color(1), pointRadius: 0 },
+      ],
+    },
+    options: {
+      parsing: false,
+      scales: { x: { type: 'linear', title: { display: true, text: 'cumulative kWh' } }, y: { title: { display: true, text: 'price' } } },
+    },
+  });
+}
+
+function renderOrders(orders) {
+  const mspId = state.current.mspId;
+  fillTable('table-orders', orders.slice(0, 200).map((o) =>
+    el('tr', { 'data-visible': String(o.visible) },
+      cell(o.orderId.slice(0, 12), 'mono'),
+      cell(o.interval.slice(11, 16)),
+      cell(o.side),
+      o.visible ? cell(fmt(o.price, 4), 'num') : cell(locked(mspId)),
+      o.visible ? cell(fmt(o.quantityKwh, 3), 'num') : cell(locked(mspId)),
+    )));
+}
+
+function renderGrid(grid) {
+  const zones = [...new Set(grid.assets.map((a) => a.zone))].sort();
+  const types = [...new Set(grid.assets.map((a) => a.type))].sort();
+  renderChart('chart-assets', {
+    type: 'bar',
+    data: {
+      labels: zones,
+      datasets: types.map((type, ti) => ({
+        label: type,
+        backgroundColor: color(ti, 0.8),
+        data: zones.map((z) => grid.assets.filter((a) => a.zone === z && a.type === type).reduce((n, a) => n + a.count, 0)),
+      })),
+    },
+    options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, title: { display: true, text: 'assets' } } } },
+  });
+  renderChart('chart-zones', {
+    type: 'bar',
+    data: {
+      labels: grid.zoneBalance.map((z) => z.zone),
+      datasets: [{
+        label: 'net export (+) / import (−) kWh',
+        data: grid.zoneBalance.map((z) => z.netKwh),
+        backgroundColor: grid.zoneBalance.map((z) => (z.netKwh >= 0 ? color(0, 0.7) : color(3, 0.7))),
+      }],
+    },
+    options: { plugins: { legend: { display: false } } },
+  });
+}
+
+function renderMetering(metering) {
+  const intervals = [...new Set(metering.aggregates.map((a) => a.interval))].sort();
+  const zones = [...new Set(metering.aggregates.map((a) => a.zone))].sort();
+  renderChart('chart-metering', {
+    type: 'line',
+    data: {
+      labels: intervals.map((i) => i.slice(11, 16)),
+      datasets: zones.flatMap((zone, zi) => [
+        { label: `${zone} export`, borderColor: color(zi * 2), backgroundColor: color(zi * 2), data: intervals.map((i) => metering.aggregates.find((a) => a.zone === zone && a.interval === i)?.exportKwh ?? null) },
+        { label: `${zone} import`, borderColor: color(zi * 2 + 1), backgroundColor: color(zi * 2 + 1), borderDash: [4, 3], data: intervals.map((i) => metering.aggregates.find((a) => a.zone === zone && a.interval === i)?.importKwh ?? null) },
+      ]),
+    },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'kWh' } } } },
+  });
+  const mspId = state.current.mspId;
+  fillTable('table-readings', metering.readings.slice(0, 100).map((r) =>
+    el('tr', { 'data-visible': String(r.visible) },
+      cell(r.meterId.slice(0, 14), 'mono'),
+      cell(r.interval.slice(11, 16)),
+      r.visible ? cell(`${fmt(r.energyKwh, 3)} kWh`, 'num') : cell(locked(mspId)),
+    )));
+}
+
+function renderTokens(tokens) {
+  const mspId = state.current.mspId;
+  const visible = tokens.balances.filter((b) => b.visible);
+  renderChart('chart-balances', {
+    type: 'bar',
+    data: { labels: visible.map((b) => b.label), datasets: [{ label: `balance (${tokens.unit})`, data: visible.map((b) => b.balance), backgroundColor: color(2, 0.7) }] },
+    options: { indexAxis: 'y', plugins: { legend: { display: false } } },
+  });
+  fillTable('table-balances', tokens.balances.map((b) =>
+    el('tr', { 'data-visible': String(b.visible) }, cell(b.label, 'mono'), b.visible ? cell(fmt(b.balance, 2), 'num') : cell(locked(mspId)))));
+}
+
+function renderAudit(audit) {
+  const mspId = state.current.mspId;
+  const result = $('verify-result');
+  if (!audit.visible) {
+    fillTable('table-audit', [el('tr', {}, el('td', { colSpan: 5 }, locked(mspId), ' the audit channel is shared by the grid operator and the regulator only'))]);
+    result.textContent = '';
+    return;
+  }
+  fillTable('table-audit', audit.attestations.map((a) => {
+    const button = el('button', { text: 'Verify', type: 'button' });
+    button.dataset.attestation = a.id;
+    button.addEventListener('click', () => onVerify(a, button));
+    return el('tr', {}, cell(`${a.zone ? `${a.zone} ` : ''}${a.interval.slice(11, 16)}`), cell(a.records, 'num'), cell(shortHash(a.root), 'mono'), cell(a.blockNumber ?? '—', 'num'), cell(button));
+  }));
+}
+
+async function onVerify(attestation, button) {
+  const result = $('verify-result');
+  button.disabled = true;
+  result.className = 'verify-result';
+  result.textContent = 'verifying…';
+  try {
+    const outcome = await verifyAttestation(new Api(state.current.key), attestation);
+    result.className = `verify-result ${outcome.valid ? 'ok' : 'bad'}`;
+    result.textContent = outcome.valid
+      ? `✓ ${outcome.description}: the record hashes to a leaf of Merkle root ${shortHash(attestation.root)} anchored on the audit channel.`
+      : `✗ ${outcome.description}`;
+  } catch (error) {
+    result.className = 'verify-result bad';
+    result.textContent = error instanceof ApiError && error.forbidden ? `${lockedLabel(state.current.mspId)}: ${error.message}` : `verification failed: ${error.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function renderStatus(status) {
+  $('ledger-status').textContent = status;
+}
+
+async function refresh() {
+  if (!state.current || state.loading) return;
+  state.loading = true;
+  const forLabel = state.current.label;
+  try {
+    const data = await loadDashboard(new Api(state.current.key), state.current);
+    if (state.current.label !== forLabel) return;
+    renderStatus(data.status);
+    renderMarket(data.market);
+    renderCurves(data.curves);
+    renderOrders(data.orders);
+    renderGrid(data.grid);
+    renderMetering(data.metering);
+    renderTokens(data.tokens);
+    renderAudit(data.audit);
+    document.body.dataset.loaded = 'true';
+    document.body.dataset.viewAs = forLabel;
+  } catch (error) {
+    renderStatus(`error: ${error.message}`);
+    console.warn('dashboard refresh failed', error);
+  } finally {
+    state.loading = false;
+  }
+}
+
+// ---- live events ------------------------------------------------------------------------------------------------
+
+let refreshSoon;
+function onLedgerEvent(name, event) {
+  const log = $('event-log');
+  const when = new Date().toISOString().slice(11, 19);
+  log.prepend(el('li', {},
+    el('span', { class: 'meta', text: `${when} · block ${event.blockNumber ?? '?'}` }),
+    el('span', { class: 'name', text: name }),
+    el('span', { class: 'mono', text: summarise(event.payload) }),
+  ));
+  while (log.children.length > 100) log.lastChild.remove();
+  // Several events arrive per block; refresh once they settle.
+  clearTimeout(refreshSoon);
+  refreshSoon = setTimeout(refresh, 800);
+}
+
+function summarise(payload) {
+  if (!payload || typeof payload !== 'object') return '';
+  return Object.entries(payload)
+    .filter(([, v]) => typeof v !== 'object')
+    .slice(0, 5)
+    .map(([k, v]) => `${k}=${String(v).length > 16 ? `${String(v).slice(0, 14)}…` : v}`)
+    .join(' ');
+}
+
+function restartEvents() {
+  if (state.events) state.events.close();
+  if (!state.current) return;
+  state.events = followEvents('/api/v1/events?channel=energy', state.current.key, {
+    onEvent: onLedgerEvent,
+    onState: (s) => {
+      $('events-state').textContent = s === 'forbidden' ? lockedLabel(state.current.mspId) : s;
+    },
+  });
+}
+
+// ---- start ------------------------------------------------------------------------------------------------------
+
+async function start() {
+  state.identities = await loadDemoIdentities();
+  const select = $('view-as');
+  const byOrg = new Map();
+  for (const identity of state.identities) {
+    if (!byOrg.has(identity.mspId)) byOrg.set(identity.mspId, []);
+    byOrg.get(identity.mspId).push(identity);
+  }
+  for (const [mspId, identities] of byOrg) {
+    const group = el('optgroup', { label: orgName(mspId) });
+    for (const identity of identities) group.append(el('option', { value: identity.label, text: identity.label }));
+    select.append(group);
+  }
+  select.addEventListener('change', () => selectIdentity(select.value));
+  selectIdentity(new URLSearchParams(window.location.search).get('viewAs') || localStorage.getItem('obe.viewAs'));
+  state.refreshTimer = setInterval(refresh, 15000);
+}
+
+start().catch((error) => {
+  renderStatus(`error: ${error.message}`);
+  console.warn('dashboard failed to start', error);
+});
