@@ -3,7 +3,14 @@
  * its own contracts; this list is the only place they are assembled.
  */
 import type { Contract } from 'fabric-contract-api';
+import { GovernanceContract } from './governance';
+import { ParticipantsContract } from './participants';
+import { RegistryContract } from './registry';
 
 export * from './common';
 
-export const contracts: (typeof Contract)[] = [];
+export const contracts: (typeof Contract)[] = [
+  GovernanceContract,
+  ParticipantsContract,
+  RegistryContract,
+];

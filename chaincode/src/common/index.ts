@@ -2,3 +2,8 @@ export * from './errors';
 export * from './canonical-json';
 export * from './validate';
 export * from './tx-time';
+export * from './hash';
+export * from './state';
+export * from './identity';
+export * from './roles';
+export * from './keys';

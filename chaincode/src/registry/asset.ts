@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { ParticipantRole } from '../common/roles';
+import { pseudonymSchema } from '../participants/participant';
+import { devicePublicKeySchema } from './device-key';
+
+export const ASSET_TYPES = ['meter', 'pv', 'wind', 'battery', 'ev_charger', 'generator', 'flexible_load', 'feeder', 'transformer'] as const;
+export type AssetType = (typeof ASSET_TYPES)[number];
+
+export const SEGMENTS = ['wholesale', 'retail'] as const;
+export type Segment = (typeof SEGMENTS)[number];
+
+export const ASSET_STATUSES = ['REGISTERED', 'COMMISSIONED', 'ACTIVE', 'SUSPENDED', 'DECOMMISSIONED'] as const;
+export type AssetStatus = (typeof ASSET_STATUSES)[number];
+
+/** Grid infrastructure belongs to the distribution system operator. */
+export const GRID_ASSET_TYPES: readonly AssetType[] = ['feeder', 'transformer'];
+export const STORAGE_ASSET_TYPES: readonly AssetType[] = ['battery'];
+/** A meter exists to report, so it cannot be registered without its device key. */
+export const KEY_REQUIRED_TYPES: readonly AssetType[] = ['meter'];
+
+/** Roles that may own assets, and the roles that may own each kind of asset. */
+export const ASSET_HOLDER_ROLES: readonly ParticipantRole[] = ['DSO', 'GENERATOR', 'AGGREGATOR', 'RETAILER', 'PROSUMER', 'CONSUMER'];
+
+export function holderRolesFor(type: AssetType): ParticipantRole[] {
+  return GRID_ASSET_TYPES.includes(type) ? ['DSO'] : [...ASSET_HOLDER_ROLES];
+}
+
+export const assetIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits, . _ : - (at most 64)');
+export const zoneSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (at most 64)');
+
+const kilo = (what: string) =>
+  z
+    .number()
+    .positive()
+    .max(10_000_000)
+    .refine((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6, `${what} has at most 3 decimals`);
+
+export const registerAssetSchema = z
+  .strictObject({
+    assetId: assetIdSchema,
+    type: z.enum(ASSET_TYPES),
+    segment: z.enum(SEGMENTS),
+    zone: zoneSchema,
+    /** Rated power in kW (at most 3 decimals, i.e. whole watts). */
+    capacityKw: kilo('capacityKw'),
+    /** Energy capacity in kWh, storage only. */
+    storageKwh: kilo('storageKwh').optional(),
+    devicePublicKey: devicePublicKeySchema.optional(),
+  })
+  .superRefine((asset, issues) => {
+    const storage = STORAGE_ASSET_TYPES.includes(asset.type);
+    if (storage && asset.storageKwh === undefined) {
+      issues.addIssue({ code: 'custom', path: ['storageKwh'], message: `is required for a ${asset.type}` });
+    }
+    if (!storage && asset.storageKwh !== undefined) {
+      issues.addIssue({ code: 'custom', path: ['storageKwh'], message: `does not apply to a ${asset.type}` });
+    }
+    if (KEY_REQUIRED_TYPES.includes(asset.type) && asset.devicePublicKey === undefined) {
+      issues.addIssue({ code: 'custom', path: ['devicePublicKey'], message: `is required for a ${asset.type}` });
+    }
+  });
+
+export const assetRefSchema = z.strictObject({ assetId: assetIdSchema });
+export const offerTransferSchema = z.strictObject({ assetId: assetIdSchema, to: pseudonymSchema });
+export const rotateKeySchema = z.strictObject({ assetId: assetIdSchema, devicePublicKey: devicePublicKeySchema });
+export const assetFilterSchema = z.strictObject({
+  zone: zoneSchema.optional(),
+  owner: pseudonymSchema.optional(),
+  type: z.enum(ASSET_TYPES).optional(),
+  status: z.enum(ASSET_STATUSES).optional(),
+  segment: z.enum(SEGMENTS).optional(),
+});
+
+export interface PendingTransfer {
+  readonly to: string;
+  readonly offeredAt: string;
+}
+
+/** A grid asset as the channel sees it: public, and free of personal data (the owner is a pseudonym). */
+export interface Asset {
+  readonly assetId: string;
+  readonly type: AssetType;
+  readonly segment: Segment;
+  readonly zone: string;
+  readonly capacityKw: number;
+  readonly storageKwh: number | null;
+  /** SPKI PEM of the device's ECDSA P-256 key, or null for an asset that does not report. */
+  readonly devicePublicKey: string | null;
+  readonly owner: string;
+  readonly ownerMspId: string;
+  readonly status: AssetStatus;
+  readonly registeredAt: string;
+  readonly updatedAt: string;
+  readonly commissionedBy: string | null;
+  /** Who suspended it: an owner may resume only its own suspension. */
+  readonly suspendedBy: 'OWNER' | 'DSO' | null;
+  readonly pendingTransfer: PendingTransfer | null;
+}
+
+/** Energy one interval can carry at rated power, in Wh: capacity × interval length. */
+export function maxEnergyWhPerInterval(asset: Asset, intervalMinutes: number): number {
+  return (Math.round(asset.capacityKw * 1000) * intervalMinutes) / 60;
+}

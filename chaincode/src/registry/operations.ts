@@ -1,0 +1,163 @@
+import type { Context } from 'fabric-contract-api';
+import { canonicalBytes } from '../common/canonical-json';
+import { ConflictError, ForbiddenError, RuleViolationError } from '../common/errors';
+import { txTimeIso } from '../common/tx-time';
+import { parseJsonArg } from '../common/validate';
+import { hasRole, requireRole } from '../participants/authorize';
+import type { ActingParticipant } from '../participants/participant';
+import { getParticipant } from '../participants/store';
+import {
+  ASSET_HOLDER_ROLES,
+  assetFilterSchema,
+  assetRefSchema,
+  holderRolesFor,
+  offerTransferSchema,
+  registerAssetSchema,
+  rotateKeySchema,
+  type Asset,
+} from './asset';
+import { canTransition, LIFECYCLE, type LifecycleAction } from './lifecycle';
+import { findAsset, getAsset, listAssets, putAsset } from './store';
+
+export const ASSET_EVENT = 'AssetChanged';
+
+async function save(ctx: Context, asset: Asset, change: string): Promise<Asset> {
+  await putAsset(ctx, asset);
+  ctx.stub.setEvent(ASSET_EVENT, canonicalBytes({ assetId: asset.assetId, status: asset.status, change }));
+  return asset;
+}
+
+function isOwner(caller: ActingParticipant, asset: Asset): boolean {
+  return caller.pseudonym === asset.owner;
+}
+
+function requireOwner(caller: ActingParticipant, asset: Asset, action: string): void {
+  if (!isOwner(caller, asset)) throw new ForbiddenError(`only the owner of asset '${asset.assetId}' may ${action}`);
+}
+
+/** Registers an asset owned by the caller. Only a DSO registers grid infrastructure (feeders, transformers). */
+export async function registerAsset(ctx: Context, argsJson: string): Promise<Asset> {
+  const input = parseJsonArg(registerAssetSchema, argsJson, 'asset');
+  const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
+  const holders = holderRolesFor(input.type);
+  if (!hasRole(caller, ...holders)) {
+    throw new ForbiddenError(`a ${input.type} may be registered only by role ${holders.join(' or ')}`);
+  }
+  if (await findAsset(ctx, input.assetId)) {
+    throw new ConflictError(`asset '${input.assetId}' already exists`);
+  }
+  const now = txTimeIso(ctx);
+  const asset: Asset = {
+    assetId: input.assetId,
+    type: input.type,
+    segment: input.segment,
+    zone: input.zone,
+    capacityKw: input.capacityKw,
+    storageKwh: input.storageKwh ?? null,
+    devicePublicKey: input.devicePublicKey ?? null,
+    owner: caller.pseudonym,
+    ownerMspId: caller.mspId,
+    status: 'REGISTERED',
+    registeredAt: now,
+    updatedAt: now,
+    commissionedBy: null,
+    suspendedBy: null,
+    pendingTransfer: null,
+  };
+  return save(ctx, asset, 'registered');
+}
+
+/** Who may take each lifecycle step: a DSO always; the owner for everything but commissioning. */
+function authorizeLifecycle(caller: ActingParticipant, asset: Asset, action: LifecycleAction): 'OWNER' | 'DSO' {
+  if (hasRole(caller, 'DSO')) return 'DSO';
+  if (action === 'commission') throw new ForbiddenError('only a DSO commissions an asset');
+  requireOwner(caller, asset, action);
+  if (action === 'resume' && asset.suspendedBy === 'DSO') {
+    throw new ForbiddenError(`asset '${asset.assetId}' was suspended by a DSO; only a DSO may resume it`);
+  }
+  return 'OWNER';
+}
+
+async function transition(ctx: Context, argsJson: string, action: LifecycleAction): Promise<Asset> {
+  const { assetId } = parseJsonArg(assetRefSchema, argsJson, 'asset reference');
+  const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
+  const asset = await getAsset(ctx, assetId);
+  const actor = authorizeLifecycle(caller, asset, action);
+  const { to } = LIFECYCLE[action];
+  if (!canTransition(action, asset.status)) {
+    throw new RuleViolationError(`asset '${assetId}' cannot go from ${asset.status} to ${to}`, { from: asset.status, to });
+  }
+  const next: Asset = {
+    ...asset,
+    status: to,
+    updatedAt: txTimeIso(ctx),
+    commissionedBy: action === 'commission' ? caller.pseudonym : asset.commissionedBy,
+    suspendedBy: action === 'suspend' ? actor : null,
+    pendingTransfer: action === 'decommission' ? null : asset.pendingTransfer,
+  };
+  return save(ctx, next, action);
+}
+
+export const commissionAsset = (ctx: Context, argsJson: string) => transition(ctx, argsJson, 'commission');
+export const activateAsset = (ctx: Context, argsJson: string) => transition(ctx, argsJson, 'activate');
+export const suspendAsset = (ctx: Context, argsJson: string) => transition(ctx, argsJson, 'suspend');
+export const resumeAsset = (ctx: Context, argsJson: string) => transition(ctx, argsJson, 'resume');
+export const decommissionAsset = (ctx: Context, argsJson: string) => transition(ctx, argsJson, 'decommission');
+
+/** First step of a transfer: the owner names the participant that may take the asset over. */
+export async function offerTransfer(ctx: Context, argsJson: string): Promise<Asset> {
+  const { assetId, to } = parseJsonArg(offerTransferSchema, argsJson, 'transfer offer');
+  const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
+  const asset = await getAsset(ctx, assetId);
+  requireOwner(caller, asset, 'offer it for transfer');
+  if (asset.status === 'DECOMMISSIONED') throw new RuleViolationError(`asset '${assetId}' is decommissioned`);
+  if (to === caller.pseudonym) throw new RuleViolationError('an asset cannot be transferred to its owner');
+  const recipient = await getParticipant(ctx, to);
+  if (recipient.status !== 'ACTIVE') throw new RuleViolationError(`participant ${to} is ${recipient.status.toLowerCase()}`);
+  return save(ctx, { ...asset, pendingTransfer: { to, offeredAt: txTimeIso(ctx) }, updatedAt: txTimeIso(ctx) }, 'transfer offered');
+}
+
+/** Second step: the named participant accepts and becomes the owner, if it may hold this kind of asset. */
+export async function acceptTransfer(ctx: Context, argsJson: string): Promise<Asset> {
+  const { assetId } = parseJsonArg(assetRefSchema, argsJson, 'asset reference');
+  const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
+  const asset = await getAsset(ctx, assetId);
+  if (!asset.pendingTransfer) throw new RuleViolationError(`asset '${assetId}' has no pending transfer`);
+  if (asset.pendingTransfer.to !== caller.pseudonym) throw new ForbiddenError(`the transfer of asset '${assetId}' was offered to another participant`);
+  if (asset.status === 'DECOMMISSIONED') throw new RuleViolationError(`asset '${assetId}' is decommissioned`);
+  const holders = holderRolesFor(asset.type);
+  if (!hasRole(caller, ...holders)) throw new ForbiddenError(`a ${asset.type} may be held only by role ${holders.join(' or ')}`);
+  const next: Asset = { ...asset, owner: caller.pseudonym, ownerMspId: caller.mspId, pendingTransfer: null, updatedAt: txTimeIso(ctx) };
+  return save(ctx, next, 'transferred');
+}
+
+export async function cancelTransfer(ctx: Context, argsJson: string): Promise<Asset> {
+  const { assetId } = parseJsonArg(assetRefSchema, argsJson, 'asset reference');
+  const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
+  const asset = await getAsset(ctx, assetId);
+  requireOwner(caller, asset, 'cancel its transfer');
+  if (!asset.pendingTransfer) throw new RuleViolationError(`asset '${assetId}' has no pending transfer`);
+  return save(ctx, { ...asset, pendingTransfer: null, updatedAt: txTimeIso(ctx) }, 'transfer cancelled');
+}
+
+/** Replaces a compromised or renewed device key; readings are verified against the key in force when submitted. */
+export async function rotateDeviceKey(ctx: Context, argsJson: string): Promise<Asset> {
+  const { assetId, devicePublicKey } = parseJsonArg(rotateKeySchema, argsJson, 'device key rotation');
+  const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
+  const asset = await getAsset(ctx, assetId);
+  requireOwner(caller, asset, 'change its device key');
+  if (asset.status === 'DECOMMISSIONED') throw new RuleViolationError(`asset '${assetId}' is decommissioned`);
+  return save(ctx, { ...asset, devicePublicKey, updatedAt: txTimeIso(ctx) }, 'device key rotated');
+}
+
+export async function queryAssets(ctx: Context, filterJson: string): Promise<Asset[]> {
+  const filter = parseJsonArg(assetFilterSchema, filterJson.trim() === '' ? '{}' : filterJson, 'asset filter');
+  return (await listAssets(ctx)).filter(
+    (asset) =>
+      (filter.zone === undefined || asset.zone === filter.zone) &&
+      (filter.owner === undefined || asset.owner === filter.owner) &&
+      (filter.type === undefined || asset.type === filter.type) &&
+      (filter.status === undefined || asset.status === filter.status) &&
+      (filter.segment === undefined || asset.segment === filter.segment),
+  );
+}
