@@ -27,7 +27,8 @@ export function main(argv: readonly string[]): number {
     console.error(`[obe-network] cannot read ${file}: ${(err as Error).message}`);
     return 1;
   }
-  const report = checkCollections(input, orgs.map((o) => layout[o].mspId));
+  // Both channels' chaincode policies need two orgs (energy: any two of three; audit: both members).
+  const report = checkCollections(input, orgs.map((o) => layout[o].mspId), { minMemberOrgs: 2 });
   for (const w of report.warnings) console.error(`[obe-network] warning: ${file}: ${w}`);
   for (const p of report.problems) console.error(`[obe-network] ERROR: ${file}: ${p}`);
   return report.problems.length > 0 ? 1 : 0;

@@ -39,11 +39,22 @@ export interface CollectionReport {
 }
 
 /**
- * Checks definitions against the channel's member MSPs. `peersPerOrg` is how many peers each org runs (one on
- * the native network): an endorsing peer must reach requiredPeerCount peers of *other* member orgs or the
- * endorsement fails, so a requirement the network cannot meet is a problem, not a runtime surprise.
+ * Checks definitions against the channel's member MSPs. An endorsing peer must reach requiredPeerCount other
+ * member peers or the endorsement fails, so a requirement the network cannot meet is a problem found at deploy
+ * time, not a runtime surprise.
  */
-export function checkCollections(input: unknown, channelMspIds: readonly string[], peersPerOrg = 1): CollectionReport {
+export interface CollectionRules {
+  /** Peers each org runs (one on the native network). */
+  peersPerOrg?: number;
+  /**
+   * Member orgs a collection needs so that its members alone can satisfy the chaincode-level endorsement policy:
+   * the peer gateway sends a proposal with transient data to collection members only.
+   */
+  minMemberOrgs?: number;
+}
+
+export function checkCollections(input: unknown, channelMspIds: readonly string[], rules: CollectionRules = {}): CollectionReport {
+  const { peersPerOrg = 1, minMemberOrgs = 1 } = rules;
   const parsed = collectionsFileSchema.safeParse(input);
   if (!parsed.success) {
     return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`), warnings: [] };
@@ -56,6 +67,9 @@ export function checkCollections(input: unknown, channelMspIds: readonly string[
     names.add(c.name);
     const members = mspIdsInPolicy(c.policy);
     if (members.length === 0) problems.push(`${c.name}: policy names no MSP ID`);
+    else if (members.length < minMemberOrgs) {
+      problems.push(`${c.name}: ${members.length} member org(s), but the chaincode endorsement policy needs ${minMemberOrgs}`);
+    }
     const endorsers = c.endorsementPolicy && 'signaturePolicy' in c.endorsementPolicy
       ? mspIdsInPolicy(c.endorsementPolicy.signaturePolicy)
       : [];
@@ -81,14 +95,22 @@ export function checkCollections(input: unknown, channelMspIds: readonly string[
   return { problems, warnings };
 }
 
-/** Rewrites MSP IDs in every policy (e.g. GridOperatorMSP -> Org1MSP for the test-network). */
+/**
+ * Rewrites MSP IDs (e.g. GridOperatorMSP -> Org1MSP for the test-network) in every policy and in collection names:
+ * the chaincode names per-org collections `<kind>_<MSP ID>`, so the names must follow the MSP IDs.
+ */
 export function remapMspIds(definitions: readonly CollectionDefinition[], map: Readonly<Record<string, string>>): CollectionDefinition[] {
   const rename = (policy: string): string =>
     policy.replace(/'([^'.]+)\.(member|peer|admin|client|orderer)'/g, (whole, id: string, role: string) =>
       map[id] ? `'${map[id]}.${role}'` : whole,
     );
+  const renameCollection = (name: string): string =>
+    name
+      .split('_')
+      .map((part) => map[part] ?? part)
+      .join('_');
   return definitions.map((c) => {
-    const out: CollectionDefinition = { ...c, policy: rename(c.policy) };
+    const out: CollectionDefinition = { ...c, name: renameCollection(c.name), policy: rename(c.policy) };
     if (c.endorsementPolicy && 'signaturePolicy' in c.endorsementPolicy) {
       out.endorsementPolicy = { signaturePolicy: rename(c.endorsementPolicy.signaturePolicy) };
     }

@@ -17,16 +17,18 @@ COLLECTIONS_DIR=${OBE_COLLECTIONS_DIR:-$OBE_ROOT/collections}
 # The chaincode package directory (package.json with main and a build script); tests may point elsewhere.
 CHAINCODE_DIR=${OBE_CHAINCODE_DIR:-$OBE_ROOT/chaincode}
 
-# Endorsement policies (chaincode level; collection-level policies in collections/*.json override them for
-# private writes, and the chaincode may set key-level policies on individual records).
-# - energy: both the grid operator's and the utility's peers must endorse. They are the two orgs that write on
-#   the channel and have a stake in every market and settlement record, so neither can write alone. The
-#   regulator is read-only and is not in the endorsement path (its peer never has to be up for business).
-# - audit: both members endorse. The grid operator writes attestations; the regulator's peer co-signing every
-#   attestation means the audited party cannot anchor (or later rewrite) an attestation without the auditor's
-#   peer having executed it. If the regulator's peer is down, the audit relay's checkpointed retry delays the
-#   attestation instead of losing it.
-ENERGY_POLICY=${OBE_ENERGY_POLICY:-"AND('GridOperatorMSP.peer','UtilityMSP.peer')"}
+# Endorsement policies (chaincode level). For private writes the collection-level endorsementPolicy in
+# collections/<channel>.json applies instead, and the chaincode may set key-level policies on single records.
+# - energy: any two of the three orgs (a majority). No org can write the shared record alone. It cannot be "grid
+#   operator AND utility": the grid operator's own private records (orders_GridOperatorMSP, ...) are shared with
+#   the regulator only, and the peer gateway never sends a proposal carrying transient (private) data to an org
+#   outside the collection, so such a transaction could never be endorsed. Every collection has at least two
+#   member orgs, so two endorsers who may see the data always exist; the regulator's peer then witnesses the
+#   write, which fits its audit role (endorsing executes the chaincode; it grants no right to submit).
+# - audit: both members. The grid operator writes attestations; the regulator's peer co-signing each one means
+#   the audited party cannot anchor an attestation without the auditor's peer having executed it. If the
+#   regulator's peer is down, the audit relay's checkpointed retry delays the attestation instead of losing it.
+ENERGY_POLICY=${OBE_ENERGY_POLICY:-"OutOf(2,'GridOperatorMSP.peer','UtilityMSP.peer','RegulatorMSP.peer')"}
 AUDIT_POLICY=${OBE_AUDIT_POLICY:-"AND('GridOperatorMSP.peer','RegulatorMSP.peer')"}
 
 channel_policy() {
