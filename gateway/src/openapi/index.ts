@@ -1,6 +1,11 @@
 import { paths, ref, type OperationSpec, type Schema } from './builder';
 import { commonSchemas } from './schemas';
+import { auditOperations, auditSchemas } from './audit';
 import { eventOperations } from './events';
+import { marketSchemas } from './market';
+import { retailOperations } from './retail';
+import { tokenOperations, tokenSchemas } from './tokens';
+import { wholesaleOperations } from './wholesale';
 import { registryOperations, registrySchemas } from './registry';
 import { systemOperations } from './system';
 
@@ -18,6 +23,10 @@ export interface Segment {
 const segments: Segment[] = [
   { operations: systemOperations },
   { operations: registryOperations, schemas: registrySchemas },
+  { operations: retailOperations, schemas: marketSchemas },
+  { operations: wholesaleOperations },
+  { operations: tokenOperations, schemas: tokenSchemas },
+  { operations: auditOperations, schemas: auditSchemas },
   { operations: eventOperations },
 ];
 

@@ -1,8 +1,17 @@
-import { arr, bool, int, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
+import { arr, bool, int, num, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
 import { page, pageQuery } from './schemas';
 
 const pseudonym = str({ pattern: '^p-[0-9a-f]{40}$', description: 'Participant pseudonym (HMAC of the identity; no personal data)' });
 const role = str({ enum: ['MARKET_OPERATOR', 'DSO', 'GENERATOR', 'RETAILER', 'AGGREGATOR', 'PROSUMER', 'CONSUMER', 'REGULATOR'] });
+const assetId = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' });
+const ASSET_TYPES = ['meter', 'pv', 'wind', 'battery', 'ev_charger', 'generator', 'flexible_load', 'feeder', 'transformer'];
+const devicePublicKey = {
+  description: 'ECDSA P-256 public key of the device (SPKI PEM or JWK); required for meters, which sign their readings',
+  anyOf: [
+    str({ minLength: 1, maxLength: 1024 }),
+    obj({ kty: str({ enum: ['EC'] }), crv: str({ enum: ['P-256'] }), x: str(), y: str(), kid: str(), alg: str(), use: str() }, ['kid', 'alg', 'use']),
+  ],
+};
 const channel = { schema: str({ enum: ['energy', 'audit'], default: 'energy' }), description: 'Channel (default energy)' };
 
 export const registrySchemas: Record<string, Schema> = {
@@ -41,6 +50,38 @@ export const registrySchemas: Record<string, Schema> = {
     ['intervalMinutes', 'gateClosureMinutes', 'priceFloor', 'priceCap', 'orgs', 'tokenIssuerMspId', 'imbalanceFactorPermille', 'settlementDeadlineMinutes'],
     { description: 'Channel governance; on update name only the fields that change' },
   ),
+  AssetRegistration: obj(
+    {
+      assetId,
+      type: str({ enum: ASSET_TYPES }),
+      segment: str({ enum: ['wholesale', 'retail'] }),
+      zone: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+      capacityKw: num({ exclusiveMinimum: 0, maximum: 10000000, description: 'Rated power in kW (at most 3 decimals)' }),
+      storageKwh: num({ exclusiveMinimum: 0, maximum: 10000000, description: 'Storage only' }),
+      devicePublicKey: devicePublicKey,
+    },
+    ['storageKwh', 'devicePublicKey'],
+  ),
+  Asset: record(
+    {
+      assetId,
+      type: str(),
+      segment: str(),
+      zone: str(),
+      capacityKw: num(),
+      storageKwh: { anyOf: [num(), { enum: [null] }] },
+      devicePublicKey: { anyOf: [str(), { enum: [null] }] },
+      owner: pseudonym,
+      ownerMspId: str(),
+      status: str({ enum: ['REGISTERED', 'COMMISSIONED', 'ACTIVE', 'SUSPENDED', 'DECOMMISSIONED'] }),
+      registeredAt: str(),
+      updatedAt: str(),
+      pendingTransfer: { anyOf: [record({ to: pseudonym, offeredAt: str() }), { enum: [null] }] },
+    },
+    ['assetId', 'type', 'zone', 'owner', 'status'],
+    { description: 'A grid asset as the channel sees it: public, and free of personal data (the owner is a pseudonym)' },
+  ),
+  HistoryEntry: record({ txId: str(), timestamp: str(), isDelete: bool(), value: {} }, ['txId', 'timestamp']),
   GovernanceRecord: record({ version: int(), config: { type: 'object' }, updatedAt: str(), updatedByMspId: str(), txId: str() }, ['version', 'config']),
 };
 
@@ -129,6 +170,105 @@ export const registryOperations: OperationSpec[] = [
     pathParams: { pseudonym },
     query: { channel },
     submit: { result: ref('Participant') },
+    errors: [403, 404],
+  },
+  {
+    operationId: 'registerAsset',
+    method: 'post',
+    path: '/api/v1/registry/assets',
+    tag: 'registry',
+    summary: 'Register an asset owned by the caller (grid infrastructure: DSO only); status REGISTERED',
+    body: ref('AssetRegistration'),
+    submit: { result: ref('Asset') },
+    errors: [403],
+  },
+  {
+    operationId: 'listAssets',
+    method: 'get',
+    path: '/api/v1/registry/assets',
+    tag: 'registry',
+    summary: 'Assets, filtered by zone, owner, type, status or segment',
+    query: {
+      zone: { schema: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }) },
+      owner: { schema: pseudonym },
+      type: { schema: str({ enum: ASSET_TYPES }) },
+      status: { schema: str({ enum: ['REGISTERED', 'COMMISSIONED', 'ACTIVE', 'SUSPENDED', 'DECOMMISSIONED'] }) },
+      segment: { schema: str({ enum: ['wholesale', 'retail'] }) },
+      ...pageQuery,
+    },
+    response: page(ref('Asset')),
+  },
+  {
+    operationId: 'getAsset',
+    method: 'get',
+    path: '/api/v1/registry/assets/{assetId}',
+    tag: 'registry',
+    summary: 'One asset',
+    pathParams: { assetId },
+    response: ref('Asset'),
+    errors: [404],
+  },
+  {
+    operationId: 'getAssetHistory',
+    method: 'get',
+    path: '/api/v1/registry/assets/{assetId}/history',
+    tag: 'registry',
+    summary: 'Every committed version of an asset (ownership and lifecycle history)',
+    pathParams: { assetId },
+    response: arr(ref('HistoryEntry')),
+    errors: [404],
+  },
+  {
+    operationId: 'changeAssetStatus',
+    method: 'post',
+    path: '/api/v1/registry/assets/{assetId}/{action}',
+    tag: 'registry',
+    summary: 'Lifecycle: commission (DSO), activate, suspend, resume, decommission (owner or DSO)',
+    description: 'registered → commissioned → active ⇄ suspended → decommissioned; any other move is 422.',
+    pathParams: { assetId, action: str({ enum: ['commission', 'activate', 'suspend', 'resume', 'decommission'] }) },
+    submit: { result: ref('Asset') },
+    errors: [403, 404],
+  },
+  {
+    operationId: 'offerAssetTransfer',
+    method: 'post',
+    path: '/api/v1/registry/assets/{assetId}/transfer',
+    tag: 'registry',
+    summary: 'Ownership: the owner offers the asset to another participant',
+    pathParams: { assetId },
+    body: obj({ to: pseudonym }),
+    submit: { result: ref('Asset') },
+    errors: [403, 404],
+  },
+  {
+    operationId: 'acceptAssetTransfer',
+    method: 'post',
+    path: '/api/v1/registry/assets/{assetId}/transfer/accept',
+    tag: 'registry',
+    summary: 'Ownership: the named participant accepts and becomes the owner',
+    pathParams: { assetId },
+    submit: { result: ref('Asset') },
+    errors: [403, 404],
+  },
+  {
+    operationId: 'cancelAssetTransfer',
+    method: 'delete',
+    path: '/api/v1/registry/assets/{assetId}/transfer',
+    tag: 'registry',
+    summary: 'Ownership: the owner withdraws a pending transfer',
+    pathParams: { assetId },
+    submit: { result: ref('Asset') },
+    errors: [403, 404],
+  },
+  {
+    operationId: 'rotateDeviceKey',
+    method: 'put',
+    path: '/api/v1/registry/assets/{assetId}/device-key',
+    tag: 'registry',
+    summary: "Replace the device's public key (owner)",
+    pathParams: { assetId },
+    body: obj({ devicePublicKey }),
+    submit: { result: ref('Asset') },
     errors: [403, 404],
   },
   {

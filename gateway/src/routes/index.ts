@@ -1,14 +1,22 @@
 import type { Handlers } from '../http/operations';
-import type { RouteDeps } from './support';
+import { auditRoutes } from './audit';
 import { eventRoutes } from './events';
 import { registryRoutes } from './registry';
+import { retailRoutes } from './retail';
+import type { RouteDeps } from './support';
 import { systemRoutes } from './system';
+import { tokenRoutes } from './tokens';
+import { wholesaleRoutes } from './wholesale';
 
 /** Every operation handler, by operationId; the OpenAPI document decides where each is mounted. */
 export function routeHandlers(deps: RouteDeps): Handlers {
   return {
     ...systemRoutes(deps),
-    ...eventRoutes(deps),
     ...registryRoutes(deps),
+    ...retailRoutes(deps),
+    ...wholesaleRoutes(deps),
+    ...tokenRoutes(deps),
+    ...auditRoutes(deps),
+    ...eventRoutes(deps),
   };
 }

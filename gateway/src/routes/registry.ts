@@ -2,6 +2,14 @@ import type { Handlers } from '../http/operations';
 import { paginate } from './paging';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
+const LIFECYCLE_FNS: Record<string, string> = {
+  commission: 'CommissionAsset',
+  activate: 'ActivateAsset',
+  suspend: 'SuspendAsset',
+  resume: 'ResumeAsset',
+  decommission: 'DecommissionAsset',
+};
+
 const channelOf = (query: Record<string, unknown>) => String(query.channel ?? CHANNEL_ENERGY);
 
 /** Participants, roles and governance: Participants:* and Governance:* transactions. */
@@ -28,6 +36,30 @@ export function registryRoutes(deps: RouteDeps): Handlers {
     suspendParticipant: (ctx) => submit(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:Suspend', args: [{ pseudonym: ctx.params.pseudonym }] }),
     reactivateParticipant: (ctx) =>
       submit(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:Reactivate', args: [{ pseudonym: ctx.params.pseudonym }] }),
+    registerAsset: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:RegisterAsset', args: [ctx.body] }),
+    listAssets: async (ctx) => {
+      const filter: Record<string, unknown> = {};
+      for (const name of ['zone', 'owner', 'type', 'status', 'segment']) if (ctx.query[name] !== undefined) filter[name] = ctx.query[name];
+      const all = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [filter] })) as unknown[];
+      return { status: 200, body: paginate(all, ctx) };
+    },
+    getAsset: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:GetAsset', args: [String(ctx.params.assetId)] }) }),
+    getAssetHistory: async (ctx) => ({
+      status: 200,
+      body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:GetAssetHistory', args: [String(ctx.params.assetId)] }),
+    }),
+    changeAssetStatus: (ctx) =>
+      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: `Registry:${LIFECYCLE_FNS[String(ctx.params.action)]}`, args: [{ assetId: ctx.params.assetId }] }),
+    offerAssetTransfer: (ctx) =>
+      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:OfferTransfer', args: [{ assetId: ctx.params.assetId, to: (ctx.body as { to: string }).to }] }),
+    acceptAssetTransfer: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:AcceptTransfer', args: [{ assetId: ctx.params.assetId }] }),
+    cancelAssetTransfer: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:CancelTransfer', args: [{ assetId: ctx.params.assetId }] }),
+    rotateDeviceKey: (ctx) =>
+      submit(deps, ctx, {
+        channel: CHANNEL_ENERGY,
+        fn: 'Registry:RotateDeviceKey',
+        args: [{ assetId: ctx.params.assetId, devicePublicKey: (ctx.body as { devicePublicKey: unknown }).devicePublicKey }],
+      }),
     getGovernance: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, { channel: channelOf(ctx.query), fn: 'Governance:GetConfig' }) }),
     getGovernanceHistory: async (ctx) => ({
       status: 200,

@@ -1,0 +1,115 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { writeFileAtomic } from '../config';
+import { ChaincodeError } from '../ledger/errors';
+import type { Ledger } from '../ledger/port';
+import { CONSUMER_COUNT, PROSUMER_COUNT, consumerLabel, prosumerLabel } from './identities';
+
+const ENERGY = 'energy';
+const AUDIT = 'audit';
+
+/** The first governance of each channel (chaincode/src/governance/config.ts: other fields keep their defaults). */
+export const INITIAL_ORG_ROLES: Record<string, Record<string, string[]>> = {
+  energy: { GridOperatorMSP: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'], UtilityMSP: ['UTILITY'], RegulatorMSP: ['REGULATOR'] },
+  audit: { GridOperatorMSP: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'], RegulatorMSP: ['REGULATOR'] },
+};
+
+function decode<T>(payload: Uint8Array): T {
+  return JSON.parse(Buffer.from(payload).toString('utf8')) as T;
+}
+
+/** Runs a submit that may already have happened in an earlier (interrupted) start: CONFLICT means done. */
+async function once(ledger: Ledger, identity: string, channel: string, fn: string, args: unknown[] = [], transient?: Record<string, string>): Promise<unknown> {
+  try {
+    const result = await ledger.submit({
+      channel,
+      identity,
+      fn,
+      args: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))),
+      transient: transient ? Object.fromEntries(Object.entries(transient).map(([k, v]) => [k, Buffer.from(v)])) : undefined,
+    });
+    return result.payload.length ? decode(result.payload) : null;
+  } catch (err) {
+    if (err instanceof ChaincodeError && err.code === 'CONFLICT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * First start of a network: governance on both channels, configured by the grid operator's admin (the market
+ * operator's MSP). The pseudonym key is random and lives only on chain, in the channel's secrets collection.
+ */
+export async function initGovernance(ledger: Ledger, admin = 'gridoperator-admin'): Promise<void> {
+  for (const channel of [ENERGY, AUDIT]) {
+    if (!ledger.channels().includes(channel)) continue;
+    const config = { orgs: INITIAL_ORG_ROLES[channel], tokenIssuerMspId: 'GridOperatorMSP' };
+    await once(ledger, admin, channel, 'Governance:InitConfig', [config], { pseudonymKey: crypto.randomBytes(32).toString('base64url') });
+  }
+}
+
+/** Registers an identity on the energy channel (if needed) and grants it roles as its org's admin; returns its pseudonym. */
+export async function enrol(ledger: Ledger, identity: string, admin: string, roles: readonly string[]): Promise<string> {
+  await once(ledger, identity, ENERGY, 'Participants:Register');
+  const me = decode<{ pseudonym: string; participant: { roles: string[] } | null }>(
+    await ledger.evaluate({ channel: ENERGY, identity, fn: 'Participants:WhoAmI' }),
+  );
+  for (const role of roles) {
+    if (me.participant?.roles.includes(role)) continue;
+    await once(ledger, admin, ENERGY, 'Participants:GrantRole', [{ pseudonym: me.pseudonym, role }]);
+  }
+  return me.pseudonym;
+}
+
+export interface SeedOptions {
+  dataDir: string;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * The demo neighbourhood, seeded once per data dir (a marker file records completion; every step is safe to repeat,
+ * so an interrupted seed simply continues on the next start): the grid operator as market operator, DSO and token
+ * issuer, two wholesale generators, a retailer, the regulator, prosumers and consumers with starting token balances.
+ */
+export async function seedDemo(ledger: Ledger, options: SeedOptions): Promise<void> {
+  const marker = path.join(options.dataDir, 'demo-seeded.json');
+  if (fs.existsSync(marker)) return;
+  const log = options.logger;
+  log.info('seeding the demo neighbourhood');
+  const check = () => {
+    if (options.signal?.aborted) throw new Error('seeding interrupted by shutdown');
+  };
+  const labels = new Set(ledger.identities().map((i) => i.label));
+  const has = (label: string) => labels.has(label);
+
+  await enrol(ledger, 'gridoperator-admin', 'gridoperator-admin', ['MARKET_OPERATOR', 'DSO']);
+  if (has('regulator-admin')) await enrol(ledger, 'regulator-admin', 'regulator-admin', ['REGULATOR']);
+  if (has('utility-admin')) await enrol(ledger, 'utility-admin', 'utility-admin', ['RETAILER', 'AGGREGATOR']);
+  const funded: string[] = [];
+  for (const label of ['generator-1', 'generator-2'].filter(has)) {
+    check();
+    await enrol(ledger, label, 'gridoperator-admin', ['GENERATOR']);
+  }
+  if (has('retailer-1')) funded.push(await enrol(ledger, 'retailer-1', 'utility-admin', ['RETAILER']));
+  for (let i = 1; i <= PROSUMER_COUNT; i++) {
+    check();
+    if (has(prosumerLabel(i))) funded.push(await enrol(ledger, prosumerLabel(i), 'utility-admin', ['PROSUMER']));
+  }
+  for (let i = 1; i <= CONSUMER_COUNT; i++) {
+    check();
+    if (has(consumerLabel(i))) funded.push(await enrol(ledger, consumerLabel(i), 'utility-admin', ['CONSUMER']));
+  }
+  for (const account of funded) {
+    check();
+    // Mint is not idempotent: an account funded by an interrupted earlier seed is skipped.
+    const balance = decode<{ available: number }>(
+      await ledger.evaluate({ channel: ENERGY, identity: 'gridoperator-admin', fn: 'Tokens:GetBalance', args: [JSON.stringify({ account })] }),
+    );
+    if (balance.available > 0) continue;
+    await once(ledger, 'gridoperator-admin', ENERGY, 'Tokens:Mint', [{ account, amount: 1_000_000 }]);
+  }
+  writeFileAtomic(marker, JSON.stringify({ seededAt: new Date().toISOString(), participants: funded.length }));
+  log.info({ participants: funded.length }, 'demo neighbourhood seeded');
+}

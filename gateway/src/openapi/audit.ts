@@ -1,0 +1,107 @@
+import { arr, bool, int, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
+import { intervalParam, orderIdParam, zoneParam } from './market';
+import { page, pageQuery } from './schemas';
+
+const market = str({ enum: ['RETAIL', 'WHOLESALE'] });
+const hex64 = str({ pattern: '^[0-9a-f]{64}$' });
+const slot = { market, zone: zoneParam, interval: intervalParam };
+
+export const auditSchemas: Record<string, Schema> = {
+  Attestation: record(
+    {
+      sourceChannel: str(),
+      market,
+      zone: str(),
+      interval: str(),
+      merkleRoot: hex64,
+      recordCount: int(),
+      sourceTxId: str(),
+      attestedByMspId: str(),
+      attestedAt: str(),
+      txId: str(),
+    },
+    ['sourceChannel', 'market', 'zone', 'interval', 'merkleRoot', 'recordCount'],
+  ),
+  MerkleProof: record({ orderId: str(), leafHash: hex64, index: int(), proof: arr(obj({ position: str({ enum: ['LEFT', 'RIGHT'] }), hash: hex64 })), merkleRoot: hex64 }, ['leafHash', 'proof', 'merkleRoot']),
+  Verification: obj(
+    {
+      verified: bool({ description: 'The record hashes to its leaf, the proof leads to the attested root, and the settlement root matches it' }),
+      checks: obj({ recordMatchesLeaf: bool(), proofReachesRoot: bool(), rootAttested: bool() }),
+      leafHash: hex64,
+      merkleRoot: hex64,
+      attestation: ref('Attestation'),
+      record: { type: 'object', description: 'The settled record that was verified (visible to the caller)' },
+    },
+  ),
+};
+
+export const auditOperations: OperationSpec[] = [
+  {
+    operationId: 'listAttestations',
+    method: 'get',
+    path: '/api/v1/audit/attestations',
+    tag: 'audit',
+    summary: 'Attestations on the audit channel (grid operator and regulator)',
+    query: {
+      market: { schema: market },
+      zone: { schema: zoneParam, description: 'Needs market' },
+      ...pageQuery,
+    },
+    response: page(ref('Attestation')),
+    errors: [403],
+  },
+  {
+    operationId: 'getAttestation',
+    method: 'get',
+    path: '/api/v1/audit/attestations/{market}/{zone}/{interval}',
+    tag: 'audit',
+    summary: 'The attestation of one settled interval',
+    pathParams: slot,
+    response: ref('Attestation'),
+    errors: [403, 404],
+  },
+  {
+    operationId: 'anchorAttestation',
+    method: 'post',
+    path: '/api/v1/audit/attestations',
+    tag: 'audit',
+    summary: 'Anchor an attestation by hand (the audit relay does this on every SettlementCompleted); idempotent',
+    body: obj({ sourceChannel: str({ default: 'energy' }), market, zone: zoneParam, interval: intervalParam, merkleRoot: hex64, recordCount: int({ minimum: 0 }), sourceTxId: hex64 }, ['sourceChannel']),
+    submit: { result: record({}) },
+    errors: [403],
+  },
+  {
+    operationId: 'getSettlementProof',
+    method: 'get',
+    path: '/api/v1/audit/settlements/{market}/{zone}/{interval}/records/{orderId}/proof',
+    tag: 'audit',
+    summary: 'Merkle proof of one settled record (public hashes only)',
+    pathParams: { ...slot, orderId: orderIdParam },
+    response: ref('MerkleProof'),
+    errors: [403, 404],
+  },
+  {
+    operationId: 'verifySettledRecord',
+    method: 'get',
+    path: '/api/v1/audit/settlements/{market}/{zone}/{interval}/records/{orderId}/verify',
+    tag: 'audit',
+    summary: 'Verify a settled record you can see against the Merkle root attested on the audit channel',
+    description:
+      'Reads the record (its private details need membership: counterparties, market operator, regulator), its proof, and the attestation; ' +
+      'recomputes the leaf hash and the root. A caller who cannot see the record gets 403.',
+    pathParams: { ...slot, orderId: orderIdParam },
+    response: ref('Verification'),
+    errors: [403, 404],
+  },
+  {
+    operationId: 'getRecordHistory',
+    method: 'get',
+    path: '/api/v1/audit/history/{kind}/{id}',
+    tag: 'audit',
+    summary: 'The committed history of a record: every version with its transaction id and time',
+    description: '`asset/<assetId>`: an asset (ownership, lifecycle); `governance/<channel>`: the governance versions of a channel.',
+    pathParams: { kind: str({ enum: ['asset', 'governance'] }), id: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' }) },
+    response: arr({ type: 'object' }),
+    errors: [403, 404],
+  },
+];

@@ -1,0 +1,64 @@
+import type { Handlers, OperationContext } from '../http/operations';
+import { myAwards, newSalt } from './market-support';
+import { paginate } from './paging';
+import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
+
+const slot = (ctx: OperationContext) => ({ zone: String(ctx.params.zone), interval: String(ctx.params.interval) });
+const withOrder = (ctx: OperationContext) => ({ ...slot(ctx), orderId: String(ctx.params.orderId) });
+const settlementSlot = (ctx: OperationContext) => ({ market: 'RETAIL', ...slot(ctx) });
+
+interface GovernanceRecord {
+  config: { intervalMinutes: number; gateClosureMinutes: number };
+}
+
+/** The retail P2P segment: RetailMarket:* and, for retail intervals, Settlement:*. */
+export function retailRoutes(deps: RouteDeps): Handlers {
+  const read = (ctx: OperationContext, fn: string, args: unknown) => evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn, args: [args] });
+  return {
+    listRetailIntervals: async (ctx) => {
+      const { config } = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Governance:GetConfig' })) as GovernanceRecord;
+      const length = config.intervalMinutes * 60_000;
+      const gate = config.gateClosureMinutes * 60_000;
+      const now = Date.now();
+      const current = Math.floor(now / length) * length;
+      const out = [];
+      for (let i = 0; i < Number(ctx.query.count ?? 8); i++) {
+        const start = current + (Number(ctx.query.offset ?? 0) + i) * length;
+        const end = start + length;
+        const phase = now < start - gate ? 'OPEN' : now < start ? 'GATE_CLOSED' : now < end ? 'DELIVERY' : 'DELIVERED';
+        const iso = (ms: number) => new Date(ms).toISOString();
+        out.push({ interval: iso(start), startsAt: iso(start), endsAt: iso(end), gateClosesAt: iso(start - gate), phase });
+      }
+      return { status: 200, body: out };
+    },
+    placeRetailOrder: (ctx) => {
+      const body = ctx.body as { zone: string; interval: string; side: string; price: number; quantityWh: number; salt?: string };
+      return submit(deps, ctx, {
+        channel: CHANNEL_ENERGY,
+        fn: 'RetailMarket:PlaceOrder',
+        args: [{ zone: body.zone, interval: body.interval }],
+        transient: { order: { side: body.side, price: body.price, quantityWh: body.quantityWh, salt: body.salt ?? newSalt() } },
+      });
+    },
+    listRetailOrders: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as unknown[], ctx) }),
+    getRetailOrder: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetOrder', withOrder(ctx)) }),
+    cancelRetailOrder: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:CancelOrder', args: [withOrder(ctx)] }),
+    clearRetailInterval: (ctx) =>
+      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:ClearInterval', args: [slot(ctx)], transient: { salt: newSalt() } }),
+    getRetailResult: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetResult', slot(ctx)) }),
+    listRetailAwards: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListAwards', slot(ctx))) as unknown[], ctx) }),
+    listMyRetailAwards: async (ctx) => ({ status: 200, body: await myAwards(deps, ctx, 'RetailMarket:ListAwards', 'RetailMarket:GetAward', slot(ctx)) }),
+    getRetailAward: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetAward', withOrder(ctx)) }),
+    settleRetailInterval: (ctx) =>
+      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Settlement:SettleInterval', args: [settlementSlot(ctx)], transient: { salt: newSalt() } }),
+    getRetailSettlement: async (ctx) => ({ status: 200, body: await read(ctx, 'Settlement:GetSettlement', settlementSlot(ctx)) }),
+    listRetailSettlementRecords: async (ctx) => ({
+      status: 200,
+      body: paginate((await read(ctx, 'Settlement:ListRecords', settlementSlot(ctx))) as unknown[], ctx),
+    }),
+    getRetailSettlementRecord: async (ctx) => ({
+      status: 200,
+      body: await read(ctx, 'Settlement:GetRecord', { ...settlementSlot(ctx), orderId: String(ctx.params.orderId) }),
+    }),
+  };
+}

@@ -1,0 +1,45 @@
+import type { Handlers, OperationContext } from '../http/operations';
+import { myAwards, newSalt } from './market-support';
+import { paginate } from './paging';
+import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
+
+const slot = (ctx: OperationContext) => ({ interval: String(ctx.params.interval) });
+const withOrder = (ctx: OperationContext) => ({ ...slot(ctx), orderId: String(ctx.params.orderId) });
+const settlementSlot = (ctx: OperationContext) => ({ market: 'WHOLESALE', zone: 'SYSTEM', ...slot(ctx) });
+
+/** The wholesale day-ahead segment: WholesaleMarket:* and, for wholesale intervals, Settlement:*. */
+export function wholesaleRoutes(deps: RouteDeps): Handlers {
+  const read = (ctx: OperationContext, fn: string, args: unknown) => evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn, args: [args] });
+  return {
+    submitWholesaleCurve: (ctx) => {
+      const body = ctx.body as { interval: string; side: string; assetId?: string; blocks: unknown[]; salt?: string };
+      return submit(deps, ctx, {
+        channel: CHANNEL_ENERGY,
+        fn: 'WholesaleMarket:SubmitCurve',
+        args: [{ interval: body.interval }],
+        transient: {
+          curve: { side: body.side, ...(body.assetId === undefined ? {} : { assetId: body.assetId }), blocks: body.blocks, salt: body.salt ?? newSalt() },
+        },
+      });
+    },
+    listWholesaleCurves: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'WholesaleMarket:ListCurves', slot(ctx))) as unknown[], ctx) }),
+    getWholesaleCurve: async (ctx) => ({ status: 200, body: await read(ctx, 'WholesaleMarket:GetCurve', withOrder(ctx)) }),
+    cancelWholesaleCurve: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'WholesaleMarket:CancelCurve', args: [withOrder(ctx)] }),
+    clearWholesaleInterval: (ctx) =>
+      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'WholesaleMarket:ClearInterval', args: [slot(ctx)], transient: { salt: newSalt() } }),
+    getWholesaleResult: async (ctx) => ({ status: 200, body: await read(ctx, 'WholesaleMarket:GetResult', slot(ctx)) }),
+    listWholesaleAwards: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'WholesaleMarket:ListAwards', slot(ctx))) as unknown[], ctx) }),
+    listMyWholesaleAwards: async (ctx) => ({
+      status: 200,
+      body: await myAwards(deps, ctx, 'WholesaleMarket:ListAwards', 'WholesaleMarket:GetAward', slot(ctx)),
+    }),
+    getWholesaleAward: async (ctx) => ({ status: 200, body: await read(ctx, 'WholesaleMarket:GetAward', withOrder(ctx)) }),
+    settleWholesaleInterval: (ctx) =>
+      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Settlement:SettleInterval', args: [settlementSlot(ctx)], transient: { salt: newSalt() } }),
+    getWholesaleSettlement: async (ctx) => ({ status: 200, body: await read(ctx, 'Settlement:GetSettlement', settlementSlot(ctx)) }),
+    listWholesaleSettlementRecords: async (ctx) => ({
+      status: 200,
+      body: paginate((await read(ctx, 'Settlement:ListRecords', settlementSlot(ctx))) as unknown[], ctx),
+    }),
+  };
+}
