@@ -1,0 +1,448 @@
+/**
+ * The Ledger port on a real Fabric network through the Fabric Gateway service (@hyperledger/fabric-gateway).
+ * One gRPC client per peer endpoint shared by every identity of that org, one Gateway per identity connected lazily
+ * to its own org's peer, per-call deadlines, the retry table of retry-policy.ts and reconnecting event streams.
+ */
+import fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { connect, hash, type Contract, type Gateway, type GrpcClient, type Transaction } from '@hyperledger/fabric-gateway';
+import { ChaincodeError, LedgerUnavailableError, TransactionInvalidError } from '../errors';
+import type {
+  EventStream,
+  EventStreamOptions,
+  Ledger,
+  LedgerIdentity,
+  PendingSubmit,
+  SubmitResult,
+  TransactionRequest,
+} from '../port';
+import { FileCheckpointStore } from './checkpoint-store';
+import { connectionConfigPath, loadConnectionConfig, type ConnectionConfig, type PeerEntry } from './connection-config';
+import { invalidTransaction, isTransientGrpcError, mapCommitStatusError, mapGatewayError } from './error-mapping';
+import { reconnectingEvents, type ReconnectInfo } from './event-stream';
+import { loadMspIdentity, type MspIdentity } from './msp-identity';
+import { decodeChainHeight } from './protos';
+import { DEFAULT_RETRY_POLICY, retryDecision, type RetryAction, type RetryPolicy, type Step } from './retry-policy';
+
+/** Per-call-type gRPC deadlines, in milliseconds from the moment each call starts. */
+export interface FabricDeadlines {
+  readonly evaluateMs: number;
+  readonly endorseMs: number;
+  readonly submitMs: number;
+  readonly commitStatusMs: number;
+}
+
+export const DEFAULT_DEADLINES: FabricDeadlines = {
+  evaluateMs: 10_000,
+  endorseMs: 15_000,
+  submitMs: 10_000,
+  commitStatusMs: 30_000,
+};
+
+export interface EventReconnectOptions {
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Consecutive failed reconnections before a stream gives up; unbounded by default (a relay should outlive outages). */
+  readonly maxReconnects?: number;
+}
+
+export const DEFAULT_EVENT_RECONNECT: EventReconnectOptions = { baseDelayMs: 250, maxDelayMs: 10_000 };
+
+export interface RetryInfo {
+  readonly fn: string;
+  readonly channel: string;
+  readonly step: Step;
+  readonly action: RetryAction;
+  /** Attempts made so far at this step. */
+  readonly attempt: number;
+  readonly txId: string;
+  readonly reason: string;
+}
+
+export interface ConflictInfo {
+  readonly fn: string;
+  readonly channel: string;
+  readonly txId: string;
+  readonly validationCode: string;
+}
+
+/** Observers for metrics and logs (the gateway wires prom-client counters here; the adapter imports none). */
+export interface FabricLedgerHooks {
+  readonly onRetry?: (info: RetryInfo) => void;
+  readonly onConflict?: (info: ConflictInfo) => void;
+  readonly onReconnect?: (info: ReconnectInfo) => void;
+}
+
+export type GrpcClientFactory = (peer: PeerEntry, mspId: string) => GrpcClient;
+
+export interface FabricLedgerOptions {
+  readonly config: ConnectionConfig;
+  readonly deadlines?: Partial<FabricDeadlines>;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly events?: Partial<EventReconnectOptions>;
+  readonly hooks?: FabricLedgerHooks;
+  /** How long close() lets in-flight calls finish before it closes the connections under them. */
+  readonly closeGraceMs?: number;
+  /** Builds the gRPC client of a peer endpoint; the default dials it over TLS. Tests mock the transport here. */
+  readonly grpcClientFactory?: GrpcClientFactory;
+}
+
+export interface FabricEventStreamOptions extends EventStreamOptions {
+  /**
+   * Persist the delivered position under this name in the config's checkpointDir; a stream reopened with the same
+   * name (also after a restart) resumes after the stored position when it is further along than `after`.
+   */
+  readonly checkpointName?: string;
+}
+
+/** Dials a peer with TLS, trusting its org's TLS CA and checking the certificate against hostOverride. */
+export const tlsGrpcClientFactory: GrpcClientFactory = (peer) => {
+  const credentials = grpc.credentials.createSsl(fs.readFileSync(peer.tlsRootCertPath));
+  const channelOptions: grpc.ChannelOptions = peer.hostOverride ? { 'grpc.ssl_target_name_override': peer.hostOverride } : {};
+  return new grpc.Client(peer.endpoint, credentials, channelOptions);
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface Connected {
+  readonly gateway: Gateway;
+  readonly identity: MspIdentity;
+}
+
+export class FabricLedger implements Ledger {
+  readonly kind = 'fabric' as const;
+  readonly #config: ConnectionConfig;
+  readonly #deadlines: FabricDeadlines;
+  readonly #retry: RetryPolicy;
+  readonly #events: EventReconnectOptions;
+  readonly #hooks: FabricLedgerHooks;
+  readonly #closeGraceMs: number;
+  readonly #clientFactory: GrpcClientFactory;
+  readonly #identities = new Map<string, MspIdentity>();
+  readonly #mspIds = new Map<string, string>();
+  readonly #clients = new Map<string, GrpcClient>();
+  readonly #gateways = new Map<string, Gateway>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #streams = new Set<EventStream>();
+  /** Per channel, the identity whose org answered qscc last time (not every org belongs to every channel). */
+  readonly #heightIdentity = new Map<string, string>();
+  #closed = false;
+
+  /** Loads every identity's certificate and key now, so a misconfigured identity fails at startup, not mid-request. */
+  constructor(options: FabricLedgerOptions) {
+    this.#config = options.config;
+    this.#deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#events = { ...DEFAULT_EVENT_RECONNECT, ...options.events };
+    this.#hooks = options.hooks ?? {};
+    this.#closeGraceMs = options.closeGraceMs ?? 10_000;
+    this.#clientFactory = options.grpcClientFactory ?? tlsGrpcClientFactory;
+    for (const entry of this.#config.identities) {
+      this.#identities.set(entry.label, loadMspIdentity(entry));
+      this.#mspIds.set(entry.label, entry.mspId);
+    }
+  }
+
+  get config(): ConnectionConfig {
+    return this.#config;
+  }
+
+  identities(): readonly LedgerIdentity[] {
+    return this.#config.identities.map(({ label, mspId }) => ({ label, mspId }));
+  }
+
+  channels(): readonly string[] {
+    return [...this.#config.channels];
+  }
+
+  async submit(request: TransactionRequest): Promise<SubmitResult> {
+    for (let attempt = 1; ; attempt++) {
+      const pending = await this.startSubmit(request);
+      try {
+        return await this.#awaitCommit(pending, request.fn);
+      } catch (err) {
+        if (!(err instanceof Error)) throw err;
+        if (err instanceof TransactionInvalidError && err.isConflict) {
+          this.#hooks.onConflict?.({ fn: request.fn, channel: request.channel, txId: err.txId, validationCode: err.validationCode });
+        }
+        const decision = retryDecision(err, 'commit', attempt, this.#retry);
+        if (!decision.retry) throw err;
+        this.#notifyRetry(request, 'commit', decision.action, attempt, pending.txId, decision.reason);
+        await sleep(decision.delayMs);
+      }
+    }
+  }
+
+  startSubmit(request: TransactionRequest): Promise<PendingSubmit> {
+    return this.#track(async () => {
+      const contract = this.#contract(request.channel, request.identity);
+      const proposal = contract.newProposal(request.fn, {
+        arguments: [...(request.args ?? [])],
+        transientData: request.transient ? { ...request.transient } : undefined,
+        endorsingOrganizations: request.endorsingOrgs ? [...request.endorsingOrgs] : undefined,
+      });
+      const txId = proposal.getTransactionId();
+      let transaction: Transaction | undefined;
+      for (let attempt = 1; !transaction; attempt++) {
+        try {
+          transaction = await proposal.endorse();
+        } catch (raw) {
+          const err = mapGatewayError(raw, 'endorse');
+          const decision = retryDecision(err, 'endorse', attempt, this.#retry);
+          if (!decision.retry || this.#closed) throw err;
+          this.#notifyRetry(request, 'endorse', decision.action, attempt, txId, decision.reason);
+          await sleep(decision.delayMs);
+        }
+      }
+      try {
+        const submitted = await transaction.submit();
+        return {
+          txId,
+          channel: request.channel,
+          identity: request.identity,
+          payload: submitted.getResult(),
+          commitState: submitted.getBytes(),
+        };
+      } catch (raw) {
+        throw mapGatewayError(raw, 'submit');
+      }
+    });
+  }
+
+  /** Rebuilds the commit status request from the stored bytes and asks for the outcome: never endorses or orders. */
+  commitStatus(pending: PendingSubmit): Promise<SubmitResult> {
+    return this.#track(async () => {
+      const { gateway } = this.#connected(pending.identity);
+      let commit: ReturnType<Gateway['newCommit']>;
+      try {
+        commit = gateway.newCommit(pending.commitState);
+      } catch (err) {
+        throw new Error(`commit state of ${pending.txId} is not a Fabric commit status request: ${(err as Error).message}`);
+      }
+      if (commit.getTransactionId() !== pending.txId) {
+        throw new Error(`commit state belongs to transaction ${commit.getTransactionId()}, not ${pending.txId}`);
+      }
+      let status: Awaited<ReturnType<typeof commit.getStatus>>;
+      try {
+        status = await commit.getStatus();
+      } catch (err) {
+        throw mapCommitStatusError(err, pending.txId);
+      }
+      if (!status.successful) throw invalidTransaction(status);
+      return { txId: pending.txId, blockNumber: Number(status.blockNumber), payload: pending.payload };
+    });
+  }
+
+  evaluate(request: TransactionRequest): Promise<Uint8Array> {
+    return this.#track(async () => {
+      const proposal = this.#contract(request.channel, request.identity).newProposal(request.fn, {
+        arguments: [...(request.args ?? [])],
+        transientData: request.transient ? { ...request.transient } : undefined,
+        endorsingOrganizations: request.endorsingOrgs ? [...request.endorsingOrgs] : undefined,
+      });
+      try {
+        return await proposal.evaluate();
+      } catch (err) {
+        throw mapGatewayError(err, 'evaluate');
+      }
+    });
+  }
+
+  events(channel: string, options: FabricEventStreamOptions = {}): EventStream {
+    this.#assertOpen();
+    this.#assertChannel(channel);
+    const label = options.identity ?? this.#config.identities[0]!.label;
+    this.#connected(label);
+    const checkpoint = options.checkpointName
+      ? FileCheckpointStore.forStream(this.#config.checkpointDir, channel, options.checkpointName)
+      : undefined;
+    const stream = reconnectingEvents({
+      channel,
+      chaincode: this.#config.chaincode,
+      startBlock: options.startBlock,
+      after: options.after,
+      checkpoint,
+      open: async (startBlock) => {
+        this.#assertOpen();
+        const network = this.#connected(label).gateway.getNetwork(channel);
+        return network.getChaincodeEvents(this.#config.chaincode, { startBlock: BigInt(startBlock) });
+      },
+      currentHeight: () => this.blockHeight(channel),
+      isTransient: (err) => isTransientGrpcError(err) || err instanceof LedgerUnavailableError,
+      mapError: (err) => mapGatewayError(err, 'events'),
+      baseDelayMs: this.#events.baseDelayMs,
+      maxDelayMs: this.#events.maxDelayMs,
+      maxReconnects: this.#events.maxReconnects,
+      onReconnect: this.#hooks.onReconnect,
+    });
+    this.#streams.add(stream);
+    return {
+      [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
+      close: () => {
+        this.#streams.delete(stream);
+        stream.close();
+      },
+    };
+  }
+
+  /** The channel's height from qscc GetChainInfo, asked as an identity of an org that belongs to the channel. */
+  blockHeight(channel: string): Promise<number> {
+    return this.#track(async () => {
+      this.#assertChannel(channel);
+      const remembered = this.#heightIdentity.get(channel);
+      const candidates = remembered ? [remembered, ...this.#onePerOrg().filter((l) => l !== remembered)] : this.#onePerOrg();
+      let firstRefusal: Error | undefined;
+      for (const label of candidates) {
+        const proposal = this.#connected(label)
+          .gateway.getNetwork(channel)
+          .getContract('qscc')
+          .newProposal('GetChainInfo', { arguments: [channel] });
+        try {
+          const height = decodeChainHeight(await proposal.evaluate());
+          this.#heightIdentity.set(channel, label);
+          return height;
+        } catch (raw) {
+          const err = mapGatewayError(raw, 'evaluate');
+          // A refusal means this org is not on the channel; another org may be. Anything else is not org-specific.
+          if (!(err instanceof ChaincodeError)) throw err;
+          firstRefusal ??= err;
+        }
+      }
+      throw firstRefusal ?? new LedgerUnavailableError(`no identity can read channel ${channel}`);
+    });
+  }
+
+  /** Stops new calls, closes event streams, lets in-flight calls finish (up to closeGraceMs), then closes connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const stream of this.#streams) stream.close();
+    this.#streams.clear();
+    if (this.#inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.#closeGraceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const gateway of this.#gateways.values()) gateway.close();
+    this.#gateways.clear();
+    // Closing the clients cancels whatever is still running; those calls fail as LedgerUnavailableError.
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+
+  async #awaitCommit(pending: PendingSubmit, fn: string): Promise<SubmitResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commitStatus(pending);
+      } catch (err) {
+        if (!(err instanceof Error)) throw err;
+        const decision = retryDecision(err, 'commitStatus', attempt, this.#retry);
+        if (!decision.retry || this.#closed) throw err;
+        this.#notifyRetry({ fn, channel: pending.channel }, 'commitStatus', decision.action, attempt, pending.txId, decision.reason);
+      }
+    }
+  }
+
+  #notifyRetry(
+    request: Pick<TransactionRequest, 'fn' | 'channel'>,
+    step: Step,
+    action: RetryAction,
+    attempt: number,
+    txId: string,
+    reason: string,
+  ): void {
+    this.#hooks.onRetry?.({ fn: request.fn, channel: request.channel, step, action, attempt, txId, reason });
+  }
+
+  #track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new LedgerUnavailableError('the Fabric ledger is closed'));
+    const running = work().catch((err: unknown) => {
+      // A call cut off by close() surfaces as unavailability, whatever the transport said.
+      if (this.#closed && !(err instanceof ChaincodeError) && !(err instanceof TransactionInvalidError)) {
+        throw err instanceof LedgerUnavailableError ? err : new LedgerUnavailableError('the Fabric ledger closed during the call', err);
+      }
+      throw err;
+    });
+    this.#inFlight.add(running);
+    const forget = () => this.#inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LedgerUnavailableError('the Fabric ledger is closed');
+  }
+
+  #assertChannel(channel: string): void {
+    if (!this.#config.channels.includes(channel)) throw new ChaincodeError(`[NOT_FOUND] no channel ${channel}`);
+  }
+
+  #onePerOrg(): string[] {
+    const seen = new Set<string>();
+    const labels: string[] = [];
+    for (const { label, mspId } of this.#config.identities) {
+      if (seen.has(mspId)) continue;
+      seen.add(mspId);
+      labels.push(label);
+    }
+    return labels;
+  }
+
+  #contract(channel: string, label: string): Contract {
+    this.#assertChannel(channel);
+    return this.#connected(label).gateway.getNetwork(channel).getContract(this.#config.chaincode);
+  }
+
+  #connected(label: string): Connected {
+    this.#assertOpen();
+    const identity = this.#identities.get(label);
+    if (!identity) throw new ChaincodeError(`[UNAUTHENTICATED] no ledger identity '${label}'`);
+    let gateway = this.#gateways.get(label);
+    if (!gateway) {
+      const deadline = (ms: number) => () => ({ deadline: Date.now() + ms });
+      gateway = connect({
+        client: this.#client(this.#mspIds.get(label)!),
+        identity: identity.identity,
+        signer: identity.signer,
+        hash: hash.sha256,
+        evaluateOptions: deadline(this.#deadlines.evaluateMs),
+        endorseOptions: deadline(this.#deadlines.endorseMs),
+        submitOptions: deadline(this.#deadlines.submitMs),
+        commitStatusOptions: deadline(this.#deadlines.commitStatusMs),
+      });
+      this.#gateways.set(label, gateway);
+    }
+    return { gateway, identity };
+  }
+
+  /** The shared client of the peer serving `mspId`, one per endpoint. */
+  #client(mspId: string): GrpcClient {
+    const peer = this.#config.peers[mspId]!;
+    let client = this.#clients.get(peer.endpoint);
+    if (!client) {
+      client = this.#clientFactory(peer, mspId);
+      this.#clients.set(peer.endpoint, client);
+    }
+    return client;
+  }
+}
+
+export interface CreateFabricLedgerOptions extends Omit<FabricLedgerOptions, 'config'> {
+  /** The gateway's data directory; the default checkpointDir is `<dataDir>/checkpoints`. */
+  readonly dataDir: string;
+  /** Connection config file; default OBE_FABRIC_CONFIG or network/native/generated/connection.json. */
+  readonly configFile?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** What `OBE_LEDGER=fabric` wires in: reads and checks the connection config and every identity, connects lazily. */
+export function createFabricLedger(options: CreateFabricLedgerOptions): FabricLedger {
+  const { dataDir, configFile, env, ...rest } = options;
+  const file = configFile ?? connectionConfigPath(env ?? process.env);
+  return new FabricLedger({ ...rest, config: loadConnectionConfig(file, dataDir) });
+}

@@ -1,0 +1,71 @@
+/** Loads a signing identity from a Fabric MSP folder as cryptogen and Fabric CA lay it out. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { signers, type Identity, type Signer } from '@hyperledger/fabric-gateway';
+import type { IdentityEntry } from './connection-config';
+
+export class MspIdentityError extends Error {
+  readonly code = 'FABRIC_MSP_IDENTITY';
+  constructor(readonly label: string, problem: string) {
+    super(`identity '${label}': ${problem}`);
+    this.name = 'MspIdentityError';
+  }
+}
+
+export interface MspIdentity {
+  readonly label: string;
+  readonly identity: Identity;
+  readonly signer: Signer;
+}
+
+function filesIn(label: string, dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((name) => fs.statSync(path.join(dir, name)).isFile())
+      .sort();
+  } catch {
+    throw new MspIdentityError(label, `MSP folder ${dir} not found`);
+  }
+}
+
+/** The one certificate in signcerts/ (a `.pem`, or the only file). */
+function certificateFile(label: string, mspPath: string): string {
+  const dir = path.join(mspPath, 'signcerts');
+  const files = filesIn(label, dir);
+  const pems = files.filter((f) => f.endsWith('.pem'));
+  const chosen = pems.length === 1 ? pems : files;
+  if (chosen.length !== 1) throw new MspIdentityError(label, `expected one certificate in ${dir}, found ${files.length} files`);
+  return path.join(dir, chosen[0]!);
+}
+
+/** The private key in keystore/: the `*_sk` file cryptogen and Fabric CA write, or the only file there. */
+function keyFile(label: string, mspPath: string): string {
+  const dir = path.join(mspPath, 'keystore');
+  const files = filesIn(label, dir);
+  const keys = files.filter((f) => f.endsWith('_sk'));
+  const chosen = keys.length === 1 ? keys : files;
+  if (chosen.length !== 1) throw new MspIdentityError(label, `expected one private key in ${dir}, found ${files.length} files`);
+  return path.join(dir, chosen[0]!);
+}
+
+export function loadMspIdentity(entry: IdentityEntry): MspIdentity {
+  const certPath = certificateFile(entry.label, entry.mspPath);
+  const credentials = fs.readFileSync(certPath);
+  if (!credentials.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
+    throw new MspIdentityError(entry.label, `${certPath} is not a PEM certificate`);
+  }
+  const keyPath = keyFile(entry.label, entry.mspPath);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(fs.readFileSync(keyPath));
+  } catch (err) {
+    throw new MspIdentityError(entry.label, `${keyPath} is not a readable private key (${(err as Error).message})`);
+  }
+  return {
+    label: entry.label,
+    identity: { mspId: entry.mspId, credentials: new Uint8Array(credentials) },
+    signer: signers.newPrivateKeySigner(key),
+  };
+}
