@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import pino from 'pino';
+import { createApp } from '../app';
+import { loadConfig, type ConfiguredIdentity } from '../config';
+import { GatewayContext } from '../context';
+import { initGovernance } from '../demo/seed';
+import { ApiKeyStore } from '../http/auth';
+import { openLedger } from '../ledger/factory';
+import type { Ledger } from '../ledger/port';
+import { loadOrCreateGatewayFile } from '../setup';
+
+/**
+ * A gateway on the embedded ledger, started in this process on a loopback port, for `npm run simulate` and the
+ * benchmarks: the same app, config file, API keys and governance bootstrap as `npm start`, without the demo seed,
+ * so the caller decides which identities exist. The HTTP path is real; nothing is short-circuited.
+ */
+export interface EmbeddedGatewayOptions {
+  readonly dataDir: string;
+  /** Identities issued on the first start of this data dir (ignored when its config file exists). */
+  readonly identities: () => ConfiguredIdentity[];
+  readonly logLevel?: string;
+}
+
+export interface EmbeddedGateway {
+  readonly url: string;
+  readonly ledger: Ledger;
+  /** API keys by identity label, read from the data dir's demo-api-keys.json. */
+  readonly keys: Readonly<Record<string, string>>;
+  readonly context: GatewayContext;
+  close(): Promise<void>;
+}
+
+export function readApiKeys(file: string): Record<string, string> {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { key: string }>;
+  return Object.fromEntries(Object.entries(parsed).map(([label, entry]) => [label, entry.key]));
+}
+
+export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Promise<EmbeddedGateway> {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const config = loadConfig({ OBE_DATA_DIR: options.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'silent', OBE_DEMO: 'off' });
+  const logger = pino({ level: config.logLevel });
+  const { file, demoKeysFile } = loadOrCreateGatewayFile(config.configFile, config.dataDir, true, options.identities);
+  if (!demoKeysFile) throw new Error(`no demo-api-keys.json in ${config.dataDir}: start from an empty data dir`);
+  const ledger = await openLedger(config, file, logger);
+  const context = new GatewayContext({
+    logger,
+    keys: new ApiKeyStore(file.apiKeys),
+    dataDir: path.join(config.dataDir, 'gateway'),
+    submitAttempts: config.submitAttempts,
+    bodyLimit: '8mb',
+    ledger,
+  });
+  try {
+    await initGovernance(ledger);
+  } catch (err) {
+    await ledger.close();
+    throw err;
+  }
+  const app = createApp(context);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ledger,
+    keys: readApiKeys(demoKeysFile),
+    context,
+    async close() {
+      context.closeStreams();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await context.submits?.drain();
+      await ledger.close();
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import type { Household, HouseholdInterval } from './neighbourhood';
+import { NO_TX, combineOutcomes, type MarketTiming, type OrderRequest, type SimulationBackend, type TxOutcome } from './backend';
+import { GatewayClient, GatewayHttpError, mapLimit } from './gateway-client';
+import type { MeterKeyStore } from './meter-keys';
+import { signReadings, type ReadingInput } from './readings';
+import type { ZoneClearing } from './summary';
+
+/**
+ * The simulator's backend over the gateway's REST API. Every household acts with its own API key (its own Fabric
+ * identity), so orders, readings and awards belong to it on chain; the grid operator's identity clears, settles,
+ * commissions meters and issues tokens; the utility's admin grants household roles.
+ */
+export interface HttpBackendKeys {
+  /** Market operator, DSO and token issuer (GridOperatorMSP admin). */
+  readonly operator: string;
+  /** Grants PROSUMER/CONSUMER to households (UtilityMSP admin). */
+  readonly utilityAdmin: string;
+  /** Household id → API key of its identity. */
+  readonly households: ReadonlyMap<string, string>;
+}
+
+export interface HttpBackendOptions {
+  readonly client: GatewayClient;
+  readonly keys: HttpBackendKeys;
+  readonly meterKeys: MeterKeyStore;
+  /** Requests in flight at once. */
+  readonly concurrency?: number;
+  /** Tokens minted to each household that has none (buy orders lock their maximum cost). */
+  readonly funding?: number;
+  /** Governance fields to apply before trading (the simulator's own data dir only). */
+  readonly governancePatch?: Readonly<Record<string, number>>;
+  /** Price units per currency unit (clearing prices are integers per kWh). */
+  readonly priceUnitsPerCurrency?: number;
+}
+
+/** A household's device ids on chain. */
+export const meterIdOf = (h: Household) => `meter-${h.id}`;
+export const pvIdOf = (h: Household) => `pv-${h.id}`;
+export const batteryIdOf = (h: Household) => `battery-${h.id}`;
+
+const ok = (n = 1): TxOutcome => ({ submitted: n, failed: 0, errors: [] });
+const failed = (err: unknown, n = 1): TxOutcome => ({ submitted: n, failed: n, errors: [err instanceof Error ? err.message : String(err)] });
+
+/** A submit whose CONFLICT means "already done" (a rerun on the same data dir). */
+async function idempotent(run: () => Promise<unknown>): Promise<TxOutcome> {
+  try {
+    await run();
+    return ok();
+  } catch (err) {
+    if (err instanceof GatewayHttpError && err.code === 'CONFLICT') return NO_TX;
+    return failed(err);
+  }
+}
+
+export class HttpBackend implements SimulationBackend {
+  readonly #client: GatewayClient;
+  readonly #keys: HttpBackendKeys;
+  readonly #meterKeys: MeterKeyStore;
+  readonly #concurrency: number;
+  readonly #funding: number;
+  readonly #governancePatch: Readonly<Record<string, number>> | undefined;
+  readonly #priceUnits: number;
+  #timing: MarketTiming | undefined;
+  readonly #zoneOf = new Map<string, string>();
+
+  constructor(options: HttpBackendOptions) {
+    this.#client = options.client;
+    this.#keys = options.keys;
+    this.#meterKeys = options.meterKeys;
+    this.#concurrency = options.concurrency ?? 8;
+    this.#funding = options.funding ?? 1_000_000_000;
+    this.#governancePatch = options.governancePatch;
+    this.#priceUnits = options.priceUnitsPerCurrency ?? 1000;
+  }
+
+  #key(h: Household): string {
+    const key = this.#keys.households.get(h.id);
+    if (!key) throw new Error(`no API key for household ${h.id}`);
+    return key;
+  }
+
+  async timing(): Promise<MarketTiming> {
+    if (!this.#timing) {
+      const record = await this.#client.get<{ config: { intervalMinutes: number; gateClosureMinutes: number } }>('/api/v1/governance', this.#keys.operator);
+      this.#timing = { intervalMs: record.config.intervalMinutes * 60_000, gateClosureMs: record.config.gateClosureMinutes * 60_000 };
+    }
+    return this.#timing;
+  }
+
+  async register(households: readonly Household[]): Promise<TxOutcome> {
+    const outcomes: TxOutcome[] = [];
+    for (const h of households) this.#zoneOf.set(h.id, h.zone);
+    outcomes.push(await this.#enrol(this.#keys.operator, this.#keys.operator, ['MARKET_OPERATOR', 'DSO']));
+    outcomes.push(await this.#enrol(this.#keys.utilityAdmin, this.#keys.utilityAdmin, ['AGGREGATOR']));
+    if (this.#governancePatch) {
+      outcomes.push(await idempotent(() => this.#client.submit('PUT', '/api/v1/governance', this.#keys.operator, this.#governancePatch)));
+      this.#timing = undefined;
+    }
+    const perHousehold = await mapLimit(households, this.#concurrency, (h) => this.#registerHousehold(h));
+    this.#meterKeys.save();
+    return combineOutcomes([...outcomes, ...perHousehold]);
+  }
+
+  async #enrol(key: string, adminKey: string, roles: readonly string[]): Promise<TxOutcome> {
+    const outcomes = [await idempotent(() => this.#client.submit('POST', '/api/v1/registry/participants', key))];
+    const me = await this.#client.get<{ pseudonym: string; participant: { roles: string[] } | null }>('/api/v1/registry/participants/me', key);
+    for (const role of roles) {
+      if (me.participant?.roles.includes(role)) continue;
+      outcomes.push(await idempotent(() => this.#client.submit('POST', `/api/v1/registry/participants/${me.pseudonym}/roles`, adminKey, { role })));
+    }
+    return combineOutcomes(outcomes);
+  }
+
+  async #registerHousehold(h: Household): Promise<TxOutcome> {
+    const key = this.#key(h);
+    try {
+      const outcomes = [await this.#enrol(key, this.#keys.utilityAdmin, [h.kind === 'prosumer' ? 'PROSUMER' : 'CONSUMER'])];
+      const assets: Record<string, unknown>[] = [
+        { assetId: meterIdOf(h), type: 'meter', segment: 'retail', zone: h.zone, capacityKw: 25, devicePublicKey: this.#meterKeys.get(meterIdOf(h)).publicKeyPem },
+      ];
+      if (h.pv) assets.push({ assetId: pvIdOf(h), type: 'pv', segment: 'retail', zone: h.zone, capacityKw: h.pv.peakKw });
+      if (h.batterySpec) {
+        assets.push({ assetId: batteryIdOf(h), type: 'battery', segment: 'retail', zone: h.zone, capacityKw: h.batterySpec.maxPowerKw, storageKwh: h.batterySpec.capacityKwh });
+      }
+      for (const asset of assets) {
+        outcomes.push(await idempotent(() => this.#client.submit('POST', '/api/v1/registry/assets', key, asset)));
+        const id = encodeURIComponent(String(asset.assetId));
+        outcomes.push(await idempotent(() => this.#client.submit('POST', `/api/v1/registry/assets/${id}/commission`, this.#keys.operator)));
+        outcomes.push(await idempotent(() => this.#client.submit('POST', `/api/v1/registry/assets/${id}/activate`, key)));
+      }
+      outcomes.push(await this.#fund(key));
+      return combineOutcomes(outcomes);
+    } catch (err) {
+      return failed(err);
+    }
+  }
+
+  async #fund(key: string): Promise<TxOutcome> {
+    const balance = await this.#client.get<{ account: string; available: number }>('/api/v1/tokens/balance', key);
+    if (balance.available >= this.#funding / 2) return NO_TX;
+    return idempotent(() => this.#client.submit('POST', '/api/v1/tokens/mint', this.#keys.operator, { account: balance.account, amount: this.#funding }));
+  }
+
+  async placeOrders(interval: string, orders: readonly OrderRequest[]): Promise<TxOutcome> {
+    const outcomes = await mapLimit(orders, this.#concurrency, async ({ household, order }) => {
+      try {
+        await this.#client.submit('POST', '/api/v1/retail/orders', this.#key(household), {
+          zone: household.zone,
+          interval,
+          side: order.side,
+          price: Math.round(order.limitPrice * this.#priceUnits),
+          quantityWh: Math.max(1, Math.round(order.quantityKwh * 1000)),
+        });
+        return ok();
+      } catch (err) {
+        return failed(err);
+      }
+    });
+    return combineOutcomes(outcomes);
+  }
+
+  async submitReadings(interval: string, readings: readonly HouseholdInterval[]): Promise<TxOutcome> {
+    const byHousehold = await mapLimit(readings, this.#concurrency, async (r) => {
+      const intervalStart = Date.parse(interval);
+      const input: ReadingInput = {
+        assetId: meterIdOf(r.household),
+        intervalStart,
+        importedWh: Math.round(Math.max(0, -r.netKwh) * 1000),
+        exportedWh: Math.round(Math.max(0, r.netKwh) * 1000),
+        sequence: Math.floor(intervalStart / 1000),
+      };
+      try {
+        const batch = signReadings([input], (meterId) => this.#meterKeys.get(meterId).privateKey);
+        await this.#client.submit('POST', '/api/v1/metering/readings', this.#key(r.household), batch);
+        return ok();
+      } catch (err) {
+        return failed(err);
+      }
+    });
+    return combineOutcomes(byHousehold);
+  }
+
+  async clear(interval: string, zone: string): Promise<{ outcome: TxOutcome; result?: ZoneClearing }> {
+    const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}`;
+    try {
+      await this.#client.submit('POST', `${path}/clear`, this.#keys.operator);
+    } catch (err) {
+      return { outcome: failed(err) };
+    }
+    const result = await this.#client.get<{ price: number | null; volumeWh: number }>(`${path}/result`, this.#keys.operator);
+    return {
+      outcome: ok(),
+      result: { interval, zone, ...(result.price === null ? {} : { price: result.price / this.#priceUnits }), volumeKwh: result.volumeWh / 1000 },
+    };
+  }
+
+  async settle(interval: string, zone: string): Promise<TxOutcome> {
+    const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/settle`;
+    try {
+      await this.#client.submit('POST', path, this.#keys.operator);
+      return ok();
+    } catch (err) {
+      return failed(err);
+    }
+  }
+}
