@@ -42,7 +42,11 @@ function nodeHash(left: Buffer, right: Buffer): Buffer {
 }
 
 function levelsOf(records: readonly unknown[]): Buffer[][] {
-  const levels: Buffer[][] = [records.map((r) => Buffer.from(merkleLeafHash(r), 'hex'))];
+  return levelsOfLeaves(records.map((r) => merkleLeafHash(r)));
+}
+
+function levelsOfLeaves(leafHashes: readonly string[]): Buffer[][] {
+  const levels: Buffer[][] = [leafHashes.map((h) => Buffer.from(h, 'hex'))];
   while (levels[levels.length - 1].length > 1) {
     const below = levels[levels.length - 1];
     const above: Buffer[] = [];
@@ -61,9 +65,13 @@ export function merkleRoot(records: readonly unknown[]): string {
 /** The proof that records[index] is in merkleRoot(records). */
 export function merkleProof(records: readonly unknown[], index: number): MerkleProofStep[] {
   if (!Number.isInteger(index) || index < 0 || index >= records.length) throw new RangeError(`no record at index ${index}`);
+  return proofFromLevels(levelsOf(records), index);
+}
+
+function proofFromLevels(levels: Buffer[][], index: number): MerkleProofStep[] {
   const steps: MerkleProofStep[] = [];
   let position = index;
-  for (const level of levelsOf(records).slice(0, -1)) {
+  for (const level of levels.slice(0, -1)) {
     const sibling = position % 2 === 0 ? position + 1 : position - 1;
     if (sibling < level.length) steps.push({ position: sibling < position ? 'LEFT' : 'RIGHT', hash: level[sibling].toString('hex') });
     position = Math.floor(position / 2);
@@ -89,4 +97,19 @@ export function verifyMerkleProof(record: unknown, proof: readonly MerkleProofSt
   } catch {
     return false;
   }
+}
+
+/**
+ * The same tree built from leaf hashes (hex) instead of records. Settlement publishes every leaf hash, so anyone can
+ * rebuild the tree and hand a record's holder its proof without seeing any other record.
+ */
+export function merkleRootOfLeaves(leafHashes: readonly string[]): string {
+  if (leafHashes.length === 0) return merkleRoot([]);
+  const levels = levelsOfLeaves(leafHashes);
+  return levels[levels.length - 1][0].toString('hex');
+}
+
+export function merkleProofOfLeaves(leafHashes: readonly string[], index: number): MerkleProofStep[] {
+  if (!Number.isInteger(index) || index < 0 || index >= leafHashes.length) throw new RangeError(`no leaf at index ${index}`);
+  return proofFromLevels(levelsOfLeaves(leafHashes), index);
 }

@@ -145,16 +145,15 @@ export class TokenLedger {
   }
 
   /**
-   * Pays `payments` out of one escrow and returns the rest to its owner; the escrow is closed. The caller passes the
-   * escrow it read, so one escrow key is read once per transaction.
+   * Closes one escrow: `consumed` tokens leave it (the caller credits them to whoever they are owed, in the same
+   * transaction, so the total never changes) and the rest returns to the owner. The caller passes the escrow it read,
+   * so each escrow key is read once per transaction.
    */
-  async settleEscrow(escrow: Escrow, payments: readonly { to: string; amount: number; kind: MovementKind; ref: string }[]): Promise<number> {
-    const paid = payments.reduce((sum, p) => sum + p.amount, 0);
-    if (paid > escrow.amount) {
-      throw new RuleViolationError(`escrow '${escrow.escrowId}' holds ${escrow.amount}, cannot pay ${paid}`, { reason: 'ESCROW_EXCEEDED' });
+  async closeEscrow(escrow: Escrow, consumed: number): Promise<number> {
+    if (!Number.isSafeInteger(consumed) || consumed < 0 || consumed > escrow.amount) {
+      throw new RuleViolationError(`escrow '${escrow.escrowId}' holds ${escrow.amount}, cannot pay ${consumed}`, { reason: 'ESCROW_EXCEEDED' });
     }
-    for (const payment of payments) if (payment.amount > 0) await this.credit(payment.to, payment.amount, payment.kind, payment.ref);
-    const rest = escrow.amount - paid;
+    const rest = escrow.amount - consumed;
     if (rest > 0) await this.credit(escrow.account, rest, 'ESCROW_RELEASE', escrow.ref);
     await this.#ctx.stub.deleteState(this.#escrowKey(escrow.account, escrow.escrowId));
     return rest;
@@ -164,7 +163,7 @@ export class TokenLedger {
   async release(account: string, escrowId: string): Promise<number> {
     const escrow = await this.getEscrow(account, escrowId);
     if (!escrow) throw new NotFoundError(`escrow '${escrowId}' of '${account}' does not exist`);
-    return this.settleEscrow(escrow, []);
+    return this.closeEscrow(escrow, 0);
   }
 
   async #writeDelta(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { merkleLeafHash, merkleProof, merkleRoot, verifyMerkleProof } from '../../../chaincode/src/settlement/merkle';
+import { merkleLeafHash, merkleProof, merkleProofOfLeaves, merkleRoot, merkleRootOfLeaves, verifyMerkleProof } from '../../../chaincode/src/settlement/merkle';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 
@@ -45,5 +45,18 @@ describe('Merkle commitment over settled records', () => {
     expect(verifyMerkleProof(records[0], merkleProof(records, 0), 'not-a-root')).toBe(false);
     expect(merkleRoot([{ a: 1 }, { a: 2 }, { a: 3 }])).not.toBe(merkleRoot([{ a: 1 }, { a: 2 }, { a: 3 }, { a: 3 }]));
     expect(() => merkleProof(records, 4)).toThrow(RangeError);
+  });
+});
+
+describe('Merkle tree from published leaf hashes', () => {
+  it('gives the same root and proofs as the records themselves', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ id: fc.string(), v: fc.integer() }), { maxLength: 20 }), (records) => {
+        const leaves = records.map((r) => merkleLeafHash(r));
+        expect(merkleRootOfLeaves(leaves)).toBe(merkleRoot(records));
+        records.forEach((r, i) => expect(merkleProofOfLeaves(leaves, i)).toEqual(merkleProof(records, i)));
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -1,0 +1,322 @@
+import { createHash } from 'node:crypto';
+import type { Context } from 'fabric-contract-api';
+import { canonicalBytes, canonicalJson, parseJson } from '../common/canonical-json';
+import { ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors';
+import { orgCollection } from '../common/keys';
+import { txTimeMs } from '../common/tx-time';
+import { TokenLedger } from '../tokens/ledger';
+import { clearInterval, type ClearingOrder, type Side } from './clearing';
+
+/**
+ * The order book both markets share: per-order keys, private order bodies, clearing into public results and private
+ * awards. The retail and wholesale contracts decide who may trade what and when; this module stores and clears.
+ *
+ * Keys (composite, every one carries the order or the interval, so nothing is a hot key):
+ *   obe.market.order  [market, zone, interval, orderId]  public: owner pseudonym, side, status, commitment, escrow
+ *   the same key in the owner's order collection          private: limit blocks, meters, salt
+ *   obe.market.result [market, zone, interval]            public: price, volume, order counts
+ *   obe.market.award  [market, zone, interval, orderId]   public: commitment only; private body in the collection
+ * Clearing reads the order range only after gate closure, when nothing can be added to it any more.
+ */
+
+export type MarketName = 'RETAIL' | 'WHOLESALE';
+
+export const ORDER = 'obe.market.order';
+export const RESULT = 'obe.market.result';
+export const AWARD = 'obe.market.award';
+
+export interface PriceBlock {
+  /** Price units per kWh. */
+  readonly price: number;
+  readonly quantityWh: number;
+}
+
+export interface PrivateOrder {
+  readonly orderId: string;
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly owner: string;
+  readonly side: Side;
+  readonly blocks: readonly PriceBlock[];
+  /** Meters whose readings settle this order (empty: settled as delivered, e.g. wholesale demand). */
+  readonly meterIds: readonly string[];
+  readonly assetId: string | null;
+  readonly salt: string;
+}
+
+export interface PublicOrder {
+  readonly orderId: string;
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly owner: string;
+  readonly ownerMsp: string;
+  readonly side: Side;
+  /** Submission order for tie-breaking: the submitting transaction's timestamp (ms). */
+  readonly submittedAt: number;
+  readonly status: 'OPEN' | 'CANCELLED';
+  readonly collection: string;
+  /** SHA-256 of the canonical private order (which includes the caller's salt). */
+  readonly commitment: string;
+  /** Tokens locked for a buy order (its maximum cost). */
+  readonly escrow: number;
+}
+
+export interface MarketResult {
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly price: number | null;
+  readonly volumeWh: number;
+  readonly value: number;
+  readonly buyOrders: number;
+  readonly sellOrders: number;
+  readonly awardedBuyOrders: number;
+  readonly awardedSellOrders: number;
+  readonly clearedAt: string;
+  readonly clearingTxId: string;
+}
+
+export interface PrivateAward {
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly orderId: string;
+  readonly owner: string;
+  readonly side: Side;
+  readonly price: number;
+  readonly quantityWh: number;
+  readonly amount: number;
+  readonly meterIds: readonly string[];
+  readonly salt: string;
+}
+
+export interface PublicAward {
+  readonly orderId: string;
+  readonly owner: string;
+  readonly ownerMsp: string;
+  readonly side: Side;
+  readonly collection: string;
+  readonly commitment: string;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** A per-record salt derived from the operator's transient salt, so one secret salts many records differently. */
+export function deriveSalt(secret: string, label: string): string {
+  return sha256Hex(`${secret}\u0000${label}`);
+}
+
+export function commitmentOf(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}
+
+export function maxCost(blocks: readonly PriceBlock[]): number {
+  return blocks.reduce((sum, b) => sum + b.price * b.quantityWh, 0);
+}
+
+function orderKey(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): string {
+  return ctx.stub.createCompositeKey(ORDER, [market, zone, interval, orderId]);
+}
+
+export async function readPublicOrder(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): Promise<PublicOrder> {
+  const bytes = await ctx.stub.getState(orderKey(ctx, market, zone, interval, orderId));
+  if (bytes.length === 0) throw new NotFoundError(`order '${orderId}' does not exist in ${market} ${zone} ${interval}`);
+  return parseJson<PublicOrder>(bytes);
+}
+
+export async function readResult(ctx: Context, market: MarketName, zone: string, interval: string): Promise<MarketResult | undefined> {
+  const bytes = await ctx.stub.getState(ctx.stub.createCompositeKey(RESULT, [market, zone, interval]));
+  return bytes.length > 0 ? parseJson<MarketResult>(bytes) : undefined;
+}
+
+export interface NewOrder {
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly owner: string;
+  readonly ownerMsp: string;
+  readonly side: Side;
+  readonly blocks: readonly PriceBlock[];
+  readonly meterIds: readonly string[];
+  readonly assetId: string | null;
+  readonly salt: string;
+}
+
+/** Writes one order (and locks a bid's maximum cost). The order id is the transaction id: unique, and no counter. */
+export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicOrder> {
+  const orderId = ctx.stub.getTxID();
+  const collection = orgCollection('orders', order.ownerMsp);
+  const body: PrivateOrder = {
+    orderId,
+    market: order.market,
+    zone: order.zone,
+    interval: order.interval,
+    owner: order.owner,
+    side: order.side,
+    blocks: order.blocks,
+    meterIds: order.meterIds,
+    assetId: order.assetId,
+    salt: order.salt,
+  };
+  const escrow = order.side === 'BUY' ? maxCost(order.blocks) : 0;
+  if (escrow > 0) await new TokenLedger(ctx).lock(order.owner, orderId, escrow, `order:${orderId}`);
+  const record: PublicOrder = {
+    orderId,
+    market: order.market,
+    zone: order.zone,
+    interval: order.interval,
+    owner: order.owner,
+    ownerMsp: order.ownerMsp,
+    side: order.side,
+    submittedAt: txTimeMs(ctx),
+    status: 'OPEN',
+    collection,
+    commitment: commitmentOf(body),
+    escrow,
+  };
+  const key = orderKey(ctx, order.market, order.zone, order.interval, orderId);
+  await ctx.stub.putState(key, canonicalBytes(record));
+  await ctx.stub.putPrivateData(collection, key, canonicalBytes(body));
+  return record;
+}
+
+export async function cancelOrder(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string, caller: string): Promise<PublicOrder> {
+  const order = await readPublicOrder(ctx, market, zone, interval, orderId);
+  if (order.owner !== caller) throw new ForbiddenError(`order '${orderId}' belongs to another participant`);
+  if (order.status !== 'OPEN') throw new ConflictError(`order '${orderId}' is already ${order.status.toLowerCase()}`);
+  if (order.escrow > 0) await new TokenLedger(ctx).release(order.owner, orderId);
+  const cancelled: PublicOrder = { ...order, status: 'CANCELLED' };
+  await ctx.stub.putState(orderKey(ctx, market, zone, interval, orderId), canonicalBytes(cancelled));
+  return cancelled;
+}
+
+/** Every order of one interval, in key order (public records only). */
+export async function listOrders(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicOrder[]> {
+  const orders: PublicOrder[] = [];
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(ORDER, [market, zone, interval]);
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) orders.push(parseJson<PublicOrder>(next.value.value));
+  } finally {
+    await iterator.close();
+  }
+  return orders;
+}
+
+async function readPrivateOrder(ctx: Context, order: PublicOrder): Promise<PrivateOrder> {
+  const key = orderKey(ctx, order.market, order.zone, order.interval, order.orderId);
+  const bytes = await ctx.stub.getPrivateData(order.collection, key);
+  if (bytes.length === 0) {
+    throw new RuleViolationError(`this peer holds no private body for order '${order.orderId}' (collection ${order.collection})`, {
+      reason: 'PRIVATE_DATA_UNAVAILABLE',
+    });
+  }
+  const body = parseJson<PrivateOrder>(bytes);
+  if (commitmentOf(body) !== order.commitment) throw new RuleViolationError(`order '${order.orderId}' does not match its commitment`);
+  return body;
+}
+
+/** Block ids inside the clearing function: order id, '#', block index (two digits keep them in block order). */
+function blockId(orderId: string, index: number): string {
+  return `${orderId}#${String(index).padStart(2, '0')}`;
+}
+
+export interface ClearOutcome {
+  readonly result: MarketResult;
+  readonly awards: readonly PrivateAward[];
+}
+
+/**
+ * Clears one interval: reads every open order, runs the shared clearing function, writes the public result, one
+ * private award per awarded order (with a public commitment), and releases the escrow of bids that won nothing.
+ */
+export async function clearOrders(ctx: Context, market: MarketName, zone: string, interval: string, secretSalt: string): Promise<ClearOutcome> {
+  const resultKey = ctx.stub.createCompositeKey(RESULT, [market, zone, interval]);
+  if ((await ctx.stub.getState(resultKey)).length > 0) {
+    throw new ConflictError(`${market.toLowerCase()} ${zone} ${interval} is already cleared`, { reason: 'ALREADY_CLEARED' });
+  }
+  const open = (await listOrders(ctx, market, zone, interval)).filter((o) => o.status === 'OPEN');
+  const bodies = new Map<string, PrivateOrder>();
+  const clearingOrders: ClearingOrder[] = [];
+  for (const order of open) {
+    const body = await readPrivateOrder(ctx, order);
+    bodies.set(order.orderId, body);
+    body.blocks.forEach((block, i) =>
+      clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt }),
+    );
+  }
+  const cleared = clearInterval(clearingOrders);
+
+  // Fold block awards back into one award per order.
+  const awardedWh = new Map<string, number>();
+  for (const award of cleared.awards) {
+    const orderId = award.id.slice(0, award.id.lastIndexOf('#'));
+    awardedWh.set(orderId, (awardedWh.get(orderId) ?? 0) + award.quantity);
+  }
+
+  const awards: PrivateAward[] = [];
+  const ledger = new TokenLedger(ctx);
+  for (const order of open) {
+    const quantityWh = awardedWh.get(order.orderId) ?? 0;
+    if (quantityWh === 0) {
+      if (order.escrow > 0) await ledger.release(order.owner, order.orderId);
+      continue;
+    }
+    const body = bodies.get(order.orderId)!;
+    const price = cleared.price!;
+    const award: PrivateAward = {
+      market,
+      zone,
+      interval,
+      orderId: order.orderId,
+      owner: order.owner,
+      side: order.side,
+      price,
+      quantityWh,
+      amount: price * quantityWh,
+      meterIds: body.meterIds,
+      salt: deriveSalt(secretSalt, `award:${order.orderId}`),
+    };
+    const key = ctx.stub.createCompositeKey(AWARD, [market, zone, interval, order.orderId]);
+    const publicAward: PublicAward = { orderId: order.orderId, owner: order.owner, ownerMsp: order.ownerMsp, side: order.side, collection: order.collection, commitment: commitmentOf(award) };
+    await ctx.stub.putState(key, canonicalBytes(publicAward));
+    await ctx.stub.putPrivateData(order.collection, key, canonicalBytes(award));
+    awards.push(award);
+  }
+
+  const result: MarketResult = {
+    market,
+    zone,
+    interval,
+    price: cleared.price,
+    volumeWh: cleared.volume,
+    value: cleared.value,
+    buyOrders: open.filter((o) => o.side === 'BUY').length,
+    sellOrders: open.filter((o) => o.side === 'SELL').length,
+    awardedBuyOrders: awards.filter((a) => a.side === 'BUY').length,
+    awardedSellOrders: awards.filter((a) => a.side === 'SELL').length,
+    clearedAt: new Date(txTimeMs(ctx)).toISOString(),
+    clearingTxId: ctx.stub.getTxID(),
+  };
+  await ctx.stub.putState(resultKey, canonicalBytes(result));
+  return { result, awards };
+}
+
+export async function listPublicAwards(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicAward[]> {
+  const found: PublicAward[] = [];
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(AWARD, [market, zone, interval]);
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) found.push(parseJson<PublicAward>(next.value.value));
+  } finally {
+    await iterator.close();
+  }
+  return found;
+}
+
+export async function readPrivateAward(ctx: Context, market: MarketName, zone: string, interval: string, award: PublicAward): Promise<PrivateAward | undefined> {
+  const bytes = await ctx.stub.getPrivateData(award.collection, ctx.stub.createCompositeKey(AWARD, [market, zone, interval, award.orderId]));
+  return bytes.length > 0 ? parseJson<PrivateAward>(bytes) : undefined;
+}

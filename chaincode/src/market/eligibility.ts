@@ -1,0 +1,81 @@
+import type { Context } from 'fabric-contract-api';
+import { NotFoundError, RuleViolationError } from '../common/errors';
+import type { Asset, AssetType } from '../registry/asset';
+import { findAsset } from '../registry/store';
+import { findStoredReading } from '../metering/store';
+
+/**
+ * Who may trade what: every order names the assets it trades with (in the private order body), and only those keys are
+ * read — never a scan of the registry, which would put every order in a phantom-read race with every asset change.
+ */
+
+export interface Eligibility {
+  /** Meters whose readings settle the order. */
+  readonly meterIds: string[];
+  /** The generating or storage asset a sell order offers from. */
+  readonly assetId: string | null;
+}
+
+/** Retail sellers offer from a generating or storage asset. */
+export const RETAIL_SELL_ASSET_TYPES: readonly AssetType[] = ['pv', 'wind', 'battery', 'generator'];
+
+async function ownedActiveAsset(ctx: Context, assetId: string, owner: string, types: readonly AssetType[], what: string): Promise<Asset> {
+  const asset = await findAsset(ctx, assetId);
+  if (!asset) throw new NotFoundError(`asset '${assetId}' does not exist`);
+  const problem =
+    asset.owner !== owner
+      ? 'belongs to another participant'
+      : !types.includes(asset.type)
+        ? `is a ${asset.type}, not ${types.join('/')}`
+        : asset.status !== 'ACTIVE'
+          ? `is ${asset.status.toLowerCase()}, not active`
+          : undefined;
+  if (problem) throw new RuleViolationError(`asset '${assetId}' ${problem}: no eligible ${what}`, { reason: 'NO_ELIGIBLE_ASSET' });
+  return asset;
+}
+
+function requireZone(asset: Asset, zone: string): void {
+  if (asset.zone !== zone) {
+    throw new RuleViolationError(`asset '${asset.assetId}' is in zone '${asset.zone}', not '${zone}'`, { reason: 'WRONG_ZONE' });
+  }
+}
+
+export async function retailSellerEligibility(ctx: Context, owner: string, zone: string, assetId: string, meterId: string): Promise<Eligibility> {
+  const source = await ownedActiveAsset(ctx, assetId, owner, RETAIL_SELL_ASSET_TYPES, 'generating or storage asset');
+  if (source.segment !== 'retail') throw new RuleViolationError(`asset '${assetId}' trades in the ${source.segment} segment`, { reason: 'NO_ELIGIBLE_ASSET' });
+  requireZone(source, zone);
+  const meter = await ownedActiveAsset(ctx, meterId, owner, ['meter'], 'meter');
+  requireZone(meter, zone);
+  return { meterIds: [meter.assetId], assetId: source.assetId };
+}
+
+export async function retailBuyerEligibility(ctx: Context, owner: string, zone: string, meterId: string): Promise<Eligibility> {
+  const meter = await ownedActiveAsset(ctx, meterId, owner, ['meter'], 'meter');
+  requireZone(meter, zone);
+  return { meterIds: [meter.assetId], assetId: null };
+}
+
+/** A wholesale generator asset; its own readings settle the curve unless a meter is named. */
+export async function wholesaleSupplyEligibility(ctx: Context, owner: string, assetId: string, meterId?: string): Promise<Eligibility> {
+  const generator = await ownedActiveAsset(ctx, assetId, owner, ['generator', 'wind', 'pv', 'battery'], 'wholesale generator');
+  if (generator.segment !== 'wholesale') {
+    throw new RuleViolationError(`asset '${assetId}' is a ${generator.segment} asset, not a wholesale generator`, { reason: 'NO_ELIGIBLE_ASSET' });
+  }
+  if (meterId === undefined) return { meterIds: [generator.assetId], assetId: generator.assetId };
+  const meter = await ownedActiveAsset(ctx, meterId, owner, ['meter'], 'meter');
+  return { meterIds: [meter.assetId], assetId: generator.assetId };
+}
+
+/**
+ * Energy metered for an award in Wh: exports for a seller, imports for a buyer, summed over the award's meters; null
+ * when any of them has no reading for the interval (a missing reading means nothing was delivered).
+ */
+export async function meteredEnergyFor(ctx: Context, award: { side: 'BUY' | 'SELL'; meterIds: readonly string[] }, intervalStartMs: number): Promise<number | null> {
+  let total = 0;
+  for (const meterId of award.meterIds) {
+    const stored = await findStoredReading(ctx, meterId, intervalStartMs);
+    if (!stored) return null;
+    total += award.side === 'SELL' ? stored.reading.exportedWh : stored.reading.importedWh;
+  }
+  return total;
+}

@@ -1,0 +1,210 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { z } from 'zod';
+import { canonicalJson, parseJson } from '../../common/canonical-json';
+import { NotFoundError } from '../../common/errors';
+import { assetIdSchema } from '../../registry/asset';
+import { txTimeMs } from '../../common/tx-time';
+import { parseJsonArg } from '../../common/validate';
+import { intervalMs } from '../../governance/config';
+import { getConfig } from '../../governance/store';
+import { requireParticipant, requireRole } from '../../participants/authorize';
+import {
+  AWARD,
+  ORDER,
+  cancelOrder,
+  clearOrders,
+  listOrders,
+  listPublicAwards,
+  placeOrder,
+  readPublicOrder,
+  readResult,
+  type PrivateAward,
+  type PrivateOrder,
+  type PublicAward,
+} from '../book';
+import { wholesaleSupplyEligibility } from '../eligibility';
+import { parseInterval, utcDayStart } from '../interval';
+import { checkPrices, gateClosed, gateOpen, maySeePrivate, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, tryPrivate } from '../rules';
+
+/**
+ * The wholesale day-ahead market. Generators offer stepwise supply curves for their wholesale generator assets;
+ * retailers and the DSO bid stepwise demand curves; each interval is cleared by merit order at one uniform price (the
+ * same clearing function as retail: each curve block is one order). Curves for a delivery day close at noon UTC the
+ * day before. Curves are private like retail orders; the market area is the whole system (zone `SYSTEM`).
+ */
+
+export const WHOLESALE = 'WHOLESALE';
+export const WHOLESALE_ZONE = 'SYSTEM';
+export const CURVE_TRANSIENT = 'curve';
+export const MAX_CURVE_BLOCKS = 10;
+/** Day-ahead gate closure: this long before the delivery day starts (noon UTC the day before). */
+export const DAY_AHEAD_GATE_MS = 12 * 60 * 60 * 1000;
+export const CURVE_SUBMITTED_EVENT = 'CurveSubmitted';
+export const CURVE_CANCELLED_EVENT = 'CurveCancelled';
+export const WHOLESALE_CLEARED_EVENT = 'WholesaleCleared';
+
+const intervalArgSchema = z.strictObject({ interval: z.string().min(1).max(40) });
+const curveRefSchema = z.strictObject({ interval: z.string().min(1).max(40), orderId: orderIdSchema });
+const blockSchema = z.strictObject({ price: priceSchema, quantityWh: quantitySchema });
+
+export const curveSchema = z
+  .strictObject({
+    side: z.enum(['SUPPLY', 'DEMAND']),
+    /** The wholesale generator asset offering (SUPPLY only). */
+    assetId: assetIdSchema.optional(),
+    /** Optional meter settling the curve; default: the generator asset's own readings. */
+    meterId: assetIdSchema.optional(),
+    blocks: z.array(blockSchema).min(1).max(MAX_CURVE_BLOCKS),
+    salt: saltSchema,
+  })
+  .superRefine((curve, issues) => {
+    if (curve.side === 'SUPPLY' && !curve.assetId) issues.addIssue({ code: 'custom', path: ['assetId'], message: 'a supply curve names its generator asset' });
+    if (curve.side === 'DEMAND' && (curve.assetId || curve.meterId)) issues.addIssue({ code: 'custom', path: ['assetId'], message: 'a demand curve names no asset' });
+    // A supply curve steps up in price, a demand curve steps down: each block is the next tranche of the merit order.
+    for (let i = 1; i < curve.blocks.length; i++) {
+      const rising = curve.blocks[i].price > curve.blocks[i - 1].price;
+      const falling = curve.blocks[i].price < curve.blocks[i - 1].price;
+      if ((curve.side === 'SUPPLY' && !rising) || (curve.side === 'DEMAND' && !falling)) {
+        issues.addIssue({ code: 'custom', path: ['blocks', i, 'price'], message: curve.side === 'SUPPLY' ? 'supply block prices must rise' : 'demand block prices must fall' });
+      }
+    }
+  });
+
+export function dayAheadGateMs(intervalStartMs: number): number {
+  return utcDayStart(intervalStartMs) - DAY_AHEAD_GATE_MS;
+}
+
+async function intervalOf(ctx: Context, text: string) {
+  const config = await getConfig(ctx);
+  const interval = parseInterval(text, intervalMs(config));
+  return { interval, gateMs: dayAheadGateMs(interval.startMs), config };
+}
+
+@Info({ title: 'WholesaleMarket', description: 'Wholesale day-ahead market: merit-order clearing of supply and demand curves' })
+export class WholesaleMarketContract extends Contract {
+  constructor() {
+    super('WholesaleMarket');
+  }
+
+  /**
+   * Args {interval}; transient `curve` = {side: SUPPLY|DEMAND, assetId (SUPPLY), blocks: [{price, quantityWh}] ≤ 10,
+   * salt}. SUPPLY: a GENERATOR with the named active wholesale generator asset. DEMAND: a RETAILER or the DSO; escrows
+   * the curve's maximum cost. Returns the public curve record.
+   */
+  @Transaction()
+  @Returns('string')
+  async SubmitCurve(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
+    const { interval, gateMs, config } = await intervalOf(ctx, args.interval);
+    const curve = transientJson(ctx, CURVE_TRANSIENT, curveSchema);
+    if (txTimeMs(ctx) >= gateMs) throw gateClosed(`day-ahead curves for ${interval.id} are no longer accepted`, gateMs);
+    checkPrices(config, curve.blocks);
+    const caller = curve.side === 'SUPPLY' ? await requireRole(ctx, 'GENERATOR') : await requireRole(ctx, 'RETAILER', 'DSO');
+    const eligible = curve.side === 'SUPPLY' ? await wholesaleSupplyEligibility(ctx, caller.pseudonym, curve.assetId!, curve.meterId) : { meterIds: [], assetId: null };
+    const placed = await placeOrder(ctx, {
+      market: WHOLESALE,
+      zone: WHOLESALE_ZONE,
+      interval: interval.id,
+      owner: caller.pseudonym,
+      ownerMsp: caller.mspId,
+      side: curve.side === 'SUPPLY' ? 'SELL' : 'BUY',
+      blocks: curve.blocks,
+      meterIds: eligible.meterIds,
+      assetId: eligible.assetId,
+      salt: curve.salt,
+    });
+    ctx.stub.setEvent(CURVE_SUBMITTED_EVENT, Buffer.from(canonicalJson({ market: WHOLESALE, interval: interval.id, orderId: placed.orderId })));
+    return canonicalJson(placed);
+  }
+
+  /** Args {interval, orderId}: the owner withdraws a curve before gate closure; a demand curve's escrow returns. */
+  @Transaction()
+  @Returns('string')
+  async CancelCurve(ctx: Context, argsJson: string): Promise<string> {
+    const ref = parseJsonArg(curveRefSchema, argsJson, 'curve reference');
+    const { interval, gateMs } = await intervalOf(ctx, ref.interval);
+    if (txTimeMs(ctx) >= gateMs) throw gateClosed(`curves for ${interval.id} can no longer be cancelled`, gateMs);
+    const caller = await requireParticipant(ctx);
+    const cancelled = await cancelOrder(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId, caller.pseudonym);
+    ctx.stub.setEvent(CURVE_CANCELLED_EVENT, Buffer.from(canonicalJson({ market: WHOLESALE, interval: interval.id, orderId: ref.orderId })));
+    return canonicalJson(cancelled);
+  }
+
+  /** Args {interval}; transient `salt`. Market operator only, after the day-ahead gate, once per interval. */
+  @Transaction()
+  @Returns('string')
+  async ClearInterval(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
+    const { interval, gateMs } = await intervalOf(ctx, args.interval);
+    const salt = transientSalt(ctx);
+    await requireRole(ctx, 'MARKET_OPERATOR');
+    if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
+    const { result } = await clearOrders(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, salt);
+    ctx.stub.setEvent(WHOLESALE_CLEARED_EVENT, Buffer.from(canonicalJson(result)));
+    return canonicalJson(result);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetResult(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
+    const { interval } = await intervalOf(ctx, args.interval);
+    const result = await readResult(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id);
+    if (!result) throw new NotFoundError(`wholesale ${interval.id} has not been cleared`);
+    return canonicalJson(result);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListCurves(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
+    const { interval } = await intervalOf(ctx, args.interval);
+    return canonicalJson(await listOrders(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id));
+  }
+
+  /** Args {interval, orderId} → {curve, details?}; details only for the owner, the operator or the regulator. */
+  @Transaction(false)
+  @Returns('string')
+  async GetCurve(ctx: Context, argsJson: string): Promise<string> {
+    const ref = parseJsonArg(curveRefSchema, argsJson, 'curve reference');
+    const { interval } = await intervalOf(ctx, ref.interval);
+    const caller = await requireParticipant(ctx);
+    const curve = await readPublicOrder(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId);
+    const key = ctx.stub.createCompositeKey(ORDER, [WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId]);
+    const details = maySeePrivate(caller, curve.owner)
+      ? await tryPrivate(async () => {
+          const bytes = await ctx.stub.getPrivateData(curve.collection, key);
+          return bytes.length > 0 ? parseJson<PrivateOrder>(bytes) : undefined;
+        })
+      : undefined;
+    return canonicalJson(details ? { curve, details } : { curve });
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListAwards(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
+    const { interval } = await intervalOf(ctx, args.interval);
+    return canonicalJson(await listPublicAwards(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id));
+  }
+
+  /** Args {interval, orderId} → {award, details?}. */
+  @Transaction(false)
+  @Returns('string')
+  async GetAward(ctx: Context, argsJson: string): Promise<string> {
+    const ref = parseJsonArg(curveRefSchema, argsJson, 'curve reference');
+    const { interval } = await intervalOf(ctx, ref.interval);
+    const caller = await requireParticipant(ctx);
+    const key = ctx.stub.createCompositeKey(AWARD, [WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId]);
+    const bytes = await ctx.stub.getState(key);
+    if (bytes.length === 0) throw new NotFoundError(`curve '${ref.orderId}' has no award in wholesale ${interval.id}`);
+    const award = parseJson<PublicAward>(bytes);
+    const details = maySeePrivate(caller, award.owner)
+      ? await tryPrivate(async () => {
+          const priv = await ctx.stub.getPrivateData(award.collection, key);
+          return priv.length > 0 ? parseJson<PrivateAward>(priv) : undefined;
+        })
+      : undefined;
+    return canonicalJson(details ? { award, details } : { award });
+  }
+}

@@ -1,0 +1,101 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { z } from 'zod';
+import { canonicalJson, parseJson } from '../common/canonical-json';
+import { NotFoundError } from '../common/errors';
+import { parseJsonArg } from '../common/validate';
+import { intervalMs, settlementDeadlineMs } from './config';
+import { getConfig } from '../governance/store';
+import { requireParticipant, requireRole } from '../participants/authorize';
+import { parseInterval } from '../market/interval';
+import { maySeePrivate, orderIdSchema, transientSalt, tryPrivate, zoneSchema } from '../market/rules';
+import { meteredEnergyFor } from '../market/eligibility';
+import { SETTLEMENT_RECORD, listSettledRecords, proofFor, readSettlement, settleInterval, type PublicSettledRecord, type SettledRecord } from './settle';
+
+const slotSchema = z.strictObject({ market: z.enum(['RETAIL', 'WHOLESALE']), zone: zoneSchema, interval: z.string().min(1).max(40) });
+const recordRefSchema = slotSchema.extend({ orderId: orderIdSchema });
+
+async function slotOf(ctx: Context, args: z.output<typeof slotSchema>) {
+  const config = await getConfig(ctx);
+  return { config, interval: parseInterval(args.interval, intervalMs(config)) };
+}
+
+@Info({ title: 'Settlement', description: 'Settlement of cleared intervals against metered delivery; Merkle-committed records' })
+export class SettlementContract extends Contract {
+  constructor() {
+    super('Settlement');
+  }
+
+  /**
+   * Args {market: RETAIL|WHOLESALE, zone (SYSTEM for wholesale), interval}; transient `salt`. Market operator only;
+   * after the interval ends and once every reading is in or the governance deadline has passed. The settling market
+   * operator's account is the balancing account. Emits `SettlementCompleted`. Returns the public summary.
+   */
+  @Transaction()
+  @Returns('string')
+  async SettleInterval(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(slotSchema, argsJson, 'settlement reference');
+    const { config, interval } = await slotOf(ctx, args);
+    const salt = transientSalt(ctx);
+    const operator = await requireRole(ctx, 'MARKET_OPERATOR');
+    const summary = await settleInterval(ctx, {
+      market: args.market,
+      zone: args.zone,
+      interval,
+      secretSalt: salt,
+      imbalanceFactorPermille: config.imbalanceFactorPermille,
+      settlementDeadlineMs: settlementDeadlineMs(config),
+      balancingAccount: operator.pseudonym,
+      meteredFor: (award) => meteredEnergyFor(ctx, award, interval.startMs),
+    });
+    return canonicalJson(summary);
+  }
+
+  /** Args {market, zone, interval} → public totals and the Merkle root. */
+  @Transaction(false)
+  @Returns('string')
+  async GetSettlement(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(slotSchema, argsJson, 'settlement reference');
+    const { interval } = await slotOf(ctx, args);
+    const summary = await readSettlement(ctx, args.market, args.zone, interval.id);
+    if (!summary) throw new NotFoundError(`${args.market.toLowerCase()} ${args.zone} ${interval.id} is not settled`);
+    return canonicalJson(summary);
+  }
+
+  /** Args {market, zone, interval} → public leaf hashes in Merkle order (owner, order id, leaf hash). */
+  @Transaction(false)
+  @Returns('string')
+  async ListRecords(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(slotSchema, argsJson, 'settlement reference');
+    const { interval } = await slotOf(ctx, args);
+    return canonicalJson(await listSettledRecords(ctx, args.market, args.zone, interval.id));
+  }
+
+  /** Args {market, zone, interval, orderId} → {record, details?}; details (the Merkle leaf) for owner, operator, regulator. */
+  @Transaction(false)
+  @Returns('string')
+  async GetRecord(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(recordRefSchema, argsJson, 'settlement record reference');
+    const { interval } = await slotOf(ctx, args);
+    const caller = await requireParticipant(ctx);
+    const key = ctx.stub.createCompositeKey(SETTLEMENT_RECORD, [args.market, args.zone, interval.id, args.orderId]);
+    const bytes = await ctx.stub.getState(key);
+    if (bytes.length === 0) throw new NotFoundError(`no settled record for order '${args.orderId}'`);
+    const record = parseJson<PublicSettledRecord>(bytes);
+    const details = maySeePrivate(caller, record.owner)
+      ? await tryPrivate(async () => {
+          const priv = await ctx.stub.getPrivateData(record.collection, key);
+          return priv.length > 0 ? parseJson<SettledRecord>(priv) : undefined;
+        })
+      : undefined;
+    return canonicalJson(details ? { record, details } : { record });
+  }
+
+  /** Args {market, zone, interval, orderId} → {orderId, leafHash, index, proof, merkleRoot}; verify with verifyMerkleProof. */
+  @Transaction(false)
+  @Returns('string')
+  async GetProof(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(recordRefSchema, argsJson, 'settlement record reference');
+    const { interval } = await slotOf(ctx, args);
+    return canonicalJson(await proofFor(ctx, args.market, args.zone, interval.id, args.orderId));
+  }
+}

@@ -1,0 +1,237 @@
+import type { Context } from 'fabric-contract-api';
+import { canonicalBytes, parseJson } from '../common/canonical-json';
+import { ConflictError, NotFoundError, RuleViolationError } from '../common/errors';
+import { orgCollection } from '../common/keys';
+import { txTimeMs } from '../common/tx-time';
+import { deriveSalt, listPublicAwards, readPrivateAward, readResult, type MarketName, type PrivateAward } from '../market/book';
+import { TokenLedger } from '../tokens/ledger';
+import { computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
+import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerkleProofStep } from './merkle';
+
+/**
+ * Settlement of one cleared interval against metered delivery, written in one transaction:
+ *  - every award gets a settled record (the Merkle leaf): private in the award's collection, its leaf hash public;
+ *  - tokens move: buyers' escrows pay into the interval's pool and return the rest, sellers are credited, the
+ *    balancing account takes what remains (see compute.ts for the rule);
+ *  - public totals and the Merkle root are stored, and `SettlementCompleted` is emitted for the audit relay.
+ * Idempotent per (market, zone, interval): a second settlement is refused with CONFLICT and writes nothing.
+ *
+ * Keys: obe.settlement [market, zone, interval] (public summary), obe.settlement.record [market, zone, interval,
+ * orderId] (public leaf hash; the private record under the same key in the award's collection).
+ */
+
+export const SETTLEMENT = 'obe.settlement';
+export const SETTLEMENT_RECORD = 'obe.settlement.record';
+export const SETTLEMENT_EVENT = 'SettlementCompleted';
+
+/** The Merkle leaf: the settled record plus where it belongs and a salt, so its hash reveals nothing guessable. */
+export interface SettledRecord extends SettlementRecord {
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly salt: string;
+}
+
+export interface PublicSettledRecord {
+  readonly orderId: string;
+  readonly owner: string;
+  readonly collection: string;
+  readonly leafHash: string;
+  readonly index: number;
+}
+
+export interface SettlementSummary extends SettlementTotals {
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly price: number | null;
+  readonly merkleRoot: string;
+  readonly recordCount: number;
+  readonly readingsComplete: boolean;
+  readonly balancingAccount: string;
+  readonly settledAt: string;
+  readonly settlementTxId: string;
+}
+
+export interface SettlementCompletedEvent {
+  readonly channel: string;
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: string;
+  readonly merkleRoot: string;
+  readonly recordCount: number;
+  readonly txId: string;
+}
+
+export interface SettlementInputs {
+  readonly market: MarketName;
+  readonly zone: string;
+  readonly interval: { id: string; endMs: number };
+  readonly secretSalt: string;
+  readonly imbalanceFactorPermille: number;
+  readonly settlementDeadlineMs: number;
+  readonly balancingAccount: string;
+  /**
+   * Energy metered for an award in Wh (sellers: export, buyers: import), or null when no reading arrived.
+   * Called only for awards with meters; an award without meters (wholesale demand) counts as delivered.
+   */
+  readonly meteredFor: (award: PrivateAward) => Promise<number | null>;
+}
+
+function summaryKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
+  return ctx.stub.createCompositeKey(SETTLEMENT, [market, zone, interval]);
+}
+
+export async function readSettlement(ctx: Context, market: MarketName, zone: string, interval: string): Promise<SettlementSummary | undefined> {
+  const bytes = await ctx.stub.getState(summaryKey(ctx, market, zone, interval));
+  return bytes.length > 0 ? parseJson<SettlementSummary>(bytes) : undefined;
+}
+
+export async function settleInterval(ctx: Context, inputs: SettlementInputs): Promise<SettlementSummary> {
+  const { market, zone } = inputs;
+  const interval = inputs.interval.id;
+  const now = txTimeMs(ctx);
+  if (now < inputs.interval.endMs) {
+    throw new RuleViolationError(`${interval} has not ended yet; settlement opens at ${new Date(inputs.interval.endMs).toISOString()}`, {
+      reason: 'INTERVAL_NOT_ENDED',
+    });
+  }
+  const key = summaryKey(ctx, market, zone, interval);
+  if ((await ctx.stub.getState(key)).length > 0) {
+    throw new ConflictError(`${market.toLowerCase()} ${zone} ${interval} is already settled`, { reason: 'ALREADY_SETTLED' });
+  }
+  const result = await readResult(ctx, market, zone, interval);
+  if (!result) throw new RuleViolationError(`${market.toLowerCase()} ${zone} ${interval} has not been cleared`, { reason: 'NOT_CLEARED' });
+
+  const ledger = new TokenLedger(ctx);
+  const awards: PrivateAward[] = [];
+  const ownerMsps = new Map<string, string>();
+  for (const publicAward of await listPublicAwards(ctx, market, zone, interval)) {
+    const award = await readPrivateAward(ctx, market, zone, interval, publicAward);
+    if (!award) throw new RuleViolationError(`this peer holds no private award '${publicAward.orderId}'`, { reason: 'PRIVATE_DATA_UNAVAILABLE' });
+    awards.push(award);
+    ownerMsps.set(award.orderId, publicAward.ownerMsp);
+  }
+
+  const metered = new Map<string, number | null>();
+  for (const award of awards) metered.set(award.orderId, award.meterIds.length === 0 ? award.quantityWh : await inputs.meteredFor(award));
+  const missing = [...metered.values()].filter((m) => m === null).length;
+  const deadline = inputs.interval.endMs + inputs.settlementDeadlineMs;
+  if (missing > 0 && now < deadline) {
+    throw new RuleViolationError(`${missing} reading(s) still missing; settle when they arrive or after ${new Date(deadline).toISOString()}`, {
+      reason: 'READINGS_PENDING',
+      missing,
+    });
+  }
+
+  const escrows = new Map<string, Awaited<ReturnType<TokenLedger['getEscrow']>>>();
+  for (const award of awards.filter((a) => a.side === 'BUY')) {
+    const escrow = await ledger.getEscrow(award.owner, award.orderId);
+    if (!escrow) throw new NotFoundError(`escrow of order '${award.orderId}' is missing`);
+    escrows.set(award.orderId, escrow);
+  }
+
+  const computed = computeSettlement(
+    awards.map((a) => ({
+      orderId: a.orderId,
+      participant: a.owner,
+      side: a.side,
+      price: a.price,
+      awardedWh: a.quantityWh,
+      escrow: escrows.get(a.orderId)?.amount,
+      meteredWh: metered.get(a.orderId) ?? null,
+    })),
+    inputs.imbalanceFactorPermille,
+  );
+
+  // Token movements: buyers' escrows close (consumed part into the pool, the rest back); sellers and the balancing
+  // account are credited by blind writes, so settlement never conflicts with payments to those accounts.
+  for (const record of computed.records) {
+    const ref = `settlement:${market}:${zone}:${interval}:${record.orderId}`;
+    if (record.side === 'BUY') {
+      await ledger.closeEscrow(escrows.get(record.orderId)!, computed.escrowConsumed.get(record.orderId) ?? 0);
+    } else if (record.netCredit > 0) {
+      await ledger.credit(record.participant, record.netCredit, 'SETTLEMENT_CREDIT', ref);
+    }
+  }
+  if (computed.totals.balancingCredit > 0) {
+    await ledger.credit(inputs.balancingAccount, computed.totals.balancingCredit, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:balancing`);
+  }
+
+  const leaves: string[] = [];
+  for (const [index, record] of computed.records.entries()) {
+    const settled: SettledRecord = { ...record, market, zone, interval, salt: deriveSalt(inputs.secretSalt, `settlement:${record.orderId}`) };
+    const leafHash = merkleLeafHash(settled);
+    leaves.push(leafHash);
+    const recordKey = ctx.stub.createCompositeKey(SETTLEMENT_RECORD, [market, zone, interval, record.orderId]);
+    const collection = orgCollection('settlement', ownerMsps.get(record.orderId)!);
+    const publicRecord: PublicSettledRecord = { orderId: record.orderId, owner: record.participant, collection, leafHash, index };
+    await ctx.stub.putState(recordKey, canonicalBytes(publicRecord));
+    await ctx.stub.putPrivateData(collection, recordKey, canonicalBytes(settled));
+  }
+
+  const summary: SettlementSummary = {
+    ...computed.totals,
+    market,
+    zone,
+    interval,
+    price: result.price,
+    merkleRoot: merkleRootOfLeaves(leaves),
+    recordCount: leaves.length,
+    readingsComplete: missing === 0,
+    balancingAccount: inputs.balancingAccount,
+    settledAt: new Date(now).toISOString(),
+    settlementTxId: ctx.stub.getTxID(),
+  };
+  await ctx.stub.putState(key, canonicalBytes(summary));
+  const event: SettlementCompletedEvent = {
+    channel: ctx.stub.getChannelID(),
+    market,
+    zone,
+    interval,
+    merkleRoot: summary.merkleRoot,
+    recordCount: summary.recordCount,
+    txId: summary.settlementTxId,
+  };
+  ctx.stub.setEvent(SETTLEMENT_EVENT, canonicalBytes(event));
+  return summary;
+}
+
+export async function listSettledRecords(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicSettledRecord[]> {
+  const found: PublicSettledRecord[] = [];
+  const iterator = await ctx.stub.getStateByPartialCompositeKey(SETTLEMENT_RECORD, [market, zone, interval]);
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) found.push(parseJson<PublicSettledRecord>(next.value.value));
+  } finally {
+    await iterator.close();
+  }
+  return found.sort((a, b) => a.index - b.index);
+}
+
+export async function readSettledRecord(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): Promise<SettledRecord | undefined> {
+  const recordKey = ctx.stub.createCompositeKey(SETTLEMENT_RECORD, [market, zone, interval, orderId]);
+  const publicBytes = await ctx.stub.getState(recordKey);
+  if (publicBytes.length === 0) return undefined;
+  const { collection } = parseJson<PublicSettledRecord>(publicBytes);
+  const bytes = await ctx.stub.getPrivateData(collection, recordKey);
+  return bytes.length > 0 ? parseJson<SettledRecord>(bytes) : undefined;
+}
+
+export interface SettlementProof {
+  readonly orderId: string;
+  readonly leafHash: string;
+  readonly index: number;
+  readonly proof: MerkleProofStep[];
+  readonly merkleRoot: string;
+}
+
+/** A record's Merkle proof, built from the public leaf hashes alone. */
+export async function proofFor(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): Promise<SettlementProof> {
+  const summary = await readSettlement(ctx, market, zone, interval);
+  if (!summary) throw new NotFoundError(`${market.toLowerCase()} ${zone} ${interval} is not settled`);
+  const records = await listSettledRecords(ctx, market, zone, interval);
+  const index = records.findIndex((r) => r.orderId === orderId);
+  if (index < 0) throw new NotFoundError(`no settled record for order '${orderId}'`);
+  const leaves = records.map((r) => r.leafHash);
+  return { orderId, leafHash: leaves[index], index, proof: merkleProofOfLeaves(leaves, index), merkleRoot: summary.merkleRoot };
+}
