@@ -5,6 +5,7 @@
 import type { Contract } from 'fabric-contract-api';
 import { GovernanceContract } from './governance';
 import { ParticipantsContract } from './participants';
+import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
 
 export * from './common';
@@ -13,4 +14,5 @@ export const contracts: (typeof Contract)[] = [
   GovernanceContract,
   ParticipantsContract,
   RegistryContract,
+  MeteringContract,
 ];

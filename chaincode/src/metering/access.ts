@@ -1,0 +1,44 @@
+import type { Context } from 'fabric-contract-api';
+import { ForbiddenError, NotFoundError } from '../common/errors';
+import { hasRole, requireParticipant } from '../participants/authorize';
+import type { ActingParticipant } from '../participants/participant';
+import type { Asset } from '../registry/asset';
+import { getAsset } from '../registry/store';
+import type { ReadingHashRecord, StoredReading } from './reading';
+import { findReadingHash, findStoredReading } from './store';
+
+/**
+ * Who may see an asset's reading values: its owner; the market operator, DSOs and the regulator; and the retailers and
+ * aggregators of the owner's org (they run its head-ends and bill it). The collection enforces the org level; this
+ * check keeps one household's readings from its neighbours in the same org.
+ */
+export function mayReadValues(caller: ActingParticipant, asset: Asset): boolean {
+  if (caller.pseudonym === asset.owner) return true;
+  if (hasRole(caller, 'MARKET_OPERATOR', 'DSO', 'REGULATOR')) return true;
+  return caller.mspId === asset.ownerMspId && hasRole(caller, 'RETAILER', 'AGGREGATOR');
+}
+
+export interface ReadingView extends StoredReading {
+  readonly hash: string;
+  readonly collection: string;
+  readonly txId: string;
+}
+
+export async function readingHash(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingHashRecord> {
+  const record = await findReadingHash(ctx, assetId, intervalStart);
+  if (!record) throw new NotFoundError(`asset '${assetId}' has no reading for the interval starting ${new Date(intervalStart).toISOString()}`);
+  return record;
+}
+
+/** A reading's values for a caller entitled to them (evaluate only: a submit never returns private data). */
+export async function readReading(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingView> {
+  const caller = await requireParticipant(ctx);
+  const asset = await getAsset(ctx, assetId);
+  if (!mayReadValues(caller, asset)) {
+    throw new ForbiddenError(`participant ${caller.pseudonym} may not read the readings of asset '${assetId}'`);
+  }
+  const record = await readingHash(ctx, assetId, intervalStart);
+  const stored = await findStoredReading(ctx, assetId, intervalStart);
+  if (!stored) throw new NotFoundError(`this peer holds no private data of collection ${record.collection} for that reading`);
+  return { ...stored, hash: record.hash, collection: record.collection, txId: record.txId };
+}

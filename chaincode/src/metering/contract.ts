@@ -1,0 +1,47 @@
+import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
+import { canonicalJson } from '../common/canonical-json';
+import { parseWith } from '../common/validate';
+import { assetIdSchema, zoneSchema } from '../registry/asset';
+import { readingHash, readReading } from './access';
+import { intervalStartArgSchema } from './reading';
+import { zoneTotal } from './store';
+import { submitReadings } from './submit';
+
+@Info({ title: 'Metering', description: 'Signed meter readings: private values, public salted hashes and zone totals' })
+export class MeteringContract extends Contract {
+  constructor() {
+    super('Metering');
+  }
+
+  /** Readings travel in the transient map (`readings`); the transaction has no public arguments. */
+  @Transaction()
+  @Returns('string')
+  async SubmitReadings(ctx: Context): Promise<string> {
+    return canonicalJson(await submitReadings(ctx));
+  }
+
+  // Without decorator metadata (tsx) each @Param appends, and decorators apply bottom-up: so the last parameter is listed first.
+  @Param('intervalStart', 'string')
+  @Param('assetId', 'string')
+  @Transaction(false)
+  @Returns('string')
+  async GetReading(ctx: Context, assetId: string, intervalStart: string): Promise<string> {
+    return canonicalJson(await readReading(ctx, parseWith(assetIdSchema, assetId, 'assetId'), parseWith(intervalStartArgSchema, intervalStart, 'intervalStart')));
+  }
+
+  @Param('intervalStart', 'string')
+  @Param('assetId', 'string')
+  @Transaction(false)
+  @Returns('string')
+  async GetReadingHash(ctx: Context, assetId: string, intervalStart: string): Promise<string> {
+    return canonicalJson(await readingHash(ctx, parseWith(assetIdSchema, assetId, 'assetId'), parseWith(intervalStartArgSchema, intervalStart, 'intervalStart')));
+  }
+
+  @Param('intervalStart', 'string')
+  @Param('zone', 'string')
+  @Transaction(false)
+  @Returns('string')
+  async GetZoneTotal(ctx: Context, zone: string, intervalStart: string): Promise<string> {
+    return canonicalJson(await zoneTotal(ctx, parseWith(zoneSchema, zone, 'zone'), parseWith(intervalStartArgSchema, intervalStart, 'intervalStart')));
+  }
+}
