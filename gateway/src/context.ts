@@ -16,6 +16,8 @@ export interface GatewayContextOptions {
   submitAttempts?: number;
   bodyLimit?: string;
   ledger?: Ledger;
+  /** demo-api-keys.json of an embedded demo gateway; served to the dashboard's "view as". */
+  demoKeysFile?: string;
 }
 
 /**
@@ -27,6 +29,7 @@ export class GatewayContext {
   readonly metrics: GatewayMetrics;
   readonly bodyLimit: string;
   readonly submits: SubmitService | undefined;
+  readonly demoKeysFile: string | undefined;
   keys: ApiKeyStore;
   state: GatewayState = 'starting';
   /** Closers of open event streams, so shutdown can end them (they would keep the server open forever). */
@@ -38,6 +41,7 @@ export class GatewayContext {
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.keys = options.keys ?? new ApiKeyStore();
     this.bodyLimit = options.bodyLimit ?? '1mb';
+    this.demoKeysFile = options.demoKeysFile;
     this.submits = options.dataDir
       ? new SubmitService({
           ledger: () => this.ledger(),

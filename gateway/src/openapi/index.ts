@@ -3,6 +3,7 @@ import { commonSchemas } from './schemas';
 import { auditOperations, auditSchemas } from './audit';
 import { eventOperations } from './events';
 import { marketSchemas } from './market';
+import { meteringOperations, meteringSchemas } from './metering';
 import { retailOperations } from './retail';
 import { tokenOperations, tokenSchemas } from './tokens';
 import { wholesaleOperations } from './wholesale';
@@ -23,6 +24,7 @@ export interface Segment {
 const segments: Segment[] = [
   { operations: systemOperations },
   { operations: registryOperations, schemas: registrySchemas },
+  { operations: meteringOperations, schemas: meteringSchemas },
   { operations: retailOperations, schemas: marketSchemas },
   { operations: wholesaleOperations },
   { operations: tokenOperations, schemas: tokenSchemas },

@@ -20,6 +20,20 @@ export const retailOperations: OperationSpec[] = [
     errors: [404],
   },
   {
+    operationId: 'listRetailResults',
+    method: 'get',
+    path: '/api/v1/retail/results',
+    tag: 'retail',
+    summary: 'Clearing results of recent intervals (for price and volume charts), newest first',
+    description: 'Zones default to every zone with a registered asset; intervals not (yet) cleared are left out.',
+    query: {
+      zone: { schema: zoneParam },
+      count: { schema: int({ minimum: 1, maximum: 96, default: 12 }), description: 'How many intervals back from the current one' },
+      ...pageQuery,
+    },
+    response: page(ref('MarketResult')),
+  },
+  {
     operationId: 'placeRetailOrder',
     method: 'post',
     path: '/api/v1/retail/orders',

@@ -1,7 +1,20 @@
-import { obj, ref, str, type OperationSpec } from './builder';
+import { arr, obj, ref, str, type OperationSpec } from './builder';
 
 /** Operations of the gateway itself (not a grid segment). */
 export const systemOperations: OperationSpec[] = [
+  {
+    operationId: 'listDemoIdentities',
+    method: 'get',
+    path: '/api/v1/demo/identities',
+    tag: 'system',
+    summary: 'Demo only: the demo identities and their API keys (for the dashboard’s "view as")',
+    description:
+      'Answers only on an embedded gateway that created demo keys on its first start (demo-api-keys.json in the data dir); 404 otherwise. ' +
+      'Never enable for anything but a local demo: it hands out keys without authentication.',
+    public: true,
+    response: arr(obj({ label: str(), mspId: str(), key: str() })),
+    errors: [404],
+  },
   {
     operationId: 'getCaller',
     method: 'get',

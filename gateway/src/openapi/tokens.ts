@@ -1,4 +1,5 @@
 import { arr, int, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
+import { page, pageQuery } from './schemas';
 
 const pseudonym = str({ pattern: '^p-[0-9a-f]{40}$' });
 const amount = int({ minimum: 1, maximum: 9007199254740991, description: 'Integer amount in the smallest token unit' });
@@ -17,6 +18,15 @@ export const tokenOperations: OperationSpec[] = [
     summary: "The caller's token balance (available and escrowed)",
     response: ref('Balance'),
     errors: [403],
+  },
+  {
+    operationId: 'listBalances',
+    method: 'get',
+    path: '/api/v1/tokens/balances',
+    tag: 'tokens',
+    summary: 'Balances of every participant, a page at a time (balances of pseudonymous accounts are public)',
+    query: pageQuery,
+    response: page(ref('Balance')),
   },
   {
     operationId: 'getBalance',

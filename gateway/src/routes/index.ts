@@ -1,6 +1,7 @@
 import type { Handlers } from '../http/operations';
 import { auditRoutes } from './audit';
 import { eventRoutes } from './events';
+import { meteringRoutes } from './metering';
 import { registryRoutes } from './registry';
 import { retailRoutes } from './retail';
 import type { RouteDeps } from './support';
@@ -13,6 +14,7 @@ export function routeHandlers(deps: RouteDeps): Handlers {
   return {
     ...systemRoutes(deps),
     ...registryRoutes(deps),
+    ...meteringRoutes(deps),
     ...retailRoutes(deps),
     ...wholesaleRoutes(deps),
     ...tokenRoutes(deps),

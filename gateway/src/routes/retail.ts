@@ -1,3 +1,4 @@
+import { toHttpError } from '../http/errors';
 import type { Handlers, OperationContext } from '../http/operations';
 import { myAwards, newSalt } from './market-support';
 import { paginate } from './paging';
@@ -30,6 +31,26 @@ export function retailRoutes(deps: RouteDeps): Handlers {
         out.push({ interval: iso(start), startsAt: iso(start), endsAt: iso(end), gateClosesAt: iso(start - gate), phase });
       }
       return { status: 200, body: out };
+    },
+    listRetailResults: async (ctx) => {
+      const { config } = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Governance:GetConfig' })) as GovernanceRecord;
+      const zones = ctx.query.zone
+        ? [String(ctx.query.zone)]
+        : [...new Set(((await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [{}] })) as { zone: string }[]).map((a) => a.zone))].sort();
+      const length = config.intervalMinutes * 60_000;
+      const current = Math.floor(Date.now() / length) * length;
+      const results: unknown[] = [];
+      for (let i = 0; i < Number(ctx.query.count ?? 12); i++) {
+        const interval = new Date(current - i * length).toISOString();
+        for (const zone of zones) {
+          try {
+            results.push(await read(ctx, 'RetailMarket:GetResult', { zone, interval }));
+          } catch (err) {
+            if (toHttpError(err).status !== 404) throw err;
+          }
+        }
+      }
+      return { status: 200, body: paginate(results, ctx) };
     },
     placeRetailOrder: (ctx) => {
       const body = ctx.body as { zone: string; interval: string; side: string; price: number; quantityWh: number; salt?: string };

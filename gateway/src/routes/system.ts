@@ -1,9 +1,16 @@
+import fs from 'node:fs';
 import { HttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
 import { callerOf, type RouteDeps } from './support';
 
 export function systemRoutes(deps: RouteDeps): Handlers {
   return {
+    listDemoIdentities: async () => {
+      const file = deps.gateway.demoKeysFile;
+      if (!file || !fs.existsSync(file)) throw new HttpError(404, 'NOT_FOUND', 'this gateway has no demo identities');
+      const keys = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { key: string; mspId: string }>;
+      return { status: 200, body: Object.entries(keys).map(([label, k]) => ({ label, mspId: k.mspId, key: k.key })) };
+    },
     getCaller: async (ctx) => {
       const caller = callerOf(ctx);
       const identity = deps.gateway.ledger().identities().find((i) => i.label === caller.identity);
