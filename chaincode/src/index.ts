@@ -7,12 +7,23 @@ import { GovernanceContract } from './governance';
 import { ParticipantsContract } from './participants';
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
+import { TokensContract } from './tokens/contract';
+import { RetailMarketContract } from './market/retail/contract';
+import { WholesaleMarketContract } from './market/wholesale/contract';
+import { SettlementContract } from './settlement/contract';
+import { AuditContract } from './audit/contract';
 
 export * from './common';
+export { verifyMerkleProof, merkleLeafHash, merkleRoot, type MerkleProofStep } from './settlement/merkle';
 
 export const contracts: (typeof Contract)[] = [
   GovernanceContract,
   ParticipantsContract,
   RegistryContract,
   MeteringContract,
+  TokensContract,
+  RetailMarketContract,
+  WholesaleMarketContract,
+  SettlementContract,
+  AuditContract,
 ];
