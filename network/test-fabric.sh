@@ -36,5 +36,5 @@ else
 fi
 
 cd "$OBE_ROOT"
-OBE_FABRIC_TEST=1 OBE_FABRIC_CONNECTION="$GEN_DIR/connection.json" OBE_FABRIC_NETWORK_DIR="$GEN_DIR" \
+OBE_FABRIC_TEST=1 OBE_FABRIC_CONFIG="$GEN_DIR/connection.json" OBE_FABRIC_NETWORK_DIR="$GEN_DIR" \
   npx --no-install jest --runInBand test/fabric "$@"

@@ -10,6 +10,7 @@ import {
   writeConnectionConfig,
 } from '../../network/lib/connection-config';
 import { main as writeCli } from '../../network/lib/write-connection-cli';
+import { loadConnectionConfig } from '../../gateway/src/ledger/fabric/connection-config';
 import { writeFakeCrypto } from './support/fake-crypto';
 
 let dir: string;
@@ -58,6 +59,18 @@ describe('connection config for the gateway', () => {
     const parsed = connectionConfigSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
     expect(parsed.identities).toHaveLength(6);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['connection.json']);
+  });
+
+  it("writes a file the gateway's Fabric adapter loads with every identity and peer", () => {
+    writeFakeCrypto(dir, Object.values(NATIVE_ORGS));
+    const file = path.join(dir, 'connection.json');
+    writeConnectionConfig(buildConnectionConfig({ cryptoDir: dir, orgs: NATIVE_ORGS }), file);
+    const loaded = loadConnectionConfig(file, path.join(dir, 'data'));
+    expect(loaded.chaincode).toBe('obe');
+    expect(loaded.channels).toEqual(['energy', 'audit']);
+    expect(Object.keys(loaded.peers).sort()).toEqual(['GridOperatorMSP', 'RegulatorMSP', 'UtilityMSP']);
+    expect(loaded.identities.map((i) => `${i.label}@${i.mspId}`)).toContain('regulator-user1@RegulatorMSP');
+    expect(loaded.peers.UtilityMSP?.hostOverride).toBe('peer0.utility.obe.local');
   });
 
   it('refuses to write a config whose key material is missing, naming what is missing', () => {
