@@ -41,7 +41,7 @@ export const retailOperations: OperationSpec[] = [
     summary: 'Place a P2P order (prosumers sell, prosumers and consumers buy) before gate closure',
     description:
       'Price and quantity are private: the gateway moves them (with the salt) into the transient map; the channel stores a salted commitment. ' +
-      'A SELL needs an active generating or storage asset of the caller in the zone, a BUY an active meter there and escrows price × quantity.',
+      'A SELL names an active generating or storage asset of the caller in the zone, every order an active meter there; a BUY escrows price × quantity.',
     body: obj(
       {
         zone: zoneParam,
@@ -49,9 +49,11 @@ export const retailOperations: OperationSpec[] = [
         side: str({ enum: ['BUY', 'SELL'] }),
         price: int({ minimum: 0, description: 'Limit price per kWh' }),
         quantityWh: int({ minimum: 1, maximum: 1000000000000 }),
+        assetId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SELL only: your active pv/wind/battery/generator asset in the zone' }),
+        meterId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'Your active meter in the zone whose readings settle the order' }),
         salt: saltField,
       },
-      ['salt'],
+      ['assetId', 'salt'],
     ),
     submit: { result: ref('PublicOrder') },
     errors: [403, 404],

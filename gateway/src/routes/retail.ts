@@ -53,12 +53,13 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       return { status: 200, body: paginate(results, ctx) };
     },
     placeRetailOrder: (ctx) => {
-      const body = ctx.body as { zone: string; interval: string; side: string; price: number; quantityWh: number; salt?: string };
+      // Everything but the slot is private: it moves from the body into the transient map.
+      const { zone, interval, salt, ...order } = ctx.body as { zone: string; interval: string; salt?: string };
       return submit(deps, ctx, {
         channel: CHANNEL_ENERGY,
         fn: 'RetailMarket:PlaceOrder',
-        args: [{ zone: body.zone, interval: body.interval }],
-        transient: { order: { side: body.side, price: body.price, quantityWh: body.quantityWh, salt: body.salt ?? newSalt() } },
+        args: [{ zone, interval }],
+        transient: { order: { ...order, salt: salt ?? newSalt() } },
       });
     },
     listRetailOrders: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as unknown[], ctx) }),

@@ -12,14 +12,13 @@ export function wholesaleRoutes(deps: RouteDeps): Handlers {
   const read = (ctx: OperationContext, fn: string, args: unknown) => evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn, args: [args] });
   return {
     submitWholesaleCurve: (ctx) => {
-      const body = ctx.body as { interval: string; side: string; assetId?: string; blocks: unknown[]; salt?: string };
+      // The curve is private: everything but the interval moves from the body into the transient map.
+      const { interval, salt, ...curve } = ctx.body as { interval: string; salt?: string };
       return submit(deps, ctx, {
         channel: CHANNEL_ENERGY,
         fn: 'WholesaleMarket:SubmitCurve',
-        args: [{ interval: body.interval }],
-        transient: {
-          curve: { side: body.side, ...(body.assetId === undefined ? {} : { assetId: body.assetId }), blocks: body.blocks, salt: body.salt ?? newSalt() },
-        },
+        args: [{ interval }],
+        transient: { curve: { ...curve, salt: salt ?? newSalt() } },
       });
     },
     listWholesaleCurves: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'WholesaleMarket:ListCurves', slot(ctx))) as unknown[], ctx) }),
