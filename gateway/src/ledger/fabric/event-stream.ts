@@ -42,6 +42,7 @@ export interface ReconnectingEventsOptions {
 
 export function reconnectingEvents(options: ReconnectingEventsOptions): EventStream {
   let closed = false;
+  let closedFromOutside = false;
   let current: CloseableAsyncIterable<ChaincodeEvent> | undefined;
   let wake: (() => void) | undefined;
 
@@ -76,17 +77,23 @@ export function reconnectingEvents(options: ReconnectingEventsOptions): EventStr
           if (position && !isAfter(here, position)) continue;
           position = here;
           startBlock = blockNumber;
-          yield {
-            channel: options.channel,
-            chaincode: raw.chaincodeName,
-            blockNumber,
-            txIndex: index,
-            txId: raw.transactionId,
-            name: raw.eventName,
-            payload: raw.payload,
-          };
-          // Reached only when the consumer asks for the next event, i.e. it has handled this one.
-          options.checkpoint?.save(here);
+          let handled = false;
+          try {
+            yield {
+              channel: options.channel,
+              chaincode: raw.chaincodeName,
+              blockNumber,
+              txIndex: index,
+              txId: raw.transactionId,
+              name: raw.eventName,
+              payload: raw.payload,
+            };
+            handled = true;
+          } finally {
+            // Handled: the consumer asked for the next event, or left its loop itself. A close() from outside may
+            // interrupt handling, so that event stays unsaved and is delivered again next time (at least once).
+            if (handled || !closedFromOutside) options.checkpoint?.save(here);
+          }
         }
         failure = new LedgerUnavailableError(`chaincode event stream on ${options.channel} ended`);
       } catch (err) {
@@ -113,6 +120,7 @@ export function reconnectingEvents(options: ReconnectingEventsOptions): EventStr
     close: () => {
       if (closed) return;
       closed = true;
+      closedFromOutside = true;
       current?.close();
       wake?.();
       void iterator.return(undefined).catch(() => undefined);
