@@ -14,6 +14,7 @@ import { SettlementContract } from './settlement/contract';
 import { AuditContract } from './audit/contract';
 
 export * from './common';
+export { readingSigningPayload, READINGS_TRANSIENT, type Reading, type SignedReading, type ReadingBatch } from './metering/reading';
 export { verifyMerkleProof, merkleLeafHash, merkleRoot, type MerkleProofStep } from './settlement/merkle';
 
 export const contracts: (typeof Contract)[] = [
