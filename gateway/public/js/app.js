@@ -127,10 +127,13 @@ function renderCurves(curves) {
   $('curves-interval').textContent = `${curves.zone}, interval ${curves.interval.slice(11, 16)} UTC`;
   if (!curves.visible) {
     clearChart('chart-curves');
-    note.replaceChildren(locked(state.current.mspId), ' order prices and quantities behind the curves are private; the clearing price and volume above are public.');
+    note.replaceChildren(
+      locked(state.current.mspId),
+      ` ${curves.hidden} of the orders behind these curves are private to other participants; the clearing price (${fmt(curves.price, 0)}) and volume (${fmt(curves.volumeKwh, 3)} kWh) are public.`,
+    );
     return;
   }
-  note.textContent = curves.price === null || curves.price === undefined ? 'no crossing: nothing cleared' : `cleared at ${fmt(curves.price, 4)} for ${fmt(curves.volumeKwh)} kWh`;
+  note.textContent = curves.price === null || curves.price === undefined ? 'no crossing: nothing cleared' : `cleared at ${fmt(curves.price, 0)} units/kWh for ${fmt(curves.volumeKwh, 3)} kWh`;
   renderChart('chart-curves', {
     type: 'line',
     data: {
@@ -153,7 +156,7 @@ function renderOrders(orders) {
       cell(o.orderId.slice(0, 12), 'mono'),
       cell(o.interval.slice(11, 16)),
       cell(o.side),
-      o.visible ? cell(fmt(o.price, 4), 'num') : cell(locked(mspId)),
+      o.visible ? cell(fmt(o.price, 0), 'num') : cell(locked(mspId)),
       o.visible ? cell(fmt(o.quantityKwh, 3), 'num') : cell(locked(mspId)),
     )));
 }
@@ -232,9 +235,9 @@ function renderAudit(audit) {
   }
   fillTable('table-audit', audit.attestations.map((a) => {
     const button = el('button', { text: 'Verify', type: 'button' });
-    button.dataset.attestation = a.id;
+    button.dataset.attestation = `${a.market}/${a.zone}/${a.interval}`;
     button.addEventListener('click', () => onVerify(a, button));
-    return el('tr', {}, cell(`${a.zone ? `${a.zone} ` : ''}${a.interval.slice(11, 16)}`), cell(a.records, 'num'), cell(shortHash(a.root), 'mono'), cell(a.blockNumber ?? '—', 'num'), cell(button));
+    return el('tr', {}, cell(`${a.market.toLowerCase()} ${a.zone} ${a.interval.slice(11, 16)}`), cell(a.records, 'num'), cell(shortHash(a.root), 'mono'), cell(shortHash(a.txId), 'mono'), cell(button));
   }));
 }
 
@@ -247,7 +250,7 @@ async function onVerify(attestation, button) {
     const outcome = await verifyAttestation(new Api(state.current.key), attestation);
     result.className = `verify-result ${outcome.valid ? 'ok' : 'bad'}`;
     result.textContent = outcome.valid
-      ? `✓ ${outcome.description}: the record hashes to a leaf of Merkle root ${shortHash(attestation.root)} anchored on the audit channel.`
+      ? `✓ ${outcome.description}: hashes to a leaf of Merkle root ${shortHash(attestation.root)} anchored on the audit channel.`
       : `✗ ${outcome.description}`;
   } catch (error) {
     result.className = 'verify-result bad';
@@ -266,7 +269,7 @@ async function refresh() {
   state.loading = true;
   const forLabel = state.current.label;
   try {
-    const data = await loadDashboard(new Api(state.current.key), state.current);
+    const data = await loadDashboard(new Api(state.current.key));
     if (state.current.label !== forLabel) return;
     renderStatus(data.status);
     renderMarket(data.market);

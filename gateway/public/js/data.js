@@ -1,18 +1,20 @@
 import { ApiError, readOrLocked } from './api.js';
 
 /**
- * Reads everything the dashboard shows from the gateway API as one identity, and normalises it into the shapes
- * the panels draw. Private parts the identity may not read come back without their values (or as 403) and are
- * marked `visible: false`, which the panels render as locked.
+ * Reads everything the dashboard shows from the gateway API as one identity and normalises it into the shapes the
+ * panels draw. Private parts the identity may not read come back without their values (or as 403) and are marked
+ * `visible: false`, which the panels render as locked. Prices are integer price units per kWh; energies are Wh.
  */
 const WH_PER_KWH = 1000;
+/** Order bodies fetched for the supply/demand curves; enough for a neighbourhood, bounded for a large one. */
+const MAX_ORDER_DETAILS = 200;
+const MAX_READINGS = 12;
 
 export async function loadDemoIdentities() {
   const response = await fetch('/api/v1/demo/identities', { headers: { Accept: 'application/json' } });
   if (!response.ok) return [];
   const body = await response.json();
-  const list = Array.isArray(body) ? body : body.items || [];
-  return list.map((i) => ({ label: i.label || i.identity, mspId: i.mspId, key: i.key || i.apiKey, roles: i.roles || [] }));
+  return (Array.isArray(body) ? body : []).map((i) => ({ label: i.label, mspId: i.mspId, key: i.key }));
 }
 
 async function optional(read, fallback) {
@@ -24,76 +26,127 @@ async function optional(read, fallback) {
   }
 }
 
-export async function loadDashboard(api, identity) {
-  const [ready, results, orders, assets, aggregates, readings, balances, audit] = await Promise.all([
-    optional(() => api.get('/readyz'), { status: 'unknown' }),
-    optional(() => api.list('/api/v1/retail/results'), []),
-    optional(() => api.list('/api/v1/retail/orders'), []),
+/** Runs `task` over items, `limit` at a time. */
+async function mapLimit(items, limit, task) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+const slotPath = (market, zone, interval) =>
+  `/api/v1/${market === 'WHOLESALE' ? 'wholesale' : 'retail'}/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}`;
+
+export async function loadDashboard(api) {
+  const [ready, results, assets, aggregates, balances, audit] = await Promise.all([
+    optional(() => api.get('/readyz'), { status: 'unknown', channels: {} }),
+    optional(() => api.list('/api/v1/retail/results', { count: 24 }), []),
     optional(() => api.list('/api/v1/registry/assets'), []),
-    optional(() => api.list('/api/v1/metering/aggregates'), []),
-    optional(() => api.list('/api/v1/metering/readings'), []),
+    optional(() => api.list('/api/v1/metering/aggregates', { count: 24 }), []),
     optional(() => api.list('/api/v1/tokens/balances'), []),
     readOrLocked(() => api.list('/api/v1/audit/attestations')),
   ]);
   const market = {
     priceUnit: 'units/kWh',
-    results: results.map((r) => ({ interval: r.interval, zone: r.zone, price: r.price, volumeKwh: (r.volumeWh || 0) / WH_PER_KWH })),
+    results: results.map((r) => ({ interval: r.interval, zone: r.zone, price: r.price, volumeKwh: (r.volumeWh || 0) / WH_PER_KWH, buyOrders: r.buyOrders, sellOrders: r.sellOrders })),
   };
-  const latest = [...market.results].sort((a, b) => (a.interval < b.interval ? 1 : -1))[0];
+  // The latest cleared interval with trade, preferring the busiest zone.
+  const latest = [...market.results].sort((a, b) => (a.interval === b.interval ? b.volumeKwh - a.volumeKwh : a.interval < b.interval ? 1 : -1))[0];
+  const book = latest ? await loadOrderBook(api, latest) : { orders: [], curves: undefined };
+  const latestTotals = aggregates.length ? Math.max(...aggregates.map((a) => a.intervalStart)) : undefined;
   return {
     status: `ledger: ${ready.ledger || ready.status}${heightText(ready)}`,
     market,
-    curves: latest ? await loadCurves(api, latest) : undefined,
-    orders: orders.map((o) => ({
-      orderId: o.orderId,
-      interval: o.interval,
-      side: o.side,
-      visible: Array.isArray(o.blocks),
-      price: Array.isArray(o.blocks) && o.blocks[0] ? o.blocks[0].price : undefined,
-      quantityKwh: Array.isArray(o.blocks) ? o.blocks.reduce((n, b) => n + b.quantityWh, 0) / WH_PER_KWH : undefined,
-    })),
-    grid: {
-      assets: countAssets(assets),
-      zoneBalance: zoneBalance(aggregates),
-    },
+    curves: book.curves,
+    orders: book.orders,
+    grid: { assets: countAssets(assets), zoneBalance: zoneBalance(aggregates, latestTotals) },
     metering: {
-      aggregates: aggregates.map((a) => ({ interval: a.interval, zone: a.zone, importKwh: (a.importWh || 0) / WH_PER_KWH, exportKwh: (a.exportWh || 0) / WH_PER_KWH })),
-      readings: readings.map((r) => ({ meterId: r.meterId, interval: r.interval, visible: typeof r.energyWh === 'number', energyKwh: (r.energyWh || 0) / WH_PER_KWH })),
+      aggregates: aggregates.map((a) => ({ interval: new Date(a.intervalStart).toISOString(), zone: a.zone, importKwh: (a.importedWh || 0) / WH_PER_KWH, exportKwh: (a.exportedWh || 0) / WH_PER_KWH })),
+      readings: latestTotals === undefined ? [] : await loadReadings(api, assets, latestTotals),
     },
     tokens: {
-      unit: 'tokens',
-      balances: balances.map((b) => ({ label: b.owner || b.account, visible: typeof b.balance === 'number', balance: b.balance })),
+      unit: 'token units',
+      balances: balances.map((b) => ({ label: b.account, visible: typeof b.available === 'number', balance: (b.available || 0) + (b.escrowed || 0) })),
     },
     audit: audit.visible ? { visible: true, attestations: audit.value.map(normaliseAttestation) } : { visible: false },
-    identity,
   };
 }
 
 function heightText(ready) {
-  const channels = ready.channels || {};
-  const energy = channels.energy;
+  const energy = (ready.channels || {}).energy;
   return energy && typeof energy.height === 'number' ? ` · energy block height ${energy.height}` : '';
 }
 
-async function loadCurves(api, result) {
-  const curves = await readOrLocked(() => api.get(`/api/v1/retail/intervals/${encodeURIComponent(result.interval)}/zones/${encodeURIComponent(result.zone)}/curves`));
-  if (!curves.visible) return { ...result, visible: false };
-  const c = curves.value;
-  return { ...result, visible: true, supply: cumulative(c.supply || []), demand: cumulative(c.demand || []) };
+/** The orders of one zone and interval, with their private bodies where this identity may read them. */
+async function loadOrderBook(api, result) {
+  const base = slotPath('RETAIL', result.zone, result.interval);
+  const publicOrders = await optional(() => api.list(`${base}/orders`), []);
+  const views = await mapLimit(publicOrders.slice(0, MAX_ORDER_DETAILS), 8, (o) =>
+    optional(() => api.get(`${base}/orders/${encodeURIComponent(o.orderId)}`), { order: o }),
+  );
+  const orders = views.map(({ order, details }) => {
+    const blocks = details && Array.isArray(details.blocks) ? details.blocks : undefined;
+    return {
+      orderId: order.orderId,
+      interval: order.interval,
+      side: order.side,
+      visible: blocks !== undefined,
+      price: blocks && blocks[0] ? blocks[0].price : undefined,
+      quantityKwh: blocks ? blocks.reduce((n, b) => n + b.quantityWh, 0) / WH_PER_KWH : undefined,
+      blocks,
+    };
+  });
+  const visible = orders.filter((o) => o.visible);
+  const curves = {
+    ...result,
+    // The curves need every order's limit: complete only if this identity can read them all.
+    visible: orders.length > 0 && visible.length === orders.length,
+    hidden: orders.length - visible.length,
+    supply: curve(visible.filter((o) => o.side === 'SELL'), (a, b) => a.price - b.price),
+    demand: curve(visible.filter((o) => o.side === 'BUY'), (a, b) => b.price - a.price),
+  };
+  return { orders, curves };
 }
 
-function cumulative(points) {
+/** A step curve: cumulative quantity against limit price, blocks in merit order. */
+function curve(orders, order) {
+  const blocks = orders.flatMap((o) => o.blocks).sort(order);
   let total = 0;
-  return points.map((p) => {
-    total += (p.quantityWh || 0) / WH_PER_KWH;
-    return { price: p.price, quantityKwh: total };
+  const points = [];
+  for (const b of blocks) {
+    points.push({ price: b.price, quantityKwh: total });
+    total += b.quantityWh / WH_PER_KWH;
+    points.push({ price: b.price, quantityKwh: total });
+  }
+  return points;
+}
+
+async function loadReadings(api, assets, intervalStart) {
+  const meters = assets.filter((a) => a.type === 'meter' && a.status === 'ACTIVE').slice(0, MAX_READINGS);
+  const rows = await mapLimit(meters, 6, async (m) => {
+    const path = `/api/v1/metering/assets/${encodeURIComponent(m.assetId)}/readings/${intervalStart}`;
+    try {
+      const r = await api.get(path);
+      return { meterId: m.assetId, interval: new Date(intervalStart).toISOString(), visible: true, energyKwh: ((r.reading.exportedWh || 0) - (r.reading.importedWh || 0)) / WH_PER_KWH };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403) return { meterId: m.assetId, interval: new Date(intervalStart).toISOString(), visible: false };
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
   });
+  return rows.filter(Boolean);
 }
 
 function countAssets(assets) {
   const counts = new Map();
   for (const a of assets) {
-    const key = `${a.zone}\u0000${a.type || a.assetType}`;
+    const key = `${a.zone}\u0000${a.type}`;
     counts.set(key, (counts.get(key) || 0) + 1);
   }
   return [...counts].map(([key, count]) => {
@@ -102,17 +155,27 @@ function countAssets(assets) {
   });
 }
 
-function zoneBalance(aggregates) {
-  const byZone = new Map();
-  for (const a of aggregates) byZone.set(a.zone, (byZone.get(a.zone) || 0) + ((a.exportWh || 0) - (a.importWh || 0)) / WH_PER_KWH);
-  return [...byZone].sort().map(([zone, netKwh]) => ({ zone, netKwh }));
+/** Net export (+) or import (−) of each zone in the latest metered interval. */
+function zoneBalance(aggregates, intervalStart) {
+  return aggregates
+    .filter((a) => a.intervalStart === intervalStart)
+    .map((a) => ({ zone: a.zone, netKwh: ((a.exportedWh || 0) - (a.importedWh || 0)) / WH_PER_KWH }))
+    .sort((a, b) => (a.zone < b.zone ? -1 : 1));
 }
 
 function normaliseAttestation(a) {
-  return { id: a.attestationId || a.id, interval: a.interval, zone: a.zone, records: a.recordCount ?? a.records, root: a.merkleRoot || a.root, blockNumber: a.blockNumber };
+  return { market: a.market, zone: a.zone, interval: a.interval, records: a.recordCount, root: a.merkleRoot, txId: a.txId };
 }
 
+/** Verifies the first settled record of an attested interval against the attested Merkle root. */
 export async function verifyAttestation(api, attestation) {
-  const outcome = await api.post('/api/v1/audit/verify', { attestationId: attestation.id });
-  return { valid: outcome.valid === true, description: outcome.description || `record ${outcome.recordId || ''}` };
+  const base = slotPath(attestation.market, attestation.zone, attestation.interval);
+  const records = await api.list(`${base}/settlement/records`);
+  if (records.length === 0) return { valid: false, description: 'the attested interval has no settled records' };
+  const orderId = records[0].orderId;
+  const v = await api.get(`/api/v1/audit/settlements/${attestation.market}/${encodeURIComponent(attestation.zone)}/${encodeURIComponent(attestation.interval)}/records/${encodeURIComponent(orderId)}/verify`);
+  return {
+    valid: v.verified === true,
+    description: `settled record of order ${orderId.slice(0, 12)}…${v.verified ? '' : ` failed: ${Object.entries(v.checks || {}).filter(([, ok]) => !ok).map(([k]) => k).join(', ')}`}`,
+  };
 }

@@ -36,7 +36,7 @@ export interface SimulationBackend {
   /** Market timing in force on the ledger (after any configuration the backend applies). */
   timing(): Promise<MarketTiming>;
   /** Registers participants, meters and PV/battery assets, and funds buyers; idempotent across restarts. */
-  register(households: readonly Household[]): Promise<TxOutcome>;
+  register(households: readonly Household[], progress?: (done: number, total: number) => void): Promise<TxOutcome>;
   placeOrders(interval: string, orders: readonly OrderRequest[]): Promise<TxOutcome>;
   /** Signed meter readings for a delivered interval. */
   submitReadings(interval: string, readings: readonly HouseholdInterval[]): Promise<TxOutcome>;

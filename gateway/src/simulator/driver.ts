@@ -10,6 +10,7 @@ import { SummaryAccumulator, type SimulationSummary } from './summary';
  */
 
 export type SimulationEvent =
+  | { type: 'registering'; done: number; total: number }
   | { type: 'registered'; outcome: TxOutcome }
   | { type: 'scheduled'; intervals: readonly string[] }
   | { type: 'orders'; interval: string; outcome: TxOutcome }
@@ -88,13 +89,18 @@ export class SimulationRun {
     return this.#summary.summary();
   }
 
-  /** Ends a live run: no new interval starts; intervals already trading finish their pipeline. */
+  /**
+   * Ends the run: no new interval starts, and intervals in flight stop at their next step (a transaction already
+   * sent completes). Whatever was left open on the ledger stays valid; it is simply not traded further.
+   */
   stop(): void {
     this.#abort.abort();
   }
 
   async run(): Promise<SimulationSummary> {
-    const registered = await this.#backend.register(this.neighbourhood.households);
+    const registered = await this.#backend.register(this.neighbourhood.households, (done, total) =>
+      this.#emit({ type: 'registering', done, total }),
+    );
     this.#record('register', registered);
     this.#emit({ type: 'registered', outcome: registered });
     const timing = await this.#backend.timing();
@@ -111,7 +117,7 @@ export class SimulationRun {
       }
       if (k === 0) this.#emit({ type: 'scheduled', intervals: this.#plannedIntervals(firstStart, timing) });
       // Snapshots are taken in interval order so a run replays exactly from its seed.
-      const snapshot = this.neighbourhood.step();
+      const snapshot = this.neighbourhood.step(timing.intervalMs / (this.neighbourhood.options.intervalMinutes * 60_000));
       const pipeline: Promise<void> = this.#runInterval(new Date(start).toISOString(), start, ordersAt, timing, snapshot)
         .finally(() => pipelines.delete(pipeline));
       pipelines.add(pipeline);
@@ -133,13 +139,16 @@ export class SimulationRun {
 
   async #runInterval(interval: string, start: number, ordersAt: number, timing: MarketTiming, snapshot: IntervalSnapshot): Promise<void> {
     const clock = this.#clock;
-    await clock.sleep(ordersAt - clock.now());
+    const signal = this.#abort.signal;
+    await clock.sleep(ordersAt - clock.now(), signal);
+    if (this.stopped) return;
     const orders = snapshot.households.flatMap((h) => (h.order ? [{ household: h.household, order: h.order }] : []));
     const ordered = await this.#backend.placeOrders(interval, orders);
     this.#record('order', ordered);
     this.#emit({ type: 'orders', interval, outcome: ordered });
 
-    await clock.sleep(start - timing.gateClosureMs + this.#skewMs - clock.now());
+    await clock.sleep(start - timing.gateClosureMs + this.#skewMs - clock.now(), signal);
+    if (this.stopped) return;
     const zones = this.neighbourhood.zones;
     const cleared = await Promise.all(zones.map((zone) => this.#backend.clear(interval, zone)));
     cleared.forEach(({ outcome, result }, i) => {
@@ -148,7 +157,8 @@ export class SimulationRun {
       this.#emit({ type: 'cleared', interval, zone: zones[i], price: result?.price, volumeKwh: result?.volumeKwh ?? 0, outcome });
     });
 
-    await clock.sleep(start + timing.intervalMs + this.#skewMs - clock.now());
+    await clock.sleep(start + timing.intervalMs + this.#skewMs - clock.now(), signal);
+    if (this.stopped) return;
     const read = await this.#backend.submitReadings(interval, snapshot.households);
     this.#record('reading', read);
     this.#summary.addInterval(snapshot);

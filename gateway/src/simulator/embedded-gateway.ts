@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import pino from 'pino';
 import { createApp } from '../app';
+import { AuditRelay } from '../audit-relay/relay';
 import { loadConfig, type ConfiguredIdentity } from '../config';
 import { GatewayContext } from '../context';
 import { initGovernance } from '../demo/seed';
@@ -50,6 +51,7 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
     dataDir: path.join(config.dataDir, 'gateway'),
     submitAttempts: config.submitAttempts,
     bodyLimit: '8mb',
+    demoKeysFile,
     ledger,
   });
   try {
@@ -58,6 +60,9 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
     await ledger.close();
     throw err;
   }
+  // The grid operator's audit relay anchors each settlement on the audit channel, as under `npm start`.
+  const relay = file.relayIdentity ? new AuditRelay({ ledger, identity: file.relayIdentity, dataDir: config.dataDir, logger }) : undefined;
+  relay?.start();
   const app = createApp(context);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -75,6 +80,7 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await context.submits?.drain();
+      await relay?.stop();
       await ledger.close();
     },
   };

@@ -13,8 +13,10 @@ import type { ZoneClearing } from './summary';
 export interface HttpBackendKeys {
   /** Market operator, DSO and token issuer (GridOperatorMSP admin). */
   readonly operator: string;
-  /** Grants PROSUMER/CONSUMER to households (UtilityMSP admin). */
+  /** Grants PROSUMER/CONSUMER to households and runs the utility's meter head-end (UtilityMSP admin, RETAILER). */
   readonly utilityAdmin: string;
+  /** Enrolled as REGULATOR when given, so it can audit what the run settles. */
+  readonly regulator?: string;
   /** Household id → API key of its identity. */
   readonly households: ReadonlyMap<string, string>;
 }
@@ -31,6 +33,8 @@ export interface HttpBackendOptions {
   readonly governancePatch?: Readonly<Record<string, number>>;
   /** Price units per currency unit (clearing prices are integers per kWh). */
   readonly priceUnitsPerCurrency?: number;
+  /** Readings per Metering:SubmitReadings transaction. */
+  readonly readingBatchSize?: number;
 }
 
 /** A household's device ids on chain. */
@@ -60,6 +64,7 @@ export class HttpBackend implements SimulationBackend {
   readonly #funding: number;
   readonly #governancePatch: Readonly<Record<string, number>> | undefined;
   readonly #priceUnits: number;
+  readonly #readingBatchSize: number;
   #timing: MarketTiming | undefined;
   readonly #zoneOf = new Map<string, string>();
 
@@ -71,6 +76,7 @@ export class HttpBackend implements SimulationBackend {
     this.#funding = options.funding ?? 1_000_000_000;
     this.#governancePatch = options.governancePatch;
     this.#priceUnits = options.priceUnitsPerCurrency ?? 1000;
+    this.#readingBatchSize = options.readingBatchSize ?? 250;
   }
 
   #key(h: Household): string {
@@ -87,16 +93,22 @@ export class HttpBackend implements SimulationBackend {
     return this.#timing;
   }
 
-  async register(households: readonly Household[]): Promise<TxOutcome> {
+  async register(households: readonly Household[], progress?: (done: number, total: number) => void): Promise<TxOutcome> {
     const outcomes: TxOutcome[] = [];
     for (const h of households) this.#zoneOf.set(h.id, h.zone);
     outcomes.push(await this.#enrol(this.#keys.operator, this.#keys.operator, ['MARKET_OPERATOR', 'DSO']));
-    outcomes.push(await this.#enrol(this.#keys.utilityAdmin, this.#keys.utilityAdmin, ['AGGREGATOR']));
+    outcomes.push(await this.#enrol(this.#keys.utilityAdmin, this.#keys.utilityAdmin, ['RETAILER']));
+    if (this.#keys.regulator) outcomes.push(await this.#enrol(this.#keys.regulator, this.#keys.regulator, ['REGULATOR']));
     if (this.#governancePatch) {
       outcomes.push(await idempotent(() => this.#client.submit('PUT', '/api/v1/governance', this.#keys.operator, this.#governancePatch)));
       this.#timing = undefined;
     }
-    const perHousehold = await mapLimit(households, this.#concurrency, (h) => this.#registerHousehold(h));
+    let done = 0;
+    const perHousehold = await mapLimit(households, this.#concurrency, async (h) => {
+      const outcome = await this.#registerHousehold(h);
+      progress?.(++done, households.length);
+      return outcome;
+    });
     this.#meterKeys.save();
     return combineOutcomes([...outcomes, ...perHousehold]);
   }
@@ -122,17 +134,39 @@ export class HttpBackend implements SimulationBackend {
       if (h.batterySpec) {
         assets.push({ assetId: batteryIdOf(h), type: 'battery', segment: 'retail', zone: h.zone, capacityKw: h.batterySpec.maxPowerKw, storageKwh: h.batterySpec.capacityKwh });
       }
-      for (const asset of assets) {
-        outcomes.push(await idempotent(() => this.#client.submit('POST', '/api/v1/registry/assets', key, asset)));
-        const id = encodeURIComponent(String(asset.assetId));
-        outcomes.push(await idempotent(() => this.#client.submit('POST', `/api/v1/registry/assets/${id}/commission`, this.#keys.operator)));
-        outcomes.push(await idempotent(() => this.#client.submit('POST', `/api/v1/registry/assets/${id}/activate`, key)));
-      }
+      for (const asset of assets) outcomes.push(await this.#bringIntoService(asset, key));
       outcomes.push(await this.#fund(key));
       return combineOutcomes(outcomes);
     } catch (err) {
       return failed(err);
     }
+  }
+
+  /** Registered → commissioned (by the DSO) → active, continuing from wherever an earlier run left the asset. */
+  async #bringIntoService(asset: Record<string, unknown>, ownerKey: string): Promise<TxOutcome> {
+    const id = encodeURIComponent(String(asset.assetId));
+    let status: string | undefined;
+    try {
+      status = (await this.#client.get<{ status: string }>(`/api/v1/registry/assets/${id}`, ownerKey)).status;
+    } catch (err) {
+      if (!(err instanceof GatewayHttpError && err.status === 404)) throw err;
+    }
+    const outcomes: TxOutcome[] = [];
+    if (status === undefined) {
+      await this.#client.submit('POST', '/api/v1/registry/assets', ownerKey, asset);
+      outcomes.push(ok());
+      status = 'REGISTERED';
+    }
+    if (status === 'REGISTERED') {
+      await this.#client.submit('POST', `/api/v1/registry/assets/${id}/commission`, this.#keys.operator);
+      outcomes.push(ok());
+      status = 'COMMISSIONED';
+    }
+    if (status === 'COMMISSIONED') {
+      await this.#client.submit('POST', `/api/v1/registry/assets/${id}/activate`, ownerKey);
+      outcomes.push(ok());
+    }
+    return combineOutcomes(outcomes);
   }
 
   async #fund(key: string): Promise<TxOutcome> {
@@ -150,6 +184,8 @@ export class HttpBackend implements SimulationBackend {
           side: order.side,
           price: Math.round(order.limitPrice * this.#priceUnits),
           quantityWh: Math.max(1, Math.round(order.quantityKwh * 1000)),
+          meterId: meterIdOf(household),
+          ...(order.side === 'SELL' ? { assetId: household.pv ? pvIdOf(household) : batteryIdOf(household) } : {}),
         });
         return ok();
       } catch (err) {
@@ -159,39 +195,42 @@ export class HttpBackend implements SimulationBackend {
     return combineOutcomes(outcomes);
   }
 
+  /**
+   * Readings go in as a meter head-end would send them: the utility's head-end submits its meters in batches
+   * of at most `readingBatchSize`, each reading signed by its own meter's device key.
+   */
   async submitReadings(interval: string, readings: readonly HouseholdInterval[]): Promise<TxOutcome> {
-    const byHousehold = await mapLimit(readings, this.#concurrency, async (r) => {
-      const intervalStart = Date.parse(interval);
-      const input: ReadingInput = {
-        assetId: meterIdOf(r.household),
-        intervalStart,
-        importedWh: Math.round(Math.max(0, -r.netKwh) * 1000),
-        exportedWh: Math.round(Math.max(0, r.netKwh) * 1000),
-        sequence: Math.floor(intervalStart / 1000),
-      };
+    const intervalStart = Date.parse(interval);
+    const inputs: ReadingInput[] = readings.map((r) => ({
+      assetId: meterIdOf(r.household),
+      intervalStart,
+      importedWh: Math.round(Math.max(0, -r.netKwh) * 1000),
+      exportedWh: Math.round(Math.max(0, r.netKwh) * 1000),
+      sequence: Math.floor(intervalStart / 1000),
+    }));
+    const batches: ReadingInput[][] = [];
+    for (let i = 0; i < inputs.length; i += this.#readingBatchSize) batches.push(inputs.slice(i, i + this.#readingBatchSize));
+    const outcomes = await mapLimit(batches, this.#concurrency, async (batch) => {
       try {
-        const batch = signReadings([input], (meterId) => this.#meterKeys.get(meterId).privateKey);
-        await this.#client.submit('POST', '/api/v1/metering/readings', this.#key(r.household), batch);
+        const signed = signReadings(batch, (assetId) => this.#meterKeys.get(assetId).privateKey);
+        await this.#client.submit('POST', '/api/v1/metering/readings', this.#keys.utilityAdmin, signed);
         return ok();
       } catch (err) {
         return failed(err);
       }
     });
-    return combineOutcomes(byHousehold);
+    return combineOutcomes(outcomes);
   }
 
   async clear(interval: string, zone: string): Promise<{ outcome: TxOutcome; result?: ZoneClearing }> {
-    const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}`;
+    const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/clear`;
     try {
-      await this.#client.submit('POST', `${path}/clear`, this.#keys.operator);
+      const answer = await this.#client.submit<{ price: number | null; volumeWh: number }>('POST', path, this.#keys.operator);
+      const { price, volumeWh } = answer.result;
+      return { outcome: ok(), result: { interval, zone, ...(price === null ? {} : { price: price / this.#priceUnits }), volumeKwh: volumeWh / 1000 } };
     } catch (err) {
       return { outcome: failed(err) };
     }
-    const result = await this.#client.get<{ price: number | null; volumeWh: number }>(`${path}/result`, this.#keys.operator);
-    return {
-      outcome: ok(),
-      result: { interval, zone, ...(result.price === null ? {} : { price: result.price / this.#priceUnits }), volumeKwh: result.volumeWh / 1000 },
-    };
   }
 
   async settle(interval: string, zone: string): Promise<TxOutcome> {

@@ -72,7 +72,7 @@ export interface IntervalSnapshot {
 }
 
 /** Orders below this size are not worth a transaction. */
-const MIN_ORDER_KWH = 0.01;
+const MIN_ORDER_KWH = 0.001;
 
 export class Neighbourhood {
   readonly options: NeighbourhoodOptions;
@@ -133,8 +133,12 @@ export class Neighbourhood {
     return [...new Set(this.households.map((h) => h.zone))];
   }
 
-  /** Simulate the next interval. */
-  step(): IntervalSnapshot {
+  /**
+   * Simulate the next interval. `energyScale` converts the simulated step's energies to the ledger's interval:
+   * a 2-hour simulated step traded on 1-minute ledger intervals reports its average power over one minute
+   * (scale 1/120), which keeps readings within what the registered capacities can deliver in an interval.
+   */
+  step(energyScale = 1): IntervalSnapshot {
     const index = this.#nextIndex++;
     const hours = this.options.intervalMinutes / 60;
     const midHour = this.options.startHour + (index + 0.5) * hours;
@@ -152,14 +156,14 @@ export class Neighbourhood {
       const step = battery
         ? battery.apply(productionKwh - consumptionKwh, hours)
         : { residualKwh: productionKwh - consumptionKwh, batteryKwh: 0 };
-      const forecastNetKwh = step.residualKwh * (1 + noise.normal(0, 0.08));
+      const forecastNetKwh = step.residualKwh * (1 + noise.normal(0, 0.08)) * energyScale;
       const order = planOrder(household, forecastNetKwh);
       result.push({
         household,
-        productionKwh: round(productionKwh, 4),
-        consumptionKwh: round(consumptionKwh, 4),
-        batteryKwh: round(step.batteryKwh, 4),
-        netKwh: round(step.residualKwh, 4),
+        productionKwh: round(productionKwh * energyScale, 4),
+        consumptionKwh: round(consumptionKwh * energyScale, 4),
+        batteryKwh: round(step.batteryKwh * energyScale, 4),
+        netKwh: round(step.residualKwh * energyScale, 4),
         forecastNetKwh: round(forecastNetKwh, 4),
         ...(order ? { order } : {}),
       });

@@ -30,6 +30,12 @@ export class ProgressBar {
     this.#stream.write(isTty ? `\r${line.slice(0, (this.#stream.columns ?? 120) - 1)}\x1b[K` : `${line}\n`);
   }
 
+  /** Redraws the status text at the current count (TTY only: a log gets a line per completed step). */
+  status(text: string): void {
+    if (this.#stream.isTTY !== true) return;
+    this.update(Math.max(0, this.#lastDone), text);
+  }
+
   finish(status = ''): void {
     this.update(this.#total, status);
     if (this.#stream.isTTY) this.#stream.write('\n');

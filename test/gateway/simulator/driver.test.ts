@@ -75,13 +75,15 @@ describe('SimulationRun', () => {
     expect(summary.failuresByOperation).toEqual({ settle: 2 });
   });
 
-  it('runs until stopped in live mode', async () => {
+  it('runs until stopped in live mode and stops promptly', async () => {
     const backend = new RecordingBackend(timing);
     const run = new SimulationRun(backend, { seed: 'live', prosumers: 3, orderLeadMs: 50, skewMs: 20 });
     const finished = run.run();
     await new Promise((r) => setTimeout(r, 1200));
     run.stop();
+    const stoppedAt = Date.now();
     const summary = await finished;
+    expect(Date.now() - stoppedAt).toBeLessThan(200);
     expect(summary.intervals).toBeGreaterThanOrEqual(1);
     const after = backend.calls.length;
     await new Promise((r) => setTimeout(r, 700));
