@@ -1,0 +1,113 @@
+/**
+ * Checks on the running native network (npm run test:fabric): the chaincode went through the peer lifecycle with
+ * its collections, governance maps the MSP IDs onto OBE roles, and a private record reaches exactly the peers of
+ * the orgs in its collection — checked in the peers' private data stores on disk, not only through the API.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONNECTION_FILE, describeLive, NETWORK_DIR, peerDataDir } from './support/live';
+import { filesContaining } from './support/peer-store';
+import { NATIVE, ROOT } from './support/shell';
+
+/**
+ * One transaction through the peer gateway, in a child process: jest cannot load fabric-gateway's ES-module
+ * signer, and these checks must sign for real.
+ */
+function call(label: string, mode: 'submit' | 'evaluate', fn: string, args: string[] = [], transient: Record<string, string> = {}): string {
+  const cli = path.join(ROOT, 'network/lib/fabric-call-cli.ts');
+  const result = spawnSync(
+    path.join(ROOT, 'node_modules/.bin/tsx'),
+    [cli, CONNECTION_FILE, label, 'energy', mode, fn, JSON.stringify(args), JSON.stringify(transient)],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  if (result.status !== 0) throw new Error(`${fn} as ${label} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The peer CLI as an org's admin, exactly as the network scripts run it. */
+function peerCli(org: string, command: string): string {
+  const script = `source "${NATIVE}/lib.sh" && use_org_admin ${org} && ${command}`;
+  const result = spawnSync('bash', ['-c', script], {
+    env: { ...process.env, OBE_NETWORK_DIR: NETWORK_DIR },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (result.status !== 0) throw new Error(`peer CLI failed (${command}): ${result.stderr}`);
+  return result.stdout;
+}
+
+describeLive('native Fabric network', () => {
+  it.each([
+    ['energy', ['gridoperator', 'utility', 'regulator']],
+    ['audit', ['gridoperator', 'regulator']],
+  ])('committed obe on %s through the lifecycle, approved by every member, with its collections', (channel, orgs) => {
+    const expected = (JSON.parse(fs.readFileSync(path.join(ROOT, 'collections', `${channel}.json`), 'utf8')) as { name: string }[])
+      .map((c) => c.name)
+      .sort();
+    for (const org of orgs) {
+      const committed = JSON.parse(peerCli(org, `peer lifecycle chaincode querycommitted -C ${channel} -n obe -O json`)) as {
+        sequence: number;
+        approvals: Record<string, boolean>;
+        collections: { config: { Payload: { StaticCollectionConfig: { name: string } } }[] };
+      };
+      expect(committed.sequence).toBeGreaterThanOrEqual(1);
+      expect(Object.values(committed.approvals).every(Boolean)).toBe(true);
+      expect(Object.keys(committed.approvals)).toHaveLength(orgs.length);
+      expect(committed.collections.config.map((c) => c.Payload.StaticCollectionConfig.name).sort()).toEqual(expected);
+      // Installed through `peer lifecycle chaincode install` on this org's own peer (no dev mode).
+      const installed = JSON.parse(peerCli(org, 'peer lifecycle chaincode queryinstalled -O json')) as {
+        installed_chaincodes: { package_id: string; references?: Record<string, unknown> }[];
+      };
+      expect(installed.installed_chaincodes.some((cc) => cc.references && channel in cc.references)).toBe(true);
+    }
+  });
+
+  it('governance maps the native MSP IDs onto the OBE org roles, readable by every org', () => {
+    for (const label of ['gridoperator-user1', 'utility-user1', 'regulator-user1']) {
+      const governance = JSON.parse(call(label, 'evaluate', 'Governance:GetConfig')) as {
+        config: { orgs: Record<string, string[]>; tokenIssuerMspId: string };
+      };
+      expect(governance.config.orgs).toEqual({
+        GridOperatorMSP: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'],
+        RegulatorMSP: ['REGULATOR'],
+        UtilityMSP: ['UTILITY'],
+      });
+      expect(governance.config.tokenIssuerMspId).toBe('GridOperatorMSP');
+    }
+  });
+
+  it("keeps the grid operator's private wholesale curve off the utility's peer, on disk", () => {
+    // A network reused across runs may have registered this identity already.
+    const me = JSON.parse(call('gridoperator-user1', 'evaluate', 'Participants:WhoAmI')) as { pseudonym: string; registered: boolean };
+    if (!me.registered) call('gridoperator-user1', 'submit', 'Participants:Register');
+    for (const role of ['MARKET_OPERATOR', 'DSO']) {
+      call('gridoperator-admin', 'submit', 'Participants:GrantRole', [JSON.stringify({ pseudonym: me.pseudonym, role })]);
+    }
+    call('gridoperator-user1', 'submit', 'Tokens:Mint', [JSON.stringify({ account: me.pseudonym, amount: 1_000_000 })]);
+
+    const day = 86_400_000;
+    const interval = new Date((Math.floor(Date.now() / day) + 3) * day).toISOString();
+    // The salt travels only in the transient map and lives only in the private record: a unique needle.
+    const salt = `obe-fabric-salt-${process.pid}-${Date.now().toString(36)}`;
+    const curve = JSON.stringify({ side: 'DEMAND', blocks: [{ price: 120, quantityWh: 5000 }], salt });
+    const placed = JSON.parse(
+      call('gridoperator-user1', 'submit', 'WholesaleMarket:SubmitCurve', [JSON.stringify({ interval })], { curve }),
+    ) as { collection: string; orderId: string };
+    expect(placed.collection).toBe('orders_GridOperatorMSP');
+
+    // Members of orders_GridOperatorMSP (grid operator, regulator) hold the record in their private data store —
+    // the positive control that the scan finds what is there.
+    for (const member of ['gridoperator', 'regulator'] as const) {
+      expect(filesContaining(peerDataDir(member), salt)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^ledgersData\/pvtdataStore\//)]),
+      );
+    }
+    // The utility is on the channel but not in the collection: nothing anywhere under its peer's directory.
+    expect(filesContaining(peerDataDir('utility'), salt)).toEqual([]);
+    // The public record carries only a commitment, never the salt, on every peer.
+    const publicRecord = call('utility-user1', 'evaluate', 'WholesaleMarket:ListCurves', [JSON.stringify({ interval })]);
+    expect(publicRecord).toContain(placed.orderId);
+    expect(publicRecord).not.toContain(salt);
+  });
+});
