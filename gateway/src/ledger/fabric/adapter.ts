@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, type Contract, type Gateway, type GrpcClient, type Transaction } from '@hyperledger/fabric-gateway';
+import { connect, type Contract, type Gateway, type GrpcClient, type Transaction } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, LedgerUnavailableError, TransactionInvalidError } from '../errors';
 import type {
   EventStream,
@@ -122,7 +122,8 @@ export class FabricLedger implements Ledger {
   readonly #mspIds = new Map<string, string>();
   readonly #clients = new Map<string, GrpcClient>();
   readonly #gateways = new Map<string, Gateway>();
-  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Running calls and how to abandon each one if it outlives close()'s grace period. */
+  readonly #inFlight = new Map<Promise<unknown>, (err: Error) => void>();
   readonly #streams = new Set<EventStream>();
   /** Per channel, the identity whose org answered qscc last time (not every org belongs to every channel). */
   readonly #heightIdentity = new Map<string, string>();
@@ -312,7 +313,10 @@ export class FabricLedger implements Ledger {
     });
   }
 
-  /** Stops new calls, closes event streams, lets in-flight calls finish (up to closeGraceMs), then closes connections. */
+  /**
+   * Stops new calls, closes event streams, lets in-flight calls finish (up to closeGraceMs), fails those still
+   * running with LedgerUnavailableError, then closes the gateways and gRPC clients.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -321,16 +325,17 @@ export class FabricLedger implements Ledger {
     if (this.#inFlight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.#inFlight]),
+        Promise.allSettled([...this.#inFlight.keys()]),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.#closeGraceMs);
         }),
       ]);
       clearTimeout(timer);
     }
+    // Whatever still runs is abandoned: its caller hears now, not at the call's deadline.
+    for (const abort of this.#inFlight.values()) abort(new LedgerUnavailableError('the Fabric ledger closed before the call finished'));
     for (const gateway of this.#gateways.values()) gateway.close();
     this.#gateways.clear();
-    // Closing the clients cancels whatever is still running; those calls fail as LedgerUnavailableError.
     for (const client of this.#clients.values()) client.close();
     this.#clients.clear();
   }
@@ -361,14 +366,18 @@ export class FabricLedger implements Ledger {
 
   #track<T>(work: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new LedgerUnavailableError('the Fabric ledger is closed'));
-    const running = work().catch((err: unknown) => {
+    let abort: (err: Error) => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      abort = reject;
+    });
+    const running = Promise.race([work(), aborted]).catch((err: unknown) => {
       // A call cut off by close() surfaces as unavailability, whatever the transport said.
       if (this.#closed && !(err instanceof ChaincodeError) && !(err instanceof TransactionInvalidError)) {
         throw err instanceof LedgerUnavailableError ? err : new LedgerUnavailableError('the Fabric ledger closed during the call', err);
       }
       throw err;
     });
-    this.#inFlight.add(running);
+    this.#inFlight.set(running, abort);
     const forget = () => this.#inFlight.delete(running);
     running.then(forget, forget);
     return running;
@@ -409,7 +418,7 @@ export class FabricLedger implements Ledger {
         client: this.#client(this.#mspIds.get(label)!),
         identity: identity.identity,
         signer: identity.signer,
-        hash: hash.sha256,
+        hash: identity.hash,
         evaluateOptions: deadline(this.#deadlines.evaluateMs),
         endorseOptions: deadline(this.#deadlines.endorseMs),
         submitOptions: deadline(this.#deadlines.submitMs),

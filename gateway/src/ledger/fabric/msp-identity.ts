@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { signers, type Identity, type Signer } from '@hyperledger/fabric-gateway';
+import { hash, signers, type Hash, type Identity, type Signer } from '@hyperledger/fabric-gateway';
 import type { IdentityEntry } from './connection-config';
 
 export class MspIdentityError extends Error {
@@ -17,6 +17,8 @@ export interface MspIdentity {
   readonly label: string;
   readonly identity: Identity;
   readonly signer: Signer;
+  /** What the signer is given: a SHA-256 digest for ECDSA keys, the whole message for Ed25519. */
+  readonly hash: Hash;
 }
 
 function filesIn(label: string, dir: string): string[] {
@@ -63,9 +65,13 @@ export function loadMspIdentity(entry: IdentityEntry): MspIdentity {
   } catch (err) {
     throw new MspIdentityError(entry.label, `${keyPath} is not a readable private key (${(err as Error).message})`);
   }
+  if (key.asymmetricKeyType !== 'ec' && key.asymmetricKeyType !== 'ed25519') {
+    throw new MspIdentityError(entry.label, `${keyPath} holds a ${key.asymmetricKeyType} key; Fabric identities use EC or Ed25519`);
+  }
   return {
     label: entry.label,
     identity: { mspId: entry.mspId, credentials: new Uint8Array(credentials) },
     signer: signers.newPrivateKeySigner(key),
+    hash: key.asymmetricKeyType === 'ed25519' ? hash.none : hash.sha256,
   };
 }
