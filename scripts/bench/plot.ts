@@ -95,3 +95,96 @@ export function writePlots(plots: readonly PlotSpec[], dir: string): string[] {
   }
   return written;
 }
+
+/* ---- From benchmark results to plots --------------------------------------------------------------------------- */
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Finds a section's result in the harness output, whether at the top level or under `sections`. */
+function section(results: Json, name: string): Json | undefined {
+  const nested = isObj(results.sections) ? results.sections[name] : undefined;
+  const value = nested ?? results[name];
+  if (!isObj(value)) return undefined;
+  // A harness may wrap a section's figures as { result: {...} } next to timing metadata.
+  return isObj(value.result) ? value.result : value;
+}
+
+/** The plots for every section found in a results document; unknown or skipped sections are left out. */
+export function plotsFor(results: Json): PlotSpec[] {
+  const plots: PlotSpec[] = [];
+  const ingestion = section(results, 'ingestion');
+  if (ingestion && Array.isArray(ingestion.runs)) {
+    const runs = ingestion.runs.filter(isObj);
+    const fabric = section(results, 'fabric');
+    const fabricRuns = fabric && Array.isArray(fabric.ingestion) ? fabric.ingestion.filter(isObj) : [];
+    plots.push({
+      kind: 'bar',
+      name: 'ingestion-readings-per-second',
+      title: 'Signed-reading ingestion through REST',
+      unit: 'readings/s',
+      labels: runs.map((r) => `batch ${r.batchSize}`),
+      series: [
+        { name: 'embedded', values: runs.map((r) => num(r.readingsPerSecond)) },
+        ...(fabricRuns.length ? [{ name: 'fabric', values: runs.map((r) => num(fabricRuns.find((f) => f.batchSize === r.batchSize)?.readingsPerSecond)) }] : []),
+      ],
+    });
+  }
+  const gateway = section(results, 'gateway');
+  if (gateway && num(gateway.restTps) !== null) {
+    plots.push({
+      kind: 'bar',
+      name: 'gateway-overhead-throughput',
+      title: `REST vs direct Ledger port (overhead ratio ${gateway.overheadRatio})`,
+      unit: 'tx/s',
+      labels: ['REST gateway', 'Ledger port'],
+      series: [{ name: String(gateway.transaction ?? 'same transaction'), values: [num(gateway.restTps), num(gateway.directTps)] }],
+    });
+    const latency = isObj(gateway.latencyMs) ? gateway.latencyMs : {};
+    const rest = isObj(latency.rest) ? latency.rest : {};
+    const direct = isObj(latency.direct) ? latency.direct : {};
+    plots.push({
+      kind: 'bar',
+      name: 'gateway-latency-percentiles',
+      title: 'Submit latency percentiles',
+      unit: 'ms',
+      labels: ['p50', 'p95', 'p99'],
+      series: [
+        { name: 'REST gateway', values: ['p50', 'p95', 'p99'].map((p) => num(rest[p])) },
+        { name: 'Ledger port', values: ['p50', 'p95', 'p99'].map((p) => num(direct[p])) },
+      ],
+    });
+  }
+  const clearing = section(results, 'clearing');
+  if (clearing) {
+    const series: LinePlot['series'][number][] = [];
+    for (const [key, label, field] of [
+      ['inProcess', 'clearing function', 'ms'],
+      ['embeddedRuntime', 'ClearInterval transaction', 'totalMs'],
+    ] as const) {
+      const rows = Array.isArray(clearing[key]) ? clearing[key].filter(isObj) : [];
+      const points = rows.flatMap((r) => (num(r.orders) !== null && num(r[field]) !== null ? [[r.orders as number, r[field] as number] as const] : []));
+      if (points.length) series.push({ name: label, points });
+    }
+    if (series.length) {
+      plots.push({ kind: 'line', name: 'clearing-time-vs-orders', title: 'Clearing time vs order count', xLabel: 'orders', yLabel: 'ms', series });
+    }
+  }
+  return plots;
+}
+
+/** Reads a results JSON file and writes its plots as SVG next to it. */
+export function writeBenchPlots(jsonFile: string): string[] {
+  const results = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as Json;
+  return writePlots(plotsFor(results), path.dirname(jsonFile));
+}
+
+if (require.main === module) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: tsx scripts/bench/plot.ts <bench results .json>\n');
+    process.exit(2);
+  }
+  for (const written of writeBenchPlots(path.resolve(file))) process.stdout.write(`${written}\n`);
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderSvg, writePlots } from '../../../scripts/bench/plot';
+import { plotsFor, renderSvg, writeBenchPlots, writePlots } from '../../../scripts/bench/plot';
 
 describe('benchmark plots', () => {
   it('renders a bar chart as SVG with its title, labels and values', () => {
@@ -29,6 +29,31 @@ describe('benchmark plots', () => {
       expect(files).toEqual([path.join(dir, 'latency.svg')]);
       expect(fs.readFileSync(files[0], 'utf8')).toContain('<path');
       expect(() => writePlots([{ kind: 'bar', name: '../evil', title: '', unit: '', labels: [], series: [] }], dir)).toThrow(RangeError);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('derives plots from a results document and skips sections that did not run', () => {
+    const results = {
+      sections: {
+        ingestion: { runs: [{ batchSize: 1, readingsPerSecond: 90 }, { batchSize: 500, readingsPerSecond: 4000 }] },
+        gateway: { restTps: 80, directTps: 100, overheadRatio: 0.8, latencyMs: { rest: { p50: 10, p95: 20, p99: 30 }, direct: { p50: 8, p95: 15, p99: 25 } } },
+        clearing: { inProcess: [{ orders: 1000, ms: 2 }, { orders: 5000, ms: 9 }], embeddedRuntime: [{ orders: 1000, totalMs: 300 }] },
+        fabric: { skipped: 'network not up' },
+      },
+    };
+    const plots = plotsFor(results);
+    expect(plots.map((p) => p.name)).toEqual(['ingestion-readings-per-second', 'gateway-overhead-throughput', 'gateway-latency-percentiles', 'clearing-time-vs-orders']);
+    const ingestion = plots[0];
+    expect(ingestion.kind === 'bar' && ingestion.series).toEqual([{ name: 'embedded', values: [90, 4000] }]);
+    expect(plotsFor({ sections: { ingestion: { skipped: 'x' } } })).toEqual([]);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-plot-'));
+    try {
+      const file = path.join(dir, 'bench.json');
+      fs.writeFileSync(file, JSON.stringify(results));
+      expect(writeBenchPlots(file).map((f) => path.basename(f))).toHaveLength(4);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { enrol } from '../../gateway/src/demo/seed';
+import type { Ledger } from '../../gateway/src/ledger/port';
+import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway/src/simulator/embedded-gateway';
+import { MeterKeyStore } from '../../gateway/src/simulator/meter-keys';
+import { signReadings, type ReadingBatch, type ReadingInput } from '../../gateway/src/simulator/readings';
+
+/**
+ * A gateway on the embedded ledger with a fleet of active meters, for the REST benchmarks. Setup goes straight to
+ * the Ledger port (it is not what is measured); measurements go through HTTP or the port as each section says.
+ * Readings are for distinct (meter, past interval) pairs, so no two transactions touch the same keys.
+ */
+export const OWNER = 'bench-owner';
+export const HEAD_END = 'utility-admin';
+export const OPERATOR = 'gridoperator-admin';
+const ZONE = 'bench-zone';
+const INTERVAL_MS = 15 * 60_000;
+
+export interface RestFixture {
+  readonly gateway: EmbeddedGateway;
+  readonly meters: readonly string[];
+  /** The next `size` readings, each for a (meter, interval) never used before in this fixture. */
+  nextBatch(size: number): ReadingBatch;
+  close(): Promise<void>;
+}
+
+async function submit(ledger: Ledger, identity: string, fn: string, args: unknown[]): Promise<void> {
+  await ledger.submit({ channel: 'energy', identity, fn, args: args.map((a) => JSON.stringify(a)) });
+}
+
+export async function startRestFixture(meterCount: number): Promise<RestFixture> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-bench-'));
+  const gateway = await startEmbeddedGateway({
+    dataDir,
+    identities: () => [
+      { label: OPERATOR, mspId: 'GridOperatorMSP', admin: true },
+      { label: HEAD_END, mspId: 'UtilityMSP', admin: true },
+      { label: 'regulator-admin', mspId: 'RegulatorMSP', admin: true },
+      { label: OWNER, mspId: 'UtilityMSP' },
+    ],
+  });
+  const { ledger } = gateway;
+  await enrol(ledger, OPERATOR, OPERATOR, ['MARKET_OPERATOR', 'DSO']);
+  await enrol(ledger, HEAD_END, HEAD_END, ['RETAILER']);
+  await enrol(ledger, OWNER, HEAD_END, ['PROSUMER']);
+  const keys = new MeterKeyStore();
+  const meters = Array.from({ length: meterCount }, (_, i) => `bench-meter-${String(i).padStart(4, '0')}`);
+  // Registration in parallel: each meter's keys are its own, so these transactions never conflict.
+  const register = async (assetId: string) => {
+    await submit(ledger, OWNER, 'Registry:RegisterAsset', [
+      { assetId, type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem },
+    ]);
+    await submit(ledger, OPERATOR, 'Registry:CommissionAsset', [{ assetId }]);
+    await submit(ledger, OWNER, 'Registry:ActivateAsset', [{ assetId }]);
+  };
+  for (let i = 0; i < meters.length; i += 25) await Promise.all(meters.slice(i, i + 25).map(register));
+
+  // Walk back from the last finished interval: interval k covers every meter once.
+  const lastEnded = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - INTERVAL_MS;
+  let cursor = 0;
+  return {
+    gateway,
+    meters,
+    nextBatch(size: number): ReadingBatch {
+      const readings: ReadingInput[] = [];
+      for (let i = 0; i < size; i++, cursor++) {
+        const meter = meters[cursor % meters.length];
+        const intervalStart = lastEnded - Math.floor(cursor / meters.length) * INTERVAL_MS;
+        readings.push({ assetId: meter, intervalStart, importedWh: 100 + (cursor % 900), exportedWh: cursor % 500, sequence: intervalStart / 1000 });
+      }
+      return signReadings(readings, (assetId) => keys.get(assetId).privateKey);
+    },
+    async close() {
+      await gateway.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `count` tasks with `concurrency` in flight; returns the wall time and each task's latency in ms. */
+export async function timed(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ elapsedMs: number; latenciesMs: number[] }> {
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        const start = performance.now();
+        await task(i);
+        latenciesMs.push(performance.now() - start);
+      }
+    }),
+  );
+  return { elapsedMs: performance.now() - t0, latenciesMs };
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  samples: number;
+}
+
+/** Nearest-rank percentiles, in ms with two decimals. */
+export function percentiles(values: readonly number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
+  const r = (v: number) => Number(v.toFixed(2));
+  return { p50: r(at(50)), p95: r(at(95)), p99: r(at(99)), max: r(sorted[sorted.length - 1] ?? NaN), samples: sorted.length };
+}
