@@ -69,6 +69,23 @@ export const retailOperations: OperationSpec[] = [
     response: page(ref('PublicOrder')),
   },
   {
+    operationId: 'getRetailCurves',
+    method: 'get',
+    path: `${base}/curves`,
+    tag: 'retail',
+    summary: 'Supply and demand curves of the interval, built from the order details the caller may see',
+    description:
+      'Supply: sell blocks by ascending price; demand: buy blocks by descending price. The market operator and the regulator see every order; ' +
+      'anyone else only their own, so `visibleOrders` < `totalOrders` tells the view is partial.',
+    pathParams: slot,
+    response: obj({
+      supply: arr(obj({ price: int(), quantityWh: int() })),
+      demand: arr(obj({ price: int(), quantityWh: int() })),
+      visibleOrders: int({ minimum: 0 }),
+      totalOrders: int({ minimum: 0 }),
+    }),
+  },
+  {
     operationId: 'getRetailOrder',
     method: 'get',
     path: `${base}/orders/{orderId}`,

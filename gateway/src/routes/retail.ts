@@ -8,6 +8,11 @@ const slot = (ctx: OperationContext) => ({ zone: String(ctx.params.zone), interv
 const withOrder = (ctx: OperationContext) => ({ ...slot(ctx), orderId: String(ctx.params.orderId) });
 const settlementSlot = (ctx: OperationContext) => ({ market: 'RETAIL', ...slot(ctx) });
 
+interface Block {
+  price: number;
+  quantityWh: number;
+}
+
 interface GovernanceRecord {
   config: { intervalMinutes: number; gateClosureMinutes: number };
 }
@@ -63,6 +68,23 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       });
     },
     listRetailOrders: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as unknown[], ctx) }),
+    getRetailCurves: async (ctx) => {
+      const orders = (await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as { orderId: string; status: string }[];
+      const open = orders.filter((o) => o.status === 'OPEN');
+      const supply: Block[] = [];
+      const demand: Block[] = [];
+      let visible = 0;
+      for (const order of open) {
+        const view = (await read(ctx, 'RetailMarket:GetOrder', { ...slot(ctx), orderId: order.orderId })) as { details?: { side: string; blocks: Block[] } };
+        if (!view.details) continue;
+        visible++;
+        const blocks = view.details.blocks.map((b) => ({ price: b.price, quantityWh: b.quantityWh }));
+        (view.details.side === 'SELL' ? supply : demand).push(...blocks);
+      }
+      supply.sort((a, b) => a.price - b.price);
+      demand.sort((a, b) => b.price - a.price);
+      return { status: 200, body: { supply, demand, visibleOrders: visible, totalOrders: open.length } };
+    },
     getRetailOrder: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetOrder', withOrder(ctx)) }),
     cancelRetailOrder: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:CancelOrder', args: [withOrder(ctx)] }),
     clearRetailInterval: (ctx) =>
