@@ -1,4 +1,6 @@
 /** MSP folders and connection configs on disk, laid out as cryptogen lays them out. */
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
+import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
