@@ -7,6 +7,7 @@
  * intervals over the REST API. With --url/--keys it drives a running gateway instead, e.g. one on Fabric.
  * Exits 1 if any transaction failed.
  */
+import '../gateway/src/simulator/quiet-logs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
