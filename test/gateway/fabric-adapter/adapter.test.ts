@@ -122,13 +122,13 @@ describe('evaluate', () => {
     await h.ledger.close();
   });
 
-  it('maps access-control refusals by the peer to FORBIDDEN and unknown channels/chaincodes to NOT_FOUND', async () => {
+  it('maps access-control refusals by the peer to FORBIDDEN, and a chaincode missing on the peer to LedgerUnavailableError', async () => {
     const h = harness(network, { script: happyPeer });
     const request = { channel: 'audit', identity: 'gridoperator-admin', fn: 'Audit:GetAttestation' };
     h.transport().on('evaluate', () => ({ error: serviceError(grpc.status.PERMISSION_DENIED, 'access denied') }));
     await expect(h.ledger.evaluate(request)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     h.transport().on('evaluate', () => ({ error: serviceError(grpc.status.NOT_FOUND, 'chaincode obe not found') }));
-    await expect(h.ledger.evaluate(request)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(h.ledger.evaluate(request)).rejects.toBeInstanceOf(LedgerUnavailableError);
     await h.ledger.close();
   });
 });

@@ -174,6 +174,17 @@ describe('commit status timeouts', () => {
     await h.ledger.close();
   });
 
+  it('treat an unreachable commit-status peer as unknown (resumable), but a refusal as a refusal', async () => {
+    const h = harness(network, { script: happyPeer });
+    const pending = await h.ledger.startSubmit(tx);
+    h.transport().on('commitStatus', () => ({ error: serviceError(grpc.status.UNAVAILABLE, 'No connection established') }));
+    await expect(h.ledger.commitStatus(pending)).rejects.toBeInstanceOf(CommitUnknownError);
+    h.transport().on('commitStatus', () => ({ error: serviceError(grpc.status.PERMISSION_DENIED, 'requesting identity did not submit the transaction') }));
+    await expect(h.ledger.commitStatus(pending)).rejects.toMatchObject({ constructor: ChaincodeError, code: 'FORBIDDEN' });
+    expect(h.transport().count('endorse')).toBe(1);
+    await h.ledger.close();
+  });
+
   it('refuses commit state that belongs to another transaction', async () => {
     const h = harness(network, { script: happyPeer });
     const a = await h.ledger.startSubmit(tx);

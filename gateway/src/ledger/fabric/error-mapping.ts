@@ -66,8 +66,6 @@ export function mapGatewayError(err: unknown, step: Step): Error {
   switch (err.code) {
     case GrpcStatus.PERMISSION_DENIED:
       return new ChaincodeError(`[FORBIDDEN] ${describe(err)}`, txId);
-    case GrpcStatus.NOT_FOUND:
-      return new ChaincodeError(`[NOT_FOUND] ${describe(err)}`, txId);
     case GrpcStatus.INVALID_ARGUMENT:
       return new ChaincodeError(`[INVALID_ARGUMENT] ${describe(err)}`, txId);
     case GrpcStatus.ABORTED:
@@ -75,15 +73,18 @@ export function mapGatewayError(err: unknown, step: Step): Error {
       // No chaincode refused, yet no endorsement set was collected: peers disagreed or no policy could be met.
       return new EndorsementMismatchError(`Fabric ${step} failed: ${describe(err)}`, txId);
     default:
+      // NOT_FOUND (channel or chaincode missing on the peer), UNIMPLEMENTED, UNKNOWN: the deployment, not the caller.
       return new LedgerUnavailableError(`Fabric ${step} failed: ${describe(err)}`, err);
   }
 }
 
-/** A commit-status call that did not answer leaves the outcome unknown, never failed: the pending submit resumes. */
+/**
+ * A commit-status call that timed out or could not reach the peer leaves the outcome unknown, never failed: the
+ * pending submit can resume. A refusal (e.g. another identity asking) is mapped like any other Gateway error.
+ */
 export function mapCommitStatusError(err: unknown, txId: string): Error {
-  if (err instanceof LedgerError) return err;
-  if (err instanceof CommitStatusError || err instanceof GatewayError) return new CommitUnknownError(txId, err);
-  return err instanceof Error ? err : new Error(String(err));
+  if (err instanceof CommitStatusError && TRANSIENT_CODES.has(err.code)) return new CommitUnknownError(txId, err);
+  return mapGatewayError(err, 'commitStatus');
 }
 
 /** A committed-but-invalid transaction, named by its validation code (MVCC_READ_CONFLICT, ...). */
