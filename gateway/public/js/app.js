@@ -138,8 +138,8 @@ function renderCurves(curves) {
     type: 'line',
     data: {
       datasets: [
-        { label: 'supply', data: curves.supply.map((p) => ({ x: p.quantityKwh, y: p.price })), stepped: 'before', borderColor: color(0), backgroundColor: color(0), pointRadius: 0 },
-        { label: 'demand', data: curves.demand.map((p) => ({ x: p.quantityKwh, y: p.price })), stepped: 'before', borderColor: color(1), backgroundColor: color(1), pointRadius: 0 },
+        { label: 'supply', data: curves.supply.map((p) => ({ x: p.quantityKwh, y: p.price })), borderColor: color(0), backgroundColor: color(0), pointRadius: 0 },
+        { label: 'demand', data: curves.demand.map((p) => ({ x: p.quantityKwh, y: p.price })), borderColor: color(1), backgroundColor: color(1), pointRadius: 0 },
       ],
     },
     options: {

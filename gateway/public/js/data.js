@@ -6,8 +6,8 @@ import { ApiError, readOrLocked } from './api.js';
  * `visible: false`, which the panels render as locked. Prices are integer price units per kWh; energies are Wh.
  */
 const WH_PER_KWH = 1000;
-/** Order bodies fetched for the supply/demand curves; enough for a neighbourhood, bounded for a large one. */
-const MAX_ORDER_DETAILS = 200;
+/** Orders listed with their details in the orders table. */
+const MAX_ORDER_DETAILS = 50;
 const MAX_READINGS = 12;
 
 export async function loadDemoIdentities() {
@@ -83,10 +83,16 @@ function heightText(ready) {
   return energy && typeof energy.height === 'number' ? ` · energy block height ${energy.height}` : '';
 }
 
-/** The orders of one zone and interval, with their private bodies where this identity may read them. */
+/**
+ * The orders of one zone and interval, with their private bodies where this identity may read them, and the
+ * supply and demand curves the gateway builds from the order details this identity may see.
+ */
 async function loadOrderBook(api, result) {
   const base = slotPath('RETAIL', result.zone, result.interval);
-  const publicOrders = await optional(() => api.list(`${base}/orders`), []);
+  const [publicOrders, rawCurves] = await Promise.all([
+    optional(() => api.list(`${base}/orders`), []),
+    optional(() => api.get(`${base}/curves`), { supply: [], demand: [], visibleOrders: 0, totalOrders: 0 }),
+  ]);
   const views = await mapLimit(publicOrders.slice(0, MAX_ORDER_DETAILS), 8, (o) =>
     optional(() => api.get(`${base}/orders/${encodeURIComponent(o.orderId)}`), { order: o }),
   );
@@ -99,24 +105,21 @@ async function loadOrderBook(api, result) {
       visible: blocks !== undefined,
       price: blocks && blocks[0] ? blocks[0].price : undefined,
       quantityKwh: blocks ? blocks.reduce((n, b) => n + b.quantityWh, 0) / WH_PER_KWH : undefined,
-      blocks,
     };
   });
-  const visible = orders.filter((o) => o.visible);
   const curves = {
     ...result,
-    // The curves need every order's limit: complete only if this identity can read them all.
-    visible: orders.length > 0 && visible.length === orders.length,
-    hidden: orders.length - visible.length,
-    supply: curve(visible.filter((o) => o.side === 'SELL'), (a, b) => a.price - b.price),
-    demand: curve(visible.filter((o) => o.side === 'BUY'), (a, b) => b.price - a.price),
+    // The curves are only meaningful with every order's limit: a partial view is shown as locked.
+    visible: rawCurves.totalOrders > 0 && rawCurves.visibleOrders === rawCurves.totalOrders,
+    hidden: rawCurves.totalOrders - rawCurves.visibleOrders,
+    supply: steps(rawCurves.supply),
+    demand: steps(rawCurves.demand),
   };
   return { orders, curves };
 }
 
-/** A step curve: cumulative quantity against limit price, blocks in merit order. */
-function curve(orders, order) {
-  const blocks = orders.flatMap((o) => o.blocks).sort(order);
+/** A step curve: cumulative quantity against limit price, blocks in the merit order the gateway gives. */
+function steps(blocks) {
   let total = 0;
   const points = [];
   for (const b of blocks) {

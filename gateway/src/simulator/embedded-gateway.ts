@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import express from 'express';
 import pino from 'pino';
 import { createApp } from '../app';
 import { AuditRelay } from '../audit-relay/relay';
@@ -33,6 +34,20 @@ export interface EmbeddedGateway {
   close(): Promise<void>;
 }
 
+/**
+ * The dashboard in front of the API: gateway/public at `/` and Chart.js from node_modules at
+ * `/vendor/chart.umd.min.js` (the same path gateway/public/vendor links to), so a simulation or benchmark gateway
+ * shows its data in a browser whatever the API app itself mounts.
+ */
+function withDashboard(api: express.Express): express.Express {
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.use('/vendor', express.static(path.dirname(require.resolve('chart.js')), { index: false }));
+  outer.use(express.static(path.resolve(__dirname, '../../public'), { index: 'index.html' }));
+  outer.use(api);
+  return outer;
+}
+
 export function readApiKeys(file: string): Record<string, string> {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { key: string }>;
   return Object.fromEntries(Object.entries(parsed).map(([label, entry]) => [label, entry.key]));
@@ -63,7 +78,7 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
   // The grid operator's audit relay anchors each settlement on the audit channel, as under `npm start`.
   const relay = file.relayIdentity ? new AuditRelay({ ledger, identity: file.relayIdentity, dataDir: config.dataDir, logger }) : undefined;
   relay?.start();
-  const app = createApp(context);
+  const app = withDashboard(createApp(context));
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
     s.once('error', reject);

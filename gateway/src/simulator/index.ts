@@ -3,7 +3,7 @@ import { SimulationRun, type SimulationEvent } from './driver';
 import { GatewayClient } from './gateway-client';
 import { HttpBackend } from './http-backend';
 import { MeterKeyStore } from './meter-keys';
-import type { Household } from './neighbourhood';
+import type { Household, NeighbourhoodOptions } from './neighbourhood';
 import type { SimulationSummary } from './summary';
 
 /**
@@ -60,6 +60,10 @@ export interface RunOptions {
   readonly governancePatch?: Readonly<Record<string, number>>;
   readonly onEvent?: (event: SimulationEvent) => void;
   readonly concurrency?: number;
+  /** Shape of the neighbourhood beyond its size (zones, batteries, simulated day and hours). */
+  readonly neighbourhood?: Partial<Omit<NeighbourhoodOptions, 'seed' | 'prosumers' | 'consumers'>>;
+  /** Time reserved for placing one interval's orders before its gate closes (default grows with households). */
+  readonly orderLeadMs?: number;
 }
 
 export function createRun(options: RunOptions): SimulationRun {
@@ -73,6 +77,8 @@ export function createRun(options: RunOptions): SimulationRun {
     concurrency: options.concurrency,
   });
   const run = new SimulationRun(backend, {
+    ...options.neighbourhood,
+    ...(options.orderLeadMs === undefined ? {} : { orderLeadMs: options.orderLeadMs }),
     seed: options.seed,
     prosumers: options.prosumers,
     ...(options.consumers === undefined ? {} : { consumers: options.consumers }),

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { ConfiguredIdentity } from '../../gateway/src/config';
+import '../../gateway/src/simulator/quiet-logs';
+import { createRun, neighbourhoodKeysFrom, startEmbeddedGateway, type EmbeddedGateway, type SimulationSummary } from '../../gateway/src/simulator';
+import { artifactPath, describeWithBrowser, launchBrowser, type BrowserSession } from './browser';
+
+/**
+ * The dashboard in Debian's chromium against a real gateway on the embedded ledger, after the simulator traded and
+ * settled one 1-minute interval of a six-household neighbourhood through the REST API (so this suite waits for about
+ * two minutes of ledger time). It checks what a person sees: no console errors, charts drawn from ledger data, and
+ * private values shown to members of their transparency group and locked for everyone else.
+ */
+const HOUSEHOLDS = 6;
+const identities = (): ConfiguredIdentity[] => [
+  { label: 'gridoperator-admin', mspId: 'GridOperatorMSP', admin: true },
+  { label: 'utility-admin', mspId: 'UtilityMSP', admin: true },
+  { label: 'regulator-admin', mspId: 'RegulatorMSP', admin: true },
+  ...Array.from({ length: HOUSEHOLDS }, (_, i) => ({ label: `household-${String(i + 1).padStart(4, '0')}`, mspId: 'UtilityMSP' })),
+];
+
+describeWithBrowser('dashboard in chromium', () => {
+  let dataDir: string;
+  let gateway: EmbeddedGateway;
+  let browser: BrowserSession;
+  let summary: SimulationSummary;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-ui-'));
+    gateway = await startEmbeddedGateway({ dataDir, identities });
+    const keys = neighbourhoodKeysFrom(JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-api-keys.json'), 'utf8')));
+    summary = await createRun({
+      url: gateway.url,
+      keys,
+      seed: 'ui',
+      prosumers: 4,
+      consumers: 2,
+      intervals: 1,
+      governancePatch: { intervalMinutes: 1, gateClosureMinutes: 0 },
+      neighbourhood: { householdsPerZone: 3, startHour: 10, batteryShare: 0.5 },
+      orderLeadMs: 4000,
+    }).run();
+    browser = await launchBrowser();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function open(viewAs: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${gateway.url}/?viewAs=${viewAs}`);
+    await page.waitForSelector(`body[data-loaded="true"][data-view-as="${viewAs}"]`, { timeout: 30_000 });
+    return { page, errors };
+  }
+
+  const points = (page: Page, canvasId: string) => page.getAttribute(`#${canvasId}`, 'data-points').then(Number);
+
+  it('the simulated interval traded and settled without a failed transaction', () => {
+    expect(summary.failedTransactions).toBe(0);
+    expect(summary.intervals).toBe(1);
+  });
+
+  it('loads without console errors and draws every chart from ledger data', async () => {
+    const { page, errors } = await open('gridoperator-admin');
+    try {
+      expect(await points(page, 'chart-clearing')).toBeGreaterThan(0);
+      expect(await points(page, 'chart-assets')).toBeGreaterThan(0);
+      expect(await points(page, 'chart-zones')).toBeGreaterThan(0);
+      expect(await points(page, 'chart-metering')).toBeGreaterThan(0);
+      expect(await points(page, 'chart-balances')).toBeGreaterThan(0);
+      // The market operator sees every order behind the curves.
+      expect(await points(page, 'chart-curves')).toBeGreaterThan(0);
+      expect(await page.textContent('#ledger-status')).toContain('embedded');
+      await page.screenshot({ path: artifactPath('dashboard-gridoperator.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows a household its own reading and locks its neighbours’ readings and order prices', async () => {
+    const { page, errors } = await open('household-0001');
+    try {
+      const rows = await page.$$eval('#table-readings tbody tr', (trs) => trs.map((tr) => ({ visible: tr.getAttribute('data-visible'), text: tr.textContent ?? '' })));
+      expect(rows.filter((r) => r.visible === 'true')).toHaveLength(1);
+      expect(rows.filter((r) => r.visible === 'false').length).toBeGreaterThan(0);
+      expect(rows.find((r) => r.visible === 'false')?.text).toContain('not visible to UtilityMSP');
+      expect(await page.$$eval('#table-orders tbody tr[data-visible="false"] .locked', (els) => els.length)).toBeGreaterThan(0);
+      expect(await page.textContent('#curves-note')).toContain('private');
+      expect(await page.textContent('#table-audit')).toContain('not visible to UtilityMSP');
+      await page.screenshot({ path: artifactPath('dashboard-household.png'), fullPage: true });
+      // The only errors allowed are the browser's notes on the 403s that mark what this identity may not read.
+      expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('lets the regulator read every value and verify a settled record against its attestation', async () => {
+    const { page, errors } = await open('regulator-admin');
+    try {
+      expect(await page.$$eval('#table-readings tbody tr[data-visible="false"]', (trs) => trs.length)).toBe(0);
+      expect(await page.$$eval('#table-orders tbody tr[data-visible="false"]', (trs) => trs.length)).toBe(0);
+      await page.waitForSelector('#table-audit button', { timeout: 30_000 });
+      await page.click('#table-audit button');
+      await page.waitForSelector('#verify-result.ok', { timeout: 30_000 });
+      expect(await page.textContent('#verify-result')).toContain('Merkle root');
+      await page.screenshot({ path: artifactPath('dashboard-regulator.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
