@@ -1,7 +1,9 @@
 /** The adapter's wiring: deadlines, endorsing orgs, transient data, evaluate, block height, connections, close. */
 import './support/native-esm';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ChaincodeError, LedgerUnavailableError } from '../../../gateway/src/ledger/errors';
+import { createFabricLedger, fabricSettingsFromEnv } from '../../../gateway/src/ledger/fabric';
 import {
   chainInfo,
   chaincodeRefusal,
@@ -11,7 +13,7 @@ import {
   proposalOf,
   serviceError,
   submitResponse,
-  type MockGatewayTransport,
+  MockGatewayTransport,
   type RecordedCall,
 } from './support/mock-transport';
 import { harness, writeNetwork, type Network } from './support/fixtures';
@@ -54,6 +56,26 @@ describe('deadlines', () => {
       expect(value).toBeLessThanOrEqual(expected);
     }
     await h.ledger.close();
+  });
+
+  it('can be set from OBE_FABRIC_* variables when the app creates the ledger, and bad values are refused clearly', async () => {
+    const peer = new MockGatewayTransport();
+    happyPeer(peer);
+    const ledger = createFabricLedger({
+      configFile: network.file,
+      dataDir: path.join(network.dir, 'data'),
+      env: { OBE_FABRIC_EVALUATE_TIMEOUT_MS: '1500' },
+      grpcClientFactory: () => peer.asGrpcClient(),
+    });
+    await ledger.evaluate({ channel: 'energy', identity: 'gridoperator-admin', fn: 'Token:Balance' });
+    const ms = deadlineAfterCall(peer.callsOf('evaluate')[0]!);
+    expect(ms).toBeGreaterThan(500);
+    expect(ms).toBeLessThanOrEqual(1_500);
+    await ledger.close();
+    expect(() => fabricSettingsFromEnv({ OBE_FABRIC_ENDORSE_TIMEOUT_MS: 'soon' })).toThrow(
+      "OBE_FABRIC_ENDORSE_TIMEOUT_MS must be an integer from 100 to 600000, got 'soon'",
+    );
+    expect(fabricSettingsFromEnv({ OBE_FABRIC_CONFLICT_ATTEMPTS: '5' })).toEqual({ deadlines: {}, retry: { conflictAttempts: 5 } });
   });
 
   it('uses sensible defaults when none are configured', async () => {

@@ -23,21 +23,7 @@ import { reconnectingEvents, type ReconnectInfo } from './event-stream';
 import { loadMspIdentity, type MspIdentity } from './msp-identity';
 import { decodeChainHeight } from './protos';
 import { DEFAULT_RETRY_POLICY, retryDecision, type RetryAction, type RetryPolicy, type Step } from './retry-policy';
-
-/** Per-call-type gRPC deadlines, in milliseconds from the moment each call starts. */
-export interface FabricDeadlines {
-  readonly evaluateMs: number;
-  readonly endorseMs: number;
-  readonly submitMs: number;
-  readonly commitStatusMs: number;
-}
-
-export const DEFAULT_DEADLINES: FabricDeadlines = {
-  evaluateMs: 10_000,
-  endorseMs: 15_000,
-  submitMs: 10_000,
-  commitStatusMs: 30_000,
-};
+import { DEFAULT_DEADLINES, fabricSettingsFromEnv, type FabricDeadlines } from './settings';
 
 export interface EventReconnectOptions {
   readonly baseDelayMs: number;
@@ -449,9 +435,17 @@ export interface CreateFabricLedgerOptions extends Omit<FabricLedgerOptions, 'co
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** What `OBE_LEDGER=fabric` wires in: reads and checks the connection config and every identity, connects lazily. */
+/**
+ * What `OBE_LEDGER=fabric` wires in: reads and checks the connection config and every identity, connects lazily.
+ * Deadlines and retry budgets come from OBE_FABRIC_* variables (see settings.ts) unless given here.
+ */
 export function createFabricLedger(options: CreateFabricLedgerOptions): FabricLedger {
-  const { dataDir, configFile, env, ...rest } = options;
-  const file = configFile ?? connectionConfigPath(env ?? process.env);
-  return new FabricLedger({ ...rest, config: loadConnectionConfig(file, dataDir) });
+  const { dataDir, configFile, env = process.env, ...rest } = options;
+  const fromEnv = fabricSettingsFromEnv(env);
+  return new FabricLedger({
+    ...rest,
+    deadlines: { ...fromEnv.deadlines, ...rest.deadlines },
+    retry: { ...fromEnv.retry, ...rest.retry },
+    config: loadConnectionConfig(configFile ?? connectionConfigPath(env), dataDir),
+  });
 }

@@ -1,13 +1,11 @@
 export {
   createFabricLedger,
   FabricLedger,
-  DEFAULT_DEADLINES,
   DEFAULT_EVENT_RECONNECT,
   tlsGrpcClientFactory,
   type ConflictInfo,
   type CreateFabricLedgerOptions,
   type EventReconnectOptions,
-  type FabricDeadlines,
   type FabricEventStreamOptions,
   type FabricLedgerHooks,
   type FabricLedgerOptions,
@@ -28,3 +26,4 @@ export { MspIdentityError } from './msp-identity';
 export { DEFAULT_RETRY_POLICY, RETRY_TABLE, retryDecision, type RetryPolicy } from './retry-policy';
 export type { ReconnectInfo } from './event-stream';
 export type { EventPosition } from './checkpoint-store';
+export { DEFAULT_DEADLINES, fabricSettingsFromEnv, type FabricDeadlines, type FabricSettings } from './settings';
