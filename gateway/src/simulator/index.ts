@@ -2,6 +2,7 @@ import path from 'node:path';
 import { SimulationRun, type SimulationEvent } from './driver';
 import { GatewayClient } from './gateway-client';
 import { HttpBackend } from './http-backend';
+import type { NeighbourhoodKeys } from './keys';
 import { MeterKeyStore } from './meter-keys';
 import type { Household, NeighbourhoodOptions } from './neighbourhood';
 import type { SimulationSummary } from './summary';
@@ -13,39 +14,7 @@ import type { SimulationSummary } from './summary';
 export { SimulationRun, type SimulationEvent } from './driver';
 export { formatSummary, type SimulationSummary } from './summary';
 export { startEmbeddedGateway, readApiKeys, type EmbeddedGateway } from './embedded-gateway';
-
-export interface IdentityKey {
-  readonly label: string;
-  readonly mspId: string;
-  readonly key: string;
-}
-
-export interface NeighbourhoodKeys {
-  /** GridOperatorMSP admin: market operator, DSO, token issuer. */
-  readonly operator: string;
-  /** UtilityMSP admin: grants household roles, runs the meter head-end. */
-  readonly utilityAdmin: string;
-  /** RegulatorMSP admin, enrolled as REGULATOR when present. */
-  readonly regulator?: string;
-  /** UtilityMSP identities households act as; household i uses entry i mod length. */
-  readonly households: readonly string[];
-}
-
-/** Picks the roles' keys out of a demo-api-keys.json-shaped map (label → {key, mspId}). */
-export function neighbourhoodKeysFrom(keys: Readonly<Record<string, { key: string; mspId: string }>>, householdPrefix?: RegExp): NeighbourhoodKeys {
-  const need = (label: string) => {
-    const entry = keys[label];
-    if (!entry) throw new Error(`the API keys have no '${label}' identity`);
-    return entry.key;
-  };
-  const pattern = householdPrefix ?? /^(prosumer|consumer|household)-/;
-  const households = Object.keys(keys)
-    .filter((label) => pattern.test(label) && keys[label].mspId === 'UtilityMSP')
-    .sort()
-    .map((label) => keys[label].key);
-  if (households.length === 0) throw new Error('the API keys have no household identities (prosumer-*, consumer-*, household-*)');
-  return { operator: need('gridoperator-admin'), utilityAdmin: need('utility-admin'), regulator: keys['regulator-admin']?.key, households };
-}
+export { neighbourhoodKeysFrom, type NeighbourhoodKeys } from './keys';
 
 export interface RunOptions {
   readonly url: string;

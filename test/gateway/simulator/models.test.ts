@@ -1,4 +1,5 @@
 import { Battery, Weather, clearSkyIrradiance, householdLoadKw, pvPowerKw } from '../../../gateway/src/simulator/models';
+import { neighbourhoodKeysFrom } from '../../../gateway/src/simulator/keys';
 import { Neighbourhood } from '../../../gateway/src/simulator/neighbourhood';
 import { SeededRandom } from '../../../gateway/src/simulator/random';
 
@@ -128,5 +129,27 @@ describe('Neighbourhood', () => {
   it('rejects a negative or fractional household count', () => {
     expect(() => new Neighbourhood({ seed: 1, prosumers: -1 })).toThrow(RangeError);
     expect(() => new Neighbourhood({ seed: 1, prosumers: 2.5 })).toThrow(RangeError);
+  });
+});
+
+describe('neighbourhoodKeysFrom', () => {
+  const entry = (key: string, mspId = 'UtilityMSP') => ({ key, mspId });
+
+  it('maps roles to keys and lists prosumer identities before consumers', () => {
+    const keys = neighbourhoodKeysFrom({
+      'gridoperator-admin': entry('op', 'GridOperatorMSP'),
+      'utility-admin': entry('ut'),
+      'regulator-admin': entry('reg', 'RegulatorMSP'),
+      'consumer-01': entry('c1'),
+      'prosumer-02': entry('p2'),
+      'prosumer-01': entry('p1'),
+      'generator-1': entry('g1', 'GridOperatorMSP'),
+    });
+    expect(keys).toEqual({ operator: 'op', utilityAdmin: 'ut', regulator: 'reg', households: ['p1', 'p2', 'c1'] });
+  });
+
+  it('says which identity is missing', () => {
+    expect(() => neighbourhoodKeysFrom({ 'utility-admin': entry('ut'), 'prosumer-01': entry('p1') })).toThrow(/gridoperator-admin/);
+    expect(() => neighbourhoodKeysFrom({ 'gridoperator-admin': entry('op'), 'utility-admin': entry('ut') })).toThrow(/household/);
   });
 });
