@@ -57,6 +57,11 @@ export interface OrgLayout {
   /** cryptogen/Fabric CA domain of the org, e.g. gridoperator.obe.local or org1.example.com. */
   domain: string;
   peerPort: number;
+  /**
+   * Labels for the org's further users, in order: User2@, User3@, ... (User1@ is always `<org>-user1`). The native
+   * network issues the gateway's demo identities this way, so the demo and the end-to-end scenario run unchanged.
+   */
+  extraUsers?: readonly string[];
 }
 
 export interface NetworkLayout {
@@ -65,10 +70,23 @@ export interface NetworkLayout {
   orgs: Record<ObeOrg, OrgLayout>;
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+const numbered = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${pad(i + 1)}`);
+
+/**
+ * The gateway's demo identities (gateway/src/demo/identities.ts) beyond the org admins. Their count must match
+ * `Users: Count` in network/native/config/crypto-config.yaml minus User1 (a test checks both).
+ */
+export const NATIVE_DEMO_USERS: Readonly<Record<ObeOrg, readonly string[]>> = {
+  gridoperator: ['generator-1', 'generator-2'],
+  utility: ['retailer-1', ...numbered('prosumer', 20), ...numbered('consumer', 6)],
+  regulator: [],
+};
+
 export const NATIVE_ORGS: Record<ObeOrg, OrgLayout> = {
-  gridoperator: { mspId: 'GridOperatorMSP', domain: 'gridoperator.obe.local', peerPort: 7051 },
-  utility: { mspId: 'UtilityMSP', domain: 'utility.obe.local', peerPort: 9051 },
-  regulator: { mspId: 'RegulatorMSP', domain: 'regulator.obe.local', peerPort: 11051 },
+  gridoperator: { mspId: 'GridOperatorMSP', domain: 'gridoperator.obe.local', peerPort: 7051, extraUsers: NATIVE_DEMO_USERS.gridoperator },
+  utility: { mspId: 'UtilityMSP', domain: 'utility.obe.local', peerPort: 9051, extraUsers: NATIVE_DEMO_USERS.utility },
+  regulator: { mspId: 'RegulatorMSP', domain: 'regulator.obe.local', peerPort: 11051, extraUsers: NATIVE_DEMO_USERS.regulator },
 };
 
 /** fabric-samples test-network: Org1 and Org2 from network.sh up, Org3 from addOrg3. */
@@ -87,7 +105,7 @@ export function buildConnectionConfig(layout: NetworkLayout): ConnectionConfig {
   const peers: Record<string, PeerConnection> = {};
   const identities: IdentityEntry[] = [];
   for (const org of OBE_ORGS) {
-    const { mspId, domain, peerPort } = layout.orgs[org];
+    const { mspId, domain, peerPort, extraUsers = [] } = layout.orgs[org];
     const orgDir = path.resolve(layout.cryptoDir, 'peerOrganizations', domain);
     const peerHost = `peer0.${domain}`;
     peers[mspId] = {
@@ -98,6 +116,7 @@ export function buildConnectionConfig(layout: NetworkLayout): ConnectionConfig {
     identities.push(
       { label: `${org}-admin`, mspId, mspPath: path.join(orgDir, 'users', `Admin@${domain}`, 'msp') },
       { label: `${org}-user1`, mspId, mspPath: path.join(orgDir, 'users', `User1@${domain}`, 'msp') },
+      ...extraUsers.map((label, i) => ({ label, mspId, mspPath: path.join(orgDir, 'users', `User${i + 2}@${domain}`, 'msp') })),
     );
   }
   return connectionConfigSchema.parse({ chaincode: 'obe', channels: ['energy', 'audit'], peers, identities });

@@ -25,7 +25,8 @@ on_failure() {
 }
 trap on_failure ERR
 
-rm -rf "$CRYPTO_DIR" "$DATA_DIR" "$ARTIFACTS_DIR" "$RUN_DIR" "$GEN_DIR/config" "$GEN_DIR/connection.json"
+rm -rf "$CRYPTO_DIR" "$DATA_DIR" "$ARTIFACTS_DIR" "$RUN_DIR" "$LOG_DIR" "$GEN_DIR/config" "$GEN_DIR/chaincode" \
+  "$GEN_DIR/connection.json"
 mkdir -p "$GEN_DIR" "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$ARTIFACTS_DIR"
 
 log "generating crypto material (cryptogen)"

@@ -11,7 +11,10 @@ import {
 } from '../../network/lib/connection-config';
 import { main as writeCli } from '../../network/lib/write-connection-cli';
 import { loadConnectionConfig } from '../../gateway/src/ledger/fabric/connection-config';
+import yaml from 'js-yaml';
+import { defaultIdentities } from '../../gateway/src/demo/identities';
 import { writeFakeCrypto } from './support/fake-crypto';
+import { ROOT } from './support/shell';
 
 let dir: string;
 beforeEach(() => {
@@ -30,19 +33,41 @@ describe('connection config for the gateway', () => {
       hostOverride: 'peer0.gridoperator.obe.local',
     });
     expect(Object.keys(config.peers).sort()).toEqual(['GridOperatorMSP', 'RegulatorMSP', 'UtilityMSP']);
-    expect(config.identities.map((i) => i.label)).toEqual([
-      'gridoperator-admin',
-      'gridoperator-user1',
-      'utility-admin',
-      'utility-user1',
-      'regulator-admin',
-      'regulator-user1',
-    ]);
+    expect(config.identities.map((i) => i.label)).toEqual(
+      expect.arrayContaining([
+        'gridoperator-admin',
+        'gridoperator-user1',
+        'utility-admin',
+        'utility-user1',
+        'regulator-admin',
+        'regulator-user1',
+      ]),
+    );
     expect(config.identities.find((i) => i.label === 'utility-user1')).toEqual({
       label: 'utility-user1',
       mspId: 'UtilityMSP',
       mspPath: path.join(dir, 'peerOrganizations/utility.obe.local/users/User1@utility.obe.local/msp'),
     });
+  });
+
+  it("includes every identity of the gateway's demo, as the further cryptogen users of its org", () => {
+    const config = buildConnectionConfig({ cryptoDir: dir, orgs: NATIVE_ORGS });
+    const byLabel = new Map(config.identities.map((i) => [i.label, i]));
+    for (const demo of defaultIdentities()) {
+      expect(byLabel.get(demo.label)?.mspId).toBe(demo.mspId);
+    }
+    expect(byLabel.get('generator-1')?.mspPath).toMatch(/users\/User2@gridoperator\.obe\.local\/msp$/);
+    expect(byLabel.get('consumer-06')?.mspPath).toMatch(/users\/User28@utility\.obe\.local\/msp$/);
+  });
+
+  it('issues exactly as many cryptogen users per org as the connection config names', () => {
+    const crypto = yaml.load(fs.readFileSync(path.join(ROOT, 'network/native/config/crypto-config.yaml'), 'utf8')) as {
+      PeerOrgs: { Domain: string; Users: { Count: number } }[];
+    };
+    for (const org of Object.values(NATIVE_ORGS)) {
+      const users = crypto.PeerOrgs.find((o) => o.Domain === org.domain)!.Users.Count;
+      expect(users).toBe(1 + (org.extraUsers?.length ?? 0));
+    }
   });
 
   it('maps the same labels onto Org1/Org2/Org3 on the fabric-samples test-network', () => {
@@ -57,7 +82,7 @@ describe('connection config for the gateway', () => {
     const file = path.join(dir, 'out', 'connection.json');
     writeConnectionConfig(buildConnectionConfig({ cryptoDir: dir, orgs: NATIVE_ORGS }), file);
     const parsed = connectionConfigSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
-    expect(parsed.identities).toHaveLength(6);
+    expect(parsed.identities).toHaveLength(6 + 2 + 27);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['connection.json']);
   });
 

@@ -6,24 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONNECTION_FILE, describeLive, NETWORK_DIR, peerDataDir } from './support/live';
+import { fabricCall } from './support/fabric-call';
+import { describeLive, NETWORK_DIR, peerDataDir } from './support/live';
 import { filesContaining } from './support/peer-store';
 import { NATIVE, ROOT } from './support/shell';
 
-/**
- * One transaction through the peer gateway, in a child process: jest cannot load fabric-gateway's ES-module
- * signer, and these checks must sign for real.
- */
-function call(label: string, mode: 'submit' | 'evaluate', fn: string, args: string[] = [], transient: Record<string, string> = {}): string {
-  const cli = path.join(ROOT, 'network/lib/fabric-call-cli.ts');
-  const result = spawnSync(
-    path.join(ROOT, 'node_modules/.bin/tsx'),
-    [cli, CONNECTION_FILE, label, 'energy', mode, fn, JSON.stringify(args), JSON.stringify(transient)],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  if (result.status !== 0) throw new Error(`${fn} as ${label} failed: ${result.stderr}`);
-  return result.stdout;
-}
+const call = (label: string, mode: 'submit' | 'evaluate', fn: string, args: string[] = [], transient: Record<string, string> = {}) =>
+  fabricCall({ label, mode, fn, args, transient });
 
 /** The peer CLI as an org's admin, exactly as the network scripts run it. */
 function peerCli(org: string, command: string): string {
