@@ -203,7 +203,7 @@ describe('blockHeight', () => {
     await h.ledger.close();
   });
 
-  it('falls back to another org when the first one is not a member of the channel', async () => {
+  it('falls back to another org when the first one is not on the channel', async () => {
     const h = harness(network);
     h.transport('localhost:7051').on('evaluate', () => ({ error: serviceError(grpc.status.PERMISSION_DENIED, 'access denied: not a channel member') }));
     h.transport('localhost:9051').on('evaluate', () => ({ response: evaluateResponse(chainInfo(9)) }));
@@ -215,10 +215,14 @@ describe('blockHeight', () => {
     await h.ledger.close();
   });
 
-  it('reports an unreachable peer as LedgerUnavailableError (readiness fails)', async () => {
-    const h = harness(network);
-    h.transport().on('evaluate', () => ({ error: serviceError(grpc.status.UNAVAILABLE, 'No connection established') }));
-    await expect(h.ledger.blockHeight('energy')).rejects.toBeInstanceOf(LedgerUnavailableError);
+  it('reports unreachable peers as LedgerUnavailableError with the first failure (readiness fails)', async () => {
+    const h = harness(network, {
+      script: (t) => t.on('evaluate', () => ({ error: serviceError(grpc.status.UNAVAILABLE, `No connection established to ${t.endpoint}`) })),
+    });
+    const err = await h.ledger.blockHeight('energy').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LedgerUnavailableError);
+    expect((err as Error).message).toContain('localhost:7051');
+    expect(h.dials).toEqual(['localhost:7051', 'localhost:9051', 'localhost:11051']);
     await h.ledger.close();
   });
 });

@@ -11,7 +11,7 @@ import {
   LedgerUnavailableError,
   TransactionInvalidError,
 } from '../../../gateway/src/ledger/errors';
-import type { ConflictInfo, RetryInfo } from '../../../gateway/src/ledger/fabric';
+import { CommitStateError, type ConflictInfo, type RetryInfo } from '../../../gateway/src/ledger/fabric';
 import {
   chaincodeRefusal,
   commitStatusResponse,
@@ -189,8 +189,10 @@ describe('commit status timeouts', () => {
     const h = harness(network, { script: happyPeer });
     const a = await h.ledger.startSubmit(tx);
     const b = await h.ledger.startSubmit(tx);
+    await expect(h.ledger.commitStatus({ ...a, commitState: b.commitState })).rejects.toThrow(CommitStateError);
     await expect(h.ledger.commitStatus({ ...a, commitState: b.commitState })).rejects.toThrow(/belongs to transaction/);
     await expect(h.ledger.commitStatus({ ...a, commitState: Buffer.from('garbage') })).rejects.toThrow(/not a Fabric commit status request/);
+    expect(h.transport().count('commitStatus')).toBe(0);
     await h.ledger.close();
   });
 });

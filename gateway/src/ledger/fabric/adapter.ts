@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { connect, type Contract, type Gateway, type GrpcClient, type Transaction } from '@hyperledger/fabric-gateway';
+import { connect, type Gateway, type GrpcClient, type Proposal, type Transaction } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, LedgerUnavailableError, TransactionInvalidError } from '../errors';
 import type {
   EventStream,
@@ -88,6 +88,15 @@ export const tlsGrpcClientFactory: GrpcClientFactory = (peer) => {
   return new grpc.Client(peer.endpoint, credentials, channelOptions);
 };
 
+/** Stored commit state that cannot be resumed (corrupted, or another transaction's). */
+export class CommitStateError extends Error {
+  readonly code = 'FABRIC_COMMIT_STATE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommitStateError';
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface Connected {
@@ -162,12 +171,7 @@ export class FabricLedger implements Ledger {
 
   startSubmit(request: TransactionRequest): Promise<PendingSubmit> {
     return this.#track(async () => {
-      const contract = this.#contract(request.channel, request.identity);
-      const proposal = contract.newProposal(request.fn, {
-        arguments: [...(request.args ?? [])],
-        transientData: request.transient ? { ...request.transient } : undefined,
-        endorsingOrganizations: request.endorsingOrgs ? [...request.endorsingOrgs] : undefined,
-      });
+      const proposal = this.#proposal(request);
       const txId = proposal.getTransactionId();
       let transaction: Transaction | undefined;
       for (let attempt = 1; !transaction; attempt++) {
@@ -204,10 +208,10 @@ export class FabricLedger implements Ledger {
       try {
         commit = gateway.newCommit(pending.commitState);
       } catch (err) {
-        throw new Error(`commit state of ${pending.txId} is not a Fabric commit status request: ${(err as Error).message}`);
+        throw new CommitStateError(`commit state of ${pending.txId} is not a Fabric commit status request: ${(err as Error).message}`);
       }
       if (commit.getTransactionId() !== pending.txId) {
-        throw new Error(`commit state belongs to transaction ${commit.getTransactionId()}, not ${pending.txId}`);
+        throw new CommitStateError(`commit state belongs to transaction ${commit.getTransactionId()}, not ${pending.txId}`);
       }
       let status: Awaited<ReturnType<typeof commit.getStatus>>;
       try {
@@ -222,11 +226,7 @@ export class FabricLedger implements Ledger {
 
   evaluate(request: TransactionRequest): Promise<Uint8Array> {
     return this.#track(async () => {
-      const proposal = this.#contract(request.channel, request.identity).newProposal(request.fn, {
-        arguments: [...(request.args ?? [])],
-        transientData: request.transient ? { ...request.transient } : undefined,
-        endorsingOrganizations: request.endorsingOrgs ? [...request.endorsingOrgs] : undefined,
-      });
+      const proposal = this.#proposal(request);
       try {
         return await proposal.evaluate();
       } catch (err) {
@@ -278,7 +278,7 @@ export class FabricLedger implements Ledger {
       this.#assertChannel(channel);
       const remembered = this.#heightIdentity.get(channel);
       const candidates = remembered ? [remembered, ...this.#onePerOrg().filter((l) => l !== remembered)] : this.#onePerOrg();
-      let firstRefusal: Error | undefined;
+      let firstError: Error | undefined;
       for (const label of candidates) {
         const proposal = this.#connected(label)
           .gateway.getNetwork(channel)
@@ -289,13 +289,11 @@ export class FabricLedger implements Ledger {
           this.#heightIdentity.set(channel, label);
           return height;
         } catch (raw) {
-          const err = mapGatewayError(raw, 'evaluate');
-          // A refusal means this org is not on the channel; another org may be. Anything else is not org-specific.
-          if (!(err instanceof ChaincodeError)) throw err;
-          firstRefusal ??= err;
+          // This org may not be on the channel (its peer refuses, or has not joined it): another org's may answer.
+          firstError ??= mapGatewayError(raw, 'evaluate');
         }
       }
-      throw firstRefusal ?? new LedgerUnavailableError(`no identity can read channel ${channel}`);
+      throw firstError ?? new LedgerUnavailableError(`no identity can read channel ${channel}`);
     });
   }
 
@@ -388,9 +386,16 @@ export class FabricLedger implements Ledger {
     return labels;
   }
 
-  #contract(channel: string, label: string): Contract {
-    this.#assertChannel(channel);
-    return this.#connected(label).gateway.getNetwork(channel).getContract(this.#config.chaincode);
+  /** A new signed proposal (new txId); transient data travels in the proposal's transient map only. */
+  #proposal(request: TransactionRequest): Proposal {
+    this.#assertChannel(request.channel);
+    const contract = this.#connected(request.identity).gateway.getNetwork(request.channel).getContract(this.#config.chaincode);
+    return contract.newProposal(request.fn, {
+      arguments: [...(request.args ?? [])],
+      transientData: request.transient ? { ...request.transient } : undefined,
+      // For evaluate these are the orgs asked; for endorse, the orgs whose peers must endorse.
+      endorsingOrganizations: request.endorsingOrgs ? [...request.endorsingOrgs] : undefined,
+    });
   }
 
   #connected(label: string): Connected {

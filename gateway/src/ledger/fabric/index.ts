@@ -1,4 +1,5 @@
 export {
+  CommitStateError,
   createFabricLedger,
   FabricLedger,
   DEFAULT_EVENT_RECONNECT,
