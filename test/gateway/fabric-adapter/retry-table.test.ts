@@ -123,6 +123,25 @@ describe.each([
   });
 });
 
+describe('metrics hooks', () => {
+  it('that throw do not fail the transaction they observe', async () => {
+    const h = harness(network, {
+      script: happyPeer,
+      hooks: {
+        onConflict: () => {
+          throw new Error('metrics registry broken');
+        },
+        onRetry: () => {
+          throw new Error('metrics registry broken');
+        },
+      },
+    });
+    h.transport().on('commitStatus', () => ({ response: commitStatusResponse(MVCC_READ_CONFLICT, 7) }), () => ({ response: commitStatusResponse(VALID, 8) }));
+    await expect(h.ledger.submit(tx)).resolves.toMatchObject({ blockNumber: 8 });
+    await h.ledger.close();
+  });
+});
+
 describe('other validation failures', () => {
   it('are final: ENDORSEMENT_POLICY_FAILURE is reported after one transaction, not retried', async () => {
     const h = harness(network, { script: happyPeer });

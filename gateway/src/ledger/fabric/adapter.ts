@@ -159,7 +159,7 @@ export class FabricLedger implements Ledger {
       } catch (err) {
         if (!(err instanceof Error)) throw err;
         if (err instanceof TransactionInvalidError && err.isConflict) {
-          this.#hooks.onConflict?.({ fn: request.fn, channel: request.channel, txId: err.txId, validationCode: err.validationCode });
+          this.#notify('onConflict', { fn: request.fn, channel: request.channel, txId: err.txId, validationCode: err.validationCode });
         }
         const decision = retryDecision(err, 'commit', attempt, this.#retry);
         if (!decision.retry) throw err;
@@ -260,16 +260,11 @@ export class FabricLedger implements Ledger {
       baseDelayMs: this.#events.baseDelayMs,
       maxDelayMs: this.#events.maxDelayMs,
       maxReconnects: this.#events.maxReconnects,
-      onReconnect: this.#hooks.onReconnect,
+      onReconnect: (info) => this.#notify('onReconnect', info),
+      onEnd: () => this.#streams.delete(stream),
     });
     this.#streams.add(stream);
-    return {
-      [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
-      close: () => {
-        this.#streams.delete(stream);
-        stream.close();
-      },
-    };
+    return stream;
   }
 
   /** The channel's height from qscc GetChainInfo, asked as an identity of an org that belongs to the channel. */
@@ -345,7 +340,16 @@ export class FabricLedger implements Ledger {
     txId: string,
     reason: string,
   ): void {
-    this.#hooks.onRetry?.({ fn: request.fn, channel: request.channel, step, action, attempt, txId, reason });
+    this.#notify('onRetry', { fn: request.fn, channel: request.channel, step, action, attempt, txId, reason });
+  }
+
+  /** Observers only count and log: one that throws must not fail the transaction it observes. */
+  #notify<K extends keyof FabricLedgerHooks>(hook: K, info: Parameters<NonNullable<FabricLedgerHooks[K]>>[0]): void {
+    try {
+      (this.#hooks[hook] as ((i: typeof info) => void) | undefined)?.(info);
+    } catch {
+      // ignored on purpose
+    }
   }
 
   #track<T>(work: () => Promise<T>): Promise<T> {

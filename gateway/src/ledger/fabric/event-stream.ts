@@ -38,6 +38,8 @@ export interface ReconnectingEventsOptions {
   /** Consecutive failed (re)connections tolerated before the stream fails; unbounded when undefined. */
   readonly maxReconnects?: number;
   readonly onReconnect?: (info: ReconnectInfo) => void;
+  /** Called once when the stream ends for any reason (closed, consumer left, failed). */
+  readonly onEnd?: () => void;
 }
 
 export function reconnectingEvents(options: ReconnectingEventsOptions): EventStream {
@@ -114,7 +116,16 @@ export function reconnectingEvents(options: ReconnectingEventsOptions): EventStr
     }
   }
 
-  const iterator = run();
+  async function* guarded(): AsyncGenerator<LedgerEvent> {
+    try {
+      yield* run();
+    } finally {
+      closed = true;
+      options.onEnd?.();
+    }
+  }
+
+  const iterator = guarded();
   return {
     [Symbol.asyncIterator]: () => iterator,
     close: () => {
