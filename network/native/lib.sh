@@ -2,6 +2,7 @@
 # Shared definitions for the native OBE network scripts (sourced, never run). One orderer and one peer per org,
 # all on 127.0.0.1; every generated file lives under network/native/generated/ (gitignored).
 
+# shellcheck disable=SC2034 # definitions used by the scripts that source this file
 OBE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NATIVE_DIR="$OBE_ROOT/network/native"
 CONFIG_DIR="$NATIVE_DIR/config"
@@ -223,7 +224,8 @@ use_org_admin() {
   CORE_PEER_LOCALMSPID=$(org_msp "$org")
   export CORE_PEER_MSPCONFIGPATH
   CORE_PEER_MSPCONFIGPATH=$(org_admin_msp "$org")
-  export CORE_PEER_ADDRESS="localhost:$(org_peer_port "$org")"
+  export CORE_PEER_ADDRESS
+  CORE_PEER_ADDRESS="localhost:$(org_peer_port "$org")"
   export CORE_PEER_TLS_ROOTCERT_FILE
   CORE_PEER_TLS_ROOTCERT_FILE=$(org_peer_tls_ca "$org")
   export FABRIC_LOGGING_SPEC=${OBE_CLI_LOGGING_SPEC:-WARNING}

@@ -112,7 +112,8 @@ done
 bash "$NATIVE_DIR/deploy.sh"
 npx --no-install tsx "$OBE_ROOT/network/lib/write-connection-cli.ts" native "$CRYPTO_DIR" "$GEN_DIR/connection.json"
 bash "$NATIVE_DIR/init-governance.sh" "$GEN_DIR/connection.json"
-(cd "$OBE_ROOT" && npx --no-install tsx network/lib/gateway-keys-cli.ts "$GEN_DIR/connection.json")
+# stdout only carries the chaincode library's decorator logging (the gateway config imports chaincode types).
+(cd "$OBE_ROOT" && npx --no-install tsx network/lib/gateway-keys-cli.ts "$GEN_DIR/connection.json" >/dev/null)
 trap - ERR
 log "network is up; connection config: $GEN_DIR/connection.json"
 log "start the gateway on it with: OBE_LEDGER=fabric npm start"

@@ -5,6 +5,7 @@
 # OBE org -> test-network org: grid operator = Org1MSP, utility = Org2MSP, regulator = Org3MSP (added with
 # addOrg3). The chaincode never sees these names: the governance configuration maps them onto OBE roles.
 
+# shellcheck disable=SC2034 # definitions used by the scripts that source this file
 OBE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TN_OBE_DIR="$OBE_ROOT/network/test-network"
 GEN_DIR=${OBE_TEST_NETWORK_DIR:-$TN_OBE_DIR/generated}
@@ -51,7 +52,8 @@ use_tn_admin() {
   export CORE_PEER_TLS_ROOTCERT_FILE
   CORE_PEER_TLS_ROOTCERT_FILE=$(tn_peer_tls_ca "$1")
   export CORE_PEER_MSPCONFIGPATH="$ORGS_DIR/peerOrganizations/org$1.example.com/users/Admin@org$1.example.com/msp"
-  export CORE_PEER_ADDRESS="localhost:$(tn_peer_port "$1")"
+  export CORE_PEER_ADDRESS
+  CORE_PEER_ADDRESS="localhost:$(tn_peer_port "$1")"
 }
 
 # Test-network org numbers on each OBE channel.

@@ -43,6 +43,7 @@ bash "$TN_OBE_DIR/deploy.sh" "$FABRIC_SAMPLES"
 
 npx --no-install tsx "$OBE_ROOT/network/lib/write-connection-cli.ts" test-network "$ORGS_DIR" "$GEN_DIR/connection.json"
 npx --no-install tsx "$OBE_ROOT/network/lib/init-governance-cli.ts" test-network "$GEN_DIR/connection.json"
-(cd "$OBE_ROOT" && npx --no-install tsx network/lib/gateway-keys-cli.ts "$GEN_DIR/connection.json")
+# stdout only carries the chaincode library's decorator logging (the gateway config imports chaincode types).
+(cd "$OBE_ROOT" && npx --no-install tsx network/lib/gateway-keys-cli.ts "$GEN_DIR/connection.json" >/dev/null)
 log "OBE is deployed on the test-network; connection config: $GEN_DIR/connection.json"
 log "start the gateway on it with: OBE_LEDGER=fabric OBE_FABRIC_CONFIG=$GEN_DIR/connection.json npm start"
