@@ -1,0 +1,450 @@
+/**
+ * One channel of the embedded network: its world state and every org's private data, the block store, the orderer
+ * that cuts ordered transactions into blocks, and the committer that validates and applies them in order.
+ *
+ * Commit order on disk: each member org's private data record, then the block (each fsynced); state is applied only
+ * after both are durable. On open, blocks are verified along the hash chain and replayed to rebuild state; private
+ * data records of blocks that never made it to disk are dropped.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildBlock, verifyBlock, type Block, type BlockTransaction } from './block';
+import { ChaincodeContainer, type ExecutionResult } from './chaincode';
+import type { Collection } from './collections';
+import { LedgerCorruptedError, RuntimeUsageError, type ValidationCode } from './errors';
+import type { BlockSource } from './events';
+import type { Policy } from './policy';
+import type { Proposal } from './proposal';
+import { readLog, RecordLog } from './record-log';
+import type { PrivateWrite, TxRwSet } from './rwset';
+import { TxSimulator } from './simulator';
+import { SnapshotGate } from './snapshot-gate';
+import { keyHashHex, WorldState, type Version } from './state';
+import { BlockUpdates, checkEndorsementPolicy, recordUpdates, validateReads } from './validator';
+import type { Contract } from 'fabric-contract-api';
+
+export interface ChaincodeDefinition {
+  name: string;
+  contracts: readonly (typeof Contract)[];
+  collections: ReadonlyMap<string, Collection>;
+  endorsementPolicy: Policy;
+}
+
+export interface ChannelConfig {
+  name: string;
+  orgs: readonly string[];
+  chaincodes: ReadonlyMap<string, ChaincodeDefinition>;
+  dir: string;
+  batchTimeoutMs: number;
+  maxTxPerBlock: number;
+  warn: (message: string) => void;
+}
+
+export interface Execution {
+  org: string;
+  result: ExecutionResult;
+  rwset: TxRwSet;
+  privateWrites: PrivateWrite[];
+}
+
+export interface TxStatus {
+  validationCode: ValidationCode;
+  blockNumber: number;
+  txIndex: number;
+}
+
+/** A private data entry as one org's peer persists it. */
+interface PrivateRecordEntry {
+  txNum: number;
+  ns: string;
+  collection: string;
+  key: string;
+  value: string | null;
+  purge: boolean;
+}
+
+interface PrivateRecord {
+  block: number;
+  entries: PrivateRecordEntry[];
+}
+
+interface Ordered {
+  tx: BlockTransaction;
+  privateWrites: readonly PrivateWrite[];
+  resolve: (status: TxStatus) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Expiry {
+  ns: string;
+  collection: string;
+  keyHash: string;
+  version: Version;
+  /** set for private (per-org) entries */
+  org?: string;
+  key?: string;
+}
+
+export class Channel implements BlockSource {
+  readonly channel: string;
+  readonly orgs: readonly string[];
+  readonly chaincodes: ReadonlyMap<string, ChaincodeDefinition>;
+  readonly #config: ChannelConfig;
+  readonly #state = new WorldState();
+  readonly #gate = new SnapshotGate();
+  readonly #blocks: Block[] = [];
+  readonly #txStatus = new Map<string, TxStatus>();
+  readonly #containers = new Map<string, ChaincodeContainer>();
+  readonly #expiries = new Map<number, Expiry[]>();
+  readonly #blockLog: RecordLog;
+  readonly #privateLogs = new Map<string, RecordLog>();
+  #queue: Ordered[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #commitChain: Promise<void> = Promise.resolve();
+  #heightWaiters: (() => void)[] = [];
+  #failure: Error | undefined;
+  #closed = false;
+
+  private constructor(config: ChannelConfig) {
+    this.#config = config;
+    this.channel = config.name;
+    this.orgs = config.orgs;
+    this.chaincodes = config.chaincodes;
+    fs.mkdirSync(config.dir, { recursive: true });
+    this.#blockLog = new RecordLog(path.join(config.dir, 'blocks.log'));
+    for (const org of config.orgs) this.#privateLogs.set(org, new RecordLog(this.#privateLogFile(org)));
+  }
+
+  static async open(config: ChannelConfig): Promise<Channel> {
+    const channel = new Channel(config);
+    await channel.#recover();
+    return channel;
+  }
+
+  // ---- endorsement ---------------------------------------------------------------------------------------------
+
+  /** Simulates the proposal on `org`'s peer against a committed snapshot. */
+  execute(proposal: Proposal, org: string, creatorOrg: string): Promise<Execution> {
+    const definition = this.chaincodes.get(proposal.chaincode);
+    if (!definition) throw new RuntimeUsageError(`chaincode ${proposal.chaincode} is not defined on channel ${this.channel}`);
+    return this.#gate.read(async () => {
+      const simulator = new TxSimulator({
+        channel: this.channel,
+        chaincode: definition.name,
+        txId: proposal.txId,
+        peerOrg: org,
+        creatorOrg,
+        state: this.#state,
+        collections: definition.collections,
+      });
+      let result: ExecutionResult;
+      try {
+        result = await this.#container(definition, org).execute(proposal, simulator, org);
+      } catch (err) {
+        simulator.done();
+        throw err;
+      }
+      // From here on, stub calls the chaincode left running fail and their writes are lost, as on a peer.
+      const outcome = simulator.done();
+      return { org, result, rwset: outcome.rwset, privateWrites: outcome.privateWrites };
+    });
+  }
+
+  #container(definition: ChaincodeDefinition, org: string): ChaincodeContainer {
+    const id = `${definition.name}\u0000${org}`;
+    let container = this.#containers.get(id);
+    if (!container) this.#containers.set(id, (container = new ChaincodeContainer(definition.name, definition.contracts)));
+    return container;
+  }
+
+  // ---- ordering and commit -------------------------------------------------------------------------------------
+
+  /** Orders a transaction; resolves with its validation outcome once its block is durable and applied. */
+  order(tx: BlockTransaction, privateWrites: readonly PrivateWrite[]): Promise<TxStatus> {
+    if (this.#closed) return Promise.reject(new RuntimeUsageError('the embedded runtime is closed'));
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise<TxStatus>((resolve, reject) => {
+      this.#queue.push({ tx, privateWrites, resolve, reject });
+      if (this.#queue.length >= this.#config.maxTxPerBlock) this.#cut();
+      else this.#timer ??= setTimeout(() => this.#cut(), this.#config.batchTimeoutMs);
+    });
+  }
+
+  #cut(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#config.maxTxPerBlock);
+      this.#commitChain = this.#commitChain.then(() => this.#commitBatch(batch));
+    }
+  }
+
+  async #commitBatch(batch: Ordered[]): Promise<void> {
+    if (this.#failure) {
+      for (const item of batch) item.reject(this.#failure);
+      return;
+    }
+    try {
+      const number = this.#blocks.length;
+      const previousHash = number > 0 ? this.#blocks[number - 1].hash : '';
+      const updates = new BlockUpdates();
+      const seen = new Set<string>();
+      const transactions = batch.map((item, txNum): BlockTransaction => {
+        const code = this.#validate(item.tx, txNum, number, updates, seen);
+        return { ...item.tx, validationCode: code };
+      });
+      const block = buildBlock(number, previousHash, transactions);
+      const privateRecords = this.#privateRecords(block, batch.map((b) => b.privateWrites));
+      await Promise.all([...privateRecords].map(([org, record]) => (this.#privateLogs.get(org) as RecordLog).append(Buffer.from(JSON.stringify(record)))));
+      await this.#blockLog.append(Buffer.from(JSON.stringify(block)));
+      let dirtyOrgs = new Set<string>();
+      await this.#gate.write(() => {
+        dirtyOrgs = this.#apply(block, privateRecords);
+      });
+      await this.#compact(dirtyOrgs);
+      this.#notifyHeight();
+      block.transactions.forEach((tx, txIndex) => batch[txIndex].resolve({ validationCode: tx.validationCode, blockNumber: number, txIndex }));
+    } catch (err) {
+      // State and disk may now disagree: stop committing rather than risk a wrong ledger.
+      this.#failure = err instanceof Error ? err : new Error(String(err));
+      for (const item of batch) item.reject(this.#failure);
+    }
+  }
+
+  #validate(tx: BlockTransaction, txNum: number, blockNum: number, updates: BlockUpdates, seen: Set<string>): ValidationCode {
+    if (this.#txStatus.has(tx.txId) || seen.has(tx.txId)) return 'DUPLICATE_TXID';
+    seen.add(tx.txId);
+    const definition = this.chaincodes.get(tx.chaincode);
+    if (!definition) return 'INVALID_OTHER_REASON';
+    if (!checkEndorsementPolicy(tx.rwset, tx.endorsers, definition)) return 'ENDORSEMENT_POLICY_FAILURE';
+    const code = validateReads(tx.rwset, this.#state, updates);
+    if (code === 'VALID') recordUpdates(tx.rwset, { blockNum, txNum }, updates);
+    return code;
+  }
+
+  /** Each member org's share of the block's valid private writes. */
+  #privateRecords(block: Block, privateWrites: readonly (readonly PrivateWrite[])[]): Map<string, PrivateRecord> {
+    const records = new Map<string, PrivateRecord>();
+    block.transactions.forEach((tx, txNum) => {
+      if (tx.validationCode !== 'VALID') return;
+      const definition = this.chaincodes.get(tx.chaincode) as ChaincodeDefinition;
+      for (const w of privateWrites[txNum]) {
+        const members = definition.collections.get(w.collection)?.members ?? [];
+        for (const org of members) {
+          let record = records.get(org);
+          if (!record) records.set(org, (record = { block: block.number, entries: [] }));
+          record.entries.push({ txNum, ns: tx.chaincode, collection: w.collection, key: w.key, value: w.value ? w.value.toString('base64') : null, purge: w.purge });
+        }
+      }
+    });
+    return records;
+  }
+
+  /** Applies a verified block to state; returns the orgs whose private data lost entries (purge or expiry). */
+  #apply(block: Block, privateRecords: ReadonlyMap<string, PrivateRecord>): Set<string> {
+    const dirty = new Set<string>();
+    const state = this.#state;
+    block.transactions.forEach((tx, txNum) => {
+      this.#txStatus.set(tx.txId, { validationCode: tx.validationCode, blockNumber: block.number, txIndex: txNum });
+      if (tx.validationCode !== 'VALID') return;
+      const version = { blockNum: block.number, txNum };
+      const ns = tx.rwset.namespace;
+      const space = state.publicSpace(ns);
+      const timestamp = new Date(tx.timestamp);
+      for (const w of tx.rwset.writes) {
+        if (w.isDelete) {
+          space.delete(w.key);
+          state.appendHistory(ns, w.key, { txId: tx.txId, value: Buffer.alloc(0), isDelete: true, timestamp, version });
+        } else {
+          const value = Buffer.from(w.value ?? '', 'base64');
+          space.set(w.key, { value, version, metadata: space.get(w.key)?.metadata });
+          state.appendHistory(ns, w.key, { txId: tx.txId, value, isDelete: false, timestamp, version });
+        }
+      }
+      for (const m of tx.rwset.metadataWrites) {
+        const entry = space.get(m.key);
+        if (!entry) continue;
+        const metadata = { ...(entry.metadata ?? {}) };
+        for (const [k, v] of Object.entries(m.entries)) metadata[k] = Buffer.from(v, 'base64');
+        space.set(m.key, { value: entry.value, version, metadata });
+      }
+      const definition = this.chaincodes.get(tx.chaincode);
+      for (const c of tx.rwset.collections) {
+        const hashed = state.hashedSpace(ns, c.collection);
+        const btl = definition?.collections.get(c.collection)?.blockToLive ?? 0;
+        for (const w of c.hashedWrites) {
+          if (w.isDelete) {
+            hashed.delete(w.keyHash);
+          } else {
+            hashed.set(w.keyHash, { valueHash: Buffer.from(w.valueHash ?? '', 'hex'), version });
+            if (btl > 0) this.#scheduleExpiry(block.number + btl + 1, { ns, collection: c.collection, keyHash: w.keyHash, version });
+          }
+        }
+      }
+    });
+    for (const [org, record] of privateRecords) {
+      for (const e of record.entries) {
+        const space = state.privateSpace(org, e.ns, e.collection);
+        const version = { blockNum: record.block, txNum: e.txNum };
+        if (e.value === null) {
+          space.delete(e.key);
+          if (e.purge) dirty.add(org);
+        } else {
+          space.set(e.key, { value: Buffer.from(e.value, 'base64'), version });
+          const btl = this.chaincodes.get(e.ns)?.collections.get(e.collection)?.blockToLive ?? 0;
+          if (btl > 0) this.#scheduleExpiry(record.block + btl + 1, { ns: e.ns, collection: e.collection, keyHash: keyHashHex(e.key), version, org, key: e.key });
+        }
+      }
+    }
+    for (const expiry of this.#expiries.get(block.number) ?? []) {
+      const same = (v: Version | undefined) => v !== undefined && v.blockNum === expiry.version.blockNum && v.txNum === expiry.version.txNum;
+      if (expiry.org !== undefined && expiry.key !== undefined) {
+        const space = state.privateSpace(expiry.org, expiry.ns, expiry.collection);
+        if (same(space.get(expiry.key)?.version)) {
+          space.delete(expiry.key);
+          dirty.add(expiry.org);
+        }
+      } else {
+        const hashed = state.hashedSpace(expiry.ns, expiry.collection);
+        if (same(hashed.get(expiry.keyHash)?.version)) hashed.delete(expiry.keyHash);
+      }
+    }
+    this.#expiries.delete(block.number);
+    this.#blocks.push(block);
+    return dirty;
+  }
+
+  #scheduleExpiry(atBlock: number, expiry: Expiry): void {
+    let list = this.#expiries.get(atBlock);
+    if (!list) this.#expiries.set(atBlock, (list = []));
+    list.push(expiry);
+  }
+
+  /** Rewrites an org's private data file with only what its peer still holds, so purged values leave the disk. */
+  async #compact(orgs: ReadonlySet<string>): Promise<void> {
+    for (const org of orgs) {
+      const byBlock = new Map<number, PrivateRecordEntry[]>();
+      for (const [id, space] of this.#state.private.get(org) ?? []) {
+        const [ns, collection] = id.split('\u0000');
+        for (const [key, entry] of space.entries()) {
+          let list = byBlock.get(entry.version.blockNum);
+          if (!list) byBlock.set(entry.version.blockNum, (list = []));
+          list.push({ txNum: entry.version.txNum, ns, collection, key, value: entry.value.toString('base64'), purge: false });
+        }
+      }
+      const records = [...byBlock.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([block, entries]) => Buffer.from(JSON.stringify({ block, entries: entries.sort((x, y) => x.txNum - y.txNum) } satisfies PrivateRecord)));
+      await (this.#privateLogs.get(org) as RecordLog).rewrite(records);
+    }
+  }
+
+  // ---- recovery ------------------------------------------------------------------------------------------------
+
+  async #recover(): Promise<void> {
+    const blockFile = this.#blockLog.file;
+    const opened = readLog(blockFile);
+    if (opened.truncatedBytes > 0) {
+      this.#config.warn(
+        `channel ${this.channel}: dropped a torn last block record (${opened.truncatedBytes} bytes, ${opened.tornReason}) from ${blockFile}; ` +
+          'it was never acknowledged',
+      );
+    }
+    const blocks: Block[] = [];
+    for (const [i, raw] of opened.records.entries()) {
+      let block: Block;
+      try {
+        block = JSON.parse(raw.toString('utf8')) as Block;
+      } catch {
+        throw new LedgerCorruptedError(`block record ${i} is not valid JSON`, blockFile);
+      }
+      const why = verifyBlock(block, i, i > 0 ? blocks[i - 1].hash : '');
+      if (why) throw new LedgerCorruptedError(`hash chain broken: ${why}`, blockFile);
+      blocks.push(block);
+    }
+    const privateByOrg = new Map<string, Map<number, PrivateRecord>>();
+    for (const org of this.orgs) {
+      const file = this.#privateLogFile(org);
+      const log = readLog(file);
+      if (log.truncatedBytes > 0) this.#config.warn(`channel ${this.channel}: dropped a torn last private data record of ${org} from ${file}`);
+      const records = log.records.map((r) => JSON.parse(r.toString('utf8')) as PrivateRecord);
+      const kept = records.filter((r) => r.block < blocks.length);
+      if (kept.length !== records.length) {
+        // Private data written for a block that never reached the block file: that block was never acknowledged.
+        await (this.#privateLogs.get(org) as RecordLog).rewrite(kept.map((r) => Buffer.from(JSON.stringify(r))));
+      }
+      const byBlock = new Map<number, PrivateRecord>();
+      for (const r of kept) {
+        const existing = byBlock.get(r.block);
+        if (existing) existing.entries.push(...r.entries);
+        else byBlock.set(r.block, { block: r.block, entries: [...r.entries] });
+      }
+      privateByOrg.set(org, byBlock);
+    }
+    const dirty = new Set<string>();
+    for (const block of blocks) {
+      const records = new Map<string, PrivateRecord>();
+      for (const [org, byBlock] of privateByOrg) {
+        const record = byBlock.get(block.number);
+        if (record) records.set(org, record);
+      }
+      for (const org of this.#apply(block, records)) dirty.add(org);
+    }
+    await this.#compact(dirty);
+  }
+
+  #privateLogFile(org: string): string {
+    return path.join(this.#config.dir, `private-${encodeURIComponent(org)}.log`);
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------------------------
+
+  height(): number {
+    return this.#blocks.length;
+  }
+
+  blockAt(n: number): Block {
+    const block = this.#blocks[n];
+    if (!block) throw new RuntimeUsageError(`channel ${this.channel} has no block ${n} (height ${this.#blocks.length})`);
+    return block;
+  }
+
+  txStatus(txId: string): TxStatus | undefined {
+    return this.#txStatus.get(txId);
+  }
+
+  privateData(org: string, chaincode: string, collection: string, key: string): Buffer | undefined {
+    const entry = this.#state.privateSpace(org, chaincode, collection).get(key);
+    return entry ? Buffer.from(entry.value) : undefined;
+  }
+
+  waitForHeight(height: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.#blocks.length > height) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.#closed) resolve(false);
+        else if (this.#blocks.length > height) resolve(true);
+        else this.#heightWaiters.push(check);
+      };
+      this.#heightWaiters.push(check);
+    });
+  }
+
+  #notifyHeight(): void {
+    const waiters = this.#heightWaiters;
+    this.#heightWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Commits what is already ordered, then stops. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#cut();
+    this.#closed = true;
+    await this.#commitChain;
+    this.#notifyHeight();
+    await this.#blockLog.close();
+    for (const log of this.#privateLogs.values()) await log.close();
+  }
+}

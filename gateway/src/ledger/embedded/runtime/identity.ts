@@ -1,0 +1,202 @@
+/**
+ * Per-org certificate authorities and the identities they issue: ECDSA P-256 X.509 certificates shaped as Fabric CA
+ * enrolls them (NodeOU `client` or `admin`, attributes as JSON in extension 1.2.3.4.5.6.7.8.1), so fabric-shim's
+ * ClientIdentity reads them exactly as on a peer. CAs and identities are persisted: same name, same identity.
+ */
+import { createHash, createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { RuntimeUsageError } from './errors';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+/** An identity issued by an org's CA (persisted in the data directory). */
+export interface Identity {
+  mspId: string;
+  name: string;
+  certificate: string;
+  privateKey: string;
+}
+
+export interface IdentityOptions {
+  admin?: boolean;
+  attrs?: Record<string, string>;
+}
+
+/** Fabric CA's extension carrying enrollment attributes. */
+export const FABRIC_ATTRS_OID = '1.2.3.4.5.6.7.8.1';
+
+const EC_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
+
+interface StoredIdentity extends Identity {
+  admin: boolean;
+  attrs: Record<string, string>;
+}
+
+interface CaMaterial {
+  certificate: x509.X509Certificate;
+  signingKey: CryptoKey;
+}
+
+function serial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] &= 0x7f; // positive INTEGER
+  return bytes.toString('hex');
+}
+
+async function exportPkcs8Pem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
+}
+
+async function importPkcs8Pem(pem: string): Promise<CryptoKey> {
+  const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
+  return (await webcrypto.subtle.importKey('pkcs8', der, EC_ALGORITHM, false, ['sign'])) as unknown as CryptoKey;
+}
+
+function writeFileAtomic(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function sameOptions(stored: StoredIdentity, admin: boolean, attrs: Record<string, string>): boolean {
+  const a = Object.entries(stored.attrs).sort();
+  const b = Object.entries(attrs).sort();
+  return stored.admin === admin && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** One org's CA, its key kept in `<dir>/ca.json`, identities in `<dir>/users/`. */
+export class OrgCa {
+  readonly #dir: string;
+  readonly #mspId: string;
+  #material: Promise<CaMaterial> | undefined;
+  readonly #issuing = new Map<string, Promise<Identity>>();
+
+  constructor(mspId: string, dir: string) {
+    this.#mspId = mspId;
+    this.#dir = dir;
+  }
+
+  get mspId(): string {
+    return this.#mspId;
+  }
+
+  /** The CA certificate (PEM), which an MSP would list under cacerts. */
+  async caCertificate(): Promise<string> {
+    return (await this.#ca()).certificate.toString('pem');
+  }
+
+  /** Issues (or reloads) the identity `name`; different admin/attrs than stored re-issue a certificate with the same subject. */
+  identity(name: string, options: IdentityOptions = {}): Promise<Identity> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128) throw new RuntimeUsageError('identity name must be 1..128 characters');
+    const key = `${name}\n${JSON.stringify(options)}`;
+    const running = this.#issuing.get(key);
+    if (running) return running;
+    const issuing = this.#issue(name, options).finally(() => this.#issuing.delete(key));
+    this.#issuing.set(key, issuing);
+    return issuing;
+  }
+
+  async #issue(name: string, options: IdentityOptions): Promise<Identity> {
+    const admin = options.admin === true;
+    const attrs = { ...(options.attrs ?? {}) };
+    for (const [k, v] of Object.entries(attrs)) {
+      if (typeof v !== 'string') throw new RuntimeUsageError(`attribute ${k} must be a string`);
+    }
+    const file = path.join(this.#dir, 'users', `${encodeURIComponent(name)}.json`);
+    if (fs.existsSync(file)) {
+      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredIdentity;
+      if (sameOptions(stored, admin, attrs)) return { mspId: stored.mspId, name: stored.name, certificate: stored.certificate, privateKey: stored.privateKey };
+    }
+    const ca = await this.#ca();
+    const keys = (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+    const type = admin ? 'admin' : 'client';
+    // Fabric CA always adds hf.EnrollmentID, hf.Type and hf.Affiliation next to the registered attributes.
+    const certAttrs = { 'hf.Affiliation': '', 'hf.EnrollmentID': name, 'hf.Type': type, ...attrs };
+    const notBefore = new Date(Date.now() - 60_000);
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: [{ CN: [name] }, { OU: [type] }, { O: [this.#mspId] }],
+      issuer: ca.certificate.subject,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + TEN_YEARS_MS),
+      signingAlgorithm: SIGNING_ALGORITHM,
+      publicKey: keys.publicKey,
+      signingKey: ca.signingKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(ca.certificate.publicKey),
+        new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs: certAttrs }), 'utf8')),
+      ],
+    });
+    const identity: StoredIdentity = {
+      mspId: this.#mspId,
+      name,
+      certificate: cert.toString('pem'),
+      privateKey: await exportPkcs8Pem(keys.privateKey),
+      admin,
+      attrs,
+    };
+    writeFileAtomic(file, JSON.stringify(identity, null, 2));
+    return { mspId: identity.mspId, name: identity.name, certificate: identity.certificate, privateKey: identity.privateKey };
+  }
+
+  #ca(): Promise<CaMaterial> {
+    this.#material ??= this.#loadOrCreateCa();
+    return this.#material;
+  }
+
+  async #loadOrCreateCa(): Promise<CaMaterial> {
+    const file = path.join(this.#dir, 'ca.json');
+    if (fs.existsSync(file)) {
+      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { certificate: string; privateKey: string };
+      return { certificate: new x509.X509Certificate(stored.certificate), signingKey: await importPkcs8Pem(stored.privateKey) };
+    }
+    const keys = (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+    const notBefore = new Date(Date.now() - 60_000);
+    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: [{ CN: [`ca.${this.#mspId.toLowerCase()}`] }, { O: [this.#mspId] }],
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + TEN_YEARS_MS),
+      signingAlgorithm: SIGNING_ALGORITHM,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 1, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    writeFileAtomic(file, JSON.stringify({ certificate: certificate.toString('pem'), privateKey: await exportPkcs8Pem(keys.privateKey) }, null, 2));
+    return { certificate, signingKey: keys.privateKey };
+  }
+}
+
+/** Whether `certificatePem` was issued by the CA whose certificate is `caPem` (signature check). */
+export async function issuedBy(certificatePem: string, caPem: string): Promise<boolean> {
+  const cert = new x509.X509Certificate(certificatePem);
+  const ca = new x509.X509Certificate(caPem);
+  return cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
+}
+
+/** SHA-256 of a certificate's PEM text, used to reference creators compactly. */
+export function certificateHash(certificatePem: string): string {
+  return createHash('sha256').update(certificatePem).digest('hex');
+}
+
+export function privateKeyObject(identity: Identity): KeyObject {
+  return createPrivateKey(identity.privateKey);
+}

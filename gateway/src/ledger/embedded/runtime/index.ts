@@ -1,0 +1,23 @@
+/**
+ * The embedded Fabric runtime: OBE's development and test ledger. Contracts run through fabric-shim's own
+ * dispatcher and stub against a peer's semantics (snapshot reads, MVCC and phantom validation, private data
+ * collections, per-org endorsement, hash-chained fsynced blocks). See README "Embedded runtime".
+ */
+export { EmbeddedFabric } from './fabric';
+export type { ChaincodeSpec, ChannelSpec, EndorsedTx, RuntimeOptions, TxRequest, TxResult } from './fabric';
+export type { Identity, IdentityOptions } from './identity';
+export { FABRIC_ATTRS_OID } from './identity';
+export { loadCollections, implicitCollectionName, type CollectionConfig } from './collections';
+export type { Block, BlockTransaction } from './block';
+export { verifyBlock } from './block';
+export type { ChaincodeEventRecord, EventStream } from './events';
+export type { TxRwSet, KVRead, KVWrite, RangeQueryInfo, CollectionHashedRwSet, HashedRead, HashedWrite } from './rwset';
+export type { Version } from './state';
+export {
+  EndorseError,
+  EndorsementMismatchError,
+  LedgerCorruptedError,
+  RuntimeUsageError,
+  TxValidationError,
+  type ValidationCode,
+} from './errors';
