@@ -49,8 +49,14 @@ log "building the chaincode"
   die "chaincode build failed; see $LOG_DIR/chaincode-build.log"
 
 version=$(cd "$CHAINCODE_DIR" && node -p "require('./package.json').version")
-code_hash=$(cd "$CHAINCODE_DIR" && find dist package.json -type f ! -name '*.map' -print0 | sort -z |
-  xargs -0 sha256sum | sha256sum | cut -c1-12)
+# Hash of the code the servers run (dist/ without source maps, and package.json), portable (no sha256sum on macOS).
+code_hash=$(cd "$CHAINCODE_DIR" && node -e '
+  const fs = require("fs"), path = require("path"), hash = require("crypto").createHash("sha256");
+  const walk = (p) => fs.statSync(p).isDirectory() ? fs.readdirSync(p).sort().flatMap((e) => walk(path.join(p, e))) : [p];
+  for (const file of [...walk("dist"), "package.json"].filter((f) => !f.endsWith(".map"))) {
+    hash.update(file).update("\0").update(fs.readFileSync(file));
+  }
+  console.log(hash.digest("hex").slice(0, 12));')
 label="${CHAINCODE_NAME}_${version}_${code_hash}"
 
 pkg_dir="$GEN_DIR/chaincode"
