@@ -103,7 +103,11 @@ export function bindOperations(router: Router, options: BindOptions): void {
   const paths = options.document.paths as Record<string, Record<string, Json>>;
   const seen = new Set<string>();
 
-  for (const [path, item] of Object.entries(paths)) {
+  // Express matches in registration order: literal segments must win over parameters (`/assets/{id}/transfer`
+  // before `/assets/{id}/{action}`), so paths with fewer parameters are mounted first.
+  const params = (path: string) => (path.match(/\{/g) ?? []).length;
+  const ordered = Object.entries(paths).sort(([a], [b]) => params(a) - params(b));
+  for (const [path, item] of ordered) {
     for (const [method, op] of Object.entries(item)) {
       if (op['x-obe-builtin']) continue;
       const id = String(op.operationId);
