@@ -62,7 +62,7 @@ export interface HistoryEntry<T> {
   value: T | null;
 }
 
-/** A key's committed history, oldest first as the peer's history database returns it. */
+/** A key's committed history as a Fabric 2.x peer returns it: newest first. */
 export async function readHistory<T>(ctx: Context, key: string): Promise<HistoryEntry<T>[]> {
   const iterator = (await ctx.stub.getHistoryForKey(key)) as unknown as QueryIterator<KeyModification>;
   return drain(iterator, (mod) => {

@@ -1,0 +1,189 @@
+import { GovernanceContract } from '../../../chaincode/src/governance';
+import { MeteringContract } from '../../../chaincode/src/metering';
+import { ParticipantsContract } from '../../../chaincode/src/participants';
+import { RegistryContract } from '../../../chaincode/src/registry';
+import type { Identity } from '../../../gateway/src/ledger/embedded/runtime';
+import {
+  GRID,
+  newDevice,
+  ObeNet,
+  outcome,
+  pastInterval,
+  readingsTransient,
+  registerAsset,
+  REGULATOR,
+  signReading,
+  UTILITY,
+  type Actor,
+  type Cast,
+  type Meter,
+} from '../support';
+
+/**
+ * Who may call what: every transaction against every role of every org, the three org admins and an identity that
+ * never registered. Submits are only endorsed (nothing is committed), so every cell sees the same prepared state and
+ * the allowed outcome is the transaction's real result.
+ */
+const CALLERS = [
+  'MARKET_OPERATOR',
+  'DSO',
+  'GENERATOR',
+  'RETAILER',
+  'AGGREGATOR',
+  'PROSUMER',
+  'CONSUMER',
+  'REGULATOR',
+  'ADMIN_GRID',
+  'ADMIN_UTILITY',
+  'ADMIN_REGULATOR',
+  'UNREGISTERED',
+] as const;
+type Caller = (typeof CALLERS)[number];
+type Outcome = Awaited<ReturnType<typeof outcome>>;
+
+const PARTICIPANTS: Caller[] = ['MARKET_OPERATOR', 'DSO', 'GENERATOR', 'RETAILER', 'AGGREGATOR', 'PROSUMER', 'CONSUMER', 'REGULATOR'];
+const HOLDERS: Caller[] = ['DSO', 'GENERATOR', 'RETAILER', 'AGGREGATOR', 'PROSUMER', 'CONSUMER'];
+const NOW = Date.now();
+
+interface Row {
+  fn: string;
+  kind: 'submit' | 'evaluate';
+  args?: () => unknown[];
+  transient?: () => Record<string, string>;
+  endorsingOrgs?: string[];
+  /** Outcome per caller; callers not named are refused with FORBIDDEN. */
+  expect: Partial<Record<Caller, Outcome>>;
+}
+
+const all = (value: Outcome, callers: readonly Caller[] = CALLERS): Partial<Record<Caller, Outcome>> => Object.fromEntries(callers.map((c) => [c, value]));
+
+describe('authorization matrix', () => {
+  let net: ObeNet;
+  let cast: Cast;
+  let ids: Record<Caller, Identity>;
+  let target: Actor;
+  let suspendedTarget: Actor;
+  let householdMeter: Meter;
+  let plantMeter: Meter;
+  const T0 = pastInterval(10, NOW);
+  const T1 = pastInterval(11, NOW);
+
+  beforeAll(async () => {
+    net = await ObeNet.start();
+    cast = await net.cast('authz');
+    ids = {
+      MARKET_OPERATOR: cast.marketOperator.identity,
+      DSO: cast.dso.identity,
+      GENERATOR: cast.generator.identity,
+      RETAILER: cast.retailer.identity,
+      AGGREGATOR: cast.aggregator.identity,
+      PROSUMER: cast.prosumer.identity,
+      CONSUMER: cast.consumer.identity,
+      REGULATOR: cast.regulator.identity,
+      ADMIN_GRID: cast.admins[GRID],
+      ADMIN_UTILITY: cast.admins[UTILITY],
+      ADMIN_REGULATOR: cast.admins[REGULATOR],
+      UNREGISTERED: cast.unregistered,
+    };
+    target = await net.participant(UTILITY, 'authz-target', ['PROSUMER']);
+    suspendedTarget = await net.participant(UTILITY, 'authz-suspended', ['CONSUMER']);
+    await net.submit(cast.admins[UTILITY], 'Participants:Suspend', [{ pseudonym: suspendedTarget.pseudonym }]);
+
+    await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-registered' }, 'REGISTERED');
+    await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-commissioned' }, 'COMMISSIONED');
+    await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-active' });
+    await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-suspended' });
+    await net.submit(cast.prosumer.identity, 'Registry:SuspendAsset', [{ assetId: 'a-suspended' }]);
+    await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-offered' });
+    await net.submit(cast.prosumer.identity, 'Registry:OfferTransfer', [{ assetId: 'a-offered', to: cast.consumer.pseudonym }]);
+
+    householdMeter = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-household', zone: 'z1' });
+    plantMeter = await registerAsset(net, cast.generator, cast.dso, { assetId: 'm-plant', zone: 'z2', segment: 'wholesale', capacityKw: 1000 });
+    for (const meter of [householdMeter, plantMeter]) {
+      const signed = signReading(meter.device, { assetId: meter.assetId, intervalStart: T0, importedWh: 5, exportedWh: 1, sequence: 1 });
+      await net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([signed]), endorsingOrgs: [GRID, REGULATOR] });
+    }
+  });
+  afterAll(() => net.close());
+
+  const newMeter = () => ({ assetId: 'm-new', type: 'meter', segment: 'retail', zone: 'z1', capacityKw: 5, devicePublicKey: newDevice().publicKeyPem });
+  const readingFor = (meter: () => Meter) => () =>
+    readingsTransient([signReading(meter().device, { assetId: meter().assetId, intervalStart: T1, importedWh: 7, exportedWh: 0, sequence: 2 })]);
+
+  const rows: Row[] = [
+    { fn: 'Governance:InitConfig', kind: 'submit', args: () => [{ orgs: { [GRID]: ['MARKET_OPERATOR', 'DSO'] }, tokenIssuerMspId: GRID }], transient: () => ({ pseudonymKey: 'k'.repeat(40) }), expect: { ADMIN_GRID: 'CONFLICT' } },
+    { fn: 'Governance:UpdateConfig', kind: 'submit', args: () => [{ gateClosureMinutes: 6 }], expect: { ADMIN_GRID: 'OK' } },
+    { fn: 'Governance:GetConfig', kind: 'evaluate', expect: all('OK') },
+    { fn: 'Governance:GetConfigHistory', kind: 'evaluate', expect: all('OK') },
+    { fn: 'Participants:Register', kind: 'submit', expect: { ...all('CONFLICT', PARTICIPANTS), ADMIN_GRID: 'OK', ADMIN_UTILITY: 'OK', ADMIN_REGULATOR: 'OK', UNREGISTERED: 'OK' } },
+    { fn: 'Participants:GrantRole', kind: 'submit', args: () => [{ pseudonym: target.pseudonym, role: 'CONSUMER' }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: 'Participants:RevokeRole', kind: 'submit', args: () => [{ pseudonym: target.pseudonym, role: 'PROSUMER' }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: 'Participants:Suspend', kind: 'submit', args: () => [{ pseudonym: target.pseudonym }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: 'Participants:Reactivate', kind: 'submit', args: () => [{ pseudonym: suspendedTarget.pseudonym }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: 'Participants:GetParticipant', kind: 'evaluate', args: () => [target.pseudonym], expect: all('OK') },
+    { fn: 'Participants:ListParticipants', kind: 'evaluate', expect: all('OK') },
+    { fn: 'Participants:WhoAmI', kind: 'evaluate', expect: all('OK') },
+    { fn: 'Registry:RegisterAsset', kind: 'submit', args: () => [newMeter()], expect: all('OK', HOLDERS) },
+    {
+      fn: 'Registry:RegisterAsset',
+      kind: 'submit',
+      args: () => [{ assetId: 'feeder-new', type: 'feeder', segment: 'retail', zone: 'z1', capacityKw: 400 }],
+      expect: { DSO: 'OK' },
+    },
+    { fn: 'Registry:CommissionAsset', kind: 'submit', args: () => [{ assetId: 'a-registered' }], expect: { DSO: 'OK' } },
+    { fn: 'Registry:ActivateAsset', kind: 'submit', args: () => [{ assetId: 'a-commissioned' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: 'Registry:SuspendAsset', kind: 'submit', args: () => [{ assetId: 'a-active' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: 'Registry:ResumeAsset', kind: 'submit', args: () => [{ assetId: 'a-suspended' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: 'Registry:DecommissionAsset', kind: 'submit', args: () => [{ assetId: 'a-active' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: 'Registry:OfferTransfer', kind: 'submit', args: () => [{ assetId: 'a-active', to: cast.consumer.pseudonym }], expect: { PROSUMER: 'OK' } },
+    { fn: 'Registry:AcceptTransfer', kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { CONSUMER: 'OK' } },
+    { fn: 'Registry:CancelTransfer', kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { PROSUMER: 'OK' } },
+    { fn: 'Registry:RotateDeviceKey', kind: 'submit', args: () => [{ assetId: 'a-active', devicePublicKey: newDevice().publicKeyPem }], expect: { PROSUMER: 'OK' } },
+    { fn: 'Registry:GetAsset', kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
+    { fn: 'Registry:GetAssetHistory', kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
+    { fn: 'Registry:ListAssets', kind: 'evaluate', args: () => ['{}'], expect: all('OK') },
+    {
+      fn: 'Metering:SubmitReadings',
+      kind: 'submit',
+      transient: readingFor(() => householdMeter),
+      endorsingOrgs: [GRID, REGULATOR],
+      expect: { DSO: 'OK', RETAILER: 'OK', AGGREGATOR: 'OK' },
+    },
+    {
+      fn: 'Metering:SubmitReadings',
+      kind: 'submit',
+      transient: readingFor(() => plantMeter),
+      endorsingOrgs: [GRID, REGULATOR],
+      expect: { DSO: 'OK' },
+    },
+    {
+      fn: 'Metering:GetReading',
+      kind: 'evaluate',
+      args: () => ['m-household', String(T0)],
+      expect: { PROSUMER: 'OK', RETAILER: 'OK', AGGREGATOR: 'OK', MARKET_OPERATOR: 'OK', DSO: 'OK', REGULATOR: 'OK' },
+    },
+    { fn: 'Metering:GetReading', kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: { GENERATOR: 'OK', MARKET_OPERATOR: 'OK', DSO: 'OK', REGULATOR: 'OK' } },
+    { fn: 'Metering:GetReadingHash', kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: all('OK') },
+    { fn: 'Metering:GetZoneTotal', kind: 'evaluate', args: () => ['z2', String(T0)], expect: all('OK') },
+  ];
+
+  it.each(rows.map((row, i) => [`${row.fn} #${i}`, row] as const))('%s', async (_name, row) => {
+    const expected = Object.fromEntries(CALLERS.map((caller) => [caller, row.expect[caller] ?? 'FORBIDDEN']));
+    const actual: Record<string, Outcome> = {};
+    for (const caller of CALLERS) {
+      const options = { transient: row.transient?.(), endorsingOrgs: row.endorsingOrgs };
+      const call = row.kind === 'submit' ? net.endorse(ids[caller], row.fn, row.args?.() ?? [], options) : net.evaluate(ids[caller], row.fn, row.args?.() ?? [], options);
+      actual[caller] = await outcome(call);
+    }
+    expect(actual).toEqual(expected);
+  });
+
+  it('covers every transaction of the governance, participants, registry and metering contracts', () => {
+    const served = [GovernanceContract, ParticipantsContract, RegistryContract, MeteringContract].flatMap((Cls) =>
+      Object.getOwnPropertyNames(Cls.prototype)
+        .filter((name) => name !== 'constructor')
+        .map((name) => `${new Cls().getName()}:${name}`),
+    );
+    expect([...new Set(rows.map((r) => r.fn))].sort()).toEqual(served.sort());
+  });
+});

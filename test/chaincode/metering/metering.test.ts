@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
+import type { ErrorCode } from '../../../chaincode/src/common/errors';
+import {
+  expectRefused,
+  GRID,
+  INTERVAL_MS,
+  ObeNet,
+  pastInterval as intervalBefore,
+  readingsTransient,
+  registerAsset,
+  REGULATOR,
+  signReading,
+  UTILITY,
+  type Cast,
+  type Meter,
+  type SignedReadingInput,
+} from '../support';
+
+/** Intervals are counted back from the suite's start, so a quarter-hour boundary passing mid-run changes nothing. */
+const NOW = Date.now();
+const pastInterval = (back: number) => (back < 0 ? intervalBefore(back) : intervalBefore(back, NOW));
+
+/** Endorsers that are members of every readings collection (see collections/energy.json). */
+const ENDORSERS = [GRID, REGULATOR];
+
+interface ZoneTotal {
+  importedWh: number;
+  exportedWh: number;
+  readings: number;
+  batches: number;
+}
+
+describe('authenticated metering', () => {
+  let net: ObeNet;
+  let cast: Cast;
+  let meters: Meter[];
+  let suspended: Meter;
+  let registered: Meter;
+  let plant: Meter;
+
+  const reading = (meter: Meter, intervalStart: number, importedWh = 100, exportedWh = 50, sequence = Math.floor(intervalStart / INTERVAL_MS)): SignedReadingInput =>
+    signReading(meter.device, { assetId: meter.assetId, intervalStart, importedWh, exportedWh, sequence });
+  const submit = (readings: SignedReadingInput[], who = cast.dso, salt?: string) =>
+    net.submit<{ accepted: number; duplicates: number; txId: string }>(who.identity, 'Metering:SubmitReadings', [], {
+      transient: readingsTransient(readings, salt),
+      endorsingOrgs: ENDORSERS,
+    });
+  const total = (zone: string, intervalStart: number) => net.evaluate<ZoneTotal>(cast.regulator.identity, 'Metering:GetZoneTotal', [zone, String(intervalStart)]);
+  const hashOf = (meter: Meter, intervalStart: number) =>
+    net.evaluate<{ hash: string }>(cast.retailer.identity, 'Metering:GetReadingHash', [meter.assetId, String(intervalStart)]);
+
+  beforeAll(async () => {
+    net = await ObeNet.start();
+    cast = await net.cast('met');
+    meters = [];
+    for (let i = 0; i < 10; i++) {
+      meters.push(await registerAsset(net, i % 2 ? cast.prosumer : cast.consumer, cast.dso, { assetId: `hh-${i}`, zone: 'zone-batch', capacityKw: 10 }));
+    }
+    suspended = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-suspended', zone: 'zone-rules' });
+    await net.submit(cast.dso.identity, 'Registry:SuspendAsset', [{ assetId: 'hh-suspended' }]);
+    registered = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-registered', zone: 'zone-rules' }, 'REGISTERED');
+    plant = await registerAsset(net, cast.generator, cast.dso, { assetId: 'plant-meter', zone: 'zone-grid', segment: 'wholesale', capacityKw: 2000 });
+  });
+  afterAll(() => net.close());
+
+  it('verifies and commits a batch of 500 signed readings in one transaction', async () => {
+    const batch = meters.flatMap((meter, m) => Array.from({ length: 50 }, (_, k) => reading(meter, pastInterval(k), 100 + m, k % 7)));
+    expect(batch).toHaveLength(500);
+    const before = net.heights().energy;
+    const result = await submit(batch);
+    expect(result).toEqual({ txId: expect.any(String), accepted: 500, duplicates: 0 });
+    expect(net.heights().energy).toBe(before + 1);
+
+    const last = await total('zone-batch', pastInterval(0));
+    expect(last).toEqual(expect.objectContaining({ readings: 10, batches: 1, importedWh: meters.reduce((sum, _m, i) => sum + 100 + i, 0), exportedWh: 0 }));
+  });
+
+  it('treats an identical resubmission as done, even with a new salt, and changes nothing', async () => {
+    const again = meters.slice(0, 3).map((meter, m) => reading(meter, pastInterval(0), 100 + m, 0));
+    const before = await total('zone-batch', pastInterval(0));
+    const result = await submit(again);
+    expect(result).toMatchObject({ accepted: 0, duplicates: 3 });
+    expect(await total('zone-batch', pastInterval(0))).toEqual(before);
+  });
+
+  it('refuses a whole batch for one forged signature, naming its index', async () => {
+    const t = pastInterval(60);
+    const batch = meters.map((meter) => reading(meter, t));
+    batch[7] = { ...batch[7], importedWh: batch[7].importedWh + 1 };
+    await expectRefused(net, () => submit(batch), 'FORBIDDEN', /reading\[7\]: the signature does not verify/);
+    await expect(hashOf(meters[0], t)).rejects.toThrow('[NOT_FOUND]');
+    expect((await total('zone-batch', t)).readings).toBe(0);
+
+    const foreignKey = reading(meters[1], t);
+    batch[7] = { ...reading(meters[7], t), signature: foreignKey.signature };
+    await expectRefused(net, () => submit(batch), 'FORBIDDEN', /reading\[7\]/);
+  });
+
+  describe('refuses, with its own error and nothing written,', () => {
+    const t = () => pastInterval(100);
+    const cases: [string, () => SignedReadingInput[], ErrorCode, RegExp][] = [
+      ['an unknown asset', () => [reading(meters[0], t()), { ...reading(meters[0], t()), assetId: 'ghost' }], 'NOT_FOUND', /reading\[1\]: asset 'ghost' does not exist/],
+      ['a suspended asset', () => [reading(suspended, t())], 'RULE_VIOLATION', /reading\[0\]: asset 'hh-suspended' is SUSPENDED/],
+      ['an asset not yet active', () => [reading(registered, t())], 'RULE_VIOLATION', /is REGISTERED; only ACTIVE/],
+      ['an interval not aligned', () => [reading(meters[0], t()), reading(meters[1], t() + 60_000)], 'RULE_VIOLATION', /reading\[1\]: .* not aligned to the 15-minute interval/],
+      ['an interval in the future', () => [reading(meters[0], pastInterval(-3))], 'RULE_VIOLATION', /has not ended at the transaction time/],
+      ['the current, unfinished interval', () => [reading(meters[0], pastInterval(-1))], 'RULE_VIOLATION', /has not ended/],
+      ['export above capacity × interval', () => [reading(meters[2], t(), 0, 2501)], 'RULE_VIOLATION', /exported 2501 Wh exceeds the 2500 Wh/],
+      ['two different readings for one interval', () => [reading(meters[0], t(), 1), reading(meters[0], t(), 2)], 'CONFLICT', /reading\[1\]: differs from reading\[0\]/],
+      ['a reading that contradicts a recorded one', () => [reading(meters[4], pastInterval(0), 999, 0)], 'CONFLICT', /already has a different reading/],
+    ];
+    it.each(cases)('%s', async (_what, batch, code, pattern) => {
+      const before = await total('zone-batch', t());
+      await expectRefused(net, () => submit(batch()), code, pattern);
+      expect(await total('zone-batch', t())).toEqual(before);
+      await expect(hashOf(meters[0], t())).rejects.toThrow('[NOT_FOUND]');
+    });
+
+    it('a reading at exactly the capacity limit is accepted', async () => {
+      expect(await submit([reading(meters[2], pastInterval(101), 0, 2500)])).toMatchObject({ accepted: 1 });
+    });
+
+    it('a batch that is not in the transient map, or carries personal data', async () => {
+      await expectRefused(net, () => net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { endorsingOrgs: ENDORSERS }), 'INVALID_ARGUMENT', /transient/);
+      const withName = [{ ...reading(meters[0], t()), customerName: 'J. Doe' }];
+      await expectRefused(net, () => submit(withName), 'INVALID_ARGUMENT', /readings\.0: Unrecognized key/);
+      const short = { readings: JSON.stringify({ salt: 'x', readings: [reading(meters[0], t())] }) };
+      await expectRefused(net, () => net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: short, endorsingOrgs: ENDORSERS }), 'INVALID_ARGUMENT', /salt/);
+      await expectRefused(net, () => submit([{ ...reading(meters[0], t()), importedWh: -1 }]), 'INVALID_ARGUMENT', /readings\.0\.importedWh/);
+    });
+
+    it('a head-end of another org, or a participant that runs no head-end', async () => {
+      await expectRefused(net, () => submit([reading(plant, t())], cast.aggregator), 'FORBIDDEN', /may not report for asset 'plant-meter'/);
+      await expectRefused(net, () => submit([reading(meters[1], t())], cast.prosumer), 'FORBIDDEN', /requires role/);
+      await expectRefused(net, () => submit([reading(meters[1], t())], cast.regulator), 'FORBIDDEN');
+    });
+  });
+
+  it('keeps values private to the owner org, the grid operator and the regulator; its salted hash is public', async () => {
+    const t = pastInterval(200);
+    const signed = reading(plant, t, 0, 123_456);
+    const salt = 'a-salt-of-at-least-thirty-two-characters';
+    await submit([signed], cast.dso, salt);
+
+    const record = await hashOf(plant, t);
+    const canonical = canonicalJson({ assetId: signed.assetId, intervalStart: t, importedWh: 0, exportedWh: 123_456, sequence: signed.sequence });
+    expect(record.hash).toBe(createHash('sha256').update(`${salt}\n${canonical}`).digest('hex'));
+
+    // The utility is not a member of the grid operator's readings collection: its peer holds nothing, its users read nothing.
+    const keyOf = (assetId: string, start: number) => `\u0000obe.reading\u0000${assetId}\u0000${String(start).padStart(15, '0')}\u0000`;
+    expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_GridOperatorMSP', keyOf('plant-meter', t))).toBeUndefined();
+    expect(net.fabric.privateData(REGULATOR, 'energy', 'obe', 'readings_GridOperatorMSP', keyOf('plant-meter', t))).toBeDefined();
+    await expect(net.evaluate(cast.retailer.identity, 'Metering:GetReading', ['plant-meter', String(t)])).rejects.toThrow('[FORBIDDEN]');
+
+    for (const who of [cast.generator, cast.marketOperator, cast.regulator]) {
+      const view = await net.evaluate<{ reading: { exportedWh: number } }>(who.identity, 'Metering:GetReading', ['plant-meter', String(t)]);
+      expect(view.reading.exportedWh).toBe(123_456);
+    }
+  });
+
+  it('lets a household’s own org read its readings but not its neighbour', async () => {
+    const t = pastInterval(0);
+    const owner = meters[1].owner;
+    const view = await net.evaluate<{ reading: { importedWh: number } }>(owner.identity, 'Metering:GetReading', [meters[1].assetId, String(t)]);
+    expect(view.reading.importedWh).toBe(101);
+    await expect(net.evaluate(cast.retailer.identity, 'Metering:GetReading', [meters[1].assetId, String(t)])).resolves.toBeDefined();
+    await expect(net.evaluate(cast.consumer.identity, 'Metering:GetReading', [meters[1].assetId, String(t)])).rejects.toThrow('[FORBIDDEN]');
+    expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_UtilityMSP', `\u0000obe.reading\u0000hh-1\u0000${String(t).padStart(15, '0')}\u0000`)).toBeDefined();
+  });
+
+  it('returns and emits ids and counts only, never values', async () => {
+    const t = pastInterval(300);
+    const events = net.fabric.events('energy', { fromBlock: net.heights().energy, chaincode: 'obe' });
+    const result = await submit([reading(meters[3], t, 777_001, 0)]);
+    expect(JSON.stringify(result)).not.toContain('777001');
+    for await (const event of events) {
+      if (event.txId !== result.txId) continue;
+      expect(event.eventName).toBe('ReadingsSubmitted');
+      const payload = JSON.parse(event.payload.toString('utf8'));
+      expect(payload).toEqual({ accepted: 1, duplicates: 0, zones: [{ zone: 'zone-batch', intervalStart: t, readings: 1 }] });
+      break;
+    }
+    events.close();
+  });
+
+  it('sums zone totals right under concurrent batches from many meters, with no MVCC conflict', async () => {
+    const t = pastInterval(400);
+    const fleet: Meter[] = [];
+    for (let i = 0; i < 8; i++) fleet.push(await registerAsset(net, cast.prosumer, cast.dso, { assetId: `fleet-${i}`, zone: 'zone-concurrent' }));
+    const endorsed = await Promise.all(
+      fleet.map((meter, i) =>
+        net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], {
+          transient: readingsTransient([reading(meter, t, 1000 + i, i), reading(meter, t - INTERVAL_MS, 10, 0)]),
+          endorsingOrgs: ENDORSERS,
+        }),
+      ),
+    );
+    const results = await Promise.all(endorsed.map((tx) => net.fabric.commit(tx)));
+    for (const r of results) expect(net.fabric.txStatus('energy', r.txId)?.validationCode).toBe('VALID');
+    expect(await total('zone-concurrent', t)).toEqual(expect.objectContaining({ readings: 8, batches: 8, importedWh: 8 * 1000 + 28, exportedWh: 28 }));
+    expect(await total('zone-concurrent', t - INTERVAL_MS)).toEqual(expect.objectContaining({ readings: 8, importedWh: 80 }));
+  });
+});

@@ -1,0 +1,3 @@
+export * from './obe-net';
+export * from './devices';
+export * from './assets';
