@@ -75,6 +75,16 @@ export class TokensContract extends Contract {
     return canonicalJson(moved);
   }
 
+  /** Folds the caller's movement keys into one (balance unchanged); returns {account, folded, balance}. */
+  @Transaction()
+  @Returns('string')
+  async Consolidate(ctx: Context): Promise<string> {
+    const caller = await requireParticipant(ctx);
+    const ledger = new TokenLedger(ctx);
+    const folded = await ledger.consolidate(caller.pseudonym);
+    return canonicalJson({ account: caller.pseudonym, folded });
+  }
+
   /** {"account": pseudonym} → {account, available, escrowed}. Balances of pseudonymous accounts are public. */
   @Transaction(false)
   @Returns('string')

@@ -27,7 +27,8 @@ export type MovementKind =
   | 'TRANSFER_OUT'
   | 'ESCROW_LOCK'
   | 'ESCROW_RELEASE'
-  | 'SETTLEMENT_CREDIT';
+  | 'SETTLEMENT_CREDIT'
+  | 'CONSOLIDATED';
 
 export interface Delta {
   readonly account: string;
@@ -157,6 +158,29 @@ export class TokenLedger {
     if (rest > 0) await this.credit(escrow.account, rest, 'ESCROW_RELEASE', escrow.ref);
     await this.#ctx.stub.deleteState(this.#escrowKey(escrow.account, escrow.escrowId));
     return rest;
+  }
+
+  /**
+   * Folds an account's deltas into one, so reading its balance stays cheap however many payments it received. It reads
+   * the whole range, so a payment arriving meanwhile invalidates the consolidation (phantom read), never the payment.
+   * Returns how many delta keys were folded.
+   */
+  async consolidate(account: string): Promise<number> {
+    const keys: string[] = [];
+    let sum = 0;
+    const iterator = await this.#ctx.stub.getStateByPartialCompositeKey(DELTA, [account]);
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        keys.push(next.value.key);
+        sum += parseJson<Delta>(next.value.value).amount;
+      }
+    } finally {
+      await iterator.close();
+    }
+    if (keys.length <= 1) return 0;
+    for (const key of keys) await this.#ctx.stub.deleteState(key);
+    if (sum !== 0) await this.#writeDelta(account, sum, 'CONSOLIDATED', `consolidate:${this.#ctx.stub.getTxID()}`);
+    return keys.length;
   }
 
   /** Returns the whole escrow to its owner (a cancelled order). */
