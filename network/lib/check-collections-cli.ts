@@ -1,11 +1,11 @@
 /**
  * Checks collections/<channel>.json before a deployment. Usage:
- *   tsx network/lib/check-collections-cli.ts <file> <energy|audit> [native|test-network]
+ *   tsx network/lib/check-collections-cli.ts <file> <energy|audit> [native|test-network|test-network-ca]
  * Exits 1 with every problem listed; warnings are printed and do not fail.
  */
 import fs from 'node:fs';
 import { checkCollections } from './collections';
-import { NATIVE_ORGS, ObeOrg, TEST_NETWORK_ORGS } from './connection-config';
+import { orgsOf, type ObeOrg } from './connection-config';
 
 const CHANNEL_ORGS: Record<string, readonly ObeOrg[]> = {
   energy: ['gridoperator', 'utility', 'regulator'],
@@ -15,11 +15,11 @@ const CHANNEL_ORGS: Record<string, readonly ObeOrg[]> = {
 export function main(argv: readonly string[]): number {
   const [file, channel, mode = 'native'] = argv;
   const orgs = channel ? CHANNEL_ORGS[channel] : undefined;
-  if (!file || !orgs || (mode !== 'native' && mode !== 'test-network')) {
-    console.error('usage: check-collections-cli.ts <file> <energy|audit> [native|test-network]');
+  const layout = orgsOf(mode);
+  if (!file || !orgs || !layout) {
+    console.error('usage: check-collections-cli.ts <file> <energy|audit> [native|test-network|test-network-ca]');
     return 2;
   }
-  const layout = mode === 'native' ? NATIVE_ORGS : TEST_NETWORK_ORGS;
   let input: unknown;
   try {
     input = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -75,7 +75,8 @@ const numbered = (prefix: string, count: number) => Array.from({ length: count }
 
 /**
  * The gateway's demo identities (gateway/src/demo/identities.ts) beyond the org admins. Their count must match
- * `Users: Count` in network/native/config/crypto-config.yaml minus User1 (a test checks both).
+ * `Users: Count` minus User1 in network/native/config/crypto-config.yaml and network/test-network/config/
+ * crypto-extend.yaml (a test checks both).
  */
 export const NATIVE_DEMO_USERS: Readonly<Record<ObeOrg, readonly string[]>> = {
   gridoperator: ['generator-1', 'generator-2'],
@@ -89,12 +90,34 @@ export const NATIVE_ORGS: Record<ObeOrg, OrgLayout> = {
   regulator: { mspId: 'RegulatorMSP', domain: 'regulator.obe.local', peerPort: 11051, extraUsers: NATIVE_DEMO_USERS.regulator },
 };
 
-/** fabric-samples test-network: Org1 and Org2 from network.sh up, Org3 from addOrg3. */
-export const TEST_NETWORK_ORGS: Record<ObeOrg, OrgLayout> = {
+/**
+ * fabric-samples test-network with Fabric CAs (`-ca`): Org1 and Org2 from network.sh up, Org3 from addOrg3, each
+ * with the admin and user1 its CA scripts enroll.
+ */
+export const TEST_NETWORK_CA_ORGS: Record<ObeOrg, OrgLayout> = {
   gridoperator: { mspId: 'Org1MSP', domain: 'org1.example.com', peerPort: 7051 },
   utility: { mspId: 'Org2MSP', domain: 'org2.example.com', peerPort: 9051 },
   regulator: { mspId: 'Org3MSP', domain: 'org3.example.com', peerPort: 11051 },
 };
+
+/**
+ * fabric-samples test-network with cryptogen (its default): network/test-network/up.sh adds the demo identities
+ * as further users of Org1 and Org2 (`cryptogen extend` with network/test-network/config/crypto-extend.yaml).
+ */
+export const TEST_NETWORK_ORGS: Record<ObeOrg, OrgLayout> = {
+  gridoperator: { ...TEST_NETWORK_CA_ORGS.gridoperator, extraUsers: NATIVE_DEMO_USERS.gridoperator },
+  utility: { ...TEST_NETWORK_CA_ORGS.utility, extraUsers: NATIVE_DEMO_USERS.utility },
+  regulator: TEST_NETWORK_CA_ORGS.regulator,
+};
+
+export type NetworkMode = 'native' | 'test-network' | 'test-network-ca';
+
+export function orgsOf(mode: string): Record<ObeOrg, OrgLayout> | undefined {
+  if (mode === 'native') return NATIVE_ORGS;
+  if (mode === 'test-network') return TEST_NETWORK_ORGS;
+  if (mode === 'test-network-ca') return TEST_NETWORK_CA_ORGS;
+  return undefined;
+}
 
 export class ConnectionConfigError extends Error {
   readonly code = 'CONNECTION_CONFIG';

@@ -1,23 +1,23 @@
 /**
  * Initialises governance on both channels right after the chaincode is committed, as the grid operator's admin
  * (the chaincode lets only an admin of the MSP it names market operator do this, and only once). Usage:
- *   tsx network/lib/init-governance-cli.ts <native|test-network> <connection.json>
+ *   tsx network/lib/init-governance-cli.ts <native|test-network|test-network-ca> <connection.json>
  * A channel that is already configured is left as it is, so the step can be re-run.
  */
 import { randomBytes } from 'node:crypto';
-import { NATIVE_ORGS, TEST_NETWORK_ORGS } from './connection-config';
+import { orgsOf } from './connection-config';
 import { connectDirect, readConnectionConfig } from './fabric-client';
 import { CHANNEL_MEMBERS, initialGovernance } from './governance';
 
 const PSEUDONYM_KEY_TRANSIENT = 'pseudonymKey';
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const [mode, connectionFile] = argv;
-  if ((mode !== 'native' && mode !== 'test-network') || !connectionFile) {
-    console.error('usage: init-governance-cli.ts <native|test-network> <connection.json>');
+  const [mode = '', connectionFile] = argv;
+  const orgs = orgsOf(mode);
+  if (!orgs || !connectionFile) {
+    console.error('usage: init-governance-cli.ts <native|test-network|test-network-ca> <connection.json>');
     return 2;
   }
-  const orgs = mode === 'native' ? NATIVE_ORGS : TEST_NETWORK_ORGS;
   const config = readConnectionConfig(connectionFile);
   const connection = connectDirect(config, 'gridoperator-admin');
   try {

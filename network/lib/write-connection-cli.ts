@@ -1,25 +1,19 @@
 /**
  * Writes the gateway's connection config. Usage:
  *   tsx network/lib/write-connection-cli.ts native <crypto dir> <output file>
- *   tsx network/lib/write-connection-cli.ts test-network <fabric-samples>/test-network/organizations/.. <output file>
+ *   tsx network/lib/write-connection-cli.ts test-network|test-network-ca <fabric-samples>/test-network/organizations <output file>
  * The crypto dir is the directory that holds peerOrganizations/.
  */
 import path from 'node:path';
-import {
-  buildConnectionConfig,
-  ConnectionConfigError,
-  NATIVE_ORGS,
-  TEST_NETWORK_ORGS,
-  writeConnectionConfig,
-} from './connection-config';
+import { buildConnectionConfig, ConnectionConfigError, orgsOf, writeConnectionConfig } from './connection-config';
 
 export function main(argv: readonly string[]): number {
-  const [mode, cryptoDir, output] = argv;
-  if ((mode !== 'native' && mode !== 'test-network') || !cryptoDir || !output) {
-    console.error('usage: write-connection-cli.ts <native|test-network> <crypto dir> <output file>');
+  const [mode = '', cryptoDir, output] = argv;
+  const orgs = orgsOf(mode);
+  if (!orgs || !cryptoDir || !output) {
+    console.error('usage: write-connection-cli.ts <native|test-network|test-network-ca> <crypto dir> <output file>');
     return 2;
   }
-  const orgs = mode === 'native' ? NATIVE_ORGS : TEST_NETWORK_ORGS;
   try {
     const config = buildConnectionConfig({ cryptoDir: path.resolve(cryptoDir), orgs });
     writeConnectionConfig(config, path.resolve(output));

@@ -6,6 +6,7 @@ import {
   connectionConfigSchema,
   ConnectionConfigError,
   NATIVE_ORGS,
+  TEST_NETWORK_CA_ORGS,
   TEST_NETWORK_ORGS,
   writeConnectionConfig,
 } from '../../network/lib/connection-config';
@@ -60,12 +61,15 @@ describe('connection config for the gateway', () => {
     expect(byLabel.get('consumer-06')?.mspPath).toMatch(/users\/User28@utility\.obe\.local\/msp$/);
   });
 
-  it('issues exactly as many cryptogen users per org as the connection config names', () => {
-    const crypto = yaml.load(fs.readFileSync(path.join(ROOT, 'network/native/config/crypto-config.yaml'), 'utf8')) as {
+  it.each([
+    ['network/native/config/crypto-config.yaml', NATIVE_ORGS],
+    ['network/test-network/config/crypto-extend.yaml', TEST_NETWORK_ORGS],
+  ])('%s issues exactly as many users per org as the connection config names', (file, orgs) => {
+    const crypto = yaml.load(fs.readFileSync(path.join(ROOT, file), 'utf8')) as {
       PeerOrgs: { Domain: string; Users: { Count: number } }[];
     };
-    for (const org of Object.values(NATIVE_ORGS)) {
-      const users = crypto.PeerOrgs.find((o) => o.Domain === org.domain)!.Users.Count;
+    for (const org of Object.values(orgs)) {
+      const users = crypto.PeerOrgs.find((o) => o.Domain === org.domain)?.Users.Count ?? 1;
       expect(users).toBe(1 + (org.extraUsers?.length ?? 0));
     }
   });
@@ -73,6 +77,11 @@ describe('connection config for the gateway', () => {
   it('maps the same labels onto Org1/Org2/Org3 on the fabric-samples test-network', () => {
     const config = buildConnectionConfig({ cryptoDir: dir, orgs: TEST_NETWORK_ORGS });
     expect(config.identities.find((i) => i.label === 'regulator-admin')?.mspId).toBe('Org3MSP');
+    expect(config.identities.find((i) => i.label === 'prosumer-01')).toMatchObject({ mspId: 'Org2MSP' });
+    expect(config.identities.find((i) => i.label === 'prosumer-01')?.mspPath).toMatch(/User3@org2\.example\.com\/msp$/);
+    // With Fabric CAs the test-network enrolls an admin and user1 per org only.
+    const withCa = buildConnectionConfig({ cryptoDir: dir, orgs: TEST_NETWORK_CA_ORGS });
+    expect(withCa.identities.map((i) => i.label)).toHaveLength(6);
     expect(config.peers.Org3MSP?.endpoint).toBe('localhost:11051');
     expect(config.peers.Org2MSP?.hostOverride).toBe('peer0.org2.example.com');
   });
