@@ -184,6 +184,18 @@ describe('authenticated metering', () => {
     events.close();
   });
 
+  it('needs no explicit endorsers: a utility head-end is endorsed by its org and the grid operator', async () => {
+    const t = pastInterval(500);
+    const result = await net.submit<{ accepted: number }>(cast.aggregator.identity, 'Metering:SubmitReadings', [], {
+      transient: readingsTransient([reading(meters[5], t, 42, 0)]),
+    });
+    expect(result.accepted).toBe(1);
+    const again = await net.submit<{ duplicates: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], {
+      transient: readingsTransient([reading(meters[5], t, 42, 0)]),
+    });
+    expect(again.duplicates).toBe(1);
+  });
+
   it('sums zone totals right under concurrent batches from many meters, with no MVCC conflict', async () => {
     const t = pastInterval(400);
     const fleet: Meter[] = [];
