@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import 'reflect-metadata'; // @peculiar/x509 needs it loaded first
 import * as x509 from '@peculiar/x509';
 import { RuntimeUsageError } from './errors';
 
