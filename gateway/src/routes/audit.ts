@@ -36,7 +36,7 @@ export function auditRoutes(deps: RouteDeps): Handlers {
       status: 200,
       body: await evaluate(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:GetAttestation', args: [{ sourceChannel: CHANNEL_ENERGY, ...slot(ctx) }] }),
     }),
-    anchorAttestation: (ctx) => submit(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:Attest', args: [ctx.body] }),
+    anchorAttestation: (ctx) => submit(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:Attest', args: [{ sourceChannel: CHANNEL_ENERGY, ...(ctx.body as object) }] }),
     getSettlementProof: async (ctx) => ({
       status: 200,
       body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Settlement:GetProof', args: [{ ...slot(ctx), orderId: ctx.params.orderId }] }),

@@ -1,3 +1,4 @@
+import '../../../gateway/src/quiet-chaincode-logs';
 import type { Express } from 'express';
 import request from 'supertest';
 

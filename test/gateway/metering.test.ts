@@ -1,0 +1,65 @@
+import crypto from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { expectError, expectNoServerErrors, http } from './support/http';
+import { INTERVAL_MS, activeAsset, deviceKey, hasField } from './support/fixtures';
+import { startHarness, type Harness } from './support/harness';
+
+expectNoServerErrors();
+
+const ZONE = 'feeder-m';
+const start = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - INTERVAL_MS;
+const meter = deviceKey();
+let h: Harness;
+
+function signed(importedWh: number, exportedWh: number, sequence: number, assetId = 'm-meter-1', key = meter.privateKey) {
+  const reading = { assetId, intervalStart: start, importedWh, exportedWh, sequence };
+  return { ...reading, signature: crypto.sign('sha256', Buffer.from(canonicalize(reading)!, 'utf8'), key).toString('base64') };
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  await activeAsset(h, 'prosumer-01', { assetId: 'm-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: meter.publicKeyPem });
+}, 90_000);
+afterAll(() => h?.close());
+
+describe('metering', () => {
+  it('accepts a signed batch from the utility’s head-end; values never come back in the submit', async () => {
+    const res = await http(h.app).post('/api/v1/metering/readings').set(h.auth('utility-admin')).send({ readings: [signed(1200, 300, 1)] });
+    expect(res.status).toBe(200);
+    expect(res.body.result.accepted).toBe(1);
+    expect(hasField(res.body, ['importedWh', 'exportedWh', 'signature', 'salt'])).toBe(false);
+    const dup = await http(h.app).post('/api/v1/metering/readings').set(h.auth('utility-admin')).send({ readings: [signed(1200, 300, 1)] });
+    expect([200, 409]).toContain(dup.status);
+  });
+
+  it('refuses malformed batches (400), forged signatures, and callers that run no head-end (403)', async () => {
+    expectError(await http(h.app).post('/api/v1/metering/readings').set(h.auth('utility-admin')).send({ readings: [] }), 400, 'INVALID_ARGUMENT');
+    expectError(await http(h.app).post('/api/v1/metering/readings').set(h.auth('utility-admin')).send({ readings: [{ assetId: 'm-meter-1' }] }), 400, 'INVALID_ARGUMENT');
+    const forged = await http(h.app).post('/api/v1/metering/readings').set(h.auth('utility-admin')).send({ readings: [signed(1, 1, 2, 'm-meter-1', deviceKey().privateKey)] });
+    expect([400, 403, 422]).toContain(forged.status);
+    expectError(await http(h.app).post('/api/v1/metering/readings').set(h.auth('consumer-01')).send({ readings: [signed(1, 1, 3)] }), 403, 'FORBIDDEN');
+    const unknown = await http(h.app).post('/api/v1/metering/readings').set(h.auth('utility-admin')).send({ readings: [signed(1, 1, 4, 'm-nope')] });
+    expect([404, 422]).toContain(unknown.status);
+    expectError(await http(h.app).post('/api/v1/metering/readings').send({ readings: [signed(1, 1, 3)] }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('shows values to the owner, the grid operator and the regulator; 403 to other participants; hashes and totals to all', async () => {
+    const path = `/api/v1/metering/assets/m-meter-1/readings/${start}`;
+    for (const who of ['prosumer-01', 'gridoperator-admin', 'regulator-admin']) {
+      const res = await http(h.app).get(path).set(h.auth(who));
+      expect(res.status).toBe(200);
+      expect(res.body.reading).toMatchObject({ importedWh: 1200, exportedWh: 300 });
+    }
+    expectError(await http(h.app).get(path).set(h.auth('prosumer-02')), 403, 'FORBIDDEN');
+    const hash = await http(h.app).get(`${path}/hash`).set(h.auth('prosumer-02'));
+    expect(hash.status).toBe(200);
+    expect(hasField(hash.body, ['importedWh', 'exportedWh'])).toBe(false);
+    expectError(await http(h.app).get(`/api/v1/metering/assets/m-meter-1/readings/${start - INTERVAL_MS}/hash`).set(h.auth('prosumer-02')), 404, 'NOT_FOUND');
+    expectError(await http(h.app).get('/api/v1/metering/assets/m-meter-1/readings/yesterday').set(h.auth('prosumer-02')), 400, 'INVALID_ARGUMENT');
+    const total = await http(h.app).get(`/api/v1/metering/zones/${ZONE}/totals/${start}`).set(h.auth('consumer-01'));
+    expect(total.status).toBe(200);
+    expect(total.body).toMatchObject({ importedWh: 1200, exportedWh: 300, readings: 1 });
+    const aggregates = await http(h.app).get(`/api/v1/metering/aggregates?zone=${ZONE}&count=3`).set(h.auth('consumer-01'));
+    expect(aggregates.body.items.some((t: { intervalStart: number }) => t.intervalStart === start)).toBe(true);
+  });
+});
