@@ -184,6 +184,24 @@ describe('authenticated metering', () => {
     events.close();
   });
 
+  it('shows the channel only hashes, keys and zone sums: the endorsed write set, then an empty one on resubmission', async () => {
+    const t = pastInterval(600);
+    const batch = [reading(meters[6], t, 31_001, 0), reading(meters[7], t, 31_002, 0)];
+    const transient = readingsTransient(batch);
+    const tx = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient, endorsingOrgs: ENDORSERS });
+    const publicText = tx.rwset.writes.map((w) => Buffer.from(w.value ?? '', 'base64').toString('utf8')).join('\n');
+    expect(publicText).not.toMatch(/31001|31002/);
+    expect(publicText).toContain('62003');
+    expect(tx.rwset.writes.map((w) => w.key.split('\u0000')[1]).sort()).toEqual(['obe.reading.hash', 'obe.reading.hash', 'obe.zone.delta']);
+    expect(tx.rwset.collections.filter((c) => c.hashedWrites.length > 0).map((c) => c.collection)).toEqual(['readings_UtilityMSP']);
+    expect(JSON.stringify(tx.rwset.collections)).not.toMatch(/31001|31002/);
+    await net.fabric.commit(tx);
+
+    const again = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient, endorsingOrgs: ENDORSERS });
+    expect(again.rwset.writes).toEqual([]);
+    expect(again.rwset.collections.every((c) => c.hashedWrites.length === 0)).toBe(true);
+  });
+
   it('needs no explicit endorsers: a utility head-end is endorsed by its org and the grid operator', async () => {
     const t = pastInterval(500);
     const result = await net.submit<{ accepted: number }>(cast.aggregator.identity, 'Metering:SubmitReadings', [], {
