@@ -197,13 +197,35 @@ stop_recorded() {
   rm -f "$pidfile"
 }
 
+# Every loopback port the network listens on: orderer (client, admin, operations) and per org the peer, its
+# chaincode listener, the org's chaincode server and the peer's operations endpoint.
+network_ports() {
+  local org port
+  echo "${ORDERER_ADDRESS##*:} ${ORDERER_ADMIN_ADDRESS##*:} ${ORDERER_OPERATIONS_ADDRESS##*:}"
+  for org in "${ORGS[@]}"; do
+    port=$(org_peer_port "$org")
+    echo "$port $((port + 1)) $((port + 8)) $(org_operations_port "$org")"
+  done
+}
+
+# Fails naming every port something else already listens on: a node that cannot bind would otherwise be
+# mistaken for a started one by whoever answers on its port.
+require_free_ports() {
+  local busy=() port
+  for port in $(network_ports); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy+=("$port"); fi
+  done
+  [ "${#busy[@]}" -eq 0 ] || die "ports already in use on 127.0.0.1: ${busy[*]} (another network or service is running)"
+}
+
 # Waits until host:port accepts TCP connections (bash /dev/tcp, no extra tools), failing with the log tail.
 wait_for_port() {
   local name=$1 address=$2 logfile=$3 tries=${4:-60}
   local host=${address%:*} port=${address##*:}
   for _ in $(seq "$tries"); do
     if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-      return 0
+      # Listening, and by the process we started (ports were free before it started).
+      if [ ! -f "$RUN_DIR/$name.pid" ] || process_running "$(cat "$RUN_DIR/$name.pid")"; then return 0; fi
     fi
     if [ -f "$RUN_DIR/$name.pid" ] && ! kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
       tail -n 30 "$logfile" >&2 || true

@@ -16,6 +16,8 @@ for pidfile in "$RUN_DIR"/*.pid; do
   fi
 done
 
+require_free_ports
+
 # A failed start leaves nothing behind: whatever was started is stopped again by PID.
 on_failure() {
   local rc=$?

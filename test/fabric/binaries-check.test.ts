@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fakeFabricBinary, isolatedPath, NATIVE, ROOT, runBash } from './support/shell';
@@ -54,6 +55,25 @@ describe('Fabric binary check', () => {
     expect(result.status).toBe(3);
     expect(result.stderr).toContain('peer: not found on PATH');
     expect(fs.existsSync(scratch)).toBe(false);
+  });
+
+  it('network:up refuses to start when a port of the network is taken, naming it, before starting anything', async () => {
+    installAll('v2.5.12');
+    const scratch = path.join(bin, 'generated');
+    // 7053 is the orderer's admin port; if a real network already holds it, it is just as taken.
+    const server = net.createServer();
+    await new Promise<void>((resolve) => {
+      server.once('error', () => resolve());
+      server.listen(7053, '127.0.0.1', () => resolve());
+    });
+    try {
+      const result = runBash(`bash "${NATIVE}/up.sh"`, { PATH: isolatedPath(bin), OBE_NETWORK_DIR: scratch });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/ports already in use on 127\.0\.0\.1: .*\b7053\b/);
+      expect(fs.existsSync(path.join(scratch, 'crypto'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('test:fabric skips with the reason and exit code 0 when the binaries are missing', () => {
