@@ -44,6 +44,7 @@ for channel in "${CHANNELS[@]}"; do
   npx --no-install tsx "$OBE_ROOT/network/lib/check-collections-cli.ts" "$COLLECTIONS_DIR/$channel.json" "$channel"
 done
 
+[ -f "$CHAINCODE_DIR/package.json" ] || die "no chaincode package (package.json) in $CHAINCODE_DIR"
 log "building the chaincode"
 (cd "$CHAINCODE_DIR" && npm run build) >"$LOG_DIR/chaincode-build.log" 2>&1 ||
   die "chaincode build failed; see $LOG_DIR/chaincode-build.log"

@@ -11,21 +11,24 @@ require_fabric_binaries || exit $?
 
 for pidfile in "$RUN_DIR"/*.pid; do
   [ -e "$pidfile" ] || continue
-  if kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    die "the network is already running ($(basename "$pidfile" .pid), PID $(cat "$pidfile")); run npm run network:down first"
+  pid=$(cat "$pidfile")
+  if process_running "$pid" && recorded_program_matches "$pid" "$(basename "$pidfile" .pid)"; then
+    die "the network is already running ($(basename "$pidfile" .pid), PID $pid); run npm run network:down first"
   fi
 done
 
 require_free_ports
 
-# A failed start leaves nothing behind: whatever was started is stopped again by PID.
-on_failure() {
+# From here on a failed start leaves nothing running: whatever was started is stopped again by PID file (the
+# logs stay for diagnosis). EXIT rather than ERR, so that failures reported through `die` are covered too.
+on_exit() {
   local rc=$?
-  log "network:up failed (exit $rc); stopping what was started"
-  bash "$NATIVE_DIR/down.sh" --keep-logs >&2 || true
-  exit "$rc"
+  if [ "$rc" -ne 0 ]; then
+    log "network:up failed (exit $rc); stopping what was started"
+    bash "$NATIVE_DIR/down.sh" --keep-logs >&2 || true
+  fi
 }
-trap on_failure ERR
+trap on_exit EXIT
 
 rm -rf "$CRYPTO_DIR" "$DATA_DIR" "$ARTIFACTS_DIR" "$RUN_DIR" "$LOG_DIR" "$GEN_DIR/config" "$GEN_DIR/chaincode" \
   "$GEN_DIR/connection.json"
@@ -116,6 +119,5 @@ npx --no-install tsx "$OBE_ROOT/network/lib/write-connection-cli.ts" native "$CR
 bash "$NATIVE_DIR/init-governance.sh" "$GEN_DIR/connection.json"
 # stdout only carries the chaincode library's decorator logging (the gateway config imports chaincode types).
 (cd "$OBE_ROOT" && npx --no-install tsx network/lib/gateway-keys-cli.ts "$GEN_DIR/connection.json" >/dev/null)
-trap - ERR
 log "network is up; connection config: $GEN_DIR/connection.json"
 log "start the gateway on it with: OBE_LEDGER=fabric npm start"
