@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { main as checkCollections } from '../../network/lib/check-collections-cli';
+import { main as remapCollections } from '../../network/lib/remap-collections-cli';
+import { ROOT } from './support/shell';
+
+/** The CLIs that talk to a network run under tsx (fabric-gateway's signer is an ES module jest cannot load). */
+function tsx(script: string, args: string[]) {
+  return spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'network/lib', script), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+function stderrOf(run: () => number): { code: number; stderr: string } {
+  const lines: string[] = [];
+  const spy = jest.spyOn(console, 'error').mockImplementation((m: string) => void lines.push(m));
+  try {
+    return { code: run(), stderr: lines.join('\n') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('network CLIs refuse bad invocations with a usage line', () => {
+  it('fabric-call-cli: usage, and a missing connection config reported without a stack trace', () => {
+    const usage = tsx('fabric-call-cli.ts', ['x.json', 'utility-user1', 'energy', 'invoke', 'Governance:GetConfig']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/usage: fabric-call-cli\.ts/);
+    const missing = tsx('fabric-call-cli.ts', ['/nonexistent/connection.json', 'utility-user1', 'energy', 'evaluate', 'Governance:GetConfig']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('ENOENT');
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('init-governance-cli: usage for an unknown network mode', () => {
+    const result = tsx('init-governance-cli.ts', ['docker', 'x.json']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/usage: init-governance-cli\.ts <native\|test-network\|test-network-ca>/);
+  });
+
+  it('check-collections-cli and remap-collections-cli: usage, and an unreadable file named', () => {
+    expect(stderrOf(() => checkCollections(['collections/energy.json', 'mychannel']))).toMatchObject({ code: 2, stderr: expect.stringMatching(/usage/) });
+    expect(stderrOf(() => checkCollections(['/nonexistent.json', 'energy']))).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read /nonexistent.json') });
+    expect(stderrOf(() => remapCollections([]))).toMatchObject({ code: 2, stderr: expect.stringMatching(/usage/) });
+  });
+});
