@@ -1,4 +1,5 @@
 import '../../gateway/src/simulator/quiet-logs';
+import './decorator-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,8 +1,9 @@
 /**
- * fabric-contract-api logs every decorator at info level when the contract classes load in-process (embedded
- * ledger). Imported first by the simulator and benchmark entry points so their terminal output stays readable;
- * an explicit CORE_CHAINCODE_LOGGING_LEVEL still wins.
+ * fabric-contract-api logs every decorator at info level, and every refused transaction at error level, when the
+ * contract classes run in-process (embedded ledger). Imported first by the simulator and benchmark entry points so
+ * their terminal output stays readable (a refused transaction still reaches the caller as an HTTP error); an
+ * explicit CORE_CHAINCODE_LOGGING_LEVEL still wins.
  */
-process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'WARNING';
+process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';
 
 export {};

@@ -117,7 +117,7 @@ export class SummaryAccumulator {
 }
 
 export function formatSummary(s: SimulationSummary, currency = 'EUR'): string {
-  const kwh = (v: number) => `${v.toFixed(1)} kWh`;
+  const kwh = (v: number) => `${v.toFixed(3)} kWh`;
   const failures = Object.entries(s.failuresByOperation).map(([op, n]) => `${op}: ${n}`).join(', ');
   return [
     'Simulation summary',
