@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
 import type { ErrorCode } from '../../../chaincode/src/common/errors';
+import { readingSigningPayload } from '../../../chaincode/src/metering/reading';
 import {
   expectRefused,
   GRID,
@@ -200,6 +201,15 @@ describe('authenticated metering', () => {
     const again = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient, endorsingOrgs: ENDORSERS });
     expect(again.rwset.writes).toEqual([]);
     expect(again.rwset.collections.every((c) => c.hashedWrites.length === 0)).toBe(true);
+  });
+
+  it('accepts a signature in IEEE P1363 form (r‖s) as well as DER', async () => {
+    const t = pastInterval(700);
+    const body = { assetId: meters[8].assetId, intervalStart: t, importedWh: 12, exportedWh: 3, sequence: 9 };
+    const signature = sign('sha256', Buffer.from(readingSigningPayload(body), 'utf8'), { key: meters[8].device.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64');
+    expect(Buffer.from(signature, 'base64')).toHaveLength(64);
+    expect(await submit([{ ...body, signature }])).toMatchObject({ accepted: 1 });
+    await expect(net.evaluate(cast.dso.identity, 'Metering:GetReading', [meters[8].assetId, String(pastInterval(701))])).rejects.toThrow('[NOT_FOUND]');
   });
 
   it('needs no explicit endorsers: a utility head-end is endorsed by its org and the grid operator', async () => {
