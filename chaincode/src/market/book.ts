@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from
 import { orgCollection } from '../common/keys';
 import { txTimeMs } from '../common/tx-time';
 import { TokenLedger } from '../tokens/ledger';
+import { readRange } from './range';
 import { clearInterval, type ClearingOrder, type Side } from './clearing';
 
 /**
@@ -196,14 +197,7 @@ export async function cancelOrder(ctx: Context, market: MarketName, zone: string
 
 /** Every order of one interval, in key order (public records only). */
 export async function listOrders(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicOrder[]> {
-  const orders: PublicOrder[] = [];
-  const iterator = await ctx.stub.getStateByPartialCompositeKey(ORDER, [market, zone, interval]);
-  try {
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) orders.push(parseJson<PublicOrder>(next.value.value));
-  } finally {
-    await iterator.close();
-  }
-  return orders;
+  return (await readRange<PublicOrder>(ctx, ORDER, [market, zone, interval])).map((entry) => entry.value);
 }
 
 async function readPrivateOrder(ctx: Context, order: PublicOrder): Promise<PrivateOrder> {
@@ -306,14 +300,7 @@ export async function clearOrders(ctx: Context, market: MarketName, zone: string
 }
 
 export async function listPublicAwards(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicAward[]> {
-  const found: PublicAward[] = [];
-  const iterator = await ctx.stub.getStateByPartialCompositeKey(AWARD, [market, zone, interval]);
-  try {
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) found.push(parseJson<PublicAward>(next.value.value));
-  } finally {
-    await iterator.close();
-  }
-  return found;
+  return (await readRange<PublicAward>(ctx, AWARD, [market, zone, interval])).map((entry) => entry.value);
 }
 
 export async function readPrivateAward(ctx: Context, market: MarketName, zone: string, interval: string, award: PublicAward): Promise<PrivateAward | undefined> {

@@ -3,6 +3,7 @@ import { canonicalBytes, parseJson } from '../common/canonical-json';
 import { ConflictError, NotFoundError, RuleViolationError } from '../common/errors';
 import { orgCollection } from '../common/keys';
 import { txTimeMs } from '../common/tx-time';
+import { readRange } from '../market/range';
 import { deriveSalt, listPublicAwards, readPrivateAward, readResult, type MarketName, type PrivateAward } from '../market/book';
 import { TokenLedger } from '../tokens/ledger';
 import { computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
@@ -198,13 +199,7 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
 }
 
 export async function listSettledRecords(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicSettledRecord[]> {
-  const found: PublicSettledRecord[] = [];
-  const iterator = await ctx.stub.getStateByPartialCompositeKey(SETTLEMENT_RECORD, [market, zone, interval]);
-  try {
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) found.push(parseJson<PublicSettledRecord>(next.value.value));
-  } finally {
-    await iterator.close();
-  }
+  const found = (await readRange<PublicSettledRecord>(ctx, SETTLEMENT_RECORD, [market, zone, interval])).map((entry) => entry.value);
   return found.sort((a, b) => a.index - b.index);
 }
 

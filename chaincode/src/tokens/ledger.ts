@@ -1,5 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { canonicalBytes, parseJson } from '../common/canonical-json';
+import { readRange } from '../market/range';
 import { ConflictError, InvalidArgumentError, NotFoundError, RuleViolationError } from '../common/errors';
 
 /**
@@ -74,29 +75,11 @@ export class TokenLedger {
   }
 
   async available(account: string): Promise<number> {
-    let sum = 0;
-    const iterator = await this.#ctx.stub.getStateByPartialCompositeKey(DELTA, [account]);
-    try {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        sum += parseJson<Delta>(next.value.value).amount;
-      }
-    } finally {
-      await iterator.close();
-    }
-    return sum;
+    return (await readRange<Delta>(this.#ctx, DELTA, [account])).reduce((sum, entry) => sum + entry.value.amount, 0);
   }
 
   async escrows(account: string): Promise<Escrow[]> {
-    const found: Escrow[] = [];
-    const iterator = await this.#ctx.stub.getStateByPartialCompositeKey(ESCROW, [account]);
-    try {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        found.push(parseJson<Escrow>(next.value.value));
-      }
-    } finally {
-      await iterator.close();
-    }
-    return found;
+    return (await readRange<Escrow>(this.#ctx, ESCROW, [account])).map((entry) => entry.value);
   }
 
   async balance(account: string): Promise<AccountBalance> {
@@ -166,17 +149,9 @@ export class TokenLedger {
    * Returns how many delta keys were folded.
    */
   async consolidate(account: string): Promise<number> {
-    const keys: string[] = [];
-    let sum = 0;
-    const iterator = await this.#ctx.stub.getStateByPartialCompositeKey(DELTA, [account]);
-    try {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        keys.push(next.value.key);
-        sum += parseJson<Delta>(next.value.value).amount;
-      }
-    } finally {
-      await iterator.close();
-    }
+    const deltas = await readRange<Delta>(this.#ctx, DELTA, [account]);
+    const keys = deltas.map((entry) => entry.key);
+    const sum = deltas.reduce((total, entry) => total + entry.value.amount, 0);
     if (keys.length <= 1) return 0;
     for (const key of keys) await this.#ctx.stub.deleteState(key);
     if (sum !== 0) await this.#writeDelta(account, sum, 'CONSOLIDATED', `consolidate:${this.#ctx.stub.getTxID()}`);

@@ -82,4 +82,12 @@ describe('token delta consolidation', () => {
     expect((await fx.balance(carol)).available).toBe(60);
     expect((await fx.net.submit<{ folded: number }>(carol.identity, 'Tokens:Consolidate')).folded).toBe(0);
   });
+
+  it('reads an account of exactly 100 movements (a full result page) and more', async () => {
+    const dave = await fx.consumer('tok-dave');
+    await Promise.all(Array.from({ length: 100 }, () => fx.mint(dave, 1)));
+    expect((await fx.balance(dave)).available).toBe(100);
+    await fx.net.submit(dave.identity, 'Tokens:Transfer', [{ to: fx.cast.consumer.pseudonym, amount: 30 }]);
+    expect((await fx.balance(dave)).available).toBe(70);
+  });
 });
