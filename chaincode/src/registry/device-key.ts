@@ -12,6 +12,8 @@ const jwkSchema = z.strictObject({
 });
 
 function toKey(input: string | z.output<typeof jwkSchema>): KeyObject | undefined {
+  // createPublicKey would happily derive a public key from a private one, which would then sit in the block.
+  if (typeof input === 'string' && input.includes('PRIVATE KEY')) return undefined;
   try {
     const key =
       typeof input === 'string'

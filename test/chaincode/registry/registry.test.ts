@@ -69,6 +69,8 @@ describe('grid asset registry', () => {
     ['an RSA device key', meter('m-x', { devicePublicKey: rsa }), /P-256/],
     ['a P-384 device key', meter('m-x', { devicePublicKey: p384 }), /P-256/],
     ['a key that is not PEM', meter('m-x', { devicePublicKey: 'hello' }), /P-256/],
+    ['a private key', meter('m-x', { devicePublicKey: device.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }), /P-256/],
+    ['a JWK with its private part', meter('m-x', { devicePublicKey: { ...device.publicJwk, d: 'x'.repeat(43) } }), /devicePublicKey/],
     ['a battery without kWh', { assetId: 'b-x', type: 'battery', segment: 'retail', zone: 'z', capacityKw: 3 }, /storageKwh/],
     ['kWh on a PV plant', { assetId: 'p-x', type: 'pv', segment: 'retail', zone: 'z', capacityKw: 3, storageKwh: 4 }, /storageKwh/],
     ['a bad asset id', meter('m x/1'), /assetId/],
