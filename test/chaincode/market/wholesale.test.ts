@@ -55,6 +55,20 @@ describe('wholesale day-ahead market', () => {
     expect(await fx.balance(fx.cast.retailer)).toMatchObject({ escrowed: 1_050_000, available: 950_000 });
   });
 
+  it('keeps a generator curve on the grid operator and regulator peers only, and lets its owner cancel a curve', async () => {
+    const key = ['', 'obe.market.order', 'WHOLESALE', 'SYSTEM', interval, ids.g1, ''].join('\u0000');
+    expect(fx.net.fabric.privateData(GRID, 'energy', 'obe', `orders_${GRID}`, key)).toBeDefined();
+    expect(fx.net.fabric.privateData(REGULATOR, 'energy', 'obe', `orders_${GRID}`, key)).toBeDefined();
+    expect(fx.net.fabric.privateData(UTILITY, 'energy', 'obe', `orders_${GRID}`, key)).toBeUndefined();
+    expect(await fx.net.evaluate(fx.cast.retailer.identity, 'WholesaleMarket:GetCurve', [{ interval, orderId: ids.g1 }])).not.toHaveProperty('details');
+
+    const extra = await curve(fx.cast.dso, { side: 'DEMAND', blocks: [{ price: 10, quantityWh: 1000 }] });
+    expect(await fx.balance(fx.cast.dso)).toMatchObject({ escrowed: 420_000 + 10_000 });
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.retailer.identity, 'WholesaleMarket:CancelCurve', [{ interval, orderId: extra.orderId }]), 'FORBIDDEN');
+    await fx.net.submit(fx.cast.dso.identity, 'WholesaleMarket:CancelCurve', [{ interval, orderId: extra.orderId }], { endorsingOrgs: [GRID, REGULATOR] });
+    expect(await fx.balance(fx.cast.dso)).toMatchObject({ escrowed: 420_000 });
+  });
+
   it('refuses malformed curves, ineligible assets and roles, each without writing', async () => {
     const eleven = Array.from({ length: 11 }, (_, i) => ({ price: 10 + i, quantityWh: 100 }));
     await expectRefused(fx.net, () => curve(g1, { side: 'SUPPLY', assetId: g1Asset, blocks: eleven }), 'INVALID_ARGUMENT', /blocks/);
