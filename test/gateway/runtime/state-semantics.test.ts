@@ -67,6 +67,18 @@ describe('§3.2 keys and ranges', () => {
     expect(JSON.parse(await net.evaluate(A, 'Range', ['r/a', 'r/z']))).toEqual(['r/a', 'r/b']);
   });
 
+  test('ranges of exactly one or several batches of 100 results return every key once', async () => {
+    await net.submit(A, 'PutMany', ['b100/', '100']);
+    await net.submit(A, 'PutMany', ['b250/', '250']);
+    const hundred: string[] = JSON.parse(await net.evaluate(A, 'Range', ['b100/', 'b1000']));
+    expect(hundred).toHaveLength(100);
+    const many: string[] = JSON.parse(await net.evaluate(A, 'Range', ['b250/', 'b2500']));
+    expect(new Set(many).size).toBe(250);
+    expect(many[249]).toBe('b250/0249');
+    // the counting transaction commits: its 250-read range query validates
+    await expect(net.submit(A, 'CountRange', ['b250/', 'b2500', 'b250-count'])).resolves.toMatchObject({ payload: Buffer.from('250') });
+  });
+
   test("'' bounds are open and composite keys stay out of simple-key ranges", async () => {
     await net.submit(A, 'PutComposite', ['asset', 'zone1', 'id1', 'one']);
     await net.submit(A, 'PutComposite', ['asset', 'zone1', 'id2', 'two']);

@@ -27,8 +27,11 @@ export interface SimulationContext {
   collections: ReadonlyMap<string, Collection>;
 }
 
+/** A peer-side result iterator: pulls one result at a time from the (snapshot) state. */
 interface OpenIterator {
-  next(count: number): { results: peer.QueryResultBytes[]; exhausted: boolean };
+  pull(): peer.QueryResultBytes | undefined;
+  /** A result pulled ahead to learn whether more exist; it opens the next batch. */
+  pending?: peer.QueryResultBytes;
 }
 
 interface PrivateCollectionRw {
@@ -240,20 +243,17 @@ export class TxSimulator implements ShimPeerHandler {
     const history = [...this.#ctx.state.historyOf(this.#ctx.chaincode, key)].reverse(); // newest first, as Fabric 2.x returns it
     let pos = 0;
     const iterator: OpenIterator = {
-      next: (count) => {
-        const results: peer.QueryResultBytes[] = [];
-        while (results.length < count && pos < history.length) {
-          const h = history[pos++];
-          const km = new ledger.queryresult.KeyModification();
-          km.setTxId(h.txId);
-          km.setValue(h.value);
-          km.setIsDelete(h.isDelete);
-          km.setTimestamp(ProtoTimestampClass.fromDate(h.timestamp) as unknown as Parameters<ledger.queryresult.KeyModification['setTimestamp']>[0]);
-          const bytes = new peer.QueryResultBytes();
-          bytes.setResultbytes(km.serializeBinary());
-          results.push(bytes);
-        }
-        return { results, exhausted: pos >= history.length };
+      pull: () => {
+        if (pos >= history.length) return undefined;
+        const h = history[pos++];
+        const km = new ledger.queryresult.KeyModification();
+        km.setTxId(h.txId);
+        km.setValue(h.value);
+        km.setIsDelete(h.isDelete);
+        km.setTimestamp(ProtoTimestampClass.fromDate(h.timestamp) as unknown as Parameters<ledger.queryresult.KeyModification['setTimestamp']>[0]);
+        const bytes = new peer.QueryResultBytes();
+        bytes.setResultbytes(km.serializeBinary());
+        return bytes;
       },
     };
     const id = randomUUID();
@@ -328,12 +328,12 @@ export class TxSimulator implements ShimPeerHandler {
     let pos = 0;
     const ns = this.#ctx.chaincode;
     return {
-      next: (count) => {
-        const results: peer.QueryResultBytes[] = [];
-        while (results.length < count && pos < keys.length) {
+      pull: () => {
+        while (pos < keys.length) {
           const key = keys[pos++];
           const entry = space.get(key);
           if (!entry) continue;
+          // Recorded when pulled from the state, as Fabric's range query results helper does.
           record?.push({ key, version: entry.version });
           const kv = new ledger.queryresult.KV();
           kv.setNamespace(ns);
@@ -341,22 +341,37 @@ export class TxSimulator implements ShimPeerHandler {
           kv.setValue(Buffer.from(entry.value));
           const bytes = new peer.QueryResultBytes();
           bytes.setResultbytes(kv.serializeBinary());
-          results.push(bytes);
+          return bytes;
         }
-        // Fabric's handler only learns the scan is over when it asks for one more result than it got.
-        const exhausted = pos >= keys.length && results.length < count;
-        if (exhausted) onExhausted?.();
-        return { results, exhausted };
+        onExhausted?.();
+        return undefined;
       },
     };
   }
 
+  /**
+   * One batch of at most MAX_RESULT_LIMIT results, built as Fabric's QueryResponseBuilder does: it pulls one result
+   * ahead, so `hasMore` is only true when another result really exists (the shim's iterator relies on that).
+   */
   #page(id: string, iterator: OpenIterator): peer.QueryResponse {
-    const { results, exhausted } = iterator.next(MAX_RESULT_LIMIT);
-    if (exhausted) this.#iterators.delete(id);
+    const results: peer.QueryResultBytes[] = [];
+    if (iterator.pending) results.push(iterator.pending);
+    iterator.pending = undefined;
+    let hasMore = false;
+    for (;;) {
+      const next = iterator.pull();
+      if (!next) break;
+      if (results.length === MAX_RESULT_LIMIT) {
+        iterator.pending = next;
+        hasMore = true;
+        break;
+      }
+      results.push(next);
+    }
+    if (!hasMore) this.#iterators.delete(id);
     const response = new peer.QueryResponse();
     response.setResultsList(results);
-    response.setHasMore(!exhausted);
+    response.setHasMore(hasMore);
     response.setId(id);
     return response;
   }
