@@ -27,7 +27,7 @@ export function createApp(gateway: GatewayContext = new GatewayContext()): Expre
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) => ((err || res.statusCode >= 500) && res.statusCode !== 503 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       customProps: (_req, res) => ({ caller: (res as Response).locals?.caller?.keyId }),
       serializers: {
         // Never log Authorization headers or bodies: keys and private inputs stay out of the logs.

@@ -41,6 +41,8 @@ export interface ScenarioEnv {
   /** How long to wait for the audit relay's attestation. */
   attestationTimeoutMs?: number;
   log?: (message: string) => void;
+  /** Called before a failed check throws (e.g. to print the gateway's log). */
+  onFailure?: () => void;
 }
 
 export interface ScenarioReport {
@@ -67,8 +69,13 @@ interface Reply {
 
 class ScenarioError extends Error {}
 
+let onFailure: (() => void) | undefined;
+
 function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new ScenarioError(message);
+  if (!condition) {
+    onFailure?.();
+    throw new ScenarioError(message);
+  }
 }
 
 /** True when any key named like a private field appears anywhere in the value. */
@@ -82,6 +89,7 @@ function containsPrivateField(value: unknown, fields: readonly string[]): boolea
 
 export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   const clock = env.clock ?? realClock;
+  onFailure = env.onFailure;
   const zone = env.zone ?? `e2e-${crypto.randomBytes(3).toString('hex')}`;
   const steps: string[] = [];
   const step = (text: string) => {
@@ -141,7 +149,8 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   check(denied.status === 403, `a utility may not grant MARKET_OPERATOR: ${denied.status}`);
   step('participants registered; roles granted by their own org admins');
 
-  // 3. Assets: meters with device keys, a PV panel; commissioned by the DSO, activated by their owners.
+  // 3. Assets: meters with device keys, a community PV plant; commissioned by the DSO, activated by their owners.
+  //    (Capacities are sized for 1-minute intervals: the chaincode refuses readings a meter's rating cannot deliver.)
   const device = (assetId: string) => {
     const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     return { assetId, privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
@@ -149,9 +158,9 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   const sellerMeter = device(`${zone}-meter-s`);
   const buyerMeter = device(`${zone}-meter-b`);
   const pvId = `${zone}-pv-s`;
-  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: sellerMeter.assetId, type: 'meter', segment: 'retail', zone, capacityKw: 10, devicePublicKey: sellerMeter.publicKeyPem });
-  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw: 6.5 });
-  await ok(k.buyer, 'POST', '/api/v1/registry/assets', { assetId: buyerMeter.assetId, type: 'meter', segment: 'retail', zone, capacityKw: 10, devicePublicKey: buyerMeter.publicKeyPem });
+  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: sellerMeter.assetId, type: 'meter', segment: 'retail', zone, capacityKw: 100, devicePublicKey: sellerMeter.publicKeyPem });
+  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw: 120 });
+  await ok(k.buyer, 'POST', '/api/v1/registry/assets', { assetId: buyerMeter.assetId, type: 'meter', segment: 'retail', zone, capacityKw: 100, devicePublicKey: buyerMeter.publicKeyPem });
   const notDso = await call(k.seller, 'POST', `/api/v1/registry/assets/${pvId}/commission`);
   check(notDso.status === 403, `only a DSO commissions: ${notDso.status}`);
   for (const [owner, assetId] of [
@@ -214,7 +223,8 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   check(mine.body.length === 1 && mine.body[0].details, 'my awards: one, with details');
   step(`cleared at ${result.price} per kWh, ${result.volumeWh} Wh`);
 
-  // 7. Signed readings from the utility's meter head-end.
+  // 7. After delivery: signed readings from the utility's meter head-end.
+  await clock.waitUntil(start + lengthMs + 1000);
   const sign = (meter: ReturnType<typeof device>, importedWh: number, exportedWh: number, sequence: number) => {
     const reading = { assetId: meter.assetId, intervalStart: start, importedWh, exportedWh, sequence };
     const signature = crypto.sign('sha256', Buffer.from(canonicalize(reading)!, 'utf8'), meter.privateKey).toString('base64');
@@ -233,8 +243,7 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   check(typeof hash.body.hash === 'string' && hash.body.importedWh === undefined, 'anyone sees the salted hash only');
   step('signed readings submitted; values visible to members only');
 
-  // 8. After delivery: settlement.
-  await clock.waitUntil(start + lengthMs + 1000);
+  // 8. Settlement against the metered delivery.
   const settled = await ok(k.gridOperator, 'POST', `/api/v1/retail/intervals/${interval}/zones/${zone}/settle`);
   const merkleRoot = settled.body.result.merkleRoot as string;
   check(/^[0-9a-f]{64}$/.test(merkleRoot), 'settlement publishes a Merkle root');

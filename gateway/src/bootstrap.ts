@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { createApp } from './app';
+import { AuditRelay } from './audit-relay/relay';
+import type { GatewayConfig } from './config';
+import { GatewayContext } from './context';
+import { defaultIdentities } from './demo/identities';
+import { initGovernance, seedDemo } from './demo/seed';
+import { ApiKeyStore } from './http/auth';
+import { GatewayMetrics } from './http/metrics';
+import { openLedger } from './ledger/factory';
+import type { Ledger } from './ledger/port';
+import { loadOrCreateGatewayFile } from './setup';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  gateway: GatewayContext;
+  demoKeysFile: string | undefined;
+  /** Resolves once the ledger is open (and, on a first embedded start, governance configured and the demo seeded). */
+  ready: Promise<void>;
+  /** Graceful stop: no new connections, event streams ended, in-flight submits finished, then the ledger closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: listens at once (so /healthz answers), then opens the ledger — on the embedded ledger, creating
+ * the orgs, channels and chaincode on the first start, configuring governance and seeding the demo neighbourhood —
+ * and starts the grid operator's audit relay. `npm start` runs this from server.ts; tests run it in-process.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningGateway> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const embedded = config.ledger === 'embedded';
+  const { file, demoKeysFile } = loadOrCreateGatewayFile(config.configFile, config.dataDir, embedded, defaultIdentities);
+
+  const gateway = new GatewayContext({
+    logger,
+    metrics: new GatewayMetrics({ defaultMetrics: true }),
+    keys: new ApiKeyStore(file.apiKeys),
+    dataDir: path.join(config.dataDir, 'gateway'),
+    submitAttempts: config.submitAttempts,
+    bodyLimit: config.bodyLimit,
+    demoKeysFile: embedded && config.demo ? demoKeysFile : undefined,
+  });
+  const server = createApp(gateway).listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host}:${port}/`;
+  logger.info({ url, dataDir: config.dataDir, ledger: config.ledger }, 'OBE gateway listening; opening the ledger');
+
+  const abort = new AbortController();
+  let ledger: Ledger | undefined;
+  let relay: AuditRelay | undefined;
+  const ready = (async () => {
+    const opened = await openLedger(config, file, logger, gateway.metrics);
+    ledger = opened;
+    // Governance first: the API is ready only once the channels are usable.
+    if (embedded) await initGovernance(opened);
+    if (abort.signal.aborted) return;
+    gateway.attachLedger(opened);
+    gateway.submits?.resumePending();
+    if (embedded && config.demo) await seedDemo(opened, { dataDir: config.dataDir, logger, signal: abort.signal });
+    if (config.auditRelay && file.relayIdentity && opened.identities().some((i) => i.label === file.relayIdentity)) {
+      relay = new AuditRelay({ ledger: opened, identity: file.relayIdentity, dataDir: config.dataDir, logger });
+      relay.start();
+    }
+    if (abort.signal.aborted) return;
+    logger.info(
+      { url, docs: `${url}docs/`, openapi: `${url}openapi.json`, demoApiKeys: demoKeysFile ?? '(none: keys from OBE_CONFIG)' },
+      'OBE gateway ready',
+    );
+  })();
+  const settled = ready.catch((err: unknown) => {
+    logger.error({ err }, 'the ledger could not be opened; /readyz stays 503');
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down: no new connections, finishing in-flight submits');
+      abort.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      gateway.closeStreams();
+      server.closeIdleConnections();
+      await settled;
+      await relay?.stop();
+      await gateway.submits?.drain();
+      gateway.state = 'stopping';
+      await closed;
+      await ledger?.close();
+      logger.info('stopped');
+    })());
+
+  return { url, port, gateway, demoKeysFile, ready, stop };
+}
