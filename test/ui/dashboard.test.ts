@@ -40,7 +40,7 @@ describeWithBrowser('dashboard in chromium', () => {
       intervals: 1,
       governancePatch: { intervalMinutes: 1, gateClosureMinutes: 0 },
       neighbourhood: { householdsPerZone: 3, startHour: 10, batteryShare: 0.5 },
-      orderLeadMs: 4000,
+      orderLeadMs: 8000,
     }).run();
     browser = await launchBrowser();
   }, 240_000);

@@ -153,7 +153,7 @@ function renderOrders(orders) {
   const mspId = state.current.mspId;
   fillTable('table-orders', orders.slice(0, 200).map((o) =>
     el('tr', { 'data-visible': String(o.visible) },
-      cell(o.orderId.slice(0, 12), 'mono'),
+      cell(o.orderId.slice(0, 8), 'mono'),
       cell(o.interval.slice(11, 16)),
       cell(o.side),
       o.visible ? cell(fmt(o.price, 0), 'num') : cell(locked(mspId)),
@@ -213,16 +213,19 @@ function renderMetering(metering) {
     )));
 }
 
+/** Balances: the largest accounts in the chart, the first 50 by balance in the table (pseudonyms shortened). */
 function renderTokens(tokens) {
   const mspId = state.current.mspId;
-  const visible = tokens.balances.filter((b) => b.visible);
+  const sorted = [...tokens.balances].sort((a, b) => (b.balance || 0) - (a.balance || 0));
+  const top = sorted.filter((b) => b.visible).slice(0, 10);
+  const short = (label) => (label.length > 14 ? `${label.slice(0, 12)}…` : label);
   renderChart('chart-balances', {
     type: 'bar',
-    data: { labels: visible.map((b) => b.label), datasets: [{ label: `balance (${tokens.unit})`, data: visible.map((b) => b.balance), backgroundColor: color(2, 0.7) }] },
+    data: { labels: top.map((b) => short(b.label)), datasets: [{ label: `balance (${tokens.unit})`, data: top.map((b) => b.balance), backgroundColor: color(2, 0.7) }] },
     options: { indexAxis: 'y', plugins: { legend: { display: false } } },
   });
-  fillTable('table-balances', tokens.balances.map((b) =>
-    el('tr', { 'data-visible': String(b.visible) }, cell(b.label, 'mono'), b.visible ? cell(fmt(b.balance, 2), 'num') : cell(locked(mspId)))));
+  fillTable('table-balances', sorted.slice(0, 50).map((b) =>
+    el('tr', { 'data-visible': String(b.visible) }, cell(short(b.label), 'mono'), b.visible ? cell(fmt(b.balance, 0), 'num') : cell(locked(mspId)))));
 }
 
 function renderAudit(audit) {

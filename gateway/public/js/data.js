@@ -59,15 +59,17 @@ export async function loadDashboard(api) {
   // The latest cleared interval with trade, preferring the busiest zone.
   const latest = [...market.results].sort((a, b) => (a.interval === b.interval ? b.volumeKwh - a.volumeKwh : a.interval < b.interval ? 1 : -1))[0];
   const book = latest ? await loadOrderBook(api, latest) : { orders: [], curves: undefined };
-  const latestTotals = aggregates.length ? Math.max(...aggregates.map((a) => a.intervalStart)) : undefined;
+  // Intervals nobody has reported for yet come back as zero totals; only metered intervals are drawn.
+  const metered = aggregates.filter((a) => (a.readings || 0) > 0);
+  const latestTotals = metered.length ? Math.max(...metered.map((a) => a.intervalStart)) : undefined;
   return {
     status: `ledger: ${ready.ledger || ready.status}${heightText(ready)}`,
     market,
     curves: book.curves,
     orders: book.orders,
-    grid: { assets: countAssets(assets), zoneBalance: zoneBalance(aggregates, latestTotals) },
+    grid: { assets: countAssets(assets), zoneBalance: zoneBalance(metered, latestTotals) },
     metering: {
-      aggregates: aggregates.map((a) => ({ interval: new Date(a.intervalStart).toISOString(), zone: a.zone, importKwh: (a.importedWh || 0) / WH_PER_KWH, exportKwh: (a.exportedWh || 0) / WH_PER_KWH })),
+      aggregates: metered.map((a) => ({ interval: new Date(a.intervalStart).toISOString(), zone: a.zone, importKwh: (a.importedWh || 0) / WH_PER_KWH, exportKwh: (a.exportedWh || 0) / WH_PER_KWH })),
       readings: latestTotals === undefined ? [] : await loadReadings(api, assets, latestTotals),
     },
     tokens: {

@@ -58,7 +58,7 @@ export const systemClock: Clock = {
  * gate closure is refused (about 10 orders/s on a busy 2-core machine on the embedded ledger).
  */
 function orderLeadMs(orders: number): number {
-  return 5000 + orders * 100;
+  return 5000 + orders * 150;
 }
 
 export class SimulationRun {

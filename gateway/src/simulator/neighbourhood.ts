@@ -92,10 +92,12 @@ export class Neighbourhood {
     }
     const households: Household[] = [];
     const total = this.options.prosumers + this.options.consumers;
+    // Households are dealt round-robin onto the feeders so that every zone mixes prosumers and consumers.
+    const zoneCount = Math.max(1, Math.ceil(total / this.options.householdsPerZone));
     for (let i = 0; i < total; i++) {
       const id = `h${String(i + 1).padStart(4, '0')}`;
       const random = SeededRandom.derive(this.options.seed, `household/${id}`);
-      const zone = `feeder-${Math.floor(i / this.options.householdsPerZone) + 1}`;
+      const zone = `feeder-${(i % zoneCount) + 1}`;
       const isProsumer = i < this.options.prosumers;
       const load: LoadProfile = { annualKwh: random.uniform(2500, isProsumer ? 6000 : 9000), peakShiftHours: random.normal(0, 0.7) };
       const household: Household = isProsumer

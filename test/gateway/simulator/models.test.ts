@@ -108,6 +108,10 @@ describe('Neighbourhood', () => {
     const n = new Neighbourhood({ seed: 'z', prosumers: 120, consumers: 30, householdsPerZone: 50 });
     expect(n.households).toHaveLength(150);
     expect(n.zones).toEqual(['feeder-1', 'feeder-2', 'feeder-3']);
+    for (const zone of n.zones) {
+      const kinds = new Set(n.households.filter((h) => h.zone === zone).map((h) => h.kind));
+      expect(kinds).toEqual(new Set(['prosumer', 'consumer']));
+    }
     const noon = [n.step(), n.step(), n.step()][2];
     for (const h of noon.households) {
       if (h.household.kind === 'consumer') {
