@@ -131,7 +131,22 @@ export function plotsFor(results: Json): PlotSpec[] {
       ],
     });
   }
-  const gateway = section(results, 'gateway');
+  const runtime = section(results, 'runtime');
+  if (runtime && isObj(runtime.trivialWrite) && isObj(runtime.rangeRead1000)) {
+    const rows = [
+      ['trivial write', runtime.trivialWrite],
+      ['1,000-key range read', runtime.rangeRead1000],
+    ] as const;
+    plots.push({
+      kind: 'bar',
+      name: 'runtime-submit-throughput',
+      title: 'Embedded runtime: submitted transactions per second',
+      unit: 'tx/s',
+      labels: rows.map(([label]) => label),
+      series: [{ name: 'embedded runtime', values: rows.map(([, r]) => num((r as Json).txPerSecond)) }],
+    });
+  }
+  const gateway = section(results, 'gateway-overhead') ?? section(results, 'gateway');
   if (gateway && num(gateway.restTps) !== null) {
     plots.push({
       kind: 'bar',

@@ -38,13 +38,14 @@ describe('benchmark plots', () => {
     const results = {
       sections: {
         ingestion: { runs: [{ batchSize: 1, readingsPerSecond: 90 }, { batchSize: 500, readingsPerSecond: 4000 }] },
-        gateway: { restTps: 80, directTps: 100, overheadRatio: 0.8, latencyMs: { rest: { p50: 10, p95: 20, p99: 30 }, direct: { p50: 8, p95: 15, p99: 25 } } },
+        runtime: { trivialWrite: { txPerSecond: 500 }, rangeRead1000: { txPerSecond: 50 } },
+        'gateway-overhead': { restTps: 80, directTps: 100, overheadRatio: 0.8, latencyMs: { rest: { p50: 10, p95: 20, p99: 30 }, direct: { p50: 8, p95: 15, p99: 25 } } },
         clearing: { inProcess: [{ orders: 1000, ms: 2 }, { orders: 5000, ms: 9 }], embeddedRuntime: [{ orders: 1000, totalMs: 300 }] },
         fabric: { skipped: 'network not up' },
       },
     };
     const plots = plotsFor(results);
-    expect(plots.map((p) => p.name)).toEqual(['ingestion-readings-per-second', 'gateway-overhead-throughput', 'gateway-latency-percentiles', 'clearing-time-vs-orders']);
+    expect(plots.map((p) => p.name)).toEqual(['ingestion-readings-per-second', 'runtime-submit-throughput', 'gateway-overhead-throughput', 'gateway-latency-percentiles', 'clearing-time-vs-orders']);
     const ingestion = plots[0];
     expect(ingestion.kind === 'bar' && ingestion.series).toEqual([{ name: 'embedded', values: [90, 4000] }]);
     expect(plotsFor({ sections: { ingestion: { skipped: 'x' } } })).toEqual([]);
@@ -53,7 +54,7 @@ describe('benchmark plots', () => {
     try {
       const file = path.join(dir, 'bench.json');
       fs.writeFileSync(file, JSON.stringify(results));
-      expect(writeBenchPlots(file).map((f) => path.basename(f))).toHaveLength(4);
+      expect(writeBenchPlots(file).map((f) => path.basename(f))).toHaveLength(5);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
