@@ -19,7 +19,7 @@ type Section = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 const SECTIONS: readonly [string, () => Promise<{ default: Section }>][] = [
   ['runtime', () => import('./runtime')],
   ['ingestion', () => import('./ingestion')],
-  ['gateway-overhead', () => import('./gateway-overhead')],
+  ['gateway', () => import('./gateway-overhead')],
   ['clearing', () => import('./clearing')],
   ['fabric', () => import('./fabric')],
 ];

@@ -198,6 +198,15 @@ export function certificateHash(certificatePem: string): string {
   return createHash('sha256').update(certificatePem).digest('hex');
 }
 
+const parsedKeys = new Map<string, KeyObject>();
+
+/** The identity's signing key, parsed once (PEM parsing costs more than the signature itself). */
 export function privateKeyObject(identity: Identity): KeyObject {
-  return createPrivateKey(identity.privateKey);
+  let key = parsedKeys.get(identity.privateKey);
+  if (!key) {
+    if (parsedKeys.size >= 1000) parsedKeys.clear();
+    key = createPrivateKey(identity.privateKey);
+    parsedKeys.set(identity.privateKey, key);
+  }
+  return key;
 }
