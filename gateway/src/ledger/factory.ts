@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import type { GatewayConfig, GatewayFile } from '../config';
 import { defaultIdentities } from '../demo/identities';
 import type { GatewayMetrics } from '../http/metrics';
+import { EmbeddedLedger } from './embedded/adapter';
+import { obeNetwork } from './embedded/obe-network';
 import type { Ledger } from './port';
 
 /** Opens the ledger OBE_LEDGER names: the in-process embedded network (default) or a real Fabric network. */
 export async function openLedger(config: GatewayConfig, file: GatewayFile, logger: Logger, metrics?: GatewayMetrics): Promise<Ledger> {
   if (config.ledger === 'embedded') {
-    const { EmbeddedLedger } = await import('./embedded/adapter');
-    const { obeNetwork } = await import('./embedded/obe-network');
+    // (Loaded with the module, before the server listens: a long synchronous module load after /healthz answers
+    // would leave the process deaf to signals for seconds.)
     const ledger = await EmbeddedLedger.open({
       network: obeNetwork(),
       dataDir: path.join(config.dataDir, 'ledger'),
