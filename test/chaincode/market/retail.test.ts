@@ -1,4 +1,4 @@
-import { verifyMerkleProof, type MerkleProofStep } from '../../../chaincode/src/settlement/merkle';
+import { merkleRoot, verifyMerkleProof, type MerkleProofStep } from '../../../chaincode/src/settlement/merkle';
 import { GRID, expectRefused, outcome } from '../support';
 import { MarketFixture, OTHER_ZONE, ZONE, salt, setClock, restoreClock, type Trader } from './fixture';
 
@@ -164,6 +164,13 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     // Another consumer sees the public leaf hash but not the record.
     expect(await fx.net.evaluate(b2.identity, 'Settlement:GetRecord', ref)).not.toHaveProperty('details');
     expect(await fx.net.evaluate(b3.identity, 'Settlement:GetSettlement', [{ market: 'RETAIL', zone: ZONE, interval }])).toMatchObject({ merkleRoot: settledRoot });
+  });
+
+  it('clears and settles an interval without orders: no price, no records, the empty Merkle root', async () => {
+    const empty = await fx.clear(OTHER_ZONE, interval);
+    expect(empty).toMatchObject({ price: null, volumeWh: 0, buyOrders: 0, sellOrders: 0 });
+    const summary = await fx.settle('RETAIL', OTHER_ZONE, interval);
+    expect(summary).toMatchObject({ recordCount: 0, merkleRoot: merkleRoot([]), balancingCredit: 0 });
   });
 
   it('anchors the root on the audit channel: the grid operator attests once, the regulator reads, others are refused', async () => {
