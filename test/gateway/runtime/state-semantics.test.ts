@@ -157,6 +157,14 @@ describe('§3.4 MVCC and phantom validation', () => {
     expect(await net.evaluate(A, 'Get', ['mvcc/many'])).toBe(String(valid));
   });
 
+  test('committing the same endorsement twice: the copy is DUPLICATE_TXID and the original stays valid', async () => {
+    const tx = await net.fabric.endorse(net.req(A, 'Put', ['dup/k', '1']));
+    const first = await net.fabric.commit(tx);
+    const err = (await rejection(net.fabric.commit(tx))) as TxValidationError;
+    expect(err.validationCode).toBe('DUPLICATE_TXID');
+    expect(net.fabric.txStatus('ch', tx.txId)).toEqual({ validationCode: 'VALID', blockNumber: first.blockNumber, txIndex: first.txIndex });
+  });
+
   test('an insert into a range read by a concurrent transaction yields PHANTOM_READ_CONFLICT', async () => {
     await net.submit(A, 'Put', ['ph/1', 'x']);
     const counting = await net.fabric.endorse(net.req(A, 'CountRange', ['ph/', 'ph0', 'ph-count']));

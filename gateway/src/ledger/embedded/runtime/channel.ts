@@ -123,31 +123,37 @@ export class Channel implements BlockSource {
 
   // ---- endorsement ---------------------------------------------------------------------------------------------
 
-  /** Simulates the proposal on `org`'s peer against a committed snapshot. */
-  execute(proposal: Proposal, org: string, creatorOrg: string): Promise<Execution> {
+  /**
+   * Runs `fn` on one committed snapshot: every execution it starts sees the same state, as peers in sync would,
+   * so differing endorsements can only come from the chaincode itself.
+   */
+  onSnapshot<T>(fn: (execute: (proposal: Proposal, org: string, creatorOrg: string) => Promise<Execution>) => Promise<T>): Promise<T> {
+    return this.#gate.read(() => fn((proposal, org, creatorOrg) => this.#execute(proposal, org, creatorOrg)));
+  }
+
+  /** Simulates the proposal on `org`'s peer; callers hold the snapshot (onSnapshot). */
+  async #execute(proposal: Proposal, org: string, creatorOrg: string): Promise<Execution> {
     const definition = this.chaincodes.get(proposal.chaincode);
     if (!definition) throw new RuntimeUsageError(`chaincode ${proposal.chaincode} is not defined on channel ${this.channel}`);
-    return this.#gate.read(async () => {
-      const simulator = new TxSimulator({
-        channel: this.channel,
-        chaincode: definition.name,
-        txId: proposal.txId,
-        peerOrg: org,
-        creatorOrg,
-        state: this.#state,
-        collections: definition.collections,
-      });
-      let result: ExecutionResult;
-      try {
-        result = await this.#container(definition, org).execute(proposal, simulator, org);
-      } catch (err) {
-        simulator.done();
-        throw err;
-      }
-      // From here on, stub calls the chaincode left running fail and their writes are lost, as on a peer.
-      const outcome = simulator.done();
-      return { org, result, rwset: outcome.rwset, privateWrites: outcome.privateWrites };
+    const simulator = new TxSimulator({
+      channel: this.channel,
+      chaincode: definition.name,
+      txId: proposal.txId,
+      peerOrg: org,
+      creatorOrg,
+      state: this.#state,
+      collections: definition.collections,
     });
+    let result: ExecutionResult;
+    try {
+      result = await this.#container(definition, org).execute(proposal, simulator, org);
+    } catch (err) {
+      simulator.done();
+      throw err;
+    }
+    // From here on, stub calls the chaincode left running fail and their writes are lost, as on a peer.
+    const outcome = simulator.done();
+    return { org, result, rwset: outcome.rwset, privateWrites: outcome.privateWrites };
   }
 
   #container(definition: ChaincodeDefinition, org: string): ChaincodeContainer {
@@ -245,7 +251,8 @@ export class Channel implements BlockSource {
     const dirty = new Set<string>();
     const state = this.#state;
     block.transactions.forEach((tx, txNum) => {
-      this.#txStatus.set(tx.txId, { validationCode: tx.validationCode, blockNumber: block.number, txIndex: txNum });
+      // A duplicate keeps the status of the transaction it duplicates, as a peer's transaction index does.
+      if (tx.validationCode !== 'DUPLICATE_TXID') this.#txStatus.set(tx.txId, { validationCode: tx.validationCode, blockNumber: block.number, txIndex: txNum });
       if (tx.validationCode !== 'VALID') return;
       const version = { blockNum: block.number, txNum };
       const ns = tx.rwset.namespace;

@@ -240,12 +240,14 @@ export class EmbeddedFabric {
     });
     const creatorOrg = req.identity.mspId;
     const firstOrg = explicit ? (explicit.includes(creatorOrg) ? creatorOrg : explicit[0]) : creatorOrg;
-    const first = await channel.execute(proposal, firstOrg, creatorOrg);
-    this.#assertSuccess(first, proposal.txId);
-    const endorsers = explicit ?? chooseEndorsers(first, channel.orgs, definition);
-    const others = await Promise.all(endorsers.filter((o) => o !== firstOrg).map((org) => channel.execute(proposal, org, creatorOrg)));
-    const executions = [first, ...others];
-    for (const e of others) this.#assertSuccess(e, proposal.txId);
+    const { first, endorsers, executions } = await channel.onSnapshot(async (execute) => {
+      const first = await execute(proposal, firstOrg, creatorOrg);
+      this.#assertSuccess(first, proposal.txId);
+      const endorsers = explicit ?? chooseEndorsers(first, channel.orgs, definition);
+      const others = await Promise.all(endorsers.filter((o) => o !== firstOrg).map((org) => execute(proposal, org, creatorOrg)));
+      for (const e of others) this.#assertSuccess(e, proposal.txId);
+      return { first, endorsers, executions: [first, ...others] };
+    });
     const difference = endorsementDifference(executions);
     if (difference) {
       throw new EndorsementMismatchError(
@@ -319,7 +321,7 @@ export class EmbeddedFabric {
       args: this.#args(req.args),
       transient: req.transient,
     });
-    const execution = await channel.execute(proposal, org, req.identity.mspId);
+    const execution = await channel.onSnapshot((execute) => execute(proposal, org, req.identity.mspId));
     this.#assertSuccess(execution, proposal.txId);
     return Buffer.from(execution.result.payload);
   }
