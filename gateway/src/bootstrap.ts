@@ -5,13 +5,18 @@ import { createApp } from './app';
 import { AuditRelay } from './audit-relay/relay';
 import type { GatewayConfig } from './config';
 import { GatewayContext } from './context';
-import { defaultIdentities } from './demo/identities';
+import { CONSUMER_COUNT, PROSUMER_COUNT, defaultIdentities } from './demo/identities';
 import { initGovernance, seedDemo } from './demo/seed';
 import { ApiKeyStore } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
 import { openLedger } from './ledger/factory';
 import type { Ledger } from './ledger/port';
 import { loadOrCreateGatewayFile } from './setup';
+import { neighbourhoodKeysFrom } from './simulator/keys';
+import { startLiveSimulation, type LiveSimulation } from './simulator/run';
+
+/** How long shutdown waits for the demo simulation's running interval before leaving it (its submits still drain). */
+const SIMULATION_STOP_GRACE_MS = 2000;
 
 export interface RunningGateway {
   url: string;
@@ -56,6 +61,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
   const abort = new AbortController();
   let ledger: Ledger | undefined;
   let relay: AuditRelay | undefined;
+  let live: LiveSimulation | undefined;
   const ready = (async () => {
     const opened = await openLedger(config, file, logger, gateway.metrics);
     ledger = opened;
@@ -64,12 +70,31 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
     if (abort.signal.aborted) return;
     gateway.attachLedger(opened);
     gateway.submits?.resumePending();
-    if (embedded && config.demo) await seedDemo(opened, { dataDir: config.dataDir, logger, signal: abort.signal });
+    if (embedded && config.demo) {
+      // A failed demo seed leaves a working gateway (the next start continues the seed); it must not stop the relay.
+      await seedDemo(opened, { dataDir: config.dataDir, logger, signal: abort.signal }).catch((err: unknown) => {
+        if (!abort.signal.aborted) logger.error({ err }, 'seeding the demo neighbourhood failed; it continues on the next start');
+      });
+    }
     if (config.auditRelay && file.relayIdentity && opened.identities().some((i) => i.label === file.relayIdentity)) {
       relay = new AuditRelay({ ledger: opened, identity: file.relayIdentity, dataDir: config.dataDir, logger });
       relay.start();
     }
     if (abort.signal.aborted) return;
+    if (embedded && config.demo && demoKeysFile) {
+      // The demo neighbourhood's households (meters with device keys, PV, batteries) trade interval after interval
+      // through this gateway's own API, as a utility's systems would.
+      const keys = neighbourhoodKeysFrom(JSON.parse(fs.readFileSync(demoKeysFile, 'utf8')) as Record<string, { key: string; mspId: string }>);
+      live = startLiveSimulation({
+        url: `http://127.0.0.1:${port}`,
+        keys,
+        seed: 'obe-demo',
+        prosumers: PROSUMER_COUNT,
+        consumers: CONSUMER_COUNT,
+        dataDir: config.dataDir,
+        onError: (err) => logger.warn({ err }, 'the demo simulation stopped'),
+      });
+    }
     logger.info(
       { url, docs: `${url}docs/`, openapi: `${url}openapi.json`, demoApiKeys: demoKeysFile ?? '(none: keys from OBE_CONFIG)' },
       'OBE gateway ready',
@@ -88,6 +113,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
       gateway.closeStreams();
       server.closeIdleConnections();
       await settled;
+      if (live) await Promise.race([live.stop(), new Promise((r) => setTimeout(r, SIMULATION_STOP_GRACE_MS).unref())]);
       await relay?.stop();
       await gateway.submits?.drain();
       gateway.state = 'stopping';

@@ -62,6 +62,21 @@ export async function enrol(ledger: Ledger, identity: string, admin: string, rol
   return me.pseudonym;
 }
 
+/** The two wholesale generators of the demo: a gas plant and a wind farm, on the transmission system. */
+const GENERATORS = [
+  { assetId: 'gen-gas-1', type: 'generator', capacityKw: 400_000 },
+  { assetId: 'gen-wind-1', type: 'wind', capacityKw: 150_000 },
+] as const;
+
+/** Registers a generator's wholesale asset and brings it into service (commissioned by the grid operator's DSO). */
+async function wholesaleGenerator(ledger: Ledger, owner: string, asset: (typeof GENERATORS)[number]): Promise<void> {
+  await once(ledger, owner, ENERGY, 'Registry:RegisterAsset', [{ ...asset, segment: 'wholesale', zone: 'SYSTEM' }]);
+  const ref = [{ assetId: asset.assetId }];
+  const state = decode<{ status: string }>(await ledger.evaluate({ channel: ENERGY, identity: owner, fn: 'Registry:GetAsset', args: [asset.assetId] }));
+  if (state.status === 'REGISTERED') await once(ledger, 'gridoperator-admin', ENERGY, 'Registry:CommissionAsset', ref);
+  if (state.status === 'REGISTERED' || state.status === 'COMMISSIONED') await once(ledger, owner, ENERGY, 'Registry:ActivateAsset', ref);
+}
+
 export interface SeedOptions {
   dataDir: string;
   logger: Logger;
@@ -69,9 +84,11 @@ export interface SeedOptions {
 }
 
 /**
- * The demo neighbourhood, seeded once per data dir (a marker file records completion; every step is safe to repeat,
+ * The demo's organisations, seeded once per data dir (a marker file records completion; every step is safe to repeat,
  * so an interrupted seed simply continues on the next start): the grid operator as market operator, DSO and token
- * issuer, two wholesale generators, a retailer, the regulator, prosumers and consumers with starting token balances.
+ * issuer, two wholesale generators with their plants in service, a retailer, the regulator, and the prosumers and
+ * consumers with their roles and starting token balances. The households' meters (with device keys), PV panels and
+ * batteries are registered by the demo simulation that then trades through the API (gateway/src/simulator).
  */
 export async function seedDemo(ledger: Ledger, options: SeedOptions): Promise<void> {
   const marker = path.join(options.dataDir, 'demo-seeded.json');
@@ -88,9 +105,11 @@ export async function seedDemo(ledger: Ledger, options: SeedOptions): Promise<vo
   if (has('regulator-admin')) await enrol(ledger, 'regulator-admin', 'regulator-admin', ['REGULATOR']);
   if (has('utility-admin')) await enrol(ledger, 'utility-admin', 'utility-admin', ['RETAILER', 'AGGREGATOR']);
   const funded: string[] = [];
-  for (const label of ['generator-1', 'generator-2'].filter(has)) {
+  for (const [i, label] of ['generator-1', 'generator-2'].entries()) {
+    if (!has(label)) continue;
     check();
     await enrol(ledger, label, 'gridoperator-admin', ['GENERATOR']);
+    await wholesaleGenerator(ledger, label, GENERATORS[i]);
   }
   if (has('retailer-1')) funded.push(await enrol(ledger, 'retailer-1', 'utility-admin', ['RETAILER']));
   for (let i = 1; i <= PROSUMER_COUNT; i++) {
