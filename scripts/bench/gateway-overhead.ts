@@ -13,7 +13,7 @@ const CONCURRENCY = 4;
 export default async function gatewayOverheadSection(opts: { quick: boolean; fabric?: boolean }): Promise<Record<string, unknown>> {
   const perRound = opts.quick ? 100 : 300;
   const rounds = opts.quick ? 2 : 3;
-  const fixture = await startRestFixture(200);
+  const fixture = await startRestFixture(50);
   try {
     const client = new GatewayClient(fixture.gateway.url);
     const key = fixture.gateway.keys[HEAD_END];

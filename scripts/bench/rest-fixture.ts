@@ -13,7 +13,7 @@ import { signReadings, type ReadingBatch, type ReadingInput } from '../../gatewa
 /**
  * A gateway on the embedded ledger with a fleet of active meters, for the REST benchmarks. Setup goes straight to
  * the Ledger port (it is not what is measured); measurements go through HTTP or the port as each section says.
- * Readings are for distinct (meter, past interval) pairs, so no two transactions touch the same keys.
+ * Readings are for distinct (meter, past interval) pairs, so no two transactions write the same keys.
  */
 export const OWNER = 'bench-owner';
 export const HEAD_END = 'utility-admin';
