@@ -51,6 +51,7 @@ describeLive('end to end on the native Fabric network', () => {
       },
       attestationTimeoutMs: 120_000,
       log: process.env.OBE_TEST_LOG ? (m) => console.log(m) : undefined,
+      onFailure: () => console.error(`gateway output:\n${gw!.output().slice(-4000)}`),
     });
     expect(report.volumeWh).toBe(1500);
     expect(report.clearingPrice).not.toBeNull();
