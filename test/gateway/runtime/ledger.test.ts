@@ -138,6 +138,18 @@ describe('with one network', () => {
       expect(await net.evaluate(A, 'Get', ['clock'])).toBe('');
     });
 
+    test('a key-level endorsement policy replaces the chaincode policy for that key', async () => {
+      await net.submit(A, 'PutWithKeyPolicy', ['sbe/k', C], { endorsingOrgs: [A, B] });
+      const err = (await rejection(net.submit(A, 'Put', ['sbe/k', 'by-a-and-b'], { endorsingOrgs: [A, B] }))) as TxValidationError;
+      expect(err.validationCode).toBe('ENDORSEMENT_POLICY_FAILURE');
+      await expect(net.submit(C, 'Put', ['sbe/k', 'by-c'], { endorsingOrgs: [C] })).resolves.toBeDefined();
+      expect(await net.evaluate(A, 'Get', ['sbe/k'])).toBe('by-c');
+      // keys without a key-level policy still need the chaincode's MAJORITY
+      expect(((await rejection(net.submit(C, 'Put', ['sbe/other', 'x'], { endorsingOrgs: [C] }))) as TxValidationError).validationCode).toBe(
+        'ENDORSEMENT_POLICY_FAILURE',
+      );
+    });
+
     test('each endorsing org executes with its own private data view', async () => {
       await net.submit(A, 'PvtPut', ['aOpen', 'view'], { transient: { value: 'only-on-a' }, endorsingOrgs: [A, B] });
       // B's peer only has the hash: an endorsement set including B cannot read the value.

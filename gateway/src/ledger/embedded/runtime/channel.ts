@@ -13,14 +13,14 @@ import { ChaincodeContainer, type ExecutionResult } from './chaincode';
 import type { Collection } from './collections';
 import { LedgerCorruptedError, RuntimeUsageError, type ValidationCode } from './errors';
 import type { BlockSource } from './events';
-import type { Policy } from './policy';
+import { policyFromEnvelope, type Policy } from './policy';
 import type { Proposal } from './proposal';
 import { readLog, RecordLog } from './record-log';
 import type { PrivateWrite, TxRwSet } from './rwset';
 import { TxSimulator } from './simulator';
 import { SnapshotGate } from './snapshot-gate';
 import { keyHashHex, WorldState, type Version } from './state';
-import { BlockUpdates, checkEndorsementPolicy, recordUpdates, validateReads } from './validator';
+import { BlockUpdates, checkEndorsementPolicy, recordUpdates, validateReads, VALIDATION_PARAMETER } from './validator';
 import type { Contract } from 'fabric-contract-api';
 
 export interface ChaincodeDefinition {
@@ -222,7 +222,19 @@ export class Channel implements BlockSource {
     seen.add(tx.txId);
     const definition = this.chaincodes.get(tx.chaincode);
     if (!definition) return 'INVALID_OTHER_REASON';
-    if (!checkEndorsementPolicy(tx.rwset, tx.endorsers, definition)) return 'ENDORSEMENT_POLICY_FAILURE';
+    const keyPolicy = (key: string): Policy | undefined => {
+      const id = `${tx.rwset.namespace}\u0000${key}`;
+      const bytes = updates.validationParameters.has(id)
+        ? updates.validationParameters.get(id)
+        : this.#state.publicSpace(tx.rwset.namespace).get(key)?.metadata?.[VALIDATION_PARAMETER];
+      if (!bytes || bytes.length === 0) return undefined;
+      try {
+        return policyFromEnvelope(bytes);
+      } catch {
+        return { kind: 'outOf', n: 1, rules: [] }; // an unreadable policy is never satisfied
+      }
+    };
+    if (!checkEndorsementPolicy(tx.rwset, tx.endorsers, definition, keyPolicy)) return 'ENDORSEMENT_POLICY_FAILURE';
     const code = validateReads(tx.rwset, this.#state, updates);
     if (code === 'VALID') recordUpdates(tx.rwset, { blockNum, txNum }, updates);
     return code;

@@ -2,6 +2,7 @@
  * Fabric signature policies ("OR('A.member', AND('B.peer','C.member'))", "OutOf(2, ...)") parsed and evaluated the
  * way the peer's cauthdsl does: greedily, each endorsement satisfying at most one principal.
  */
+import { common, msp } from '@hyperledger/fabric-protos';
 import { RuntimeUsageError } from './errors';
 
 export type PrincipalRole = 'member' | 'admin' | 'client' | 'peer' | 'orderer';
@@ -146,4 +147,33 @@ export function isSatisfied(policy: Policy, endorsingOrgs: readonly string[]): b
 export function policyOrgs(policy: Policy): string[] {
   if (policy.kind === 'signedBy') return [policy.mspId];
   return [...new Set(policy.rules.flatMap(policyOrgs))];
+}
+
+const ROLE_BY_CODE: Record<number, PrincipalRole> = { 0: 'member', 1: 'admin', 2: 'client', 3: 'peer', 4: 'orderer' };
+
+/**
+ * A serialized SignaturePolicyEnvelope, as fabric-shim's KeyEndorsementPolicy produces for
+ * setStateValidationParameter. Only MSP role principals are supported, which is what the shim writes.
+ */
+export function policyFromEnvelope(bytes: Uint8Array): Policy {
+  const envelope = common.SignaturePolicyEnvelope.deserializeBinary(bytes);
+  const identities = envelope.getIdentitiesList().map((principal) => {
+    if (principal.getPrincipalClassification() !== msp.MSPPrincipal.Classification.ROLE) {
+      throw new RuntimeUsageError('key-level endorsement policies must name MSP roles');
+    }
+    const role = msp.MSPRole.deserializeBinary(principal.getPrincipal_asU8());
+    return { mspId: role.getMspIdentifier(), role: ROLE_BY_CODE[role.getRole()] ?? 'member' };
+  });
+  const convert = (rule: common.SignaturePolicy | undefined): Policy => {
+    if (!rule) throw new RuntimeUsageError('key-level endorsement policy without a rule');
+    if (rule.getTypeCase() === common.SignaturePolicy.TypeCase.SIGNED_BY) {
+      const identity = identities[rule.getSignedBy()];
+      if (!identity) throw new RuntimeUsageError('key-level endorsement policy refers to a missing identity');
+      return { kind: 'signedBy', ...identity };
+    }
+    const nOutOf = rule.getNOutOf();
+    if (!nOutOf) throw new RuntimeUsageError('key-level endorsement policy rule is empty');
+    return { kind: 'outOf', n: nOutOf.getN(), rules: nOutOf.getRulesList().map(convert) };
+  };
+  return convert(envelope.getRule());
 }

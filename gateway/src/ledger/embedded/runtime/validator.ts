@@ -18,6 +18,8 @@ export interface ChaincodePolicies {
 export class BlockUpdates {
   readonly public = new Map<string, Map<string, Version | null>>();
   readonly hashed = new Map<string, Map<string, Version | null>>();
+  /** `${ns}\u0000${key}` -> key-level endorsement policy bytes set (or removed: null) by an earlier transaction */
+  readonly validationParameters = new Map<string, Buffer | null>();
 
   recordPublic(ns: string, key: string, version: Version | null): void {
     let m = this.public.get(ns);
@@ -59,10 +61,27 @@ function rangeNow(state: WorldState, updates: BlockUpdates, ns: string, start: s
   return [...result.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([key, version]) => ({ key, version }));
 }
 
-export function checkEndorsementPolicy(rwset: TxRwSet, endorsers: readonly string[], policies: ChaincodePolicies): boolean {
+export const VALIDATION_PARAMETER = 'VALIDATION_PARAMETER';
+
+/**
+ * Fabric's state-based validation: a written key with a key-level policy (setStateValidationParameter) needs that
+ * policy instead of the chaincode's; collection writes need the collection's policy when it has one; every other
+ * write, and a transaction without writes, needs the chaincode's.
+ */
+export function checkEndorsementPolicy(
+  rwset: TxRwSet,
+  endorsers: readonly string[],
+  policies: ChaincodePolicies,
+  keyPolicy: (key: string) => Policy | undefined = () => undefined,
+): boolean {
   const collectionWrites = rwset.collections.filter((c) => c.hashedWrites.length > 0);
-  const publicWrites = rwset.writes.length > 0 || rwset.metadataWrites.length > 0;
-  let chaincodePolicyNeeded = publicWrites || collectionWrites.length === 0;
+  const publicKeys = new Set([...rwset.writes.map((w) => w.key), ...rwset.metadataWrites.map((m) => m.key)]);
+  let chaincodePolicyNeeded = publicKeys.size === 0 && collectionWrites.length === 0;
+  for (const key of publicKeys) {
+    const policy = keyPolicy(key);
+    if (!policy) chaincodePolicyNeeded = true;
+    else if (!isSatisfied(policy, endorsers)) return false;
+  }
   for (const c of collectionWrites) {
     const policy = policies.collections.get(c.collection)?.endorsementPolicy;
     if (policy) {
@@ -101,7 +120,14 @@ export function validateReads(rwset: TxRwSet, state: WorldState, updates: BlockU
 
 /** Records a valid transaction's writes so later transactions of the same block validate against them. */
 export function recordUpdates(rwset: TxRwSet, version: Version, updates: BlockUpdates): void {
-  for (const w of rwset.writes) updates.recordPublic(rwset.namespace, w.key, w.isDelete ? null : version);
+  for (const w of rwset.writes) {
+    updates.recordPublic(rwset.namespace, w.key, w.isDelete ? null : version);
+    if (w.isDelete) updates.validationParameters.set(`${rwset.namespace}\u0000${w.key}`, null);
+  }
+  for (const m of rwset.metadataWrites) {
+    const vp = m.entries[VALIDATION_PARAMETER];
+    if (vp !== undefined) updates.validationParameters.set(`${rwset.namespace}\u0000${m.key}`, Buffer.from(vp, 'base64'));
+  }
   for (const c of rwset.collections) {
     for (const w of c.hashedWrites) updates.recordHashed(rwset.namespace, c.collection, w.keyHash, w.isDelete ? null : version);
   }
