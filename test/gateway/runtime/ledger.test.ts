@@ -255,6 +255,18 @@ describe('persistence', () => {
   });
 });
 
+test('chaincode that never answers times out as on a peer, and the ledger keeps committing', async () => {
+  const net = await Net.start({ executeTimeoutMs: 300 });
+  try {
+    const err = await rejection(net.submit(A, 'Hang'));
+    expect(err).toBeInstanceOf(EndorseError);
+    expect(err.message).toBe('timeout expired while executing transaction');
+    await expect(net.submit(A, 'Put', ['after-hang', 'x'])).resolves.toMatchObject({ blockNumber: 0 });
+  } finally {
+    await net.close();
+  }
+});
+
 test('several channels keep separate ledgers', async () => {
   const fabric = await EmbeddedFabric.start({
     orgs: [{ mspId: A }, { mspId: B }, { mspId: C }],

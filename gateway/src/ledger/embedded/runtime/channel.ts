@@ -37,6 +37,7 @@ export interface ChannelConfig {
   dir: string;
   batchTimeoutMs: number;
   maxTxPerBlock: number;
+  executeTimeoutMs: number;
   warn: (message: string) => void;
 }
 
@@ -145,11 +146,22 @@ export class Channel implements BlockSource {
       collections: definition.collections,
     });
     let result: ExecutionResult;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await this.#container(definition, org).execute(proposal, simulator, org);
+      // A peer gives up on chaincode that does not answer (core.yaml chaincode.executetimeout); so does this runtime,
+      // which would otherwise hold its snapshot, and every commit, forever.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout expired while executing transaction')), this.#config.executeTimeoutMs);
+      });
+      result = await Promise.race([this.#container(definition, org).execute(proposal, simulator, org), timeout]);
     } catch (err) {
-      simulator.done();
+      const abandoned = simulator.done();
+      if (err instanceof Error && err.message === 'timeout expired while executing transaction') {
+        return { org, result: { status: 500, message: err.message, payload: Buffer.alloc(0) }, rwset: abandoned.rwset, privateWrites: [] };
+      }
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
     // From here on, stub calls the chaincode left running fail and their writes are lost, as on a peer.
     const outcome = simulator.done();

@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   batchTimeoutMs?: number;
   /** Default 100. */
   maxTxPerBlock?: number;
+  /** A chaincode execution taking longer fails with Fabric's "timeout expired while executing transaction" (default 30 s). */
+  executeTimeoutMs?: number;
   /** Recovery notices (a torn last record dropped); default: process.emitWarning. */
   onWarning?: (message: string) => void;
 }
@@ -86,6 +88,7 @@ interface Endorsement {
 
 const DEFAULT_BATCH_TIMEOUT_MS = 2;
 const DEFAULT_MAX_TX_PER_BLOCK = 100;
+const DEFAULT_EXECUTE_TIMEOUT_MS = 30_000;
 
 function acquireLock(dir: string): string {
   const file = path.join(dir, 'LOCK');
@@ -179,6 +182,7 @@ export class EmbeddedFabric {
           dir: path.join(dataDir, 'channels', spec.name),
           batchTimeoutMs,
           maxTxPerBlock,
+          executeTimeoutMs: options.executeTimeoutMs ?? DEFAULT_EXECUTE_TIMEOUT_MS,
           warn,
         });
         fabric.#channels.set(spec.name, channel);
