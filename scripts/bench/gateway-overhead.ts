@@ -3,7 +3,8 @@
  * signed reading — is submitted the same number of times with the same concurrency, once through HTTP
  * (auth, OpenAPI validation, idempotency record, JSON mapping, metrics) and once straight to the Ledger port, on the
  * same embedded ledger in the same run. Overhead = REST throughput ÷ direct throughput (1.0 = no overhead), with
- * latency percentiles of both paths. The two paths alternate in rounds so that ledger growth affects both alike.
+ * latency percentiles of both paths; REST is measured without and with an Idempotency-Key (which makes the gateway
+ * persist each outcome before answering). The paths alternate in rounds so that ledger growth affects them alike.
  */
 import { GatewayClient } from '../../gateway/src/simulator/gateway-client';
 import { HEAD_END, percentiles, startRestFixture, timed } from './rest-fixture';
@@ -19,6 +20,10 @@ export default async function gatewayOverheadSection(opts: { quick: boolean; fab
     const key = fixture.gateway.keys[HEAD_END];
     const { ledger } = fixture.gateway;
     const viaRest = async (batch: ReturnType<typeof fixture.nextBatch>) => {
+      await client.submit('POST', '/api/v1/metering/readings', key, batch, null);
+    };
+    // The same with an Idempotency-Key, which makes the gateway persist the outcome (fsynced) before answering.
+    const viaRestIdempotent = async (batch: ReturnType<typeof fixture.nextBatch>) => {
       await client.submit('POST', '/api/v1/metering/readings', key, batch);
     };
     const direct = async (batch: ReturnType<typeof fixture.nextBatch>) => {
@@ -29,11 +34,13 @@ export default async function gatewayOverheadSection(opts: { quick: boolean; fab
       await direct(fixture.nextBatch(1));
     }
     const rest = { elapsedMs: 0, latencies: [] as number[], count: 0 };
+    const restIdempotent = { elapsedMs: 0, latencies: [] as number[], count: 0 };
     const port = { elapsedMs: 0, latencies: [] as number[], count: 0 };
     for (let round = 0; round < rounds; round++) {
       for (const [path, run] of [
         [rest, viaRest],
         [port, direct],
+        [restIdempotent, viaRestIdempotent],
       ] as const) {
         const batches = Array.from({ length: perRound }, () => fixture.nextBatch(1));
         const t = await timed(perRound, CONCURRENCY, (i) => run(batches[i]));
@@ -51,7 +58,9 @@ export default async function gatewayOverheadSection(opts: { quick: boolean; fab
       restTps: tps(rest),
       directTps: tps(port),
       overheadRatio: Number((tps(rest) / tps(port)).toFixed(3)),
-      latencyMs: { rest: percentiles(rest.latencies), direct: percentiles(port.latencies) },
+      restIdempotentTps: tps(restIdempotent),
+      idempotentOverheadRatio: Number((tps(restIdempotent) / tps(port)).toFixed(3)),
+      latencyMs: { rest: percentiles(rest.latencies), direct: percentiles(port.latencies), restIdempotent: percentiles(restIdempotent.latencies) },
     };
   } finally {
     await fixture.close();

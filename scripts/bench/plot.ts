@@ -153,8 +153,13 @@ export function plotsFor(results: Json): PlotSpec[] {
       name: 'gateway-overhead-throughput',
       title: `REST vs direct Ledger port (overhead ratio ${gateway.overheadRatio})`,
       unit: 'tx/s',
-      labels: ['REST gateway', 'Ledger port'],
-      series: [{ name: String(gateway.transaction ?? 'same transaction'), values: [num(gateway.restTps), num(gateway.directTps)] }],
+      labels: ['REST gateway', ...(num(gateway.restIdempotentTps) !== null ? ['REST + Idempotency-Key'] : []), 'Ledger port'],
+      series: [
+        {
+          name: String(gateway.transaction ?? 'same transaction'),
+          values: [num(gateway.restTps), ...(num(gateway.restIdempotentTps) !== null ? [num(gateway.restIdempotentTps)] : []), num(gateway.directTps)],
+        },
+      ],
     });
     const latency = isObj(gateway.latencyMs) ? gateway.latencyMs : {};
     const rest = isObj(latency.rest) ? latency.rest : {};

@@ -57,9 +57,18 @@ export class GatewayClient {
     return this.request<T>('GET', path, apiKey);
   }
 
-  /** A ledger submit (POST/PUT/DELETE) with a fresh Idempotency-Key unless the caller gives one. */
-  submit<T = unknown>(method: 'POST' | 'PUT' | 'DELETE', path: string, apiKey: string, body?: unknown, idempotencyKey = randomUUID()): Promise<SubmitAnswer<T>> {
-    return this.request<SubmitAnswer<T>>(method, path, apiKey, body, { 'Idempotency-Key': idempotencyKey });
+  /**
+   * A ledger submit (POST/PUT/DELETE) with a fresh Idempotency-Key unless the caller gives one; `null` sends none
+   * (the gateway then keeps no idempotency record, e.g. to measure its plain submit path).
+   */
+  submit<T = unknown>(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    apiKey: string,
+    body?: unknown,
+    idempotencyKey: string | null = randomUUID(),
+  ): Promise<SubmitAnswer<T>> {
+    return this.request<SubmitAnswer<T>>(method, path, apiKey, body, idempotencyKey === null ? {} : { 'Idempotency-Key': idempotencyKey });
   }
 
   /** Reads every page of a bookmark-paginated list. */
