@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Context } from 'fabric-contract-api';
+import { ForbiddenError } from './errors';
 
 export interface Caller {
   readonly mspId: string;
@@ -35,4 +36,26 @@ function subjectOrganizationalUnits(ctx: Context): string[] {
     .map((part) => part.trim())
     .filter((part) => part.startsWith('OU='))
     .map((part) => part.slice(3));
+}
+
+/**
+ * Refuses anyone but an admin of `mspId`. `mspRole` says why that MSP (e.g. "the market operator's MSP") so that the
+ * refusal tells the caller whose admin to ask.
+ */
+export function requireAdminOfOrg(ctx: Context, mspId: string, action: string, mspRole?: string): void {
+  if (ctx.clientIdentity.getMSPID() !== mspId || !isOrgAdmin(ctx)) {
+    throw new ForbiddenError(`${action} requires an admin of ${mspId}${mspRole ? `, ${mspRole}` : ''}`);
+  }
+}
+
+/**
+ * The MSP of the peer running this chaincode (CORE_PEER_LOCALMSPID), or undefined where the peer does not say, as a
+ * chaincode run as an external service may not be told.
+ */
+export function peerMspId(ctx: Context): string | undefined {
+  try {
+    return ctx.stub.getMspID() || undefined;
+  } catch {
+    return undefined;
+  }
 }

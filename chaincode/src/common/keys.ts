@@ -22,6 +22,16 @@ export function orgCollection(kind: OrgCollectionKind, mspId: string): string {
   return `${kind}_${mspId}`;
 }
 
+const ORG_COLLECTION_KINDS: readonly OrgCollectionKind[] = ['readings', 'orders', 'settlement'];
+
+/** The MSP whose per-org collection this is, or undefined for any other collection name. */
+export function orgCollectionOwner(collection: string): string | undefined {
+  const separator = collection.indexOf('_');
+  if (separator < 0) return undefined;
+  const kind = collection.slice(0, separator);
+  return (ORG_COLLECTION_KINDS as readonly string[]).includes(kind) ? collection.slice(separator + 1) || undefined : undefined;
+}
+
 /** Fixed-width decimal so that keys holding times sort in time order. */
 export function timeKeyPart(ms: number): string {
   return String(ms).padStart(15, '0');

@@ -18,8 +18,11 @@ const fields = {
   orgs: z.record(mspIdSchema, z.array(z.enum(ORG_ROLES)).min(1)),
   /** The org whose market operator issues energy tokens. */
   tokenIssuerMspId: mspIdSchema,
-  /** Imbalance price = clearing price × factor / 1000 (1000 = the clearing price itself). */
-  imbalanceFactorPermille: z.number().int().min(0).max(100_000),
+  /**
+   * Imbalance price = clearing price × factor / 1000 (1000 = the clearing price itself). Below 1000 an imbalance would
+   * cost less than trading, so settlement never applies such a factor; the schema refuses it rather than ignore it.
+   */
+  imbalanceFactorPermille: z.number().int().min(1000, 'must be at least 1000 (the clearing price itself)').max(100_000),
   /** An interval must be settled within this many minutes after it ends. */
   settlementDeadlineMinutes: z.number().int().min(1).max(366 * MINUTES_PER_DAY),
 };

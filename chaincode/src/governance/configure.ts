@@ -1,6 +1,6 @@
 import type { Context } from 'fabric-contract-api';
-import { ConflictError, ForbiddenError, InvalidArgumentError } from '../common/errors';
-import { isOrgAdmin } from '../common/identity';
+import { ConflictError, InvalidArgumentError, RuleViolationError } from '../common/errors';
+import { requireAdminOfOrg } from '../common/identity';
 import { SECRETS_COLLECTION } from '../common/keys';
 import { transientText } from '../common/state';
 import { txTimeIso } from '../common/tx-time';
@@ -21,10 +21,21 @@ const MIN_PSEUDONYM_KEY_CHARS = 32;
 
 export const GOVERNANCE_EVENT = 'GovernanceConfigured';
 
-function requireAdminOf(ctx: Context, mspId: string, action: string): void {
-  const caller = ctx.clientIdentity.getMSPID();
-  if (caller !== mspId || !isOrgAdmin(ctx)) {
-    throw new ForbiddenError(`${action} requires an admin of ${mspId}, the market operator's MSP`);
+const OPERATOR_MSP = "the market operator's MSP";
+
+/**
+ * Fields fixed by InitConfig. Interval names, reading alignment and every key of open orders, awards and escrows derive
+ * from `intervalMinutes`; a new length would strand them all.
+ */
+export const IMMUTABLE_FIELDS = ['intervalMinutes'] as const;
+
+function refuseImmutableChanges(current: GovernanceConfig, patch: Partial<GovernanceConfig>): void {
+  for (const field of IMMUTABLE_FIELDS) {
+    if (patch[field] !== undefined && patch[field] !== current[field]) {
+      throw new RuleViolationError(
+        `${field} cannot change after InitConfig (it is ${current[field]}): existing orders, awards, escrows and readings are keyed by it; a different value needs a new channel`,
+      );
+    }
   }
 }
 
@@ -50,7 +61,7 @@ async function record(ctx: Context, version: number, config: GovernanceConfig): 
  */
 export async function initConfig(ctx: Context, configJson: string): Promise<GovernanceRecord> {
   const config = parseJsonArg(governanceConfigSchema, configJson, 'governance configuration');
-  requireAdminOf(ctx, marketOperatorMsp(config), 'initialising governance');
+  requireAdminOfOrg(ctx, marketOperatorMsp(config), 'initialising governance', OPERATOR_MSP);
   if (await findGovernance(ctx)) {
     throw new ConflictError('governance is already configured on this channel; use UpdateConfig');
   }
@@ -62,11 +73,15 @@ export async function initConfig(ctx: Context, configJson: string): Promise<Gove
   return record(ctx, 1, config);
 }
 
-/** Changes named fields; only an admin of the current market operator's MSP may, and the old version stays readable. */
+/**
+ * Changes named fields; only an admin of the current market operator's MSP may, and the old version stays readable.
+ * IMMUTABLE_FIELDS may only be restated with their current value.
+ */
 export async function updateConfig(ctx: Context, patchJson: string): Promise<GovernanceRecord> {
   const patch = parseJsonArg(governanceConfigPatchSchema, patchJson, 'governance update');
   const current = await getGovernance(ctx);
-  requireAdminOf(ctx, marketOperatorMsp(current.config), 'updating governance');
+  requireAdminOfOrg(ctx, marketOperatorMsp(current.config), 'updating governance', OPERATOR_MSP);
+  refuseImmutableChanges(current.config, patch);
   const merged = parseWith(governanceConfigSchema, { ...current.config, ...patch }, 'governance configuration');
   return record(ctx, current.version + 1, merged);
 }

@@ -1,5 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { ForbiddenError, NotFoundError } from '../common/errors';
+import { orgOutsideCollection } from '../governance/collections';
+import { getConfig } from '../governance/store';
 import { hasRole, requireParticipant } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
 import type { Asset } from '../registry/asset';
@@ -38,6 +40,14 @@ export async function readReading(ctx: Context, assetId: string, intervalStart: 
     throw new ForbiddenError(`participant ${caller.pseudonym} may not read the readings of asset '${assetId}'`);
   }
   const record = await readingHash(ctx, assetId, intervalStart);
+  // The collection is the owner org's at submission time; after a transfer to another org the new owner's org may not
+  // be a member, and the peer's own refusal would carry no code.
+  const outsider = orgOutsideCollection(ctx, await getConfig(ctx), record.collection);
+  if (outsider !== undefined) {
+    throw new ForbiddenError(
+      `the reading of asset '${assetId}' for the interval starting ${new Date(intervalStart).toISOString()} is held in collection ${record.collection}, which is not visible to ${outsider}`,
+    );
+  }
   const stored = await findStoredReading(ctx, assetId, intervalStart);
   if (!stored) throw new NotFoundError(`this peer holds no private data of collection ${record.collection} for that reading`);
   return { ...stored, hash: record.hash, collection: record.collection, txId: record.txId };

@@ -7,6 +7,7 @@ import { readPrivateJson, transientText, writeJson, writePrivateJson } from '../
 import { txTimeIso, txTimeMs } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
 import { intervalMs, type GovernanceConfig } from '../governance/config';
+import { orgOutsideCollection } from '../governance/collections';
 import { getConfig } from '../governance/store';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
@@ -121,17 +122,28 @@ async function check(
   return { index, reading, signature: signed.signature, asset };
 }
 
-/** Whether the reading is already on the ledger: true for an identical one, a conflict for a different one. */
-async function alreadyRecorded(ctx: Context, item: Checked): Promise<boolean> {
+/**
+ * Whether the reading is already on the ledger: true for an identical one, a conflict for a different one. The public
+ * salted hash settles it when the batch reuses the recorded salt; otherwise the private value is compared, which only
+ * members of the collection it was recorded in can read (after a transfer to another org, that may not be the
+ * caller's org).
+ */
+async function alreadyRecorded(ctx: Context, config: GovernanceConfig, salt: string, item: Checked): Promise<boolean> {
   const { reading } = item;
   const existing = await findReadingHash(ctx, reading.assetId, reading.intervalStart);
   if (!existing) return false;
+  if (saltedHash(salt, reading) === existing.hash) return true;
+  const interval = new Date(reading.intervalStart).toISOString();
+  const outsider = orgOutsideCollection(ctx, config, existing.collection);
+  if (outsider !== undefined) {
+    throw new ConflictError(
+      `reading[${item.index}]: asset '${reading.assetId}' already has a reading for the interval starting ${interval} in collection ${existing.collection}, which ${outsider} cannot read; resubmit it with the salt it was recorded with, or through a member of that collection`,
+      { index: item.index },
+    );
+  }
   const stored = await readPrivateJson<StoredReading>(ctx, existing.collection, readingKey(ctx, reading.assetId, reading.intervalStart));
   if (stored && sameReading(stored.reading, reading)) return true;
-  throw new ConflictError(
-    `reading[${item.index}]: asset '${reading.assetId}' already has a different reading for the interval starting ${new Date(reading.intervalStart).toISOString()}`,
-    { index: item.index },
-  );
+  throw new ConflictError(`reading[${item.index}]: asset '${reading.assetId}' already has a different reading for the interval starting ${interval}`, { index: item.index });
 }
 
 /**
@@ -164,7 +176,7 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
 
   const fresh: Checked[] = [];
   for (const item of unique.values()) {
-    if (await alreadyRecorded(ctx, item)) duplicates++;
+    if (await alreadyRecorded(ctx, config, batch.salt, item)) duplicates++;
     else fresh.push(item);
   }
 

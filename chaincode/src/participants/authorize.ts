@@ -1,6 +1,5 @@
 import type { Context } from 'fabric-contract-api';
 import { ForbiddenError } from '../common/errors';
-import { isOrgAdmin } from '../common/identity';
 import type { ParticipantRole } from '../common/roles';
 import { participantRolesOfOrg, type GovernanceConfig } from '../governance/config';
 import { getConfig } from '../governance/store';
@@ -54,8 +53,4 @@ export function hasRole(participant: ActingParticipant, ...roles: ParticipantRol
 }
 
 /** Admin actions on a participant belong to an admin of the participant's own org. */
-export function requireAdminOfOrg(ctx: Context, mspId: string, action: string): void {
-  if (ctx.clientIdentity.getMSPID() !== mspId || !isOrgAdmin(ctx)) {
-    throw new ForbiddenError(`${action} requires an admin of ${mspId}`);
-  }
-}
+export { requireAdminOfOrg } from '../common/identity';

@@ -38,6 +38,7 @@ describe('governance', () => {
     ['no DSO', { orgs: { [GRID]: ['MARKET_OPERATOR'] }, tokenIssuerMspId: GRID }, /DSO/],
     ['a token issuer that is not an org', { orgs, tokenIssuerMspId: 'OtherMSP' }, /tokenIssuerMspId/],
     ['an unknown org role', { orgs: { ...orgs, [UTILITY]: ['BANK'] }, tokenIssuerMspId: GRID }, /orgs/],
+    ['an imbalance factor below the clearing price', { orgs, tokenIssuerMspId: GRID, imbalanceFactorPermille: 999 }, /imbalanceFactorPermille: must be at least 1000/],
   ])('refuses a configuration with %s', async (_what, config, pattern) => {
     await expectRefused(net, async () => net.submit(await net.admin(GRID), 'Governance:InitConfig', [config], { transient: key() }), 'INVALID_ARGUMENT', pattern);
   });
@@ -96,5 +97,24 @@ describe('governance', () => {
     const back = await net.submit<GovernanceRecord>(await net.admin(UTILITY), 'Governance:UpdateConfig', [{ orgs }]);
     expect(back.version).toBe(4);
     expect(back.config.orgs).toEqual(orgs);
+  });
+
+  it('refuses to change intervalMinutes once configured, since open orders, awards, escrows and readings are keyed by it', async () => {
+    const operatorAdmin = await net.admin(GRID);
+    await expectRefused(net, () => net.submit(operatorAdmin, 'Governance:UpdateConfig', [{ intervalMinutes: 30 }]), 'RULE_VIOLATION', /intervalMinutes cannot change after InitConfig \(it is 15\)/);
+    await expectRefused(net, () => net.submit(operatorAdmin, 'Governance:UpdateConfig', [{ intervalMinutes: 60, gateClosureMinutes: 20 }]), 'RULE_VIOLATION', /intervalMinutes/);
+    const current = await net.evaluate<GovernanceRecord>(operatorAdmin, 'Governance:GetConfig');
+    // Restating the current length changes nothing and is accepted, as is moving the gate closure.
+    const updated = await net.submit<GovernanceRecord>(operatorAdmin, 'Governance:UpdateConfig', [{ intervalMinutes: 15, gateClosureMinutes: 20 }]);
+    expect(updated.version).toBe(current.version + 1);
+    expect(updated.config).toMatchObject({ intervalMinutes: 15, gateClosureMinutes: 20 });
+  });
+
+  it('refuses an imbalance factor below 1000 per mille, which would price imbalance under the clearing price', async () => {
+    const operatorAdmin = await net.admin(GRID);
+    await expectRefused(net, () => net.submit(operatorAdmin, 'Governance:UpdateConfig', [{ imbalanceFactorPermille: 999 }]), 'INVALID_ARGUMENT', /imbalanceFactorPermille: must be at least 1000/);
+    await expectRefused(net, () => net.submit(operatorAdmin, 'Governance:UpdateConfig', [{ imbalanceFactorPermille: 0 }]), 'INVALID_ARGUMENT', /imbalanceFactorPermille/);
+    const updated = await net.submit<GovernanceRecord>(operatorAdmin, 'Governance:UpdateConfig', [{ imbalanceFactorPermille: 1000 }]);
+    expect(updated.config.imbalanceFactorPermille).toBe(1000);
   });
 });

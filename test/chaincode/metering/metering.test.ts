@@ -241,4 +241,46 @@ describe('authenticated metering', () => {
     expect(await total('zone-concurrent', t)).toEqual(expect.objectContaining({ readings: 8, batches: 8, importedWh: 8 * 1000 + 28, exportedWh: 28 }));
     expect(await total('zone-concurrent', t - INTERVAL_MS)).toEqual(expect.objectContaining({ readings: 8, importedWh: 80 }));
   });
+  describe('after a grid-operator meter is transferred to a utility participant', () => {
+    const SALT = 'the-salt-this-reading-was-recorded-with';
+    let meter: Meter;
+    let before: number;
+
+    beforeAll(async () => {
+      meter = await registerAsset(net, cast.generator, cast.dso, { assetId: 'moved-meter', zone: 'zone-moved' });
+      before = pastInterval(600);
+      await submit([reading(meter, before, 70, 0)], cast.dso, SALT);
+      await net.submit(cast.generator.identity, 'Registry:OfferTransfer', [{ assetId: meter.assetId, to: cast.prosumer.pseudonym }]);
+      await net.submit(cast.prosumer.identity, 'Registry:AcceptTransfer', [{ assetId: meter.assetId }]);
+    });
+
+    it('refuses the new owner an earlier reading its org cannot see, with a coded FORBIDDEN', async () => {
+      const call = net.evaluate(cast.prosumer.identity, 'Metering:GetReading', [meter.assetId, String(before)]);
+      await expect(call).rejects.toThrow(/\[FORBIDDEN\].*readings_GridOperatorMSP, which is not visible to UtilityMSP/);
+      const view = await net.evaluate<{ reading: { importedWh: number } }>(cast.regulator.identity, 'Metering:GetReading', [meter.assetId, String(before)]);
+      expect(view.reading.importedWh).toBe(70);
+    });
+
+    it('keeps later readings in the new owner org, readable by the new owner', async () => {
+      const later = pastInterval(601);
+      expect(await net.submit<{ accepted: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([reading(meter, later, 5, 0)]) })).toMatchObject({
+        accepted: 1,
+      });
+      const view = await net.evaluate<{ collection: string }>(cast.prosumer.identity, 'Metering:GetReading', [meter.assetId, String(later)]);
+      expect(view.collection).toBe('readings_UtilityMSP');
+    });
+
+    it('lets the new org resubmit an earlier reading: a duplicate by its public hash, else a coded CONFLICT', async () => {
+      const resubmit = (salt?: string, importedWh = 70) =>
+        net.submit<{ accepted: number; duplicates: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], {
+          transient: readingsTransient([reading(meter, before, importedWh, 0)], salt),
+        });
+      expect(await resubmit(SALT)).toMatchObject({ accepted: 0, duplicates: 1 });
+      await expectRefused(net, () => resubmit(), 'CONFLICT', /reading\[0\]: .*readings_GridOperatorMSP, which UtilityMSP cannot read; resubmit it with the salt/);
+      await expectRefused(net, () => resubmit(SALT, 71), 'CONFLICT', /reading\[0\]/);
+      // The grid operator, a member of that collection, still tells a duplicate from a conflict whatever the salt.
+      expect(await submit([reading(meter, before, 70, 0)])).toMatchObject({ accepted: 0, duplicates: 1 });
+      await expectRefused(net, () => submit([reading(meter, before, 71, 0)]), 'CONFLICT', /different reading/);
+    });
+  });
 });
