@@ -75,6 +75,9 @@ export function createApp(gateway: GatewayContext = new GatewayContext()): Expre
   bindOperations(api, { document, handlers: routeHandlers({ gateway }), keys: () => gateway.keys, logger: gateway.logger });
   app.use(api);
 
+  // The dashboard (gateway/public): static files, served by the gateway itself.
+  app.use(express.static(path.resolve(__dirname, '../public'), { index: 'index.html' }));
+
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new HttpError(404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`));
   });

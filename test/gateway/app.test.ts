@@ -31,6 +31,13 @@ describe('the HTTP application without a ledger', () => {
     expect((await http(app).get('/docs')).status).toBe(301);
   });
 
+  it('serves the dashboard at /', async () => {
+    const page = await http(app).get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect((await http(app).get('/vendor/chart.umd.min.js')).status).toBe(200);
+  });
+
   it('answers 401 with a JSON error for a missing, malformed or unknown key', async () => {
     expectError(await http(app).get('/api/v1/me'), 401, 'UNAUTHENTICATED');
     expectError(await http(app).get('/api/v1/me').set('Authorization', 'Basic abc'), 401, 'UNAUTHENTICATED');
