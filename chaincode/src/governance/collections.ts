@@ -18,16 +18,27 @@ export function orgCollectionMembers(config: GovernanceConfig, collection: strin
   return [...members].sort();
 }
 
+/** Who, in a transaction, is outside a collection: the calling org, or the org of the peer running it. */
+export interface CollectionOutsider {
+  readonly mspId: string;
+  readonly as: 'caller' | 'peer';
+}
+
+/** "UtilityMSP" for a caller, "the endorsing peer of UtilityMSP" for a peer: for refusal messages. */
+export function describeOutsider(outsider: CollectionOutsider): string {
+  return outsider.as === 'caller' ? outsider.mspId : `the endorsing peer of ${outsider.mspId}`;
+}
+
 /**
  * Whether this transaction may read a per-org collection: the caller's org must be a member (Fabric's memberOnlyRead)
  * and so must the peer, which otherwise holds no copy. Checked before getPrivateData, whose refusal carries no code.
- * Returns the first org that is not a member, or undefined when both are.
+ * Returns who is not a member, or undefined when both are.
  */
-export function orgOutsideCollection(ctx: Context, config: GovernanceConfig, collection: string): string | undefined {
+export function orgOutsideCollection(ctx: Context, config: GovernanceConfig, collection: string): CollectionOutsider | undefined {
   const members = orgCollectionMembers(config, collection);
   const caller = ctx.clientIdentity.getMSPID();
-  if (!members.includes(caller)) return caller;
+  if (!members.includes(caller)) return { mspId: caller, as: 'caller' };
   const peer = peerMspId(ctx);
-  if (peer !== undefined && !members.includes(peer)) return peer;
+  if (peer !== undefined && !members.includes(peer)) return { mspId: peer, as: 'peer' };
   return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { ForbiddenError, NotFoundError } from '../common/errors';
-import { orgOutsideCollection } from '../governance/collections';
+import { describeOutsider, orgOutsideCollection } from '../governance/collections';
 import { getConfig } from '../governance/store';
 import { hasRole, requireParticipant } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
@@ -45,7 +45,7 @@ export async function readReading(ctx: Context, assetId: string, intervalStart: 
   const outsider = orgOutsideCollection(ctx, await getConfig(ctx), record.collection);
   if (outsider !== undefined) {
     throw new ForbiddenError(
-      `the reading of asset '${assetId}' for the interval starting ${new Date(intervalStart).toISOString()} is held in collection ${record.collection}, which is not visible to ${outsider}`,
+      `the reading of asset '${assetId}' for the interval starting ${new Date(intervalStart).toISOString()} is held in collection ${record.collection}, which is not visible to ${describeOutsider(outsider)}`,
     );
   }
   const stored = await findStoredReading(ctx, assetId, intervalStart);

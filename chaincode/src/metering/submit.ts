@@ -7,7 +7,7 @@ import { readPrivateJson, transientText, writeJson, writePrivateJson } from '../
 import { txTimeIso, txTimeMs } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
 import { intervalMs, type GovernanceConfig } from '../governance/config';
-import { orgOutsideCollection } from '../governance/collections';
+import { describeOutsider, orgOutsideCollection } from '../governance/collections';
 import { getConfig } from '../governance/store';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
@@ -136,8 +136,9 @@ async function alreadyRecorded(ctx: Context, config: GovernanceConfig, salt: str
   const interval = new Date(reading.intervalStart).toISOString();
   const outsider = orgOutsideCollection(ctx, config, existing.collection);
   if (outsider !== undefined) {
+    const remedy = outsider.as === 'caller' ? 'resubmit it with the salt it was recorded with, or through a member of that collection' : 'have it endorsed by peers of member orgs only';
     throw new ConflictError(
-      `reading[${item.index}]: asset '${reading.assetId}' already has a reading for the interval starting ${interval} in collection ${existing.collection}, which ${outsider} cannot read; resubmit it with the salt it was recorded with, or through a member of that collection`,
+      `reading[${item.index}]: asset '${reading.assetId}' already has a reading for the interval starting ${interval} in collection ${existing.collection}, which ${describeOutsider(outsider)} cannot read; ${remedy}`,
       { index: item.index },
     );
   }

@@ -259,6 +259,9 @@ describe('authenticated metering', () => {
       await expect(call).rejects.toThrow(/\[FORBIDDEN\].*readings_GridOperatorMSP, which is not visible to UtilityMSP/);
       const view = await net.evaluate<{ reading: { importedWh: number } }>(cast.regulator.identity, 'Metering:GetReading', [meter.assetId, String(before)]);
       expect(view.reading.importedWh).toBe(70);
+      // A member caller asking a peer that holds no copy is refused with a code too, naming the peer.
+      const onUtilityPeer = net.evaluate(cast.regulator.identity, 'Metering:GetReading', [meter.assetId, String(before)], { org: UTILITY });
+      await expect(onUtilityPeer).rejects.toThrow(/\[FORBIDDEN\].*not visible to the endorsing peer of UtilityMSP/);
     });
 
     it('keeps later readings in the new owner org, readable by the new owner', async () => {
