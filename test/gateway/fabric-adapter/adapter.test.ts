@@ -153,6 +153,17 @@ describe('evaluate', () => {
     await expect(h.ledger.evaluate(request)).rejects.toBeInstanceOf(LedgerUnavailableError);
     await h.ledger.close();
   });
+
+  it("maps a peer that has not joined the channel (the caller's org is not a member) to FORBIDDEN, not unavailable", async () => {
+    const h = harness(network, { script: happyPeer });
+    const request = { channel: 'audit', identity: 'gridoperator-admin', fn: 'Audit:ListAttestations' };
+    // What a Fabric 2.5 peer gateway answers when its peer is not on the channel (seen on a native network).
+    h.transport().on('evaluate', () => ({ error: serviceError(grpc.status.UNAVAILABLE, 'failed to get config for channel [audit]') }));
+    const refused = h.ledger.evaluate(request);
+    await expect(refused).rejects.toBeInstanceOf(ChaincodeError);
+    await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining("member of channel 'audit'") });
+    await h.ledger.close();
+  });
 });
 
 describe('identities, channels and connections', () => {

@@ -18,6 +18,12 @@ import type { Step } from './retry-policy';
 
 
 const CHAINCODE_RESPONSE = /chaincode response (\d+), ([\s\S]*)$/;
+/**
+ * A Fabric peer gateway answers UNAVAILABLE with this when its own peer has not joined the channel. The adapter
+ * always talks to the caller's own org's peer, so it means the caller's org is not a member of that channel: a
+ * refusal of the caller (403), not an outage to retry.
+ */
+const CHANNEL_NOT_JOINED = /failed to get config for channel \[?([^\]\s]+)\]?/;
 const TRANSIENT_CODES: ReadonlySet<number> = new Set([
   GrpcStatus.UNAVAILABLE,
   GrpcStatus.DEADLINE_EXCEEDED,
@@ -60,6 +66,10 @@ export function mapGatewayError(err: unknown, step: Step): Error {
   const txId = txIdOf(err);
   const chaincodeMessage = chaincodeMessageOf(err);
   if (chaincodeMessage !== undefined) return new ChaincodeError(chaincodeMessage, txId);
+  const notJoined = CHANNEL_NOT_JOINED.exec(err.message) ?? CHANNEL_NOT_JOINED.exec(describe(err));
+  if (notJoined) {
+    return new ChaincodeError(`[FORBIDDEN] the caller's organisation is not a member of channel '${notJoined[1]}'`, txId);
+  }
   if (TRANSIENT_CODES.has(err.code)) {
     return new LedgerUnavailableError(`Fabric ${step} failed: ${describe(err)}`, err);
   }
