@@ -10,7 +10,10 @@ import 'reflect-metadata'; // @peculiar/x509 needs it loaded first
 import * as x509 from '@peculiar/x509';
 import { RuntimeUsageError } from './errors';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+// Node's WebCrypto; the gateway is built without the DOM lib, hence node:crypto's own types below.
+type WebKey = webcrypto.CryptoKey;
+type WebKeyPair = webcrypto.CryptoKeyPair;
+x509.cryptoProvider.set(webcrypto as never); // the same object x509 expects as its DOM-typed Crypto
 
 /** An identity issued by an org's CA (persisted in the data directory). */
 export interface Identity {
@@ -39,7 +42,7 @@ interface StoredIdentity extends Identity {
 
 interface CaMaterial {
   certificate: x509.X509Certificate;
-  signingKey: CryptoKey;
+  signingKey: WebKey;
 }
 
 function serial(): string {
@@ -48,14 +51,14 @@ function serial(): string {
   return bytes.toString('hex');
 }
 
-async function exportPkcs8Pem(key: CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey));
+async function exportPkcs8Pem(key: WebKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
 }
 
-async function importPkcs8Pem(pem: string): Promise<CryptoKey> {
+async function importPkcs8Pem(pem: string): Promise<WebKey> {
   const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
-  return (await webcrypto.subtle.importKey('pkcs8', der, EC_ALGORITHM, false, ['sign'])) as unknown as CryptoKey;
+  return webcrypto.subtle.importKey('pkcs8', der, EC_ALGORITHM, false, ['sign']);
 }
 
 function writeFileAtomic(file: string, content: string): void {
@@ -121,7 +124,7 @@ export class OrgCa {
       if (sameOptions(stored, admin, attrs)) return { mspId: stored.mspId, name: stored.name, certificate: stored.certificate, privateKey: stored.privateKey };
     }
     const ca = await this.#ca();
-    const keys = (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as WebKeyPair;
     const type = admin ? 'admin' : 'client';
     // Fabric CA always adds hf.EnrollmentID, hf.Type and hf.Affiliation next to the registered attributes.
     const certAttrs = { 'hf.Affiliation': '', 'hf.EnrollmentID': name, 'hf.Type': type, ...attrs };
@@ -166,7 +169,7 @@ export class OrgCa {
       const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { certificate: string; privateKey: string };
       return { certificate: new x509.X509Certificate(stored.certificate), signingKey: await importPkcs8Pem(stored.privateKey) };
     }
-    const keys = (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as WebKeyPair;
     const notBefore = new Date(Date.now() - 60_000);
     const certificate = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: serial(),
