@@ -66,7 +66,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
     const opened = await openLedger(config, file, logger, gateway.metrics);
     ledger = opened;
     // Governance first: the API is ready only once the channels are usable.
-    if (embedded) await initGovernance(opened);
+    if (embedded) await initGovernance(opened, config.initialGovernance);
     if (abort.signal.aborted) return;
     gateway.attachLedger(opened);
     gateway.submits?.resumePending();

@@ -18,6 +18,11 @@ export interface GatewayConfig {
   demo: boolean;
   /** Runs the grid operator's audit relay unless OBE_AUDIT_RELAY=off. */
   auditRelay: boolean;
+  /**
+   * Market timing written into governance on the first embedded start (OBE_INTERVAL_MINUTES, OBE_GATE_CLOSURE_MINUTES);
+   * absent: the chaincode's defaults (15 and 5). The interval length cannot change after that first configuration.
+   */
+  initialGovernance: { intervalMinutes?: number; gateClosureMinutes?: number };
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -55,6 +60,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     submitAttempts: intFromEnv(env, 'OBE_SUBMIT_ATTEMPTS', 3, 1, 10),
     demo: switchFromEnv(env, 'OBE_DEMO'),
     auditRelay: switchFromEnv(env, 'OBE_AUDIT_RELAY'),
+    initialGovernance: {
+      ...(env.OBE_INTERVAL_MINUTES === undefined ? {} : { intervalMinutes: intFromEnv(env, 'OBE_INTERVAL_MINUTES', 15, 1, 1440) }),
+      ...(env.OBE_GATE_CLOSURE_MINUTES === undefined ? {} : { gateClosureMinutes: intFromEnv(env, 'OBE_GATE_CLOSURE_MINUTES', 5, 0, 1439) }),
+    },
   };
 }
 

@@ -10,14 +10,14 @@ import { runScenario } from './scenario';
 /**
  * The whole path over HTTP against the gateway `npm start` runs (same bootstrap: first-start identities and keys,
  * governance, audit relay), here in-process on a fresh embedded ledger. Intervals are one minute long (set through
- * governance by the scenario), so the test waits for a real gate closure and a real delivery.
+ * the first governance configuration), so the test waits for a real gate closure and a real delivery.
  */
 describe('end to end on the embedded ledger', () => {
   let gw: RunningGateway;
   let keys: Record<string, string>;
   beforeAll(async () => {
     const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obe-e2e-')), 'data');
-    gw = await startGateway(loadConfig({ PORT: '0', OBE_DATA_DIR: dataDir, OBE_DEMO: 'off' }), pino({ level: process.env.OBE_TEST_LOG ? 'info' : 'silent' }));
+    gw = await startGateway(loadConfig({ PORT: '0', OBE_DATA_DIR: dataDir, OBE_DEMO: 'off', OBE_INTERVAL_MINUTES: '1', OBE_GATE_CLOSURE_MINUTES: '0' }), pino({ level: process.env.OBE_TEST_LOG ? 'info' : 'silent' }));
     await gw.ready;
     const demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-api-keys.json'), 'utf8')) as Record<string, { key: string }>;
     keys = Object.fromEntries(Object.entries(demo).map(([label, k]) => [label, k.key]));

@@ -36,7 +36,7 @@ export interface ScenarioEnv {
   clock?: ScenarioClock;
   /** Zone name, unique per run so the scenario can run again on the same network. */
   zone?: string;
-  /** Set the channel's governance to 1-minute intervals with gate closure at the interval start (default true). */
+  /** Move gate closure to the interval start if governance allows it (default true), so the run waits less. */
   shortIntervals?: boolean;
   /** How long to wait for the audit relay's attestation. */
   attestationTimeoutMs?: number;
@@ -119,15 +119,16 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   };
   const k = env.keys;
 
-  // 1. Governance with short intervals, so gate closure and delivery pass within the test.
-  if (env.shortIntervals !== false) {
-    const gov = await ok(k.gridOperator, 'GET', '/api/v1/governance');
-    const config = gov.body.config as { intervalMinutes: number; gateClosureMinutes: number };
-    if (config.intervalMinutes !== 1 || config.gateClosureMinutes !== 0) {
-      await ok(k.gridOperator, 'PUT', '/api/v1/governance', { intervalMinutes: 1, gateClosureMinutes: 0 });
-    }
-    step('governance: 1-minute intervals, gate closure at interval start');
+  // 1. Market timing from governance. The interval length is fixed at the channel's first configuration (start the
+  //    gateway with OBE_INTERVAL_MINUTES=1 OBE_GATE_CLOSURE_MINUTES=0 for a quick run); gate closure can still change.
+  let { config } = (await ok(k.gridOperator, 'GET', '/api/v1/governance')).body as { config: { intervalMinutes: number; gateClosureMinutes: number } };
+  if (env.shortIntervals !== false && config.gateClosureMinutes !== 0) {
+    const patched = await call(k.gridOperator, 'PUT', '/api/v1/governance', { gateClosureMinutes: 0 });
+    if (patched.status === 200) config = patched.body.result.config;
   }
+  const lengthMs = config.intervalMinutes * 60_000;
+  const gateMs = config.gateClosureMinutes * 60_000;
+  step(`governance: ${config.intervalMinutes}-minute intervals, gate closure ${config.gateClosureMinutes} min before start`);
 
   // 2. Participants: each identity registers itself (pseudonym only); org admins grant roles.
   const pseudonym: Record<keyof ScenarioKeys, string> = {} as Record<keyof ScenarioKeys, string>;
@@ -183,8 +184,8 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   step('tokens minted to the buyer');
 
   // 5. Orders for an interval far enough ahead to place them before its gate closes.
-  const lengthMs = 60_000;
-  const start = Math.ceil((clock.now() + 10_000) / lengthMs) * lengthMs;
+  // The first interval whose gate closes at least 10 s from now: time enough to place both orders.
+  const start = Math.ceil((clock.now() + 10_000 + gateMs) / lengthMs) * lengthMs;
   const interval = new Date(start).toISOString();
   const sell = await ok(k.seller, 'POST', '/api/v1/retail/orders', { zone, interval, side: 'SELL', price: 10, quantityWh: 2000, assetId: pvId, meterId: sellerMeter.assetId });
   const buy = await ok(k.buyer, 'POST', '/api/v1/retail/orders', { zone, interval, side: 'BUY', price: 20, quantityWh: 1500, meterId: buyerMeter.assetId }, { 'Idempotency-Key': `${zone}-buy` });
@@ -207,7 +208,7 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   step(`orders placed for ${interval}`);
 
   // 6. Gate closure, then clearing.
-  await clock.waitUntil(start + 1000);
+  await clock.waitUntil(start - gateMs + 1000);
   const late = await call(k.buyer, 'POST', '/api/v1/retail/orders', { zone, interval, side: 'BUY', price: 20, quantityWh: 100, meterId: buyerMeter.assetId });
   check(late.status === 422, `an order after gate closure is refused: ${late.status}`);
   const cleared = await ok(k.gridOperator, 'POST', `/api/v1/retail/intervals/${interval}/zones/${zone}/clear`);

@@ -40,11 +40,13 @@ function freePort(): Promise<number> {
   });
 }
 
+// The server runs under node with tsx as a loader (not the tsx CLI, whose signal relay gives a busy child only 30 ms
+// to acknowledge SIGTERM before killing it), so the exit code is the gateway's own.
 describe('the gateway process', () => {
   it('listens on PORT, creates OBE_DATA_DIR and stops on SIGTERM', async () => {
     const port = await freePort();
     const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obe-gw-')), 'data');
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.resolve(__dirname, '../../gateway/src/server.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../gateway/src/server.ts')], {
       env: { ...process.env, PORT: String(port), OBE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       stdio: 'pipe',
     });

@@ -41,10 +41,10 @@ async function once(ledger: Ledger, identity: string, channel: string, fn: strin
  * First start of a network: governance on both channels, configured by the grid operator's admin (the market
  * operator's MSP). The pseudonym key is random and lives only on chain, in the channel's secrets collection.
  */
-export async function initGovernance(ledger: Ledger, admin = 'gridoperator-admin'): Promise<void> {
+export async function initGovernance(ledger: Ledger, timing: { intervalMinutes?: number; gateClosureMinutes?: number } = {}, admin = 'gridoperator-admin'): Promise<void> {
   for (const channel of [ENERGY, AUDIT]) {
     if (!ledger.channels().includes(channel)) continue;
-    const config = { orgs: INITIAL_ORG_ROLES[channel], tokenIssuerMspId: 'GridOperatorMSP' };
+    const config = { orgs: INITIAL_ORG_ROLES[channel], tokenIssuerMspId: 'GridOperatorMSP', ...timing };
     await once(ledger, admin, channel, 'Governance:InitConfig', [config], { pseudonymKey: crypto.randomBytes(32).toString('base64url') });
   }
 }

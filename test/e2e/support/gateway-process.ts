@@ -26,7 +26,7 @@ export function freePort(): Promise<number> {
 
 export async function startGateway(dataDir: string, env: Record<string, string> = {}, readyTimeoutMs = 90_000): Promise<GatewayProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [require.resolve('tsx/cli'), path.resolve(__dirname, '../../../gateway/src/server.ts')], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../../gateway/src/server.ts')], {
     env: { ...process.env, PORT: String(port), OBE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OBE_DEMO: 'off', ...env },
     stdio: 'pipe',
   });
