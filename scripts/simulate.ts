@@ -87,7 +87,6 @@ async function main(args: SimulateArgs): Promise<number> {
   let url: string;
   let close: (() => Promise<void>) | undefined;
   let dataDir = args.dataDir;
-  let governancePatch: Record<string, number> | undefined;
 
   if (args.url) {
     url = args.url;
@@ -101,11 +100,14 @@ async function main(args: SimulateArgs): Promise<number> {
     dataDir = path.resolve(dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'obe-simulate-')));
     const households = args.prosumers + (args.consumers ?? Math.ceil(args.prosumers / 2));
     process.stdout.write(`Starting an embedded gateway in ${dataDir} (${households} household identities)…\n`);
-    const gateway = await startEmbeddedGateway({ dataDir, identities: () => [...ADMINS, ...householdIdentities(households)] });
+    const gateway = await startEmbeddedGateway({
+      dataDir,
+      identities: () => [...ADMINS, ...householdIdentities(households)],
+      governance: { intervalMinutes: 1, gateClosureMinutes: 0 },
+    });
     url = gateway.url;
     keysFile = path.join(dataDir, 'demo-api-keys.json');
     close = () => gateway.close();
-    governancePatch = { intervalMinutes: 1, gateClosureMinutes: 0 };
     process.stdout.write(`Gateway at ${url} — dashboard ${url}/ while the run lasts\n`);
   }
 
@@ -119,7 +121,6 @@ async function main(args: SimulateArgs): Promise<number> {
       ...(args.consumers === undefined ? {} : { consumers: args.consumers }),
       intervals: args.intervals,
       dataDir,
-      governancePatch,
       onEvent: (e) => progress.onEvent(e),
     });
     const stop = () => {

@@ -29,7 +29,7 @@ describeWithBrowser('dashboard in chromium', () => {
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-ui-'));
-    gateway = await startEmbeddedGateway({ dataDir, identities });
+    gateway = await startEmbeddedGateway({ dataDir, identities, governance: { intervalMinutes: 1, gateClosureMinutes: 0 } });
     const keys = neighbourhoodKeysFrom(JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-api-keys.json'), 'utf8')));
     summary = await createRun({
       url: gateway.url,
@@ -38,7 +38,6 @@ describeWithBrowser('dashboard in chromium', () => {
       prosumers: 4,
       consumers: 2,
       intervals: 1,
-      governancePatch: { intervalMinutes: 1, gateClosureMinutes: 0 },
       neighbourhood: { householdsPerZone: 3, startHour: 10, batteryShare: 0.5 },
       orderLeadMs: 8000,
     }).run();

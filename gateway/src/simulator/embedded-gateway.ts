@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -7,7 +8,8 @@ import { createApp } from '../app';
 import { AuditRelay } from '../audit-relay/relay';
 import { loadConfig, type ConfiguredIdentity } from '../config';
 import { GatewayContext } from '../context';
-import { initGovernance } from '../demo/seed';
+import { INITIAL_ORG_ROLES } from '../demo/seed';
+import { ChaincodeError } from '../ledger/errors';
 import { ApiKeyStore } from '../http/auth';
 import { openLedger } from '../ledger/factory';
 import type { Ledger } from '../ledger/port';
@@ -23,6 +25,11 @@ export interface EmbeddedGatewayOptions {
   /** Identities issued on the first start of this data dir (ignored when its config file exists). */
   readonly identities: () => ConfiguredIdentity[];
   readonly logLevel?: string;
+  /**
+   * Governance fields of the energy channel's first configuration, e.g. `{ intervalMinutes: 1, gateClosureMinutes: 0 }`
+   * (the interval length cannot change after InitConfig). Ignored when the data dir's channel is configured already.
+   */
+  readonly governance?: Readonly<Record<string, number>>;
 }
 
 export interface EmbeddedGateway {
@@ -32,6 +39,25 @@ export interface EmbeddedGateway {
   readonly keys: Readonly<Record<string, string>>;
   readonly context: GatewayContext;
   close(): Promise<void>;
+}
+
+/** The grid operator's admin configures both channels once; CONFLICT means an earlier start did it. */
+async function initGovernance(ledger: Ledger, energyFields: Readonly<Record<string, number>>): Promise<void> {
+  for (const channel of ['energy', 'audit']) {
+    if (!ledger.channels().includes(channel)) continue;
+    const config = { orgs: INITIAL_ORG_ROLES[channel], tokenIssuerMspId: 'GridOperatorMSP', ...(channel === 'energy' ? energyFields : {}) };
+    try {
+      await ledger.submit({
+        channel,
+        identity: 'gridoperator-admin',
+        fn: 'Governance:InitConfig',
+        args: [JSON.stringify(config)],
+        transient: { pseudonymKey: Buffer.from(crypto.randomBytes(32).toString('base64url')) },
+      });
+    } catch (err) {
+      if (!(err instanceof ChaincodeError && err.code === 'CONFLICT')) throw err;
+    }
+  }
 }
 
 /**
@@ -70,7 +96,7 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
     ledger,
   });
   try {
-    await initGovernance(ledger);
+    await initGovernance(ledger, options.governance ?? {});
   } catch (err) {
     await ledger.close();
     throw err;

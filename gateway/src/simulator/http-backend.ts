@@ -29,8 +29,6 @@ export interface HttpBackendOptions {
   readonly concurrency?: number;
   /** Tokens minted to each household that has none (buy orders lock their maximum cost). */
   readonly funding?: number;
-  /** Governance fields to apply before trading (the simulator's own data dir only). */
-  readonly governancePatch?: Readonly<Record<string, number>>;
   /** Price units per currency unit (clearing prices are integers per kWh). */
   readonly priceUnitsPerCurrency?: number;
   /** Readings per Metering:SubmitReadings transaction. */
@@ -62,7 +60,6 @@ export class HttpBackend implements SimulationBackend {
   readonly #meterKeys: MeterKeyStore;
   readonly #concurrency: number;
   readonly #funding: number;
-  readonly #governancePatch: Readonly<Record<string, number>> | undefined;
   readonly #priceUnits: number;
   readonly #readingBatchSize: number;
   #timing: MarketTiming | undefined;
@@ -74,7 +71,6 @@ export class HttpBackend implements SimulationBackend {
     this.#meterKeys = options.meterKeys;
     this.#concurrency = options.concurrency ?? 8;
     this.#funding = options.funding ?? 1_000_000_000;
-    this.#governancePatch = options.governancePatch;
     this.#priceUnits = options.priceUnitsPerCurrency ?? 1000;
     this.#readingBatchSize = options.readingBatchSize ?? 250;
   }
@@ -99,10 +95,6 @@ export class HttpBackend implements SimulationBackend {
     outcomes.push(await this.#enrol(this.#keys.operator, this.#keys.operator, ['MARKET_OPERATOR', 'DSO']));
     outcomes.push(await this.#enrol(this.#keys.utilityAdmin, this.#keys.utilityAdmin, ['RETAILER']));
     if (this.#keys.regulator) outcomes.push(await this.#enrol(this.#keys.regulator, this.#keys.regulator, ['REGULATOR']));
-    if (this.#governancePatch) {
-      outcomes.push(await idempotent(() => this.#client.submit('PUT', '/api/v1/governance', this.#keys.operator, this.#governancePatch)));
-      this.#timing = undefined;
-    }
     let done = 0;
     const perHousehold = await mapLimit(households, this.#concurrency, async (h) => {
       const outcome = await this.#registerHousehold(h);

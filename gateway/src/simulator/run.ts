@@ -21,8 +21,6 @@ export interface RunOptions {
   readonly intervals?: number;
   /** Where meter device keys are kept between runs; memory only when absent. */
   readonly dataDir?: string;
-  /** Governance fields applied before trading (e.g. 1-minute intervals for a quick run on a private data dir). */
-  readonly governancePatch?: Readonly<Record<string, number>>;
   readonly onEvent?: (event: SimulationEvent) => void;
   readonly concurrency?: number;
   /** Shape of the neighbourhood beyond its size (zones, batteries, simulated day and hours). */
@@ -38,7 +36,6 @@ export function createRun(options: RunOptions): SimulationRun {
     client: new GatewayClient(options.url),
     keys: { operator: options.keys.operator, utilityAdmin: options.keys.utilityAdmin, regulator: options.keys.regulator, households: keyOf },
     meterKeys,
-    governancePatch: options.governancePatch,
     concurrency: options.concurrency,
   });
   const run = new SimulationRun(backend, {
