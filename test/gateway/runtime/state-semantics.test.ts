@@ -2,7 +2,7 @@
  * ARCHITECTURE §3.1–§3.4: snapshot reads, key and range rules, read-only query rules, MVCC and phantom validation.
  * Each test fails on a lenient mock (one that reads its own writes, ignores versions or accepts every query).
  */
-import { EndorseError, TxValidationError } from '../../../gateway/src/ledger/embedded/runtime';
+import { EndorseError, RuntimeUsageError, TxValidationError } from '../../../gateway/src/ledger/embedded/runtime';
 import { A, B, Net } from './support';
 
 let net: Net;
@@ -19,6 +19,24 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a rejection');
 }
+
+describe('bad use of the API', () => {
+  test('malformed requests and unknown names get RuntimeUsageError, the ledger untouched', async () => {
+    const height = net.fabric.height('ch');
+    const base = net.req(A, 'Put', ['k', 'v']);
+    await expect(net.fabric.submit({ ...base, fn: '' })).rejects.toBeInstanceOf(RuntimeUsageError);
+    await expect(net.fabric.submit({ ...base, args: 'k' as unknown as string[] })).rejects.toBeInstanceOf(RuntimeUsageError);
+    await expect(net.fabric.submit({ ...base, args: [1 as unknown as string] })).rejects.toBeInstanceOf(RuntimeUsageError);
+    await expect(net.fabric.submit({ ...base, transient: { x: 5 as unknown as string } })).rejects.toBeInstanceOf(RuntimeUsageError);
+    await expect(net.fabric.submit({ ...base, channel: 'nope' })).rejects.toThrow('channel nope does not exist');
+    await expect(net.fabric.submit({ ...base, chaincode: 'nope' })).rejects.toThrow('chaincode nope is not defined on channel ch');
+    await expect(net.fabric.submit({ ...base, endorsingOrgs: ['NopeMSP'] })).rejects.toThrow('endorsing org NopeMSP is not a member of channel ch');
+    const unknownFn = await net.fabric.submit({ ...base, fn: 'KV:Nope' }).catch((e: Error) => e);
+    expect(unknownFn).toBeInstanceOf(EndorseError);
+    expect((unknownFn as Error).message).toBe("You've asked to invoke a function that does not exist: KV:Nope");
+    expect(net.fabric.height('ch')).toBe(height);
+  });
+});
 
 describe('§3.1 snapshot reads', () => {
   test('a transaction reading its own write sees the committed value; range queries do not see it either', async () => {

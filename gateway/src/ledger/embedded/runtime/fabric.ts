@@ -226,6 +226,7 @@ export class EmbeddedFabric {
   /** Executes the proposal on every endorsing org's peer (each with its own private data view) and compares the results. */
   async endorse(req: TxRequest): Promise<EndorsedTx> {
     this.#assertOpen();
+    this.#assertRequest(req);
     const channel = this.#channel(req.channel);
     const definition = this.#chaincode(channel, req.chaincode);
     await this.#assertCreator(req.identity, channel);
@@ -312,6 +313,7 @@ export class EmbeddedFabric {
   /** Runs the transaction on one peer (default: the submitter's org) with that org's private data view; nothing is ordered. */
   async evaluate(req: TxRequest & { org?: string }): Promise<Buffer> {
     this.#assertOpen();
+    this.#assertRequest(req);
     const channel = this.#channel(req.channel);
     const definition = this.#chaincode(channel, req.chaincode);
     await this.#assertCreator(req.identity, channel);
@@ -376,6 +378,16 @@ export class EmbeddedFabric {
     const definition = channel.chaincodes.get(name);
     if (!definition) throw new RuntimeUsageError(`chaincode ${name} is not defined on channel ${channel.channel}`);
     return definition;
+  }
+
+  /** Bad requests fail here, before a proposal exists, with a message naming the field. */
+  #assertRequest(req: TxRequest): void {
+    if (!req || typeof req !== 'object') throw new RuntimeUsageError('a transaction request object is required');
+    if (typeof req.fn !== 'string' || req.fn.length === 0) throw new RuntimeUsageError("fn must be 'Contract:function'");
+    if (req.args !== undefined && !Array.isArray(req.args)) throw new RuntimeUsageError('args must be an array of strings');
+    for (const [k, v] of Object.entries(req.transient ?? {})) {
+      if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new RuntimeUsageError(`transient entry ${k} must be a string or bytes`);
+    }
   }
 
   #args(args: readonly string[] | undefined): string[] {
