@@ -2,28 +2,32 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import { z } from 'zod';
 import { canonicalJson } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
-import { sha256Hex } from '../common/hash';
 import type { OrgRole } from '../common/roles';
 import { readJson, readJsonByPrefix, writeJson } from '../common/state';
 import { txTimeIso } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
-import { orgRolesOf } from '../governance/config';
+import { marketOperatorMsp, orgRolesOf } from '../governance/config';
 import { getConfig } from '../governance/store';
+import { requireAdminOfOrg } from '../participants/authorize';
+import { callerPseudonym } from '../participants/pseudonym';
+import { findParticipant } from '../participants/store';
 
 /**
  * Attestations on the `audit` channel: the grid operator anchors, for each settled interval of a source channel, the
  * Merkle root `SettlementCompleted` published there. A regulator holding one settled record (from its private data on
  * the source channel) can then prove it against a root that the market's own channel can no longer rewrite.
  *
- * Who is who comes from this channel's governance (MSP ID → org roles): MARKET_OPERATOR or DSO orgs attest; those and
- * REGULATOR orgs read; anyone else is refused. One attestation per (sourceChannel, market, zone, interval); resubmitting
- * the same one is a no-op that returns it, a different root for the same interval is a CONFLICT.
+ * Who is who comes from this channel's governance (MSP ID → org roles). Only an admin (NodeOU `OU=admin` or Fabric CA
+ * `hf.Type=admin`) of the MARKET_OPERATOR org attests: the first root anchored for an interval cannot be replaced, so an
+ * ordinary identity of that org (a generator, say) must not be able to anchor one before the operator's relay does.
+ * MARKET_OPERATOR, DSO and REGULATOR orgs read; anyone else is refused. One attestation per (sourceChannel, market,
+ * zone, interval); resubmitting the same one is a no-op that returns it, a different root for the same interval is a
+ * CONFLICT.
  */
 
 export const ATTESTATION = 'obe.audit.attestation';
 export const ATTESTATION_EVENT = 'AttestationAnchored';
 
-const ATTESTORS: readonly OrgRole[] = ['MARKET_OPERATOR', 'DSO'];
 const READERS: readonly OrgRole[] = ['MARKET_OPERATOR', 'DSO', 'REGULATOR'];
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits and . _ : - only');
@@ -44,9 +48,13 @@ const attestationKeySchema = attestationInputSchema.pick({ sourceChannel: true, 
 const listSchema = z.strictObject({ sourceChannel: name.optional(), market: z.enum(['RETAIL', 'WHOLESALE']).optional(), zone: name.optional() });
 
 export interface Attestation extends AttestationInput {
+  /** The attesting org: what an attestation vouches for. */
   readonly attestedByMspId: string;
-  /** SHA-256 of the attesting identity's Fabric ID (subject and issuer), so the identity is pinned without names. */
-  readonly attestedBy: string;
+  /**
+   * The attesting admin's participant pseudonym on this channel (keyed, so it confirms no guessed name), present only
+   * when that identity is a registered participant here.
+   */
+  readonly attestedBy?: string;
   readonly attestedAt: string;
   readonly txId: string;
 }
@@ -57,6 +65,12 @@ async function requireOrgRole(ctx: Context, allowed: readonly OrgRole[], action:
   if (!roles.some((role) => allowed.includes(role))) {
     throw new ForbiddenError(`${action} requires an org holding ${allowed.join(' or ')} on this channel; ${mspId} does not`);
   }
+}
+
+/** The caller's pseudonym if it is a registered participant on this channel. */
+async function registeredPseudonym(ctx: Context): Promise<string | undefined> {
+  const pseudonym = await callerPseudonym(ctx);
+  return (await findParticipant(ctx, pseudonym)) ? pseudonym : undefined;
 }
 
 function canonicalInterval(interval: string): string {
@@ -78,7 +92,7 @@ export class AuditContract extends Contract {
   @Returns('string')
   async Attest(ctx: Context, argsJson: string): Promise<string> {
     const input = parseJsonArg(attestationInputSchema, argsJson, 'attestation');
-    await requireOrgRole(ctx, ATTESTORS, 'attesting');
+    requireAdminOfOrg(ctx, marketOperatorMsp(await getConfig(ctx)), 'attesting');
     const normalized: AttestationInput = { ...input, interval: canonicalInterval(input.interval) };
     const key = keyOf(ctx, normalized);
     const existing = await readJson<Attestation>(ctx, key);
@@ -91,10 +105,11 @@ export class AuditContract extends Contract {
       }
       return canonicalJson({ created: false, attestation: existing });
     }
+    const attestedBy = await registeredPseudonym(ctx);
     const attestation: Attestation = {
       ...normalized,
       attestedByMspId: ctx.clientIdentity.getMSPID(),
-      attestedBy: sha256Hex(ctx.clientIdentity.getID()),
+      ...(attestedBy ? { attestedBy } : {}),
       attestedAt: txTimeIso(ctx),
       txId: ctx.stub.getTxID(),
     };

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Context } from 'fabric-contract-api';
-import { canonicalBytes, canonicalJson, parseJson } from '../common/canonical-json';
+import { canonicalBytes, canonicalJson } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors';
+import { sha256Hex } from '../common/hash';
 import { orgCollection } from '../common/keys';
+import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
 import { txTimeMs } from '../common/tx-time';
 import { TokenLedger } from '../tokens/ledger';
-import { readRange } from './range';
 import { clearInterval, type ClearingOrder, type Side } from './clearing';
 
 /**
@@ -13,11 +13,14 @@ import { clearInterval, type ClearingOrder, type Side } from './clearing';
  * awards. The retail and wholesale contracts decide who may trade what and when; this module stores and clears.
  *
  * Keys (composite, every one carries the order or the interval, so nothing is a hot key):
- *   obe.market.order  [market, zone, interval, orderId]  public: owner pseudonym, side, status, commitment, escrow
+ *   obe.market.order  [market, zone, interval, orderId]  public: owner pseudonym, side, status, commitment
  *   the same key in the owner's order collection          private: limit blocks, meters, salt
  *   obe.market.result [market, zone, interval]            public: price, volume, order counts
  *   obe.market.award  [market, zone, interval, orderId]   public: commitment only; private body in the collection
- * Clearing reads the order range only after gate closure, when nothing can be added to it any more.
+ * Clearing reads the order range after gate closure. Placing and cancelling read the result key and are refused once it
+ * exists, whatever timestamp the client chose, so an order can never change an interval after (or while) it is
+ * cleared: an order endorsed before clearing commits but fails MVCC validation if the clearing committed first.
+ * A bid's escrow is the token ledger's (`obe.token.escrow/<owner>/<orderId>`); the order record does not repeat it.
  */
 
 export type MarketName = 'RETAIL' | 'WHOLESALE';
@@ -60,8 +63,6 @@ export interface PublicOrder {
   readonly collection: string;
   /** SHA-256 of the canonical private order (which includes the caller's salt). */
   readonly commitment: string;
-  /** Tokens locked for a buy order (its maximum cost). */
-  readonly escrow: number;
 }
 
 export interface MarketResult {
@@ -102,10 +103,6 @@ export interface PublicAward {
   readonly commitment: string;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
 /** A per-record salt derived from the operator's transient salt, so one secret salts many records differently. */
 export function deriveSalt(secret: string, label: string): string {
   return sha256Hex(`${secret}\u0000${label}`);
@@ -119,19 +116,40 @@ export function maxCost(blocks: readonly PriceBlock[]): number {
   return blocks.reduce((sum, b) => sum + b.price * b.quantityWh, 0);
 }
 
-function orderKey(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): string {
+export function orderKey(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): string {
   return ctx.stub.createCompositeKey(ORDER, [market, zone, interval, orderId]);
 }
 
+export function awardKey(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): string {
+  return ctx.stub.createCompositeKey(AWARD, [market, zone, interval, orderId]);
+}
+
+function resultKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
+  return ctx.stub.createCompositeKey(RESULT, [market, zone, interval]);
+}
+
 export async function readPublicOrder(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): Promise<PublicOrder> {
-  const bytes = await ctx.stub.getState(orderKey(ctx, market, zone, interval, orderId));
-  if (bytes.length === 0) throw new NotFoundError(`order '${orderId}' does not exist in ${market} ${zone} ${interval}`);
-  return parseJson<PublicOrder>(bytes);
+  const order = await readJson<PublicOrder>(ctx, orderKey(ctx, market, zone, interval, orderId));
+  if (!order) throw new NotFoundError(`order '${orderId}' does not exist in ${market} ${zone} ${interval}`);
+  return order;
 }
 
 export async function readResult(ctx: Context, market: MarketName, zone: string, interval: string): Promise<MarketResult | undefined> {
-  const bytes = await ctx.stub.getState(ctx.stub.createCompositeKey(RESULT, [market, zone, interval]));
-  return bytes.length > 0 ? parseJson<MarketResult>(bytes) : undefined;
+  return readJson<MarketResult>(ctx, resultKey(ctx, market, zone, interval));
+}
+
+export async function readPublicAward(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): Promise<PublicAward | undefined> {
+  return readJson<PublicAward>(ctx, awardKey(ctx, market, zone, interval, orderId));
+}
+
+/**
+ * Refuses any change to an interval's order book once its result exists. The read puts the result key in the read set,
+ * so this also holds against a clearing that commits between this transaction's endorsement and its commit.
+ */
+async function requireNotCleared(ctx: Context, market: MarketName, zone: string, interval: string): Promise<void> {
+  if (await readResult(ctx, market, zone, interval)) {
+    throw new RuleViolationError(`${market.toLowerCase()} ${zone} ${interval}: interval already cleared`, { reason: 'INTERVAL_CLEARED' });
+  }
 }
 
 export interface NewOrder {
@@ -149,6 +167,7 @@ export interface NewOrder {
 
 /** Writes one order (and locks a bid's maximum cost). The order id is the transaction id: unique, and no counter. */
 export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicOrder> {
+  await requireNotCleared(ctx, order.market, order.zone, order.interval);
   const orderId = ctx.stub.getTxID();
   const collection = orgCollection('orders', order.ownerMsp);
   const body: PrivateOrder = {
@@ -177,7 +196,6 @@ export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicO
     status: 'OPEN',
     collection,
     commitment: commitmentOf(body),
-    escrow,
   };
   const key = orderKey(ctx, order.market, order.zone, order.interval, orderId);
   await ctx.stub.putState(key, canonicalBytes(record));
@@ -186,10 +204,11 @@ export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicO
 }
 
 export async function cancelOrder(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string, caller: string): Promise<PublicOrder> {
+  await requireNotCleared(ctx, market, zone, interval);
   const order = await readPublicOrder(ctx, market, zone, interval, orderId);
   if (order.owner !== caller) throw new ForbiddenError(`order '${orderId}' belongs to another participant`);
   if (order.status !== 'OPEN') throw new ConflictError(`order '${orderId}' is already ${order.status.toLowerCase()}`);
-  if (order.escrow > 0) await new TokenLedger(ctx).release(order.owner, orderId);
+  if (order.side === 'BUY') await new TokenLedger(ctx).releaseIfHeld(order.owner, orderId);
   const cancelled: PublicOrder = { ...order, status: 'CANCELLED' };
   await ctx.stub.putState(orderKey(ctx, market, zone, interval, orderId), canonicalBytes(cancelled));
   return cancelled;
@@ -197,18 +216,16 @@ export async function cancelOrder(ctx: Context, market: MarketName, zone: string
 
 /** Every order of one interval, in key order (public records only). */
 export async function listOrders(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicOrder[]> {
-  return (await readRange<PublicOrder>(ctx, ORDER, [market, zone, interval])).map((entry) => entry.value);
+  return (await readJsonByPrefix<PublicOrder>(ctx, ORDER, [market, zone, interval])).map((entry) => entry.value);
 }
 
 async function readPrivateOrder(ctx: Context, order: PublicOrder): Promise<PrivateOrder> {
-  const key = orderKey(ctx, order.market, order.zone, order.interval, order.orderId);
-  const bytes = await ctx.stub.getPrivateData(order.collection, key);
-  if (bytes.length === 0) {
+  const body = await readPrivateJson<PrivateOrder>(ctx, order.collection, orderKey(ctx, order.market, order.zone, order.interval, order.orderId));
+  if (!body) {
     throw new RuleViolationError(`this peer holds no private body for order '${order.orderId}' (collection ${order.collection})`, {
       reason: 'PRIVATE_DATA_UNAVAILABLE',
     });
   }
-  const body = parseJson<PrivateOrder>(bytes);
   if (commitmentOf(body) !== order.commitment) throw new RuleViolationError(`order '${order.orderId}' does not match its commitment`);
   return body;
 }
@@ -228,8 +245,7 @@ export interface ClearOutcome {
  * private award per awarded order (with a public commitment), and releases the escrow of bids that won nothing.
  */
 export async function clearOrders(ctx: Context, market: MarketName, zone: string, interval: string, secretSalt: string): Promise<ClearOutcome> {
-  const resultKey = ctx.stub.createCompositeKey(RESULT, [market, zone, interval]);
-  if ((await ctx.stub.getState(resultKey)).length > 0) {
+  if (await readResult(ctx, market, zone, interval)) {
     throw new ConflictError(`${market.toLowerCase()} ${zone} ${interval} is already cleared`, { reason: 'ALREADY_CLEARED' });
   }
   const open = (await listOrders(ctx, market, zone, interval)).filter((o) => o.status === 'OPEN');
@@ -256,7 +272,7 @@ export async function clearOrders(ctx: Context, market: MarketName, zone: string
   for (const order of open) {
     const quantityWh = awardedWh.get(order.orderId) ?? 0;
     if (quantityWh === 0) {
-      if (order.escrow > 0) await ledger.release(order.owner, order.orderId);
+      if (order.side === 'BUY') await ledger.releaseIfHeld(order.owner, order.orderId);
       continue;
     }
     const body = bodies.get(order.orderId)!;
@@ -274,7 +290,7 @@ export async function clearOrders(ctx: Context, market: MarketName, zone: string
       meterIds: body.meterIds,
       salt: deriveSalt(secretSalt, `award:${order.orderId}`),
     };
-    const key = ctx.stub.createCompositeKey(AWARD, [market, zone, interval, order.orderId]);
+    const key = awardKey(ctx, market, zone, interval, order.orderId);
     const publicAward: PublicAward = { orderId: order.orderId, owner: order.owner, ownerMsp: order.ownerMsp, side: order.side, collection: order.collection, commitment: commitmentOf(award) };
     await ctx.stub.putState(key, canonicalBytes(publicAward));
     await ctx.stub.putPrivateData(order.collection, key, canonicalBytes(award));
@@ -295,15 +311,14 @@ export async function clearOrders(ctx: Context, market: MarketName, zone: string
     clearedAt: new Date(txTimeMs(ctx)).toISOString(),
     clearingTxId: ctx.stub.getTxID(),
   };
-  await ctx.stub.putState(resultKey, canonicalBytes(result));
+  await ctx.stub.putState(resultKey(ctx, market, zone, interval), canonicalBytes(result));
   return { result, awards };
 }
 
 export async function listPublicAwards(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicAward[]> {
-  return (await readRange<PublicAward>(ctx, AWARD, [market, zone, interval])).map((entry) => entry.value);
+  return (await readJsonByPrefix<PublicAward>(ctx, AWARD, [market, zone, interval])).map((entry) => entry.value);
 }
 
 export async function readPrivateAward(ctx: Context, market: MarketName, zone: string, interval: string, award: PublicAward): Promise<PrivateAward | undefined> {
-  const bytes = await ctx.stub.getPrivateData(award.collection, ctx.stub.createCompositeKey(AWARD, [market, zone, interval, award.orderId]));
-  return bytes.length > 0 ? parseJson<PrivateAward>(bytes) : undefined;
+  return readPrivateJson<PrivateAward>(ctx, award.collection, awardKey(ctx, market, zone, interval, award.orderId));
 }

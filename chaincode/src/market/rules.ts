@@ -1,7 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { z } from 'zod';
 import { RuleViolationError, InvalidArgumentError } from '../common/errors';
-import { transientText } from '../common/state';
+import { readPrivateJson, transientText } from '../common/state';
 import { parseJsonArg } from '../common/validate';
 import type { GovernanceConfig } from '../governance/config';
 import type { ActingParticipant } from '../participants/participant';
@@ -57,10 +57,31 @@ export function maySeePrivate(caller: ActingParticipant, owner: string): boolean
 }
 
 /** A private read that yields undefined on a peer whose org is not a member of the collection. */
-export async function tryPrivate<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+async function tryPrivate<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
   try {
     return await read();
   } catch {
     return undefined;
   }
+}
+
+/** A public record whose private counterpart sits under the same key in the owner's collection. */
+export interface OwnedRecord {
+  readonly owner: string;
+  readonly collection: string;
+}
+
+/**
+ * The view every market and settlement query returns: `{[label]: record}`, plus `details` (the private counterpart)
+ * when the caller may see it (see maySeePrivate) and the answering peer holds it.
+ */
+export async function withPrivateDetails<R extends OwnedRecord>(
+  ctx: Context,
+  caller: ActingParticipant,
+  label: string,
+  record: R,
+  key: string,
+): Promise<Record<string, unknown>> {
+  const details = maySeePrivate(caller, record.owner) ? await tryPrivate(() => readPrivateJson<unknown>(ctx, record.collection, key)) : undefined;
+  return details === undefined ? { [label]: record } : { [label]: record, details };
 }

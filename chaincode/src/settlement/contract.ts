@@ -1,15 +1,16 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { z } from 'zod';
-import { canonicalJson, parseJson } from '../common/canonical-json';
+import { canonicalJson } from '../common/canonical-json';
 import { NotFoundError } from '../common/errors';
 import { parseJsonArg } from '../common/validate';
 import { intervalMs, settlementDeadlineMs } from './config';
 import { getConfig } from '../governance/store';
 import { requireParticipant, requireRole } from '../participants/authorize';
 import { parseInterval } from '../market/interval';
-import { maySeePrivate, orderIdSchema, transientSalt, tryPrivate, zoneSchema } from '../market/rules';
+import { orderIdSchema, transientSalt, withPrivateDetails, zoneSchema } from '../market/rules';
+import { readJson } from '../common/state';
 import { meteredEnergyFor } from '../market/eligibility';
-import { SETTLEMENT_RECORD, listSettledRecords, proofFor, readSettlement, settleInterval, type PublicSettledRecord, type SettledRecord } from './settle';
+import { SETTLEMENT_RECORD, listSettledRecords, proofFor, readSettlement, settleInterval, type PublicSettledRecord } from './settle';
 
 const slotSchema = z.strictObject({ market: z.enum(['RETAIL', 'WHOLESALE']), zone: zoneSchema, interval: z.string().min(1).max(40) });
 const recordRefSchema = slotSchema.extend({ orderId: orderIdSchema });
@@ -78,16 +79,9 @@ export class SettlementContract extends Contract {
     const { interval } = await slotOf(ctx, args);
     const caller = await requireParticipant(ctx);
     const key = ctx.stub.createCompositeKey(SETTLEMENT_RECORD, [args.market, args.zone, interval.id, args.orderId]);
-    const bytes = await ctx.stub.getState(key);
-    if (bytes.length === 0) throw new NotFoundError(`no settled record for order '${args.orderId}'`);
-    const record = parseJson<PublicSettledRecord>(bytes);
-    const details = maySeePrivate(caller, record.owner)
-      ? await tryPrivate(async () => {
-          const priv = await ctx.stub.getPrivateData(record.collection, key);
-          return priv.length > 0 ? parseJson<SettledRecord>(priv) : undefined;
-        })
-      : undefined;
-    return canonicalJson(details ? { record, details } : { record });
+    const record = await readJson<PublicSettledRecord>(ctx, key);
+    if (!record) throw new NotFoundError(`no settled record for order '${args.orderId}'`);
+    return canonicalJson(await withPrivateDetails(ctx, caller, 'record', record, key));
   }
 
   /** Args {market, zone, interval, orderId} → {orderId, leafHash, index, proof, merkleRoot}; verify with verifyMerkleProof. */

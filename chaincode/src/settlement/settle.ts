@@ -1,9 +1,9 @@
 import type { Context } from 'fabric-contract-api';
-import { canonicalBytes, parseJson } from '../common/canonical-json';
+import { canonicalBytes } from '../common/canonical-json';
 import { ConflictError, NotFoundError, RuleViolationError } from '../common/errors';
 import { orgCollection } from '../common/keys';
 import { txTimeMs } from '../common/tx-time';
-import { readRange } from '../market/range';
+import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
 import { deriveSalt, listPublicAwards, readPrivateAward, readResult, type MarketName, type PrivateAward } from '../market/book';
 import { TokenLedger } from '../tokens/ledger';
 import { computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
@@ -84,8 +84,7 @@ function summaryKey(ctx: Context, market: MarketName, zone: string, interval: st
 }
 
 export async function readSettlement(ctx: Context, market: MarketName, zone: string, interval: string): Promise<SettlementSummary | undefined> {
-  const bytes = await ctx.stub.getState(summaryKey(ctx, market, zone, interval));
-  return bytes.length > 0 ? parseJson<SettlementSummary>(bytes) : undefined;
+  return readJson<SettlementSummary>(ctx, summaryKey(ctx, market, zone, interval));
 }
 
 export async function settleInterval(ctx: Context, inputs: SettlementInputs): Promise<SettlementSummary> {
@@ -199,17 +198,14 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
 }
 
 export async function listSettledRecords(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicSettledRecord[]> {
-  const found = (await readRange<PublicSettledRecord>(ctx, SETTLEMENT_RECORD, [market, zone, interval])).map((entry) => entry.value);
+  const found = (await readJsonByPrefix<PublicSettledRecord>(ctx, SETTLEMENT_RECORD, [market, zone, interval])).map((entry) => entry.value);
   return found.sort((a, b) => a.index - b.index);
 }
 
 export async function readSettledRecord(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): Promise<SettledRecord | undefined> {
   const recordKey = ctx.stub.createCompositeKey(SETTLEMENT_RECORD, [market, zone, interval, orderId]);
-  const publicBytes = await ctx.stub.getState(recordKey);
-  if (publicBytes.length === 0) return undefined;
-  const { collection } = parseJson<PublicSettledRecord>(publicBytes);
-  const bytes = await ctx.stub.getPrivateData(collection, recordKey);
-  return bytes.length > 0 ? parseJson<SettledRecord>(bytes) : undefined;
+  const record = await readJson<PublicSettledRecord>(ctx, recordKey);
+  return record ? readPrivateJson<SettledRecord>(ctx, record.collection, recordKey) : undefined;
 }
 
 export interface SettlementProof {

@@ -1,7 +1,7 @@
 import type { Context } from 'fabric-contract-api';
-import { canonicalBytes, parseJson } from '../common/canonical-json';
-import { readRange } from '../market/range';
-import { ConflictError, InvalidArgumentError, NotFoundError, RuleViolationError } from '../common/errors';
+import { canonicalBytes } from '../common/canonical-json';
+import { readJson, readJsonByPrefix } from '../common/state';
+import { ConflictError, InvalidArgumentError, RuleViolationError } from '../common/errors';
 
 /**
  * Energy-token accounts without hot keys.
@@ -75,11 +75,11 @@ export class TokenLedger {
   }
 
   async available(account: string): Promise<number> {
-    return (await readRange<Delta>(this.#ctx, DELTA, [account])).reduce((sum, entry) => sum + entry.value.amount, 0);
+    return (await readJsonByPrefix<Delta>(this.#ctx, DELTA, [account])).reduce((sum, entry) => sum + entry.value.amount, 0);
   }
 
   async escrows(account: string): Promise<Escrow[]> {
-    return (await readRange<Escrow>(this.#ctx, ESCROW, [account])).map((entry) => entry.value);
+    return (await readJsonByPrefix<Escrow>(this.#ctx, ESCROW, [account])).map((entry) => entry.value);
   }
 
   async balance(account: string): Promise<AccountBalance> {
@@ -124,8 +124,7 @@ export class TokenLedger {
   }
 
   async getEscrow(account: string, escrowId: string): Promise<Escrow | undefined> {
-    const bytes = await this.#ctx.stub.getState(this.#escrowKey(account, escrowId));
-    return bytes.length > 0 ? parseJson<Escrow>(bytes) : undefined;
+    return readJson<Escrow>(this.#ctx, this.#escrowKey(account, escrowId));
   }
 
   /**
@@ -149,7 +148,7 @@ export class TokenLedger {
    * Returns how many delta keys were folded.
    */
   async consolidate(account: string): Promise<number> {
-    const deltas = await readRange<Delta>(this.#ctx, DELTA, [account]);
+    const deltas = await readJsonByPrefix<Delta>(this.#ctx, DELTA, [account]);
     const keys = deltas.map((entry) => entry.key);
     const sum = deltas.reduce((total, entry) => total + entry.value.amount, 0);
     if (keys.length <= 1) return 0;
@@ -158,11 +157,13 @@ export class TokenLedger {
     return keys.length;
   }
 
-  /** Returns the whole escrow to its owner (a cancelled order). */
-  async release(account: string, escrowId: string): Promise<number> {
+  /**
+   * Returns the whole escrow to its owner (a cancelled bid, or one that won nothing), if there is one: a bid at price 0
+   * locks nothing, and the order record does not say what was locked.
+   */
+  async releaseIfHeld(account: string, escrowId: string): Promise<number> {
     const escrow = await this.getEscrow(account, escrowId);
-    if (!escrow) throw new NotFoundError(`escrow '${escrowId}' of '${account}' does not exist`);
-    return this.closeEscrow(escrow, 0);
+    return escrow ? this.closeEscrow(escrow, 0) : 0;
   }
 
   async #writeDelta(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {

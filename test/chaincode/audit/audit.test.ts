@@ -2,8 +2,9 @@ import { GRID, ObeNet, REGULATOR, UTILITY, expectRefused, outcome } from '../sup
 import type { Identity } from '../../../gateway/src/ledger/embedded/runtime';
 
 /**
- * The audit channel's attestation contract on its own: who may anchor and read, idempotency per source channel,
- * market, zone and interval, and input validation. Market-to-audit end to end is in market/retail.test.ts.
+ * The audit channel's attestation contract on its own: who may anchor (an admin of the market operator's org, as the
+ * gateway's audit relay is) and read, idempotency per source channel, market, zone and interval, and input validation.
+ * Market-to-audit end to end is in market/retail.test.ts.
  */
 describe('Audit attestations on the audit channel', () => {
   let net: ObeNet;
@@ -22,7 +23,7 @@ describe('Audit attestations on the audit channel', () => {
 
   beforeAll(async () => {
     net = await ObeNet.start();
-    gridOperator = await net.identity(GRID, 'audit-relay');
+    gridOperator = await net.admin(GRID);
     regulator = await net.identity(REGULATOR, 'audit-reader');
   });
   afterAll(() => net?.close());
@@ -31,7 +32,8 @@ describe('Audit attestations on the audit channel', () => {
     const first = await attest(gridOperator, base);
     expect(first.created).toBe(true);
     expect(first.attestation).toMatchObject({ ...base, attestedByMspId: GRID });
-    expect(first.attestation.attestedBy).toMatch(/^[0-9a-f]{64}$/);
+    // The admin is no participant on the audit channel: the org alone is named, never a hash of its identity.
+    expect(first.attestation).not.toHaveProperty('attestedBy');
     // The same interval written differently is the same attestation.
     const again = await attest(gridOperator, { ...base, interval: '2026-11-24T10:00:00Z' });
     expect(again).toEqual({ created: false, attestation: first.attestation });
@@ -50,18 +52,43 @@ describe('Audit attestations on the audit channel', () => {
     await expectRefused(net, () => net.submit(gridOperator, 'Audit:Attest', ['{nope'], { channel: 'audit' }), 'INVALID_ARGUMENT');
   });
 
-  it('lets only the grid operator anchor, and only the grid operator and the regulator read', async () => {
+  it("refuses any identity of the market operator's org that is not its admin, so none can anchor a root first", async () => {
+    const generator = await net.participant(GRID, 'audit-generator', ['GENERATOR'], 'audit');
+    const operator = await net.participant(GRID, 'audit-operator', ['MARKET_OPERATOR'], 'audit');
+    const plain = await net.identity(GRID, 'audit-plain');
+    const early = { ...base, zone: 'feeder-3', merkleRoot: '11'.repeat(32) };
+    for (const who of [generator.identity, operator.identity, plain]) {
+      await expectRefused(net, () => attest(who, early), 'FORBIDDEN', new RegExp(`attesting requires an admin of ${GRID}`));
+    }
+    // The real root still goes in afterwards.
+    expect((await attest(gridOperator, { ...early, merkleRoot: '22'.repeat(32) })).created).toBe(true);
+    // An admin of another org on the channel is no admin of the market operator's org.
+    const regulatorAdmin = await net.admin(REGULATOR);
+    await expectRefused(net, () => attest(regulatorAdmin, { ...early, zone: 'feeder-5' }), 'FORBIDDEN', /attesting requires an admin/);
+  });
+
+  it('names an attesting admin that is a registered participant by its channel pseudonym', async () => {
+    const registered = await net.submit<{ pseudonym: string }>(gridOperator, 'Participants:Register', [], { channel: 'audit' });
+    const result = await attest(gridOperator, { ...base, zone: 'feeder-4' });
+    expect(result.attestation).toMatchObject({ attestedByMspId: GRID, attestedBy: registered.pseudonym });
+    expect(result.attestation.attestedBy).toMatch(/^p-[0-9a-f]{40}$/);
+  });
+
+  it("lets only the market operator org's admin anchor, and only the grid operator and the regulator read", async () => {
     await expectRefused(net, () => attest(regulator, { ...base, zone: 'feeder-9' }), 'FORBIDDEN', /attesting/);
     const key = { sourceChannel: 'energy', market: 'RETAIL', zone: 'feeder-1', interval: base.interval };
     expect(await net.evaluate(regulator, 'Audit:GetAttestation', [key], { channel: 'audit' })).toMatchObject({ merkleRoot: base.merkleRoot });
     expect(await net.evaluate(gridOperator, 'Audit:GetAttestation', [key], { channel: 'audit' })).toMatchObject({ recordCount: 3 });
-    expect(await net.evaluate<unknown[]>(regulator, 'Audit:ListAttestations', [{ sourceChannel: 'energy', market: 'RETAIL' }], { channel: 'audit' })).toHaveLength(2);
-    expect(await net.evaluate<unknown[]>(regulator, 'Audit:ListAttestations', [{}], { channel: 'audit' })).toHaveLength(3);
+    expect(await net.evaluate<unknown[]>(regulator, 'Audit:ListAttestations', [{ sourceChannel: 'energy', market: 'RETAIL' }], { channel: 'audit' })).toHaveLength(4);
+    expect(await net.evaluate<unknown[]>(regulator, 'Audit:ListAttestations', [{}], { channel: 'audit' })).toHaveLength(5);
     expect(await outcome(net.evaluate(regulator, 'Audit:GetAttestation', [{ ...key, zone: 'feeder-7' }], { channel: 'audit' }))).toBe('NOT_FOUND');
-    // A utility identity is not on the audit channel at all.
+    // A utility identity is not on the audit channel at all: the peer refuses its proposal before the chaincode runs.
     const utility = await net.identity(UTILITY, 'curious');
-    expect(await outcome(net.evaluate(utility, 'Audit:ListAttestations', [{}], { channel: 'audit' }))).not.toBe('OK');
-    expect(await outcome(net.submit(utility, 'Audit:Attest', [{ ...base, zone: 'x' }], { channel: 'audit' }))).not.toBe('OK');
+    const notMember = new RegExp(`access denied: channel \\[audit\\] creator org \\[${UTILITY}\\]`);
+    const heights = net.heights();
+    await expect(net.evaluate(utility, 'Audit:ListAttestations', [{}], { channel: 'audit' })).rejects.toThrow(notMember);
+    await expect(net.submit(utility, 'Audit:Attest', [{ ...base, zone: 'x' }], { channel: 'audit' })).rejects.toThrow(notMember);
+    expect(net.heights()).toEqual(heights);
   });
 
   it('decides by the channel governance: on energy, an org mapped to UTILITY only may neither anchor nor read', async () => {

@@ -21,7 +21,8 @@ function rejected<R>(results: PromiseSettledResult<R>[]): string[] {
 
 /**
  * A thousand participants order into one interval at once. Every order writes its own keys (order, private body,
- * escrow, the buyer's own delta) and reads only its owner's account and assets, so no two orders touch a common key:
+ * escrow, the buyer's own delta) and reads only its owner's account and assets (and the interval's result key, which only
+ * clearing writes), so no two orders write a key another reads:
  * all commit, none is invalidated by MVCC or phantom checks.
  */
 describe('1,000 participants ordering concurrently into one interval', () => {

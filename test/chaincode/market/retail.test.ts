@@ -1,5 +1,5 @@
 import { merkleRoot, verifyMerkleProof, type MerkleProofStep } from '../../../chaincode/src/settlement/merkle';
-import { GRID, expectRefused, outcome } from '../support';
+import { GRID, expectRefused, outcome, type EndorsedTx } from '../support';
 import { MarketFixture, OTHER_ZONE, ZONE, salt, setClock, restoreClock, type Trader } from './fixture';
 
 const MINUTE = 60_000;
@@ -15,6 +15,8 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
   let start: number;
   let interval: string;
   const orderIds: Record<string, string> = {};
+  /** A bid endorsed before gate closure whose commit is held back until the interval is cleared. */
+  let lateBid: EndorsedTx;
 
   beforeAll(async () => {
     // Governance: imbalance at 1.5 × the clearing price, 60 minutes for readings.
@@ -44,8 +46,10 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
 
     const listed = await fx.net.evaluate<{ orderId: string; side: string; commitment: string }[]>(b3.identity, 'RetailMarket:ListOrders', [{ zone: ZONE, interval }]);
     expect(listed).toHaveLength(6);
-    // The public record carries a commitment, never the price or quantity.
-    expect(JSON.stringify(listed)).not.toMatch(/"price"|quantityWh/);
+    // The public record carries a commitment, never the price, the quantity or the escrowed maximum cost.
+    expect(JSON.stringify(listed)).not.toMatch(/"price"|quantityWh|escrow/);
+    const order = await fx.net.evaluate<{ order: Record<string, unknown> }>(b1.identity, 'RetailMarket:GetOrder', [{ zone: ZONE, interval, orderId: orderIds.B1 }]);
+    expect(order.order).not.toHaveProperty('escrow');
   });
 
   it('shows an order body to its owner, the operator and the regulator only', async () => {
@@ -75,11 +79,20 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
 
   it('cancels an open order before gate closure and returns its escrow', async () => {
     const extra = await fx.placeOrder(b3, ZONE, interval, 'BUY', 5, 1000);
+    // PlaceOrder's answer does not repeat what the bid locked.
+    expect(extra).not.toHaveProperty('escrow');
+    expect(extra).toMatchObject({ side: 'BUY', status: 'OPEN' });
     expect(await fx.balance(b3)).toMatchObject({ escrowed: 36_000 + 5000 });
     await expectRefused(fx.net, () => fx.net.submit(b2.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: extra.orderId }]), 'FORBIDDEN');
     await fx.net.submit(b3.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: extra.orderId }]);
     expect(await fx.balance(b3)).toMatchObject({ available: 64_000, escrowed: 36_000 });
     await expectRefused(fx.net, () => fx.net.submit(b3.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: extra.orderId }]), 'CONFLICT');
+  });
+
+  it('endorses a bid just before gate closure (its commit is held back until after clearing)', async () => {
+    const order = { side: 'BUY', price: 20, quantityWh: 100, meterId: b2.meterId, salt: salt() };
+    lateBid = await fx.net.endorse(b2.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval }], { transient: { order: JSON.stringify(order) } });
+    expect(lateBid.txId).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('refuses orders and cancellations after gate closure', async () => {
@@ -105,6 +118,25 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     expect(await outcome(award(b3, 'B3'))).toBe('NOT_FOUND');
     // B3 won nothing: its escrow went back at clearing.
     expect(await fx.balance(b3)).toMatchObject({ available: 100_000, escrowed: 0 });
+  });
+
+  it('refuses a backdated order or cancellation once the interval is cleared, writing nothing', async () => {
+    // The runtime stamps a proposal with the submitting process's clock, so moving it back is a client that backdates
+    // its proposals to before gate closure. Cancelling B1 would release the escrow its award is settled from.
+    setClock(start - 30 * MINUTE);
+    const cancelB1 = () => fx.net.submit(b1.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: orderIds.B1 }]);
+    await expectRefused(fx.net, cancelB1, 'RULE_VIOLATION', /interval already cleared/);
+    await expectRefused(fx.net, () => fx.placeOrder(b3, ZONE, interval, 'BUY', 20, 100), 'RULE_VIOLATION', /interval already cleared/);
+    await expectRefused(fx.net, () => fx.placeOrder(s3, ZONE, interval, 'SELL', 1, 100), 'RULE_VIOLATION', /interval already cleared/);
+    expect(await fx.balance(b1)).toMatchObject({ available: 40_000, escrowed: 60_000 });
+    expect(await fx.balance(b3)).toMatchObject({ available: 100_000, escrowed: 0 });
+  });
+
+  it('invalidates a bid endorsed before clearing that reaches the orderer after it (MVCC on the result key)', async () => {
+    expect(await outcome(fx.net.fabric.commit(lateBid))).not.toBe('OK');
+    expect(fx.net.fabric.txStatus('energy', lateBid.txId)?.validationCode).toBe('MVCC_READ_CONFLICT');
+    expect(await fx.balance(b2)).toMatchObject({ available: 50_000, escrowed: 50_000 });
+    expect(await fx.net.evaluate<unknown[]>(b2.identity, 'RetailMarket:ListOrders', [{ zone: ZONE, interval }])).toHaveLength(7);
   });
 
   it('refuses settlement before the interval ends, and while readings are missing before the deadline', async () => {
@@ -173,9 +205,11 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     expect(summary).toMatchObject({ recordCount: 0, merkleRoot: merkleRoot([]), balancingCredit: 0 });
   });
 
-  it('anchors the root on the audit channel: the grid operator attests once, the regulator reads, others are refused', async () => {
+  it("anchors the root on the audit channel: the market operator org's admin attests once, the regulator reads, others are refused", async () => {
     const attestation = { sourceChannel: 'energy', market: 'RETAIL', zone: ZONE, interval, merkleRoot: settledRoot, recordCount: 4, sourceTxId: settleTxId };
-    const op = fx.cast.marketOperator.identity;
+    // The audit relay signs as the grid operator's admin; the market operator participant itself is not an org admin.
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, 'Audit:Attest', [attestation], { channel: 'audit' }), 'FORBIDDEN', /admin/);
+    const op = fx.cast.admins[GRID];
     const first = await fx.net.submit<{ created: boolean }>(op, 'Audit:Attest', [attestation], { channel: 'audit' });
     expect(first.created).toBe(true);
     const again = await fx.net.submit<{ created: boolean }>(op, 'Audit:Attest', [attestation], { channel: 'audit' });
@@ -185,6 +219,7 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     const key = { sourceChannel: 'energy', market: 'RETAIL', zone: ZONE, interval };
     expect(await fx.net.evaluate(fx.cast.regulator.identity, 'Audit:GetAttestation', [key], { channel: 'audit' })).toMatchObject({ merkleRoot: settledRoot, attestedByMspId: GRID });
     expect(await fx.net.evaluate(fx.cast.regulator.identity, 'Audit:ListAttestations', [{ sourceChannel: 'energy' }], { channel: 'audit' })).toHaveLength(1);
+    // A utility identity is not a member of the audit channel: the runtime refuses it before the chaincode runs.
     expect(await outcome(fx.net.evaluate(fx.cast.consumer.identity, 'Audit:GetAttestation', [key], { channel: 'audit' }))).not.toBe('OK');
   });
 });

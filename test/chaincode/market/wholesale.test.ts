@@ -113,6 +113,19 @@ describe('wholesale day-ahead market', () => {
     expect((await award(g2, ids.g1)).details).toBeUndefined();
   });
 
+  it('refuses a backdated curve or cancellation once the interval is cleared, writing nothing', async () => {
+    // Proposals carry the submitting process's clock: this is a client stamping them before the day-ahead gate.
+    setClock(day - 13 * HOUR);
+    const cancelAwarded = () => fx.net.submit(fx.cast.dso.identity, 'WholesaleMarket:CancelCurve', [{ interval, orderId: ids.dso }], { endorsingOrgs: [GRID, REGULATOR] });
+    await expectRefused(fx.net, cancelAwarded, 'RULE_VIOLATION', /interval already cleared/);
+    await expectRefused(fx.net, () => curve(fx.cast.retailer, { side: 'DEMAND', blocks: [{ price: 90, quantityWh: 1000 }] }), 'RULE_VIOLATION', /interval already cleared/);
+    await expectRefused(fx.net, () => curve(g1, { side: 'SUPPLY', assetId: g1Asset, blocks: [{ price: 5, quantityWh: 1000 }] }), 'RULE_VIOLATION', /interval already cleared/);
+    expect(await fx.balance(fx.cast.dso)).toMatchObject({ escrowed: 420_000 });
+    // The curve record and the submit's answer carry no escrowed amount.
+    const view = await fx.net.evaluate<{ curve: Record<string, unknown> }>(fx.cast.dso.identity, 'WholesaleMarket:GetCurve', [{ interval, orderId: ids.dso }]);
+    expect(view.curve).not.toHaveProperty('escrow');
+  });
+
   it('settles supply against the generators’ own readings; demand is settled as delivered', async () => {
     setClock(start + HOUR);
     await fx.reading(g1Asset, start, 0, 8000, GRID);

@@ -83,11 +83,23 @@ describe('token delta consolidation', () => {
     expect((await fx.net.submit<{ folded: number }>(carol.identity, 'Tokens:Consolidate')).folded).toBe(0);
   });
 
+  // A range query answers in pages of 100: exactly one and exactly two full pages are where a reader that trusted an
+  // empty last page, or stopped at one, would lose or invent movements.
   it('reads an account of exactly 100 movements (a full result page) and more', async () => {
     const dave = await fx.consumer('tok-dave');
     await Promise.all(Array.from({ length: 100 }, () => fx.mint(dave, 1)));
     expect((await fx.balance(dave)).available).toBe(100);
     await fx.net.submit(dave.identity, 'Tokens:Transfer', [{ to: fx.cast.consumer.pseudonym, amount: 30 }]);
     expect((await fx.balance(dave)).available).toBe(70);
+  });
+
+  it('reads an account of exactly 200 movements (two full pages)', async () => {
+    const erin = await fx.consumer('tok-erin');
+    await Promise.all(Array.from({ length: 200 }, (_, i) => fx.mint(erin, i + 1)));
+    expect((await fx.balance(erin)).available).toBe((200 * 201) / 2);
+    // The debit's balance check reads the same 200 keys.
+    await expectRefused(fx.net, () => fx.net.submit(erin.identity, 'Tokens:Transfer', [{ to: fx.cast.consumer.pseudonym, amount: 20_101 }]), 'RULE_VIOLATION', /20100 available/);
+    expect((await fx.net.submit<{ folded: number }>(erin.identity, 'Tokens:Consolidate')).folded).toBe(200);
+    expect((await fx.balance(erin)).available).toBe(20_100);
   });
 });

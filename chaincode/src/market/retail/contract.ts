@@ -1,35 +1,23 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { z } from 'zod';
-import { canonicalJson, parseJson } from '../../common/canonical-json';
+import { canonicalJson } from '../../common/canonical-json';
 import { txTimeMs } from '../../common/tx-time';
 import { parseJsonArg } from '../../common/validate';
 import { gateClosureMs, intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import {
-  AWARD,
-  ORDER,
-  cancelOrder,
-  clearOrders,
-  listOrders,
-  listPublicAwards,
-  placeOrder,
-  readPublicOrder,
-  readResult,
-  type PrivateAward,
-  type PrivateOrder,
-  type PublicAward,
-} from '../book';
+import { awardKey, cancelOrder, clearOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { retailBuyerEligibility, retailSellerEligibility } from '../eligibility';
 import { parseInterval } from '../interval';
-import { checkPrices, gateClosed, gateOpen, maySeePrivate, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, tryPrivate, zoneSchema } from '../rules';
+import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
 import { NotFoundError } from '../../common/errors';
 import { assetIdSchema } from '../../registry/asset';
 
 /**
  * The retail P2P market: per zone and delivery interval, prosumers sell surplus to neighbours in a periodic double
  * auction. Prices and quantities travel in the transient map and are stored only in the submitting org's `orders_*`
- * collection; the channel sees a salted commitment, the owner's pseudonym, the side and the escrow.
+ * collection; the channel sees a salted commitment, the owner's pseudonym and the side (and, through the token
+ * ledger's escrow, a bid's maximum cost).
  */
 
 export const RETAIL = 'RETAIL';
@@ -73,8 +61,8 @@ export class RetailMarketContract extends Contract {
   /**
    * Args {zone, interval}; transient `order` = {side, price, quantityWh, assetId (SELL), meterId, salt}. A SELL names
    * the caller's active generating or storage asset in the zone, both sides the caller's active meter there; a BUY
-   * escrows price × quantity.
-   * Returns the public order record (never the private body).
+   * escrows price × quantity. Refused once the interval is cleared, whatever the transaction's timestamp.
+   * Returns the public order record (neither the private body nor the escrowed amount).
    */
   @Transaction()
   @Returns('string')
@@ -105,7 +93,10 @@ export class RetailMarketContract extends Contract {
     return canonicalJson(placed);
   }
 
-  /** Args {zone, interval, orderId}: the owner withdraws an open order before gate closure; a bid's escrow returns. */
+  /**
+   * Args {zone, interval, orderId}: the owner withdraws an open order before gate closure (and never once the interval
+   * is cleared); a bid's escrow returns.
+   */
   @Transaction()
   @Returns('string')
   async CancelOrder(ctx: Context, argsJson: string): Promise<string> {
@@ -157,14 +148,7 @@ export class RetailMarketContract extends Contract {
     const { zone, interval } = await slot(ctx, canonicalJson({ zone: ref.zone, interval: ref.interval }));
     const caller = await requireParticipant(ctx);
     const order = await readPublicOrder(ctx, RETAIL, zone, interval.id, ref.orderId);
-    const key = ctx.stub.createCompositeKey(ORDER, [RETAIL, zone, interval.id, ref.orderId]);
-    const details = maySeePrivate(caller, order.owner)
-      ? await tryPrivate(async () => {
-          const bytes = await ctx.stub.getPrivateData(order.collection, key);
-          return bytes.length > 0 ? parseJson<PrivateOrder>(bytes) : undefined;
-        })
-      : undefined;
-    return canonicalJson(details ? { order, details } : { order });
+    return canonicalJson(await withPrivateDetails(ctx, caller, 'order', order, orderKey(ctx, RETAIL, zone, interval.id, ref.orderId)));
   }
 
   /** Args {zone, interval} → public award commitments (owner, side; no quantities). */
@@ -182,16 +166,8 @@ export class RetailMarketContract extends Contract {
     const ref = parseJsonArg(orderRefSchema, argsJson, 'order reference');
     const { zone, interval } = await slot(ctx, canonicalJson({ zone: ref.zone, interval: ref.interval }));
     const caller = await requireParticipant(ctx);
-    const key = ctx.stub.createCompositeKey(AWARD, [RETAIL, zone, interval.id, ref.orderId]);
-    const bytes = await ctx.stub.getState(key);
-    if (bytes.length === 0) throw new NotFoundError(`order '${ref.orderId}' has no award in retail ${zone} ${interval.id}`);
-    const award = parseJson<PublicAward>(bytes);
-    const details = maySeePrivate(caller, award.owner)
-      ? await tryPrivate(async () => {
-          const priv = await ctx.stub.getPrivateData(award.collection, key);
-          return priv.length > 0 ? parseJson<PrivateAward>(priv) : undefined;
-        })
-      : undefined;
-    return canonicalJson(details ? { award, details } : { award });
+    const award = await readPublicAward(ctx, RETAIL, zone, interval.id, ref.orderId);
+    if (!award) throw new NotFoundError(`order '${ref.orderId}' has no award in retail ${zone} ${interval.id}`);
+    return canonicalJson(await withPrivateDetails(ctx, caller, 'award', award, awardKey(ctx, RETAIL, zone, interval.id, ref.orderId)));
   }
 }

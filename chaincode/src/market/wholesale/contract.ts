@@ -1,6 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { z } from 'zod';
-import { canonicalJson, parseJson } from '../../common/canonical-json';
+import { canonicalJson } from '../../common/canonical-json';
 import { NotFoundError } from '../../common/errors';
 import { assetIdSchema } from '../../registry/asset';
 import { txTimeMs } from '../../common/tx-time';
@@ -8,23 +8,10 @@ import { parseJsonArg } from '../../common/validate';
 import { intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import {
-  AWARD,
-  ORDER,
-  cancelOrder,
-  clearOrders,
-  listOrders,
-  listPublicAwards,
-  placeOrder,
-  readPublicOrder,
-  readResult,
-  type PrivateAward,
-  type PrivateOrder,
-  type PublicAward,
-} from '../book';
+import { awardKey, cancelOrder, clearOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { wholesaleSupplyEligibility } from '../eligibility';
 import { parseInterval, utcDayStart } from '../interval';
-import { checkPrices, gateClosed, gateOpen, maySeePrivate, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, tryPrivate } from '../rules';
+import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
 
 /**
  * The wholesale day-ahead market. Generators offer stepwise supply curves for their wholesale generator assets;
@@ -89,7 +76,8 @@ export class WholesaleMarketContract extends Contract {
   /**
    * Args {interval}; transient `curve` = {side: SUPPLY|DEMAND, assetId (SUPPLY), blocks: [{price, quantityWh}] ≤ 10,
    * salt}. SUPPLY: a GENERATOR with the named active wholesale generator asset. DEMAND: a RETAILER or the DSO; escrows
-   * the curve's maximum cost. Returns the public curve record.
+   * the curve's maximum cost. Refused once the interval is cleared, whatever the transaction's timestamp. Returns the
+   * public curve record (neither the blocks nor the escrowed amount).
    */
   @Transaction()
   @Returns('string')
@@ -117,7 +105,10 @@ export class WholesaleMarketContract extends Contract {
     return canonicalJson(placed);
   }
 
-  /** Args {interval, orderId}: the owner withdraws a curve before gate closure; a demand curve's escrow returns. */
+  /**
+   * Args {interval, orderId}: the owner withdraws a curve before gate closure (and never once the interval is cleared);
+   * a demand curve's escrow returns.
+   */
   @Transaction()
   @Returns('string')
   async CancelCurve(ctx: Context, argsJson: string): Promise<string> {
@@ -170,14 +161,7 @@ export class WholesaleMarketContract extends Contract {
     const { interval } = await intervalOf(ctx, ref.interval);
     const caller = await requireParticipant(ctx);
     const curve = await readPublicOrder(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId);
-    const key = ctx.stub.createCompositeKey(ORDER, [WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId]);
-    const details = maySeePrivate(caller, curve.owner)
-      ? await tryPrivate(async () => {
-          const bytes = await ctx.stub.getPrivateData(curve.collection, key);
-          return bytes.length > 0 ? parseJson<PrivateOrder>(bytes) : undefined;
-        })
-      : undefined;
-    return canonicalJson(details ? { curve, details } : { curve });
+    return canonicalJson(await withPrivateDetails(ctx, caller, 'curve', curve, orderKey(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId)));
   }
 
   @Transaction(false)
@@ -195,16 +179,8 @@ export class WholesaleMarketContract extends Contract {
     const ref = parseJsonArg(curveRefSchema, argsJson, 'curve reference');
     const { interval } = await intervalOf(ctx, ref.interval);
     const caller = await requireParticipant(ctx);
-    const key = ctx.stub.createCompositeKey(AWARD, [WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId]);
-    const bytes = await ctx.stub.getState(key);
-    if (bytes.length === 0) throw new NotFoundError(`curve '${ref.orderId}' has no award in wholesale ${interval.id}`);
-    const award = parseJson<PublicAward>(bytes);
-    const details = maySeePrivate(caller, award.owner)
-      ? await tryPrivate(async () => {
-          const priv = await ctx.stub.getPrivateData(award.collection, key);
-          return priv.length > 0 ? parseJson<PrivateAward>(priv) : undefined;
-        })
-      : undefined;
-    return canonicalJson(details ? { award, details } : { award });
+    const award = await readPublicAward(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId);
+    if (!award) throw new NotFoundError(`curve '${ref.orderId}' has no award in wholesale ${interval.id}`);
+    return canonicalJson(await withPrivateDetails(ctx, caller, 'award', award, awardKey(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId)));
   }
 }
