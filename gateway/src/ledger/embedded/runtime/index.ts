@@ -11,7 +11,7 @@ export { loadCollections, implicitCollectionName, type CollectionConfig } from '
 export type { Block, BlockTransaction } from './block';
 export { verifyBlock } from './block';
 export type { ChaincodeEventRecord, EventStream } from './events';
-export type { TxRwSet, KVRead, KVWrite, RangeQueryInfo, CollectionHashedRwSet, HashedRead, HashedWrite } from './rwset';
+export type { TxRwSet, KVRead, KVWrite, RangeQueryInfo, RangeReadsSummary, CollectionHashedRwSet, HashedRead, HashedWrite } from './rwset';
 export type { Version } from './state';
 export {
   EndorseError,

@@ -2,6 +2,7 @@
  * Read-write sets in Fabric's shape (kvrwset + hashed private rwsets) for the one chaincode namespace a transaction
  * touches. Values are base64 so read-write sets and blocks are plain JSON.
  */
+import { createHash } from 'node:crypto';
 import type { Version } from './state';
 
 export interface KVRead {
@@ -20,7 +21,32 @@ export interface RangeQueryInfo {
   startKey: string;
   endKey: string;
   itrExhausted: boolean;
+  /** The keys and versions the range returned; empty when they are summarised. */
   reads: KVRead[];
+  /**
+   * Beyond MAX_RAW_RANGE_READS results the reads are kept as a digest, as Fabric keeps Merkle hashes instead of raw
+   * reads past its maxDegree, so range-heavy transactions do not bloat blocks. Validation compares digests.
+   */
+  readsSummary?: RangeReadsSummary;
+}
+
+export interface RangeReadsSummary {
+  count: number;
+  lastKey: string;
+  /** hex SHA-256 over the [key, blockNum, txNum] list */
+  hash: string;
+}
+
+/** Fabric's default maxDegree for range query read summaries. */
+export const MAX_RAW_RANGE_READS = 50;
+
+export function summarizeReads(reads: readonly { key: string; version: Version | null }[]): RangeReadsSummary {
+  const list = reads.map((r) => [r.key, r.version?.blockNum ?? -1, r.version?.txNum ?? -1]);
+  return {
+    count: reads.length,
+    lastKey: reads.length ? reads[reads.length - 1].key : '',
+    hash: createHash('sha256').update(JSON.stringify(list)).digest('hex'),
+  };
 }
 
 export interface KVMetadataWrite {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ledger, peer } from '@hyperledger/fabric-protos';
 import type { Collection } from './collections';
 import { peerError } from './errors';
-import type { CollectionHashedRwSet, KVRead, PrivateWrite, RangeQueryInfo, TxRwSet } from './rwset';
+import { MAX_RAW_RANGE_READS, summarizeReads, type CollectionHashedRwSet, type KVRead, type PrivateWrite, type RangeQueryInfo, type TxRwSet } from './rwset';
 import { HistoryQueryIterator, ProtoTimestampClass, StateQueryIterator, type ShimPeerHandler } from './shim-internals';
 import { formatVersion, keyHashHex, sha256, type KeySpace, type Version, type WorldState } from './state';
 
@@ -79,7 +79,9 @@ export class TxSimulator implements ShimPeerHandler {
     const rwset: TxRwSet = {
       namespace: this.#ctx.chaincode,
       reads: byKey(this.#reads.entries()).map(([key, version]) => ({ key, version })),
-      rangeQueries: this.#rangeQueries,
+      rangeQueries: this.#rangeQueries.map((rq) =>
+        rq.reads.length > MAX_RAW_RANGE_READS ? { ...rq, reads: [], readsSummary: summarizeReads(rq.reads) } : rq,
+      ),
       writes: byKey(this.#writes.entries()).map(([key, value]) =>
         value === null ? { key, isDelete: true } : { key, isDelete: false, value: value.toString('base64') },
       ),

@@ -6,7 +6,7 @@
 import type { Collection } from './collections';
 import type { ValidationCode } from './errors';
 import { isSatisfied, type Policy } from './policy';
-import type { TxRwSet } from './rwset';
+import { summarizeReads, type TxRwSet } from './rwset';
 import { compareKeys, sameVersion, type Version, type WorldState } from './state';
 
 export interface ChaincodePolicies {
@@ -102,8 +102,13 @@ export function validateReads(rwset: TxRwSet, state: WorldState, updates: BlockU
     let now = rangeNow(state, updates, ns, rq.startKey, rq.endKey);
     if (!rq.itrExhausted) {
       // The chaincode stopped early: only the part of the range it actually read must be unchanged.
-      const last = rq.reads.length ? rq.reads[rq.reads.length - 1].key : undefined;
+      const last = rq.readsSummary ? rq.readsSummary.lastKey || undefined : rq.reads.length ? rq.reads[rq.reads.length - 1].key : undefined;
       now = last === undefined ? [] : now.filter((r) => compareKeys(r.key, last) <= 0);
+    }
+    if (rq.readsSummary) {
+      const summary = summarizeReads(now);
+      if (summary.count !== rq.readsSummary.count || summary.hash !== rq.readsSummary.hash) return 'PHANTOM_READ_CONFLICT';
+      continue;
     }
     if (now.length !== rq.reads.length) return 'PHANTOM_READ_CONFLICT';
     for (let i = 0; i < now.length; i++) {
