@@ -80,6 +80,8 @@ describeWithBrowser('dashboard in chromium', () => {
       // The market operator sees every order behind the curves.
       expect(await points(page, 'chart-curves')).toBeGreaterThan(0);
       expect(await page.textContent('#ledger-status')).toContain('embedded');
+      // Recent chaincode events arrive over SSE.
+      await page.waitForSelector('#event-log li', { timeout: 15_000 });
       await page.screenshot({ path: artifactPath('dashboard-gridoperator.png'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {

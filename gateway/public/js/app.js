@@ -318,10 +318,25 @@ function summarise(payload) {
     .join(' ');
 }
 
-function restartEvents() {
+/** Events to show on opening the page: the last blocks' worth, then live. */
+const RECENT_BLOCKS = 25;
+
+async function restartEvents() {
   if (state.events) state.events.close();
+  state.events = undefined;
   if (!state.current) return;
-  state.events = followEvents('/api/v1/events?channel=energy', state.current.key, {
+  const identity = state.current;
+  $('event-log').replaceChildren();
+  let fromBlock = 0;
+  try {
+    const ready = await new Api(identity.key).get('/readyz');
+    const height = ready && ready.channels && ready.channels.energy ? ready.channels.energy.height : 0;
+    fromBlock = Math.max(0, height - RECENT_BLOCKS);
+  } catch {
+    fromBlock = 0;
+  }
+  if (state.current !== identity) return;
+  state.events = followEvents(`/api/v1/events?channel=energy&fromBlock=${fromBlock}`, identity.key, {
     onEvent: onLedgerEvent,
     onState: (s) => {
       $('events-state').textContent = s === 'forbidden' ? lockedLabel(state.current.mspId) : s;
