@@ -85,6 +85,11 @@ describe('wholesale clearing and settlement', () => {
     expect((await http(h.app).get(`${base(past)}/awards`).set(h.auth('prosumer-01'))).body.items).toEqual([]);
     expect((await http(h.app).get(`${base(past)}/my-awards`).set(h.auth('generator-1'))).body).toEqual([]);
     expectError(await http(h.app).get(`${base(past)}/awards/${'e'.repeat(64)}`).set(h.auth('generator-1')), 404, 'NOT_FOUND');
+    const hoursBack = Math.ceil((Date.now() - Date.parse(past)) / (15 * 60_000)) + 1;
+    const results = await http(h.app).get(`/api/v1/wholesale/results?count=${Math.min(192, hoursBack)}`).set(h.auth('prosumer-01'));
+    expect(results.status).toBe(200);
+    expect(results.body.items.map((r: { interval: string }) => r.interval)).toEqual([past]);
+    expectError(await http(h.app).get('/api/v1/wholesale/results?count=0').set(h.auth('prosumer-01')), 400, 'INVALID_ARGUMENT');
   });
 
   it('settles once, as market operator', async () => {

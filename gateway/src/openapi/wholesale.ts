@@ -7,6 +7,19 @@ const wslot = { interval: intervalParam };
 
 export const wholesaleOperations: OperationSpec[] = [
   {
+    operationId: 'listWholesaleResults',
+    method: 'get',
+    path: '/api/v1/wholesale/results',
+    tag: 'wholesale',
+    summary: 'Clearing results of recent delivery intervals (system price and volume, for charts), newest first',
+    query: {
+      count: { schema: int({ minimum: 1, maximum: 192, default: 96 }), description: 'How many intervals back from the current one' },
+      offset: { schema: int({ minimum: -192, maximum: 192, default: 0 }), description: 'Shift of the newest interval from the current one (positive: ahead)' },
+      ...pageQuery,
+    },
+    response: page(ref('MarketResult')),
+  },
+  {
     operationId: 'submitWholesaleCurve',
     method: 'post',
     path: '/api/v1/wholesale/curves',

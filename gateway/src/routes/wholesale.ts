@@ -1,3 +1,4 @@
+import { toHttpError } from '../http/errors';
 import type { Handlers, OperationContext } from '../http/operations';
 import { myAwards, newSalt } from './market-support';
 import { paginate } from './paging';
@@ -11,6 +12,20 @@ const settlementSlot = (ctx: OperationContext) => ({ market: 'WHOLESALE', zone: 
 export function wholesaleRoutes(deps: RouteDeps): Handlers {
   const read = (ctx: OperationContext, fn: string, args: unknown) => evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn, args: [args] });
   return {
+    listWholesaleResults: async (ctx) => {
+      const { config } = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Governance:GetConfig' })) as { config: { intervalMinutes: number } };
+      const length = config.intervalMinutes * 60_000;
+      const newest = (Math.floor(Date.now() / length) + Number(ctx.query.offset ?? 0)) * length;
+      const results: unknown[] = [];
+      for (let i = 0; i < Number(ctx.query.count ?? 96); i++) {
+        try {
+          results.push(await read(ctx, 'WholesaleMarket:GetResult', { interval: new Date(newest - i * length).toISOString() }));
+        } catch (err) {
+          if (toHttpError(err).status !== 404) throw err;
+        }
+      }
+      return { status: 200, body: paginate(results, ctx) };
+    },
     submitWholesaleCurve: (ctx) => {
       // The curve is private: everything but the interval moves from the body into the transient map.
       const { interval, salt, ...curve } = ctx.body as { interval: string; salt?: string };
