@@ -72,13 +72,19 @@ export function createApp(gateway: GatewayContext = new GatewayContext()): Expre
 
   const api = express.Router();
   api.use(express.json({ limit: gateway.bodyLimit, strict: false }));
-  bindOperations(api, { document, handlers: routeHandlers({ gateway }), keys: () => gateway.keys, logger: gateway.logger });
+  const allowedMethods = bindOperations(api, { document, handlers: routeHandlers({ gateway }), keys: () => gateway.keys, logger: gateway.logger });
   app.use(api);
 
   // The dashboard (gateway/public): static files, served by the gateway itself.
   app.use(express.static(path.resolve(__dirname, '../public'), { index: 'index.html' }));
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const allowed = allowedMethods(req.path);
+    if (allowed.length) {
+      res.set('Allow', allowed.join(', '));
+      next(new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; use ${allowed.join(', ')}`));
+      return;
+    }
     next(new HttpError(404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`));
   });
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

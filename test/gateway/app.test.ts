@@ -58,6 +58,15 @@ describe('the HTTP application without a ledger', () => {
     expect(res.headers['x-request-id']).toBe('abc-123');
   });
 
+  it('answers 405 METHOD_NOT_ALLOWED with an Allow header for a known path and another method', async () => {
+    const res = await http(app).patch('/api/v1/tokens/transfers');
+    expectError(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('POST');
+    const asset = await http(app).put('/api/v1/registry/assets/pv-1');
+    expectError(asset, 405, 'METHOD_NOT_ALLOWED');
+    expect(asset.headers.allow).toBe('GET');
+  });
+
   it('validates path parameters from the document before anything else runs', async () => {
     const res = await http(app).get('/api/v1/submits/not%20valid!').set('Authorization', `Bearer ${key.key}`);
     expectError(res, 400, 'INVALID_ARGUMENT');

@@ -95,8 +95,11 @@ export interface BindOptions {
   logger: Logger;
 }
 
-/** Compiles every operation of the document and mounts it on the router. Throws if a handler is missing. */
-export function bindOperations(router: Router, options: BindOptions): void {
+/**
+ * Compiles every operation of the document and mounts it on the router. Throws if a handler is missing. Returns the
+ * methods each path allows, for 405 answers.
+ */
+export function bindOperations(router: Router, options: BindOptions): (path: string) => string[] {
   const components = ((options.document.components as Json | undefined)?.schemas ?? {}) as Json;
   const coercing = newAjv(true, components);
   const strict = newAjv(false, components);
@@ -126,6 +129,11 @@ export function bindOperations(router: Router, options: BindOptions): void {
   for (const id of Object.keys(options.handlers)) {
     if (!seen.has(id)) throw new Error(`handler ${id} has no operation in the OpenAPI document`);
   }
+  const templates = Object.entries(paths).map(([path, item]) => ({
+    pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+')}$`),
+    methods: Object.keys(item).map((m) => m.toUpperCase()),
+  }));
+  return (path) => [...new Set(templates.filter((t) => t.pattern.test(path)).flatMap((t) => t.methods))];
 }
 
 function compileOperation(id: string, method: string, path: string, op: Json, coercing: Ajv, strict: Ajv, document: Json): Operation {
