@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,20 @@ describe('SubmitService', () => {
     await submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k1' });
     const reuse = submits.submit({ tx, fingerprint: 'b', idempotencyKey: 'k1' });
     await expect(reuse).rejects.toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(ledger.endorsed).toHaveLength(1);
+  });
+
+  it('keeps only a keyed hash of the request on disk, under an owner-only key that survives a restart', async () => {
+    const ledger = new ScriptedLedger();
+    const request = '["Tokens:Transfer",{},{},{"amount":5,"to":"p-1"}]';
+    await service(ledger, dir).submit({ tx, fingerprint: request, idempotencyKey: 'k9' });
+    const stored = fs.readdirSync(path.join(dir, 'idempotency')).map((f) => fs.readFileSync(path.join(dir, 'idempotency', f), 'utf8')).join('\n');
+    const plain = crypto.createHash('sha256').update(request).digest('hex');
+    expect(stored).not.toContain(plain);
+    expect(stored).not.toContain('p-1');
+    expect(fs.statSync(path.join(dir, 'idempotency.key')).mode & 0o777).toBe(0o600);
+    // A restarted service reads the same key, so the same request still matches its Idempotency-Key.
+    await expect(service(ledger, dir).submit({ tx, fingerprint: request, idempotencyKey: 'k9' })).resolves.toBeDefined();
     expect(ledger.endorsed).toHaveLength(1);
   });
 

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { canonicalJson } from '@obe/chaincode';
 import type { GatewayContext } from '../context';
 import type { Caller } from '../http/auth';
 import { HttpError } from '../http/errors';
@@ -53,12 +53,13 @@ export async function evaluate(deps: RouteDeps, ctx: OperationContext, tx: TxSpe
   return decodeResult(payload);
 }
 
-/** The caller's request, hashed: an Idempotency-Key must come back with exactly this. */
+/**
+ * The caller's request in canonical form (sorted keys, so a client that re-serialises the same body still matches):
+ * an Idempotency-Key must come back with exactly this. The submit service stores only a keyed hash of it.
+ */
 function fingerprint(ctx: OperationContext): string {
-  return crypto
-    .createHash('sha256')
-    .update(JSON.stringify([ctx.operationId, ctx.params, ctx.query, ctx.body ?? null]))
-    .digest('hex');
+  const request = JSON.parse(JSON.stringify([ctx.operationId, ctx.params, ctx.query, ctx.body ?? null])) as unknown;
+  return canonicalJson(request);
 }
 
 export function statusUrl(txId: string): string {

@@ -1,3 +1,6 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { CommitUnknownError, TransactionInvalidError } from '../ledger/errors';
 import type { Ledger, PendingSubmit, SubmitResult, TransactionRequest } from '../ledger/port';
@@ -40,7 +43,7 @@ export interface PendingRecord {
 
 export interface SubmitRequest {
   tx: TransactionRequest;
-  /** Hash of what the caller asked (operation, path, body); an Idempotency-Key must always come with the same one. */
+  /** What the caller asked (operation, path, body) in canonical form; an Idempotency-Key must always come with it. */
   fingerprint: string;
   idempotencyKey?: string;
   respondAsync?: boolean;
@@ -57,6 +60,25 @@ export function decodeResult(payload: Uint8Array): unknown {
   }
 }
 
+/** A 32-byte secret kept beside the records it protects, created once with owner-only permissions. */
+function loadOrCreateKey(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const key = crypto.randomBytes(32);
+  try {
+    fs.writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch (err) {
+    // Another gateway process on the same data directory won the race: use its key.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file);
+    throw err;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -70,6 +92,7 @@ export class SubmitService {
   readonly #metrics: GatewayMetrics;
   readonly #log: Logger;
   readonly #attempts: number;
+  readonly #fingerprintKey: Buffer;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #byIdempotencyKey = new Map<string, Promise<SubmitOutcome>>();
   readonly #resolving = new Map<string, Promise<void>>();
@@ -81,6 +104,15 @@ export class SubmitService {
     this.#metrics = options.metrics;
     this.#log = options.logger;
     this.#attempts = options.attempts;
+    this.#fingerprintKey = loadOrCreateKey(path.join(options.dataDir, 'idempotency.key'));
+  }
+
+  /**
+   * Requests carry private inputs (readings, prices), so what is kept on disk is an HMAC under this gateway's own
+   * key, never a plain hash a reader of the data directory could confirm a guess against.
+   */
+  #fingerprintOf(request: SubmitRequest): string {
+    return crypto.createHmac('sha256', this.#fingerprintKey).update(request.fingerprint).digest('hex');
   }
 
   /** Submits (or replays) a transaction. Rejects with HttpError/LedgerError for refusals. */
@@ -93,7 +125,7 @@ export class SubmitService {
     const key = `${request.tx.identity}\u0000${request.idempotencyKey}`;
     const running = this.#byIdempotencyKey.get(key);
     const stored = this.#idempotency.get(key);
-    if (stored && stored.fingerprint !== request.fingerprint) {
+    if (stored && stored.fingerprint !== this.#fingerprintOf(request)) {
       throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
     }
     if (running) return running;
@@ -119,7 +151,7 @@ export class SubmitService {
   }
 
   async #executeIdempotent(key: string, request: SubmitRequest): Promise<SubmitOutcome> {
-    const record: IdempotencyRecord = { fingerprint: request.fingerprint, at: new Date().toISOString() };
+    const record: IdempotencyRecord = { fingerprint: this.#fingerprintOf(request), at: new Date().toISOString() };
     this.#idempotency.put(key, record);
     try {
       const outcome = await this.#execute(request, (txId) => this.#idempotency.put(key, { ...record, txId }));
