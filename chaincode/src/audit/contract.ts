@@ -1,4 +1,4 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Contract, Info, Returns, Transaction, Param } from 'fabric-contract-api';
 import { z } from 'zod';
 import { canonicalJson } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors';
@@ -88,6 +88,7 @@ export class AuditContract extends Contract {
   }
 
   /** {sourceChannel, market, zone, interval, merkleRoot, recordCount, sourceTxId} → {created, attestation}. */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async Attest(ctx: Context, argsJson: string): Promise<string> {
@@ -119,6 +120,7 @@ export class AuditContract extends Contract {
   }
 
   /** {sourceChannel, market, zone, interval} → the attestation (regulator and grid operator only). */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetAttestation(ctx: Context, argsJson: string): Promise<string> {
@@ -130,6 +132,7 @@ export class AuditContract extends Contract {
   }
 
   /** {sourceChannel?, market?, zone?} (a key prefix: each needs the ones before it) → attestations in key order. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListAttestations(ctx: Context, argsJson: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Contract, Info, Returns, Transaction, Param } from 'fabric-contract-api';
 import { z } from 'zod';
 import { canonicalJson } from '../common/canonical-json';
 import { NotFoundError } from '../common/errors';
@@ -31,6 +31,7 @@ export class SettlementContract extends Contract {
    * after the interval ends and once every reading is in or the governance deadline has passed. The settling market
    * operator's account is the balancing account. Emits `SettlementCompleted`. Returns the public summary.
    */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async SettleInterval(ctx: Context, argsJson: string): Promise<string> {
@@ -52,6 +53,7 @@ export class SettlementContract extends Contract {
   }
 
   /** Args {market, zone, interval} → public totals and the Merkle root. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetSettlement(ctx: Context, argsJson: string): Promise<string> {
@@ -63,6 +65,7 @@ export class SettlementContract extends Contract {
   }
 
   /** Args {market, zone, interval} → public leaf hashes in Merkle order (owner, order id, leaf hash). */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListRecords(ctx: Context, argsJson: string): Promise<string> {
@@ -72,6 +75,7 @@ export class SettlementContract extends Contract {
   }
 
   /** Args {market, zone, interval, orderId} → {record, details?}; details (the Merkle leaf) for owner, operator, regulator. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetRecord(ctx: Context, argsJson: string): Promise<string> {
@@ -85,6 +89,7 @@ export class SettlementContract extends Contract {
   }
 
   /** Args {market, zone, interval, orderId} → {orderId, leafHash, index, proof, merkleRoot}; verify with verifyMerkleProof. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetProof(ctx: Context, argsJson: string): Promise<string> {

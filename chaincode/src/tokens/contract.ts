@@ -1,4 +1,4 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Contract, Info, Returns, Transaction, Param } from 'fabric-contract-api';
 import { z } from 'zod';
 import { canonicalJson } from '../common/canonical-json';
 import { ForbiddenError, InvalidArgumentError } from '../common/errors';
@@ -35,6 +35,7 @@ export class TokensContract extends Contract {
   }
 
   /** {"account": pseudonym, "amount": integer} — issuer only. */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async Mint(ctx: Context, argsJson: string): Promise<string> {
@@ -48,6 +49,7 @@ export class TokensContract extends Contract {
   }
 
   /** {"account": pseudonym, "amount": integer} — issuer only; the account must hold the amount. */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async Burn(ctx: Context, argsJson: string): Promise<string> {
@@ -61,6 +63,7 @@ export class TokensContract extends Contract {
   }
 
   /** {"to": pseudonym, "amount": integer} — from the caller's own account. */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async Transfer(ctx: Context, argsJson: string): Promise<string> {
@@ -86,6 +89,7 @@ export class TokensContract extends Contract {
   }
 
   /** {"account": pseudonym} → {account, available, escrowed}. Balances of pseudonymous accounts are public. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetBalance(ctx: Context, argsJson: string): Promise<string> {
@@ -103,6 +107,7 @@ export class TokensContract extends Contract {
   }
 
   /** {"account": pseudonym} → the account's open escrows (one per open bid). */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListEscrows(ctx: Context, argsJson: string): Promise<string> {

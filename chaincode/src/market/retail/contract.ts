@@ -1,4 +1,4 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Contract, Info, Returns, Transaction, Param } from 'fabric-contract-api';
 import { z } from 'zod';
 import { canonicalJson } from '../../common/canonical-json';
 import { txTimeMs } from '../../common/tx-time';
@@ -64,6 +64,7 @@ export class RetailMarketContract extends Contract {
    * escrows price × quantity. Refused once the interval is cleared, whatever the transaction's timestamp.
    * Returns the public order record (neither the private body nor the escrowed amount).
    */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async PlaceOrder(ctx: Context, argsJson: string): Promise<string> {
@@ -97,6 +98,7 @@ export class RetailMarketContract extends Contract {
    * Args {zone, interval, orderId}: the owner withdraws an open order before gate closure (and never once the interval
    * is cleared); a bid's escrow returns.
    */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async CancelOrder(ctx: Context, argsJson: string): Promise<string> {
@@ -110,6 +112,7 @@ export class RetailMarketContract extends Contract {
   }
 
   /** Args {zone, interval}; transient `salt`. Market operator only, after gate closure, once. Returns the public result. */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async ClearInterval(ctx: Context, argsJson: string): Promise<string> {
@@ -123,6 +126,7 @@ export class RetailMarketContract extends Contract {
   }
 
   /** Args {zone, interval} → the public clearing result (price, volume, order counts). */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetResult(ctx: Context, argsJson: string): Promise<string> {
@@ -133,6 +137,7 @@ export class RetailMarketContract extends Contract {
   }
 
   /** Args {zone, interval} → public order records (commitments, no prices or quantities). */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListOrders(ctx: Context, argsJson: string): Promise<string> {
@@ -141,6 +146,7 @@ export class RetailMarketContract extends Contract {
   }
 
   /** Args {zone, interval, orderId} → {order, details?}; details only for the owner, the operator or the regulator. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetOrder(ctx: Context, argsJson: string): Promise<string> {
@@ -152,6 +158,7 @@ export class RetailMarketContract extends Contract {
   }
 
   /** Args {zone, interval} → public award commitments (owner, side; no quantities). */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListAwards(ctx: Context, argsJson: string): Promise<string> {
@@ -160,6 +167,7 @@ export class RetailMarketContract extends Contract {
   }
 
   /** Args {zone, interval, orderId} → {award, details?}; details only for the owner, the operator or the regulator. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetAward(ctx: Context, argsJson: string): Promise<string> {

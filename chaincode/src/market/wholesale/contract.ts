@@ -1,4 +1,4 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Contract, Info, Returns, Transaction, Param } from 'fabric-contract-api';
 import { z } from 'zod';
 import { canonicalJson } from '../../common/canonical-json';
 import { NotFoundError } from '../../common/errors';
@@ -79,6 +79,7 @@ export class WholesaleMarketContract extends Contract {
    * the curve's maximum cost. Refused once the interval is cleared, whatever the transaction's timestamp. Returns the
    * public curve record (neither the blocks nor the escrowed amount).
    */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async SubmitCurve(ctx: Context, argsJson: string): Promise<string> {
@@ -109,6 +110,7 @@ export class WholesaleMarketContract extends Contract {
    * Args {interval, orderId}: the owner withdraws a curve before gate closure (and never once the interval is cleared);
    * a demand curve's escrow returns.
    */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async CancelCurve(ctx: Context, argsJson: string): Promise<string> {
@@ -122,6 +124,7 @@ export class WholesaleMarketContract extends Contract {
   }
 
   /** Args {interval}; transient `salt`. Market operator only, after the day-ahead gate, once per interval. */
+  @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async ClearInterval(ctx: Context, argsJson: string): Promise<string> {
@@ -135,6 +138,7 @@ export class WholesaleMarketContract extends Contract {
     return canonicalJson(result);
   }
 
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetResult(ctx: Context, argsJson: string): Promise<string> {
@@ -145,6 +149,7 @@ export class WholesaleMarketContract extends Contract {
     return canonicalJson(result);
   }
 
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListCurves(ctx: Context, argsJson: string): Promise<string> {
@@ -154,6 +159,7 @@ export class WholesaleMarketContract extends Contract {
   }
 
   /** Args {interval, orderId} → {curve, details?}; details only for the owner, the operator or the regulator. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetCurve(ctx: Context, argsJson: string): Promise<string> {
@@ -164,6 +170,7 @@ export class WholesaleMarketContract extends Contract {
     return canonicalJson(await withPrivateDetails(ctx, caller, 'curve', curve, orderKey(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId)));
   }
 
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListAwards(ctx: Context, argsJson: string): Promise<string> {
@@ -173,6 +180,7 @@ export class WholesaleMarketContract extends Contract {
   }
 
   /** Args {interval, orderId} → {award, details?}. */
+  @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetAward(ctx: Context, argsJson: string): Promise<string> {
