@@ -152,18 +152,8 @@ async function requireNotCleared(ctx: Context, market: MarketName, zone: string,
   }
 }
 
-export interface NewOrder {
-  readonly market: MarketName;
-  readonly zone: string;
-  readonly interval: string;
-  readonly owner: string;
-  readonly ownerMsp: string;
-  readonly side: Side;
-  readonly blocks: readonly PriceBlock[];
-  readonly meterIds: readonly string[];
-  readonly assetId: string | null;
-  readonly salt: string;
-}
+/** An order before it is written: the private record less its id (the transaction id), plus the owner's org. */
+export type NewOrder = Omit<PrivateOrder, 'orderId'> & { readonly ownerMsp: string };
 
 /** Writes one order (and locks a bid's maximum cost). The order id is the transaction id: unique, and no counter. */
 export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicOrder> {
