@@ -235,14 +235,7 @@ export class EmbeddedFabric {
       if (!channel.orgs.includes(org)) throw new RuntimeUsageError(`endorsing org ${org} is not a member of channel ${channel.channel}`);
     }
     if (explicit && explicit.length === 0) throw new RuntimeUsageError('endorsingOrgs is empty');
-    const proposal = createProposal({
-      channel: channel.channel,
-      chaincode: definition.name,
-      identity: req.identity,
-      fn: req.fn,
-      args: this.#args(req.args),
-      transient: req.transient,
-    });
+    const proposal = this.#proposal(channel.channel, definition.name, req);
     const creatorOrg = req.identity.mspId;
     const firstOrg = explicit ? (explicit.includes(creatorOrg) ? creatorOrg : explicit[0]) : creatorOrg;
     const { first, endorsers, executions } = await channel.onSnapshot(async (execute) => {
@@ -319,14 +312,7 @@ export class EmbeddedFabric {
     await this.#assertCreator(req.identity, channel);
     const org = req.org ?? req.identity.mspId;
     if (!channel.orgs.includes(org)) throw new RuntimeUsageError(`org ${org} has no peer on channel ${channel.channel}`);
-    const proposal = createProposal({
-      channel: channel.channel,
-      chaincode: definition.name,
-      identity: req.identity,
-      fn: req.fn,
-      args: this.#args(req.args),
-      transient: req.transient,
-    });
+    const proposal = this.#proposal(channel.channel, definition.name, req);
     const execution = await channel.onSnapshot((execute) => execute(proposal, org, req.identity.mspId));
     this.#assertSuccess(execution, proposal.txId);
     return Buffer.from(execution.result.payload);
@@ -388,6 +374,11 @@ export class EmbeddedFabric {
     for (const [k, v] of Object.entries(req.transient ?? {})) {
       if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new RuntimeUsageError(`transient entry ${k} must be a string or bytes`);
     }
+  }
+
+  /** The signed proposal endorse and evaluate both send: same shape, so a query sees exactly what a submit would. */
+  #proposal(channel: string, chaincode: string, req: TxRequest) {
+    return createProposal({ channel, chaincode, identity: req.identity, fn: req.fn, args: this.#args(req.args), transient: req.transient });
   }
 
   #args(args: readonly string[] | undefined): string[] {
