@@ -66,12 +66,15 @@ export function assertAmount(amount: number, what = 'amount'): void {
 /** One instance per transaction: it numbers the deltas the transaction writes, so it must not outlive it. */
 export class TokenLedger {
   readonly #ctx: Context;
+  /** The caller's transient salt: private token records are salted from it (see #saltFor). */
+  readonly #secret: string | undefined;
   #written = 0;
   /** A second debit of one account in one transaction would not see the first (no read-your-writes): refuse it. */
   readonly #debited = new Set<string>();
 
-  constructor(ctx: Context) {
+  constructor(ctx: Context, secret?: string) {
     this.#ctx = ctx;
+    this.#secret = secret;
   }
 
   async available(account: string): Promise<number> {
