@@ -66,7 +66,7 @@ async function traders(net: ObeNet, dso: Actor, operator: Actor): Promise<{ sell
     const actor = await net.participant(UTILITY, `bench-${sell ? 's' : 'b'}${i}`, [sell ? 'PROSUMER' : 'CONSUMER']);
     const meterId = await asset(net, dso, actor, `bench-meter-${sell ? 's' : 'b'}${i}`, 'meter');
     const pvId = sell ? await asset(net, dso, actor, `bench-pv-${i}`, 'pv') : undefined;
-    if (!sell) await net.submit(operator.identity, 'Tokens:Mint', [{ account: actor.pseudonym, amount: 1_000_000_000 }]);
+    if (!sell) await net.submit(operator.identity, 'Tokens:Mint', [{ account: actor.pseudonym }], { transient: { movement: JSON.stringify({ amount: 1_000_000_000, salt: randomBytes(24).toString('hex') }) } });
     return { ...actor, meterId, pvId };
   };
   const sellers = await Promise.all(Array.from({ length: TRADERS_PER_SIDE }, (_, i) => make(i, true)));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Checks on the running native network (npm run test:fabric): the chaincode went through the peer lifecycle with
  * its collections, governance maps the MSP IDs onto OBE roles, and a private record reaches exactly the peers of
@@ -73,7 +74,9 @@ describeLive('native Fabric network', () => {
     for (const role of ['MARKET_OPERATOR', 'DSO']) {
       call('gridoperator-admin', 'submit', 'Participants:GrantRole', [JSON.stringify({ pseudonym: me.pseudonym, role })]);
     }
-    call('gridoperator-user1', 'submit', 'Tokens:Mint', [JSON.stringify({ account: me.pseudonym, amount: 1_000_000 })]);
+    call('gridoperator-user1', 'submit', 'Tokens:Mint', [JSON.stringify({ account: me.pseudonym })], {
+      movement: JSON.stringify({ amount: 1_000_000, salt: randomBytes(24).toString('hex') }),
+    });
 
     const day = 86_400_000;
     const interval = new Date((Math.floor(Date.now() / day) + 3) * day).toISOString();

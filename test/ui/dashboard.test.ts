@@ -99,6 +99,8 @@ describeWithBrowser('dashboard in chromium', () => {
       expect(await page.$$eval('#table-orders tbody tr[data-visible="false"] .locked', (els) => els.length)).toBeGreaterThan(0);
       expect(await page.textContent('#curves-note')).toContain('private');
       expect(await page.textContent('#table-audit')).toContain('not visible to UtilityMSP');
+      // Token amounts are private: the household sees its own balance, and no one else's.
+      expect(await page.$$eval('#table-balances tbody tr[data-visible="true"]', (trs) => trs.length)).toBe(1);
       await page.screenshot({ path: artifactPath('dashboard-household.png'), fullPage: true });
       // The only errors allowed are the browser's notes on the 403s that mark what this identity may not read.
       expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([]);

@@ -17,3 +17,13 @@ export function hmacSha256Hex(key: Uint8Array, data: string | Uint8Array): strin
 export function saltedHash(salt: string, value: unknown): string {
   return sha256Hex(`${salt}\n${canonicalJson(value)}`);
 }
+
+/** A per-record salt from one secret (a caller's transient salt): one secret salts many records differently. */
+export function deriveSalt(secret: string, label: string): string {
+  return sha256Hex(`${secret}\u0000${label}`);
+}
+
+/** The public commitment to a private record that carries its own salt: SHA-256 of its canonical JSON. */
+export function commitmentOf(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}

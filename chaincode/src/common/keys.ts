@@ -16,13 +16,13 @@ export const KEY = {
 export const SECRETS_COLLECTION = 'obeSecrets';
 
 /** Per-org private collections: `<kind>_<MSP ID>`; members are that org, the grid operator and the regulator. */
-export type OrgCollectionKind = 'readings' | 'orders' | 'settlement';
+export type OrgCollectionKind = 'readings' | 'orders' | 'settlement' | 'tokens';
 
 export function orgCollection(kind: OrgCollectionKind, mspId: string): string {
   return `${kind}_${mspId}`;
 }
 
-const ORG_COLLECTION_KINDS: readonly OrgCollectionKind[] = ['readings', 'orders', 'settlement'];
+const ORG_COLLECTION_KINDS: readonly OrgCollectionKind[] = ['readings', 'orders', 'settlement', 'tokens'];
 
 /** The MSP whose per-org collection this is, or undefined for any other collection name. */
 export function orgCollectionOwner(collection: string): string | undefined {

@@ -173,7 +173,7 @@ export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicO
     salt: order.salt,
   };
   const escrow = order.side === 'BUY' ? maxCost(order.blocks) : 0;
-  if (escrow > 0) await new TokenLedger(ctx).lock(order.owner, orderId, escrow, `order:${orderId}`);
+  if (escrow > 0) await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, escrow, `order:${orderId}`);
   const record: PublicOrder = {
     orderId,
     market: order.market,
@@ -258,7 +258,7 @@ export async function clearOrders(ctx: Context, market: MarketName, zone: string
   }
 
   const awards: PrivateAward[] = [];
-  const ledger = new TokenLedger(ctx);
+  const ledger = new TokenLedger(ctx, secretSalt);
   for (const order of open) {
     const quantityWh = awardedWh.get(order.orderId) ?? 0;
     if (quantityWh === 0) {

@@ -103,7 +103,7 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   const result = await readResult(ctx, market, zone, interval);
   if (!result) throw new RuleViolationError(`${market.toLowerCase()} ${zone} ${interval} has not been cleared`, { reason: 'NOT_CLEARED' });
 
-  const ledger = new TokenLedger(ctx);
+  const ledger = new TokenLedger(ctx, inputs.secretSalt);
   const awards: PrivateAward[] = [];
   const ownerMsps = new Map<string, string>();
   for (const publicAward of await listPublicAwards(ctx, market, zone, interval)) {

@@ -5,6 +5,7 @@ import { ForbiddenError, InvalidArgumentError } from '../common/errors';
 import { parseJsonArg } from '../common/validate';
 import { getConfig } from '../governance/store';
 import { pseudonymSchema } from '../participants/participant';
+import { maySeePrivate, saltSchema, transientJson, transientSalt } from '../market/rules';
 import { requireParticipant, requireRole } from '../participants/authorize';
 import { getParticipant } from '../participants/store';
 import { TokenLedger } from './ledger';
@@ -12,11 +13,28 @@ import { TokenLedger } from './ledger';
 /** Integers in the smallest token unit; a float, a negative or an unsafe integer is refused at the edge. */
 export const tokenAmountSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-const mintSchema = z.strictObject({ account: pseudonymSchema, amount: tokenAmountSchema });
-const transferSchema = z.strictObject({ to: pseudonymSchema, amount: tokenAmountSchema });
+const mintSchema = z.strictObject({ account: pseudonymSchema });
+const transferSchema = z.strictObject({ to: pseudonymSchema });
+/**
+ * The private half of every mint, burn and transfer, in transient `movement`: arguments are written into the block for
+ * every channel member to read, so the amount never travels as one. The salt salts the private records it produces.
+ */
+export const MOVEMENT_TRANSIENT = 'movement';
+const movementSchema = z.strictObject({ amount: tokenAmountSchema, salt: saltSchema });
 const accountSchema = z.strictObject({ account: pseudonymSchema });
 
+/**
+ * Emitted on every mint, burn and transfer. Like the transaction's response it names the movement, never the amount:
+ * both end up in the block, which every channel member reads (ARCHITECTURE §5).
+ */
 export const TOKENS_EVENT = 'TokensMoved';
+
+/** Balances and escrows are shown to the account's owner, the market operator and the regulator only. */
+async function requireMaySee(ctx: Context, account: string): Promise<void> {
+  const caller = await requireParticipant(ctx);
+  await getParticipant(ctx, account);
+  if (!maySeePrivate(caller, account)) throw new ForbiddenError(`the balance of ${account} is private to its owner, the market operator and the regulator`);
+}
 
 /** The issuer: a MARKET_OPERATOR participant of the MSP governance names as token issuer (tokens are backed off chain). */
 async function requireIssuer(ctx: Context): Promise<string> {
@@ -34,67 +52,70 @@ export class TokensContract extends Contract {
     super('Tokens');
   }
 
-  /** {"account": pseudonym, "amount": integer} — issuer only. */
+  /** {"account": pseudonym}, transient `movement` {amount, salt} — issuer only. Returns {kind, to, txId}. */
   @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async Mint(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(mintSchema, argsJson, 'mint');
+    const movement = transientJson(ctx, MOVEMENT_TRANSIENT, movementSchema);
     await requireIssuer(ctx);
     await getParticipant(ctx, args.account);
-    await new TokenLedger(ctx).credit(args.account, args.amount, 'MINT', `mint:${ctx.stub.getTxID()}`);
-    const moved = { kind: 'MINT', to: args.account, amount: args.amount, txId: ctx.stub.getTxID() };
+    await new TokenLedger(ctx, movement.salt).credit(args.account, movement.amount, 'MINT', `mint:${ctx.stub.getTxID()}`);
+    const moved = { kind: 'MINT', to: args.account, txId: ctx.stub.getTxID() };
     ctx.stub.setEvent(TOKENS_EVENT, Buffer.from(canonicalJson(moved)));
     return canonicalJson(moved);
   }
 
-  /** {"account": pseudonym, "amount": integer} — issuer only; the account must hold the amount. */
+  /** {"account": pseudonym}, transient `movement` {amount, salt} — issuer only; the account must hold the amount. */
   @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async Burn(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(mintSchema, argsJson, 'burn');
+    const movement = transientJson(ctx, MOVEMENT_TRANSIENT, movementSchema);
     await requireIssuer(ctx);
     await getParticipant(ctx, args.account);
-    await new TokenLedger(ctx).debit(args.account, args.amount, 'BURN', `burn:${ctx.stub.getTxID()}`);
-    const moved = { kind: 'BURN', from: args.account, amount: args.amount, txId: ctx.stub.getTxID() };
+    await new TokenLedger(ctx, movement.salt).debit(args.account, movement.amount, 'BURN', `burn:${ctx.stub.getTxID()}`);
+    const moved = { kind: 'BURN', from: args.account, txId: ctx.stub.getTxID() };
     ctx.stub.setEvent(TOKENS_EVENT, Buffer.from(canonicalJson(moved)));
     return canonicalJson(moved);
   }
 
-  /** {"to": pseudonym, "amount": integer} — from the caller's own account. */
+  /** {"to": pseudonym}, transient `movement` {amount, salt} — from the caller's own account. */
   @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async Transfer(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(transferSchema, argsJson, 'transfer');
+    const movement = transientJson(ctx, MOVEMENT_TRANSIENT, movementSchema);
     const caller = await requireParticipant(ctx);
     if (args.to === caller.pseudonym) throw new InvalidArgumentError('invalid transfer: to: a transfer to your own account is not allowed');
     const recipient = await getParticipant(ctx, args.to);
     if (recipient.status !== 'ACTIVE') throw new ForbiddenError(`participant ${args.to} is ${recipient.status.toLowerCase()} and cannot receive tokens`);
-    await new TokenLedger(ctx).transfer(caller.pseudonym, args.to, args.amount, `transfer:${ctx.stub.getTxID()}`);
-    const moved = { kind: 'TRANSFER', from: caller.pseudonym, to: args.to, amount: args.amount, txId: ctx.stub.getTxID() };
+    await new TokenLedger(ctx, movement.salt).transfer(caller.pseudonym, args.to, movement.amount, `transfer:${ctx.stub.getTxID()}`);
+    const moved = { kind: 'TRANSFER', from: caller.pseudonym, to: args.to, txId: ctx.stub.getTxID() };
     ctx.stub.setEvent(TOKENS_EVENT, Buffer.from(canonicalJson(moved)));
     return canonicalJson(moved);
   }
 
-  /** Folds the caller's movement keys into one (balance unchanged); returns {account, folded, balance}. */
+  /** Transient `salt`. Folds the caller's movement keys into one (balance unchanged); returns {account, folded}. */
   @Transaction()
   @Returns('string')
   async Consolidate(ctx: Context): Promise<string> {
     const caller = await requireParticipant(ctx);
-    const ledger = new TokenLedger(ctx);
+    const ledger = new TokenLedger(ctx, transientSalt(ctx));
     const folded = await ledger.consolidate(caller.pseudonym);
     return canonicalJson({ account: caller.pseudonym, folded });
   }
 
-  /** {"account": pseudonym} → {account, available, escrowed}. Balances of pseudonymous accounts are public. */
+  /** {"account": pseudonym} → {account, available, escrowed}; for the owner, the market operator and the regulator. */
   @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async GetBalance(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(accountSchema, argsJson, 'balance query');
-    await getParticipant(ctx, args.account);
+    await requireMaySee(ctx, args.account);
     return canonicalJson(await new TokenLedger(ctx).balance(args.account));
   }
 
@@ -106,12 +127,13 @@ export class TokensContract extends Contract {
     return canonicalJson(await new TokenLedger(ctx).balance(caller.pseudonym));
   }
 
-  /** {"account": pseudonym} → the account's open escrows (one per open bid). */
+  /** {"account": pseudonym} → the account's open escrows (one per open bid); visible as balances are. */
   @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')
   async ListEscrows(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(accountSchema, argsJson, 'escrow query');
+    await requireMaySee(ctx, args.account);
     return canonicalJson(await new TokenLedger(ctx).escrows(args.account));
   }
 }

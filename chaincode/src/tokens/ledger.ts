@@ -1,10 +1,13 @@
 import type { Context } from 'fabric-contract-api';
 import { canonicalBytes } from '../common/canonical-json';
-import { readJson, readJsonByPrefix } from '../common/state';
 import { ConflictError, InvalidArgumentError, RuleViolationError } from '../common/errors';
+import { commitmentOf, deriveSalt } from '../common/hash';
+import { orgCollection } from '../common/keys';
+import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
+import { getParticipant } from '../participants/store';
 
 /**
- * Energy-token accounts without hot keys.
+ * Energy-token accounts without hot keys, and without public amounts.
  *
  * A balance is never stored: every movement writes its own delta key `obe.token.delta/<account>/<txId>/<n>`, and the
  * balance is the sum of the account's delta range. So:
@@ -13,7 +16,13 @@ import { ConflictError, InvalidArgumentError, RuleViolationError } from '../comm
  *    (or a debit racing a credit to it) meet a PHANTOM_READ_CONFLICT at commit and the later one is retried — the
  *    balance check cannot be raced into a double spend.
  * Escrow (open bids) is a per-purpose key `obe.token.escrow/<account>/<escrowId>`: locking debits the account and
- * writes the escrow; paying out or releasing reads and rewrites only that escrow key.
+ * writes the escrow; paying out or releasing rewrites only that escrow key.
+ *
+ * Amounts are private (ARCHITECTURE §5: an escrow would reveal a bid's maximum cost, a settlement credit an award).
+ * The public delta or escrow record carries who, what kind and a commitment — the SHA-256 of the private record, which
+ * holds the amount and a salt derived from the caller's transient salt — and the private record sits under the same
+ * key in the account's org collection `tokens_<MSP>` (that org, the grid operator, the regulator). The public key
+ * range still carries the read-set and phantom protection; the commitment binds each private amount to it.
  *
  * Amounts are integers in the token's smallest unit (see market/clearing.ts for how prices map onto it).
  */
@@ -31,12 +40,30 @@ export type MovementKind =
   | 'SETTLEMENT_CREDIT'
   | 'CONSOLIDATED';
 
+/** What the channel sees of a movement. */
+export interface PublicDelta {
+  readonly account: string;
+  readonly kind: MovementKind;
+  readonly txId: string;
+  readonly collection: string;
+  readonly commitment: string;
+}
+
+/** The movement itself, in the account's org collection. */
 export interface Delta {
   readonly account: string;
   readonly amount: number;
   readonly kind: MovementKind;
   readonly ref: string;
   readonly txId: string;
+  readonly salt: string;
+}
+
+export interface PublicEscrow {
+  readonly account: string;
+  readonly escrowId: string;
+  readonly collection: string;
+  readonly commitment: string;
 }
 
 export interface Escrow {
@@ -47,6 +74,7 @@ export interface Escrow {
   /** What was locked originally. */
   readonly locked: number;
   readonly ref: string;
+  readonly salt: string;
 }
 
 export interface AccountBalance {
@@ -66,23 +94,30 @@ export function assertAmount(amount: number, what = 'amount'): void {
 /** One instance per transaction: it numbers the deltas the transaction writes, so it must not outlive it. */
 export class TokenLedger {
   readonly #ctx: Context;
-  /** The caller's transient salt: private token records are salted from it (see #saltFor). */
+  /** The caller's transient salt: every private token record written is salted from it (see #salt). */
   readonly #secret: string | undefined;
   #written = 0;
   /** A second debit of one account in one transaction would not see the first (no read-your-writes): refuse it. */
   readonly #debited = new Set<string>();
+  /** Account → its org collection, looked up once per transaction (participant records are public). */
+  readonly #collections = new Map<string, string>();
 
+  /** `secret` is required to move tokens (a transient salt the caller supplied); queries need none. */
   constructor(ctx: Context, secret?: string) {
     this.#ctx = ctx;
     this.#secret = secret;
   }
 
   async available(account: string): Promise<number> {
-    return (await readJsonByPrefix<Delta>(this.#ctx, DELTA, [account])).reduce((sum, entry) => sum + entry.value.amount, 0);
+    return (await this.#deltas(account)).reduce((sum, entry) => sum + entry.delta.amount, 0);
   }
 
   async escrows(account: string): Promise<Escrow[]> {
-    return (await readJsonByPrefix<Escrow>(this.#ctx, ESCROW, [account])).map((entry) => entry.value);
+    const out: Escrow[] = [];
+    for (const entry of await readJsonByPrefix<PublicEscrow>(this.#ctx, ESCROW, [account])) {
+      out.push(await this.#privateOf<Escrow>(entry.key, entry.value, `escrow '${entry.value.escrowId}'`));
+    }
+    return out;
   }
 
   async balance(account: string): Promise<AccountBalance> {
@@ -90,15 +125,16 @@ export class TokenLedger {
     return { account, available: await this.available(account), escrowed };
   }
 
-  /** Blind write: never reads, never conflicts. */
+  /** Blind write: never reads the account's movements, never conflicts. */
   async credit(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {
     assertAmount(amount);
-    await this.#writeDelta(account, amount, kind, ref);
+    await this.#writeDelta(account, amount, kind, ref, this.#requireSecret());
   }
 
   /** Reads the payer's delta range (see the class comment for why that is what makes it safe). */
   async debit(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {
     assertAmount(amount);
+    const secret = this.#requireSecret();
     if (this.#debited.has(account)) throw new Error(`account '${account}' debited twice in one transaction`);
     this.#debited.add(account);
     const available = await this.available(account);
@@ -109,7 +145,7 @@ export class TokenLedger {
         needed: amount,
       });
     }
-    await this.#writeDelta(account, -amount, kind, ref);
+    await this.#writeDelta(account, -amount, kind, ref, secret);
   }
 
   async transfer(from: string, to: string, amount: number, ref: string): Promise<void> {
@@ -122,26 +158,31 @@ export class TokenLedger {
     const key = this.#escrowKey(account, escrowId);
     if ((await this.#ctx.stub.getState(key)).length > 0) throw new ConflictError(`escrow '${escrowId}' already exists`);
     await this.debit(account, amount, 'ESCROW_LOCK', ref);
-    const escrow: Escrow = { account, escrowId, amount, locked: amount, ref };
-    await this.#ctx.stub.putState(key, canonicalBytes(escrow));
+    const escrow: Escrow = { account, escrowId, amount, locked: amount, ref, salt: this.#salt(this.#requireSecret(), key) };
+    await this.#writePair(key, escrow, { account, escrowId, collection: await this.#collectionOf(account) });
   }
 
   async getEscrow(account: string, escrowId: string): Promise<Escrow | undefined> {
-    return readJson<Escrow>(this.#ctx, this.#escrowKey(account, escrowId));
+    const key = this.#escrowKey(account, escrowId);
+    const record = await readJson<PublicEscrow>(this.#ctx, key);
+    return record ? this.#privateOf<Escrow>(key, record, `escrow '${escrowId}'`) : undefined;
   }
 
   /**
    * Closes one escrow: `consumed` tokens leave it (the caller credits them to whoever they are owed, in the same
    * transaction, so the total never changes) and the rest returns to the owner. The caller passes the escrow it read,
-   * so each escrow key is read once per transaction.
+   * so each escrow key is read once per transaction. Without a transaction secret (a cancel carries no transient
+   * data) the release is salted from the escrow's own private salt, which only the collection's members know.
    */
   async closeEscrow(escrow: Escrow, consumed: number): Promise<number> {
     if (!Number.isSafeInteger(consumed) || consumed < 0 || consumed > escrow.amount) {
       throw new RuleViolationError(`escrow '${escrow.escrowId}' holds ${escrow.amount}, cannot pay ${consumed}`, { reason: 'ESCROW_EXCEEDED' });
     }
     const rest = escrow.amount - consumed;
-    if (rest > 0) await this.credit(escrow.account, rest, 'ESCROW_RELEASE', escrow.ref);
-    await this.#ctx.stub.deleteState(this.#escrowKey(escrow.account, escrow.escrowId));
+    if (rest > 0) await this.#writeDelta(escrow.account, rest, 'ESCROW_RELEASE', escrow.ref, this.#secret ?? escrow.salt);
+    const key = this.#escrowKey(escrow.account, escrow.escrowId);
+    await this.#ctx.stub.deleteState(key);
+    await this.#ctx.stub.deletePrivateData(await this.#collectionOf(escrow.account), key);
     return rest;
   }
 
@@ -151,13 +192,17 @@ export class TokenLedger {
    * Returns how many delta keys were folded.
    */
   async consolidate(account: string): Promise<number> {
-    const deltas = await readJsonByPrefix<Delta>(this.#ctx, DELTA, [account]);
-    const keys = deltas.map((entry) => entry.key);
-    const sum = deltas.reduce((total, entry) => total + entry.value.amount, 0);
-    if (keys.length <= 1) return 0;
-    for (const key of keys) await this.#ctx.stub.deleteState(key);
-    if (sum !== 0) await this.#writeDelta(account, sum, 'CONSOLIDATED', `consolidate:${this.#ctx.stub.getTxID()}`);
-    return keys.length;
+    const secret = this.#requireSecret();
+    const deltas = await this.#deltas(account);
+    if (deltas.length <= 1) return 0;
+    const collection = await this.#collectionOf(account);
+    for (const { key } of deltas) {
+      await this.#ctx.stub.deleteState(key);
+      await this.#ctx.stub.deletePrivateData(collection, key);
+    }
+    const sum = deltas.reduce((total, entry) => total + entry.delta.amount, 0);
+    if (sum !== 0) await this.#writeDelta(account, sum, 'CONSOLIDATED', `consolidate:${this.#ctx.stub.getTxID()}`, secret);
+    return deltas.length;
   }
 
   /**
@@ -169,11 +214,52 @@ export class TokenLedger {
     return escrow ? this.closeEscrow(escrow, 0) : 0;
   }
 
-  async #writeDelta(account: string, amount: number, kind: MovementKind, ref: string): Promise<void> {
+  async #deltas(account: string): Promise<{ key: string; delta: Delta }[]> {
+    const out: { key: string; delta: Delta }[] = [];
+    for (const entry of await readJsonByPrefix<PublicDelta>(this.#ctx, DELTA, [account])) {
+      out.push({ key: entry.key, delta: await this.#privateOf<Delta>(entry.key, entry.value, `token movement ${entry.key}`) });
+    }
+    return out;
+  }
+
+  /** The private half of a public record, checked against its commitment. */
+  async #privateOf<T>(key: string, record: { collection: string; commitment: string }, what: string): Promise<T> {
+    const body = await readPrivateJson<T>(this.#ctx, record.collection, key);
+    if (body === undefined) {
+      throw new RuleViolationError(`this peer holds no private amount for ${what} (collection ${record.collection})`, { reason: 'PRIVATE_DATA_UNAVAILABLE' });
+    }
+    if (commitmentOf(body) !== record.commitment) throw new RuleViolationError(`${what} does not match its commitment`);
+    return body;
+  }
+
+  async #writeDelta(account: string, amount: number, kind: MovementKind, ref: string, secret: string): Promise<void> {
     const txId = this.#ctx.stub.getTxID();
     const key = this.#ctx.stub.createCompositeKey(DELTA, [account, txId, String(this.#written++).padStart(4, '0')]);
-    const delta: Delta = { account, amount, kind, ref, txId };
-    await this.#ctx.stub.putState(key, canonicalBytes(delta));
+    const delta: Delta = { account, amount, kind, ref, txId, salt: this.#salt(secret, key) };
+    await this.#writePair(key, delta, { account, kind, txId, collection: await this.#collectionOf(account) });
+  }
+
+  async #writePair(key: string, body: object, record: { collection: string } & Record<string, unknown>): Promise<void> {
+    await this.#ctx.stub.putState(key, canonicalBytes({ ...record, commitment: commitmentOf(body) }));
+    await this.#ctx.stub.putPrivateData(record.collection, key, canonicalBytes(body));
+  }
+
+  async #collectionOf(account: string): Promise<string> {
+    let collection = this.#collections.get(account);
+    if (collection === undefined) {
+      collection = orgCollection('tokens', (await getParticipant(this.#ctx, account)).mspId);
+      this.#collections.set(account, collection);
+    }
+    return collection;
+  }
+
+  #requireSecret(): string {
+    if (this.#secret === undefined) throw new InvalidArgumentError("transient 'salt' is required to move tokens (it salts the private amounts)");
+    return this.#secret;
+  }
+
+  #salt(secret: string, key: string): string {
+    return deriveSalt(secret, `token:${key}`);
   }
 
   #escrowKey(account: string, escrowId: string): string {

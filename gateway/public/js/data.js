@@ -49,7 +49,8 @@ export async function loadDashboard(api) {
     optional(() => api.list('/api/v1/retail/results', { count: 24 }), []),
     optional(() => api.list('/api/v1/registry/assets'), []),
     optional(() => api.list('/api/v1/metering/aggregates', { count: 24 }), []),
-    optional(() => api.list('/api/v1/tokens/balances'), []),
+    // Balances are private: the market operator and the regulator list them all, anyone else sees their own.
+    optional(() => api.list('/api/v1/tokens/balances'), null).then((all) => all ?? optional(async () => [await api.get('/api/v1/tokens/balance')], [])),
     readOrLocked(() => api.list('/api/v1/audit/attestations')),
   ]);
   const market = {

@@ -127,7 +127,9 @@ export async function seedDemo(ledger: Ledger, options: SeedOptions): Promise<vo
       await ledger.evaluate({ channel: ENERGY, identity: 'gridoperator-admin', fn: 'Tokens:GetBalance', args: [JSON.stringify({ account })] }),
     );
     if (balance.available > 0) continue;
-    await once(ledger, 'gridoperator-admin', ENERGY, 'Tokens:Mint', [{ account, amount: 1_000_000 }]);
+    await once(ledger, 'gridoperator-admin', ENERGY, 'Tokens:Mint', [{ account }], {
+      movement: JSON.stringify({ amount: 1_000_000, salt: crypto.randomBytes(24).toString('hex') }),
+    });
   }
   writeFileAtomic(marker, JSON.stringify({ seededAt: new Date().toISOString(), participants: funded.length }));
   log.info({ participants: funded.length }, 'demo neighbourhood seeded');

@@ -6,7 +6,8 @@ const amount = int({ minimum: 1, maximum: 9007199254740991, description: 'Intege
 
 export const tokenSchemas: Record<string, Schema> = {
   Balance: record({ account: pseudonym, available: int(), escrowed: int() }, ['account', 'available']),
-  TokenMovement: record({ kind: str({ enum: ['MINT', 'BURN', 'TRANSFER'] }), from: pseudonym, to: pseudonym, amount: int(), txId: str() }, ['kind', 'amount']),
+  // No amount: a submitted transaction's result is in the block, readable by every channel member (amounts are private).
+  TokenMovement: record({ kind: str({ enum: ['MINT', 'BURN', 'TRANSFER'] }), from: pseudonym, to: pseudonym, txId: str() }, ['kind', 'txId']),
 };
 
 export const tokenOperations: OperationSpec[] = [
@@ -24,29 +25,30 @@ export const tokenOperations: OperationSpec[] = [
     method: 'get',
     path: '/api/v1/tokens/balances',
     tag: 'tokens',
-    summary: 'Balances of every participant, a page at a time (balances of pseudonymous accounts are public)',
+    summary: 'Balances of every participant, a page at a time (market operator and regulator only: amounts are private)',
     query: pageQuery,
     response: page(ref('Balance')),
+    errors: [403],
   },
   {
     operationId: 'getBalance',
     method: 'get',
     path: '/api/v1/tokens/accounts/{account}',
     tag: 'tokens',
-    summary: "A participant's balance (balances of pseudonymous accounts are public)",
+    summary: "A participant's balance (its owner, the market operator and the regulator only: amounts are private)",
     pathParams: { account: pseudonym },
     response: ref('Balance'),
-    errors: [404],
+    errors: [403, 404],
   },
   {
     operationId: 'listEscrows',
     method: 'get',
     path: '/api/v1/tokens/accounts/{account}/escrows',
     tag: 'tokens',
-    summary: "An account's open escrows (one per open bid)",
+    summary: "An account's open escrows (one per open bid; visible as its balance is)",
     pathParams: { account: pseudonym },
     response: arr(record({})),
-    errors: [404],
+    errors: [403, 404],
   },
   {
     operationId: 'transferTokens',

@@ -1,6 +1,16 @@
 import type { Handlers } from '../http/operations';
+import { newSalt } from './market-support';
 import { paginate } from './paging';
-import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
+import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps, type TxSpec } from './support';
+
+/**
+ * A mint, burn or transfer: the amount leaves the arguments (which the block shows to every channel member) for the
+ * transient map, with a fresh salt for the private records it produces.
+ */
+function movement(body: unknown, fn: string): TxSpec {
+  const { amount, ...publicPart } = body as { amount: number } & Record<string, unknown>;
+  return { channel: CHANNEL_ENERGY, fn, args: [publicPart], transient: { movement: { amount, salt: newSalt() } } };
+}
 
 /** Energy tokens: Tokens:* transactions. */
 export function tokenRoutes(deps: RouteDeps): Handlers {
@@ -23,8 +33,8 @@ export function tokenRoutes(deps: RouteDeps): Handlers {
       status: 200,
       body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Tokens:ListEscrows', args: [{ account: ctx.params.account }] }),
     }),
-    transferTokens: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Tokens:Transfer', args: [ctx.body] }),
-    mintTokens: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Tokens:Mint', args: [ctx.body] }),
-    burnTokens: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Tokens:Burn', args: [ctx.body] }),
+    transferTokens: (ctx) => submit(deps, ctx, movement(ctx.body, 'Tokens:Transfer')),
+    mintTokens: (ctx) => submit(deps, ctx, movement(ctx.body, 'Tokens:Mint')),
+    burnTokens: (ctx) => submit(deps, ctx, movement(ctx.body, 'Tokens:Burn')),
   };
 }

@@ -72,7 +72,7 @@ export class MarketFixture {
   }
 
   mint(to: Actor, amount: number): Promise<unknown> {
-    return this.net.submit(this.cast.marketOperator.identity, 'Tokens:Mint', [{ account: to.pseudonym, amount }]);
+    return this.net.submit(this.cast.marketOperator.identity, 'Tokens:Mint', [{ account: to.pseudonym }], { transient: { movement: JSON.stringify({ amount, salt: salt() }) } });
   }
 
   async balance(actor: Actor): Promise<{ available: number; escrowed: number }> {
