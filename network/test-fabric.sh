@@ -32,7 +32,9 @@ if [ -f "$GEN_DIR/connection.json" ] && [ -f "$RUN_DIR/peer-gridoperator.pid" ] 
   log "using the running network ($GEN_DIR/connection.json)"
 else
   started_here=true
-  bash "$NATIVE_DIR/up.sh"
+  # Short delivery intervals for the network this run starts (fixed at the first governance configuration): the
+  # scenario waits for gate closure and then for its interval to end before it settles.
+  OBE_INTERVAL_MINUTES=${OBE_INTERVAL_MINUTES:-1} bash "$NATIVE_DIR/up.sh"
 fi
 
 cd "$OBE_ROOT"

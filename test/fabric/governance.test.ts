@@ -4,7 +4,7 @@ import { initialGovernance } from '../../network/lib/governance';
 
 describe('initial governance written by the network scripts', () => {
   it('maps the native MSP IDs onto the OBE org roles, per channel membership', () => {
-    expect(initialGovernance('energy', NATIVE_ORGS)).toEqual({
+    expect(initialGovernance('energy', NATIVE_ORGS, {})).toEqual({
       orgs: {
         GridOperatorMSP: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'],
         UtilityMSP: ['UTILITY'],
@@ -27,6 +27,15 @@ describe('initial governance written by the network scripts', () => {
     for (const orgs of [NATIVE_ORGS, TEST_NETWORK_ORGS]) {
       expect(governanceConfigSchema.safeParse(initialGovernance(channel, orgs)).success).toBe(true);
     }
+  });
+
+  it('takes the interval length from OBE_INTERVAL_MINUTES (fixed at first configuration), else the chaincode default', () => {
+    expect(initialGovernance('energy', NATIVE_ORGS, { OBE_INTERVAL_MINUTES: '1' }).intervalMinutes).toBe(1);
+    expect(initialGovernance('energy', NATIVE_ORGS, { OBE_INTERVAL_MINUTES: ' ' })).not.toHaveProperty('intervalMinutes');
+    expect(governanceConfigSchema.safeParse(initialGovernance('energy', NATIVE_ORGS, { OBE_INTERVAL_MINUTES: '1' })).success).toBe(true);
+    // 7 does not divide a day: the chaincode's schema refuses it, so the network's start fails with its message.
+    expect(governanceConfigSchema.safeParse(initialGovernance('energy', NATIVE_ORGS, { OBE_INTERVAL_MINUTES: '7' })).success).toBe(false);
+    expect(() => initialGovernance('energy', NATIVE_ORGS, { OBE_INTERVAL_MINUTES: '1.5' })).toThrow(/whole number/);
   });
 
   it('refuses an unknown channel', () => {
