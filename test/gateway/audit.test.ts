@@ -63,6 +63,17 @@ describe('audit relay and attestations', () => {
     const keys = list.body.items.map((a: { interval: string }) => a.interval);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toEqual(expect.arrayContaining([intervalAt(-2), interval]));
+    const zone = await http(h.app).get(`/api/v1/audit/attestations/RETAIL/${ZONE}`).set(h.auth('regulator-admin'));
+    expect(zone.status).toBe(200);
+    expect(zone.body.items.map((a: { interval: string }) => a.interval)).toEqual(expect.arrayContaining([intervalAt(-2), interval]));
+    expect((await http(h.app).get('/api/v1/audit/attestations/RETAIL/feeder-z').set(h.auth('regulator-admin'))).body.items).toEqual([]);
+  });
+
+  it('refuses a zone filter without its market and an unknown market with the standard validation error', async () => {
+    const noMarket = await http(h.app).get(`/api/v1/audit/attestations?zone=${ZONE}`).set(h.auth('regulator-admin'));
+    expectError(noMarket, 400, 'INVALID_ARGUMENT');
+    expect(noMarket.body.error.details.problems).toEqual([expect.objectContaining({ field: expect.stringContaining('query') })]);
+    expectError(await http(h.app).get(`/api/v1/audit/attestations/SPOT/${ZONE}`).set(h.auth('regulator-admin')), 400, 'INVALID_ARGUMENT');
   });
 
   it('is readable by the grid operator and the regulator only', async () => {
@@ -71,7 +82,6 @@ describe('audit relay and attestations', () => {
     expectError(await http(h.app).get('/api/v1/audit/attestations').set(h.auth('prosumer-01')), 403, 'FORBIDDEN');
     expectError(await http(h.app).get('/api/v1/audit/attestations').set('Authorization', 'Bearer nope'), 401, 'UNAUTHENTICATED');
     expectError(await http(h.app).get(`/api/v1/audit/attestations/RETAIL/${ZONE}/${intervalAt(-9)}`).set(h.auth('regulator-admin')), 404, 'NOT_FOUND');
-    expectError(await http(h.app).get(`/api/v1/audit/attestations?zone=${ZONE}`).set(h.auth('regulator-admin')), 400, 'INVALID_ARGUMENT');
   });
 
   it('accepts a manual anchor from the grid operator idempotently; another root for the same interval is a conflict', async () => {
@@ -92,6 +102,18 @@ describe('audit relay and attestations', () => {
     expectError(await http(h.app).post('/api/v1/audit/attestations').set(h.auth('gridoperator-admin')).send({ ...body, merkleRoot: 'xyz' }), 400, 'INVALID_ARGUMENT');
   });
 
+  it('anchors only for the channel the gateway relays from: a body naming a source channel is refused', async () => {
+    const existing = (await attestation(intervalAt(-2))).body;
+    const body = { market: 'RETAIL', zone: ZONE, interval: intervalAt(-7), merkleRoot: existing.merkleRoot, recordCount: 0, sourceTxId: existing.sourceTxId };
+    const forged = await http(h.app).post('/api/v1/audit/attestations').set(h.auth('gridoperator-admin')).send({ ...body, sourceChannel: 'elsewhere' });
+    expectError(forged, 400, 'INVALID_ARGUMENT');
+    expect(forged.body.error.message).toContain("'sourceChannel'");
+    expectError(await http(h.app).get(`/api/v1/audit/attestations/RETAIL/${ZONE}/${intervalAt(-7)}`).set(h.auth('regulator-admin')), 404, 'NOT_FOUND');
+    const anchored = await http(h.app).post('/api/v1/audit/attestations').set(h.auth('gridoperator-admin')).send(body);
+    expect(anchored.status).toBe(200);
+    expect((await attestation(intervalAt(-7))).body).toMatchObject({ sourceChannel: 'energy', interval: intervalAt(-7) });
+  });
+
   it('proof and verification of a record that does not exist are 404', async () => {
     const ref = `/api/v1/audit/settlements/RETAIL/${ZONE}/${intervalAt(-2)}/records/${'a'.repeat(64)}`;
     expectError(await http(h.app).get(`${ref}/proof`).set(h.auth('regulator-admin')), 404, 'NOT_FOUND');
@@ -106,7 +128,10 @@ describe('audit relay and attestations', () => {
     expect(history.body).toHaveLength(1);
     expect(history.body[0].txId).toMatch(/^[0-9a-f]{64}$/);
     expectError(await http(h.app).get('/api/v1/audit/history/asset/nope').set(h.auth('regulator-admin')), 404, 'NOT_FOUND');
-    expectError(await http(h.app).get('/api/v1/audit/history/order/x').set(h.auth('regulator-admin')), 400, 'INVALID_ARGUMENT');
-    expectError(await http(h.app).get('/api/v1/audit/history/governance/moon').set(h.auth('regulator-admin')), 404, 'NOT_FOUND');
+    expectError(await http(h.app).get('/api/v1/audit/history/order/x').set(h.auth('regulator-admin')), 404, 'ROUTE_NOT_FOUND');
+    const moon = await http(h.app).get('/api/v1/audit/history/governance/moon').set(h.auth('regulator-admin'));
+    expectError(moon, 400, 'INVALID_ARGUMENT');
+    expect(moon.body.error.details.problems).toEqual([expect.objectContaining({ field: expect.stringContaining('channel') })]);
+    expect((await http(h.app).get('/api/v1/audit/history/governance/audit').set(h.auth('regulator-admin'))).status).toBe(200);
   });
 });

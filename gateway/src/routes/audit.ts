@@ -23,12 +23,12 @@ interface Attestation {
 export function auditRoutes(deps: RouteDeps): Handlers {
   return {
     listAttestations: async (ctx) => {
-      const filter: Record<string, string> = { sourceChannel: CHANNEL_ENERGY };
-      if (ctx.query.market) filter.market = String(ctx.query.market);
-      if (ctx.query.zone) {
-        if (!filter.market) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid request: query.zone needs query.market');
-        filter.zone = String(ctx.query.zone);
-      }
+      const filter = { sourceChannel: CHANNEL_ENERGY, ...(ctx.query.market ? { market: String(ctx.query.market) } : {}) };
+      const all = (await evaluate(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:ListAttestations', args: [filter] })) as unknown[];
+      return { status: 200, body: paginate(all, ctx) };
+    },
+    listZoneAttestations: async (ctx) => {
+      const filter = { sourceChannel: CHANNEL_ENERGY, market: String(ctx.params.market), zone: String(ctx.params.zone) };
       const all = (await evaluate(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:ListAttestations', args: [filter] })) as unknown[];
       return { status: 200, body: paginate(all, ctx) };
     },
@@ -36,19 +36,19 @@ export function auditRoutes(deps: RouteDeps): Handlers {
       status: 200,
       body: await evaluate(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:GetAttestation', args: [{ sourceChannel: CHANNEL_ENERGY, ...slot(ctx) }] }),
     }),
-    anchorAttestation: (ctx) => submit(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:Attest', args: [{ sourceChannel: CHANNEL_ENERGY, ...(ctx.body as object) }] }),
+    anchorAttestation: (ctx) => submit(deps, ctx, { channel: CHANNEL_AUDIT, fn: 'Audit:Attest', args: [{ ...(ctx.body as object), sourceChannel: CHANNEL_ENERGY }] }),
     getSettlementProof: async (ctx) => ({
       status: 200,
       body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Settlement:GetProof', args: [{ ...slot(ctx), orderId: ctx.params.orderId }] }),
     }),
-    getRecordHistory: async (ctx) => {
-      const id = String(ctx.params.id);
-      if (ctx.params.kind === 'governance') {
-        if (id !== CHANNEL_ENERGY && id !== CHANNEL_AUDIT) throw new HttpError(404, 'NOT_FOUND', `no channel ${id}`);
-        return { status: 200, body: await evaluate(deps, ctx, { channel: id, fn: 'Governance:GetConfigHistory' }) };
-      }
-      return { status: 200, body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:GetAssetHistory', args: [id] }) };
-    },
+    getAuditedAssetHistory: async (ctx) => ({
+      status: 200,
+      body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:GetAssetHistory', args: [String(ctx.params.assetId)] }),
+    }),
+    getAuditedGovernanceHistory: async (ctx) => ({
+      status: 200,
+      body: await evaluate(deps, ctx, { channel: String(ctx.params.channel), fn: 'Governance:GetConfigHistory' }),
+    }),
     verifySettledRecord: async (ctx) => {
       const ref = { ...slot(ctx), orderId: String(ctx.params.orderId) };
       const view = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Settlement:GetRecord', args: [ref] })) as RecordView;
