@@ -56,12 +56,26 @@ export function maySeePrivate(caller: ActingParticipant, owner: string): boolean
   return caller.pseudonym === owner || caller.effectiveRoles.includes('MARKET_OPERATOR') || caller.effectiveRoles.includes('REGULATOR');
 }
 
-/** A private read that yields undefined on a peer whose org is not a member of the collection. */
+/**
+ * The two ways a Fabric peer refuses a private read for lack of membership, worded as Fabric 2.5 words them:
+ * the creator's org is not a member of a memberOnlyRead collection (core/chaincode/handler.go), or the answering
+ * peer's org is not a member and so holds only the hash (ledger ErrPvtdataNotAvailable; also a member peer that has
+ * not reconciled the data yet). Either way this peer cannot show the details; any other failure is a real error.
+ */
+const NOT_READABLE_HERE = [/tx creator does not have read access permission on privatedata/, /private data matching public hash version is not available/];
+
+function isPrivateReadRefusal(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return NOT_READABLE_HERE.some((pattern) => pattern.test(message));
+}
+
+/** A private read that yields undefined where membership forbids it; every other error propagates. */
 async function tryPrivate<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
   try {
     return await read();
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isPrivateReadRefusal(err)) return undefined;
+    throw err;
   }
 }
 
