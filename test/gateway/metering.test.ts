@@ -62,4 +62,18 @@ describe('metering', () => {
     const aggregates = await http(h.app).get(`/api/v1/metering/aggregates?zone=${ZONE}&count=3`).set(h.auth('consumer-01'));
     expect(aggregates.body.items.some((t: { intervalStart: number }) => t.intervalStart === start)).toBe(true);
   });
+
+  it('caps the aggregates fan-out: count × zones above the documented limit is a 400, one zone may ask for every interval', async () => {
+    for (const [assetId, zone] of [['m-pv-2', 'feeder-m2'], ['m-pv-3', 'feeder-m3']]) {
+      expect((await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ assetId, type: 'pv', segment: 'retail', zone, capacityKw: 3 })).status).toBeLessThan(300);
+    }
+    const tooMany = await http(h.app).get('/api/v1/metering/aggregates?count=96').set(h.auth('consumer-01'));
+    expectError(tooMany, 400, 'INVALID_ARGUMENT');
+    expect(tooMany.body.error.message).toMatch(/more than 192 zone totals/);
+    const oneZone = await http(h.app).get(`/api/v1/metering/aggregates?count=96&zone=${ZONE}`).set(h.auth('consumer-01'));
+    expect(oneZone.status).toBe(200);
+    expect((await http(h.app).get('/api/v1/metering/aggregates?count=2').set(h.auth('consumer-01'))).status).toBe(200);
+    const doc = await http(h.app).get('/openapi.json');
+    expect(doc.body.paths['/api/v1/metering/aggregates'].get.description).toContain('192');
+  });
 });

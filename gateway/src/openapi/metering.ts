@@ -1,6 +1,9 @@
 import { arr, int, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
 import { page, pageQuery } from './schemas';
 
+/** Most zone totals (one ledger read each) one aggregates request may fan out to: a day of 15-minute intervals for two zones. */
+export const MAX_ZONE_INTERVALS = 192;
+
 const assetId = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' });
 const zone = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
 const intervalStart = int({ minimum: 0, maximum: 8640000000000000, description: 'Interval start, ms since the epoch (UTC), aligned to the interval length' });
@@ -86,7 +89,9 @@ export const meteringOperations: OperationSpec[] = [
     path: '/api/v1/metering/aggregates',
     tag: 'metering',
     summary: 'Zone aggregates of recent intervals (for charts), newest first',
-    description: 'Zones default to every zone with a registered asset.',
+    description:
+      `Zones default to every zone with a registered asset. Each zone of each interval is one ledger read, so count × zones may be at most ${MAX_ZONE_INTERVALS}; ` +
+      'a larger request is refused with 400 (ask for fewer intervals, or one zone).',
     query: {
       zone: { schema: zone },
       count: { schema: int({ minimum: 1, maximum: 96, default: 12 }), description: 'How many intervals back from the current one' },

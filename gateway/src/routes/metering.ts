@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import { toHttpError } from '../http/errors';
+import { HttpError, toHttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
+import { MAX_ZONE_INTERVALS } from '../openapi/metering';
 import { paginate } from './paging';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
@@ -32,10 +33,18 @@ export function meteringRoutes(deps: RouteDeps): Handlers {
       const zones = ctx.query.zone
         ? [String(ctx.query.zone)]
         : [...new Set(((await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [{}] })) as { zone: string }[]).map((a) => a.zone))].sort();
+      const count = Number(ctx.query.count ?? 12);
+      if (count * zones.length > MAX_ZONE_INTERVALS) {
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          `invalid request: ${count} intervals × ${zones.length} zones is more than ${MAX_ZONE_INTERVALS} zone totals; ask for fewer intervals (query.count) or one zone (query.zone)`,
+        );
+      }
       const length = config.intervalMinutes * 60_000;
       const current = Math.floor(Date.now() / length) * length;
       const totals: unknown[] = [];
-      for (let i = 0; i < Number(ctx.query.count ?? 12); i++) {
+      for (let i = 0; i < count; i++) {
         for (const zone of zones) {
           try {
             totals.push(await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Metering:GetZoneTotal', args: [zone, String(current - i * length)] }));
