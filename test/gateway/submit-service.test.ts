@@ -5,7 +5,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { HttpError } from '../../gateway/src/http/errors';
 import { GatewayMetrics } from '../../gateway/src/http/metrics';
-import { TransactionInvalidError } from '../../gateway/src/ledger/errors';
+import { CommitUnknownError, TransactionInvalidError } from '../../gateway/src/ledger/errors';
 import { SubmitService } from '../../gateway/src/submits/submit-service';
 import { ScriptedLedger } from './support/scripted-ledger';
 
@@ -129,4 +129,78 @@ describe('SubmitService', () => {
     await draining;
     expect(drained).toBe(true);
   });
+
+  describe('durability (records are on disk before they are relied on, without blocking the event loop)', () => {
+    const onDisk = (sub: string) =>
+      fs
+        .readdirSync(path.join(dir, sub))
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => JSON.parse(fs.readFileSync(path.join(dir, sub, name), 'utf8')) as Record<string, unknown>);
+
+    it('writes the Idempotency-Key record before the ledger sees the transaction', async () => {
+      const ledger = new ScriptedLedger();
+      const seen: Record<string, unknown>[][] = [];
+      const start = ledger.startSubmit.bind(ledger);
+      ledger.startSubmit = async (request) => {
+        seen.push(onDisk('idempotency'));
+        return start(request);
+      };
+      await service(ledger, dir).submit({ tx, fingerprint: 'a', idempotencyKey: 'k-durable' });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toEqual([expect.objectContaining({ fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    });
+
+    it('answers a 202 only once the pending submit and its key are on disk: a restarted gateway follows that transaction', async () => {
+      const ledger = new ScriptedLedger();
+      ledger.hold();
+      const pending = await service(ledger, dir).submit({ tx, fingerprint: 'a', idempotencyKey: 'k-async', respondAsync: true });
+      expect(onDisk('submits')).toEqual([expect.objectContaining({ txId: pending.txId, status: 'pending' })]);
+      expect(onDisk('idempotency')).toEqual([expect.objectContaining({ txId: pending.txId })]);
+      const restarted = service(ledger, dir);
+      expect(await restarted.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-async' })).toEqual({ status: 'pending', txId: pending.txId });
+      const status = restarted.status(pending.txId, 'utility-admin');
+      ledger.release();
+      expect((await status)?.status).toBe('committed');
+      expect(ledger.endorsed).toHaveLength(1);
+    });
+
+    it('answers a committed submit only once its outcome is on disk', async () => {
+      const ledger = new ScriptedLedger();
+      const outcome = await service(ledger, dir).submit({ tx, fingerprint: 'a', idempotencyKey: 'k-sync' });
+      expect(onDisk('idempotency')).toEqual([expect.objectContaining({ txId: outcome.txId, outcome: expect.objectContaining({ status: 'committed' }) })]);
+      expect(onDisk('submits')).toEqual([expect.objectContaining({ txId: outcome.txId, status: 'committed' })]);
+    });
+
+    it('keeps nothing for a plain submit answered with its outcome, but a submit whose commit stays unknown is on disk before its 202', async () => {
+      const ledger = new ScriptedLedger();
+      const submits = service(ledger, dir);
+      await submits.submit({ tx, fingerprint: 'a' });
+      expect(onDisk('submits')).toEqual([]);
+      const commitStatus = ledger.commitStatus.bind(ledger);
+      ledger.commitStatus = async (pending) => {
+        ledger.commitStatus = commitStatus;
+        throw new CommitUnknownError(pending.txId);
+      };
+      const unknown = await submits.submit({ tx, fingerprint: 'b' });
+      expect(unknown.status).toBe('pending');
+      expect(onDisk('submits')).toEqual([expect.objectContaining({ txId: unknown.txId })]);
+      expect((await service(ledger, dir).status(unknown.txId, 'utility-admin'))?.status).toBe('committed');
+      expect(ledger.endorsed).toHaveLength(2);
+    });
+
+    it('keeps the event loop free while records are fsynced', async () => {
+      const ledger = new ScriptedLedger();
+      const submits = service(ledger, dir);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 0);
+      try {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => submits.submit({ tx, fingerprint: String(i), idempotencyKey: `k-loop-${i}` })));
+      } finally {
+        clearInterval(timer);
+      }
+      expect(ticks).toBeGreaterThan(0);
+      expect(onDisk('idempotency')).toHaveLength(20);
+    });
+  });
 });
+

@@ -1,14 +1,27 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../config';
+
+/** A write issued but not yet durable: what get() answers meanwhile (`undefined` for a delete). */
+interface Unsettled<T> {
+  readonly value: T | undefined;
+  readonly done: Promise<void>;
+}
+
+let tmpCounter = 0;
 
 /**
  * A directory of small JSON records written atomically (temp file, fsync, rename): what the gateway must remember
  * across restarts and cannot recompute from the ledger — idempotency outcomes and pending async submits.
+ *
+ * Writes run off the event loop (fs.promises, fsync in the thread pool) so one request's fsync never stalls the
+ * others; the promise put() returns settles once the record is durable, and callers that rely on durability (write
+ * before submitting, write before answering) await it. Writes to one key apply in the order they were issued, and
+ * get() answers the latest value issued, durable or not, so a reader never sees an older state than a writer left.
  */
 export class RecordStore<T> {
   readonly #dir: string;
+  readonly #unsettled = new Map<string, Unsettled<T>>();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -21,21 +34,31 @@ export class RecordStore<T> {
   }
 
   get(key: string): T | undefined {
-    const file = this.#file(key);
+    const unsettled = this.#unsettled.get(key);
+    if (unsettled) return unsettled.value;
     try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+      return JSON.parse(fs.readFileSync(this.#file(key), 'utf8')) as T;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
   }
 
-  put(key: string, value: T): void {
-    writeFileAtomic(this.#file(key), JSON.stringify(value));
+  /** Resolves once the record is on disk (fsynced and renamed into place). */
+  put(key: string, value: T): Promise<void> {
+    const file = this.#file(key);
+    const text = JSON.stringify(value);
+    return this.#enqueue(key, value, () => writeDurably(file, text));
   }
 
-  delete(key: string): void {
-    fs.rmSync(this.#file(key), { force: true });
+  delete(key: string): Promise<void> {
+    const file = this.#file(key);
+    return this.#enqueue(key, undefined, () => fs.promises.rm(file, { force: true }));
+  }
+
+  /** Resolves once every write issued so far has settled. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#unsettled.values()].map((u) => u.done));
   }
 
   /** Every stored record (used on start to resume pending work). */
@@ -51,4 +74,29 @@ export class RecordStore<T> {
     }
     return out;
   }
+
+  #enqueue(key: string, value: T | undefined, write: () => Promise<void>): Promise<void> {
+    const previous = this.#unsettled.get(key)?.done ?? Promise.resolve();
+    // Chained after the previous write of this key, whatever its fate, so renames land in issue order.
+    const done = previous.then(write, write);
+    const entry = { value, done };
+    this.#unsettled.set(key, entry);
+    const forget = () => {
+      if (this.#unsettled.get(key) === entry) this.#unsettled.delete(key);
+    };
+    done.then(forget, forget);
+    return done;
+  }
+}
+
+async function writeDurably(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${tmpCounter++}.tmp`;
+  const handle = await fs.promises.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.promises.rename(tmp, file);
 }

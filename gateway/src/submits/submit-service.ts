@@ -152,18 +152,19 @@ export class SubmitService {
 
   async #executeIdempotent(key: string, request: SubmitRequest): Promise<SubmitOutcome> {
     const record: IdempotencyRecord = { fingerprint: this.#fingerprintOf(request), at: new Date().toISOString() };
-    this.#idempotency.put(key, record);
+    // Durable before anything reaches the ledger: a gateway restarted after a crash finds the key taken.
+    await this.#idempotency.put(key, record);
     try {
       const outcome = await this.#execute(request, (txId) => this.#idempotency.put(key, { ...record, txId }));
-      this.#idempotency.put(key, { ...record, txId: outcome.txId, outcome });
+      await this.#idempotency.put(key, { ...record, txId: outcome.txId, outcome });
       return outcome;
     } catch (err) {
       const http = toHttpError(err);
       // Refusals are final and replayed; an unavailable ledger is not, so the caller may simply retry.
       if (http.status >= 400 && http.status < 500 && http.code !== 'MVCC_CONFLICT') {
-        this.#idempotency.put(key, { ...record, outcome: { status: 'failed', error: { status: http.status, code: http.code, message: http.message } } });
+        await this.#idempotency.put(key, { ...record, outcome: { status: 'failed', error: { status: http.status, code: http.code, message: http.message } } });
       } else if (!this.#idempotency.get(key)?.txId) {
-        this.#idempotency.delete(key);
+        await this.#idempotency.delete(key);
       }
       throw err;
     }
@@ -173,12 +174,18 @@ export class SubmitService {
     await this.#resolve(pending.txId);
     const latest = this.#pending.get(pending.txId) ?? pending;
     const outcome = this.#outcomeOf(latest);
-    if (outcome.status !== 'pending') this.#idempotency.put(key, { ...stored, outcome });
+    if (outcome.status !== 'pending') await this.#idempotency.put(key, { ...stored, outcome });
     if (outcome.status === 'failed') throw new HttpError(outcome.error.status, outcome.error.code as HttpError['code'], outcome.error.message);
     return outcome;
   }
 
-  async #execute(request: SubmitRequest, onStarted?: (txId: string) => void): Promise<SubmitOutcome> {
+  /**
+   * `onStarted` records the txId under the caller's Idempotency-Key. The pending record (what a restarted gateway
+   * needs to follow the commit without re-endorsing) is kept for what may be followed later: an async submit, a keyed
+   * submit, a commit that stays unknown. Records are written while the commit is awaited and are durable before this
+   * resolves or a 202 is answered. A plain synchronous submit whose outcome is known when it is answered keeps nothing.
+   */
+  async #execute(request: SubmitRequest, onStarted?: (txId: string) => Promise<void>): Promise<SubmitOutcome> {
     const ledger = this.#ledger();
     const fn = request.tx.fn;
     for (let attempt = 1; ; attempt++) {
@@ -189,34 +196,40 @@ export class SubmitService {
         this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
         throw err;
       }
-      const record = this.#storePending(pending, fn);
-      onStarted?.(pending.txId);
+      const record = this.#pendingRecord(pending, fn);
+      const followable = request.respondAsync === true || onStarted !== undefined;
+      const stored = followable ? Promise.all([this.#pending.put(record.txId, record), onStarted?.(pending.txId)]) : Promise.resolve();
+      stored.catch(() => undefined); // awaited on every path below; this only keeps a failure from counting as unhandled meanwhile
       if (request.respondAsync) {
+        await stored;
         this.#metrics.submits.inc({ fn, outcome: 'pending' });
         void this.#resolve(pending.txId);
         return { status: 'pending', txId: pending.txId };
       }
       try {
         const result = await ledger.commitStatus(pending);
+        await stored;
         this.#metrics.submits.inc({ fn, outcome: 'committed' });
-        return this.#storeCommitted(record, result);
+        return followable ? await this.#storeCommitted(record, result) : committedOutcome(result);
       } catch (err) {
+        await stored;
         if (err instanceof CommitUnknownError) {
+          if (!followable) await this.#pending.put(record.txId, record);
           this.#metrics.submits.inc({ fn, outcome: 'pending' });
           void this.#resolve(pending.txId);
           return { status: 'pending', txId: pending.txId };
         }
         if (err instanceof TransactionInvalidError && err.isConflict) {
           this.#metrics.mvccConflicts.inc({ fn });
-          this.#storeFailed(record, err);
+          if (followable) await this.#storeFailed(record, err);
           if (attempt < this.#attempts) {
             this.#metrics.retries.inc({ fn });
             this.#log.info({ fn, txId: pending.txId, attempt }, 'MVCC conflict, retrying with a new proposal');
             await sleep(20 * 2 ** attempt + Math.floor(Math.random() * 20));
             continue;
           }
-        } else {
-          this.#storeFailed(record, err);
+        } else if (followable) {
+          await this.#storeFailed(record, err);
         }
         this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
         throw err;
@@ -251,13 +264,13 @@ export class SubmitService {
       };
       try {
         const result = await this.#ledger().commitStatus(pending);
-        this.#storeCommitted(record, result);
+        await this.#storeCommitted(record, result);
       } catch (err) {
         if (err instanceof CommitUnknownError) return;
         if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
         const http = toHttpError(err);
         if (http.status === 503) return; // still unknown; a later status request tries again
-        this.#storeFailed(record, err);
+        await this.#storeFailed(record, err);
       }
     })();
     const tracked = this.#track(work);
@@ -306,8 +319,8 @@ export class SubmitService {
     return { status: 'pending', txId: record.txId };
   }
 
-  #storePending(pending: PendingSubmit, fn: string): PendingRecord {
-    const record: PendingRecord = {
+  #pendingRecord(pending: PendingSubmit, fn: string): PendingRecord {
+    return {
       txId: pending.txId,
       identity: pending.identity,
       channel: pending.channel,
@@ -317,20 +330,22 @@ export class SubmitService {
       status: 'pending',
       at: new Date().toISOString(),
     };
-    this.#pending.put(record.txId, record);
-    return record;
   }
 
-  #storeCommitted(record: PendingRecord, result: SubmitResult): SubmitOutcome {
-    const outcome = { status: 'committed' as const, txId: result.txId, blockNumber: result.blockNumber, result: decodeResult(result.payload) };
-    this.#pending.put(record.txId, { ...record, status: 'committed', blockNumber: result.blockNumber, result: outcome.result });
+  async #storeCommitted(record: PendingRecord, result: SubmitResult): Promise<SubmitOutcome> {
+    const outcome = committedOutcome(result);
+    await this.#pending.put(record.txId, { ...record, status: 'committed', blockNumber: result.blockNumber, result: outcome.result });
     return outcome;
   }
 
-  #storeFailed(record: PendingRecord, err: unknown): void {
+  async #storeFailed(record: PendingRecord, err: unknown): Promise<void> {
     const http = toHttpError(err);
-    this.#pending.put(record.txId, { ...record, status: 'failed', error: { status: http.status, code: http.code, message: http.message } });
+    await this.#pending.put(record.txId, { ...record, status: 'failed', error: { status: http.status, code: http.code, message: http.message } });
   }
+}
+
+function committedOutcome(result: SubmitResult): SubmitOutcome & { status: 'committed' } {
+  return { status: 'committed', txId: result.txId, blockNumber: result.blockNumber, result: decodeResult(result.payload) };
 }
 
 function outcomeLabel(err: unknown): string {
