@@ -41,6 +41,12 @@ export interface PendingRecord {
   at: string;
 }
 
+/** What a keyed submit records under its Idempotency-Key: the txId once started, then the outcome. */
+interface KeyedRecorder {
+  started(txId: string): Promise<void>;
+  settled(outcome: SubmitOutcome): Promise<void>;
+}
+
 export interface SubmitRequest {
   tx: TransactionRequest;
   /** What the caller asked (operation, path, body) in canonical form; an Idempotency-Key must always come with it. */
@@ -155,9 +161,10 @@ export class SubmitService {
     // Durable before anything reaches the ledger: a gateway restarted after a crash finds the key taken.
     await this.#idempotency.put(key, record);
     try {
-      const outcome = await this.#execute(request, (txId) => this.#idempotency.put(key, { ...record, txId }));
-      await this.#idempotency.put(key, { ...record, txId: outcome.txId, outcome });
-      return outcome;
+      return await this.#execute(request, {
+        started: (txId) => this.#idempotency.put(key, { ...record, txId }),
+        settled: (outcome) => this.#idempotency.put(key, { ...record, txId: outcome.txId, outcome }),
+      });
     } catch (err) {
       const http = toHttpError(err);
       // Refusals are final and replayed; an unavailable ledger is not, so the caller may simply retry.
@@ -180,12 +187,12 @@ export class SubmitService {
   }
 
   /**
-   * `onStarted` records the txId under the caller's Idempotency-Key. The pending record (what a restarted gateway
+   * `keyed` records the txId, then the outcome, under the caller's Idempotency-Key. The pending record (what a restarted gateway
    * needs to follow the commit without re-endorsing) is kept for what may be followed later: an async submit, a keyed
    * submit, a commit that stays unknown. Records are written while the commit is awaited and are durable before this
    * resolves or a 202 is answered. A plain synchronous submit whose outcome is known when it is answered keeps nothing.
    */
-  async #execute(request: SubmitRequest, onStarted?: (txId: string) => Promise<void>): Promise<SubmitOutcome> {
+  async #execute(request: SubmitRequest, keyed?: KeyedRecorder): Promise<SubmitOutcome> {
     const ledger = this.#ledger();
     const fn = request.tx.fn;
     for (let attempt = 1; ; attempt++) {
@@ -197,27 +204,33 @@ export class SubmitService {
         throw err;
       }
       const record = this.#pendingRecord(pending, fn);
-      const followable = request.respondAsync === true || onStarted !== undefined;
-      const stored = followable ? Promise.all([this.#pending.put(record.txId, record), onStarted?.(pending.txId)]) : Promise.resolve();
+      const followable = request.respondAsync === true || keyed !== undefined;
+      const stored = followable ? Promise.all([this.#pending.put(record.txId, record), keyed?.started(pending.txId)]) : Promise.resolve();
       stored.catch(() => undefined); // awaited on every path below; this only keeps a failure from counting as unhandled meanwhile
       if (request.respondAsync) {
         await stored;
+        const outcome = { status: 'pending' as const, txId: pending.txId };
+        await keyed?.settled(outcome);
         this.#metrics.submits.inc({ fn, outcome: 'pending' });
         void this.#resolve(pending.txId);
-        return { status: 'pending', txId: pending.txId };
+        return outcome;
       }
       try {
         const result = await ledger.commitStatus(pending);
         await stored;
         this.#metrics.submits.inc({ fn, outcome: 'committed' });
-        return followable ? await this.#storeCommitted(record, result) : committedOutcome(result);
+        const outcome = committedOutcome(result);
+        if (followable) await Promise.all([this.#storeCommitted(record, outcome), keyed?.settled(outcome)]);
+        return outcome;
       } catch (err) {
         await stored;
         if (err instanceof CommitUnknownError) {
           if (!followable) await this.#pending.put(record.txId, record);
+          const outcome = { status: 'pending' as const, txId: pending.txId };
+          await keyed?.settled(outcome);
           this.#metrics.submits.inc({ fn, outcome: 'pending' });
           void this.#resolve(pending.txId);
-          return { status: 'pending', txId: pending.txId };
+          return outcome;
         }
         if (err instanceof TransactionInvalidError && err.isConflict) {
           this.#metrics.mvccConflicts.inc({ fn });
@@ -264,7 +277,7 @@ export class SubmitService {
       };
       try {
         const result = await this.#ledger().commitStatus(pending);
-        await this.#storeCommitted(record, result);
+        await this.#storeCommitted(record, committedOutcome(result));
       } catch (err) {
         if (err instanceof CommitUnknownError) return;
         if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
@@ -332,10 +345,8 @@ export class SubmitService {
     };
   }
 
-  async #storeCommitted(record: PendingRecord, result: SubmitResult): Promise<SubmitOutcome> {
-    const outcome = committedOutcome(result);
-    await this.#pending.put(record.txId, { ...record, status: 'committed', blockNumber: result.blockNumber, result: outcome.result });
-    return outcome;
+  async #storeCommitted(record: PendingRecord, outcome: SubmitOutcome & { status: 'committed' }): Promise<void> {
+    await this.#pending.put(record.txId, { ...record, status: 'committed', blockNumber: outcome.blockNumber, result: outcome.result });
   }
 
   async #storeFailed(record: PendingRecord, err: unknown): Promise<void> {
