@@ -6,7 +6,8 @@
  *       [JSON array of string arguments] [JSON object of transient values]
  * e.g. tsx network/lib/fabric-call-cli.ts network/native/generated/connection.json utility-user1 energy evaluate Governance:GetConfig
  */
-import { connectDirect, readConnectionConfig } from './fabric-client';
+import { runCli } from './cli';
+import { withConnection } from './fabric-client';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [file, label, channel, mode, fn, argsJson = '[]', transientJson = '{}'] = argv;
@@ -20,25 +21,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (typeof transient !== 'object' || transient === null || !Object.values(transient).every((v) => typeof v === 'string')) {
     throw new Error('transient values must be a JSON object of strings');
   }
-  const connection = connectDirect(readConnectionConfig(file), label);
-  try {
-    const contract = connection.gateway.getNetwork(channel).getContract('obe');
+  const result = await withConnection(file, label, (gateway, config) => {
+    const contract = gateway.getNetwork(channel).getContract(config.chaincode);
     const options = { arguments: args as string[], transientData: transient as Record<string, string> };
-    const result = mode === 'submit' ? await contract.submit(fn, options) : await contract.evaluate(fn, options);
-    process.stdout.write(Buffer.from(result).toString('utf8'));
-  } finally {
-    connection.close();
-  }
+    return mode === 'submit' ? contract.submit(fn, options) : contract.evaluate(fn, options);
+  });
+  process.stdout.write(Buffer.from(result).toString('utf8'));
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      console.error((err as Error).message);
-      for (const d of (err as { details?: { message?: string }[] }).details ?? []) console.error(`  ${d.message ?? ''}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) void runCli(main, process.argv.slice(2));

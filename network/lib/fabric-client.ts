@@ -60,3 +60,17 @@ export function connectDirect(config: ConnectionConfig, label: string, peerMspId
     },
   };
 }
+
+/**
+ * Runs `work` as identity `label` of the connection config in `file`, through that identity's own org's peer, and
+ * closes the connection whatever happens.
+ */
+export async function withConnection<T>(file: string, label: string, work: (gateway: Gateway, config: ConnectionConfig) => Promise<T>): Promise<T> {
+  const config = readConnectionConfig(file);
+  const connection = connectDirect(config, label);
+  try {
+    return await work(connection.gateway, config);
+  } finally {
+    connection.close();
+  }
+}

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { orgsOf } from './connection-config';
-import { connectDirect, readConnectionConfig } from './fabric-client';
+import { runCli } from './cli';
+import { withConnection } from './fabric-client';
 import { CHANNEL_MEMBERS, initialGovernance } from './governance';
 
 const PSEUDONYM_KEY_TRANSIENT = 'pseudonymKey';
@@ -18,11 +19,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error('usage: init-governance-cli.ts <native|test-network|test-network-ca> <connection.json>');
     return 2;
   }
-  const config = readConnectionConfig(connectionFile);
-  const connection = connectDirect(config, 'gridoperator-admin');
-  try {
+  await withConnection(connectionFile, 'gridoperator-admin', async (gateway, config) => {
     for (const channel of Object.keys(CHANNEL_MEMBERS)) {
-      const contract = connection.gateway.getNetwork(channel).getContract(config.chaincode);
+      const contract = gateway.getNetwork(channel).getContract(config.chaincode);
       const existing = await contract.evaluateTransaction('Governance:GetConfig').then(
         (bytes) => Buffer.from(bytes).toString('utf8'),
         () => undefined,
@@ -41,20 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
       console.error(`[obe-network] governance on '${channel}': ${JSON.stringify(governance.orgs)}`);
     }
-  } finally {
-    connection.close();
-  }
+  });
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      const details = (err as { details?: { message?: string }[] }).details ?? [];
-      console.error(`[obe-network] governance init failed: ${(err as Error).message}`);
-      for (const d of details) console.error(`  ${d.message ?? ''}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) void runCli(main, process.argv.slice(2), '[obe-network] governance init failed: ');

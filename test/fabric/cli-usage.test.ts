@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { main as checkCollections } from '../../network/lib/check-collections-cli';
+import { runCli } from '../../network/lib/cli';
 import { main as remapCollections } from '../../network/lib/remap-collections-cli';
 import { ROOT } from './support/shell';
 
@@ -33,10 +34,14 @@ describe('network CLIs refuse bad invocations with a usage line', () => {
     expect(missing.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('init-governance-cli: usage for an unknown network mode', () => {
+  it('init-governance-cli: usage for an unknown network mode, and a missing connection config reported without a stack trace', () => {
     const result = tsx('init-governance-cli.ts', ['docker', 'x.json']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/usage: init-governance-cli\.ts <native\|test-network\|test-network-ca>/);
+    const missing = tsx('init-governance-cli.ts', ['native', '/nonexistent/connection.json']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^\[obe-network\] governance init failed: .*ENOENT/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('check-collections-cli and remap-collections-cli: usage, and an unreadable file named', () => {
@@ -45,3 +50,38 @@ describe('network CLIs refuse bad invocations with a usage line', () => {
     expect(stderrOf(() => remapCollections([]))).toMatchObject({ code: 2, stderr: expect.stringMatching(/usage/) });
   });
 });
+
+describe('runCli (the exit path the Fabric CLIs share)', () => {
+  const run = async (main: () => Promise<number>, prefix?: string) => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((m: string) => void lines.push(m));
+    const before = process.exitCode;
+    try {
+      const code = await runCli(main, [], prefix);
+      return { code, exitCode: process.exitCode, lines };
+    } finally {
+      spy.mockRestore();
+      process.exitCode = before;
+    }
+  };
+
+  it('exits with the code main returns', async () => {
+    expect(await run(async () => 2)).toEqual({ code: 2, exitCode: 2, lines: [] });
+    expect(await run(async () => 0)).toEqual({ code: 0, exitCode: 0, lines: [] });
+  });
+
+  it('reports a failure as its message and each peer detail, with the prefix, never a stack trace, and exits 1', async () => {
+    const refused = Object.assign(new Error('10 ABORTED: failed to endorse transaction'), {
+      details: [{ message: 'chaincode response 500, [FORBIDDEN] only the market operator may do this' }, {}],
+    });
+    const result = await run(() => Promise.reject(refused), '[obe-network] governance init failed: ');
+    expect(result).toMatchObject({ code: 1, exitCode: 1 });
+    expect(result.lines).toEqual([
+      '[obe-network] governance init failed: 10 ABORTED: failed to endorse transaction',
+      '  chaincode response 500, [FORBIDDEN] only the market operator may do this',
+      '  ',
+    ]);
+    expect((await run(() => Promise.reject(new Error('plain')))).lines).toEqual(['plain']);
+  });
+});
+
