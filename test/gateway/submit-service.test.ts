@@ -106,6 +106,19 @@ describe('SubmitService', () => {
     expect(ledger.endorsed).toHaveLength(1);
   });
 
+  it('leaves no timer running once a status request is answered (nothing keeps a stopping process alive)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const ledger = new ScriptedLedger();
+    ledger.hold();
+    const submits = service(ledger, dir);
+    const pending = await submits.submit({ tx, fingerprint: 'a', respondAsync: true });
+    const before = timers();
+    const during = submits.status(pending.txId, 'utility-admin');
+    ledger.release();
+    expect((await during)?.status).toBe('committed');
+    expect(timers()).toBe(before);
+  });
+
   it('records a refused submit under its key and replays the refusal', async () => {
     const ledger = new ScriptedLedger();
     ledger.commitCodes.push('ENDORSEMENT_POLICY_FAILURE');

@@ -87,6 +87,20 @@ function loadOrCreateKey(file: string): Buffer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a status request waits for a pending commit before answering that it is still pending. */
+const STATUS_WAIT_MS = 2000;
+
+/** Waits for `work` at most `ms`; the timer is cleared as soon as the work settles, so none outlives the request. */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Every ledger submit of the API goes through here: MVCC retries with a new proposal, idempotency, asynchronous
  * submits with a resumable status, metrics, and tracking of in-flight work for graceful shutdown.
@@ -255,7 +269,7 @@ export class SubmitService {
     const record = this.#pending.get(txId);
     if (!record || record.identity !== identity) return undefined;
     if (record.status === 'pending') {
-      await Promise.race([this.#resolve(txId), sleep(2000)]);
+      await withinMs(this.#resolve(txId), STATUS_WAIT_MS);
       return this.#pending.get(txId);
     }
     return record;
