@@ -1,8 +1,5 @@
 import { arr, int, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
-import { page, pageQuery } from './schemas';
-
-/** Most zone totals (one ledger read each) one aggregates request may fan out to: a day of 15-minute intervals for two zones. */
-export const MAX_ZONE_INTERVALS = 192;
+import { MAX_ZONE_INTERVALS, page, pageQuery } from './schemas';
 
 const assetId = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' });
 const zone = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });

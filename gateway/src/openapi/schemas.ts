@@ -55,3 +55,9 @@ export const pageQuery = {
   pageSize: { schema: int({ minimum: 1, maximum: 200, default: 50 }), description: 'Items per page (1–200, default 50)' },
   bookmark: { schema: str({ maxLength: 2048 }), description: 'Bookmark returned with the previous page' },
 };
+
+/**
+ * Most per-zone, per-interval ledger reads one chart request (zone aggregates, clearing results) may fan out to:
+ * a day of 15-minute intervals for two zones. Above it the request is a 400 that says so.
+ */
+export const MAX_ZONE_INTERVALS = 192;

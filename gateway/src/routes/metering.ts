@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { HttpError, toHttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
-import { MAX_ZONE_INTERVALS } from '../openapi/metering';
+import { MAX_ZONE_INTERVALS } from '../openapi/schemas';
 import { paginate } from './paging';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
