@@ -177,6 +177,24 @@ describe('SubmitService', () => {
       expect(ledger.endorsed).toHaveLength(1);
     });
 
+    it('never submits again under a key whose earlier attempt stopped before its transaction was recorded (409)', async () => {
+      const ledger = new ScriptedLedger();
+      const start = ledger.startSubmit.bind(ledger);
+      ledger.startSubmit = (request) => {
+        ledger.endorsed.push(request);
+        return new Promise(() => undefined); // the gateway "crashes" while the ledger has the transaction
+      };
+      void service(ledger, dir).submit({ tx, fingerprint: 'a', idempotencyKey: 'k-crash' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ledger.endorsed).toHaveLength(1);
+      ledger.startSubmit = start;
+      const restarted = service(ledger, dir);
+      const again = restarted.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-crash' });
+      await expect(again).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+      expect(ledger.endorsed).toHaveLength(1);
+      await expect(restarted.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-fresh' })).resolves.toMatchObject({ status: 'committed' });
+    });
+
     it('answers a committed submit only once its outcome is on disk', async () => {
       const ledger = new ScriptedLedger();
       const outcome = await service(ledger, dir).submit({ tx, fingerprint: 'a', idempotencyKey: 'k-sync' });

@@ -158,10 +158,19 @@ export class SubmitService {
       if (outcome.status === 'pending') return Promise.resolve(this.#latest(outcome.txId, outcome));
       return Promise.resolve(outcome);
     }
-    if (stored?.txId) {
+    if (stored) {
       // The gateway stopped while this submit's commit was pending: follow that transaction, never a new one.
-      const pending = this.#pending.get(stored.txId);
+      const pending = stored.txId ? this.#pending.get(stored.txId) : undefined;
       if (pending) return this.#track(this.#finishStored(key, stored, pending));
+      // It stopped (or another gateway on this data directory is) between taking the key and recording the
+      // transaction: it may have reached the ledger, so submitting again could make it twice.
+      return Promise.reject(
+        new HttpError(
+          409,
+          'CONFLICT',
+          'an earlier request with this Idempotency-Key was interrupted before its transaction was recorded; it may have reached the ledger. Check the ledger, then retry with a new key',
+        ),
+      );
     }
     const promise = this.#track(this.#executeIdempotent(key, request));
     this.#byIdempotencyKey.set(key, promise);
@@ -219,7 +228,8 @@ export class SubmitService {
       }
       const record = this.#pendingRecord(pending, fn);
       const followable = request.respondAsync === true || keyed !== undefined;
-      const stored = followable ? Promise.all([this.#pending.put(record.txId, record), keyed?.started(pending.txId)]) : Promise.resolve();
+      // The pending record first: a txId under a key is followed through it after a restart.
+      const stored = followable ? this.#pending.put(record.txId, record).then(() => keyed?.started(pending.txId)) : Promise.resolve();
       stored.catch(() => undefined); // awaited on every path below; this only keeps a failure from counting as unhandled meanwhile
       if (request.respondAsync) {
         await stored;
