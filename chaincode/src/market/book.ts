@@ -1,9 +1,11 @@
 import type { Context } from 'fabric-contract-api';
-import { canonicalBytes, canonicalJson } from '../common/canonical-json';
-import { ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors';
-import { sha256Hex } from '../common/hash';
+import { z } from 'zod';
+import { canonicalBytes } from '../common/canonical-json';
+import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, RuleViolationError } from '../common/errors';
+import { commitmentOf, deriveSalt } from '../common/hash';
 import { orgCollection } from '../common/keys';
-import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
+import { readJson, readJsonByPrefix, readPrivateJson, transientText } from '../common/state';
+import { parseJsonArg } from '../common/validate';
 import { txTimeMs } from '../common/tx-time';
 import { TokenLedger } from '../tokens/ledger';
 import { clearInterval, type ClearingOrder, type Side } from './clearing';
@@ -103,14 +105,7 @@ export interface PublicAward {
   readonly commitment: string;
 }
 
-/** A per-record salt derived from the operator's transient salt, so one secret salts many records differently. */
-export function deriveSalt(secret: string, label: string): string {
-  return sha256Hex(`${secret}\u0000${label}`);
-}
-
-export function commitmentOf(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
-}
+export { commitmentOf, deriveSalt } from '../common/hash';
 
 export function maxCost(blocks: readonly PriceBlock[]): number {
   return blocks.reduce((sum, b) => sum + b.price * b.quantityWh, 0);
@@ -216,7 +211,17 @@ async function readPrivateOrder(ctx: Context, order: PublicOrder): Promise<Priva
       reason: 'PRIVATE_DATA_UNAVAILABLE',
     });
   }
-  if (commitmentOf(body) !== order.commitment) throw new RuleViolationError(`order '${order.orderId}' does not match its commitment`);
+  return checkedBody(order, body);
+}
+
+/** A body is only ever used once its canonical form hashes to the public commitment (which covers its salt). */
+function checkedBody(order: PublicOrder, body: PrivateOrder | undefined): PrivateOrder {
+  if (body === undefined) {
+    throw new RuleViolationError(`transient 'orders' lacks open order '${order.orderId}'`, { reason: 'ORDER_BODY_MISSING' });
+  }
+  if (commitmentOf(body) !== order.commitment) {
+    throw new RuleViolationError(`order '${order.orderId}' does not match its commitment`, { reason: 'COMMITMENT_MISMATCH' });
+  }
   return body;
 }
 
@@ -230,19 +235,73 @@ export interface ClearOutcome {
   readonly awards: readonly PrivateAward[];
 }
 
+/** Transient entry of a clearing: the open orders' private bodies, as `openOrderBodies` returns them. */
+export const ORDERS_TRANSIENT = 'orders';
+
 /**
- * Clears one interval: reads every open order, runs the shared clearing function, writes the public result, one
- * private award per awarded order (with a public commitment), and releases the escrow of bids that won nothing.
+ * Only the shape needed to index the bodies is checked here: each body must then hash to its order's public
+ * commitment, which pins every field exactly as validated when the order was placed.
  */
-export async function clearOrders(ctx: Context, market: MarketName, zone: string, interval: string, secretSalt: string): Promise<ClearOutcome> {
+const suppliedOrdersSchema = z.array(z.looseObject({ orderId: z.string() })).max(1_000_000);
+
+/** The bodies in transient `orders`, or undefined when the caller left the clearing to read them itself. */
+export function suppliedOrders(ctx: Context): PrivateOrder[] | undefined {
+  const text = transientText(ctx, ORDERS_TRANSIENT);
+  return text === undefined ? undefined : (parseJsonArg(suppliedOrdersSchema, text, `transient '${ORDERS_TRANSIENT}'`) as unknown as PrivateOrder[]);
+}
+
+/** The private bodies of an interval's open orders, for the market operator to hand to its clearing (see below). */
+export async function openOrderBodies(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PrivateOrder[]> {
+  const bodies: PrivateOrder[] = [];
+  for (const order of await listOrders(ctx, market, zone, interval)) if (order.status === 'OPEN') bodies.push(await readPrivateOrder(ctx, order));
+  return bodies;
+}
+
+/**
+ * The bodies a clearing caller supplied, by order id. Every one must be the body of an open order of the interval,
+ * matching its public commitment (checked as the orders are read), and each at most once.
+ */
+function suppliedBodies(supplied: readonly PrivateOrder[], open: readonly PublicOrder[]): Map<string, PrivateOrder> {
+  const byId = new Map<string, PrivateOrder>();
+  for (const body of supplied) {
+    if (byId.has(body.orderId)) throw new InvalidArgumentError(`transient 'orders' holds order '${body.orderId}' twice`);
+    byId.set(body.orderId, body);
+  }
+  const openIds = new Set(open.map((o) => o.orderId));
+  const stray = [...byId.keys()].find((id) => !openIds.has(id));
+  if (stray !== undefined) throw new InvalidArgumentError(`transient 'orders' holds '${stray}', which is not an open order of this interval`);
+  return byId;
+}
+
+/**
+ * Clears one interval: reads every open order, runs the shared clearing function, writes the public result and one
+ * private award per awarded order (with a public commitment). Tokens do not move here: bids keep their escrow until
+ * the interval settles, which pays what was delivered and releases the rest, also of bids that won nothing.
+ *
+ * `supplied`: the open orders' private bodies, which the market operator (a member of every order collection) can
+ * read with `openOrderBodies` and pass in the transient map. Every shim call is a round trip to the peer, and reading
+ * 10,000 bodies one key at a time costs far more than the clearing itself (Fabric 2.5 has no multi-key read, and a
+ * private range query forbids writes in the same transaction). Supplied bodies are checked against the public
+ * commitments the order range returns, so a caller cannot alter, add or leave out an order; without them the bodies
+ * are read from the collections.
+ */
+export async function clearOrders(
+  ctx: Context,
+  market: MarketName,
+  zone: string,
+  interval: string,
+  secretSalt: string,
+  supplied?: readonly PrivateOrder[],
+): Promise<ClearOutcome> {
   if (await readResult(ctx, market, zone, interval)) {
     throw new ConflictError(`${market.toLowerCase()} ${zone} ${interval} is already cleared`, { reason: 'ALREADY_CLEARED' });
   }
   const open = (await listOrders(ctx, market, zone, interval)).filter((o) => o.status === 'OPEN');
+  const given = supplied ? suppliedBodies(supplied, open) : undefined;
   const bodies = new Map<string, PrivateOrder>();
   const clearingOrders: ClearingOrder[] = [];
   for (const order of open) {
-    const body = await readPrivateOrder(ctx, order);
+    const body = given ? checkedBody(order, given.get(order.orderId)) : await readPrivateOrder(ctx, order);
     bodies.set(order.orderId, body);
     body.blocks.forEach((block, i) =>
       clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt }),
@@ -258,13 +317,9 @@ export async function clearOrders(ctx: Context, market: MarketName, zone: string
   }
 
   const awards: PrivateAward[] = [];
-  const ledger = new TokenLedger(ctx, secretSalt);
   for (const order of open) {
     const quantityWh = awardedWh.get(order.orderId) ?? 0;
-    if (quantityWh === 0) {
-      if (order.side === 'BUY') await ledger.releaseIfHeld(order.owner, order.orderId);
-      continue;
-    }
+    if (quantityWh === 0) continue;
     const body = bodies.get(order.orderId)!;
     const price = cleared.price!;
     const award: PrivateAward = {

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, RuleViolationError } from '../common/erro
 import { orgCollection } from '../common/keys';
 import { txTimeMs } from '../common/tx-time';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
-import { deriveSalt, listPublicAwards, readPrivateAward, readResult, type MarketName, type PrivateAward } from '../market/book';
+import { deriveSalt, listOrders, listPublicAwards, readPrivateAward, readResult, type MarketName, type PrivateAward } from '../market/book';
 import { TokenLedger } from '../tokens/ledger';
 import { computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
 import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerkleProofStep } from './merkle';
@@ -156,6 +156,11 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   }
   if (computed.totals.balancingCredit > 0) {
     await ledger.credit(inputs.balancingAccount, computed.totals.balancingCredit, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:balancing`);
+  }
+  // Bids that won nothing kept their escrow through clearing, which moves no tokens: it returns to them now.
+  const awarded = new Set(awards.map((a) => a.orderId));
+  for (const order of await listOrders(ctx, market, zone, interval)) {
+    if (order.side === 'BUY' && order.status === 'OPEN' && !awarded.has(order.orderId)) await ledger.releaseIfHeld(order.owner, order.orderId);
   }
 
   const leaves: string[] = [];

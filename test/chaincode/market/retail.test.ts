@@ -116,8 +116,8 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     expect((await award(s2, 'S2')).details).toMatchObject({ quantityWh: 1500, amount: 25_500 });
     expect((await award(b2, 'B1')).details).toBeUndefined();
     expect(await outcome(award(b3, 'B3'))).toBe('NOT_FOUND');
-    // B3 won nothing: its escrow went back at clearing.
-    expect(await fx.balance(b3)).toMatchObject({ available: 100_000, escrowed: 0 });
+    // B3 won nothing. Clearing moves no tokens: its escrow is held until the interval settles.
+    expect(await fx.balance(b3)).toMatchObject({ available: 64_000, escrowed: 36_000 });
   });
 
   it('refuses a backdated order or cancellation once the interval is cleared, writing nothing', async () => {
@@ -129,7 +129,7 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     await expectRefused(fx.net, () => fx.placeOrder(b3, ZONE, interval, 'BUY', 20, 100), 'RULE_VIOLATION', /interval already cleared/);
     await expectRefused(fx.net, () => fx.placeOrder(s3, ZONE, interval, 'SELL', 1, 100), 'RULE_VIOLATION', /interval already cleared/);
     expect(await fx.balance(b1)).toMatchObject({ available: 40_000, escrowed: 60_000 });
-    expect(await fx.balance(b3)).toMatchObject({ available: 100_000, escrowed: 0 });
+    expect(await fx.balance(b3)).toMatchObject({ available: 64_000, escrowed: 36_000 });
   });
 
   it('invalidates a bid endorsed before clearing that reaches the orderer after it (MVCC on the result key)', async () => {
@@ -163,6 +163,8 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     expect(await fx.balance(b1)).toEqual({ account: b1.pseudonym, available: 40_000 + 21_750, escrowed: 0 });
     // B2: 2500 × 17 = 42 500 of 50 000 → 7 500 back.
     expect(await fx.balance(b2)).toMatchObject({ available: 50_000 + 7_500, escrowed: 0 });
+    // B3 won nothing: settlement returns its whole escrow.
+    expect(await fx.balance(b3)).toEqual({ account: b3.pseudonym, available: 100_000, escrowed: 0 });
     // S1 delivered its 3000 Wh award (the 200 Wh excess is not bought): 51 000.
     expect((await fx.balance(s1)).available - before.s1.available).toBe(51_000);
     // S2 delivered nothing: no payment, imbalance ⌈1500 × 17 × 1.5⌉ = 38 250 uncollectable from zero proceeds.

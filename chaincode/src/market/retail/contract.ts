@@ -6,7 +6,7 @@ import { parseJsonArg } from '../../common/validate';
 import { gateClosureMs, intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import { awardKey, cancelOrder, clearOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
+import { awardKey, cancelOrder, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { retailBuyerEligibility, retailSellerEligibility } from '../eligibility';
 import { parseInterval } from '../interval';
 import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
@@ -111,7 +111,7 @@ export class RetailMarketContract extends Contract {
     return canonicalJson(cancelled);
   }
 
-  /** Args {zone, interval}; transient `salt`. Market operator only, after gate closure, once. Returns the public result. */
+  /** Args {zone, interval}; transient `salt`, optionally `orders` (ListOpenOrderBodies). Market operator only, after gate closure, once. Returns the public result. */
   @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
@@ -120,12 +120,26 @@ export class RetailMarketContract extends Contract {
     const salt = transientSalt(ctx);
     await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
-    const { result } = await clearOrders(ctx, RETAIL, zone, interval.id, salt);
+    const { result } = await clearOrders(ctx, RETAIL, zone, interval.id, salt, suppliedOrders(ctx));
     ctx.stub.setEvent(MARKET_CLEARED_EVENT, Buffer.from(canonicalJson(result)));
     return canonicalJson(result);
   }
 
   /** Args {zone, interval} → the public clearing result (price, volume, order counts). */
+  /**
+   * Args {zone, interval} → the private bodies of the interval's open orders, for the market operator to pass to ClearInterval in
+   * transient `orders` (see clearOrders: it checks each against its public commitment). An evaluation on the
+   * operator's own peer, which belongs to every order collection; never submitted.
+   */
+  @Param('argsJson', 'string')
+  @Transaction(false)
+  @Returns('string')
+  async ListOpenOrderBodies(ctx: Context, argsJson: string): Promise<string> {
+    const { zone, interval } = await slot(ctx, argsJson);
+    await requireRole(ctx, 'MARKET_OPERATOR');
+    return canonicalJson(await openOrderBodies(ctx, RETAIL, zone, interval.id));
+  }
+
   @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')

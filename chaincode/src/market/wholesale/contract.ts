@@ -8,7 +8,7 @@ import { parseJsonArg } from '../../common/validate';
 import { intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import { awardKey, cancelOrder, clearOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
+import { awardKey, cancelOrder, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { wholesaleSupplyEligibility } from '../eligibility';
 import { parseInterval, utcDayStart } from '../interval';
 import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
@@ -123,7 +123,7 @@ export class WholesaleMarketContract extends Contract {
     return canonicalJson(cancelled);
   }
 
-  /** Args {interval}; transient `salt`. Market operator only, after the day-ahead gate, once per interval. */
+  /** Args {interval}; transient `salt`, optionally `orders` (ListOpenOrderBodies). Market operator only, after the day-ahead gate, once per interval. */
   @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
@@ -133,9 +133,24 @@ export class WholesaleMarketContract extends Contract {
     const salt = transientSalt(ctx);
     await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
-    const { result } = await clearOrders(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, salt);
+    const { result } = await clearOrders(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, salt, suppliedOrders(ctx));
     ctx.stub.setEvent(WHOLESALE_CLEARED_EVENT, Buffer.from(canonicalJson(result)));
     return canonicalJson(result);
+  }
+
+  /**
+   * Args {interval} → the private bodies of the interval's open orders, for the market operator to pass to ClearInterval in
+   * transient `orders` (see clearOrders: it checks each against its public commitment). An evaluation on the
+   * operator's own peer, which belongs to every order collection; never submitted.
+   */
+  @Param('argsJson', 'string')
+  @Transaction(false)
+  @Returns('string')
+  async ListOpenOrderBodies(ctx: Context, argsJson: string): Promise<string> {
+    const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
+    const { interval } = await intervalOf(ctx, args.interval);
+    await requireRole(ctx, 'MARKET_OPERATOR');
+    return canonicalJson(await openOrderBodies(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id));
   }
 
   @Param('argsJson', 'string')
