@@ -1,4 +1,4 @@
-import { GRID, REGULATOR, expectRefused, outcome } from '../support';
+import { GRID, REGULATOR, expectRefused, outcome, type Actor } from '../support';
 import { MarketFixture, OTHER_ZONE, ZONE, salt, setClock, restoreClock, type ClearResult, type Trader } from './fixture';
 
 const MINUTE = 60_000;
@@ -22,7 +22,7 @@ describe('clearing from supplied order bodies', () => {
   const cancelled: Record<string, string> = {};
   let buyer: Record<string, Trader>;
 
-  const bodies = (zone: string, who: Trader = fx.cast.marketOperator) =>
+  const bodies = (zone: string, who: Actor = fx.cast.marketOperator) =>
     fx.net.evaluate<Body[]>(who.identity, 'RetailMarket:ListOpenOrderBodies', [{ zone, interval }]);
   const clearWith = (zone: string, orders: unknown) =>
     fx.net.submit<ClearResult>(fx.cast.marketOperator.identity, 'RetailMarket:ClearInterval', [{ zone, interval }], {
