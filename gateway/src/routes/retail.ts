@@ -87,8 +87,12 @@ export function retailRoutes(deps: RouteDeps): Handlers {
     },
     getRetailOrder: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetOrder', withOrder(ctx)) }),
     cancelRetailOrder: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:CancelOrder', args: [withOrder(ctx)] }),
-    clearRetailInterval: (ctx) =>
-      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:ClearInterval', args: [slot(ctx)], transient: { salt: newSalt() } }),
+    // The operator's own peer holds every open order's body; handing them to the clearing saves one private read per
+    // order inside the transaction (the chaincode checks each against its public commitment).
+    clearRetailInterval: async (ctx) => {
+      const orders = await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:ListOpenOrderBodies', args: [slot(ctx)] });
+      return submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:ClearInterval', args: [slot(ctx)], transient: { salt: newSalt(), orders } });
+    },
     getRetailResult: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetResult', slot(ctx)) }),
     listRetailAwards: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListAwards', slot(ctx))) as unknown[], ctx) }),
     listMyRetailAwards: async (ctx) => ({ status: 200, body: await myAwards(deps, ctx, 'RetailMarket:ListAwards', 'RetailMarket:GetAward', slot(ctx)) }),

@@ -39,8 +39,11 @@ export function wholesaleRoutes(deps: RouteDeps): Handlers {
     listWholesaleCurves: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'WholesaleMarket:ListCurves', slot(ctx))) as unknown[], ctx) }),
     getWholesaleCurve: async (ctx) => ({ status: 200, body: await read(ctx, 'WholesaleMarket:GetCurve', withOrder(ctx)) }),
     cancelWholesaleCurve: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'WholesaleMarket:CancelCurve', args: [withOrder(ctx)] }),
-    clearWholesaleInterval: (ctx) =>
-      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'WholesaleMarket:ClearInterval', args: [slot(ctx)], transient: { salt: newSalt() } }),
+    // As in the retail market: the operator's peer supplies the open curves' bodies, checked by the chaincode.
+    clearWholesaleInterval: async (ctx) => {
+      const orders = await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'WholesaleMarket:ListOpenOrderBodies', args: [slot(ctx)] });
+      return submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'WholesaleMarket:ClearInterval', args: [slot(ctx)], transient: { salt: newSalt(), orders } });
+    },
     getWholesaleResult: async (ctx) => ({ status: 200, body: await read(ctx, 'WholesaleMarket:GetResult', slot(ctx)) }),
     listWholesaleAwards: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'WholesaleMarket:ListAwards', slot(ctx))) as unknown[], ctx) }),
     listMyWholesaleAwards: async (ctx) => ({

@@ -86,11 +86,17 @@ export interface FabricEventStreamOptions extends EventStreamOptions {
  * notice a silently dropped event stream; every 2 minutes stays above the peer's default minimum ping interval (60 s),
  * below which the peer would close the connection.
  */
+const PEER_MESSAGE_LIMIT = 100 * 1024 * 1024;
+
 export const tlsGrpcClientFactory: GrpcClientFactory = (peer) => {
   const credentials = grpc.credentials.createSsl(fs.readFileSync(peer.tlsRootCertPath));
   const channelOptions: grpc.ChannelOptions = {
     'grpc.keepalive_time_ms': 120_000,
     'grpc.keepalive_timeout_ms': 20_000,
+    // The peer's own limit (100 MiB) rather than gRPC's 4 MiB default: a clearing hands over every open order's body,
+    // about 350 bytes each, so a 10,000-order interval needs ~3.5 MB each way.
+    'grpc.max_receive_message_length': PEER_MESSAGE_LIMIT,
+    'grpc.max_send_message_length': PEER_MESSAGE_LIMIT,
     ...(peer.hostOverride ? { 'grpc.ssl_target_name_override': peer.hostOverride } : {}),
   };
   return new grpc.Client(peer.endpoint, credentials, channelOptions);
