@@ -29,7 +29,8 @@ export type MarketName = 'RETAIL' | 'WHOLESALE';
 
 export const ORDER = 'obe.market.order';
 export const RESULT = 'obe.market.result';
-export const AWARD = 'obe.market.award';
+/** One record per interval: every award's public part; one private record per order collection under the same key. */
+export const AWARDS = 'obe.market.awards';
 
 export interface PriceBlock {
   /** Price units per kWh. */
@@ -115,8 +116,13 @@ export function orderKey(ctx: Context, market: MarketName, zone: string, interva
   return ctx.stub.createCompositeKey(ORDER, [market, zone, interval, orderId]);
 }
 
-export function awardKey(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): string {
-  return ctx.stub.createCompositeKey(AWARD, [market, zone, interval, orderId]);
+function awardsKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
+  return ctx.stub.createCompositeKey(AWARDS, [market, zone, interval]);
+}
+
+/** The awards of one interval that belong to one order collection (the private side of the awards record). */
+export interface PrivateAwards {
+  readonly awards: readonly PrivateAward[];
 }
 
 function resultKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
@@ -134,7 +140,7 @@ export async function readResult(ctx: Context, market: MarketName, zone: string,
 }
 
 export async function readPublicAward(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): Promise<PublicAward | undefined> {
-  return readJson<PublicAward>(ctx, awardKey(ctx, market, zone, interval, orderId));
+  return (await listPublicAwards(ctx, market, zone, interval)).find((award) => award.orderId === orderId);
 }
 
 /**
@@ -317,6 +323,8 @@ export async function clearOrders(
   }
 
   const awards: PrivateAward[] = [];
+  const publicAwards: PublicAward[] = [];
+  const byCollection = new Map<string, PrivateAward[]>();
   for (const order of open) {
     const quantityWh = awardedWh.get(order.orderId) ?? 0;
     if (quantityWh === 0) continue;
@@ -335,11 +343,17 @@ export async function clearOrders(
       meterIds: body.meterIds,
       salt: deriveSalt(secretSalt, `award:${order.orderId}`),
     };
-    const key = awardKey(ctx, market, zone, interval, order.orderId);
-    const publicAward: PublicAward = { orderId: order.orderId, owner: order.owner, ownerMsp: order.ownerMsp, side: order.side, collection: order.collection, commitment: commitmentOf(award) };
-    await ctx.stub.putState(key, canonicalBytes(publicAward));
-    await ctx.stub.putPrivateData(order.collection, key, canonicalBytes(award));
+    publicAwards.push({ orderId: order.orderId, owner: order.owner, ownerMsp: order.ownerMsp, side: order.side, collection: order.collection, commitment: commitmentOf(award) });
+    byCollection.set(order.collection, [...(byCollection.get(order.collection) ?? []), award]);
     awards.push(award);
+  }
+  // One public record and one private record per collection, not two writes per award: each write is a round trip
+  // to the peer, and at 10,000 orders those dominated the clearing. Each award keeps its own salted commitment.
+  const key = awardsKey(ctx, market, zone, interval);
+  if (publicAwards.length > 0) await ctx.stub.putState(key, canonicalBytes(publicAwards));
+  for (const collection of [...byCollection.keys()].sort()) {
+    const record: PrivateAwards = { awards: byCollection.get(collection)! };
+    await ctx.stub.putPrivateData(collection, key, canonicalBytes(record));
   }
 
   const result: MarketResult = {
@@ -361,9 +375,33 @@ export async function clearOrders(
 }
 
 export async function listPublicAwards(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicAward[]> {
-  return (await readJsonByPrefix<PublicAward>(ctx, AWARD, [market, zone, interval])).map((entry) => entry.value);
+  return (await readJson<PublicAward[]>(ctx, awardsKey(ctx, market, zone, interval))) ?? [];
+}
+
+/**
+ * The private awards behind `publicAwards`, in their order, each checked against its commitment; one read per
+ * collection. Undefined for an award whose collection this peer (or the caller's org) cannot read.
+ */
+export async function readPrivateAwards(
+  ctx: Context,
+  market: MarketName,
+  zone: string,
+  interval: string,
+  publicAwards: readonly PublicAward[],
+  readCollection: (collection: string, key: string) => Promise<PrivateAwards | undefined> = (collection, key) => readPrivateJson<PrivateAwards>(ctx, collection, key),
+): Promise<(PrivateAward | undefined)[]> {
+  const key = awardsKey(ctx, market, zone, interval);
+  const byId = new Map<string, PrivateAward>();
+  for (const collection of new Set(publicAwards.map((a) => a.collection))) {
+    for (const award of (await readCollection(collection, key))?.awards ?? []) byId.set(award.orderId, award);
+  }
+  return publicAwards.map((pub) => {
+    const award = byId.get(pub.orderId);
+    if (award !== undefined && commitmentOf(award) !== pub.commitment) throw new RuleViolationError(`award of order '${pub.orderId}' does not match its commitment`);
+    return award;
+  });
 }
 
 export async function readPrivateAward(ctx: Context, market: MarketName, zone: string, interval: string, award: PublicAward): Promise<PrivateAward | undefined> {
-  return readPrivateJson<PrivateAward>(ctx, award.collection, awardKey(ctx, market, zone, interval, award.orderId));
+  return (await readPrivateAwards(ctx, market, zone, interval, [award]))[0];
 }

@@ -94,8 +94,10 @@ export async function withPrivateDetails<R extends OwnedRecord>(
   caller: ActingParticipant,
   label: string,
   record: R,
-  key: string,
+  /** The private counterpart's key in the record's collection, or how to read it when it is part of a larger record. */
+  keyOrRead: string | (() => Promise<unknown>),
 ): Promise<Record<string, unknown>> {
-  const details = maySeePrivate(caller, record.owner) ? await tryPrivate(() => readPrivateJson<unknown>(ctx, record.collection, key)) : undefined;
+  const read = typeof keyOrRead === 'string' ? () => readPrivateJson<unknown>(ctx, record.collection, keyOrRead) : keyOrRead;
+  const details = maySeePrivate(caller, record.owner) ? await tryPrivate(read) : undefined;
   return details === undefined ? { [label]: record } : { [label]: record, details };
 }

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, RuleViolationError } from '../common/erro
 import { orgCollection } from '../common/keys';
 import { txTimeMs } from '../common/tx-time';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
-import { deriveSalt, listOrders, listPublicAwards, readPrivateAward, readResult, type MarketName, type PrivateAward } from '../market/book';
+import { deriveSalt, listOrders, listPublicAwards, readPrivateAwards, readResult, type MarketName, type PrivateAward } from '../market/book';
 import { TokenLedger } from '../tokens/ledger';
 import { computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
 import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerkleProofStep } from './merkle';
@@ -106,11 +106,11 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   const ledger = new TokenLedger(ctx, inputs.secretSalt);
   const awards: PrivateAward[] = [];
   const ownerMsps = new Map<string, string>();
-  for (const publicAward of await listPublicAwards(ctx, market, zone, interval)) {
-    const award = await readPrivateAward(ctx, market, zone, interval, publicAward);
-    if (!award) throw new RuleViolationError(`this peer holds no private award '${publicAward.orderId}'`, { reason: 'PRIVATE_DATA_UNAVAILABLE' });
+  const publicAwards = await listPublicAwards(ctx, market, zone, interval);
+  for (const [i, award] of (await readPrivateAwards(ctx, market, zone, interval, publicAwards)).entries()) {
+    if (!award) throw new RuleViolationError(`this peer holds no private award '${publicAwards[i].orderId}'`, { reason: 'PRIVATE_DATA_UNAVAILABLE' });
     awards.push(award);
-    ownerMsps.set(award.orderId, publicAward.ownerMsp);
+    ownerMsps.set(award.orderId, publicAwards[i].ownerMsp);
   }
 
   const metered = new Map<string, number | null>();

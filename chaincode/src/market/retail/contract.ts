@@ -6,7 +6,7 @@ import { parseJsonArg } from '../../common/validate';
 import { gateClosureMs, intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import { awardKey, cancelOrder, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
+import { cancelOrder, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { retailBuyerEligibility, retailSellerEligibility } from '../eligibility';
 import { parseInterval } from '../interval';
 import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
@@ -190,6 +190,6 @@ export class RetailMarketContract extends Contract {
     const caller = await requireParticipant(ctx);
     const award = await readPublicAward(ctx, RETAIL, zone, interval.id, ref.orderId);
     if (!award) throw new NotFoundError(`order '${ref.orderId}' has no award in retail ${zone} ${interval.id}`);
-    return canonicalJson(await withPrivateDetails(ctx, caller, 'award', award, awardKey(ctx, RETAIL, zone, interval.id, ref.orderId)));
+    return canonicalJson(await withPrivateDetails(ctx, caller, 'award', award, () => readPrivateAward(ctx, RETAIL, zone, interval.id, award)));
   }
 }

@@ -8,7 +8,7 @@ import { parseJsonArg } from '../../common/validate';
 import { intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import { awardKey, cancelOrder, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
+import { cancelOrder, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { wholesaleSupplyEligibility } from '../eligibility';
 import { parseInterval, utcDayStart } from '../interval';
 import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
@@ -204,6 +204,6 @@ export class WholesaleMarketContract extends Contract {
     const caller = await requireParticipant(ctx);
     const award = await readPublicAward(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId);
     if (!award) throw new NotFoundError(`curve '${ref.orderId}' has no award in wholesale ${interval.id}`);
-    return canonicalJson(await withPrivateDetails(ctx, caller, 'award', award, awardKey(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId)));
+    return canonicalJson(await withPrivateDetails(ctx, caller, 'award', award, () => readPrivateAward(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, award)));
   }
 }
