@@ -1,9 +1,10 @@
 /**
  * Bench section "clearing": how long the chaincode takes to clear one interval of 1,000, 5,000 and 10,000 orders.
  *  - in-process: the pure clearing function alone (median of 11 runs after 5 warm-up runs);
- *  - through the embedded runtime: RetailMarket:ClearInterval as one transaction over that many real orders (public
- *    records, private bodies, escrows), endorsed by the grid operator and the regulator, then ordered, validated and
- *    committed — and whether that transaction is VALID.
+ *  - through the embedded runtime, over that many real orders: the chaincode time (RetailMarket:ClearInterval endorsed
+ *    by one org, with the open orders' bodies supplied by the operator in transient `orders`), the same when the
+ *    chaincode reads every body itself, the operator's ListOpenOrderBodies evaluation, and the whole transaction
+ *    endorsed by the grid operator and the regulator, then ordered, validated and committed — and whether it is VALID.
  * Ratios are against the 1,000-order case. `quick` runs the runtime part for 1,000 orders only; `fabric` is not
  * supported by this section (clearing the same book on a real network would need the network's own setup).
  */
@@ -119,12 +120,27 @@ async function throughRuntime(sizes: readonly number[]): Promise<Record<string, 
       const placeMs = performance.now() - t0;
       await net.submit(admin, 'Governance:UpdateConfig', [{ gateClosureMinutes: 1439 }]);
 
-      const request = net.request(cast.marketOperator.identity, 'RetailMarket:ClearInterval', [{ zone: ZONE, interval }], {
-        transient: { salt: randomBytes(16).toString('hex') },
-        endorsingOrgs: [GRID, REGULATOR],
-      });
+      const operator = cast.marketOperator.identity;
+      const slot = [{ zone: ZONE, interval }];
+      const clearRequest = (orgs: string[], orders?: string) =>
+        net.request(operator, 'RetailMarket:ClearInterval', slot, {
+          transient: { salt: randomBytes(16).toString('hex'), ...(orders === undefined ? {} : { orders }) },
+          endorsingOrgs: orgs,
+        });
+      // Endorsing changes nothing, so the same interval can be endorsed several ways before it is cleared for real.
+      // One org's endorsement is the chaincode's own time: the contract running against that peer's state.
+      const r0 = performance.now();
+      await net.fabric.endorse(clearRequest([GRID]));
+      const readingBodiesMs = performance.now() - r0;
+      const b0 = performance.now();
+      const bodies = (await net.fabric.evaluate({ ...net.request(operator, 'RetailMarket:ListOpenOrderBodies', slot), org: GRID })).toString('utf8');
+      const listBodiesMs = performance.now() - b0;
+      const s0 = performance.now();
+      await net.fabric.endorse(clearRequest([GRID], bodies));
+      const chaincodeMs = performance.now() - s0;
+
       const e0 = performance.now();
-      const endorsed = await net.fabric.endorse(request);
+      const endorsed = await net.fabric.endorse(clearRequest([GRID, REGULATOR], bodies));
       const endorseMs = performance.now() - e0;
       const c0 = performance.now();
       let validationCode = 'VALID';
@@ -134,17 +150,24 @@ async function throughRuntime(sizes: readonly number[]): Promise<Record<string, 
         validationCode = (err as { validationCode?: string }).validationCode ?? `ERROR: ${(err as Error).message}`;
       }
       const commitMs = performance.now() - c0;
-      const result = JSON.parse(endorsed.payload.toString('utf8')) as { price: number | null; volumeWh: number };
+      const result = JSON.parse(endorsed.payload.toString('utf8')) as { price: number | null; volumeWh: number; awardedBuyOrders: number; awardedSellOrders: number };
       rows.push({
         orders: n,
         placeOrdersMs: Math.round(placeMs),
-        endorseMs: Math.round(endorseMs),
+        chaincodeMs: Math.round(chaincodeMs),
+        chaincodeReadingBodiesItselfMs: Math.round(readingBodiesMs),
+        listOpenOrderBodiesMs: Math.round(listBodiesMs),
+        transientBytes: Buffer.byteLength(bodies),
+        endorseTwoOrgsMs: Math.round(endorseMs),
         commitMs: Math.round(commitMs),
         totalMs: Math.round(endorseMs + commitMs),
+        writes: endorsed.rwset.writes.length + endorsed.rwset.collections.reduce((sum, c) => sum + c.hashedWrites.length, 0),
+        rwsetBytes: Buffer.byteLength(JSON.stringify(endorsed.rwset)),
         validationCode,
         fitsInOneValidTransaction: validationCode === 'VALID',
         price: result.price,
         volumeWh: result.volumeWh,
+        awardedOrders: result.awardedBuyOrders + result.awardedSellOrders,
       });
     }
     return rows;
@@ -158,11 +181,13 @@ export default async function clearingSection(opts: { quick: boolean; fabric: bo
   const base = function_[0].ms;
   const runtimeSizes = opts.quick ? SIZES.slice(0, 1) : SIZES;
   const runtime = await throughRuntime(runtimeSizes);
-  const runtimeBase = runtime[0].totalMs as number;
+  const runtimeBase = runtime[0].chaincodeMs as number;
   return {
     description: 'Chaincode time to clear one retail interval: the pure clearing function, and RetailMarket:ClearInterval as one transaction on the embedded runtime',
     inProcess: function_.map((row) => ({ ...row, ratioVs1000: Number((row.ms / base).toFixed(2)) })),
-    embeddedRuntime: runtime.map((row) => ({ ...row, ratioVs1000: Number(((row.totalMs as number) / runtimeBase).toFixed(2)) })),
+    embeddedRuntime: runtime.map((row) => ({ ...row, chaincodeRatioVs1000: Number(((row.chaincodeMs as number) / runtimeBase).toFixed(2)) })),
+    targetMs: 1000,
+    meetsTarget: runtime.every((row) => (row.chaincodeMs as number) <= 1000 && row.fitsInOneValidTransaction === true),
     fabric: opts.fabric ? 'not measured by this section: clearing on a real network needs its own order book setup' : undefined,
   };
 }
