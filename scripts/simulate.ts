@@ -8,7 +8,6 @@
  * Exits 1 if any transaction failed.
  */
 import '../gateway/src/simulator/quiet-logs';
-import './bench/decorator-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -8,7 +8,6 @@
  * Ratios are against the 1,000-order case. `quick` runs the runtime part for 1,000 orders only; `fabric` is not
  * supported by this section (clearing the same book on a real network would need the network's own setup).
  */
-import './decorator-metadata';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, type ClearingOrder } from '../../chaincode/src/market/clearing';

@@ -8,7 +8,6 @@
  * config exists and the first peer answers); otherwise the section reports why it was skipped.
  */
 import '../../gateway/src/simulator/quiet-logs';
-import './decorator-metadata';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';

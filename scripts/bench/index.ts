@@ -3,7 +3,6 @@
  * { generatedAt, machine, sections: { name: result } } to $OBE_BENCH_OUT or bench-results/bench.json, then its plots.
  * A section is a module whose default export is `async (opts) => Record<string, unknown>`; add yours to SECTIONS.
  */
-import './decorator-metadata'; // before anything loads the chaincode: tsx emits no decorator metadata
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

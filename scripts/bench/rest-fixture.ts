@@ -1,5 +1,4 @@
 import '../../gateway/src/simulator/quiet-logs';
-import './decorator-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
