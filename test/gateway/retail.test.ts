@@ -108,6 +108,12 @@ describe('retail clearing and settlement', () => {
     expectError(await http(h.app).get(`${slot(past)}/awards/${'b'.repeat(64)}`).set(h.auth('consumer-01')), 404, 'NOT_FOUND');
     const results = await http(h.app).get(`/api/v1/retail/results?zone=${ZONE}&count=6`).set(h.auth('consumer-01'));
     expect(results.body.items.map((r: { interval: string }) => r.interval)).toEqual([past]);
+    // One ledger read per zone and interval: the fan-out is capped (count × zones ≤ 192), one zone may ask for all 96.
+    for (const [assetId, zone] of [['r-pv-2', 'feeder-r2'], ['r-pv-3', 'feeder-r3']]) {
+      expect((await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ assetId, type: 'pv', segment: 'retail', zone, capacityKw: 3 })).status).toBeLessThan(300);
+    }
+    expectError(await http(h.app).get('/api/v1/retail/results?count=96').set(h.auth('consumer-01')), 400, 'INVALID_ARGUMENT');
+    expect((await http(h.app).get(`/api/v1/retail/results?zone=${ZONE}&count=96`).set(h.auth('consumer-01'))).status).toBe(200);
   });
 
   it('settles a cleared, delivered interval once, as market operator', async () => {

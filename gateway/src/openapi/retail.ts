@@ -1,6 +1,6 @@
 import { arr, int, obj, ref, str, type OperationSpec } from './builder';
 import { intervalParam, orderIdParam, saltField, zoneParam } from './market';
-import { page, pageQuery } from './schemas';
+import { MAX_ZONE_INTERVALS, page, pageQuery } from './schemas';
 
 const slot = { interval: intervalParam, zone: zoneParam };
 const base = '/api/v1/retail/intervals/{interval}/zones/{zone}';
@@ -25,7 +25,9 @@ export const retailOperations: OperationSpec[] = [
     path: '/api/v1/retail/results',
     tag: 'retail',
     summary: 'Clearing results of recent intervals (for price and volume charts), newest first',
-    description: 'Zones default to every zone with a registered asset; intervals not (yet) cleared are left out.',
+    description:
+      'Zones default to every zone with a registered asset; intervals not (yet) cleared are left out. ' +
+      `Each zone of each interval is one ledger read, so count × zones may be at most ${MAX_ZONE_INTERVALS}; a larger request is a 400.`,
     query: {
       zone: { schema: zoneParam },
       count: { schema: int({ minimum: 1, maximum: 96, default: 12 }), description: 'How many intervals back from the current one' },

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { HttpError, toHttpError } from '../http/errors';
+import { toHttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
-import { MAX_ZONE_INTERVALS } from '../openapi/schemas';
 import { paginate } from './paging';
+import { checkZoneFanOut } from './zone-fan-out';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
 /** Metering: Metering:* transactions. Reading values travel only in the transient map. */
@@ -34,13 +34,7 @@ export function meteringRoutes(deps: RouteDeps): Handlers {
         ? [String(ctx.query.zone)]
         : [...new Set(((await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [{}] })) as { zone: string }[]).map((a) => a.zone))].sort();
       const count = Number(ctx.query.count ?? 12);
-      if (count * zones.length > MAX_ZONE_INTERVALS) {
-        throw new HttpError(
-          400,
-          'INVALID_ARGUMENT',
-          `invalid request: ${count} intervals × ${zones.length} zones is more than ${MAX_ZONE_INTERVALS} zone totals; ask for fewer intervals (query.count) or one zone (query.zone)`,
-        );
-      }
+      checkZoneFanOut(count, zones.length);
       const length = config.intervalMinutes * 60_000;
       const current = Math.floor(Date.now() / length) * length;
       const totals: unknown[] = [];

@@ -2,6 +2,7 @@ import { toHttpError } from '../http/errors';
 import type { Handlers, OperationContext } from '../http/operations';
 import { myAwards, newSalt } from './market-support';
 import { paginate } from './paging';
+import { checkZoneFanOut } from './zone-fan-out';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
 const slot = (ctx: OperationContext) => ({ zone: String(ctx.params.zone), interval: String(ctx.params.interval) });
@@ -42,10 +43,12 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       const zones = ctx.query.zone
         ? [String(ctx.query.zone)]
         : [...new Set(((await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [{}] })) as { zone: string }[]).map((a) => a.zone))].sort();
+      const count = Number(ctx.query.count ?? 12);
+      checkZoneFanOut(count, zones.length);
       const length = config.intervalMinutes * 60_000;
       const current = Math.floor(Date.now() / length) * length;
       const results: unknown[] = [];
-      for (let i = 0; i < Number(ctx.query.count ?? 12); i++) {
+      for (let i = 0; i < count; i++) {
         const interval = new Date(current - i * length).toISOString();
         for (const zone of zones) {
           try {
