@@ -18,7 +18,8 @@ import { clearInterval, type ClearingOrder, type Side } from './clearing';
  *   obe.market.order  [market, zone, interval, orderId]  public: owner pseudonym, side, status, commitment
  *   the same key in the owner's order collection          private: limit blocks, meters, salt
  *   obe.market.result [market, zone, interval]            public: price, volume, order counts
- *   obe.market.award  [market, zone, interval, orderId]   public: commitment only; private body in the collection
+ *   obe.market.awards [market, zone, interval]            public: each award's owner, side, collection, commitment
+ *   the same key in each order collection with awards     private: that collection's awards (written once, at clearing)
  * Clearing reads the order range after gate closure. Placing and cancelling read the result key and are refused once it
  * exists, whatever timestamp the client chose, so an order can never change an interval after (or while) it is
  * cleared: an order endorsed before clearing commits but fails MVCC validation if the clearing committed first.
@@ -280,8 +281,8 @@ function suppliedBodies(supplied: readonly PrivateOrder[], open: readonly Public
 }
 
 /**
- * Clears one interval: reads every open order, runs the shared clearing function, writes the public result and one
- * private award per awarded order (with a public commitment). Tokens do not move here: bids keep their escrow until
+ * Clears one interval: reads every open order, runs the shared clearing function, writes the public result, the public
+ * awards record (a salted commitment per award) and each order collection's private awards. Tokens do not move here: bids keep their escrow until
  * the interval settles, which pays what was delivered and releases the rest, also of bids that won nothing.
  *
  * `supplied`: the open orders' private bodies, which the market operator (a member of every order collection) can
@@ -344,7 +345,9 @@ export async function clearOrders(
       salt: deriveSalt(secretSalt, `award:${order.orderId}`),
     };
     publicAwards.push({ orderId: order.orderId, owner: order.owner, ownerMsp: order.ownerMsp, side: order.side, collection: order.collection, commitment: commitmentOf(award) });
-    byCollection.set(order.collection, [...(byCollection.get(order.collection) ?? []), award]);
+    const group = byCollection.get(order.collection);
+    if (group) group.push(award);
+    else byCollection.set(order.collection, [award]);
     awards.push(award);
   }
   // One public record and one private record per collection, not two writes per award: each write is a round trip
