@@ -181,7 +181,9 @@ export function plotsFor(results: Json): PlotSpec[] {
     const series: LinePlot['series'][number][] = [];
     for (const [key, label, field] of [
       ['inProcess', 'clearing function', 'ms'],
-      ['embeddedRuntime', 'ClearInterval transaction', 'totalMs'],
+      ['embeddedRuntime', 'chaincode time (one endorsement, bodies supplied)', 'chaincodeMs'],
+      ['embeddedRuntime', 'chaincode reading every body itself', 'chaincodeReadingBodiesItselfMs'],
+      ['embeddedRuntime', 'whole transaction (2 endorsements + commit)', 'totalMs'],
     ] as const) {
       const rows = Array.isArray(clearing[key]) ? clearing[key].filter(isObj) : [];
       const points = rows.flatMap((r) => (num(r.orders) !== null && num(r[field]) !== null ? [[r.orders as number, r[field] as number] as const] : []));
