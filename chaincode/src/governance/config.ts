@@ -25,6 +25,11 @@ const fields = {
   imbalanceFactorPermille: z.number().int().min(1000, 'must be at least 1000 (the clearing price itself)').max(100_000),
   /** An interval must be settled within this many minutes after it ends. */
   settlementDeadlineMinutes: z.number().int().min(1).max(366 * MINUTES_PER_DAY),
+  /**
+   * k of the small-group rule: a public aggregate (settlement totals, zone reading totals, …) over fewer than k
+   * distinct participants is suppressed, because with one or two members a total reveals each member's own value.
+   */
+  minPublicGroupSize: z.number().int().min(1).max(1000),
 };
 
 export const DEFAULTS = {
@@ -34,6 +39,7 @@ export const DEFAULTS = {
   priceCap: 10_000,
   imbalanceFactorPermille: 1000,
   settlementDeadlineMinutes: MINUTES_PER_DAY,
+  minPublicGroupSize: 3,
 } as const;
 
 function checkConsistency(config: z.output<z.ZodObject<typeof fields>>, issues: z.RefinementCtx): void {
@@ -71,6 +77,7 @@ export const governanceConfigSchema = z
     tokenIssuerMspId: fields.tokenIssuerMspId,
     imbalanceFactorPermille: fields.imbalanceFactorPermille.default(DEFAULTS.imbalanceFactorPermille),
     settlementDeadlineMinutes: fields.settlementDeadlineMinutes.default(DEFAULTS.settlementDeadlineMinutes),
+    minPublicGroupSize: fields.minPublicGroupSize.default(DEFAULTS.minPublicGroupSize),
   })
   .superRefine(checkConsistency);
 

@@ -46,8 +46,9 @@ export const registrySchemas: Record<string, Schema> = {
       tokenIssuerMspId: str(),
       imbalanceFactorPermille: int({ minimum: 0, maximum: 100000 }),
       settlementDeadlineMinutes: int({ minimum: 1 }),
+      minPublicGroupSize: int({ minimum: 1, maximum: 1000, description: 'k of the small-group rule: public aggregates over fewer participants are suppressed' }),
     },
-    ['intervalMinutes', 'gateClosureMinutes', 'priceFloor', 'priceCap', 'orgs', 'tokenIssuerMspId', 'imbalanceFactorPermille', 'settlementDeadlineMinutes'],
+    ['intervalMinutes', 'gateClosureMinutes', 'priceFloor', 'priceCap', 'orgs', 'tokenIssuerMspId', 'imbalanceFactorPermille', 'settlementDeadlineMinutes', 'minPublicGroupSize'],
     { description: 'Channel governance; on update name only the fields that change' },
   ),
   AssetRegistration: obj(

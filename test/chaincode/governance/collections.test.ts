@@ -11,6 +11,7 @@ const config = (orgs: GovernanceConfig['orgs']): GovernanceConfig => ({
   tokenIssuerMspId: GRID,
   imbalanceFactorPermille: 1000,
   settlementDeadlineMinutes: 1440,
+  minPublicGroupSize: 3,
 });
 
 describe('per-org collection membership, derived from governance and the collection name', () => {

@@ -61,6 +61,7 @@ describe('governance', () => {
       tokenIssuerMspId: GRID,
       imbalanceFactorPermille: 1000,
       settlementDeadlineMinutes: 1440,
+      minPublicGroupSize: 3,
     });
     const read = await net.evaluate<GovernanceRecord>(await net.identity(UTILITY, 'reader'), 'Governance:GetConfig');
     expect(read).toEqual(record);
