@@ -25,7 +25,7 @@ const accountSchema = z.strictObject({ account: pseudonymSchema });
 
 /**
  * Emitted on every mint, burn and transfer. Like the transaction's response it names the movement, never the amount:
- * both end up in the block, which every channel member reads (ARCHITECTURE §5).
+ * both end up in the block, which every channel member reads (docs/markets.md, "Energy tokens").
  */
 export const TOKENS_EVENT = 'TokensMoved';
 

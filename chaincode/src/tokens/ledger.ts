@@ -18,7 +18,7 @@ import { getParticipant } from '../participants/store';
  * Escrow (open bids) is a per-purpose key `obe.token.escrow/<account>/<escrowId>`: locking debits the account and
  * writes the escrow; paying out or releasing rewrites only that escrow key.
  *
- * Amounts are private (ARCHITECTURE §5: an escrow would reveal a bid's maximum cost, a settlement credit an award).
+ * Amounts are private (an escrow would reveal a bid's maximum cost, a settlement credit an award; docs/markets.md).
  * The public delta or escrow record carries who, what kind and a commitment — the SHA-256 of the private record, which
  * holds the amount and a salt derived from the caller's transient salt — and the private record sits under the same
  * key in the account's org collection `tokens_<MSP>` (that org, the grid operator, the regulator). The public key

@@ -89,7 +89,7 @@ describe('energy tokens on the embedded runtime', () => {
   });
 });
 
-describe('token amounts are private (ARCHITECTURE §5)', () => {
+describe('token amounts are private (docs/markets.md)', () => {
   let fx: MarketFixture;
   afterAll(() => fx?.close());
 
