@@ -1,5 +1,5 @@
 /**
- * ARCHITECTURE §3.6–§3.9: events, identities, per-org endorsement, blocks (hash chain, persistence, restart,
+ * docs/embedded-runtime.md, rules 6–9: events, identities, per-org endorsement, blocks (hash chain, persistence, restart,
  * torn and corrupted files) and several channels.
  */
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * ARCHITECTURE §3.5 and §3.8: private data collections (membership, memberOnlyRead/Write, hashes, purge,
+ * docs/embedded-runtime.md, rules 5 and 8: private data collections (membership, memberOnlyRead/Write, hashes, purge,
  * blockToLive, implicit org collections, transient map) and endorsement policies at collection level.
  */
 import fs from 'node:fs';

@@ -21,7 +21,7 @@ export const OBE_CHANNELS: Readonly<Record<'energy' | 'audit', readonly string[]
   audit: [OBE_ORGS.gridOperator, OBE_ORGS.regulator],
 };
 
-/** The org roles each MSP plays, as the first governance configuration names them (ARCHITECTURE §4). */
+/** The org roles each MSP plays, as the first governance configuration names them (docs/chaincode.md, Governance). */
 export const OBE_ORG_ROLES: Readonly<Record<string, readonly string[]>> = {
   [OBE_ORGS.gridOperator]: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'],
   [OBE_ORGS.utility]: ['UTILITY'],

@@ -1,5 +1,5 @@
 /**
- * The retry table (ARCHITECTURE §2) in one place. Each row says, for a failure at one step of the transaction flow,
+ * The Fabric adapter's retry table in one place. Each row says, for a failure at one step of the transaction flow,
  * what may safely be tried again. The adapter asks `retryDecision` and never decides a retry anywhere else.
  */
 import { CommitUnknownError, LedgerError, LedgerUnavailableError, TransactionInvalidError } from '../errors';
