@@ -7,7 +7,8 @@ import type { ObeOrg, OrgLayout } from './connection-config';
 
 export type OrgRole = 'MARKET_OPERATOR' | 'DSO' | 'GENERATOR' | 'UTILITY' | 'REGULATOR';
 
-/** The grid operator runs the market and the grid, the utility its customers, the regulator audits (docs/chaincode.md). */
+/** The grid operator runs the market and the grid, the utility its customers, the regulator audits (docs/chaincode.md,
+ * Governance). */
 export const ORG_ROLES_BY_ORG: Readonly<Record<ObeOrg, readonly OrgRole[]>> = {
   gridoperator: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'],
   utility: ['UTILITY'],

@@ -1,6 +1,7 @@
 /**
- * Sub-chain transparency (docs/chaincode.md, "Privacy and collections"), phrased for the "view as" banner: what each org's identities can and
- * cannot read. The page does not enforce any of this — the ledger does; the banner explains what the user sees.
+ * Sub-chain transparency (docs/chaincode.md, "Privacy and collections"), phrased for the "view as" banner: what each
+ * org's identities can and cannot read. The page does not enforce any of this — the ledger does; the banner explains
+ * what the user sees.
  */
 const ORG_NAMES = {
   GridOperatorMSP: 'Grid operator',

@@ -1,6 +1,7 @@
 /**
- * Each row of the retry table (gateway/src/ledger/fabric/retry-policy.ts) through the adapter, with the gRPC transport mocked at the
- * Gateway service boundary: what reached the wire (endorse/submit/commit-status calls and their txIds) is the proof.
+ * Each row of the retry table (gateway/src/ledger/fabric/retry-policy.ts) through the adapter, with the gRPC transport
+ * mocked at the Gateway service boundary: what reached the wire (endorse/submit/commit-status calls and their txIds)
+ * is the proof.
  */
 import './support/native-esm';
 import * as grpc from '@grpc/grpc-js';

@@ -1,6 +1,6 @@
 /**
- * docs/embedded-runtime.md, rules 6–9: events, identities, per-org endorsement, blocks (hash chain, persistence, restart,
- * torn and corrupted files) and several channels.
+ * docs/embedded-runtime.md, rules 6–9: events, identities, per-org endorsement, blocks (hash chain, persistence,
+ * restart, torn and corrupted files) and several channels.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,6 @@
 /**
- * docs/embedded-runtime.md, rules 1–4: snapshot reads, key and range rules, read-only query rules, MVCC and phantom validation.
+ * docs/embedded-runtime.md, rules 1–4: snapshot reads, key and range rules, read-only query rules, MVCC and phantom
+ * validation.
  * Each test fails on a lenient mock (one that reads its own writes, ignores versions or accepts every query).
  */
 import { EndorseError, RuntimeUsageError, TxValidationError } from '../../../gateway/src/ledger/embedded/runtime';
