@@ -35,7 +35,7 @@ export function loadOrCreateGatewayFile(
     return { file: existing, demoKeysFile: fs.existsSync(demoKeysFile) ? demoKeysFile : undefined, created: false };
   }
   if (!embedded) {
-    throw new Error(`no gateway config file at ${configFile}; create one with apiKeys (see README, API section) or set OBE_CONFIG`);
+    throw new Error(`no gateway config file at ${configFile}; create one with apiKeys (see docs/api.md, Authentication) or set OBE_CONFIG`);
   }
   return { ...createGatewayFile(configFile, dataDir, identities()), created: true };
 }

@@ -1,7 +1,7 @@
 /**
  * The embedded Fabric runtime: OBE's development and test ledger. Contracts run through fabric-shim's own
  * dispatcher and stub against a peer's semantics (snapshot reads, MVCC and phantom validation, private data
- * collections, per-org endorsement, hash-chained fsynced blocks). See README "Embedded runtime".
+ * collections, per-org endorsement, hash-chained fsynced blocks). See docs/embedded-runtime.md.
  */
 export { EmbeddedFabric } from './fabric';
 export type { ChaincodeSpec, ChannelSpec, EndorsedTx, RuntimeOptions, TxRequest, TxResult } from './fabric';
