@@ -10,6 +10,7 @@ export const KEY = {
   readingHash: 'obe.reading.hash',
   reading: 'obe.reading',
   zoneDelta: 'obe.zone.delta',
+  zoneTotal: 'obe.zone.total',
 } as const;
 
 /** Private collection holding channel secrets (the pseudonym key); every org on the channel is a member. */

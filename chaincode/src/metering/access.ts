@@ -4,20 +4,21 @@ import { describeOutsider, orgOutsideCollection } from '../governance/collection
 import { getConfig } from '../governance/store';
 import { hasRole, requireParticipant } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
-import type { Asset } from '../registry/asset';
+import { ownerAt, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { getAsset } from '../registry/store';
 import type { ReadingHashRecord, StoredReading } from './reading';
 import { findReadingHash, findStoredReading } from './store';
 
 /**
- * Who may see an asset's reading values: its owner; the market operator, DSOs and the regulator; and the retailers and
- * aggregators of the owner's org (they run its head-ends and bill it). The collection enforces the org level; this
- * check keeps one household's readings from its neighbours in the same org.
+ * Who may see a reading's values: the asset's owner AT THE READING'S INTERVAL (a later owner never sees an earlier
+ * owner's readings, nor the earlier owner the later ones); the market operator, DSOs and the regulator; and the
+ * retailers and aggregators of that owner's org (they run its head-ends and bill it). The collection enforces the org
+ * level; this check keeps one household's readings from its neighbours in the same org.
  */
-export function mayReadValues(caller: ActingParticipant, asset: Asset): boolean {
-  if (caller.pseudonym === asset.owner) return true;
+export function mayReadValues(caller: ActingParticipant, owner: Pick<OwnershipPeriod, 'owner' | 'ownerMspId'> | Asset): boolean {
+  if (caller.pseudonym === owner.owner) return true;
   if (hasRole(caller, 'MARKET_OPERATOR', 'DSO', 'REGULATOR')) return true;
-  return caller.mspId === asset.ownerMspId && hasRole(caller, 'RETAILER', 'AGGREGATOR');
+  return caller.mspId === owner.ownerMspId && hasRole(caller, 'RETAILER', 'AGGREGATOR');
 }
 
 export interface ReadingView extends StoredReading {
@@ -36,8 +37,9 @@ export async function readingHash(ctx: Context, assetId: string, intervalStart: 
 export async function readReading(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingView> {
   const caller = await requireParticipant(ctx);
   const asset = await getAsset(ctx, assetId);
-  if (!mayReadValues(caller, asset)) {
-    throw new ForbiddenError(`participant ${caller.pseudonym} may not read the readings of asset '${assetId}'`);
+  const owner = ownerAt(asset, intervalStart);
+  if (!owner || !mayReadValues(caller, owner)) {
+    throw new ForbiddenError(`participant ${caller.pseudonym} may not read the readings of asset '${assetId}' for the interval starting ${new Date(intervalStart).toISOString()}`);
   }
   const record = await readingHash(ctx, assetId, intervalStart);
   // The collection is the owner org's at submission time; after a transfer to another org the new owner's org may not
@@ -50,5 +52,9 @@ export async function readReading(ctx: Context, assetId: string, intervalStart: 
   }
   const stored = await findStoredReading(ctx, assetId, intervalStart);
   if (!stored) throw new NotFoundError(`this peer holds no private data of collection ${record.collection} for that reading`);
+  // The owner recorded with the reading (the owner at its interval when it was submitted) must agree as well.
+  if (stored.owner !== undefined && stored.owner !== owner.owner && !mayReadValues(caller, { owner: stored.owner, ownerMspId: owner.ownerMspId })) {
+    throw new ForbiddenError(`participant ${caller.pseudonym} may not read the readings of asset '${assetId}' for the interval starting ${new Date(intervalStart).toISOString()}`);
+  }
   return { ...stored, hash: record.hash, collection: record.collection, txId: record.txId };
 }

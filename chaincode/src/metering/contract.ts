@@ -4,10 +4,10 @@ import { parseWith } from '../common/validate';
 import { assetIdSchema, zoneSchema } from '../registry/asset';
 import { readingHash, readReading } from './access';
 import { intervalStartArgSchema } from './reading';
-import { zoneTotal } from './store';
+import { publishZoneTotal, zoneTotal } from './zone';
 import { submitReadings } from './submit';
 
-@Info({ title: 'Metering', description: 'Signed meter readings: private values, public salted hashes and zone totals' })
+@Info({ title: 'Metering', description: 'Signed meter readings: private values, public salted hashes and zone totals under the small-group rule' })
 export class MeteringContract extends Contract {
   constructor() {
     super('Metering');
@@ -35,6 +35,14 @@ export class MeteringContract extends Contract {
   @Returns('string')
   async GetReadingHash(ctx: Context, assetId: string, intervalStart: string): Promise<string> {
     return canonicalJson(await readingHash(ctx, parseWith(assetIdSchema, assetId, 'assetId'), parseWith(intervalStartArgSchema, intervalStart, 'intervalStart')));
+  }
+
+  /** Writes a zone's interval total to public state under the small-group rule (DSO or market operator). */
+  @Param('argsJson', 'string')
+  @Transaction()
+  @Returns('string')
+  async PublishZoneTotal(ctx: Context, argsJson: string): Promise<string> {
+    return canonicalJson(await publishZoneTotal(ctx, argsJson));
   }
 
   @Param('intervalStart', 'string')

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../common/canonical-json';
-import { assetIdSchema } from '../registry/asset';
+import { assetIdSchema, zoneSchema } from '../registry/asset';
 
 /** The largest batch one transaction takes; hundreds are normal, thousands would strain a block. */
 export const MAX_BATCH = 1000;
@@ -28,7 +28,11 @@ export type SignedReading = z.output<typeof signedReadingSchema>;
 
 /** The transient `readings` entry of Metering:SubmitReadings. */
 export const readingBatchSchema = z.strictObject({
-  /** Salts the public hashes of this batch's readings; kept with them in the private collection. */
+  /**
+   * The batch's secret: each reading's public hash is salted with its own salt derived from it (deriveSalt with the
+   * reading's asset and interval), and only that derived salt is stored with the reading, so an owner who sees its own
+   * reading's salt learns nothing about its neighbours' salts. The secret itself is never stored.
+   */
   salt: z.string().min(32).max(128),
   readings: z.array(signedReadingSchema).min(1).max(MAX_BATCH),
 });
@@ -60,26 +64,73 @@ export interface ReadingHashRecord {
   readonly txId: string;
 }
 
-/** Private, in the owner org's readings collection. */
+/** Private, in the readings collection of the org that owned the asset at the reading's interval. */
 export interface StoredReading {
   readonly reading: Reading;
   readonly signature: string;
+  /** This reading's own salt (derived per reading), never the batch's secret. */
   readonly salt: string;
   readonly submittedAt: string;
+  /** The owner (pseudonym) at the reading's interval, who alone of the participants without oversight roles may read it. */
+  readonly owner?: string;
 }
 
-/** Public per-batch contribution to a zone's interval totals; the total is the sum over a zone-interval's deltas. */
+/** The salt of one reading, derived from the batch's secret and the reading's identity (asset, interval). */
+export function readingSaltLabel(assetId: string, intervalStart: number): string {
+  return canonicalJson(['reading', assetId, intervalStart]);
+}
+
+/**
+ * Private, in an owner org's readings collection: one batch's contribution to a zone's interval, with the distinct
+ * owners it covers so that the small-group rule can count participants across batches.
+ */
 export interface ZoneDelta {
   readonly importedWh: number;
   readonly exportedWh: number;
   readonly readings: number;
+  readonly owners: readonly string[];
 }
 
-export interface ZoneTotal extends ZoneDelta {
+/**
+ * Public: that a batch contributed to a zone's interval, how many readings, and in which collections its values sit.
+ * No value: a batch with one reading for a zone would otherwise publish that meter's values.
+ */
+export interface ZoneBatchMarker {
   readonly zone: string;
   readonly intervalStart: number;
+  readonly txId: string;
+  readonly readings: number;
+  readonly collections: readonly string[];
+}
+
+/**
+ * A zone's interval totals as shown to anyone: values only over at least `minGroupSize` distinct participants
+ * (governance minPublicGroupSize, k), otherwise suppressed (null). `published` tells a stored publication (public
+ * state, see PublishZoneTotal) from a live view computed for an org that may read every collection involved.
+ */
+export interface ZoneTotal {
+  readonly zone: string;
+  readonly intervalStart: number;
+  readonly published: boolean;
+  readonly suppressed: boolean;
+  readonly minGroupSize: number;
+  readonly importedWh: number | null;
+  readonly exportedWh: number | null;
+  /** Readings counted (which meters reported is public anyway, by their reading hashes). */
+  readonly readings: number;
+  /** Distinct owners at the interval; null when the values are withheld because they were not computed. */
+  readonly participants: number | null;
   readonly batches: number;
 }
+
+/** A publication as stored in public state: the total and the batches it covers. */
+export interface PublishedZoneTotal extends ZoneTotal {
+  readonly includedBatches: readonly string[];
+  readonly publishedAt: string;
+  readonly txId: string;
+}
+
+export const zoneIntervalSchema = z.strictObject({ zone: zoneSchema, intervalStart: intervalStartSchema });
 
 /** An interval start passed as a transaction argument: decimal milliseconds since the epoch. */
 export const intervalStartArgSchema = z

@@ -1,7 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { KEY, orgCollection, timeKeyPart } from '../common/keys';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
-import type { ReadingHashRecord, StoredReading, ZoneDelta, ZoneTotal } from './reading';
+import type { PublishedZoneTotal, ReadingHashRecord, StoredReading, ZoneBatchMarker } from './reading';
 
 /** The collection holding readings of assets owned by members of `ownerMspId`. */
 export function readingsCollectionFor(ownerMspId: string): string {
@@ -16,8 +16,13 @@ export function readingKey(ctx: Context, assetId: string, intervalStart: number)
   return ctx.stub.createCompositeKey(KEY.reading, [assetId, timeKeyPart(intervalStart)]);
 }
 
+/** One batch's zone-interval entry: the public marker and, under the same key, the private delta in each collection. */
 export function zoneDeltaKey(ctx: Context, zone: string, intervalStart: number, txId: string): string {
   return ctx.stub.createCompositeKey(KEY.zoneDelta, [zone, timeKeyPart(intervalStart), txId]);
+}
+
+export function zoneTotalKey(ctx: Context, zone: string, intervalStart: number): string {
+  return ctx.stub.createCompositeKey(KEY.zoneTotal, [zone, timeKeyPart(intervalStart)]);
 }
 
 export async function findReadingHash(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingHashRecord | undefined> {
@@ -34,17 +39,11 @@ export async function findStoredReading(ctx: Context, assetId: string, intervalS
   return readPrivateJson<StoredReading>(ctx, record.collection, readingKey(ctx, assetId, intervalStart));
 }
 
-/** Sums a zone-interval's delta keys; no single key is ever rewritten by two batches. */
-export async function zoneTotal(ctx: Context, zone: string, intervalStart: number): Promise<ZoneTotal> {
-  const deltas = await readJsonByPrefix<ZoneDelta>(ctx, KEY.zoneDelta, [zone, timeKeyPart(intervalStart)]);
-  return deltas.reduce<ZoneTotal>(
-    (total, { value }) => ({
-      ...total,
-      importedWh: total.importedWh + value.importedWh,
-      exportedWh: total.exportedWh + value.exportedWh,
-      readings: total.readings + value.readings,
-      batches: total.batches + 1,
-    }),
-    { zone, intervalStart, importedWh: 0, exportedWh: 0, readings: 0, batches: 0 },
-  );
+/** The public batch markers of a zone's interval, in key (txId) order. */
+export async function zoneBatchMarkers(ctx: Context, zone: string, intervalStart: number): Promise<ZoneBatchMarker[]> {
+  return (await readJsonByPrefix<ZoneBatchMarker>(ctx, KEY.zoneDelta, [zone, timeKeyPart(intervalStart)])).map((entry) => entry.value);
+}
+
+export async function findPublishedZoneTotal(ctx: Context, zone: string, intervalStart: number): Promise<PublishedZoneTotal | undefined> {
+  return readJson<PublishedZoneTotal>(ctx, zoneTotalKey(ctx, zone, intervalStart));
 }

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Context } from 'fabric-contract-api';
 import { canonicalBytes } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, RuleViolationError } from '../common/errors';
-import { saltedHash } from '../common/hash';
+import { deriveSalt, saltedHash } from '../common/hash';
 import { readPrivateJson, transientText, writeJson, writePrivateJson } from '../common/state';
 import { txTimeIso, txTimeMs } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
@@ -11,17 +11,19 @@ import { describeOutsider, orgOutsideCollection } from '../governance/collection
 import { getConfig } from '../governance/store';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
-import { maxEnergyWhPerInterval, type Asset } from '../registry/asset';
+import { deviceKeyAt, maxEnergyWhPerInterval, meteringStartMs, ownerAt, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import {
   READINGS_TRANSIENT,
   readingBatchSchema,
   readingOf,
+  readingSaltLabel,
   sameReading,
   type Reading,
   type ReadingHashRecord,
   type SignedReading,
   type StoredReading,
+  type ZoneBatchMarker,
   type ZoneDelta,
 } from './reading';
 import { devicePublicKey, verifyReadingSignature } from './signature';
@@ -43,9 +45,11 @@ interface Checked {
   readonly reading: Reading;
   readonly signature: string;
   readonly asset: Asset;
+  /** The owner at the reading's interval: its org's collection holds the reading, and access follows it. */
+  readonly owner: OwnershipPeriod;
 }
 
-/** Loads each asset and its key once per transaction; a local cache, never shared between transactions. */
+/** Loads each asset and each key once per transaction; a local cache, never shared between transactions. */
 class AssetCache {
   readonly #ctx: Context;
   readonly #assets = new Map<string, Asset | null>();
@@ -60,11 +64,11 @@ class AssetCache {
     return this.#assets.get(assetId) ?? null;
   }
 
-  key(asset: Asset & { devicePublicKey: string }): KeyObject {
-    let key = this.#keys.get(asset.assetId);
+  key(pem: string): KeyObject {
+    let key = this.#keys.get(pem);
     if (!key) {
-      key = devicePublicKey(asset.devicePublicKey);
-      this.#keys.set(asset.assetId, key);
+      key = devicePublicKey(pem);
+      this.#keys.set(pem, key);
     }
     return key;
   }
@@ -91,27 +95,34 @@ async function check(
   const reading = readingOf(signed);
   const asset = await cache.asset(reading.assetId);
   if (!asset) throw new NotFoundError(`${at}: asset '${reading.assetId}' does not exist`, { index });
-  if (!hasRole(caller, 'DSO') && caller.mspId !== asset.ownerMspId) {
-    throw new ForbiddenError(`${at}: a head-end of ${caller.mspId} may not report for asset '${asset.assetId}' of ${asset.ownerMspId}`, { index });
+  const interval = new Date(reading.intervalStart).toISOString();
+  const owner = ownerAt(asset, reading.intervalStart);
+  if (!hasRole(caller, 'DSO') && caller.mspId !== (owner ?? asset).ownerMspId) {
+    throw new ForbiddenError(`${at}: a head-end of ${caller.mspId} may not report for asset '${asset.assetId}' of ${(owner ?? asset).ownerMspId}`, { index });
   }
   if (asset.status !== 'ACTIVE') {
     throw new RuleViolationError(`${at}: asset '${asset.assetId}' is ${asset.status}; only ACTIVE assets report readings`, { index });
-  }
-  if (asset.devicePublicKey === null) {
-    throw new RuleViolationError(`${at}: asset '${asset.assetId}' has no device key and cannot report`, { index });
-  }
-  if (!verifyReadingSignature(cache.key({ ...asset, devicePublicKey: asset.devicePublicKey }), reading, signed.signature)) {
-    throw new ForbiddenError(`${at}: the signature does not verify against the device key of asset '${asset.assetId}'`, { index });
   }
   const length = intervalMs(config);
   if (reading.intervalStart % length !== 0) {
     throw new RuleViolationError(`${at}: intervalStart ${reading.intervalStart} is not aligned to the ${config.intervalMinutes}-minute interval`, { index });
   }
-  const end = reading.intervalStart + length;
-  if (end > txTimeMs(ctx)) {
-    throw new RuleViolationError(`${at}: the interval starting ${new Date(reading.intervalStart).toISOString()} has not ended at the transaction time ${txTimeIso(ctx)}`, {
-      index,
-    });
+  if (reading.intervalStart + length > txTimeMs(ctx)) {
+    throw new RuleViolationError(`${at}: the interval starting ${interval} has not ended at the transaction time ${txTimeIso(ctx)}`, { index });
+  }
+  // Metering starts at commissioning: the DSO vouched for the meter then, and nothing it "measured" earlier counts.
+  const start = meteringStartMs(asset);
+  if (start === undefined || reading.intervalStart < start || !owner) {
+    const since = start === undefined ? 'was never commissioned' : `was commissioned at ${new Date(start).toISOString()}`;
+    throw new RuleViolationError(`${at}: the interval starting ${interval} is before metering of asset '${asset.assetId}' began (it ${since})`, { index });
+  }
+  // The key in force at the interval's start: a key set later cannot sign an earlier interval.
+  const key = deviceKeyAt(asset, reading.intervalStart);
+  if (!key) {
+    throw new RuleViolationError(`${at}: asset '${asset.assetId}' had no device key in force at ${interval} and cannot report for it`, { index });
+  }
+  if (!verifyReadingSignature(cache.key(key.devicePublicKey), reading, signed.signature)) {
+    throw new ForbiddenError(`${at}: the signature does not verify against the device key of asset '${asset.assetId}' in force at ${interval}`, { index });
   }
   const maxWh = maxEnergyWhPerInterval(asset, config.intervalMinutes);
   if (reading.exportedWh > maxWh) {
@@ -119,7 +130,12 @@ async function check(
       index,
     });
   }
-  return { index, reading, signature: signed.signature, asset };
+  return { index, reading, signature: signed.signature, asset, owner };
+}
+
+/** The reading's own salt: derived from the batch's secret and the reading's asset and interval. */
+export function readingSalt(secret: string, reading: Reading): string {
+  return deriveSalt(secret, readingSaltLabel(reading.assetId, reading.intervalStart));
 }
 
 /**
@@ -128,11 +144,11 @@ async function check(
  * members of the collection it was recorded in can read (after a transfer to another org, that may not be the
  * caller's org).
  */
-async function alreadyRecorded(ctx: Context, config: GovernanceConfig, salt: string, item: Checked): Promise<boolean> {
+async function alreadyRecorded(ctx: Context, config: GovernanceConfig, secret: string, item: Checked): Promise<boolean> {
   const { reading } = item;
   const existing = await findReadingHash(ctx, reading.assetId, reading.intervalStart);
   if (!existing) return false;
-  if (saltedHash(salt, reading) === existing.hash) return true;
+  if (saltedHash(readingSalt(secret, reading), reading) === existing.hash) return true;
   const interval = new Date(reading.intervalStart).toISOString();
   const outsider = orgOutsideCollection(ctx, config, existing.collection);
   if (outsider !== undefined) {
@@ -150,8 +166,9 @@ async function alreadyRecorded(ctx: Context, config: GovernanceConfig, salt: str
 /**
  * Records a batch of signed readings (transient `readings`, see readingBatchSchema). All or nothing: any refused
  * reading refuses the batch. A reading identical to one already recorded is skipped, so a head-end may resubmit a
- * batch whose outcome it did not learn. Values go to the owner org's readings collection; public state gets only the
- * salted hash per reading and one delta per zone and interval per batch.
+ * batch whose outcome it did not learn. Values go to the readings collection of the org that owned the meter at the
+ * reading's interval; public state gets only a hash per reading, salted with that reading's own salt, and per zone and
+ * interval a marker that the batch contributed (a count, no values; the values' delta is private, see zone.ts).
  */
 export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult> {
   const batch = readBatch(ctx);
@@ -183,28 +200,47 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
 
   const txId = ctx.stub.getTxID();
   const submittedAt = txTimeIso(ctx);
-  const deltas = new Map<string, { zone: string; intervalStart: number; delta: ZoneDelta }>();
-  for (const { reading, signature, asset } of fresh) {
-    const collection = readingsCollectionFor(asset.ownerMspId);
-    const stored: StoredReading = { reading, signature, salt: batch.salt, submittedAt };
+  // Per zone and interval: one private delta per collection (the owners' org), one public marker without values.
+  const deltas = new Map<string, { zone: string; intervalStart: number; collection: string; importedWh: number; exportedWh: number; readings: number; owners: Set<string> }>();
+  for (const { reading, signature, owner, asset } of fresh) {
+    const collection = readingsCollectionFor(owner.ownerMspId);
+    const salt = readingSalt(batch.salt, reading);
+    const stored: StoredReading = { reading, signature, salt, submittedAt, owner: owner.owner };
     await writePrivateJson(ctx, collection, readingKey(ctx, reading.assetId, reading.intervalStart), stored);
-    const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: saltedHash(batch.salt, reading), collection, txId };
+    const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: saltedHash(salt, reading), collection, txId };
     await writeJson(ctx, readingHashKey(ctx, reading.assetId, reading.intervalStart), record);
 
-    const id = `${asset.zone}\n${reading.intervalStart}`;
-    const current = deltas.get(id)?.delta ?? { importedWh: 0, exportedWh: 0, readings: 0 };
-    deltas.set(id, {
-      zone: asset.zone,
-      intervalStart: reading.intervalStart,
-      delta: { importedWh: current.importedWh + reading.importedWh, exportedWh: current.exportedWh + reading.exportedWh, readings: current.readings + 1 },
+    const id = `${asset.zone}\n${reading.intervalStart}\n${collection}`;
+    const current = deltas.get(id) ?? { zone: asset.zone, intervalStart: reading.intervalStart, collection, importedWh: 0, exportedWh: 0, readings: 0, owners: new Set<string>() };
+    current.importedWh += reading.importedWh;
+    current.exportedWh += reading.exportedWh;
+    current.readings += 1;
+    current.owners.add(owner.owner);
+    deltas.set(id, current);
+  }
+  const byKey = (a: { zone: string; intervalStart: number }, b: { zone: string; intervalStart: number }) =>
+    a.zone === b.zone ? a.intervalStart - b.intervalStart : a.zone < b.zone ? -1 : 1;
+  const entries = [...deltas.values()].sort((a, b) => byKey(a, b) || (a.collection < b.collection ? -1 : a.collection > b.collection ? 1 : 0));
+  const markers = new Map<string, ZoneBatchMarker>();
+  for (const entry of entries) {
+    const delta: ZoneDelta = { importedWh: entry.importedWh, exportedWh: entry.exportedWh, readings: entry.readings, owners: [...entry.owners].sort() };
+    await writePrivateJson(ctx, entry.collection, zoneDeltaKey(ctx, entry.zone, entry.intervalStart, txId), delta);
+    const id = `${entry.zone}\n${entry.intervalStart}`;
+    const marker = markers.get(id);
+    markers.set(id, {
+      zone: entry.zone,
+      intervalStart: entry.intervalStart,
+      txId,
+      readings: (marker?.readings ?? 0) + entry.readings,
+      collections: [...(marker?.collections ?? []), entry.collection],
     });
   }
-  const groups = [...deltas.values()].sort((a, b) => (a.zone === b.zone ? a.intervalStart - b.intervalStart : a.zone < b.zone ? -1 : 1));
-  for (const { zone, intervalStart, delta } of groups) {
-    await writeJson(ctx, zoneDeltaKey(ctx, zone, intervalStart, txId), delta);
+  const groups = [...markers.values()].sort(byKey);
+  for (const marker of groups) {
+    await writeJson(ctx, zoneDeltaKey(ctx, marker.zone, marker.intervalStart, txId), marker);
   }
 
-  const event = { accepted: fresh.length, duplicates, zones: groups.map(({ zone, intervalStart, delta }) => ({ zone, intervalStart, readings: delta.readings })) };
+  const event = { accepted: fresh.length, duplicates, zones: groups.map(({ zone, intervalStart, readings }) => ({ zone, intervalStart, readings })) };
   ctx.stub.setEvent(READINGS_EVENT, canonicalBytes(event));
   return { txId, accepted: fresh.length, duplicates };
 }

@@ -76,6 +76,26 @@ export interface PendingTransfer {
   readonly offeredAt: string;
 }
 
+/**
+ * One device key and when it was in force: from the transaction that set it until the one that replaced it (null:
+ * still in force). A reading is verified against the key in force at its interval's start, so a new key can never
+ * sign an interval from before it was set.
+ */
+export interface DeviceKeyPeriod {
+  readonly devicePublicKey: string;
+  readonly validFrom: string;
+  readonly validUntil: string | null;
+  /** Who set it: the owner (registration, or a rotation before commissioning) or a DSO (re-commissioning). */
+  readonly setBy: 'OWNER' | 'DSO';
+}
+
+/** One owner and since when (transaction time of the registration or of the accepted transfer). */
+export interface OwnershipPeriod {
+  readonly owner: string;
+  readonly ownerMspId: string;
+  readonly from: string;
+}
+
 /** A grid asset as the channel sees it: public, and free of personal data (the owner is a pseudonym). */
 export interface Asset {
   readonly assetId: string;
@@ -92,6 +112,12 @@ export interface Asset {
   readonly registeredAt: string;
   readonly updatedAt: string;
   readonly commissionedBy: string | null;
+  /** When a DSO first commissioned it: metering starts here, no reading may be for an interval starting earlier. */
+  readonly commissionedAt?: string | null;
+  /** Every device key it has had, oldest first (absent on records written before key history was kept). */
+  readonly deviceKeys?: readonly DeviceKeyPeriod[];
+  /** Every owner it has had, oldest first (absent on records written before ownership history was kept). */
+  readonly ownership?: readonly OwnershipPeriod[];
   /** Who suspended it: an owner may resume only its own suspension. */
   readonly suspendedBy: 'OWNER' | 'DSO' | null;
   readonly pendingTransfer: PendingTransfer | null;
@@ -100,4 +126,42 @@ export interface Asset {
 /** Energy one interval can carry at rated power, in Wh: capacity × interval length. */
 export function maxEnergyWhPerInterval(asset: Asset, intervalMinutes: number): number {
   return (Math.round(asset.capacityKw * 1000) * intervalMinutes) / 60;
+}
+
+/** The asset's device keys with their validity, for records written before the history was kept as well. */
+export function deviceKeyHistory(asset: Asset): readonly DeviceKeyPeriod[] {
+  if (asset.deviceKeys) return asset.deviceKeys;
+  return asset.devicePublicKey === null ? [] : [{ devicePublicKey: asset.devicePublicKey, validFrom: asset.registeredAt, validUntil: null, setBy: 'OWNER' }];
+}
+
+/** The device key in force at `atMs` (an interval's start), if any. */
+export function deviceKeyAt(asset: Asset, atMs: number): DeviceKeyPeriod | undefined {
+  return deviceKeyHistory(asset).find((period) => Date.parse(period.validFrom) <= atMs && (period.validUntil === null || atMs < Date.parse(period.validUntil)));
+}
+
+/** The asset's owners over time, for records written before the history was kept as well. */
+export function ownershipHistory(asset: Asset): readonly OwnershipPeriod[] {
+  return asset.ownership ?? [{ owner: asset.owner, ownerMspId: asset.ownerMspId, from: asset.registeredAt }];
+}
+
+/**
+ * Who owned the asset at `atMs` (an interval's start): the last owner whose period began at or before it. Before
+ * registration there is no owner. Access to a reading follows this owner, not today's.
+ */
+export function ownerAt(asset: Asset, atMs: number): OwnershipPeriod | undefined {
+  let found: OwnershipPeriod | undefined;
+  for (const period of ownershipHistory(asset)) {
+    if (Date.parse(period.from) <= atMs) found = period;
+  }
+  return found;
+}
+
+/**
+ * Where metering starts: the first commissioning by a DSO (for an older record without it, its registration if it was
+ * ever commissioned). Undefined for an asset never commissioned.
+ */
+export function meteringStartMs(asset: Asset): number | undefined {
+  if (asset.commissionedAt) return Date.parse(asset.commissionedAt);
+  if (asset.commissionedBy !== null) return Date.parse(asset.registeredAt);
+  return undefined;
 }

@@ -9,6 +9,8 @@ import { getParticipant } from '../participants/store';
 import {
   ASSET_HOLDER_ROLES,
   assetFilterSchema,
+  deviceKeyHistory,
+  ownershipHistory,
   assetRefSchema,
   holderRolesFor,
   offerTransferSchema,
@@ -61,8 +63,11 @@ export async function registerAsset(ctx: Context, argsJson: string): Promise<Ass
     registeredAt: now,
     updatedAt: now,
     commissionedBy: null,
+    commissionedAt: null,
     suspendedBy: null,
     pendingTransfer: null,
+    deviceKeys: input.devicePublicKey === undefined ? [] : [{ devicePublicKey: input.devicePublicKey, validFrom: now, validUntil: null, setBy: 'OWNER' }],
+    ownership: [{ owner: caller.pseudonym, ownerMspId: caller.mspId, from: now }],
   };
   return save(ctx, asset, 'registered');
 }
@@ -87,11 +92,14 @@ async function transition(ctx: Context, argsJson: string, action: LifecycleActio
   if (!canTransition(action, asset.status)) {
     throw new RuleViolationError(`asset '${assetId}' cannot go from ${asset.status} to ${to}`, { from: asset.status, to });
   }
+  const now = txTimeIso(ctx);
   const next: Asset = {
     ...asset,
     status: to,
-    updatedAt: txTimeIso(ctx),
+    updatedAt: now,
     commissionedBy: action === 'commission' ? caller.pseudonym : asset.commissionedBy,
+    // Metering starts at the first commissioning: no reading may be for an interval that starts before it.
+    commissionedAt: action === 'commission' ? (asset.commissionedAt ?? now) : (asset.commissionedAt ?? null),
     suspendedBy: action === 'suspend' ? actor : null,
     pendingTransfer: action === 'decommission' ? null : asset.pendingTransfer,
   };
@@ -127,7 +135,10 @@ export async function acceptTransfer(ctx: Context, argsJson: string): Promise<As
   if (asset.status === 'DECOMMISSIONED') throw new RuleViolationError(`asset '${assetId}' is decommissioned`);
   const holders = holderRolesFor(asset.type);
   if (!hasRole(caller, ...holders)) throw new ForbiddenError(`a ${asset.type} may be held only by role ${holders.join(' or ')}`);
-  const next: Asset = { ...asset, owner: caller.pseudonym, ownerMspId: caller.mspId, pendingTransfer: null, updatedAt: txTimeIso(ctx) };
+  const now = txTimeIso(ctx);
+  // Ownership is kept as history: readings of intervals before this transaction stay the previous owner's.
+  const ownership = [...ownershipHistory(asset), { owner: caller.pseudonym, ownerMspId: caller.mspId, from: now }];
+  const next: Asset = { ...asset, owner: caller.pseudonym, ownerMspId: caller.mspId, pendingTransfer: null, updatedAt: now, ownership };
   return save(ctx, next, 'transferred');
 }
 
@@ -140,14 +151,34 @@ export async function cancelTransfer(ctx: Context, argsJson: string): Promise<As
   return save(ctx, { ...asset, pendingTransfer: null, updatedAt: txTimeIso(ctx) }, 'transfer cancelled');
 }
 
-/** Replaces a compromised or renewed device key; readings are verified against the key in force when submitted. */
+/**
+ * Replaces a compromised or renewed device key. Before commissioning the owner may change it; once a DSO has
+ * commissioned the asset, only a DSO may (re-commissioning: the DSO vouches for the new key as it did for the first).
+ * The old key stays in the history, in force until this transaction; the new one is in force from this transaction's
+ * time, so it can never sign an interval that started before it. A key the asset ever had is never taken again.
+ */
 export async function rotateDeviceKey(ctx: Context, argsJson: string): Promise<Asset> {
   const { assetId, devicePublicKey } = parseJsonArg(rotateKeySchema, argsJson, 'device key rotation');
   const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
   const asset = await getAsset(ctx, assetId);
-  requireOwner(caller, asset, 'change its device key');
+  const byDso = hasRole(caller, 'DSO');
+  if (!byDso) {
+    requireOwner(caller, asset, 'change its device key');
+    if (asset.status !== 'REGISTERED') {
+      throw new ForbiddenError(`asset '${assetId}' is ${asset.status}: once commissioned, its device key is changed only by a DSO (re-commissioning)`);
+    }
+  }
   if (asset.status === 'DECOMMISSIONED') throw new RuleViolationError(`asset '${assetId}' is decommissioned`);
-  return save(ctx, { ...asset, devicePublicKey, updatedAt: txTimeIso(ctx) }, 'device key rotated');
+  const history = deviceKeyHistory(asset);
+  if (history.some((period) => period.devicePublicKey === devicePublicKey)) {
+    throw new RuleViolationError(`asset '${assetId}' has had this device key before; a rotation needs a new key`);
+  }
+  const now = txTimeIso(ctx);
+  const deviceKeys = [
+    ...history.map((period) => (period.validUntil === null ? { ...period, validUntil: now } : period)),
+    { devicePublicKey, validFrom: now, validUntil: null, setBy: byDso ? ('DSO' as const) : ('OWNER' as const) },
+  ];
+  return save(ctx, { ...asset, devicePublicKey, deviceKeys, updatedAt: now }, byDso ? 'device key rotated by a DSO' : 'device key rotated');
 }
 
 export async function queryAssets(ctx: Context, filterJson: string): Promise<Asset[]> {

@@ -2,6 +2,10 @@
  * Per-org certificate authorities and the identities they issue: ECDSA P-256 X.509 certificates shaped as Fabric CA
  * enrolls them (NodeOU `client` or `admin`, attributes as JSON in extension 1.2.3.4.5.6.7.8.1), so fabric-shim's
  * ClientIdentity reads them exactly as on a peer. CAs and identities are persisted: same name, same identity.
+ *
+ * The name an identity is asked for is a label kept off-chain (in the data directory's wallet file only). The
+ * certificate's enrolment ID (its CN and `hf.EnrollmentID`) is random and meaningless, because the creator's
+ * certificate travels in every block the identity signs: a label such as `customer-4711-jane-doe` must never reach it.
  */
 import { createHash, createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,14 +22,25 @@ x509.cryptoProvider.set(webcrypto as never); // the same object x509 expects as 
 /** An identity issued by an org's CA (persisted in the data directory). */
 export interface Identity {
   mspId: string;
+  /** The off-chain label the identity was asked for; never written into the certificate. */
   name: string;
   certificate: string;
   privateKey: string;
 }
 
+/** An X.509 name as @peculiar/x509 takes it, e.g. `[{ CN: ['x'] }, { OU: ['client'] }]`; an RDN may hold several attributes. */
+export type CertificateName = x509.JsonName;
+
 export interface IdentityOptions {
   admin?: boolean;
   attrs?: Record<string, string>;
+  /**
+   * Tests only: the exact subject to put into the certificate instead of the usual `CN=<random enrolment ID>,
+   * OU=<client|admin>, O=<MSP>`, e.g. a CN that contains `+OU=admin` or a multi-valued RDN. Still signed by the org's CA.
+   */
+  subject?: CertificateName;
+  /** Tests only: the issuer name to write into the certificate (the org's CA still signs it). */
+  issuer?: CertificateName;
 }
 
 /** Fabric CA's extension carrying enrollment attributes. */
@@ -38,6 +53,10 @@ const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
 interface StoredIdentity extends Identity {
   admin: boolean;
   attrs: Record<string, string>;
+  /** The random enrolment ID in the certificate (absent in wallets written before enrolment IDs were random). */
+  enrollmentId?: string;
+  subject?: CertificateName;
+  issuer?: CertificateName;
 }
 
 interface CaMaterial {
@@ -74,10 +93,23 @@ function writeFileAtomic(file: string, content: string): void {
   fs.renameSync(tmp, file);
 }
 
-function sameOptions(stored: StoredIdentity, admin: boolean, attrs: Record<string, string>): boolean {
+function sameOptions(stored: StoredIdentity, admin: boolean, attrs: Record<string, string>, options: IdentityOptions): boolean {
   const a = Object.entries(stored.attrs).sort();
   const b = Object.entries(attrs).sort();
-  return stored.admin === admin && JSON.stringify(a) === JSON.stringify(b);
+  return (
+    stored.admin === admin &&
+    JSON.stringify(a) === JSON.stringify(b) &&
+    JSON.stringify(stored.subject ?? null) === JSON.stringify(options.subject ?? null) &&
+    JSON.stringify(stored.issuer ?? null) === JSON.stringify(options.issuer ?? null)
+  );
+}
+
+/**
+ * A fresh enrolment ID: 128 random bits, nothing derived from the label, the org or the time, so the ID in the
+ * certificate (and so in every block) tells nothing about who holds it.
+ */
+export function randomEnrollmentId(): string {
+  return `id-${randomBytes(16).toString('hex')}`;
 }
 
 /** One org's CA, its key kept in `<dir>/ca.json`, identities in `<dir>/users/`. */
@@ -119,20 +151,23 @@ export class OrgCa {
       if (typeof v !== 'string') throw new RuntimeUsageError(`attribute ${k} must be a string`);
     }
     const file = path.join(this.#dir, 'users', `${encodeURIComponent(name)}.json`);
+    let stored: StoredIdentity | undefined;
     if (fs.existsSync(file)) {
-      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredIdentity;
-      if (sameOptions(stored, admin, attrs)) return { mspId: stored.mspId, name: stored.name, certificate: stored.certificate, privateKey: stored.privateKey };
+      stored = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredIdentity;
+      if (sameOptions(stored, admin, attrs, options)) return { mspId: stored.mspId, name: stored.name, certificate: stored.certificate, privateKey: stored.privateKey };
     }
     const ca = await this.#ca();
     const keys = (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as WebKeyPair;
     const type = admin ? 'admin' : 'client';
+    // A re-issue (other options) keeps the enrolment ID; a new identity gets a random one, never the label.
+    const enrollmentId = stored?.enrollmentId ?? randomEnrollmentId();
     // Fabric CA always adds hf.EnrollmentID, hf.Type and hf.Affiliation next to the registered attributes.
-    const certAttrs = { 'hf.Affiliation': '', 'hf.EnrollmentID': name, 'hf.Type': type, ...attrs };
+    const certAttrs = { 'hf.Affiliation': '', 'hf.EnrollmentID': enrollmentId, 'hf.Type': type, ...attrs };
     const notBefore = new Date(Date.now() - 60_000);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
-      subject: [{ CN: [name] }, { OU: [type] }, { O: [this.#mspId] }],
-      issuer: ca.certificate.subject,
+      subject: options.subject ?? [{ CN: [enrollmentId] }, { OU: [type] }, { O: [this.#mspId] }],
+      issuer: options.issuer ?? ca.certificate.subject,
       notBefore,
       notAfter: new Date(notBefore.getTime() + TEN_YEARS_MS),
       signingAlgorithm: SIGNING_ALGORITHM,
@@ -153,6 +188,9 @@ export class OrgCa {
       privateKey: await exportPkcs8Pem(keys.privateKey),
       admin,
       attrs,
+      enrollmentId,
+      ...(options.subject ? { subject: options.subject } : {}),
+      ...(options.issuer ? { issuer: options.issuer } : {}),
     };
     writeFileAtomic(file, JSON.stringify(identity, null, 2));
     return { mspId: identity.mspId, name: identity.name, certificate: identity.certificate, privateKey: identity.privateKey };
