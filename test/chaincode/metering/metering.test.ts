@@ -1,8 +1,11 @@
 import { createHash, sign } from 'node:crypto';
 import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
 import type { ErrorCode } from '../../../chaincode/src/common/errors';
-import { readingSigningPayload } from '../../../chaincode/src/metering/reading';
+import { deriveSalt } from '../../../chaincode/src/common/hash';
+import { readingSaltLabel, readingSigningPayload } from '../../../chaincode/src/metering/reading';
 import {
+  atTime,
+  DAY_MS,
   expectRefused,
   GRID,
   INTERVAL_MS,
@@ -13,6 +16,7 @@ import {
   REGULATOR,
   signReading,
   UTILITY,
+  type Actor,
   type Cast,
   type Meter,
   type SignedReadingInput,
@@ -26,11 +30,15 @@ const pastInterval = (back: number) => (back < 0 ? intervalBefore(back) : interv
 const ENDORSERS = [GRID, REGULATOR];
 
 interface ZoneTotal {
-  importedWh: number;
-  exportedWh: number;
+  importedWh: number | null;
+  exportedWh: number | null;
   readings: number;
   batches: number;
+  suppressed: boolean;
 }
+
+/** Metering starts at commissioning: the suite's meters are commissioned before the oldest interval it reports. */
+const COMMISSIONED_AT = NOW - 8 * DAY_MS;
 
 describe('authenticated metering', () => {
   let net: ObeNet;
@@ -39,6 +47,7 @@ describe('authenticated metering', () => {
   let suspended: Meter;
   let registered: Meter;
   let plant: Meter;
+  let third: Actor;
 
   const reading = (meter: Meter, intervalStart: number, importedWh = 100, exportedWh = 50, sequence = Math.floor(intervalStart / INTERVAL_MS)): SignedReadingInput =>
     signReading(meter.device, { assetId: meter.assetId, intervalStart, importedWh, exportedWh, sequence });
@@ -54,14 +63,19 @@ describe('authenticated metering', () => {
   beforeAll(async () => {
     net = await ObeNet.start();
     cast = await net.cast('met');
+    // Zone totals show values only over at least k = 3 participants: the batch zone's meters have three owners.
+    third = await net.participant(UTILITY, 'met-third-household', ['PROSUMER']);
+    const ownerOf = (i: number) => (i % 2 ? cast.prosumer : i % 4 === 0 ? cast.consumer : third);
     meters = [];
-    for (let i = 0; i < 10; i++) {
-      meters.push(await registerAsset(net, i % 2 ? cast.prosumer : cast.consumer, cast.dso, { assetId: `hh-${i}`, zone: 'zone-batch', capacityKw: 10 }));
-    }
-    suspended = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-suspended', zone: 'zone-rules' });
-    await net.submit(cast.dso.identity, 'Registry:SuspendAsset', [{ assetId: 'hh-suspended' }]);
-    registered = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-registered', zone: 'zone-rules' }, 'REGISTERED');
-    plant = await registerAsset(net, cast.generator, cast.dso, { assetId: 'plant-meter', zone: 'zone-grid', segment: 'wholesale', capacityKw: 2000 });
+    await atTime(COMMISSIONED_AT, async () => {
+      for (let i = 0; i < 10; i++) {
+        meters.push(await registerAsset(net, ownerOf(i), cast.dso, { assetId: `hh-${i}`, zone: 'zone-batch', capacityKw: 10 }));
+      }
+      suspended = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-suspended', zone: 'zone-rules' });
+      await net.submit(cast.dso.identity, 'Registry:SuspendAsset', [{ assetId: 'hh-suspended' }]);
+      registered = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-registered', zone: 'zone-rules' }, 'REGISTERED');
+      plant = await registerAsset(net, cast.generator, cast.dso, { assetId: 'plant-meter', zone: 'zone-grid', segment: 'wholesale', capacityKw: 2000 });
+    });
   });
   afterAll(() => net.close());
 
@@ -146,7 +160,9 @@ describe('authenticated metering', () => {
 
     const record = await hashOf(plant, t);
     const canonical = canonicalJson({ assetId: signed.assetId, intervalStart: t, importedWh: 0, exportedWh: 123_456, sequence: signed.sequence });
-    expect(record.hash).toBe(createHash('sha256').update(`${salt}\n${canonical}`).digest('hex'));
+    // Salted with the reading's own salt, derived from the batch's secret; the secret itself is stored nowhere.
+    const own = deriveSalt(salt, readingSaltLabel('plant-meter', t));
+    expect(record.hash).toBe(createHash('sha256').update(`${own}\n${canonical}`).digest('hex'));
 
     // The utility is not a member of the grid operator's readings collection: its peer holds nothing, its users read nothing.
     const keyOf = (assetId: string, start: number) => `\u0000obe.reading\u0000${assetId}\u0000${String(start).padStart(15, '0')}\u0000`;
@@ -155,8 +171,9 @@ describe('authenticated metering', () => {
     await expect(net.evaluate(cast.retailer.identity, 'Metering:GetReading', ['plant-meter', String(t)])).rejects.toThrow('[FORBIDDEN]');
 
     for (const who of [cast.generator, cast.marketOperator, cast.regulator]) {
-      const view = await net.evaluate<{ reading: { exportedWh: number } }>(who.identity, 'Metering:GetReading', ['plant-meter', String(t)]);
+      const view = await net.evaluate<{ reading: { exportedWh: number }; salt: string }>(who.identity, 'Metering:GetReading', ['plant-meter', String(t)]);
       expect(view.reading.exportedWh).toBe(123_456);
+      expect(view.salt).toBe(own);
     }
   });
 
@@ -185,14 +202,13 @@ describe('authenticated metering', () => {
     events.close();
   });
 
-  it('shows the channel only hashes, keys and zone sums: the endorsed write set, then an empty one on resubmission', async () => {
+  it('shows the channel only hashes and keys, never a zone sum: the endorsed write set, then an empty one on resubmission', async () => {
     const t = pastInterval(600);
     const batch = [reading(meters[6], t, 31_001, 0), reading(meters[7], t, 31_002, 0)];
     const transient = readingsTransient(batch);
     const tx = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient, endorsingOrgs: ENDORSERS });
     const publicText = tx.rwset.writes.map((w) => Buffer.from(w.value ?? '', 'base64').toString('utf8')).join('\n');
-    expect(publicText).not.toMatch(/31001|31002/);
-    expect(publicText).toContain('62003');
+    expect(publicText).not.toMatch(/31001|31002|62003/);
     expect(tx.rwset.writes.map((w) => w.key.split('\u0000')[1]).sort()).toEqual(['obe.reading.hash', 'obe.reading.hash', 'obe.zone.delta']);
     expect(tx.rwset.collections.filter((c) => c.hashedWrites.length > 0).map((c) => c.collection)).toEqual(['readings_UtilityMSP']);
     expect(JSON.stringify(tx.rwset.collections)).not.toMatch(/31001|31002/);
@@ -227,7 +243,10 @@ describe('authenticated metering', () => {
   it('sums zone totals right under concurrent batches from many meters, with no MVCC conflict', async () => {
     const t = pastInterval(400);
     const fleet: Meter[] = [];
-    for (let i = 0; i < 8; i++) fleet.push(await registerAsset(net, cast.prosumer, cast.dso, { assetId: `fleet-${i}`, zone: 'zone-concurrent' }));
+    const owners = [cast.prosumer, cast.consumer, third];
+    await atTime(COMMISSIONED_AT, async () => {
+      for (let i = 0; i < 8; i++) fleet.push(await registerAsset(net, owners[i % 3], cast.dso, { assetId: `fleet-${i}`, zone: 'zone-concurrent' }));
+    });
     const endorsed = await Promise.all(
       fleet.map((meter, i) =>
         net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], {
@@ -247,16 +266,19 @@ describe('authenticated metering', () => {
     let before: number;
 
     beforeAll(async () => {
-      meter = await registerAsset(net, cast.generator, cast.dso, { assetId: 'moved-meter', zone: 'zone-moved' });
+      meter = await atTime(COMMISSIONED_AT, () => registerAsset(net, cast.generator, cast.dso, { assetId: 'moved-meter', zone: 'zone-moved' }));
       before = pastInterval(600);
       await submit([reading(meter, before, 70, 0)], cast.dso, SALT);
-      await net.submit(cast.generator.identity, 'Registry:OfferTransfer', [{ assetId: meter.assetId, to: cast.prosumer.pseudonym }]);
-      await net.submit(cast.prosumer.identity, 'Registry:AcceptTransfer', [{ assetId: meter.assetId }]);
+      // The transfer happens a day ago: intervals after it are the new owner's, intervals before it the old owner's.
+      await atTime(NOW - DAY_MS, async () => {
+        await net.submit(cast.generator.identity, 'Registry:OfferTransfer', [{ assetId: meter.assetId, to: cast.prosumer.pseudonym }]);
+        await net.submit(cast.prosumer.identity, 'Registry:AcceptTransfer', [{ assetId: meter.assetId }]);
+      });
     });
 
-    it('refuses the new owner an earlier reading its org cannot see, with a coded FORBIDDEN', async () => {
+    it('refuses the new owner an earlier reading (the owner at its interval was another), with a coded FORBIDDEN', async () => {
       const call = net.evaluate(cast.prosumer.identity, 'Metering:GetReading', [meter.assetId, String(before)]);
-      await expect(call).rejects.toThrow(/\[FORBIDDEN\].*readings_GridOperatorMSP, which is not visible to UtilityMSP/);
+      await expect(call).rejects.toThrow(/\[FORBIDDEN\].*may not read the readings of asset 'moved-meter' for the interval/);
       const view = await net.evaluate<{ reading: { importedWh: number } }>(cast.regulator.identity, 'Metering:GetReading', [meter.assetId, String(before)]);
       expect(view.reading.importedWh).toBe(70);
       // A member caller asking a peer that holds no copy is refused with a code too, naming the peer.
@@ -265,23 +287,23 @@ describe('authenticated metering', () => {
     });
 
     it('keeps later readings in the new owner org, readable by the new owner', async () => {
-      const later = pastInterval(601);
+      const later = pastInterval(2);
       expect(await net.submit<{ accepted: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([reading(meter, later, 5, 0)]) })).toMatchObject({
         accepted: 1,
       });
       const view = await net.evaluate<{ collection: string }>(cast.prosumer.identity, 'Metering:GetReading', [meter.assetId, String(later)]);
       expect(view.collection).toBe('readings_UtilityMSP');
+      await expect(net.evaluate(cast.generator.identity, 'Metering:GetReading', [meter.assetId, String(later)])).rejects.toThrow('[FORBIDDEN]');
     });
 
-    it('lets the new org resubmit an earlier reading: a duplicate by its public hash, else a coded CONFLICT', async () => {
+    it('refuses the new org’s head-end an interval from before the transfer; the grid operator tells a duplicate from a conflict', async () => {
       const resubmit = (salt?: string, importedWh = 70) =>
         net.submit<{ accepted: number; duplicates: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], {
           transient: readingsTransient([reading(meter, before, importedWh, 0)], salt),
         });
-      expect(await resubmit(SALT)).toMatchObject({ accepted: 0, duplicates: 1 });
-      await expectRefused(net, () => resubmit(), 'CONFLICT', /reading\[0\]: .*readings_GridOperatorMSP, which UtilityMSP cannot read; resubmit it with the salt/);
-      await expectRefused(net, () => resubmit(SALT, 71), 'CONFLICT', /reading\[0\]/);
-      // The grid operator, a member of that collection, still tells a duplicate from a conflict whatever the salt.
+      await expectRefused(net, () => resubmit(SALT), 'FORBIDDEN', /reading\[0\]: a head-end of UtilityMSP may not report for asset 'moved-meter' of GridOperatorMSP/);
+      expect(await submit([reading(meter, before, 70, 0)], cast.dso, SALT)).toMatchObject({ accepted: 0, duplicates: 1 });
+      // A member of that collection tells a duplicate from a conflict whatever the salt.
       expect(await submit([reading(meter, before, 70, 0)])).toMatchObject({ accepted: 0, duplicates: 1 });
       await expectRefused(net, () => submit([reading(meter, before, 71, 0)]), 'CONFLICT', /different reading/);
     });
