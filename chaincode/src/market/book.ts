@@ -8,7 +8,8 @@ import { readJson, readJsonByPrefix, readPrivateJson, transientText } from '../c
 import { parseJsonArg } from '../common/validate';
 import { txTimeMs } from '../common/tx-time';
 import { TokenLedger } from '../tokens/ledger';
-import { clearInterval, type ClearingOrder, type Side } from './clearing';
+import { clearInterval, ClearingInputError, type ClearingOrder, type Side } from './clearing';
+import { MIN_BID_PRICE } from './rules';
 
 /**
  * The order book both markets share: per-order keys, private order bodies, clearing into public results and private
@@ -24,6 +25,24 @@ import { clearInterval, type ClearingOrder, type Side } from './clearing';
  * exists, whatever timestamp the client chose, so an order can never change an interval after (or while) it is
  * cleared: an order endorsed before clearing commits but fails MVCC validation if the clearing committed first.
  * A bid's escrow is the token ledger's (`obe.token.escrow/<owner>/<orderId>`); the order record does not repeat it.
+ * Every bid locks a positive escrow (its limit is ≥ 1, market/rules.ts), so every award of a bid has one to settle from.
+ *
+ * Physical limit of offers (`obe.market.offered [assetId, interval]`, one key per asset and interval, so no key is
+ * shared across assets): a sell order names the generating asset it offers from and the meter that settles it; the Wh
+ * all open offers of one interval commit on each of them may never exceed what that asset can deliver in the interval
+ * (rated capacity × interval length, for storage also its energy capacity). The key's public record carries the owner
+ * and a commitment; the committed quantity and the market sit in the owner's order collection, salted, like the orders.
+ * Placing adds to it, cancelling subtracts (the key is deleted at 0). Two offers of one asset endorsed concurrently
+ * both read the key: the later to commit fails with MVCC_READ_CONFLICT and is retried against the new total. One asset
+ * offers in one market per interval (retail or wholesale, never both), so one settlement sees every award naming a
+ * meter, and allocates its one reading across them (settlement/compute.ts).
+ *
+ * Small groups: a public total over fewer than k distinct participants (k = governance minPublicGroupSize) reveals
+ * each member's own quantity. The public result therefore shows volume and value only when at least k distinct
+ * participants were awarded on each side (or none were: no trade, nothing to hide); otherwise both are null and
+ * `suppressed` is true. The full result is kept in the market operator org's settlement collection under the same
+ * key, which the operator and the regulator read (GetResult shows it to them as `details`); the price and the order and
+ * award counts stay public.
  */
 
 export type MarketName = 'RETAIL' | 'WHOLESALE';
@@ -32,6 +51,8 @@ export const ORDER = 'obe.market.order';
 export const RESULT = 'obe.market.result';
 /** One record per interval: every award's public part; one private record per order collection under the same key. */
 export const AWARDS = 'obe.market.awards';
+/** Per asset and interval: the Wh its open offers commit (public: owner and commitment; private: the quantity). */
+export const OFFERED = 'obe.market.offered';
 
 export interface PriceBlock {
   /** Price units per kWh. */
@@ -74,8 +95,13 @@ export interface MarketResult {
   readonly zone: string;
   readonly interval: string;
   readonly price: number | null;
-  readonly volumeWh: number;
-  readonly value: number;
+  /** Null when suppressed by the small-group rule (see the module comment). */
+  readonly volumeWh: number | null;
+  readonly value: number | null;
+  /** True when volume and value are withheld because fewer than k distinct participants were awarded on a side. */
+  readonly suppressed: boolean;
+  /** Where the full result is kept (the market operator org's settlement collection). */
+  readonly collection: string;
   readonly buyOrders: number;
   readonly sellOrders: number;
   readonly awardedBuyOrders: number;
@@ -109,8 +135,109 @@ export interface PublicAward {
 
 export { commitmentOf, deriveSalt } from '../common/hash';
 
+/** Σ price × quantity, exact (BigInt) and checked: at most MAX_PRICE × MAX_ORDER_WH = 10^15 for a valid order. */
 export function maxCost(blocks: readonly PriceBlock[]): number {
-  return blocks.reduce((sum, b) => sum + b.price * b.quantityWh, 0);
+  const cost = blocks.reduce((sum, b) => sum + BigInt(b.price) * BigInt(b.quantityWh), 0n);
+  if (cost > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError(`an order's maximum cost ${cost} is not a safe integer`);
+  return Number(cost);
+}
+
+/** Total Wh of an order (all blocks), exact. */
+export function totalWh(blocks: readonly PriceBlock[]): number {
+  return blocks.reduce((sum, b) => sum + b.quantityWh, 0);
+}
+
+/** What one asset can deliver in one interval (Wh), as the contract read it from the registry. */
+export interface AssetLimit {
+  readonly assetId: string;
+  readonly maxWh: number;
+}
+
+export interface PublicOffered {
+  readonly assetId: string;
+  readonly interval: string;
+  readonly owner: string;
+  readonly collection: string;
+  readonly commitment: string;
+}
+
+export interface PrivateOffered {
+  readonly assetId: string;
+  readonly interval: string;
+  readonly owner: string;
+  readonly market: MarketName;
+  readonly offeredWh: number;
+  readonly salt: string;
+}
+
+function offeredKey(ctx: Context, assetId: string, interval: string): string {
+  return ctx.stub.createCompositeKey(OFFERED, [assetId, interval]);
+}
+
+async function readOffered(ctx: Context, key: string): Promise<{ pub: PublicOffered; body: PrivateOffered } | undefined> {
+  const pub = await readJson<PublicOffered>(ctx, key);
+  if (!pub) return undefined;
+  const body = await readPrivateJson<PrivateOffered>(ctx, pub.collection, key);
+  if (!body) throw new RuleViolationError(`this peer holds no private offer total for asset '${pub.assetId}'`, { reason: 'PRIVATE_DATA_UNAVAILABLE' });
+  if (commitmentOf(body) !== pub.commitment) throw new RuleViolationError(`offer total of asset '${pub.assetId}' does not match its commitment`);
+  return { pub, body };
+}
+
+async function writeOffered(ctx: Context, key: string, body: PrivateOffered, collection: string): Promise<void> {
+  const pub: PublicOffered = { assetId: body.assetId, interval: body.interval, owner: body.owner, collection, commitment: commitmentOf(body) };
+  await ctx.stub.putState(key, canonicalBytes(pub));
+  await ctx.stub.putPrivateData(collection, key, canonicalBytes(body));
+}
+
+/**
+ * Adds a sell order's quantity to what each of its assets (generating asset and meter) already offers in the interval,
+ * refusing the order when any would exceed what the asset can deliver, or when the asset offers in the other market
+ * or for another participant in that interval.
+ */
+async function commitOffer(ctx: Context, order: NewOrder, collection: string, limits: readonly AssetLimit[]): Promise<void> {
+  const quantity = totalWh(order.blocks);
+  const seen = new Set<string>();
+  for (const limit of limits) {
+    if (seen.has(limit.assetId)) continue;
+    seen.add(limit.assetId);
+    const key = offeredKey(ctx, limit.assetId, order.interval);
+    const current = await readOffered(ctx, key);
+    if (current && current.pub.owner !== order.owner) {
+      throw new RuleViolationError(`asset '${limit.assetId}' already backs another participant's offers for ${order.interval}`, { reason: 'ASSET_ALREADY_OFFERED' });
+    }
+    if (current && current.body.market !== order.market) {
+      throw new RuleViolationError(`asset '${limit.assetId}' already offers in the ${current.body.market.toLowerCase()} market for ${order.interval}; one asset offers in one market per interval`, {
+        reason: 'ASSET_IN_OTHER_MARKET',
+      });
+    }
+    const offered = (current?.body.offeredWh ?? 0) + quantity;
+    if (offered > limit.maxWh) {
+      throw new RuleViolationError(
+        `asset '${limit.assetId}' can deliver at most ${limit.maxWh} Wh in ${order.interval}; its open offers would total ${offered} Wh`,
+        { reason: 'OFFER_EXCEEDS_CAPACITY', assetId: limit.assetId },
+      );
+    }
+    const body: PrivateOffered = { assetId: limit.assetId, interval: order.interval, owner: order.owner, market: order.market, offeredWh: offered, salt: deriveSalt(order.salt, `offered:${key}`) };
+    await writeOffered(ctx, key, body, current?.pub.collection ?? collection);
+  }
+}
+
+/** Takes a cancelled sell order's quantity back off its assets' offer totals. */
+async function releaseOffer(ctx: Context, body: PrivateOrder): Promise<void> {
+  const quantity = totalWh(body.blocks);
+  for (const assetId of new Set([...(body.assetId === null ? [] : [body.assetId]), ...body.meterIds])) {
+    const key = offeredKey(ctx, assetId, body.interval);
+    const current = await readOffered(ctx, key);
+    if (!current) continue;
+    const left = current.body.offeredWh - quantity;
+    if (left <= 0) {
+      await ctx.stub.deleteState(key);
+      await ctx.stub.deletePrivateData(current.pub.collection, key);
+    } else {
+      // A cancel carries no transient salt: the new salt derives from the old one, which only members know.
+      await writeOffered(ctx, key, { ...current.body, offeredWh: left, salt: deriveSalt(current.body.salt, `cancel:${ctx.stub.getTxID()}`) }, current.pub.collection);
+    }
+  }
 }
 
 export function orderKey(ctx: Context, market: MarketName, zone: string, interval: string, orderId: string): string {
@@ -157,9 +284,18 @@ async function requireNotCleared(ctx: Context, market: MarketName, zone: string,
 /** An order before it is written: the private record less its id (the transaction id), plus the owner's org. */
 export type NewOrder = Omit<PrivateOrder, 'orderId'> & { readonly ownerMsp: string };
 
-/** Writes one order (and locks a bid's maximum cost). The order id is the transaction id: unique, and no counter. */
-export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicOrder> {
+/**
+ * Writes one order (and locks a bid's maximum cost, or commits a sell order's quantity on its assets, `limits`). The
+ * order id is the transaction id: unique, and no counter.
+ */
+export async function placeOrder(ctx: Context, order: NewOrder, limits: readonly AssetLimit[] = []): Promise<PublicOrder> {
   await requireNotCleared(ctx, order.market, order.zone, order.interval);
+  if (order.side === 'BUY' && order.blocks.some((b) => b.price < MIN_BID_PRICE)) {
+    throw new RuleViolationError(`a bid's limit price must be at least ${MIN_BID_PRICE} per kWh`, { reason: 'BID_PRICE_TOO_LOW' });
+  }
+  if (order.side === 'SELL' && order.meterIds.length + (order.assetId === null ? 0 : 1) > 0 && limits.length === 0) {
+    throw new RuleViolationError('a sell order must be checked against what its assets can deliver', { reason: 'NO_CAPACITY_LIMIT' });
+  }
   const orderId = ctx.stub.getTxID();
   const collection = orgCollection('orders', order.ownerMsp);
   const body: PrivateOrder = {
@@ -174,8 +310,8 @@ export async function placeOrder(ctx: Context, order: NewOrder): Promise<PublicO
     assetId: order.assetId,
     salt: order.salt,
   };
-  const escrow = order.side === 'BUY' ? maxCost(order.blocks) : 0;
-  if (escrow > 0) await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, escrow, `order:${orderId}`);
+  if (order.side === 'BUY') await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, maxCost(order.blocks), `order:${orderId}`);
+  else await commitOffer(ctx, order, collection, limits);
   const record: PublicOrder = {
     orderId,
     market: order.market,
@@ -201,6 +337,7 @@ export async function cancelOrder(ctx: Context, market: MarketName, zone: string
   if (order.owner !== caller) throw new ForbiddenError(`order '${orderId}' belongs to another participant`);
   if (order.status !== 'OPEN') throw new ConflictError(`order '${orderId}' is already ${order.status.toLowerCase()}`);
   if (order.side === 'BUY') await new TokenLedger(ctx).releaseIfHeld(order.owner, orderId);
+  else await releaseOffer(ctx, await readPrivateOrder(ctx, order));
   const cancelled: PublicOrder = { ...order, status: 'CANCELLED' };
   await ctx.stub.putState(orderKey(ctx, market, zone, interval, orderId), canonicalBytes(cancelled));
   return cancelled;
@@ -298,7 +435,8 @@ export async function clearOrders(
   zone: string,
   interval: string,
   secretSalt: string,
-  supplied?: readonly PrivateOrder[],
+  supplied: readonly PrivateOrder[] | undefined,
+  oversight: { readonly collection: string; readonly minPublicGroupSize: number },
 ): Promise<ClearOutcome> {
   if (await readResult(ctx, market, zone, interval)) {
     throw new ConflictError(`${market.toLowerCase()} ${zone} ${interval} is already cleared`, { reason: 'ALREADY_CLEARED' });
@@ -314,7 +452,13 @@ export async function clearOrders(
       clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt }),
     );
   }
-  const cleared = clearInterval(clearingOrders);
+  let cleared: ReturnType<typeof clearInterval>;
+  try {
+    cleared = clearInterval(clearingOrders);
+  } catch (err) {
+    if (err instanceof ClearingInputError) throw new RuleViolationError(`cannot clear ${market.toLowerCase()} ${zone} ${interval}: ${err.message}`, { reason: 'CLEARING_INPUT' });
+    throw err;
+  }
 
   // Fold block awards back into one award per order.
   const awardedWh = new Map<string, number>();
@@ -359,13 +503,15 @@ export async function clearOrders(
     await ctx.stub.putPrivateData(collection, key, canonicalBytes(record));
   }
 
-  const result: MarketResult = {
+  const full: MarketResult = {
     market,
     zone,
     interval,
     price: cleared.price,
     volumeWh: cleared.volume,
     value: cleared.value,
+    suppressed: false,
+    collection: oversight.collection,
     buyOrders: open.filter((o) => o.side === 'BUY').length,
     sellOrders: open.filter((o) => o.side === 'SELL').length,
     awardedBuyOrders: awards.filter((a) => a.side === 'BUY').length,
@@ -373,8 +519,23 @@ export async function clearOrders(
     clearedAt: new Date(txTimeMs(ctx)).toISOString(),
     clearingTxId: ctx.stub.getTxID(),
   };
-  await ctx.stub.putState(resultKey(ctx, market, zone, interval), canonicalBytes(result));
+  const small = ['BUY', 'SELL'].some((side) => tooSmall(new Set(awards.filter((a) => a.side === side).map((a) => a.owner)).size, oversight.minPublicGroupSize));
+  const result: MarketResult = small ? { ...full, volumeWh: null, value: null, suppressed: true } : full;
+  const rKey = resultKey(ctx, market, zone, interval);
+  await ctx.stub.putState(rKey, canonicalBytes(result));
+  await ctx.stub.putPrivateData(oversight.collection, rKey, canonicalBytes(full));
   return { result, awards };
+}
+
+/** The small-group rule: a total over n distinct participants is withheld when 0 < n < k (n = 0: nothing to hide). */
+export function tooSmall(participants: number, minPublicGroupSize: number): boolean {
+  return participants > 0 && participants < minPublicGroupSize;
+}
+
+/** The full result (volume and value even where the public one withholds them), for the operator and the regulator. */
+export async function readFullResult(ctx: Context, result: MarketResult): Promise<MarketResult | undefined> {
+  if (!result.collection) return result;
+  return readPrivateJson<MarketResult>(ctx, result.collection, resultKey(ctx, result.market, result.zone, result.interval));
 }
 
 export async function listPublicAwards(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicAward[]> {

@@ -18,6 +18,18 @@
  *     smaller order id) are filled until Vmax is reached; sell orders with limit ≤ price likewise (lower limit first,
  *     then submission, then id). Only the last filled order on each side may be filled partially.
  *  5. Every award trades at the clearing price: a buyer pays price × quantity, a seller receives the same.
+ *
+ * Exact arithmetic. Every sum here (demand, supply, the imbalance, value) is taken in BigInt, so no sum is ever
+ * rounded and the result cannot depend on the order the orders came in; each number leaving the function is converted
+ * back with a check (`safeNumber`) that throws rather than round. Why those checks never fire on the chaincode's
+ * orders (the bounds are in market/rules.ts and tokens/ledger.ts):
+ *  - a limit price is ≤ MAX_PRICE = 10^6 and an order's quantity ≤ MAX_ORDER_WH = 10^9, so an order's value
+ *    Σ pᵢ × qᵢ ≤ 10^15 < 2^53 and every single product p × q is safe;
+ *  - a bid's limit is ≥ 1, so its quantity ≤ its cost ≤ the escrow it locked; escrows are tokens, and the token
+ *    supply is capped at MAX_TOKEN_SUPPLY = 2^51 − 1 at mint. So the traded volume ≤ total demand ≤ Σ escrows ≤ 2^51;
+ *  - every award's amount p × q ≤ the bid's limit × q ≤ its escrow, so value = p × volume = Σ buyer amounts ≤ 2^51.
+ * Total supply (Σ sell quantities) has no such bound (any number of assets may offer), which is why it is only ever
+ * held in BigInt; only min(demand, supply) leaves as a number.
  */
 
 export type Side = 'BUY' | 'SELL';
@@ -91,42 +103,53 @@ function validate(orders: readonly ClearingOrder[]): void {
   }
 }
 
-interface PriceLevel {
-  readonly price: number;
-  readonly demand: number;
-  readonly supply: number;
+/** A BigInt back to a number, refusing (never rounding) anything beyond 2^53 − 1. */
+export function safeNumber(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ClearingInputError(`${what} ${value} is not a safe integer`);
+  }
+  return Number(value);
 }
 
-/** D(p) and S(p) at every distinct limit price, ascending. */
+interface PriceLevel {
+  readonly price: number;
+  readonly demand: bigint;
+  readonly supply: bigint;
+}
+
+/** D(p) and S(p) at every distinct limit price, ascending (exact sums). */
 function priceLevels(buys: readonly ClearingOrder[], sells: readonly ClearingOrder[]): PriceLevel[] {
   const prices = [...new Set([...buys, ...sells].map((o) => o.price))].sort((a, b) => a - b);
   const buysAsc = [...buys].sort((a, b) => a.price - b.price);
   const sellsAsc = [...sells].sort((a, b) => a.price - b.price);
-  let demand = buysAsc.reduce((sum, o) => sum + o.quantity, 0);
-  let supply = 0;
+  let demand = buysAsc.reduce((sum, o) => sum + BigInt(o.quantity), 0n);
+  let supply = 0n;
   let bi = 0;
   let si = 0;
   const levels: PriceLevel[] = [];
   for (const price of prices) {
     // Demand at p excludes buys with a limit below p; supply at p includes sells with a limit up to p.
-    while (bi < buysAsc.length && buysAsc[bi].price < price) demand -= buysAsc[bi++].quantity;
-    while (si < sellsAsc.length && sellsAsc[si].price <= price) supply += sellsAsc[si++].quantity;
+    while (bi < buysAsc.length && buysAsc[bi].price < price) demand -= BigInt(buysAsc[bi++].quantity);
+    while (si < sellsAsc.length && sellsAsc[si].price <= price) supply += BigInt(sellsAsc[si++].quantity);
     levels.push({ price, demand, supply });
   }
   return levels;
 }
 
-function fill(ranked: readonly ClearingOrder[], volume: number, price: number): ClearingAward[] {
+function fill(ranked: readonly ClearingOrder[], volume: bigint, price: number): ClearingAward[] {
   const awards: ClearingAward[] = [];
   let left = volume;
   for (const order of ranked) {
-    if (left === 0) break;
-    const quantity = Math.min(order.quantity, left);
+    if (left === 0n) break;
+    const quantity = BigInt(order.quantity) < left ? BigInt(order.quantity) : left;
     left -= quantity;
-    awards.push({ id: order.id, side: order.side, quantity, price, amount: price * quantity });
+    awards.push({ id: order.id, side: order.side, quantity: Number(quantity), price, amount: safeNumber(BigInt(price) * quantity, `amount of '${order.id}'`) });
   }
   return awards;
 }
+
+const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const absBig = (a: bigint): bigint => (a < 0n ? -a : a);
 
 /** Clears one interval. Throws ClearingInputError for malformed orders (duplicate id, non-integer price/quantity). */
 export function clearInterval(orders: readonly ClearingOrder[]): ClearingResult {
@@ -137,21 +160,26 @@ export function clearInterval(orders: readonly ClearingOrder[]): ClearingResult 
   if (buys.length === 0 || sells.length === 0) return noTrade;
 
   const levels = priceLevels(buys, sells);
-  let maxVolume = 0;
-  for (const level of levels) maxVolume = Math.max(maxVolume, Math.min(level.demand, level.supply));
-  if (maxVolume === 0) return noTrade;
+  let maxVolume = 0n;
+  for (const level of levels) {
+    const volume = minBig(level.demand, level.supply);
+    if (volume > maxVolume) maxVolume = volume;
+  }
+  if (maxVolume === 0n) return noTrade;
 
-  const atMax = levels.filter((level) => Math.min(level.demand, level.supply) === maxVolume);
-  const minImbalance = atMax.reduce((min, level) => Math.min(min, Math.abs(level.demand - level.supply)), Infinity);
-  const best = atMax.filter((level) => Math.abs(level.demand - level.supply) === minImbalance);
-  const price = Math.floor((best[0].price + best[best.length - 1].price) / 2);
+  const atMax = levels.filter((level) => minBig(level.demand, level.supply) === maxVolume);
+  let minImbalance = absBig(atMax[0].demand - atMax[0].supply);
+  for (const level of atMax) if (absBig(level.demand - level.supply) < minImbalance) minImbalance = absBig(level.demand - level.supply);
+  const best = atMax.filter((level) => absBig(level.demand - level.supply) === minImbalance);
+  const price = Number((BigInt(best[0].price) + BigInt(best[best.length - 1].price)) / 2n);
 
+  const volume = safeNumber(maxVolume, 'traded volume');
   const buyAwards = fill(buys.filter((o) => o.price >= price).sort(compareBuyPriority), maxVolume, price);
   const sellAwards = fill(sells.filter((o) => o.price <= price).sort(compareSellPriority), maxVolume, price);
   return {
     price,
-    volume: maxVolume,
-    value: price * maxVolume,
+    volume,
+    value: safeNumber(BigInt(price) * maxVolume, 'traded value'),
     buyOrders: buys.length,
     sellOrders: sells.length,
     awards: [...buyAwards, ...sellAwards],

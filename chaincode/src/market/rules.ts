@@ -5,6 +5,7 @@ import { readPrivateJson, transientText } from '../common/state';
 import { parseJsonArg } from '../common/validate';
 import type { GovernanceConfig } from '../governance/config';
 import type { ActingParticipant } from '../participants/participant';
+import { requireParticipant } from '../participants/authorize';
 import type { PriceBlock } from './book';
 
 /** Zones are names of feeders or microgrids as the registry records them. */
@@ -12,9 +13,18 @@ export { zoneSchema } from '../registry/asset';
 export const orderIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'an order id (the placing transaction id)');
 /** A salt long enough that a hash of a small value (a price, a quantity) cannot be brute-forced. */
 export const saltSchema = z.string().min(16).max(256);
-export const priceSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-/** Up to 1 TWh per order keeps every price × quantity product a safe integer. */
-export const quantitySchema = z.number().int().positive().max(1_000_000_000_000);
+/**
+ * The arithmetic bounds of the markets (the proof that every amount is a safe integer is in market/clearing.ts):
+ *  - a limit price is at most MAX_PRICE per kWh, whatever governance's priceCap says;
+ *  - an order (all blocks of a curve together) offers or bids at most MAX_ORDER_WH;
+ *  - so an order's value Σ price × quantity ≤ MAX_PRICE × MAX_ORDER_WH = 10^15 < 2^53.
+ * A bid's limit is at least MIN_BID_PRICE, so every bid locks a positive escrow ≥ its quantity in Wh.
+ */
+export const MAX_PRICE = 1_000_000;
+export const MAX_ORDER_WH = 1_000_000_000;
+export const MIN_BID_PRICE = 1;
+export const priceSchema = z.number().int().min(0).max(MAX_PRICE);
+export const quantitySchema = z.number().int().positive().max(MAX_ORDER_WH);
 
 export const SALT_TRANSIENT = 'salt';
 
@@ -33,8 +43,20 @@ export function transientSalt(ctx: Context): string {
   return result.data;
 }
 
-export function checkPrices(config: GovernanceConfig, blocks: readonly PriceBlock[]): void {
+/**
+ * The price rules of one order: every block within governance's [priceFloor, priceCap]; a bid's every limit at least
+ * MIN_BID_PRICE (a bid at 0 would lock no escrow, and its award nothing to settle from); the order's total quantity at
+ * most MAX_ORDER_WH (each block is bounded by the schema, a curve's sum here).
+ */
+export function checkPrices(config: GovernanceConfig, blocks: readonly PriceBlock[], side?: 'BUY' | 'SELL'): void {
+  const total = blocks.reduce((sum, b) => sum + b.quantityWh, 0);
+  if (total > MAX_ORDER_WH) {
+    throw new InvalidArgumentError(`an order offers or bids at most ${MAX_ORDER_WH} Wh in total, not ${total}`, { reason: 'QUANTITY_OUT_OF_RANGE' });
+  }
   for (const block of blocks) {
+    if (side === 'BUY' && block.price < MIN_BID_PRICE) {
+      throw new RuleViolationError(`a bid's limit price must be at least ${MIN_BID_PRICE} per kWh (a bid at 0 would escrow nothing)`, { reason: 'BID_PRICE_TOO_LOW' });
+    }
     if (block.price < config.priceFloor || block.price > config.priceCap) {
       throw new RuleViolationError(`price ${block.price} is outside the market's limits [${config.priceFloor}, ${config.priceCap}] per kWh`, {
         reason: 'PRICE_OUT_OF_RANGE',
@@ -100,4 +122,20 @@ export async function withPrivateDetails<R extends OwnedRecord>(
   const read = typeof keyOrRead === 'string' ? () => readPrivateJson<unknown>(ctx, record.collection, keyOrRead) : keyOrRead;
   const details = maySeePrivate(caller, record.owner) ? await tryPrivate(read) : undefined;
   return details === undefined ? { [label]: record } : { [label]: record, details };
+}
+
+/**
+ * A public aggregate plus, for the market operator and the regulator (when the answering peer holds it), `details`:
+ * its full private counterpart, e.g. the totals the small-group rule withholds from everyone else.
+ */
+export async function withOversightDetails<R extends object>(ctx: Context, record: R, read: () => Promise<unknown>): Promise<R | (R & { details: unknown })> {
+  let caller: ActingParticipant;
+  try {
+    caller = await requireParticipant(ctx);
+  } catch {
+    return record;
+  }
+  if (!caller.effectiveRoles.includes('MARKET_OPERATOR') && !caller.effectiveRoles.includes('REGULATOR')) return record;
+  const details = await tryPrivate(read);
+  return details === undefined ? record : { ...record, details };
 }

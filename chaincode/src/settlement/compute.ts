@@ -1,6 +1,15 @@
 /**
  * Settlement arithmetic for one cleared interval — pure, so the rule can be read and tested apart from the ledger.
  *
+ * Metered energy per award (`allocateMetered`). One meter's reading for an interval is ONE quantity, however many
+ * awards name that meter (one prosumer may have several offers behind one meter, a wholesale generator several curve
+ * blocks): sellers share its export, buyers its import. Per side and meter, the awards naming it take the reading in
+ * award priority order — earlier submission first, then smaller order id — each up to its awarded quantity; what is
+ * left after every award is served is the meter's excess and goes to the last of those awards. So the energy attributed
+ * to a meter's awards sums to exactly its reading, no award is paid for energy another award was paid for, and the
+ * result does not depend on the order the awards are passed in. A meter without a reading gives every award naming it
+ * "no reading" (nothing delivered). An award without meters (wholesale demand) counts as delivered in full.
+ *
  * For each award (quantity A Wh at the clearing price p) and the energy metered for it (M Wh; a missing reading counts
  * as 0 — nothing delivered):
  *   delivered = min(A, M), shortfall = A − delivered, excess = max(0, M − A)
@@ -9,14 +18,97 @@
  * Buyers (their award is escrowed at their limit price):
  *   pay p × delivered for the energy, plus charge(shortfall + excess) for leaning on the grid — bought and not taken,
  *   or taken beyond the award. Both come out of the escrow; what the escrow cannot cover is recorded as `unpaid` for
- *   off-chain recovery; the rest of the escrow is released.
+ *   off-chain recovery; the rest of the escrow is released. A bid whose escrow is gone (none can be: every bid locks a
+ *   positive escrow, see market/rules.ts) settles against an escrow of 0: an award worth 0 settles cleanly, anything
+ *   else is refused as a broken invariant rather than paid from nowhere.
  * Sellers:
  *   receive p × delivered, minus charge(shortfall) for what they failed to deliver (floored at 0, the remainder
  *   recorded as `unpaid`). Excess export is recorded (Wh and its value at the imbalance price) but not bought by the
  *   market: the market only trades what it awarded.
  * The balancing account (the market's balancing party) receives what buyers paid beyond what sellers received, which
  * is ≥ 0 because every buyer pays at least p × A (f ≥ 1) and every seller receives at most p × A.
+ *
+ * Exact arithmetic: everything is computed in BigInt. Amounts that move tokens (energyAmount, imbalanceCharged,
+ * escrowReleased, netCredit, escrowConsumed, balancingCredit and their totals) are bounded by the escrows and the
+ * traded value, hence by the token supply (≤ 2^51 − 1, tokens/ledger.ts): even the sum of two of them is a safe
+ * integer, and each is converted back with a check. Amounts that are only recorded — an imbalance that could not be
+ * collected, the value of excess export, total excess Wh — grow with the meters' readings and the imbalance factor
+ * (p ≤ 10^6, f ≤ 100×, a reading ≤ 10^12 Wh: up to 10^20) and are carried as exact decimal strings.
  */
+
+import { ClearingInputError } from '../market/clearing';
+
+/** An award as allocation sees it. */
+export interface MeteredAward {
+  readonly orderId: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly awardedWh: number;
+  /** Meters whose readings settle the award; empty: delivered as awarded. */
+  readonly meterIds: readonly string[];
+  /** Submission time (ms) of the order: allocation priority, then the order id. */
+  readonly submittedAt: number;
+}
+
+/** A meter's reading on one side (SELL: exported, BUY: imported), or null when none arrived. */
+export type ReadingOf = (side: 'BUY' | 'SELL', meterId: string) => number | null;
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Allocation priority: earlier submission, then smaller order id. */
+export function compareAllocationPriority(a: MeteredAward, b: MeteredAward): number {
+  return a.submittedAt - b.submittedAt || compareIds(a.orderId, b.orderId);
+}
+
+/**
+ * The energy metered for each award, by order id (see the module comment): never more in total per meter and side than
+ * the meter's reading. Null for an award with a meter that has no reading.
+ */
+export function allocateMetered(awards: readonly MeteredAward[], readingOf: ReadingOf): Map<string, number | null> {
+  const out = new Map<string, number | null>();
+  const ranked = [...awards].sort(compareAllocationPriority);
+  /** Per side and meter: what is left of its reading (BigInt: a sum of safe readings). */
+  const left = new Map<string, bigint | null>();
+  const lastAward = new Map<string, string>();
+  const poolKey = (side: string, meterId: string) => `${side}\u0000${meterId}`;
+  for (const award of ranked) {
+    for (const meterId of award.meterIds) {
+      const key = poolKey(award.side, meterId);
+      if (!left.has(key)) {
+        const reading = readingOf(award.side, meterId);
+        left.set(key, reading === null ? null : BigInt(reading));
+      }
+    }
+  }
+  const taken = new Map<string, bigint>();
+  for (const award of ranked) {
+    if (award.meterIds.length === 0) {
+      out.set(award.orderId, award.awardedWh);
+      continue;
+    }
+    if (award.meterIds.some((m) => left.get(poolKey(award.side, m)) === null)) {
+      out.set(award.orderId, null);
+      continue;
+    }
+    let need = BigInt(award.awardedWh);
+    let got = 0n;
+    for (const meterId of award.meterIds) {
+      const key = poolKey(award.side, meterId);
+      const pool = left.get(key)!;
+      const take = pool < need ? pool : need;
+      left.set(key, pool - take);
+      need -= take;
+      got += take;
+      lastAward.set(key, award.orderId);
+    }
+    taken.set(award.orderId, got);
+  }
+  // Each meter's remainder is excess: the last award (in priority order) naming it carries it.
+  for (const [key, orderId] of lastAward) taken.set(orderId, taken.get(orderId)! + left.get(key)!);
+  for (const [orderId, wh] of taken) out.set(orderId, safe(wh, `metered energy of '${orderId}'`));
+  return out;
+}
 
 export interface SettlementAward {
   readonly orderId: string;
@@ -24,9 +116,9 @@ export interface SettlementAward {
   readonly side: 'BUY' | 'SELL';
   readonly price: number;
   readonly awardedWh: number;
-  /** Buyers only: the escrow still held for the order. */
+  /** Buyers only: the escrow still held for the order (undefined: none is held). */
   readonly escrow?: number;
-  /** Metered energy for this award, or null when no reading arrived. */
+  /** Metered energy for this award (see allocateMetered), or null when no reading arrived. */
   readonly meteredWh: number | null;
 }
 
@@ -45,10 +137,10 @@ export interface SettlementRecord {
   readonly energyAmount: number;
   /** Imbalance charged (buyer: shortfall + excess; seller: shortfall), as far as it could be collected. */
   readonly imbalanceCharged: number;
-  /** Imbalance that could not be collected on chain. */
-  readonly imbalanceUnpaid: number;
-  /** Seller's excess export at the imbalance price; recorded, not paid. */
-  readonly excessValue: number;
+  /** Imbalance that could not be collected on chain: an exact integer as a decimal string (it is not bounded by 2^53). */
+  readonly imbalanceUnpaid: string;
+  /** Seller's excess export at the imbalance price; recorded, not paid. A decimal string, like imbalanceUnpaid. */
+  readonly excessValue: string;
   /** Buyer: escrow returned. Seller: 0. */
   readonly escrowReleased: number;
   /** Signed change to the participant's spendable tokens from this settlement (seller credit or buyer release). */
@@ -61,11 +153,13 @@ export interface SettlementTotals {
   readonly deliveredBuyWh: number;
   readonly deliveredSellWh: number;
   readonly shortfallWh: number;
-  readonly excessWh: number;
+  /** Decimal string: a sum of readings. */
+  readonly excessWh: string;
   readonly energyPaid: number;
   readonly energyReceived: number;
   readonly imbalanceCharged: number;
-  readonly imbalanceUnpaid: number;
+  /** Decimal string. */
+  readonly imbalanceUnpaid: string;
   readonly missingReadings: number;
   /** Tokens credited to the balancing account. */
   readonly balancingCredit: number;
@@ -80,67 +174,102 @@ export interface SettlementComputation {
 
 export const MIN_IMBALANCE_FACTOR_PERMILLE = 1000;
 
+function safe(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) throw new ClearingInputError(`${what} ${value} is not a safe integer`);
+  return Number(value);
+}
+
+/** ⌈p × x × f / 1000⌉, exact. */
+export function imbalanceChargeExact(price: number, wh: number | bigint, factorPermille: number): bigint {
+  const factor = BigInt(Math.max(factorPermille, MIN_IMBALANCE_FACTOR_PERMILLE));
+  const raw = BigInt(price) * BigInt(wh) * factor;
+  return (raw + 999n) / 1000n;
+}
+
+/** imbalanceChargeExact as a number, refused when it is not a safe integer. */
 export function imbalanceCharge(price: number, wh: number, factorPermille: number): number {
-  const factor = Math.max(factorPermille, MIN_IMBALANCE_FACTOR_PERMILLE);
-  const raw = price * wh * factor;
-  return raw === 0 ? 0 : Math.floor((raw + 999) / 1000);
+  return safe(imbalanceChargeExact(price, wh, factorPermille), 'imbalance charge');
+}
+
+const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+interface ExactRecord {
+  readonly side: 'BUY' | 'SELL';
+  readonly awardedWh: bigint;
+  readonly deliveredWh: bigint;
+  readonly shortfallWh: bigint;
+  readonly excessWh: bigint;
+  readonly energyAmount: bigint;
+  readonly imbalanceCharged: bigint;
+  readonly imbalanceUnpaid: bigint;
+  readonly netCredit: bigint;
 }
 
 export function computeSettlement(awards: readonly SettlementAward[], factorPermille: number): SettlementComputation {
   const records: SettlementRecord[] = [];
+  const exact: ExactRecord[] = [];
   const escrowConsumed = new Map<string, number>();
-  for (const award of [...awards].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0))) {
-    const metered = award.meteredWh ?? 0;
-    const delivered = Math.min(award.awardedWh, metered);
-    const shortfall = award.awardedWh - delivered;
-    const excess = Math.max(0, metered - award.awardedWh);
-    const energyAmount = award.price * delivered;
+  let consumed = 0n;
+  for (const award of [...awards].sort((a, b) => compareIds(a.orderId, b.orderId))) {
+    const metered = BigInt(award.meteredWh ?? 0);
+    const awarded = BigInt(award.awardedWh);
+    const price = BigInt(award.price);
+    const delivered = minBig(awarded, metered);
+    const shortfall = awarded - delivered;
+    const excess = metered > awarded ? metered - awarded : 0n;
+    const energyAmount = price * delivered;
     const common = {
       orderId: award.orderId,
       participant: award.participant,
       side: award.side,
       price: award.price,
       awardedWh: award.awardedWh,
-      meteredWh: metered,
+      meteredWh: safe(metered, 'metered energy'),
       readingMissing: award.meteredWh === null,
-      deliveredWh: delivered,
-      shortfallWh: shortfall,
-      excessWh: excess,
-      energyAmount,
+      deliveredWh: Number(delivered),
+      shortfallWh: Number(shortfall),
+      excessWh: safe(excess, 'excess energy'),
+      energyAmount: safe(energyAmount, `energy amount of '${award.orderId}'`),
     };
+    let charged: bigint, due: bigint, netCredit: bigint;
     if (award.side === 'BUY') {
-      const escrow = award.escrow ?? 0;
-      if (energyAmount > escrow) throw new Error(`escrow of order '${award.orderId}' cannot cover its award`);
-      const due = imbalanceCharge(award.price, shortfall + excess, factorPermille);
-      const charged = Math.min(due, escrow - energyAmount);
+      const escrow = BigInt(award.escrow ?? 0);
+      if (energyAmount > escrow) {
+        throw new ClearingInputError(`escrow of order '${award.orderId}' (${escrow}) cannot cover its award (${energyAmount})`);
+      }
+      due = imbalanceChargeExact(award.price, shortfall + excess, factorPermille);
+      charged = minBig(due, escrow - energyAmount);
       const released = escrow - energyAmount - charged;
-      escrowConsumed.set(award.orderId, energyAmount + charged);
-      records.push({ ...common, imbalanceCharged: charged, imbalanceUnpaid: due - charged, excessValue: 0, escrowReleased: released, netCredit: released });
+      escrowConsumed.set(award.orderId, safe(energyAmount + charged, 'escrow consumed'));
+      consumed += energyAmount + charged;
+      netCredit = released;
+      records.push({ ...common, imbalanceCharged: safe(charged, 'imbalance'), imbalanceUnpaid: String(due - charged), excessValue: '0', escrowReleased: safe(released, 'release'), netCredit: safe(released, 'release') });
     } else {
-      const due = imbalanceCharge(award.price, shortfall, factorPermille);
-      const charged = Math.min(due, energyAmount);
-      const excessValue = imbalanceCharge(award.price, excess, factorPermille);
-      records.push({ ...common, imbalanceCharged: charged, imbalanceUnpaid: due - charged, excessValue, escrowReleased: 0, netCredit: energyAmount - charged });
+      due = imbalanceChargeExact(award.price, shortfall, factorPermille);
+      charged = minBig(due, energyAmount);
+      netCredit = energyAmount - charged;
+      const excessValue = imbalanceChargeExact(award.price, excess, factorPermille);
+      records.push({ ...common, imbalanceCharged: safe(charged, 'imbalance'), imbalanceUnpaid: String(due - charged), excessValue: String(excessValue), escrowReleased: 0, netCredit: safe(netCredit, 'credit') });
     }
+    exact.push({ side: award.side, awardedWh: awarded, deliveredWh: delivered, shortfallWh: shortfall, excessWh: excess, energyAmount, imbalanceCharged: charged, imbalanceUnpaid: due - charged, netCredit });
   }
-  const sum = (pick: (r: SettlementRecord) => number, side?: 'BUY' | 'SELL') =>
-    records.filter((r) => !side || r.side === side).reduce((s, r) => s + pick(r), 0);
-  const consumed = [...escrowConsumed.values()].reduce((s, v) => s + v, 0);
+  const sum = (pick: (r: ExactRecord) => bigint, side?: 'BUY' | 'SELL') => exact.filter((r) => !side || r.side === side).reduce((s, r) => s + pick(r), 0n);
   const sellerCredits = sum((r) => r.netCredit, 'SELL');
+  const balancingCredit = consumed - sellerCredits;
+  if (balancingCredit < 0n) throw new ClearingInputError('settlement pool would run dry; the imbalance factor floor is broken');
   const totals: SettlementTotals = {
     records: records.length,
-    awardedWh: sum((r) => r.awardedWh, 'BUY'),
-    deliveredBuyWh: sum((r) => r.deliveredWh, 'BUY'),
-    deliveredSellWh: sum((r) => r.deliveredWh, 'SELL'),
-    shortfallWh: sum((r) => r.shortfallWh),
-    excessWh: sum((r) => r.excessWh),
-    energyPaid: sum((r) => r.energyAmount, 'BUY'),
-    energyReceived: sum((r) => r.energyAmount, 'SELL'),
-    imbalanceCharged: sum((r) => r.imbalanceCharged),
-    imbalanceUnpaid: sum((r) => r.imbalanceUnpaid),
+    awardedWh: safe(sum((r) => r.awardedWh, 'BUY'), 'awarded energy'),
+    deliveredBuyWh: safe(sum((r) => r.deliveredWh, 'BUY'), 'delivered energy'),
+    deliveredSellWh: safe(sum((r) => r.deliveredWh, 'SELL'), 'delivered energy'),
+    shortfallWh: safe(sum((r) => r.shortfallWh), 'shortfall'),
+    excessWh: String(sum((r) => r.excessWh)),
+    energyPaid: safe(sum((r) => r.energyAmount, 'BUY'), 'energy paid'),
+    energyReceived: safe(sum((r) => r.energyAmount, 'SELL'), 'energy received'),
+    imbalanceCharged: safe(sum((r) => r.imbalanceCharged), 'imbalance charged'),
+    imbalanceUnpaid: String(sum((r) => r.imbalanceUnpaid)),
     missingReadings: records.filter((r) => r.readingMissing).length,
-    balancingCredit: consumed - sellerCredits,
+    balancingCredit: safe(balancingCredit, 'balancing credit'),
   };
-  if (totals.balancingCredit < 0) throw new Error('settlement pool would run dry; the imbalance factor floor is broken');
   return { records, totals, escrowConsumed };
 }

@@ -7,10 +7,11 @@ import { intervalMs, settlementDeadlineMs } from './config';
 import { getConfig } from '../governance/store';
 import { requireParticipant, requireRole } from '../participants/authorize';
 import { parseInterval } from '../market/interval';
-import { orderIdSchema, transientSalt, withPrivateDetails, zoneSchema } from '../market/rules';
+import { orderIdSchema, transientSalt, withOversightDetails, withPrivateDetails, zoneSchema } from '../market/rules';
 import { readJson } from '../common/state';
-import { meteredEnergyFor } from '../market/eligibility';
-import { SETTLEMENT_RECORD, listSettledRecords, proofFor, readSettlement, settleInterval, type PublicSettledRecord } from './settle';
+import { meterReadingWh } from '../market/eligibility';
+import { orgCollection } from '../common/keys';
+import { SETTLEMENT_RECORD, listSettledRecords, proofFor, readFullSettlement, readSettlement, settleInterval, type PublicSettledRecord } from './settle';
 
 const slotSchema = z.strictObject({ market: z.enum(['RETAIL', 'WHOLESALE']), zone: zoneSchema, interval: z.string().min(1).max(40) });
 const recordRefSchema = slotSchema.extend({ orderId: orderIdSchema });
@@ -47,7 +48,9 @@ export class SettlementContract extends Contract {
       imbalanceFactorPermille: config.imbalanceFactorPermille,
       settlementDeadlineMs: settlementDeadlineMs(config),
       balancingAccount: operator.pseudonym,
-      meteredFor: (award) => meteredEnergyFor(ctx, award, interval.startMs),
+      oversightCollection: orgCollection('settlement', operator.mspId),
+      minPublicGroupSize: config.minPublicGroupSize,
+      readingOf: (meterId, side) => meterReadingWh(ctx, meterId, side, interval.startMs),
     });
     return canonicalJson(summary);
   }
@@ -61,7 +64,7 @@ export class SettlementContract extends Contract {
     const { interval } = await slotOf(ctx, args);
     const summary = await readSettlement(ctx, args.market, args.zone, interval.id);
     if (!summary) throw new NotFoundError(`${args.market.toLowerCase()} ${args.zone} ${interval.id} is not settled`);
-    return canonicalJson(summary);
+    return canonicalJson(await withOversightDetails(ctx, summary, () => readFullSettlement(ctx, summary)));
   }
 
   /** Args {market, zone, interval} → public leaf hashes in Merkle order (owner, order id, leaf hash). */

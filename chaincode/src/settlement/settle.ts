@@ -4,9 +4,10 @@ import { ConflictError, NotFoundError, RuleViolationError } from '../common/erro
 import { orgCollection } from '../common/keys';
 import { txTimeMs } from '../common/tx-time';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
-import { deriveSalt, listOrders, listPublicAwards, readPrivateAwards, readResult, type MarketName, type PrivateAward } from '../market/book';
-import { TokenLedger } from '../tokens/ledger';
-import { computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
+import { deriveSalt, listOrders, listPublicAwards, readPrivateAwards, readResult, tooSmall, type MarketName, type PrivateAward } from '../market/book';
+import { ClearingInputError } from '../market/clearing';
+import { TokenLedger, type Escrow } from '../tokens/ledger';
+import { allocateMetered, computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
 import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerkleProofStep } from './merkle';
 
 /**
@@ -16,6 +17,18 @@ import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerklePro
  *    balancing account takes what remains (see compute.ts for the rule);
  *  - public totals and the Merkle root are stored, and `SettlementCompleted` is emitted for the audit relay.
  * Idempotent per (market, zone, interval): a second settlement is refused with CONFLICT and writes nothing.
+ * Nothing stays locked: every awarded bid's escrow is closed (paid from and released), every unawarded open bid's
+ * escrow released; a bid without an escrow (impossible for bids placed under the limit ≥ 1 rule) settles against 0
+ * instead of failing the whole interval, which would strand every other escrow of it.
+ *
+ * Small groups (defect: a lone buyer's metered import was readable from the public totals): the public summary shows a
+ * total only when at least k = governance minPublicGroupSize distinct participants contribute on each side it covers
+ * (or none do). Buy-side totals (awardedWh, deliveredBuyWh, energyPaid) need k distinct buyers, sell-side totals
+ * (deliveredSellWh, energyReceived) k distinct sellers, totals over both sides (shortfall, excess, imbalance, missing
+ * readings, balancing credit) both — otherwise a public one-sided total would let a mixed one be differenced. A withheld
+ * total is null and named in `suppressed`. The Merkle root, the record count and the leaf hashes stay public; the full
+ * summary is kept in the settling operator org's settlement collection under the same key (GetSettlement shows it to
+ * the operator and the regulator as `details`), and every total can also be recomputed from the settled records.
  *
  * Keys: obe.settlement [market, zone, interval] (public summary), obe.settlement.record [market, zone, interval,
  * orderId] (public leaf hash; the private record under the same key in the award's collection).
@@ -41,7 +54,38 @@ export interface PublicSettledRecord {
   readonly index: number;
 }
 
-export interface SettlementSummary extends SettlementTotals {
+/** The public side of the totals: a total the small-group rule withholds is null. */
+export type PublicTotals = { readonly [K in keyof SettlementTotals]: SettlementTotals[K] | null };
+
+/** Which side(s) each total covers, for the small-group rule. */
+const TOTAL_SIDES: Record<keyof SettlementTotals, readonly ('BUY' | 'SELL')[]> = {
+  records: [],
+  awardedWh: ['BUY'],
+  deliveredBuyWh: ['BUY'],
+  energyPaid: ['BUY'],
+  deliveredSellWh: ['SELL'],
+  energyReceived: ['SELL'],
+  shortfallWh: ['BUY', 'SELL'],
+  excessWh: ['BUY', 'SELL'],
+  imbalanceCharged: ['BUY', 'SELL'],
+  imbalanceUnpaid: ['BUY', 'SELL'],
+  missingReadings: ['BUY', 'SELL'],
+  balancingCredit: ['BUY', 'SELL'],
+};
+
+/** The totals as the channel may see them, given the distinct participants per side and k. */
+export function publicTotals(totals: SettlementTotals, participants: { BUY: number; SELL: number }, k: number): { totals: PublicTotals; suppressed: string[] } {
+  const out: Record<string, unknown> = {};
+  const suppressed: string[] = [];
+  for (const name of Object.keys(TOTAL_SIDES).sort() as (keyof SettlementTotals)[]) {
+    const hide = TOTAL_SIDES[name].some((side) => tooSmall(participants[side], k));
+    out[name] = hide ? null : totals[name];
+    if (hide) suppressed.push(name);
+  }
+  return { totals: out as PublicTotals, suppressed };
+}
+
+export interface SettlementSummary extends PublicTotals {
   readonly market: MarketName;
   readonly zone: string;
   readonly interval: string;
@@ -52,6 +96,14 @@ export interface SettlementSummary extends SettlementTotals {
   readonly balancingAccount: string;
   readonly settledAt: string;
   readonly settlementTxId: string;
+  /** Distinct participants with a settled record, per side (public anyway: the awards list names their owners). */
+  readonly buyParticipants: number;
+  readonly sellParticipants: number;
+  /** k of the small-group rule when settled, and the totals it withheld. */
+  readonly minPublicGroupSize: number;
+  readonly suppressed: readonly string[];
+  /** Where the full summary is kept (the settling operator org's settlement collection). */
+  readonly collection: string;
 }
 
 export interface SettlementCompletedEvent {
@@ -72,11 +124,14 @@ export interface SettlementInputs {
   readonly imbalanceFactorPermille: number;
   readonly settlementDeadlineMs: number;
   readonly balancingAccount: string;
+  /** The settling operator org's settlement collection, which keeps the full summary. */
+  readonly oversightCollection: string;
+  readonly minPublicGroupSize: number;
   /**
-   * Energy metered for an award in Wh (sellers: export, buyers: import), or null when no reading arrived.
-   * Called only for awards with meters; an award without meters (wholesale demand) counts as delivered.
+   * One meter's reading in Wh on one side (SELL: export, BUY: import), or null when none arrived. Read once per
+   * meter and side; settlement allocates it across every award naming the meter (compute.ts).
    */
-  readonly meteredFor: (award: PrivateAward) => Promise<number | null>;
+  readonly readingOf: (meterId: string, side: 'BUY' | 'SELL') => Promise<number | null>;
 }
 
 function summaryKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
@@ -113,8 +168,20 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
     ownerMsps.set(award.orderId, publicAwards[i].ownerMsp);
   }
 
-  const metered = new Map<string, number | null>();
-  for (const award of awards) metered.set(award.orderId, award.meterIds.length === 0 ? award.quantityWh : await inputs.meteredFor(award));
+  const submittedAt = new Map<string, number>();
+  const orders = await listOrders(ctx, market, zone, interval);
+  for (const order of orders) submittedAt.set(order.orderId, order.submittedAt);
+  const readings = new Map<string, number | null>();
+  for (const award of awards) {
+    for (const meterId of award.meterIds) {
+      const key = `${award.side}\u0000${meterId}`;
+      if (!readings.has(key)) readings.set(key, await inputs.readingOf(meterId, award.side));
+    }
+  }
+  const metered = allocateMetered(
+    awards.map((a) => ({ orderId: a.orderId, side: a.side, awardedWh: a.quantityWh, meterIds: a.meterIds, submittedAt: submittedAt.get(a.orderId) ?? 0 })),
+    (side, meterId) => readings.get(`${side}\u0000${meterId}`) ?? null,
+  );
   const missing = [...metered.values()].filter((m) => m === null).length;
   const deadline = inputs.interval.endMs + inputs.settlementDeadlineMs;
   if (missing > 0 && now < deadline) {
@@ -124,32 +191,39 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
     });
   }
 
-  const escrows = new Map<string, Awaited<ReturnType<TokenLedger['getEscrow']>>>();
+  // Every bid locked a positive escrow; one that is gone anyway settles against 0 rather than strand the others.
+  const escrows = new Map<string, Escrow>();
   for (const award of awards.filter((a) => a.side === 'BUY')) {
     const escrow = await ledger.getEscrow(award.owner, award.orderId);
-    if (!escrow) throw new NotFoundError(`escrow of order '${award.orderId}' is missing`);
-    escrows.set(award.orderId, escrow);
+    if (escrow) escrows.set(award.orderId, escrow);
   }
 
-  const computed = computeSettlement(
-    awards.map((a) => ({
-      orderId: a.orderId,
-      participant: a.owner,
-      side: a.side,
-      price: a.price,
-      awardedWh: a.quantityWh,
-      escrow: escrows.get(a.orderId)?.amount,
-      meteredWh: metered.get(a.orderId) ?? null,
-    })),
-    inputs.imbalanceFactorPermille,
-  );
+  let computed: ReturnType<typeof computeSettlement>;
+  try {
+    computed = computeSettlement(
+      awards.map((a) => ({
+        orderId: a.orderId,
+        participant: a.owner,
+        side: a.side,
+        price: a.price,
+        awardedWh: a.quantityWh,
+        escrow: escrows.get(a.orderId)?.amount,
+        meteredWh: metered.get(a.orderId) ?? null,
+      })),
+      inputs.imbalanceFactorPermille,
+    );
+  } catch (err) {
+    if (err instanceof ClearingInputError) throw new RuleViolationError(`cannot settle ${market.toLowerCase()} ${zone} ${interval}: ${err.message}`, { reason: 'SETTLEMENT_INPUT' });
+    throw err;
+  }
 
   // Token movements: buyers' escrows close (consumed part into the pool, the rest back); sellers and the balancing
   // account are credited by blind writes, so settlement never conflicts with payments to those accounts.
   for (const record of computed.records) {
     const ref = `settlement:${market}:${zone}:${interval}:${record.orderId}`;
     if (record.side === 'BUY') {
-      await ledger.closeEscrow(escrows.get(record.orderId)!, computed.escrowConsumed.get(record.orderId) ?? 0);
+      const escrow = escrows.get(record.orderId);
+      if (escrow) await ledger.closeEscrow(escrow, computed.escrowConsumed.get(record.orderId) ?? 0);
     } else if (record.netCredit > 0) {
       await ledger.credit(record.participant, record.netCredit, 'SETTLEMENT_CREDIT', ref);
     }
@@ -159,7 +233,7 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   }
   // Bids that won nothing kept their escrow through clearing, which moves no tokens: it returns to them now.
   const awarded = new Set(awards.map((a) => a.orderId));
-  for (const order of await listOrders(ctx, market, zone, interval)) {
+  for (const order of orders) {
     if (order.side === 'BUY' && order.status === 'OPEN' && !awarded.has(order.orderId)) await ledger.releaseIfHeld(order.owner, order.orderId);
   }
 
@@ -175,7 +249,12 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
     await ctx.stub.putPrivateData(collection, recordKey, canonicalBytes(settled));
   }
 
-  const summary: SettlementSummary = {
+  const participants = {
+    BUY: new Set(awards.filter((a) => a.side === 'BUY').map((a) => a.owner)).size,
+    SELL: new Set(awards.filter((a) => a.side === 'SELL').map((a) => a.owner)).size,
+  };
+  const shown = publicTotals(computed.totals, participants, inputs.minPublicGroupSize);
+  const full: SettlementSummary = {
     ...computed.totals,
     market,
     zone,
@@ -187,8 +266,15 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
     balancingAccount: inputs.balancingAccount,
     settledAt: new Date(now).toISOString(),
     settlementTxId: ctx.stub.getTxID(),
+    buyParticipants: participants.BUY,
+    sellParticipants: participants.SELL,
+    minPublicGroupSize: inputs.minPublicGroupSize,
+    suppressed: [],
+    collection: inputs.oversightCollection,
   };
+  const summary: SettlementSummary = { ...full, ...shown.totals, suppressed: shown.suppressed };
   await ctx.stub.putState(key, canonicalBytes(summary));
+  await ctx.stub.putPrivateData(inputs.oversightCollection, key, canonicalBytes(full));
   const event: SettlementCompletedEvent = {
     channel: ctx.stub.getChannelID(),
     market,
@@ -200,6 +286,12 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   };
   ctx.stub.setEvent(SETTLEMENT_EVENT, canonicalBytes(event));
   return summary;
+}
+
+/** The full summary (every total), for the operator and the regulator; undefined where this peer does not hold it. */
+export async function readFullSettlement(ctx: Context, summary: SettlementSummary): Promise<SettlementSummary | undefined> {
+  if (!summary.collection) return summary;
+  return readPrivateJson<SettlementSummary>(ctx, summary.collection, summaryKey(ctx, summary.market, summary.zone, summary.interval));
 }
 
 export async function listSettledRecords(ctx: Context, market: MarketName, zone: string, interval: string): Promise<PublicSettledRecord[]> {

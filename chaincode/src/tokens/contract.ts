@@ -36,14 +36,14 @@ async function requireMaySee(ctx: Context, account: string): Promise<void> {
   if (!maySeePrivate(caller, account)) throw new ForbiddenError(`the balance of ${account} is private to its owner, the market operator and the regulator`);
 }
 
-/** The issuer: a MARKET_OPERATOR participant of the MSP governance names as token issuer (tokens are backed off chain). */
+/** The issuer: a MARKET_OPERATOR participant of the MSP governance names as token issuer (tokens are backed off chain); returns its MSP. */
 async function requireIssuer(ctx: Context): Promise<string> {
   const issuer = await requireRole(ctx, 'MARKET_OPERATOR');
   const config = await getConfig(ctx);
   if (issuer.mspId !== config.tokenIssuerMspId) {
     throw new ForbiddenError(`only the token issuer (${config.tokenIssuerMspId}'s market operator) may mint or burn`);
   }
-  return issuer.pseudonym;
+  return issuer.mspId;
 }
 
 @Info({ title: 'Tokens', description: 'Energy tokens: issuer mint/burn, transfers, balances and bid escrow on per-movement delta keys' })
@@ -59,9 +59,9 @@ export class TokensContract extends Contract {
   async Mint(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(mintSchema, argsJson, 'mint');
     const movement = transientJson(ctx, MOVEMENT_TRANSIENT, movementSchema);
-    await requireIssuer(ctx);
+    const issuerMsp = await requireIssuer(ctx);
     await getParticipant(ctx, args.account);
-    await new TokenLedger(ctx, movement.salt).credit(args.account, movement.amount, 'MINT', `mint:${ctx.stub.getTxID()}`);
+    await new TokenLedger(ctx, movement.salt).mint(args.account, movement.amount, issuerMsp, `mint:${ctx.stub.getTxID()}`);
     const moved = { kind: 'MINT', to: args.account, txId: ctx.stub.getTxID() };
     ctx.stub.setEvent(TOKENS_EVENT, Buffer.from(canonicalJson(moved)));
     return canonicalJson(moved);
@@ -74,9 +74,9 @@ export class TokensContract extends Contract {
   async Burn(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(mintSchema, argsJson, 'burn');
     const movement = transientJson(ctx, MOVEMENT_TRANSIENT, movementSchema);
-    await requireIssuer(ctx);
+    const issuerMsp = await requireIssuer(ctx);
     await getParticipant(ctx, args.account);
-    await new TokenLedger(ctx, movement.salt).debit(args.account, movement.amount, 'BURN', `burn:${ctx.stub.getTxID()}`);
+    await new TokenLedger(ctx, movement.salt).burn(args.account, movement.amount, issuerMsp, `burn:${ctx.stub.getTxID()}`);
     const moved = { kind: 'BURN', from: args.account, txId: ctx.stub.getTxID() };
     ctx.stub.setEvent(TOKENS_EVENT, Buffer.from(canonicalJson(moved)));
     return canonicalJson(moved);

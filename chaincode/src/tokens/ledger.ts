@@ -25,10 +25,22 @@ import { getParticipant } from '../participants/store';
  * range still carries the read-set and phantom protection; the commitment binds each private amount to it.
  *
  * Amounts are integers in the token's smallest unit (see market/clearing.ts for how prices map onto it).
+ *
+ * Exact amounts. The total supply is capped: mint and burn (rare issuer transactions) read and rewrite one supply
+ * record `obe.token.supply` (its amount private in the issuer org's token collection, like every amount), and a mint
+ * that would take the supply past MAX_TOKEN_SUPPLY = 2^51 − 1 is refused. Every other movement only moves tokens
+ * between accounts and escrows, so at any time Σ balances + Σ escrows = supply ≤ 2^51 − 1. Hence every balance, every
+ * escrow, and any sum of up to four such quantities (settlement adds escrows paid and seller charges) is a safe
+ * integer. The balance itself is a sum of deltas whose partial sums are not bounded (an account may receive and spend
+ * the supply many times over), so every sum over deltas or escrows is taken in BigInt and converted with a check.
  */
+
+/** 2^51 − 1: four times this is still below 2^53. */
+export const MAX_TOKEN_SUPPLY = 2 ** 51 - 1;
 
 const DELTA = 'obe.token.delta';
 const ESCROW = 'obe.token.escrow';
+const SUPPLY = 'obe.token.supply';
 
 export type MovementKind =
   | 'MINT'
@@ -85,6 +97,24 @@ export interface AccountBalance {
   readonly escrowed: number;
 }
 
+/** The private supply record (in the issuer org's token collection). */
+export interface Supply {
+  readonly supply: number;
+  readonly salt: string;
+}
+
+export interface PublicSupply {
+  readonly collection: string;
+  readonly commitment: string;
+}
+
+function checked(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RuleViolationError(`${what} ${value} is beyond the exact integer range`, { reason: 'AMOUNT_OUT_OF_RANGE' });
+  }
+  return Number(value);
+}
+
 export function assertAmount(amount: number, what = 'amount'): void {
   if (!Number.isSafeInteger(amount) || amount <= 0) {
     throw new InvalidArgumentError(`${what} must be a positive integer in the smallest token unit`, { amount });
@@ -109,7 +139,7 @@ export class TokenLedger {
   }
 
   async available(account: string): Promise<number> {
-    return (await this.#deltas(account)).reduce((sum, entry) => sum + entry.delta.amount, 0);
+    return checked((await this.#deltas(account)).reduce((sum, entry) => sum + BigInt(entry.delta.amount), 0n), `balance of '${account}'`);
   }
 
   async escrows(account: string): Promise<Escrow[]> {
@@ -121,7 +151,7 @@ export class TokenLedger {
   }
 
   async balance(account: string): Promise<AccountBalance> {
-    const escrowed = (await this.escrows(account)).reduce((sum, e) => sum + e.amount, 0);
+    const escrowed = checked((await this.escrows(account)).reduce((sum, e) => sum + BigInt(e.amount), 0n), `escrow of '${account}'`);
     return { account, available: await this.available(account), escrowed };
   }
 
@@ -146,6 +176,46 @@ export class TokenLedger {
       });
     }
     await this.#writeDelta(account, -amount, kind, ref, secret);
+  }
+
+  /**
+   * Issues new tokens to `account`, keeping the total supply at or below MAX_TOKEN_SUPPLY. `issuerMsp`: the token
+   * issuer org, whose token collection keeps the supply's private amount.
+   */
+  async mint(account: string, amount: number, issuerMsp: string, ref: string): Promise<void> {
+    assertAmount(amount);
+    const supply = await this.#readSupply();
+    const next = BigInt(supply?.body.supply ?? 0) + BigInt(amount);
+    if (next > BigInt(MAX_TOKEN_SUPPLY)) {
+      throw new RuleViolationError(`minting ${amount} would take the token supply past its cap of ${MAX_TOKEN_SUPPLY}`, { reason: 'SUPPLY_CAP' });
+    }
+    await this.#writeSupply(Number(next), supply?.collection ?? orgCollection('tokens', issuerMsp));
+    await this.credit(account, amount, 'MINT', ref);
+  }
+
+  /** Takes tokens out of `account` and out of the supply. */
+  async burn(account: string, amount: number, issuerMsp: string, ref: string): Promise<void> {
+    await this.debit(account, amount, 'BURN', ref);
+    const supply = await this.#readSupply();
+    // A ledger from before the supply record existed has none: never let the supply go below 0.
+    const next = Math.max(0, (supply?.body.supply ?? 0) - amount);
+    await this.#writeSupply(next, supply?.collection ?? orgCollection('tokens', issuerMsp));
+  }
+
+  /** The total supply (issuer collection members only: it is private like every amount). */
+  async supply(): Promise<number> {
+    return (await this.#readSupply())?.body.supply ?? 0;
+  }
+
+  async #readSupply(): Promise<{ collection: string; body: Supply } | undefined> {
+    const key = this.#ctx.stub.createCompositeKey(SUPPLY, []);
+    const record = await readJson<PublicSupply>(this.#ctx, key);
+    return record ? { collection: record.collection, body: await this.#privateOf<Supply>(key, record, 'the token supply') } : undefined;
+  }
+
+  async #writeSupply(supply: number, collection: string): Promise<void> {
+    const key = this.#ctx.stub.createCompositeKey(SUPPLY, []);
+    await this.#writePair(key, { supply, salt: this.#salt(this.#requireSecret(), key) }, { collection });
   }
 
   async transfer(from: string, to: string, amount: number, ref: string): Promise<void> {
@@ -200,7 +270,7 @@ export class TokenLedger {
       await this.#ctx.stub.deleteState(key);
       await this.#ctx.stub.deletePrivateData(collection, key);
     }
-    const sum = deltas.reduce((total, entry) => total + entry.delta.amount, 0);
+    const sum = checked(deltas.reduce((total, entry) => total + BigInt(entry.delta.amount), 0n), `balance of '${account}'`);
     if (sum !== 0) await this.#writeDelta(account, sum, 'CONSOLIDATED', `consolidate:${this.#ctx.stub.getTxID()}`, secret);
     return deltas.length;
   }

@@ -28,6 +28,7 @@ export class MarketFixture {
   readonly net: ObeNet;
   readonly cast: Cast;
   #assets = 0;
+  #mints: Promise<unknown> = Promise.resolve();
 
   private constructor(net: ObeNet, cast: Cast) {
     this.net = net;
@@ -71,8 +72,13 @@ export class MarketFixture {
     return { ...actor, meterId };
   }
 
+  /** Mints update the capped token supply (one record): the issuer mints one at a time, as a real issuer would. */
   mint(to: Actor, amount: number): Promise<unknown> {
-    return this.net.submit(this.cast.marketOperator.identity, 'Tokens:Mint', [{ account: to.pseudonym }], { transient: { movement: JSON.stringify({ amount, salt: salt() }) } });
+    const next = this.#mints.then(() =>
+      this.net.submit(this.cast.marketOperator.identity, 'Tokens:Mint', [{ account: to.pseudonym }], { transient: { movement: JSON.stringify({ amount, salt: salt() }) } }),
+    );
+    this.#mints = next.catch(() => undefined);
+    return next;
   }
 
   async balance(actor: Actor): Promise<{ available: number; escrowed: number }> {

@@ -15,12 +15,12 @@ describe('settlement arithmetic', () => {
     ];
     const { records, totals, escrowConsumed } = computeSettlement(awards, 1500);
     expect(records.map((r) => [r.orderId, r.deliveredWh, r.energyAmount, r.imbalanceCharged, r.imbalanceUnpaid, r.escrowReleased, r.netCredit])).toEqual([
-      ['b1', 1500, 25500, 12750, 0, 21750, 21750],
-      ['b2', 0, 0, 50000, 13750, 0, 0],
-      ['s1', 3000, 51000, 0, 0, 0, 51000],
-      ['s2', 1000, 17000, 12750, 0, 0, 4250],
+      ['b1', 1500, 25500, 12750, '0', 21750, 21750],
+      ['b2', 0, 0, 50000, '13750', 0, 0],
+      ['s1', 3000, 51000, 0, '0', 0, 51000],
+      ['s2', 1000, 17000, 12750, '0', 0, 4250],
     ]);
-    expect(records[2]).toMatchObject({ excessWh: 200, excessValue: 5100 });
+    expect(records[2]).toMatchObject({ excessWh: 200, excessValue: '5100' });
     expect(records[1].readingMissing).toBe(true);
     expect(escrowConsumed.get('b1')).toBe(38250);
     // Pool: 38250 + 50000 in, 51000 + 4250 out → 33000 to the balancing account.

@@ -6,11 +6,12 @@ import { parseJsonArg } from '../../common/validate';
 import { gateClosureMs, intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import { cancelOrder, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
+import { cancelOrder, readFullResult, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { retailBuyerEligibility, retailSellerEligibility } from '../eligibility';
 import { parseInterval } from '../interval';
-import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
+import { checkPrices, gateClosed, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
 import { NotFoundError } from '../../common/errors';
+import { orgCollection } from '../../common/keys';
 import { assetIdSchema } from '../../registry/asset';
 
 /**
@@ -72,11 +73,11 @@ export class RetailMarketContract extends Contract {
     const order = transientJson(ctx, ORDER_TRANSIENT, retailOrderSchema);
     if (txTimeMs(ctx) >= gateMs) throw gateClosed(`orders for ${interval.id} are no longer accepted`, gateMs);
     const blocks = [{ price: order.price, quantityWh: order.quantityWh }];
-    checkPrices(config, blocks);
+    checkPrices(config, blocks, order.side);
     const caller = order.side === 'SELL' ? await requireRole(ctx, 'PROSUMER') : await requireRole(ctx, 'PROSUMER', 'CONSUMER');
     const eligible =
       order.side === 'SELL'
-        ? await retailSellerEligibility(ctx, caller.pseudonym, zone, order.assetId!, order.meterId)
+        ? await retailSellerEligibility(ctx, caller.pseudonym, zone, order.assetId!, order.meterId, config.intervalMinutes)
         : await retailBuyerEligibility(ctx, caller.pseudonym, zone, order.meterId);
     const placed = await placeOrder(ctx, {
       market: RETAIL,
@@ -89,7 +90,7 @@ export class RetailMarketContract extends Contract {
       meterIds: eligible.meterIds,
       assetId: eligible.assetId,
       salt: order.salt,
-    });
+    }, eligible.limits);
     ctx.stub.setEvent(ORDER_PLACED_EVENT, Buffer.from(canonicalJson({ market: RETAIL, zone, interval: interval.id, orderId: placed.orderId })));
     return canonicalJson(placed);
   }
@@ -118,9 +119,12 @@ export class RetailMarketContract extends Contract {
   async ClearInterval(ctx: Context, argsJson: string): Promise<string> {
     const { zone, interval, gateMs } = await slot(ctx, argsJson);
     const salt = transientSalt(ctx);
-    await requireRole(ctx, 'MARKET_OPERATOR');
+    const operator = await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
-    const { result } = await clearOrders(ctx, RETAIL, zone, interval.id, salt, suppliedOrders(ctx));
+    const { result } = await clearOrders(ctx, RETAIL, zone, interval.id, salt, suppliedOrders(ctx), {
+      collection: orgCollection('settlement', operator.mspId),
+      minPublicGroupSize: (await getConfig(ctx)).minPublicGroupSize,
+    });
     ctx.stub.setEvent(MARKET_CLEARED_EVENT, Buffer.from(canonicalJson(result)));
     return canonicalJson(result);
   }
@@ -147,7 +151,7 @@ export class RetailMarketContract extends Contract {
     const { zone, interval } = await slot(ctx, argsJson);
     const result = await readResult(ctx, RETAIL, zone, interval.id);
     if (!result) throw new NotFoundError(`retail ${zone} ${interval.id} has not been cleared`);
-    return canonicalJson(result);
+    return canonicalJson(await withOversightDetails(ctx, result, () => readFullResult(ctx, result)));
   }
 
   /** Args {zone, interval} → public order records (commitments, no prices or quantities). */

@@ -2,16 +2,17 @@ import { Context, Contract, Info, Returns, Transaction, Param } from 'fabric-con
 import { z } from 'zod';
 import { canonicalJson } from '../../common/canonical-json';
 import { NotFoundError } from '../../common/errors';
+import { orgCollection } from '../../common/keys';
 import { assetIdSchema } from '../../registry/asset';
 import { txTimeMs } from '../../common/tx-time';
 import { parseJsonArg } from '../../common/validate';
 import { intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
-import { cancelOrder, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
+import { cancelOrder, readFullResult, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { wholesaleSupplyEligibility } from '../eligibility';
 import { parseInterval, utcDayStart } from '../interval';
-import { checkPrices, gateClosed, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
+import { checkPrices, gateClosed, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
 
 /**
  * The wholesale day-ahead market. Generators offer stepwise supply curves for their wholesale generator assets;
@@ -87,9 +88,9 @@ export class WholesaleMarketContract extends Contract {
     const { interval, gateMs, config } = await intervalOf(ctx, args.interval);
     const curve = transientJson(ctx, CURVE_TRANSIENT, curveSchema);
     if (txTimeMs(ctx) >= gateMs) throw gateClosed(`day-ahead curves for ${interval.id} are no longer accepted`, gateMs);
-    checkPrices(config, curve.blocks);
+    checkPrices(config, curve.blocks, curve.side === 'SUPPLY' ? 'SELL' : 'BUY');
     const caller = curve.side === 'SUPPLY' ? await requireRole(ctx, 'GENERATOR') : await requireRole(ctx, 'RETAILER', 'DSO');
-    const eligible = curve.side === 'SUPPLY' ? await wholesaleSupplyEligibility(ctx, caller.pseudonym, curve.assetId!, curve.meterId) : { meterIds: [], assetId: null };
+    const eligible = curve.side === 'SUPPLY' ? await wholesaleSupplyEligibility(ctx, caller.pseudonym, curve.assetId!, curve.meterId, config.intervalMinutes) : { meterIds: [], assetId: null, limits: [] };
     const placed = await placeOrder(ctx, {
       market: WHOLESALE,
       zone: WHOLESALE_ZONE,
@@ -101,7 +102,7 @@ export class WholesaleMarketContract extends Contract {
       meterIds: eligible.meterIds,
       assetId: eligible.assetId,
       salt: curve.salt,
-    });
+    }, eligible.limits);
     ctx.stub.setEvent(CURVE_SUBMITTED_EVENT, Buffer.from(canonicalJson({ market: WHOLESALE, interval: interval.id, orderId: placed.orderId })));
     return canonicalJson(placed);
   }
@@ -131,9 +132,12 @@ export class WholesaleMarketContract extends Contract {
     const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
     const { interval, gateMs } = await intervalOf(ctx, args.interval);
     const salt = transientSalt(ctx);
-    await requireRole(ctx, 'MARKET_OPERATOR');
+    const operator = await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
-    const { result } = await clearOrders(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, salt, suppliedOrders(ctx));
+    const { result } = await clearOrders(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, salt, suppliedOrders(ctx), {
+      collection: orgCollection('settlement', operator.mspId),
+      minPublicGroupSize: (await getConfig(ctx)).minPublicGroupSize,
+    });
     ctx.stub.setEvent(WHOLESALE_CLEARED_EVENT, Buffer.from(canonicalJson(result)));
     return canonicalJson(result);
   }
@@ -161,7 +165,7 @@ export class WholesaleMarketContract extends Contract {
     const { interval } = await intervalOf(ctx, args.interval);
     const result = await readResult(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id);
     if (!result) throw new NotFoundError(`wholesale ${interval.id} has not been cleared`);
-    return canonicalJson(result);
+    return canonicalJson(await withOversightDetails(ctx, result, () => readFullResult(ctx, result)));
   }
 
   @Param('argsJson', 'string')
