@@ -4,6 +4,8 @@ import { ParticipantsContract } from '../../../chaincode/src/participants';
 import { RegistryContract } from '../../../chaincode/src/registry';
 import type { Identity } from '../../../gateway/src/ledger/embedded/runtime';
 import {
+  atTime,
+  DAY_MS,
   GRID,
   newDevice,
   ObeNet,
@@ -97,8 +99,11 @@ describe('authorization matrix', () => {
     await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-offered' });
     await net.submit(cast.prosumer.identity, 'Registry:OfferTransfer', [{ assetId: 'a-offered', to: cast.consumer.pseudonym }]);
 
-    householdMeter = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-household', zone: 'z1' });
-    plantMeter = await registerAsset(net, cast.generator, cast.dso, { assetId: 'm-plant', zone: 'z2', segment: 'wholesale', capacityKw: 1000 });
+    // Metering starts at commissioning: the meters are commissioned a day before the intervals they report.
+    await atTime(NOW - DAY_MS, async () => {
+      householdMeter = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-household', zone: 'z1' });
+      plantMeter = await registerAsset(net, cast.generator, cast.dso, { assetId: 'm-plant', zone: 'z2', segment: 'wholesale', capacityKw: 1000 });
+    });
     for (const meter of [householdMeter, plantMeter]) {
       const signed = signReading(meter.device, { assetId: meter.assetId, intervalStart: T0, importedWh: 5, exportedWh: 1, sequence: 1 });
       await net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([signed]), endorsingOrgs: [GRID, REGULATOR] });
@@ -138,7 +143,8 @@ describe('authorization matrix', () => {
     { fn: 'Registry:OfferTransfer', kind: 'submit', args: () => [{ assetId: 'a-active', to: cast.consumer.pseudonym }], expect: { PROSUMER: 'OK' } },
     { fn: 'Registry:AcceptTransfer', kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { CONSUMER: 'OK' } },
     { fn: 'Registry:CancelTransfer', kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { PROSUMER: 'OK' } },
-    { fn: 'Registry:RotateDeviceKey', kind: 'submit', args: () => [{ assetId: 'a-active', devicePublicKey: newDevice().publicKeyPem }], expect: { PROSUMER: 'OK' } },
+    // Once commissioned, a device key changes only through a DSO (re-commissioning); the owner alone may not.
+    { fn: 'Registry:RotateDeviceKey', kind: 'submit', args: () => [{ assetId: 'a-active', devicePublicKey: newDevice().publicKeyPem }], expect: { DSO: 'OK' } },
     { fn: 'Registry:GetAsset', kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
     { fn: 'Registry:GetAssetHistory', kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
     { fn: 'Registry:ListAssets', kind: 'evaluate', args: () => ['{}'], expect: all('OK') },
@@ -165,6 +171,7 @@ describe('authorization matrix', () => {
     { fn: 'Metering:GetReading', kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: { GENERATOR: 'OK', MARKET_OPERATOR: 'OK', DSO: 'OK', REGULATOR: 'OK' } },
     { fn: 'Metering:GetReadingHash', kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: all('OK') },
     { fn: 'Metering:GetZoneTotal', kind: 'evaluate', args: () => ['z2', String(T0)], expect: all('OK') },
+    { fn: 'Metering:PublishZoneTotal', kind: 'submit', args: () => [{ zone: 'z2', intervalStart: T0 }], endorsingOrgs: [GRID, REGULATOR], expect: { DSO: 'OK', MARKET_OPERATOR: 'OK' } },
   ];
 
   it.each(rows.map((row, i) => [`${row.fn} #${i}`, row] as const))('%s', async (_name, row) => {

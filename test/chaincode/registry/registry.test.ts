@@ -146,11 +146,23 @@ describe('grid asset registry', () => {
     await expectRefused(net, () => net.submit(cast.prosumer.identity, 'Registry:AcceptTransfer', [{ assetId: 'feeder-7' }]), 'FORBIDDEN', /only by role DSO/);
   });
 
-  it('rotates a device key for the owner only', async () => {
+  it('rotates the device key of a commissioned asset only through a DSO (re-commissioning), keeping the old key in its history', async () => {
     const next = newDevice();
+    const before = await net.evaluate<Asset>(cast.regulator.identity, 'Registry:GetAsset', ['m-1']);
     await expectRefused(net, () => net.submit(cast.prosumer.identity, 'Registry:RotateDeviceKey', [{ assetId: 'm-1', devicePublicKey: next.publicKeyPem }]), 'FORBIDDEN');
-    const rotated = await net.submit<Asset>(cast.consumer.identity, 'Registry:RotateDeviceKey', [{ assetId: 'm-1', devicePublicKey: next.publicJwk }]);
+    // The owner alone may no longer change the key of an ACTIVE meter.
+    await expectRefused(net, () => net.submit(cast.consumer.identity, 'Registry:RotateDeviceKey', [{ assetId: 'm-1', devicePublicKey: next.publicKeyPem }]), 'FORBIDDEN', /only by a DSO/);
+    const rotated = await net.submit<Asset & { deviceKeys: { devicePublicKey: string; validFrom: string; validUntil: string | null; setBy: string }[] }>(
+      cast.dso.identity,
+      'Registry:RotateDeviceKey',
+      [{ assetId: 'm-1', devicePublicKey: next.publicJwk }],
+    );
     expect(rotated.devicePublicKey).toBe(next.publicKeyPem);
+    expect(rotated.deviceKeys).toEqual([
+      { devicePublicKey: before.devicePublicKey, validFrom: before.registeredAt, validUntil: rotated.updatedAt, setBy: 'OWNER' },
+      { devicePublicKey: next.publicKeyPem, validFrom: rotated.updatedAt, validUntil: null, setBy: 'DSO' },
+    ]);
+    await expectRefused(net, () => net.submit(cast.dso.identity, 'Registry:RotateDeviceKey', [{ assetId: 'm-1', devicePublicKey: before.devicePublicKey }]), 'RULE_VIOLATION', /had this device key before/);
   });
 
   it('decommissions for good', async () => {
