@@ -88,11 +88,14 @@ describe('with one network', () => {
   describe('§3.7 identities', () => {
     test('X.509 from the org CA with Fabric CA attributes, read by ctx.clientIdentity as on a peer', async () => {
       const who = JSON.parse(await net.evaluate(A, 'WhoAmI', [], { transient: { t: 'x' } }));
+      // The enrolment ID (CN) is random and meaningless; the label `user-<MSP>` stays off-chain.
+      const enrollmentId = who.enrollmentId as string;
+      expect(enrollmentId).toMatch(/^id-[0-9a-f]{32}$/);
       expect(who).toMatchObject({
-        id: `x509::/CN=user-${A}/OU=client/O=${A}::/CN=ca.${A.toLowerCase()}/O=${A}`,
+        id: `x509::/CN=${enrollmentId}/OU=client/O=${A}::/CN=ca.${A.toLowerCase()}/O=${A}`,
         mspId: A,
         role: 'tester',
-        enrollmentId: `user-${A}`,
+        enrollmentId,
         type: 'client',
         isAdmin: false,
         peerMspId: A,
@@ -107,7 +110,7 @@ describe('with one network', () => {
       const ca = new x509.X509Certificate(await net.fabric.caCertificate(A));
       expect(await cert.verify({ publicKey: ca.publicKey, signatureOnly: true })).toBe(true);
       const ext = cert.getExtension('1.2.3.4.5.6.7.8.1');
-      expect(JSON.parse(Buffer.from(ext!.value).toString())).toEqual({ attrs: { 'hf.Affiliation': '', 'hf.EnrollmentID': `user-${A}`, 'hf.Type': 'client', role: 'tester' } });
+      expect(JSON.parse(Buffer.from(ext!.value).toString())).toEqual({ attrs: { 'hf.Affiliation': '', 'hf.EnrollmentID': enrollmentId, 'hf.Type': 'client', role: 'tester' } });
     });
 
     test('admins carry OU=admin; the same name gives the same identity', async () => {
