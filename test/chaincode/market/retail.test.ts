@@ -20,7 +20,9 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
 
   beforeAll(async () => {
     // Governance: imbalance at 1.5 × the clearing price, 60 minutes for readings.
-    fx = await MarketFixture.start({ imbalanceFactorPermille: 1500, settlementDeadlineMinutes: 60 });
+    // k = 1: this suite checks the clearing and settlement arithmetic on public totals of two buyers and two sellers;
+    // the small-group rule (default k = 3) has its own suite, test/adversarial/money-small-groups.test.ts.
+    fx = await MarketFixture.start({ imbalanceFactorPermille: 1500, settlementDeadlineMinutes: 60, minPublicGroupSize: 1 });
     start = Math.ceil((Date.now() + 2 * 60 * MINUTE) / INTERVAL) * INTERVAL;
     interval = new Date(start).toISOString();
     [s1, s2, s3] = [await fx.prosumer('r-s1'), await fx.prosumer('r-s2'), await fx.prosumer('r-s3')];

@@ -27,7 +27,7 @@ describe('wholesale day-ahead market', () => {
     });
 
   beforeAll(async () => {
-    fx = await MarketFixture.start();
+    fx = await MarketFixture.start({ minPublicGroupSize: 1 }); // checks public totals of two generators; small groups: test/adversarial
     g1 = fx.cast.generator;
     g2 = await fx.net.participant(GRID, 'w-gen-2', ['GENERATOR']);
     const generator = { capacityKw: 100_000, devicePublicKey: DEVICE_PUBLIC_KEY };
