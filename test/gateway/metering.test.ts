@@ -18,7 +18,14 @@ function signed(importedWh: number, exportedWh: number, sequence: number, assetI
 
 beforeAll(async () => {
   h = await startHarness();
-  await activeAsset(h, 'prosumer-01', { assetId: 'm-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: meter.publicKeyPem });
+  // Metering starts at commissioning: the meter is commissioned (transaction time) a day before the interval it reports.
+  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+  jest.setSystemTime(start - 24 * 3600_000);
+  try {
+    await activeAsset(h, 'prosumer-01', { assetId: 'm-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: meter.publicKeyPem });
+  } finally {
+    jest.useRealTimers();
+  }
 }, 90_000);
 afterAll(() => h?.close());
 
@@ -58,7 +65,8 @@ describe('metering', () => {
     expectError(await http(h.app).get('/api/v1/metering/assets/m-meter-1/readings/yesterday').set(h.auth('prosumer-02')), 400, 'INVALID_ARGUMENT');
     const total = await http(h.app).get(`/api/v1/metering/zones/${ZONE}/totals/${start}`).set(h.auth('consumer-01'));
     expect(total.status).toBe(200);
-    expect(total.body).toMatchObject({ importedWh: 1200, exportedWh: 300, readings: 1 });
+    // One participant in the zone: fewer than k = 3, so the values are suppressed (k shown).
+    expect(total.body).toMatchObject({ importedWh: null, exportedWh: null, readings: 1, suppressed: true, minGroupSize: 3 });
     const aggregates = await http(h.app).get(`/api/v1/metering/aggregates?zone=${ZONE}&count=3`).set(h.auth('consumer-01'));
     expect(aggregates.body.items.some((t: { intervalStart: number }) => t.intervalStart === start)).toBe(true);
   });

@@ -78,6 +78,18 @@ export const registrySchemas: Record<string, Schema> = {
       registeredAt: str(),
       updatedAt: str(),
       pendingTransfer: { anyOf: [record({ to: pseudonym, offeredAt: str() }), { enum: [null] }] },
+      commissionedAt: { anyOf: [str(), { enum: [null] }], description: 'First commissioning by a DSO: metering starts here' },
+      deviceKeys: arr(
+        record({ devicePublicKey: str(), validFrom: str(), validUntil: { anyOf: [str(), { enum: [null] }] }, setBy: str({ enum: ['OWNER', 'DSO'] }) }, [
+          'devicePublicKey',
+          'validFrom',
+          'validUntil',
+        ]),
+        { description: 'Every device key with its validity; a reading verifies against the key in force at its interval start' },
+      ),
+      ownership: arr(record({ owner: pseudonym, ownerMspId: str(), from: str() }, ['owner', 'ownerMspId', 'from']), {
+        description: 'Every owner since when; access to a reading follows the owner at its interval',
+      }),
     },
     ['assetId', 'type', 'zone', 'owner', 'status'],
     { description: 'A grid asset as the channel sees it: public, and free of personal data (the owner is a pseudonym)' },
@@ -266,11 +278,12 @@ export const registryOperations: OperationSpec[] = [
     method: 'put',
     path: '/api/v1/registry/assets/{assetId}/device-key',
     tag: 'registry',
-    summary: "Replace the device's public key (owner)",
+    summary: "Replace the device's public key: the owner before commissioning, a DSO afterwards (re-commissioning)",
+    description: 'The old key stays in the asset’s deviceKeys, in force until now; the new key is in force from now and can never sign an earlier interval.',
     pathParams: { assetId },
     body: obj({ devicePublicKey }),
     submit: { result: ref('Asset') },
-    errors: [403, 404],
+    errors: [403, 404, 422],
   },
   {
     operationId: 'getGovernance',
