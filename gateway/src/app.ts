@@ -4,17 +4,26 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import pinoHttp from 'pino-http';
 import { GatewayContext } from './context';
 import { errorBody, HttpError, toHttpError } from './http/errors';
+import { addressLimiter, AuthFailures, keyLimiter, resolveCaller } from './http/limits';
 import { bindOperations } from './http/operations';
 import { buildOpenApiDocument } from './openapi';
 import { routeHandlers } from './routes';
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+export interface AppOptions {
+  /** Express `trust proxy`: which X-Forwarded-For hops name the client address the rate limits count (default none). */
+  trustProxy?: boolean | number | string;
+}
+
 /** Builds the Express application. Kept free of listening and process concerns so tests drive it with supertest. */
-export function createApp(gateway: GatewayContext = new GatewayContext()): Express {
+export function createApp(gateway: GatewayContext = new GatewayContext(), options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', options.trustProxy ?? false);
+  // Query strings parse flat (name=value; a repeated name is an array, which numeric parameters refuse).
+  app.set('query parser', 'simple');
   app.locals.gateway = gateway;
   const document = buildOpenApiDocument();
 
@@ -36,6 +45,9 @@ export function createApp(gateway: GatewayContext = new GatewayContext()): Expre
     }),
   );
   app.use(metricsMiddleware(gateway));
+  const authFailures = new AuthFailures(gateway.limits);
+  app.use(addressLimiter(gateway, gateway.limits));
+  app.use(authFailures.watch());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -71,8 +83,16 @@ export function createApp(gateway: GatewayContext = new GatewayContext()): Expre
   app.use('/docs', express.static(path.resolve(__dirname, '../public/docs')));
 
   const api = express.Router();
+  api.use(resolveCaller(gateway));
+  api.use(keyLimiter(gateway, gateway.limits));
   api.use(express.json({ limit: gateway.bodyLimit, strict: false }));
-  const allowedMethods = bindOperations(api, { document, handlers: routeHandlers({ gateway }), keys: () => gateway.keys, logger: gateway.logger });
+  const allowedMethods = bindOperations(api, {
+    document,
+    handlers: routeHandlers({ gateway }),
+    keys: () => gateway.currentKeys(),
+    beforeAuthenticate: (req) => authFailures.check(req),
+    logger: gateway.logger,
+  });
   app.use(api);
 
   // The dashboard (gateway/public): static files, served by the gateway itself.
@@ -94,6 +114,7 @@ export function createApp(gateway: GatewayContext = new GatewayContext()): Expre
       next(err);
       return;
     }
+    for (const [name, value] of Object.entries(http.headers ?? {})) res.set(name, value);
     res.status(http.status).json(errorBody(http, String(req.id ?? '')));
   });
   return app;

@@ -9,6 +9,7 @@ import { CONSUMER_COUNT, PROSUMER_COUNT, defaultIdentities } from './demo/identi
 import { initGovernance, seedDemo } from './demo/seed';
 import { ApiKeyStore } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
+import { createHttpServer } from './http/server';
 import { openLedger } from './ledger/factory';
 import type { Ledger } from './ledger/port';
 import { loadOrCreateGatewayFile } from './setup';
@@ -47,8 +48,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
     submitAttempts: config.submitAttempts,
     bodyLimit: config.bodyLimit,
     demoKeysFile: embedded && config.demo ? demoKeysFile : undefined,
+    keysFile: config.configFile,
+    limits: config.limits,
   });
-  const server = createApp(gateway).listen(config.port, config.host);
+  const server = createHttpServer(createApp(gateway, { trustProxy: config.trustProxy }), logger).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

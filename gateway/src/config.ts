@@ -23,12 +23,85 @@ export interface GatewayConfig {
    * absent: the chaincode's defaults (15 and 5). The interval length cannot change after that first configuration.
    */
   initialGovernance: { intervalMinutes?: number; gateClosureMinutes?: number };
+  /** Abuse limits: rate limits, event stream caps, replay depth (see GatewayLimits and docs/security-model.md). */
+  limits: GatewayLimits;
+  /** Express `trust proxy` (OBE_TRUST_PROXY): which X-Forwarded-For hops to believe for the client address; off by default. */
+  trustProxy: boolean | number | string;
+}
+
+/**
+ * What one caller may cost the gateway. Rate limits count requests in fixed windows, per API key and per client
+ * address; failed authentications have their own, much smaller budget per address. Over a limit: 429 RATE_LIMITED
+ * with Retry-After. Event streams are capped per key and overall, and may replay only so far back.
+ */
+export interface GatewayLimits {
+  /** OBE_RATE_LIMIT (on|off): the request rate limits below; the stream caps and the replay depth always apply. */
+  rateLimit: boolean;
+  /** OBE_RATE_LIMIT_WINDOW_SECONDS: length of a rate-limit window. */
+  windowSeconds: number;
+  /** OBE_RATE_LIMIT_PER_KEY: requests per window per API key. */
+  perKey: number;
+  /** OBE_RATE_LIMIT_PER_ADDRESS: requests per window per client address (all keys and anonymous requests from it). */
+  perAddress: number;
+  /** OBE_AUTH_FAILURES_PER_ADDRESS: failed authentications (401) per address per auth window before every authenticated request from it gets 429. */
+  authFailuresPerAddress: number;
+  /** OBE_AUTH_FAILURE_WINDOW_SECONDS. */
+  authFailureWindowSeconds: number;
+  /** OBE_SSE_STREAMS_PER_KEY: concurrent event streams per API key. */
+  streamsPerKey: number;
+  /** OBE_SSE_STREAMS_TOTAL: concurrent event streams on the gateway. */
+  streamsTotal: number;
+  /** OBE_SSE_MAX_REPLAY_BLOCKS: how many blocks behind the head a stream may start (fromBlock, Last-Event-ID). */
+  maxReplayBlocks: number;
+  /** OBE_CURVE_ORDER_READS: private order reads one curves request may make (the market operator's view takes one). */
+  curveOrderReads: number;
+  /** OBE_KEY_RELOAD_MS: how often, at most, the config file is checked for added and revoked API keys. */
+  keyReloadMs: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  rateLimit: true,
+  windowSeconds: 60,
+  perKey: 1200,
+  perAddress: 3000,
+  authFailuresPerAddress: 50,
+  authFailureWindowSeconds: 300,
+  streamsPerKey: 5,
+  streamsTotal: 200,
+  maxReplayBlocks: 10_000,
+  curveOrderReads: 200,
+  keyReloadMs: 1000,
+};
+
+/** The limits from the environment, each defaulting to DEFAULT_LIMITS (or to `defaults` where given). */
+export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env, defaults: GatewayLimits = DEFAULT_LIMITS): GatewayLimits {
+  const n = (name: string, fallback: number, min: number, max: number) => intFromEnv(env, name, fallback, min, max);
+  return {
+    rateLimit: env.OBE_RATE_LIMIT === undefined ? defaults.rateLimit : switchFromEnv(env, 'OBE_RATE_LIMIT'),
+    windowSeconds: n('OBE_RATE_LIMIT_WINDOW_SECONDS', defaults.windowSeconds, 1, 86_400),
+    perKey: n('OBE_RATE_LIMIT_PER_KEY', defaults.perKey, 1, 100_000_000),
+    perAddress: n('OBE_RATE_LIMIT_PER_ADDRESS', defaults.perAddress, 1, 100_000_000),
+    authFailuresPerAddress: n('OBE_AUTH_FAILURES_PER_ADDRESS', defaults.authFailuresPerAddress, 1, 1_000_000),
+    authFailureWindowSeconds: n('OBE_AUTH_FAILURE_WINDOW_SECONDS', defaults.authFailureWindowSeconds, 1, 86_400),
+    streamsPerKey: n('OBE_SSE_STREAMS_PER_KEY', defaults.streamsPerKey, 1, 10_000),
+    streamsTotal: n('OBE_SSE_STREAMS_TOTAL', defaults.streamsTotal, 1, 100_000),
+    maxReplayBlocks: n('OBE_SSE_MAX_REPLAY_BLOCKS', defaults.maxReplayBlocks, 0, 1_000_000_000),
+    curveOrderReads: n('OBE_CURVE_ORDER_READS', defaults.curveOrderReads, 1, 100_000),
+    keyReloadMs: n('OBE_KEY_RELOAD_MS', defaults.keyReloadMs, 0, 3_600_000),
+  };
+}
+
+function trustProxyFromEnv(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'off' || raw === 'false') return false;
+  if (raw === 'on' || raw === 'true') return true;
+  if (/^[0-9]{1,2}$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
-  const value = Number(raw ?? fallback);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  const value = raw === undefined ? fallback : /^(0|-?[1-9][0-9]{0,15})$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
   }
   return value;
@@ -64,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       ...(env.OBE_INTERVAL_MINUTES === undefined ? {} : { intervalMinutes: intFromEnv(env, 'OBE_INTERVAL_MINUTES', 15, 1, 1440) }),
       ...(env.OBE_GATE_CLOSURE_MINUTES === undefined ? {} : { gateClosureMinutes: intFromEnv(env, 'OBE_GATE_CLOSURE_MINUTES', 5, 0, 1439) }),
     },
+    limits: limitsFromEnv(env),
+    trustProxy: trustProxyFromEnv(env.OBE_TRUST_PROXY),
   };
 }
 

@@ -9,6 +9,7 @@ export class GatewayMetrics {
   readonly retries: Counter<'fn'>;
   readonly mvccConflicts: Counter<'fn'>;
   readonly events: Counter<'channel'>;
+  readonly rateLimited: Counter<'scope'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -47,6 +48,12 @@ export class GatewayMetrics {
       name: 'obe_sse_events_total',
       help: 'Chaincode events delivered to Server-Sent Events clients',
       labelNames: ['channel'],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'obe_rate_limited_total',
+      help: 'Requests refused with 429 by scope (address, key, auth-failures, event-streams)',
+      labelNames: ['scope'],
       registers: [this.registry],
     });
   }

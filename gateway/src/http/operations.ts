@@ -46,6 +46,8 @@ interface Operation {
   params?: ValidateFunction;
   query?: ValidateFunction;
   headers?: ValidateFunction;
+  /** Numeric and boolean parameters per location, converted from canonical text before validation. */
+  scalars: Record<'path' | 'query' | 'header', Record<string, Scalar>>;
   headerNames: string[];
   body?: ValidateFunction;
   responses: Map<number, ValidateFunction>;
@@ -66,14 +68,79 @@ function absolutise(value: unknown): unknown {
   return value;
 }
 
-function newAjv(coerce: boolean, components: Json): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: coerce, useDefaults: coerce, allowUnionTypes: true });
+/**
+ * One Ajv per use. None coerces types: Ajv's `coerceTypes` turns "Infinity", "1e309", "0x10" or " 5" into numbers
+ * (and with allErrors lets ±Infinity pass minimum/maximum), so parameters are converted by `coerceParameters` below,
+ * which accepts canonical decimal text only. `strictNumbers` refuses NaN and ±Infinity wherever a number is expected
+ * (a JSON body can carry 1e309, which JSON.parse reads as Infinity). `defaults` fills parameter defaults, so handlers
+ * read typed values.
+ */
+function newAjv(defaults: boolean, components: Json): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: true, strictNumbers: true, coerceTypes: false, useDefaults: defaults, allowUnionTypes: true });
   addFormats(ajv);
   ajv.addVocabulary(['example']);
   for (const [name, schema] of Object.entries(components)) {
     ajv.addSchema(absolutise(schema) as Json, SCHEMA_BASE + name);
   }
   return ajv;
+}
+
+/** Largest magnitude of a parameter that is a number with a fraction (integers are bounded by Number.MAX_SAFE_INTEGER). */
+const MAX_PARAMETER_TEXT = 32;
+const CANONICAL_INTEGER = /^(0|-?[1-9][0-9]*)$/;
+const CANONICAL_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+type Scalar = 'integer' | 'number' | 'boolean';
+
+/** The scalar type a parameter schema asks for, following one component `$ref`; undefined for strings and the rest. */
+function scalarType(schema: Json | undefined, components: Json): Scalar | undefined {
+  if (!schema) return undefined;
+  const ref = schema.$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) return scalarType(components[ref.slice(21)] as Json | undefined, components);
+  const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
+  if (types.includes('integer')) return 'integer';
+  if (types.includes('number')) return 'number';
+  if (types.includes('boolean')) return 'boolean';
+  return undefined;
+}
+
+/**
+ * Path, query and header parameters arrive as text. A numeric parameter is converted only from its canonical decimal
+ * form: integers as `0` or an optional `-` and digits without leading zeros, within ±(2^53−1); numbers additionally
+ * with a `.` fraction. Refused (400): `Infinity`, `NaN`, `1e3`, `0x10`, ` 5`, `+5`, `05`, `5.0` for an integer, `-0`,
+ * 2^53+1, repeated parameters. Booleans are `true` or `false`. Everything else stays as sent for the schema to judge.
+ */
+export function coerceParameters(values: Json, types: Record<string, Scalar>, where: string): { field: string; problem: string }[] {
+  const problems: { field: string; problem: string }[] = [];
+  for (const [name, type] of Object.entries(types)) {
+    const raw = values[name];
+    if (raw === undefined) continue;
+    const field = `${where}.${name}`;
+    if (typeof raw !== 'string') {
+      problems.push({ field, problem: `must be a single ${type}` });
+      continue;
+    }
+    if (type === 'boolean') {
+      if (raw === 'true' || raw === 'false') values[name] = raw === 'true';
+      else problems.push({ field, problem: 'must be true or false' });
+      continue;
+    }
+    const pattern = type === 'integer' ? CANONICAL_INTEGER : CANONICAL_NUMBER;
+    const value = raw.length <= MAX_PARAMETER_TEXT && pattern.test(raw) ? Number(raw) : NaN;
+    const ok = type === 'integer' ? Number.isSafeInteger(value) : Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER;
+    if (!ok || Object.is(value, -0)) {
+      problems.push({
+        field,
+        problem:
+          type === 'integer'
+            ? 'must be a decimal integer (digits with an optional leading -, no exponent, sign + or leading zeros) from -9007199254740991 to 9007199254740991'
+            : 'must be a finite decimal number (digits, optional - and .fraction, no exponent)',
+      });
+      continue;
+    }
+    values[name] = value;
+  }
+  return problems;
 }
 
 function describe(errors: ErrorObject[] | null | undefined, where: string): { field: string; problem: string }[] {
@@ -92,6 +159,8 @@ export interface BindOptions {
   document: Json;
   handlers: Handlers;
   keys: () => ApiKeyStore;
+  /** Runs before a secured operation authenticates a caller that presented no valid key (the failed-auth limit). */
+  beforeAuthenticate?: (req: Request) => Promise<void>;
   logger: Logger;
 }
 
@@ -101,7 +170,7 @@ export interface BindOptions {
  */
 export function bindOperations(router: Router, options: BindOptions): (path: string) => string[] {
   const components = ((options.document.components as Json | undefined)?.schemas ?? {}) as Json;
-  const coercing = newAjv(true, components);
+  const parameters = newAjv(true, components);
   const strict = newAjv(false, components);
   const paths = options.document.paths as Record<string, Record<string, Json>>;
   const seen = new Set<string>();
@@ -117,7 +186,7 @@ export function bindOperations(router: Router, options: BindOptions): (path: str
       const handler = options.handlers[id];
       if (!handler) throw new Error(`no handler for operation ${id}`);
       seen.add(id);
-      const compiled = compileOperation(id, method, path, op, coercing, strict, options.document);
+      const compiled = compileOperation(id, method, path, op, parameters, strict, options.document);
       (router as unknown as Record<string, (p: string, h: (req: Request, res: Response, next: NextFunction) => void) => void>)[method](
         toExpressPath(path),
         (req, res, next) => {
@@ -138,6 +207,13 @@ export function bindOperations(router: Router, options: BindOptions): (path: str
 
 function compileOperation(id: string, method: string, path: string, op: Json, coercing: Ajv, strict: Ajv, document: Json): Operation {
   const parameters = (op.parameters ?? []) as Json[];
+  const components = ((document.components as Json | undefined)?.schemas ?? {}) as Json;
+  const scalars: Operation['scalars'] = { path: {}, query: {}, header: {} };
+  for (const p of parameters) {
+    const type = scalarType(p.schema as Json | undefined, components);
+    const location = p.in as keyof Operation['scalars'];
+    if (type && scalars[location]) scalars[location][location === 'header' ? String(p.name).toLowerCase() : String(p.name)] = type;
+  }
   const group = (location: string) => {
     const ps = parameters.filter((p) => p.in === location);
     if (!ps.length) return undefined;
@@ -166,6 +242,7 @@ function compileOperation(id: string, method: string, path: string, op: Json, co
     params: group('path'),
     query: group('query') ?? coercing.compile({ type: 'object', additionalProperties: false }),
     headers: group('header'),
+    scalars,
     headerNames: parameters.filter((p) => p.in === 'header').map((p) => String(p.name).toLowerCase()),
     body: bodySchema ? strict.compile(absolutise(bodySchema.schema) as Json) : undefined,
     responses,
@@ -174,19 +251,32 @@ function compileOperation(id: string, method: string, path: string, op: Json, co
 
 async function run(op: Operation, handler: OperationHandler, req: Request, res: Response, options: BindOptions): Promise<void> {
   const requestId = String(req.id ?? '');
-  const caller = op.secured ? options.keys().authenticate(req.get('authorization')) : undefined;
+  let caller: Caller | undefined;
+  if (op.secured) {
+    caller = res.locals.caller as Caller | undefined;
+    if (!caller) {
+      await options.beforeAuthenticate?.(req);
+      caller = options.keys().authenticate(req.get('authorization'));
+    }
+  }
   const problems: { field: string; problem: string }[] = [];
 
   const params: Json = { ...(req.params as Json) };
-  if (op.params && !op.params(params)) problems.push(...describe(op.params.errors, 'path'));
+  const paramProblems = coerceParameters(params, op.scalars.path, 'path');
+  problems.push(...paramProblems);
+  if (!paramProblems.length && op.params && !op.params(params)) problems.push(...describe(op.params.errors, 'path'));
   const query: Json = { ...(req.query as Json) };
-  if (op.query && !op.query(query)) problems.push(...describe(op.query.errors, 'query'));
-  const headers: Record<string, string | undefined> = {};
+  const queryProblems = coerceParameters(query, op.scalars.query, 'query');
+  problems.push(...queryProblems);
+  if (!queryProblems.length && op.query && !op.query(query)) problems.push(...describe(op.query.errors, 'query'));
+  const headers: Json = {};
   for (const name of op.headerNames) {
     const value = req.get(name);
     if (value !== undefined) headers[name] = value;
   }
-  if (op.headers && !op.headers(headers)) problems.push(...describe(op.headers.errors, 'header'));
+  const headerProblems = coerceParameters(headers, op.scalars.header, 'header');
+  problems.push(...headerProblems);
+  if (!headerProblems.length && op.headers && !op.headers(headers)) problems.push(...describe(op.headers.errors, 'header'));
   let body: unknown = undefined;
   if (op.body) {
     if (req.body === undefined) {
@@ -205,7 +295,18 @@ async function run(op: Operation, handler: OperationHandler, req: Request, res: 
   }
   res.locals.caller = caller;
 
-  const result = await handler({ operationId: op.id, caller, params, query, headers, body, requestId, log: req.log, req, res });
+  const result = await handler({
+    operationId: op.id,
+    caller,
+    params,
+    query,
+    headers: headers as Record<string, string | undefined>,
+    body,
+    requestId,
+    log: req.log,
+    req,
+    res,
+  });
   if (!result) return;
   const validate = op.responses.get(result.status);
   if (!validate) {

@@ -9,8 +9,22 @@ export type Schema = Record<string, unknown>;
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
 export const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
-export const int = (extra: Schema = {}): Schema => ({ type: 'integer', ...extra });
-export const num = (extra: Schema = {}): Schema => ({ type: 'number', ...extra });
+/**
+ * Every number in the API is bounded on both sides: a schema that names no bound gets the safe-integer range, so
+ * nothing past ±(2^53−1) (where integers stop being exact) or infinite ever reaches a handler or the chaincode. A
+ * test fails on any integer or number schema of the served document without both bounds.
+ */
+export const SAFE_MAX = Number.MAX_SAFE_INTEGER;
+function bounded(type: 'integer' | 'number', extra: Schema): Schema {
+  return {
+    type,
+    ...(extra.minimum === undefined && extra.exclusiveMinimum === undefined ? { minimum: -SAFE_MAX } : {}),
+    ...(extra.maximum === undefined && extra.exclusiveMaximum === undefined ? { maximum: SAFE_MAX } : {}),
+    ...extra,
+  };
+}
+export const int = (extra: Schema = {}): Schema => bounded('integer', extra);
+export const num = (extra: Schema = {}): Schema => bounded('number', extra);
 export const bool = (extra: Schema = {}): Schema => ({ type: 'boolean', ...extra });
 export const arr = (items: Schema, extra: Schema = {}): Schema => ({ type: 'array', items, ...extra });
 /** A closed object: every listed property is required unless named in `optional`. */
@@ -64,6 +78,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'Request body too large (PAYLOAD_TOO_LARGE)',
   415: 'Request body is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   422: 'A business rule forbids it (RULE_VIOLATION), or an Idempotency-Key was reused with a different request (IDEMPOTENCY_KEY_REUSED)',
+  429: 'Too many requests from this API key or address, too many failed authentications from this address, or too many open event streams (RATE_LIMITED); see Retry-After',
   503: 'The ledger is unavailable or still starting (LEDGER_UNAVAILABLE)',
 };
 
@@ -102,7 +117,7 @@ export function operation(spec: OperationSpec): { path: string; method: Method; 
   } else {
     responses['200'] = { description: 'OK', content: { 'application/json': { schema: spec.response ?? anyJson } } };
   }
-  const statuses = new Set<number>(spec.public ? [400] : [400, 401, 503]);
+  const statuses = new Set<number>(spec.public ? [400, 429] : [400, 401, 429, 503]);
   if (spec.body) {
     statuses.add(413);
     statuses.add(415);

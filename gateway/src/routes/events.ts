@@ -1,6 +1,9 @@
+import { HttpError } from '../http/errors';
+import { rateLimited } from '../http/limits';
 import type { Handlers, OperationContext } from '../http/operations';
 import type { EventStreamOptions, LedgerEvent } from '../ledger/port';
 import { decodeResult } from '../submits/submit-service';
+import { optionalIntParam } from './params';
 import { callerOf, type RouteDeps } from './support';
 
 const HEARTBEAT_MS = 15_000;
@@ -9,16 +12,44 @@ export function eventId(event: { blockNumber: number; txIndex: number }): string
   return `${event.blockNumber}.${event.txIndex}`;
 }
 
-/** Where a stream starts: after the client's last event, at a requested block, or at the ledger's head. */
+/** An event id as validated by EVENT_ID_PATTERN (`<block>.<txIndex>`, 1–15 and 1–9 digits): two safe integers. */
+function parseEventId(id: string): { blockNumber: number; txIndex: number } {
+  const match = /^([0-9]{1,15})\.([0-9]{1,9})$/.exec(id);
+  if (!match) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid request: an event id is <blockNumber>.<txIndex>');
+  return { blockNumber: Number(match[1]), txIndex: Number(match[2]) };
+}
+
+/**
+ * Where a stream starts: after the client's last event, at a requested block, or at the ledger's head. A start past
+ * the head would wait for blocks that may never come, and one more than limits.maxReplayBlocks behind it would replay
+ * that much history for one caller: both are 400.
+ */
 async function startOptions(deps: RouteDeps, ctx: OperationContext, channel: string): Promise<EventStreamOptions> {
   const last = ctx.headers['last-event-id'] ?? (ctx.query.lastEventId as string | undefined);
   const identity = callerOf(ctx).identity;
+  const height = await deps.gateway.ledger().blockHeight(channel);
+  const checkStart = (startBlock: number, what: string) => {
+    if (startBlock > height) {
+      throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request: ${what} ${startBlock} is past the ledger head (height ${height})`);
+    }
+    const max = deps.gateway.limits.maxReplayBlocks;
+    if (height - startBlock > max) {
+      throw new HttpError(400, 'INVALID_ARGUMENT', `invalid request: ${what} ${startBlock} would replay more than ${max} blocks; start at block ${height - max} or later`, {
+        oldestStartBlock: height - max,
+      });
+    }
+  };
   if (last) {
-    const [blockNumber, txIndex] = last.split('.').map(Number);
-    return { startBlock: blockNumber, after: { blockNumber, txIndex }, identity };
+    const after = parseEventId(last);
+    checkStart(after.blockNumber, 'Last-Event-ID block');
+    return { startBlock: after.blockNumber, after, identity };
   }
-  if (ctx.query.fromBlock !== undefined) return { startBlock: Number(ctx.query.fromBlock), identity };
-  return { startBlock: await deps.gateway.ledger().blockHeight(channel), identity };
+  const fromBlock = optionalIntParam(ctx.query, 'fromBlock');
+  if (fromBlock !== undefined) {
+    checkStart(fromBlock, 'fromBlock');
+    return { startBlock: fromBlock, identity };
+  }
+  return { startBlock: height, identity };
 }
 
 export function eventRoutes(deps: RouteDeps): Handlers {
@@ -27,8 +58,29 @@ export function eventRoutes(deps: RouteDeps): Handlers {
       const channel = String(ctx.query.channel ?? 'energy');
       const names = ctx.query.names ? new Set(String(ctx.query.names).split(',')) : undefined;
       const ledger = deps.gateway.ledger();
+      const { keyId } = callerOf(ctx);
+      const start = await startOptions(deps, ctx, channel);
+      let close = () => undefined as void;
+      const slot = deps.gateway.openStream(keyId, () => close());
+      if ('refused' in slot) {
+        const limits = deps.gateway.limits;
+        deps.gateway.metrics.rateLimited.inc({ scope: 'event-streams' });
+        throw rateLimited(
+          'event-streams',
+          5,
+          slot.refused === 'key'
+            ? `this API key already has ${limits.streamsPerKey} open event streams; close one first`
+            : `the gateway already serves ${limits.streamsTotal} event streams; retry later`,
+        );
+      }
       // Opening the stream first lets a refusal (e.g. an org outside the channel) still answer as JSON.
-      const stream = ledger.events(channel, await startOptions(deps, ctx, channel));
+      let stream: ReturnType<typeof ledger.events>;
+      try {
+        stream = ledger.events(channel, start);
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
       const { req, res } = ctx;
       res.status(200).set({
         'Content-Type': 'text/event-stream; charset=utf-8',
@@ -39,16 +91,19 @@ export function eventRoutes(deps: RouteDeps): Handlers {
       res.flushHeaders();
       res.write('retry: 2000\n: connected\n\n');
       let open = true;
-      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
-      const close = () => {
+      const heartbeat = setInterval(() => {
+        // A key revoked while its stream is open: the stream ends at the next heartbeat at the latest.
+        if (!deps.gateway.currentKeys().has(keyId)) close();
+        else res.write(': heartbeat\n\n');
+      }, HEARTBEAT_MS);
+      close = () => {
         if (!open) return;
         open = false;
         clearInterval(heartbeat);
         stream.close();
-        deps.gateway.streams.delete(close);
+        slot.release();
         res.end();
       };
-      deps.gateway.streams.add(close);
       req.on('close', close);
       try {
         for await (const event of stream as AsyncIterable<LedgerEvent>) {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { toHttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
 import { paginate } from './paging';
+import { intParam } from './params';
 import { checkZoneFanOut } from './zone-fan-out';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
@@ -33,7 +34,7 @@ export function meteringRoutes(deps: RouteDeps): Handlers {
       const zones = ctx.query.zone
         ? [String(ctx.query.zone)]
         : [...new Set(((await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [{}] })) as { zone: string }[]).map((a) => a.zone))].sort();
-      const count = Number(ctx.query.count ?? 12);
+      const count = intParam(ctx.query, 'count', 12);
       checkZoneFanOut(count, zones.length);
       const length = config.intervalMinutes * 60_000;
       const current = Math.floor(Date.now() / length) * length;

@@ -1,12 +1,13 @@
 import { HttpError } from '../http/errors';
 import type { OperationContext } from '../http/operations';
+import { intParam } from './params';
 
 /**
  * Bookmark pagination for lists the chaincode returns whole: the bookmark is an opaque token of the next offset.
  * Callers treat it as opaque, so a later chaincode-side bookmark can replace it without an API change.
  */
 export function paginate<T>(items: readonly T[], ctx: OperationContext): { items: T[]; count: number; bookmark?: string } {
-  const pageSize = Number(ctx.query.pageSize ?? 50);
+  const pageSize = intParam(ctx.query, 'pageSize', 50);
   const raw = ctx.query.bookmark === undefined ? '' : String(ctx.query.bookmark);
   let offset = 0;
   if (raw) {

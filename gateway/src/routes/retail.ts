@@ -2,6 +2,7 @@ import { toHttpError } from '../http/errors';
 import type { Handlers, OperationContext } from '../http/operations';
 import { myAwards, newSalt } from './market-support';
 import { paginate } from './paging';
+import { intParam } from './params';
 import { checkZoneFanOut } from './zone-fan-out';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
@@ -28,9 +29,11 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       const gate = config.gateClosureMinutes * 60_000;
       const now = Date.now();
       const current = Math.floor(now / length) * length;
+      const count = intParam(ctx.query, 'count', 8);
+      const offset = intParam(ctx.query, 'offset', 0);
       const out = [];
-      for (let i = 0; i < Number(ctx.query.count ?? 8); i++) {
-        const start = current + (Number(ctx.query.offset ?? 0) + i) * length;
+      for (let i = 0; i < count; i++) {
+        const start = current + (offset + i) * length;
         const end = start + length;
         const phase = now < start - gate ? 'OPEN' : now < start ? 'GATE_CLOSED' : now < end ? 'DELIVERY' : 'DELIVERED';
         const iso = (ms: number) => new Date(ms).toISOString();
@@ -43,7 +46,7 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       const zones = ctx.query.zone
         ? [String(ctx.query.zone)]
         : [...new Set(((await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [{}] })) as { zone: string }[]).map((a) => a.zone))].sort();
-      const count = Number(ctx.query.count ?? 12);
+      const count = intParam(ctx.query, 'count', 12);
       checkZoneFanOut(count, zones.length);
       const length = config.intervalMinutes * 60_000;
       const current = Math.floor(Date.now() / length) * length;
@@ -71,18 +74,31 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       });
     },
     listRetailOrders: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as unknown[], ctx) }),
+    // A bounded number of ledger reads whatever the book holds: the market operator's view is one evaluation of every
+    // open order's body; anyone else reads the orders it may see (the regulator: all; others: their own), at most
+    // limits.curveOrderReads of them — past that the view is partial, as visibleOrders < totalOrders says.
     getRetailCurves: async (ctx) => {
-      const orders = (await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as { orderId: string; status: string }[];
+      const me = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Participants:WhoAmI' })) as { pseudonym: string; effectiveRoles?: string[] };
+      const roles = new Set(me.effectiveRoles ?? []);
+      const orders = (await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as { orderId: string; status: string; owner: string }[];
       const open = orders.filter((o) => o.status === 'OPEN');
       const supply: Block[] = [];
       const demand: Block[] = [];
       let visible = 0;
-      for (const order of open) {
-        const view = (await read(ctx, 'RetailMarket:GetOrder', { ...slot(ctx), orderId: order.orderId })) as { details?: { side: string; blocks: Block[] } };
-        if (!view.details) continue;
+      const add = (details: { side: string; blocks: Block[] }) => {
         visible++;
-        const blocks = view.details.blocks.map((b) => ({ price: b.price, quantityWh: b.quantityWh }));
-        (view.details.side === 'SELL' ? supply : demand).push(...blocks);
+        const blocks = details.blocks.map((b) => ({ price: b.price, quantityWh: b.quantityWh }));
+        (details.side === 'SELL' ? supply : demand).push(...blocks);
+      };
+      if (roles.has('MARKET_OPERATOR') && open.length) {
+        const bodies = (await read(ctx, 'RetailMarket:ListOpenOrderBodies', slot(ctx))) as { side: string; blocks: Block[] }[];
+        for (const body of bodies) add(body);
+      } else {
+        const readable = roles.has('REGULATOR') ? open : open.filter((o) => o.owner === me.pseudonym);
+        for (const order of readable.slice(0, deps.gateway.limits.curveOrderReads)) {
+          const view = (await read(ctx, 'RetailMarket:GetOrder', { ...slot(ctx), orderId: order.orderId })) as { details?: { side: string; blocks: Block[] } };
+          if (view.details) add(view.details);
+        }
       }
       supply.sort((a, b) => a.price - b.price);
       demand.sort((a, b) => b.price - a.price);

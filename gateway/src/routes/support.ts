@@ -4,6 +4,7 @@ import type { Caller } from '../http/auth';
 import { HttpError } from '../http/errors';
 import type { OperationContext, OperationResult } from '../http/operations';
 import { decodeResult } from '../submits/submit-service';
+import { intParam } from './params';
 
 /** What every route module gets. */
 export interface RouteDeps {
@@ -97,5 +98,5 @@ export async function submit(deps: RouteDeps, ctx: OperationContext, tx: TxSpec,
 
 /** Pagination query → the chaincode's (pageSize, bookmark) arguments. */
 export function pageArgs(ctx: OperationContext): [number, string] {
-  return [Number(ctx.query.pageSize ?? 50), String(ctx.query.bookmark ?? '')];
+  return [intParam(ctx.query, 'pageSize', 50), String(ctx.query.bookmark ?? '')];
 }

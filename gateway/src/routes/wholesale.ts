@@ -2,6 +2,7 @@ import { toHttpError } from '../http/errors';
 import type { Handlers, OperationContext } from '../http/operations';
 import { myAwards, newSalt } from './market-support';
 import { paginate } from './paging';
+import { intParam } from './params';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
 
 const slot = (ctx: OperationContext) => ({ interval: String(ctx.params.interval) });
@@ -15,9 +16,10 @@ export function wholesaleRoutes(deps: RouteDeps): Handlers {
     listWholesaleResults: async (ctx) => {
       const { config } = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Governance:GetConfig' })) as { config: { intervalMinutes: number } };
       const length = config.intervalMinutes * 60_000;
-      const newest = (Math.floor(Date.now() / length) + Number(ctx.query.offset ?? 0)) * length;
+      const count = intParam(ctx.query, 'count', 96);
+      const newest = (Math.floor(Date.now() / length) + intParam(ctx.query, 'offset', 0)) * length;
       const results: unknown[] = [];
-      for (let i = 0; i < Number(ctx.query.count ?? 96); i++) {
+      for (let i = 0; i < count; i++) {
         try {
           results.push(await read(ctx, 'WholesaleMarket:GetResult', { interval: new Date(newest - i * length).toISOString() }));
         } catch (err) {
