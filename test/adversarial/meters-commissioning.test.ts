@@ -1,0 +1,68 @@
+/**
+ * Issue #12, defect 6: metering starts when a DSO commissions the meter. A reading for an interval that starts before
+ * the commissioning (a year ago, the epoch, the interval just before) is refused, as is any interval that has not
+ * ended yet; a meter never commissioned, suspended or decommissioned reports nothing.
+ */
+import { expectRefused, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, type Cast, type Meter } from '../chaincode/support';
+
+const INTERVAL = 15 * 60_000;
+const DAY = 24 * 3600_000;
+const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
+
+async function atTime<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+  jest.setSystemTime(ms);
+  try {
+    return await fn();
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
+describe('defect 6: no reading before the meter was commissioned', () => {
+  let net: ObeNet;
+  let cast: Cast;
+  let meter: Meter;
+  const COMMISSIONED = NOW - DAY + 7 * 60_000; // mid-interval, on purpose
+
+  const submit = (m: Meter, intervalStart: number) =>
+    net.submit<{ accepted: number }>(cast.dso.identity, 'Metering:SubmitReadings', [], {
+      transient: readingsTransient([signReading(m.device, { assetId: m.assetId, intervalStart, importedWh: 10, exportedWh: 0, sequence: 1 })]),
+      endorsingOrgs: [GRID, REGULATOR],
+    });
+
+  beforeAll(async () => {
+    net = await ObeNet.start();
+    cast = await net.cast('comm');
+    meter = await atTime(NOW - 2 * DAY, () => registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-comm', zone: 'z-comm' }, 'REGISTERED'));
+    await atTime(COMMISSIONED, async () => {
+      await net.submit(cast.dso.identity, 'Registry:CommissionAsset', [{ assetId: meter.assetId }]);
+      await net.submit(cast.prosumer.identity, 'Registry:ActivateAsset', [{ assetId: meter.assetId }]);
+    });
+  });
+  afterAll(() => net.close());
+
+  it.each([
+    ['a year ago', NOW - 365 * DAY],
+    ['the epoch', 0],
+    ['between registration and commissioning', NOW - 2 * DAY + INTERVAL],
+    ['the interval in which it was commissioned (it started before)', COMMISSIONED - 7 * 60_000],
+  ])('refuses an interval from %s (nothing written)', async (_what, intervalStart) => {
+    await expectRefused(net, () => submit(meter, intervalStart), 'RULE_VIOLATION', /before metering of asset 'm-comm' began/);
+  });
+
+  it('accepts the first whole interval after commissioning, refuses the current and future ones', async () => {
+    expect(await submit(meter, COMMISSIONED + 8 * 60_000)).toMatchObject({ accepted: 1 });
+    const current = Math.floor(Date.now() / INTERVAL) * INTERVAL;
+    await expectRefused(net, () => submit(meter, current), 'RULE_VIOLATION', /has not ended/);
+    await expectRefused(net, () => submit(meter, current + 4 * INTERVAL), 'RULE_VIOLATION', /has not ended/);
+  });
+
+  it('refuses every reading of a meter never commissioned, and of a decommissioned one', async () => {
+    const never = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-never', zone: 'z-comm' }, 'REGISTERED');
+    await expectRefused(net, () => submit(never, NOW - INTERVAL), 'RULE_VIOLATION');
+    const gone = await atTime(NOW - 2 * DAY, () => registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-gone', zone: 'z-comm' }));
+    await net.submit(cast.dso.identity, 'Registry:DecommissionAsset', [{ assetId: gone.assetId }]);
+    await expectRefused(net, () => submit(gone, NOW - DAY), 'RULE_VIOLATION', /DECOMMISSIONED/);
+  });
+});
