@@ -4,8 +4,10 @@
  * (how many readings, which collections). A total is shown only over at least k distinct participants (governance
  * minPublicGroupSize): with one or two members a total is each member's own reading.
  *
- * - GetZoneTotal: the stored publication if there is one; else, for a caller whose org (and the answering peer) may
- *   read every collection involved (the grid operator, the regulator), the live total; else counts only.
+ * - GetZoneTotal: for a participant with an oversight role (market operator, DSO, regulator: they may read every
+ *   reading anyway) whose org and answering peer may read every collection involved, the live total; for everyone
+ *   else the stored publication, or counts only. A live view for households would let one query before and after a
+ *   one-reading batch and take the difference.
  * - PublishZoneTotal: a DSO or the market operator writes the total to public state, suppressed below k. A later
  *   publication must add batches of at least k distinct participants, so that the difference between two
  *   publications is itself a k-group total and never one household's values.
@@ -19,7 +21,7 @@ import { parseJsonArg } from '../common/validate';
 import { describeOutsider, orgOutsideCollection } from '../governance/collections';
 import { DEFAULTS, type GovernanceConfig } from '../governance/config';
 import { getConfig } from '../governance/store';
-import { requireRole } from '../participants/authorize';
+import { hasRole, requireParticipant, requireRole } from '../participants/authorize';
 import { zoneIntervalSchema, type PublishedZoneTotal, type ZoneBatchMarker, type ZoneDelta, type ZoneTotal } from './reading';
 import { findPublishedZoneTotal, zoneBatchMarkers, zoneDeltaKey, zoneTotalKey } from './store';
 
@@ -78,23 +80,31 @@ function shown(zone: string, intervalStart: number, k: number, markers: readonly
   };
 }
 
+/** Whether the caller is a participant with an oversight role, who may see every reading and so live totals. */
+async function mayViewLive(ctx: Context): Promise<boolean> {
+  try {
+    return hasRole(await requireParticipant(ctx), 'MARKET_OPERATOR', 'DSO', 'REGULATOR');
+  } catch {
+    return false;
+  }
+}
+
+function withoutBookkeeping(published: PublishedZoneTotal): ZoneTotal {
+  const { includedBatches: _batches, publishedAt: _at, txId: _tx, ...total } = published;
+  return total;
+}
+
 /** A zone's interval total for anyone: see the module comment. Never a value over fewer than k participants. */
 export async function zoneTotal(ctx: Context, zone: string, intervalStart: number): Promise<ZoneTotal> {
   const config = await getConfig(ctx);
   const k = minGroupSize(config);
   const published = await findPublishedZoneTotal(ctx, zone, intervalStart);
   const markers = await zoneBatchMarkers(ctx, zone, intervalStart);
-  if (published && published.batches === markers.length) {
-    const { includedBatches: _batches, publishedAt: _at, txId: _tx, ...total } = published;
-    return total;
-  }
-  if (unreadable(ctx, config, markers) === undefined) {
+  if (published && published.batches === markers.length) return withoutBookkeeping(published);
+  if ((await mayViewLive(ctx)) && unreadable(ctx, config, markers) === undefined) {
     return shown(zone, intervalStart, k, markers, await sumDeltas(ctx, zone, intervalStart, markers), false);
   }
-  if (published) {
-    const { includedBatches: _batches, publishedAt: _at, txId: _tx, ...total } = published;
-    return total;
-  }
+  if (published) return withoutBookkeeping(published);
   return {
     zone,
     intervalStart,
