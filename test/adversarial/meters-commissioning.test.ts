@@ -1,7 +1,7 @@
 /**
  * Issue #12, defect 6: metering starts when a DSO commissions the meter. A reading for an interval that starts before
  * the commissioning (a year ago, the epoch, the interval just before) is refused, as is any interval that has not
- * ended yet; a meter never commissioned, suspended or decommissioned reports nothing.
+ * ended yet; a meter never commissioned or decommissioned reports nothing, nor one suspended during the interval.
  */
 import { expectRefused, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, type Cast, type Meter } from '../chaincode/support';
 
@@ -56,6 +56,16 @@ describe('defect 6: no reading before the meter was commissioned', () => {
     const current = Math.floor(Date.now() / INTERVAL) * INTERVAL;
     await expectRefused(net, () => submit(meter, current), 'RULE_VIOLATION', /has not ended/);
     await expectRefused(net, () => submit(meter, current + 4 * INTERVAL), 'RULE_VIOLATION', /has not ended/);
+  });
+
+  it('refuses intervals during which the meter was suspended, also after it resumed', async () => {
+    const susp = await atTime(NOW - 2 * DAY, () => registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-susp', zone: 'z-comm' }));
+    const SUSPENDED = NOW - DAY;
+    await atTime(SUSPENDED, () => net.submit(cast.dso.identity, 'Registry:SuspendAsset', [{ assetId: susp.assetId }]));
+    await atTime(SUSPENDED + 8 * INTERVAL, () => net.submit(cast.dso.identity, 'Registry:ResumeAsset', [{ assetId: susp.assetId }]));
+    await expectRefused(net, () => submit(susp, SUSPENDED + 4 * INTERVAL), 'RULE_VIOLATION', /was suspended \(by its DSO\)/);
+    expect(await submit(susp, SUSPENDED - INTERVAL)).toMatchObject({ accepted: 1 });
+    expect(await submit(susp, SUSPENDED + 8 * INTERVAL)).toMatchObject({ accepted: 1 });
   });
 
   it('refuses every reading of a meter never commissioned, and of a decommissioned one', async () => {

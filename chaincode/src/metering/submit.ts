@@ -11,7 +11,7 @@ import { describeOutsider, orgOutsideCollection } from '../governance/collection
 import { getConfig } from '../governance/store';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
-import { deviceKeyAt, maxEnergyWhPerInterval, meteringStartMs, ownerAt, type Asset, type OwnershipPeriod } from '../registry/asset';
+import { deviceKeyAt, maxEnergyWhPerInterval, meteringStartMs, ownerAt, suspensionDuring, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import {
   READINGS_TRANSIENT,
@@ -115,6 +115,11 @@ async function check(
   if (start === undefined || reading.intervalStart < start || !owner) {
     const since = start === undefined ? 'was never commissioned' : `was commissioned at ${new Date(start).toISOString()}`;
     throw new RuleViolationError(`${at}: the interval starting ${interval} is before metering of asset '${asset.assetId}' began (it ${since})`, { index });
+  }
+  // A suspended meter is out of service: nothing it reports for those intervals counts, even after it resumes.
+  const suspension = suspensionDuring(asset, reading.intervalStart, reading.intervalStart + length);
+  if (suspension) {
+    throw new RuleViolationError(`${at}: asset '${asset.assetId}' was suspended (by its ${suspension.by === 'DSO' ? 'DSO' : 'owner'}) during the interval starting ${interval}`, { index });
   }
   // The key in force at the interval's start: a key set later cannot sign an earlier interval.
   const key = deviceKeyAt(asset, reading.intervalStart);

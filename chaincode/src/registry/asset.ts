@@ -89,6 +89,13 @@ export interface DeviceKeyPeriod {
   readonly setBy: 'OWNER' | 'DSO';
 }
 
+/** A suspension: from the transaction that suspended the asset until the one that resumed it (null: not yet). */
+export interface SuspensionPeriod {
+  readonly from: string;
+  readonly until: string | null;
+  readonly by: 'OWNER' | 'DSO';
+}
+
 /** One owner and since when (transaction time of the registration or of the accepted transfer). */
 export interface OwnershipPeriod {
   readonly owner: string;
@@ -118,6 +125,8 @@ export interface Asset {
   readonly deviceKeys?: readonly DeviceKeyPeriod[];
   /** Every owner it has had, oldest first (absent on records written before ownership history was kept). */
   readonly ownership?: readonly OwnershipPeriod[];
+  /** Every suspension, oldest first: a meter reports nothing for an interval that overlaps one. */
+  readonly suspensions?: readonly SuspensionPeriod[];
   /** Who suspended it: an owner may resume only its own suspension. */
   readonly suspendedBy: 'OWNER' | 'DSO' | null;
   readonly pendingTransfer: PendingTransfer | null;
@@ -164,4 +173,9 @@ export function meteringStartMs(asset: Asset): number | undefined {
   if (asset.commissionedAt) return Date.parse(asset.commissionedAt);
   if (asset.commissionedBy !== null) return Date.parse(asset.registeredAt);
   return undefined;
+}
+
+/** The suspension overlapping [startMs, endMs), if any: the meter was not in service for (part of) that interval. */
+export function suspensionDuring(asset: Asset, startMs: number, endMs: number): SuspensionPeriod | undefined {
+  return (asset.suspensions ?? []).find((period) => Date.parse(period.from) < endMs && (period.until === null || startMs < Date.parse(period.until)));
 }

@@ -68,6 +68,7 @@ export async function registerAsset(ctx: Context, argsJson: string): Promise<Ass
     pendingTransfer: null,
     deviceKeys: input.devicePublicKey === undefined ? [] : [{ devicePublicKey: input.devicePublicKey, validFrom: now, validUntil: null, setBy: 'OWNER' }],
     ownership: [{ owner: caller.pseudonym, ownerMspId: caller.mspId, from: now }],
+    suspensions: [],
   };
   return save(ctx, asset, 'registered');
 }
@@ -81,6 +82,14 @@ function authorizeLifecycle(caller: ActingParticipant, asset: Asset, action: Lif
     throw new ForbiddenError(`asset '${asset.assetId}' was suspended by a DSO; only a DSO may resume it`);
   }
   return 'OWNER';
+}
+
+/** The suspension history after a lifecycle step: a suspension opens one, a resumption closes it. */
+function suspensionsAfter(asset: Asset, action: LifecycleAction, actor: 'OWNER' | 'DSO', now: string): Asset['suspensions'] {
+  const history = asset.suspensions ?? [];
+  if (action === 'suspend') return [...history, { from: now, until: null, by: actor }];
+  if (action === 'resume') return history.map((period) => (period.until === null ? { ...period, until: now } : period));
+  return history;
 }
 
 async function transition(ctx: Context, argsJson: string, action: LifecycleAction): Promise<Asset> {
@@ -102,6 +111,7 @@ async function transition(ctx: Context, argsJson: string, action: LifecycleActio
     commissionedAt: action === 'commission' ? (asset.commissionedAt ?? now) : (asset.commissionedAt ?? null),
     suspendedBy: action === 'suspend' ? actor : null,
     pendingTransfer: action === 'decommission' ? null : asset.pendingTransfer,
+    suspensions: suspensionsAfter(asset, action, actor, now),
   };
   return save(ctx, next, action);
 }

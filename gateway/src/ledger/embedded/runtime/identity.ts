@@ -149,6 +149,8 @@ export class OrgCa {
     const attrs = { ...(options.attrs ?? {}) };
     for (const [k, v] of Object.entries(attrs)) {
       if (typeof v !== 'string') throw new RuntimeUsageError(`attribute ${k} must be a string`);
+      // Fabric CA sets the hf.* attributes itself; a caller must not put a label into hf.EnrollmentID or pose as hf.Type.
+      if (k.startsWith('hf.')) throw new RuntimeUsageError(`attribute ${k} is the CA's own and cannot be requested`);
     }
     const file = path.join(this.#dir, 'users', `${encodeURIComponent(name)}.json`);
     let stored: StoredIdentity | undefined;
