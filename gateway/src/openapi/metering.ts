@@ -23,7 +23,16 @@ export const meteringSchemas: Record<string, Schema> = {
   ReadingBatchResult: record({ txId: str(), accepted: int(), duplicates: int() }, ['accepted']),
   ReadingHash: record({ assetId, intervalStart: int(), hash: str(), collection: str(), txId: str() }, ['assetId', 'intervalStart', 'hash']),
   Reading: record(
-    { reading: { type: 'object' }, signature: str(), salt: str(), submittedAt: str(), hash: str(), collection: str(), txId: str() },
+    {
+      reading: { type: 'object' },
+      signature: str(),
+      salt: str({ description: 'This reading’s own salt (derived per reading; never the batch secret)' }),
+      submittedAt: str(),
+      owner: str({ description: 'Owner (pseudonym) at the reading’s interval' }),
+      hash: str(),
+      collection: str(),
+      txId: str(),
+    },
     ['reading'],
     { description: 'A reading with its values: the owner, its org’s retailer/aggregator, the grid operator and the regulator only' },
   ),

@@ -90,6 +90,9 @@ export const registrySchemas: Record<string, Schema> = {
       ownership: arr(record({ owner: pseudonym, ownerMspId: str(), from: str() }, ['owner', 'ownerMspId', 'from']), {
         description: 'Every owner since when; access to a reading follows the owner at its interval',
       }),
+      suspensions: arr(record({ from: str(), until: { anyOf: [str(), { enum: [null] }] }, by: str({ enum: ['OWNER', 'DSO'] }) }, ['from', 'until']), {
+        description: 'Every suspension; a meter reports nothing for an interval that overlaps one',
+      }),
     },
     ['assetId', 'type', 'zone', 'owner', 'status'],
     { description: 'A grid asset as the channel sees it: public, and free of personal data (the owner is a pseudonym)' },
