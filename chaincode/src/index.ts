@@ -16,6 +16,8 @@ import { AuditContract } from './audit/contract';
 export * from './common';
 export { readingSigningPayload, READINGS_TRANSIENT, type Reading, type SignedReading, type ReadingBatch } from './metering/reading';
 export { verifyMerkleProof, merkleLeafHash, merkleRoot, type MerkleProofStep } from './settlement/merkle';
+export { MAX_ORDER_WH, MAX_PRICE, MIN_BID_PRICE } from './market/rules';
+export { MAX_TOKEN_SUPPLY } from './tokens/ledger';
 
 export const contracts: (typeof Contract)[] = [
   GovernanceContract,

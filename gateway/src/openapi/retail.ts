@@ -1,3 +1,4 @@
+import { MAX_ORDER_WH, MAX_PRICE } from '@obe/chaincode';
 import { arr, int, obj, ref, str, type OperationSpec } from './builder';
 import { intervalParam, orderIdParam, saltField, zoneParam } from './market';
 import { MAX_ZONE_INTERVALS, page, pageQuery } from './schemas';
@@ -49,8 +50,8 @@ export const retailOperations: OperationSpec[] = [
         zone: zoneParam,
         interval: intervalParam,
         side: str({ enum: ['BUY', 'SELL'] }),
-        price: int({ minimum: 0, description: 'Limit price per kWh' }),
-        quantityWh: int({ minimum: 1, maximum: 1000000000000 }),
+        price: int({ minimum: 0, maximum: MAX_PRICE, description: 'Limit price per kWh (a BUY at least 1)' }),
+        quantityWh: int({ minimum: 1, maximum: MAX_ORDER_WH }),
         assetId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SELL only: your active pv/wind/battery/generator asset in the zone' }),
         meterId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'Your active meter in the zone whose readings settle the order' }),
         salt: saltField,

@@ -1,3 +1,4 @@
+import { MAX_ORDER_WH, MAX_PRICE } from '@obe/chaincode';
 import { arr, int, obj, ref, str, type OperationSpec } from './builder';
 import { intervalParam, orderIdParam, saltField } from './market';
 import { page, pageQuery } from './schemas';
@@ -34,7 +35,7 @@ export const wholesaleOperations: OperationSpec[] = [
         side: str({ enum: ['SUPPLY', 'DEMAND'] }),
         assetId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SUPPLY only: your active wholesale generator asset' }),
         meterId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SUPPLY only, optional: the meter settling the curve (default: the generator’s own readings)' }),
-        blocks: arr(obj({ price: int({ minimum: 0 }), quantityWh: int({ minimum: 1, maximum: 1000000000000 }) }), { minItems: 1, maxItems: 10 }),
+        blocks: arr(obj({ price: int({ minimum: 0, maximum: MAX_PRICE }), quantityWh: int({ minimum: 1, maximum: MAX_ORDER_WH }) }), { minItems: 1, maxItems: 10 }),
         salt: saltField,
       },
       ['assetId', 'meterId', 'salt'],
