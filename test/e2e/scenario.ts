@@ -212,7 +212,11 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   const late = await call(k.buyer, 'POST', '/api/v1/retail/orders', { zone, interval, side: 'BUY', price: 20, quantityWh: 100, meterId: buyerMeter.assetId });
   check(late.status === 422, `an order after gate closure is refused: ${late.status}`);
   const cleared = await ok(k.gridOperator, 'POST', `/api/v1/retail/intervals/${interval}/zones/${zone}/clear`);
-  const result = cleared.body.result as { price: number | null; volumeWh: number };
+  const publicResult = cleared.body.result as { price: number | null; volumeWh: number | null };
+  // One buyer and one seller: the public result withholds the volume (small-group rule); the operator sees it.
+  check(publicResult.volumeWh === null, `a one-buyer volume is not public, got ${publicResult.volumeWh}`);
+  const operatorView = (await ok(k.gridOperator, 'GET', `/api/v1/retail/intervals/${interval}/zones/${zone}/result`)).body as { details?: { volumeWh: number } };
+  const result = { price: publicResult.price, volumeWh: operatorView.details?.volumeWh ?? 0 };
   check(result.volumeWh === 1500, `cleared volume 1500 Wh, got ${result.volumeWh}`);
   const again = await call(k.gridOperator, 'POST', `/api/v1/retail/intervals/${interval}/zones/${zone}/clear`);
   check(again.status === 409, `clearing twice is a conflict: ${again.status}`);
