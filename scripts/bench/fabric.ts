@@ -24,6 +24,9 @@ import { signReadings, type ReadingBatch } from '../../gateway/src/simulator/rea
 import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-client';
 import { percentiles, timed } from './rest-fixture';
 
+/** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
+const METERING_BACKDATE_MS = 30 * 24 * 3600_000;
+
 const HEAD_END = 'utility-admin';
 const OPERATOR = 'gridoperator-admin';
 const CONCURRENCY = 4;
@@ -90,7 +93,8 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
       await Promise.all(
         meters.slice(i, i + 20).map(async (assetId) => {
           await sub(HEAD_END, 'Registry:RegisterAsset', { assetId, type: 'meter', segment: 'retail', zone: `fb-${run}`, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem });
-          await sub(OPERATOR, 'Registry:CommissionAsset', { assetId });
+          // The readings walk back from the last finished interval: the DSO dates the start of metering a month back.
+          await sub(OPERATOR, 'Registry:CommissionAsset', { assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS });
           await sub(HEAD_END, 'Registry:ActivateAsset', { assetId });
         }),
       );

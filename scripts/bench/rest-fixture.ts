@@ -9,6 +9,9 @@ import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway/src/si
 import { MeterKeyStore } from '../../gateway/src/simulator/meter-keys';
 import { signReadings, type ReadingBatch, type ReadingInput } from '../../gateway/src/simulator/readings';
 
+/** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
+const METERING_BACKDATE_MS = 30 * 24 * 3600_000;
+
 /**
  * A gateway on the embedded ledger with a fleet of active meters, for the REST benchmarks. Setup goes straight to
  * the Ledger port (it is not what is measured); measurements go through HTTP or the port as each section says.
@@ -54,7 +57,8 @@ export async function startRestFixture(meterCount: number): Promise<RestFixture>
     await submit(ledger, OWNER, 'Registry:RegisterAsset', [
       { assetId, type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem },
     ]);
-    await submit(ledger, OPERATOR, 'Registry:CommissionAsset', [{ assetId }]);
+    // The readings below walk back from the last finished interval: the DSO dates the start of metering a month back.
+    await submit(ledger, OPERATOR, 'Registry:CommissionAsset', [{ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS }]);
     await submit(ledger, OWNER, 'Registry:ActivateAsset', [{ assetId }]);
   };
   for (let i = 0; i < meters.length; i += 25) await Promise.all(meters.slice(i, i + 25).map(register));

@@ -1,5 +1,6 @@
 /**
- * Issue #12, defect 6: metering starts when a DSO commissions the meter. A reading for an interval that starts before
+ * Issue #12, defect 6: metering starts when a DSO commissions the meter (or at the earlier install time, at most 31
+ * days back, that the commissioning DSO attests). A reading for an interval that starts before
  * the commissioning (a year ago, the epoch, the interval just before) is refused, as is any interval that has not
  * ended yet; a meter never commissioned or decommissioned reports nothing, nor one suspended during the interval.
  */
@@ -56,6 +57,19 @@ describe('defect 6: no reading before the meter was commissioned', () => {
     const current = Math.floor(Date.now() / INTERVAL) * INTERVAL;
     await expectRefused(net, () => submit(meter, current), 'RULE_VIOLATION', /has not ended/);
     await expectRefused(net, () => submit(meter, current + 4 * INTERVAL), 'RULE_VIOLATION', /has not ended/);
+  });
+
+  it('lets only the commissioning DSO date metering back, by at most 31 days, never into the future', async () => {
+    const late = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-late', zone: 'z-comm' }, 'REGISTERED');
+    const commission = (meteringFrom: number) => net.submit(cast.dso.identity, 'Registry:CommissionAsset', [{ assetId: late.assetId, meteringFrom }]);
+    await expectRefused(net, () => commission(Date.now() - 40 * DAY), 'RULE_VIOLATION', /at most 31 days/);
+    await expectRefused(net, () => commission(Date.now() + DAY), 'RULE_VIOLATION', /after the commissioning/);
+    await expectRefused(net, () => net.submit(cast.prosumer.identity, 'Registry:CommissionAsset', [{ assetId: late.assetId, meteringFrom: NOW - DAY }]), 'FORBIDDEN');
+    await commission(NOW - DAY);
+    await net.submit(cast.prosumer.identity, 'Registry:ActivateAsset', [{ assetId: late.assetId }]);
+    expect(await submit(late, NOW - DAY)).toMatchObject({ accepted: 1 });
+    await expectRefused(net, () => submit(late, NOW - DAY - INTERVAL), 'RULE_VIOLATION', /before metering of asset 'm-late' began/);
+    await expectRefused(net, () => submit(late, NOW - 365 * DAY), 'RULE_VIOLATION', /before metering/);
   });
 
   it('refuses intervals during which the meter was suspended, also after it resumed', async () => {

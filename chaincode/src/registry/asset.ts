@@ -61,6 +61,16 @@ export const registerAssetSchema = z
   });
 
 export const assetRefSchema = z.strictObject({ assetId: assetIdSchema });
+
+/** How far before its commissioning a DSO may date the start of a meter's metering: one billing month. */
+export const MAX_METERING_BACKDATE_MS = 31 * 24 * 3600 * 1000;
+
+/**
+ * CommissionAsset's argument. `meteringFrom` (ms since the epoch) lets the DSO attest that the meter, with the device
+ * key it has now, was installed and measuring since then (at most MAX_METERING_BACKDATE_MS before the commissioning);
+ * without it metering starts at the commissioning transaction.
+ */
+export const commissionSchema = z.strictObject({ assetId: assetIdSchema, meteringFrom: z.number().int().min(0).max(8_640_000_000_000_000).optional() });
 export const offerTransferSchema = z.strictObject({ assetId: assetIdSchema, to: pseudonymSchema });
 export const rotateKeySchema = z.strictObject({ assetId: assetIdSchema, devicePublicKey: devicePublicKeySchema });
 export const assetFilterSchema = z.strictObject({
@@ -121,6 +131,8 @@ export interface Asset {
   readonly commissionedBy: string | null;
   /** When a DSO first commissioned it: metering starts here, no reading may be for an interval starting earlier. */
   readonly commissionedAt?: string | null;
+  /** An earlier start of metering the commissioning DSO attested (see commissionSchema); null: the commissioning. */
+  readonly meteringFrom?: string | null;
   /** Every device key it has had, oldest first (absent on records written before key history was kept). */
   readonly deviceKeys?: readonly DeviceKeyPeriod[];
   /** Every owner it has had, oldest first (absent on records written before ownership history was kept). */
@@ -143,9 +155,14 @@ export function deviceKeyHistory(asset: Asset): readonly DeviceKeyPeriod[] {
   return asset.devicePublicKey === null ? [] : [{ devicePublicKey: asset.devicePublicKey, validFrom: asset.registeredAt, validUntil: null, setBy: 'OWNER' }];
 }
 
-/** The device key in force at `atMs` (an interval's start), if any. */
+/** The device key in force at `atMs` (an interval's start), if any; the latest-set key wins where windows overlap. */
 export function deviceKeyAt(asset: Asset, atMs: number): DeviceKeyPeriod | undefined {
-  return deviceKeyHistory(asset).find((period) => Date.parse(period.validFrom) <= atMs && (period.validUntil === null || atMs < Date.parse(period.validUntil)));
+  const history = deviceKeyHistory(asset);
+  for (let i = history.length - 1; i >= 0; i--) {
+    const period = history[i];
+    if (Date.parse(period.validFrom) <= atMs && (period.validUntil === null || atMs < Date.parse(period.validUntil))) return period;
+  }
+  return undefined;
 }
 
 /** The asset's owners over time, for records written before the history was kept as well. */
@@ -166,10 +183,11 @@ export function ownerAt(asset: Asset, atMs: number): OwnershipPeriod | undefined
 }
 
 /**
- * Where metering starts: the first commissioning by a DSO (for an older record without it, its registration if it was
- * ever commissioned). Undefined for an asset never commissioned.
+ * Where metering starts: the first commissioning by a DSO, or the earlier start it attested (for an older record
+ * without either, its registration if it was ever commissioned). Undefined for an asset never commissioned.
  */
 export function meteringStartMs(asset: Asset): number | undefined {
+  if (asset.meteringFrom) return Date.parse(asset.meteringFrom);
   if (asset.commissionedAt) return Date.parse(asset.commissionedAt);
   if (asset.commissionedBy !== null) return Date.parse(asset.registeredAt);
   return undefined;

@@ -1,7 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { canonicalBytes } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, RuleViolationError } from '../common/errors';
-import { txTimeIso } from '../common/tx-time';
+import { txTimeIso, txTimeMs } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
@@ -9,11 +9,13 @@ import { getParticipant } from '../participants/store';
 import {
   ASSET_HOLDER_ROLES,
   assetFilterSchema,
-  deviceKeyHistory,
-  ownershipHistory,
   assetRefSchema,
+  commissionSchema,
+  deviceKeyHistory,
   holderRolesFor,
+  MAX_METERING_BACKDATE_MS,
   offerTransferSchema,
+  ownershipHistory,
   registerAssetSchema,
   rotateKeySchema,
   type Asset,
@@ -92,8 +94,33 @@ function suspensionsAfter(asset: Asset, action: LifecycleAction, actor: 'OWNER' 
   return history;
 }
 
+/**
+ * A commissioning's start of metering: the transaction's time, or the earlier `meteringFrom` the DSO attests (never
+ * later than now, never more than MAX_METERING_BACKDATE_MS before). From then the device key in force now and the
+ * owner of now are the meter's; nothing before it can ever be reported.
+ */
+function commissioningChanges(ctx: Context, asset: Asset, meteringFrom: number | undefined): Partial<Asset> {
+  const nowMs = txTimeMs(ctx);
+  const now = txTimeIso(ctx);
+  if (meteringFrom === undefined) return { commissionedAt: asset.commissionedAt ?? now, meteringFrom: asset.meteringFrom ?? null };
+  if (meteringFrom > nowMs) throw new RuleViolationError(`meteringFrom ${new Date(meteringFrom).toISOString()} is after the commissioning at ${now}`);
+  if (meteringFrom < nowMs - MAX_METERING_BACKDATE_MS) {
+    throw new RuleViolationError(`meteringFrom may be at most ${MAX_METERING_BACKDATE_MS / 86_400_000} days before the commissioning at ${now}`);
+  }
+  const from = new Date(meteringFrom).toISOString();
+  const keys = deviceKeyHistory(asset);
+  const owners = ownershipHistory(asset);
+  const earlier = (iso: string) => (Date.parse(iso) < meteringFrom ? iso : from);
+  return {
+    commissionedAt: now,
+    meteringFrom: from,
+    deviceKeys: keys.map((period, i) => (i === keys.length - 1 ? { ...period, validFrom: earlier(period.validFrom) } : period)),
+    ownership: owners.map((period, i) => (i === owners.length - 1 ? { ...period, from: earlier(period.from) } : period)),
+  };
+}
+
 async function transition(ctx: Context, argsJson: string, action: LifecycleAction): Promise<Asset> {
-  const { assetId } = parseJsonArg(assetRefSchema, argsJson, 'asset reference');
+  const { assetId, meteringFrom } = action === 'commission' ? parseJsonArg(commissionSchema, argsJson, 'commissioning') : { ...parseJsonArg(assetRefSchema, argsJson, 'asset reference'), meteringFrom: undefined };
   const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
   const asset = await getAsset(ctx, assetId);
   const actor = authorizeLifecycle(caller, asset, action);
@@ -107,8 +134,8 @@ async function transition(ctx: Context, argsJson: string, action: LifecycleActio
     status: to,
     updatedAt: now,
     commissionedBy: action === 'commission' ? caller.pseudonym : asset.commissionedBy,
-    // Metering starts at the first commissioning: no reading may be for an interval that starts before it.
-    commissionedAt: action === 'commission' ? (asset.commissionedAt ?? now) : (asset.commissionedAt ?? null),
+    // Metering starts at the first commissioning (or the earlier start its DSO attests): no reading before it.
+    ...(action === 'commission' ? commissioningChanges(ctx, asset, meteringFrom) : {}),
     suspendedBy: action === 'suspend' ? actor : null,
     pendingTransfer: action === 'decommission' ? null : asset.pendingTransfer,
     suspensions: suspensionsAfter(asset, action, actor, now),
