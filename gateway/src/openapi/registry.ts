@@ -79,6 +79,7 @@ export const registrySchemas: Record<string, Schema> = {
       updatedAt: str(),
       pendingTransfer: { anyOf: [record({ to: pseudonym, offeredAt: str() }), { enum: [null] }] },
       commissionedAt: { anyOf: [str(), { enum: [null] }], description: 'First commissioning by a DSO: metering starts here' },
+      meteringFrom: { anyOf: [str(), { enum: [null] }], description: 'An earlier start of metering attested by the commissioning DSO (at most 31 days back)' },
       deviceKeys: arr(
         record({ devicePublicKey: str(), validFrom: str(), validUntil: { anyOf: [str(), { enum: [null] }] }, setBy: str({ enum: ['OWNER', 'DSO'] }) }, [
           'devicePublicKey',
