@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
 import { createApp } from '../../../gateway/src/app';
-import type { ConfiguredIdentity } from '../../../gateway/src/config';
+import type { ConfiguredIdentity, GatewayLimits } from '../../../gateway/src/config';
 import { GatewayContext } from '../../../gateway/src/context';
 import { enrol, initGovernance } from '../../../gateway/src/demo/seed';
 import { ApiKeyStore, newApiKey } from '../../../gateway/src/http/auth';
@@ -43,7 +43,7 @@ export interface Harness {
 }
 
 /** An app over a fresh embedded OBE network: governance configured, every test identity registered with its roles. */
-export async function startHarness(options: { dataDir?: string; register?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: { dataDir?: string; register?: boolean; limits?: Partial<GatewayLimits> } = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'obe-gw-'));
   const ledger = await EmbeddedLedger.open({
     network: obeNetwork(),
@@ -61,6 +61,7 @@ export async function startHarness(options: { dataDir?: string; register?: boole
     keys: new ApiKeyStore(stored),
     dataDir: path.join(dataDir, 'gateway'),
     ledger,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const pseudonyms: Record<string, string> = {};
   if (options.register !== false) {
