@@ -69,6 +69,15 @@ export function gateClosed(reason: string, gateMs: number): RuleViolationError {
   return new RuleViolationError(`${reason}: gate closure was ${new Date(gateMs).toISOString()}`, { reason: 'GATE_CLOSED' });
 }
 
+/**
+ * Whether an order may be withdrawn now: before gate closure, or once its interval is abandoned — past the end of the
+ * interval plus the governance settlement deadline and still not cleared (cancelOrder refuses a cleared interval),
+ * so a bid's escrow can never stay locked because nobody cleared the interval.
+ */
+export function mayWithdraw(nowMs: number, gateMs: number, interval: { endMs: number }, config: GovernanceConfig): boolean {
+  return nowMs < gateMs || nowMs >= interval.endMs + config.settlementDeadlineMinutes * 60_000;
+}
+
 export function gateOpen(gateMs: number): RuleViolationError {
   return new RuleViolationError(`the interval cannot be cleared before gate closure at ${new Date(gateMs).toISOString()}`, { reason: 'GATE_OPEN' });
 }

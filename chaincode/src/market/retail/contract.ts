@@ -9,7 +9,7 @@ import { requireParticipant, requireRole } from '../../participants/authorize';
 import { cancelOrder, readFullResult, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { retailBuyerEligibility, retailSellerEligibility } from '../eligibility';
 import { parseInterval } from '../interval';
-import { checkPrices, gateClosed, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
+import { checkPrices, gateClosed, mayWithdraw, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
 import { NotFoundError } from '../../common/errors';
 import { orgCollection } from '../../common/keys';
 import { assetIdSchema } from '../../registry/asset';
@@ -96,16 +96,17 @@ export class RetailMarketContract extends Contract {
   }
 
   /**
-   * Args {zone, interval, orderId}: the owner withdraws an open order before gate closure (and never once the interval
-   * is cleared); a bid's escrow returns.
+   * Args {zone, interval, orderId}: the owner withdraws an open order before gate closure, or once the interval is
+   * abandoned (its end plus the settlement deadline passed, uncleared); never once the interval is cleared. A bid's
+   * escrow returns, a sell order's quantity leaves its assets' offer totals.
    */
   @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async CancelOrder(ctx: Context, argsJson: string): Promise<string> {
     const ref = parseJsonArg(orderRefSchema, argsJson, 'order reference');
-    const { zone, interval, gateMs } = await slot(ctx, canonicalJson({ zone: ref.zone, interval: ref.interval }));
-    if (txTimeMs(ctx) >= gateMs) throw gateClosed(`orders for ${interval.id} can no longer be cancelled`, gateMs);
+    const { zone, interval, gateMs, config } = await slot(ctx, canonicalJson({ zone: ref.zone, interval: ref.interval }));
+    if (!mayWithdraw(txTimeMs(ctx), gateMs, interval, config)) throw gateClosed(`orders for ${interval.id} can no longer be cancelled (until it is abandoned uncleared)`, gateMs);
     const caller = await requireParticipant(ctx);
     const cancelled = await cancelOrder(ctx, RETAIL, zone, interval.id, ref.orderId, caller.pseudonym);
     ctx.stub.setEvent(ORDER_CANCELLED_EVENT, Buffer.from(canonicalJson({ market: RETAIL, zone, interval: interval.id, orderId: ref.orderId })));

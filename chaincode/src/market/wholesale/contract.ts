@@ -12,7 +12,7 @@ import { requireParticipant, requireRole } from '../../participants/authorize';
 import { cancelOrder, readFullResult, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { wholesaleSupplyEligibility } from '../eligibility';
 import { parseInterval, utcDayStart } from '../interval';
-import { checkPrices, gateClosed, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
+import { checkPrices, gateClosed, mayWithdraw, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
 
 /**
  * The wholesale day-ahead market. Generators offer stepwise supply curves for their wholesale generator assets;
@@ -108,16 +108,17 @@ export class WholesaleMarketContract extends Contract {
   }
 
   /**
-   * Args {interval, orderId}: the owner withdraws a curve before gate closure (and never once the interval is cleared);
-   * a demand curve's escrow returns.
+   * Args {interval, orderId}: the owner withdraws a curve before gate closure, or once the interval is abandoned (its
+   * end plus the settlement deadline passed, uncleared); never once it is cleared. A demand curve's escrow returns, a
+   * supply curve's quantity leaves its assets' offer totals.
    */
   @Param('argsJson', 'string')
   @Transaction()
   @Returns('string')
   async CancelCurve(ctx: Context, argsJson: string): Promise<string> {
     const ref = parseJsonArg(curveRefSchema, argsJson, 'curve reference');
-    const { interval, gateMs } = await intervalOf(ctx, ref.interval);
-    if (txTimeMs(ctx) >= gateMs) throw gateClosed(`curves for ${interval.id} can no longer be cancelled`, gateMs);
+    const { interval, gateMs, config } = await intervalOf(ctx, ref.interval);
+    if (!mayWithdraw(txTimeMs(ctx), gateMs, interval, config)) throw gateClosed(`curves for ${interval.id} can no longer be cancelled (until it is abandoned uncleared)`, gateMs);
     const caller = await requireParticipant(ctx);
     const cancelled = await cancelOrder(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, ref.orderId, caller.pseudonym);
     ctx.stub.setEvent(CURVE_CANCELLED_EVENT, Buffer.from(canonicalJson({ market: WHOLESALE, interval: interval.id, orderId: ref.orderId })));
