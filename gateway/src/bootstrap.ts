@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createApp } from './app';
@@ -24,6 +25,8 @@ export interface RunningGateway {
   port: number;
   gateway: GatewayContext;
   demoKeysFile: string | undefined;
+  /** The HTTP server (timeouts and header limits in http/server.ts). */
+  server: Server;
   /** Resolves once the ledger is open (and, on a first embedded start, governance configured and the demo seeded). */
   ready: Promise<void>;
   /** Graceful stop: no new connections, event streams ended, in-flight submits finished, then the ledger closed. */
@@ -125,5 +128,5 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
       logger.info('stopped');
     })());
 
-  return { url, port, gateway, demoKeysFile, ready, stop };
+  return { url, port, gateway, demoKeysFile, server, ready, stop };
 }
