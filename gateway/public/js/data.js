@@ -63,14 +63,16 @@ export async function loadDashboard(api) {
   // Intervals nobody has reported for yet come back as zero totals; only metered intervals are drawn.
   const metered = aggregates.filter((a) => (a.readings || 0) > 0);
   const latestTotals = metered.length ? Math.max(...metered.map((a) => a.intervalStart)) : undefined;
+  // Totals over fewer than k participants come back suppressed (values null): nothing to draw, and never a zero.
+  const shown = metered.filter((a) => !a.suppressed && a.importedWh !== null && a.exportedWh !== null);
   return {
     status: `ledger: ${ready.ledger || ready.status}${heightText(ready)}`,
     market,
     curves: book.curves,
     orders: book.orders,
-    grid: { assets: countAssets(assets), zoneBalance: zoneBalance(metered, latestTotals) },
+    grid: { assets: countAssets(assets), zoneBalance: zoneBalance(shown, latestTotals) },
     metering: {
-      aggregates: metered.map((a) => ({ interval: new Date(a.intervalStart).toISOString(), zone: a.zone, importKwh: (a.importedWh || 0) / WH_PER_KWH, exportKwh: (a.exportedWh || 0) / WH_PER_KWH })),
+      aggregates: shown.map((a) => ({ interval: new Date(a.intervalStart).toISOString(), zone: a.zone, importKwh: (a.importedWh || 0) / WH_PER_KWH, exportKwh: (a.exportedWh || 0) / WH_PER_KWH })),
       readings: latestTotals === undefined ? [] : await loadReadings(api, assets, latestTotals),
     },
     tokens: {
