@@ -4,6 +4,8 @@
  * batch writes its zone delta to public state any more (a batch holding one reading for a zone published that
  * meter's values). Publications are differencing-safe: a republication must add at least k participants.
  */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../chaincode/src/common/canonical-json';
 import { GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
 
 const INTERVAL = 15 * 60_000;
@@ -67,6 +69,20 @@ describe('defect 9 (metering): zone totals under the small-group rule', () => {
     const tx = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([reading(meters['zone-1'][0], 4242)]), endorsingOrgs: ENDORSERS });
     const publicText = tx.rwset.writes.map((w) => Buffer.from(w.value ?? '', 'base64').toString('utf8')).join('\n');
     expect(publicText).not.toContain('4242');
+    // The block also carries the SHA-256 of every private value: none may confirm a guess of the lone reading.
+    const owner = households[0].pseudonym;
+    const guesses = new Set<string>();
+    for (let wh = 4000; wh <= 4500; wh++) {
+      for (const value of [
+        { exportedWh: 0, importedWh: wh, readings: 1 },
+        { exportedWh: 0, importedWh: wh, owners: [owner], readings: 1 },
+      ]) {
+        guesses.add(createHash('sha256').update(canonicalJson(value)).digest('hex'));
+      }
+    }
+    const valueHashes = tx.rwset.collections.flatMap((c) => c.hashedWrites.map((w) => w.valueHash));
+    expect(valueHashes.length).toBeGreaterThan(0);
+    expect(valueHashes.filter((h) => h !== undefined && guesses.has(h))).toEqual([]);
     await net.fabric.commit(tx);
   });
 

@@ -89,6 +89,16 @@ export interface ZoneDelta {
   readonly exportedWh: number;
   readonly readings: number;
   readonly owners: readonly string[];
+  /**
+   * Derived from the batch's secret. The block carries the SHA-256 of every private value; without a salt, the hash
+   * of a one-reading delta would confirm a guess of that reading in a few thousand tries.
+   */
+  readonly salt: string;
+}
+
+/** The salt of one batch's private zone delta in one collection. */
+export function zoneDeltaSaltLabel(zone: string, intervalStart: number, collection: string): string {
+  return canonicalJson(['zone-delta', zone, intervalStart, collection]);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   readingBatchSchema,
   readingOf,
   readingSaltLabel,
+  zoneDeltaSaltLabel,
   sameReading,
   type Reading,
   type ReadingHashRecord,
@@ -157,7 +158,7 @@ async function alreadyRecorded(ctx: Context, config: GovernanceConfig, secret: s
   const interval = new Date(reading.intervalStart).toISOString();
   const outsider = orgOutsideCollection(ctx, config, existing.collection);
   if (outsider !== undefined) {
-    const remedy = outsider.as === 'caller' ? 'resubmit it with the salt it was recorded with, or through a member of that collection' : 'have it endorsed by peers of member orgs only';
+    const remedy = outsider.as === 'caller' ? 'resubmit it with the batch secret it was recorded with, or through a member of that collection' : 'have it endorsed by peers of member orgs only';
     throw new ConflictError(
       `reading[${item.index}]: asset '${reading.assetId}' already has a reading for the interval starting ${interval} in collection ${existing.collection}, which ${describeOutsider(outsider)} cannot read; ${remedy}`,
       { index: item.index },
@@ -228,7 +229,13 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
   const entries = [...deltas.values()].sort((a, b) => byKey(a, b) || (a.collection < b.collection ? -1 : a.collection > b.collection ? 1 : 0));
   const markers = new Map<string, ZoneBatchMarker>();
   for (const entry of entries) {
-    const delta: ZoneDelta = { importedWh: entry.importedWh, exportedWh: entry.exportedWh, readings: entry.readings, owners: [...entry.owners].sort() };
+    const delta: ZoneDelta = {
+      importedWh: entry.importedWh,
+      exportedWh: entry.exportedWh,
+      readings: entry.readings,
+      owners: [...entry.owners].sort(),
+      salt: deriveSalt(batch.salt, zoneDeltaSaltLabel(entry.zone, entry.intervalStart, entry.collection)),
+    };
     await writePrivateJson(ctx, entry.collection, zoneDeltaKey(ctx, entry.zone, entry.intervalStart, txId), delta);
     const id = `${entry.zone}\n${entry.intervalStart}`;
     const marker = markers.get(id);
