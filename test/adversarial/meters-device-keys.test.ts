@@ -71,6 +71,26 @@ describe('defect 5: device keys rotate through a DSO and sign only their own val
     await expectRefused(net, () => net.submit(cast.dso.identity, 'Registry:RotateDeviceKey', [{ assetId: meter.assetId, devicePublicKey: meter.device.publicKeyPem }]), 'RULE_VIOLATION');
   });
 
+  it('lets a DSO declare a leaked key void since the leak: no interval from then on can be reported with it', async () => {
+    const leaky = await atTime(NOW - 3 * DAY, () => registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-leaky', zone: 'z-keys' }));
+    const next = newDevice();
+    const LEAKED = NOW - 12 * INTERVAL;
+    const send = (device: Device, intervalStart: number) =>
+      net.submit<{ accepted: number }>(cast.dso.identity, 'Metering:SubmitReadings', [], {
+        transient: readingsTransient([signReading(device, { assetId: leaky.assetId, intervalStart, importedWh: 1, exportedWh: 0, sequence: 1 })]),
+        endorsingOrgs: [GRID, REGULATOR],
+      });
+    await expectRefused(
+      net,
+      () => net.submit(cast.prosumer.identity, 'Registry:RotateDeviceKey', [{ assetId: leaky.assetId, devicePublicKey: next.publicKeyPem, compromisedSince: LEAKED }]),
+      'FORBIDDEN',
+    );
+    await net.submit(cast.dso.identity, 'Registry:RotateDeviceKey', [{ assetId: leaky.assetId, devicePublicKey: next.publicKeyPem, compromisedSince: LEAKED }]);
+    expect(await send(leaky.device, LEAKED - INTERVAL)).toMatchObject({ accepted: 1 });
+    await expectRefused(net, () => send(leaky.device, LEAKED + INTERVAL), 'RULE_VIOLATION', /no device key in force/);
+    await expectRefused(net, () => send(next, LEAKED + INTERVAL), 'RULE_VIOLATION', /no device key in force/);
+  });
+
   it('lets the owner change the key before commissioning, when nothing can be signed yet', async () => {
     const fresh = await registerAsset(net, cast.consumer, cast.dso, { assetId: 'm-keys-new', zone: 'z-keys' }, 'REGISTERED');
     const replacement = newDevice();

@@ -72,7 +72,15 @@ export const MAX_METERING_BACKDATE_MS = 31 * 24 * 3600 * 1000;
  */
 export const commissionSchema = z.strictObject({ assetId: assetIdSchema, meteringFrom: z.number().int().min(0).max(8_640_000_000_000_000).optional() });
 export const offerTransferSchema = z.strictObject({ assetId: assetIdSchema, to: pseudonymSchema });
-export const rotateKeySchema = z.strictObject({ assetId: assetIdSchema, devicePublicKey: devicePublicKeySchema });
+export const rotateKeySchema = z.strictObject({
+  assetId: assetIdSchema,
+  devicePublicKey: devicePublicKeySchema,
+  /**
+   * DSO only, for a key that leaked: the time (ms) from which the replaced key is no longer trusted. Its window then
+   * ends there instead of at the rotation, so no interval in between can be reported with it (nor with the new key).
+   */
+  compromisedSince: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
+});
 export const assetFilterSchema = z.strictObject({
   zone: zoneSchema.optional(),
   owner: pseudonymSchema.optional(),

@@ -19,6 +19,7 @@ import {
   registerAssetSchema,
   rotateKeySchema,
   type Asset,
+  type DeviceKeyPeriod,
 } from './asset';
 import { canTransition, LIFECYCLE, type LifecycleAction } from './lifecycle';
 import { findAsset, getAsset, listAssets, putAsset } from './store';
@@ -195,7 +196,7 @@ export async function cancelTransfer(ctx: Context, argsJson: string): Promise<As
  * time, so it can never sign an interval that started before it. A key the asset ever had is never taken again.
  */
 export async function rotateDeviceKey(ctx: Context, argsJson: string): Promise<Asset> {
-  const { assetId, devicePublicKey } = parseJsonArg(rotateKeySchema, argsJson, 'device key rotation');
+  const { assetId, devicePublicKey, compromisedSince } = parseJsonArg(rotateKeySchema, argsJson, 'device key rotation');
   const caller = await requireRole(ctx, ...ASSET_HOLDER_ROLES);
   const asset = await getAsset(ctx, assetId);
   const byDso = hasRole(caller, 'DSO');
@@ -210,9 +211,16 @@ export async function rotateDeviceKey(ctx: Context, argsJson: string): Promise<A
   if (history.some((period) => period.devicePublicKey === devicePublicKey)) {
     throw new RuleViolationError(`asset '${assetId}' has had this device key before; a rotation needs a new key`);
   }
+  if (compromisedSince !== undefined && !byDso) throw new ForbiddenError('only a DSO may declare a device key compromised');
+  if (compromisedSince !== undefined && compromisedSince > txTimeMs(ctx)) {
+    throw new RuleViolationError(`compromisedSince ${new Date(compromisedSince).toISOString()} is after the rotation at ${txTimeIso(ctx)}`);
+  }
   const now = txTimeIso(ctx);
+  // The replaced key is trusted until the rotation, or only until it was compromised (never before it was set).
+  const endOf = (period: DeviceKeyPeriod) =>
+    compromisedSince === undefined ? now : new Date(Math.max(compromisedSince, Date.parse(period.validFrom))).toISOString();
   const deviceKeys = [
-    ...history.map((period) => (period.validUntil === null ? { ...period, validUntil: now } : period)),
+    ...history.map((period) => (period.validUntil === null ? { ...period, validUntil: endOf(period) } : period)),
     { devicePublicKey, validFrom: now, validUntil: null, setBy: byDso ? ('DSO' as const) : ('OWNER' as const) },
   ];
   return save(ctx, { ...asset, devicePublicKey, deviceKeys, updatedAt: now }, byDso ? 'device key rotated by a DSO' : 'device key rotated');
