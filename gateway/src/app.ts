@@ -4,7 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import pinoHttp from 'pino-http';
 import { GatewayContext } from './context';
 import { errorBody, HttpError, toHttpError } from './http/errors';
-import { addressLimiter, AuthFailures, keyLimiter, resolveCaller } from './http/limits';
+import { addressLimiter, AuthFailures, keyLimiter, rejectDeepJson, resolveCaller } from './http/limits';
 import { bindOperations } from './http/operations';
 import { buildOpenApiDocument } from './openapi';
 import { routeHandlers } from './routes';
@@ -86,6 +86,7 @@ export function createApp(gateway: GatewayContext = new GatewayContext(), option
   api.use(resolveCaller(gateway));
   api.use(keyLimiter(gateway, gateway.limits));
   api.use(express.json({ limit: gateway.bodyLimit, strict: false }));
+  api.use(rejectDeepJson());
   const allowedMethods = bindOperations(api, {
     document,
     handlers: routeHandlers({ gateway }),

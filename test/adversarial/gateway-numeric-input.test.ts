@@ -14,8 +14,8 @@ jest.setTimeout(60_000);
 
 const REFUSED = ['Infinity', '-Infinity', '1e309', 'NaN', '-0', '9007199254740993', '1e3', '0x10', ' 5', '5.0', '+5', '05', ''];
 
-function expectRefused(res: Answer, what: string): void {
-  if (res.status !== 400) throw new Error(`${what}: expected 400 INVALID_ARGUMENT, got ${res.status} ${res.text.slice(0, 200)}`);
+function expectRefused(res: { status: number; body: unknown; text?: string }, what: string): void {
+  if (res.status !== 400) throw new Error(`${what}: expected 400 INVALID_ARGUMENT, got ${res.status} ${(res.text ?? JSON.stringify(res.body)).slice(0, 200)}`);
   expect((res.body as { error: { code: string } }).error.code).toBe('INVALID_ARGUMENT');
 }
 

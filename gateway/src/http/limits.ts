@@ -129,3 +129,35 @@ export class AuthFailures {
     }
   }
 }
+
+/** Deepest nesting of arrays and objects a JSON request body may have; no operation's schema needs more than a few levels. */
+export const MAX_JSON_DEPTH = 32;
+
+/** The nesting depth of a parsed JSON value, measured without recursion (a depth bomb must not overflow the stack here). */
+export function jsonDepth(value: unknown, stopAt = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    const level = depth + 1;
+    if (level > max) max = level;
+    if (max > stopAt) return max;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, level]);
+  }
+  return max;
+}
+
+/**
+ * Refuses JSON bodies nested deeper than MAX_JSON_DEPTH (400) before anything walks them: a 1 MB body can nest 500,000
+ * levels, and recursive code (JSON.stringify, canonical JSON, validation) would overflow the stack on it.
+ */
+export function rejectDeepJson(): RequestHandler {
+  return (req, _res, next) => {
+    if (req.body !== undefined && jsonDepth(req.body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      next(new HttpError(400, 'INVALID_ARGUMENT', `invalid request: the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`));
+      return;
+    }
+    next();
+  };
+}

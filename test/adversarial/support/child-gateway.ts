@@ -7,13 +7,26 @@
 import http from 'node:http';
 import { startHarness } from '../../gateway/support/harness';
 
+/** The gateway's own server (JSON 431s, timeouts) where it exists; a plain one on gateways from before it. */
+function serverFor(app: http.RequestListener): http.Server {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createHttpServer } = require('../../../gateway/src/http/server') as { createHttpServer?: (a: http.RequestListener) => http.Server };
+    if (createHttpServer) return createHttpServer(app);
+  } catch {
+    // an older gateway: no server module
+  }
+  return http.createServer(app);
+}
+
 async function main(): Promise<void> {
-  const h = await startHarness();
-  const server = http.createServer(h.app);
+  // OBE_CHILD_LIMITS: JSON of GatewayLimits fields for this gateway (e.g. {"rateLimit":false} for the fuzz run).
+  const h = await startHarness(process.env.OBE_CHILD_LIMITS ? { limits: JSON.parse(process.env.OBE_CHILD_LIMITS) as Record<string, unknown> } : {});
+  const server = serverFor(h.app);
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    process.stdout.write(`${JSON.stringify({ port, keys: h.keys })}\n`);
+    process.stdout.write(`${JSON.stringify({ port, keys: h.keys, pseudonyms: h.pseudonyms })}\n`);
   });
   const stop = () => {
     server.closeAllConnections();

@@ -4,6 +4,7 @@ import path from 'node:path';
 export interface ChildGateway {
   baseUrl: string;
   keys: Record<string, string>;
+  pseudonyms: Record<string, string>;
   /** GET/POST with a hard client-side timeout: a hung gateway is a failed request, never a hung test. */
   request(method: string, url: string, options?: { key?: string; headers?: Record<string, string>; body?: unknown; timeoutMs?: number }): Promise<Answer>;
   stop(): Promise<void>;
@@ -18,23 +19,23 @@ export interface Answer {
 }
 
 /** Starts test/adversarial/support/child-gateway.ts under tsx and waits for its port. */
-export async function startChildGateway(timeoutMs = 60_000): Promise<ChildGateway> {
+export async function startChildGateway(timeoutMs = 60_000, env: Record<string, string> = {}): Promise<ChildGateway> {
   const root = path.resolve(__dirname, '../../..');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'child-gateway.ts')], {
     cwd: root,
-    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=512' },
+    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=512', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = await new Promise<{ port: number; keys: Record<string, string> }>((resolve, reject) => {
+  const ready = await new Promise<{ port: number; keys: Record<string, string>; pseudonyms: Record<string, string> }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child gateway did not start:\n${output}`)), timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split('\n').find((l) => l.startsWith('{"port"'));
       if (line) {
         clearTimeout(timer);
-        resolve(JSON.parse(line) as { port: number; keys: Record<string, string> });
+        resolve(JSON.parse(line) as { port: number; keys: Record<string, string>; pseudonyms: Record<string, string> });
       }
     });
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -47,6 +48,7 @@ export async function startChildGateway(timeoutMs = 60_000): Promise<ChildGatewa
   return {
     baseUrl,
     keys: ready.keys,
+    pseudonyms: ready.pseudonyms ?? {},
     async request(method, url, options = {}) {
       const started = Date.now();
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
