@@ -6,7 +6,7 @@ import express from 'express';
 import pino from 'pino';
 import { createApp } from '../app';
 import { AuditRelay } from '../audit-relay/relay';
-import { loadConfig, type ConfiguredIdentity } from '../config';
+import { DEFAULT_LIMITS, limitsFromEnv, loadConfig, type ConfiguredIdentity } from '../config';
 import { GatewayContext } from '../context';
 import { INITIAL_ORG_ROLES } from '../demo/seed';
 import { ChaincodeError } from '../ledger/errors';
@@ -92,6 +92,8 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
     dataDir: path.join(config.dataDir, 'gateway'),
     submitAttempts: config.submitAttempts,
     bodyLimit: '8mb',
+    // The load generator's own loopback gateway: request rate limits off unless OBE_RATE_LIMIT=on (stream caps stay).
+    limits: limitsFromEnv(process.env, { ...DEFAULT_LIMITS, rateLimit: false }),
     demoKeysFile,
     ledger,
   });
