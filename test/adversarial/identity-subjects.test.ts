@@ -37,13 +37,15 @@ describe('defect 4: a certificate is an org admin only by its parsed subject', (
     return result;
   }
 
+  /** An X.509 name from its RDNs (an RDN with several keys is a multi-valued RDN). */
+  const name = (...rdns: Record<string, string[]>[]): JsonName => rdns;
   const cases: [string, (label: string) => JsonName][] = [
-    ['a CN containing "+OU=admin"', (label) => [{ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] }]],
-    ['a CN containing ",OU=admin"', (label) => [{ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] }]],
-    ['a CN containing "\\nOU=admin"', (label) => [{ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] }]],
-    ['a CN containing "/OU=admin" (fabric-shim’s printed form)', (label) => [{ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] }]],
-    ['a multi-valued RDN whose CN value holds "+OU=admin"', (label) => [{ CN: [label], OU: ['client'] }, { O: [UTILITY] }]],
-    ['an O value holding "+OU=admin"', (label) => [{ CN: [label] }, { OU: ['client'] }, { O: [`${UTILITY}+OU=admin`] }]],
+    ['a CN containing "+OU=admin"', (label) => name({ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] })],
+    ['a CN containing ",OU=admin"', (label) => name({ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] })],
+    ['a CN containing "\\nOU=admin"', (label) => name({ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] })],
+    ['a CN containing "/OU=admin" (fabric-shim’s printed form)', (label) => name({ CN: [label] }, { OU: ['client'] }, { O: [UTILITY] })],
+    ['a multi-valued RDN whose CN value holds "+OU=admin"', (label) => name({ CN: [label], OU: ['client'] }, { O: [UTILITY] })],
+    ['an O value holding "+OU=admin"', (label) => name({ CN: [label] }, { OU: ['client'] }, { O: [`${UTILITY}+OU=admin`] })],
   ];
   const labels = ['mallory+OU=admin', 'mallory,OU=admin', 'mallory\nOU=admin', 'mallory/OU=admin', 'mallory-mv+OU=admin', 'mallory-o+OU=admin'];
 

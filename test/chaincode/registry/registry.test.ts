@@ -148,11 +148,11 @@ describe('grid asset registry', () => {
 
   it('rotates the device key of a commissioned asset only through a DSO (re-commissioning), keeping the old key in its history', async () => {
     const next = newDevice();
-    const before = await net.evaluate<Asset>(cast.regulator.identity, 'Registry:GetAsset', ['m-1']);
+    const before = await net.evaluate<Asset & { registeredAt: string }>(cast.regulator.identity, 'Registry:GetAsset', ['m-1']);
     await expectRefused(net, () => net.submit(cast.prosumer.identity, 'Registry:RotateDeviceKey', [{ assetId: 'm-1', devicePublicKey: next.publicKeyPem }]), 'FORBIDDEN');
     // The owner alone may no longer change the key of an ACTIVE meter.
     await expectRefused(net, () => net.submit(cast.consumer.identity, 'Registry:RotateDeviceKey', [{ assetId: 'm-1', devicePublicKey: next.publicKeyPem }]), 'FORBIDDEN', /only by a DSO/);
-    const rotated = await net.submit<Asset & { deviceKeys: { devicePublicKey: string; validFrom: string; validUntil: string | null; setBy: string }[] }>(
+    const rotated = await net.submit<Asset & { updatedAt: string; deviceKeys: { devicePublicKey: string; validFrom: string; validUntil: string | null; setBy: string }[] }>(
       cast.dso.identity,
       'Registry:RotateDeviceKey',
       [{ assetId: 'm-1', devicePublicKey: next.publicJwk }],
