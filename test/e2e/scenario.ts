@@ -159,8 +159,8 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   const sellerMeter = device(`${zone}-meter-s`);
   const buyerMeter = device(`${zone}-meter-b`);
   const pvId = `${zone}-pv-s`;
-  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: sellerMeter.assetId, type: 'meter', segment: 'retail', zone, capacityKw: 100, devicePublicKey: sellerMeter.publicKeyPem });
-  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw: 120 });
+  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: sellerMeter.assetId, type: 'meter', segment: 'retail', zone, capacityKw: 150, devicePublicKey: sellerMeter.publicKeyPem });
+  await ok(k.seller, 'POST', '/api/v1/registry/assets', { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw: 150 });
   await ok(k.buyer, 'POST', '/api/v1/registry/assets', { assetId: buyerMeter.assetId, type: 'meter', segment: 'retail', zone, capacityKw: 100, devicePublicKey: buyerMeter.publicKeyPem });
   const notDso = await call(k.seller, 'POST', `/api/v1/registry/assets/${pvId}/commission`);
   check(notDso.status === 403, `only a DSO commissions: ${notDso.status}`);
