@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { computeSettlement, imbalanceCharge, type SettlementAward } from '../../../chaincode/src/settlement/compute';
+import { allocateMetered, computeSettlement, imbalanceCharge, type SettlementAward } from '../../../chaincode/src/settlement/compute';
+import { publicTotals } from '../../../chaincode/src/settlement/settle';
 
 describe('settlement arithmetic', () => {
   it('settles a worked example by hand (price 17, factor 1.5)', () => {
@@ -62,5 +63,37 @@ describe('settlement arithmetic', () => {
     expect(imbalanceCharge(17, 1, 1500)).toBe(26); // 25.5 → 26
     expect(imbalanceCharge(17, 100, 500)).toBe(1700); // factor floored to 1.0
     expect(imbalanceCharge(0, 100, 2000)).toBe(0);
+  });
+});
+
+describe('allocating one meter reading across the awards that name it', () => {
+  const award = (orderId: string, side: 'BUY' | 'SELL', awardedWh: number, meter: string, submittedAt: number) => ({ orderId, side, awardedWh, meterIds: [meter], submittedAt });
+
+  it('serves awards in submission order, then by order id, and gives the excess to the last', () => {
+    const awards = [award('b', 'SELL', 1000, 'm1', 5), award('a', 'SELL', 1000, 'm1', 5), award('c', 'SELL', 1000, 'm1', 1), award('d', 'SELL', 400, 'm2', 1)];
+    const readings = (side: 'BUY' | 'SELL', meter: string) => (meter === 'm1' ? 1500 : 900);
+    const allocated = allocateMetered(awards, readings);
+    expect(Object.fromEntries(allocated)).toEqual({ c: 1000, a: 500, b: 0, d: 900 });
+    // The same whatever order the awards come in.
+    expect(Object.fromEntries(allocateMetered([...awards].reverse(), readings))).toEqual(Object.fromEntries(allocated));
+  });
+
+  it('keeps sides apart, gives every award of a meter without a reading null, and delivers meterless awards in full', () => {
+    const awards = [award('s', 'SELL', 100, 'm1', 1), award('b', 'BUY', 100, 'm1', 1), award('x', 'SELL', 50, 'm2', 1), { orderId: 'w', side: 'BUY' as const, awardedWh: 70, meterIds: [], submittedAt: 0 }];
+    const allocated = allocateMetered(awards, (side, meter) => (meter === 'm2' ? null : side === 'SELL' ? 80 : 130));
+    expect(Object.fromEntries(allocated)).toEqual({ s: 80, b: 130, x: null, w: 70 });
+  });
+});
+
+describe('the small-group rule on settlement totals', () => {
+  const totals = { records: 4, awardedWh: 10, deliveredBuyWh: 9, deliveredSellWh: 8, shortfallWh: 3, excessWh: '0', energyPaid: 90, energyReceived: 80, imbalanceCharged: 5, imbalanceUnpaid: '0', missingReadings: 0, balancingCredit: 15 };
+
+  it('withholds a side’s totals under k distinct participants, and mixed totals when either side is', () => {
+    const { totals: shown, suppressed } = publicTotals(totals, { BUY: 1, SELL: 3 }, 3);
+    expect(shown).toMatchObject({ records: 4, deliveredSellWh: 8, energyReceived: 80, deliveredBuyWh: null, energyPaid: null, awardedWh: null, shortfallWh: null, balancingCredit: null });
+    expect(suppressed).toEqual(['awardedWh', 'balancingCredit', 'deliveredBuyWh', 'energyPaid', 'excessWh', 'imbalanceCharged', 'imbalanceUnpaid', 'missingReadings', 'shortfallWh']);
+    expect(publicTotals(totals, { BUY: 3, SELL: 4 }, 3)).toEqual({ totals, suppressed: [] });
+    // No participants on a side: its totals are 0 and reveal nothing.
+    expect(publicTotals(totals, { BUY: 0, SELL: 0 }, 3).suppressed).toEqual([]);
   });
 });

@@ -118,13 +118,13 @@ export class RetailMarketContract extends Contract {
   @Transaction()
   @Returns('string')
   async ClearInterval(ctx: Context, argsJson: string): Promise<string> {
-    const { zone, interval, gateMs } = await slot(ctx, argsJson);
+    const { zone, interval, gateMs, config } = await slot(ctx, argsJson);
     const salt = transientSalt(ctx);
     const operator = await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
     const { result } = await clearOrders(ctx, RETAIL, zone, interval.id, salt, suppliedOrders(ctx), {
       collection: orgCollection('settlement', operator.mspId),
-      minPublicGroupSize: (await getConfig(ctx)).minPublicGroupSize,
+      minPublicGroupSize: config.minPublicGroupSize,
     });
     ctx.stub.setEvent(MARKET_CLEARED_EVENT, Buffer.from(canonicalJson(result)));
     return canonicalJson(result);

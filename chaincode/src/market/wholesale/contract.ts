@@ -131,13 +131,13 @@ export class WholesaleMarketContract extends Contract {
   @Returns('string')
   async ClearInterval(ctx: Context, argsJson: string): Promise<string> {
     const args = parseJsonArg(intervalArgSchema, argsJson, 'interval reference');
-    const { interval, gateMs } = await intervalOf(ctx, args.interval);
+    const { interval, gateMs, config } = await intervalOf(ctx, args.interval);
     const salt = transientSalt(ctx);
     const operator = await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
     const { result } = await clearOrders(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id, salt, suppliedOrders(ctx), {
       collection: orgCollection('settlement', operator.mspId),
-      minPublicGroupSize: (await getConfig(ctx)).minPublicGroupSize,
+      minPublicGroupSize: config.minPublicGroupSize,
     });
     ctx.stub.setEvent(WHOLESALE_CLEARED_EVENT, Buffer.from(canonicalJson(result)));
     return canonicalJson(result);
