@@ -57,6 +57,8 @@ export interface GatewayLimits {
   curveOrderReads: number;
   /** OBE_KEY_RELOAD_MS: how often, at most, the config file is checked for added and revoked API keys. */
   keyReloadMs: number;
+  /** OBE_IDEMPOTENCY_RETENTION_HOURS: how long an Idempotency-Key's record is kept (a key reused later is a new request). */
+  idempotencyRetentionHours: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -71,6 +73,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxReplayBlocks: 10_000,
   curveOrderReads: 200,
   keyReloadMs: 1000,
+  idempotencyRetentionHours: 24,
 };
 
 /** The limits from the environment, each defaulting to DEFAULT_LIMITS (or to `defaults` where given). */
@@ -88,6 +91,7 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env, defaults: Ga
     maxReplayBlocks: n('OBE_SSE_MAX_REPLAY_BLOCKS', defaults.maxReplayBlocks, 0, 1_000_000_000),
     curveOrderReads: n('OBE_CURVE_ORDER_READS', defaults.curveOrderReads, 1, 100_000),
     keyReloadMs: n('OBE_KEY_RELOAD_MS', defaults.keyReloadMs, 0, 3_600_000),
+    idempotencyRetentionHours: n('OBE_IDEMPOTENCY_RETENTION_HOURS', defaults.idempotencyRetentionHours, 1, 24 * 366),
   };
 }
 

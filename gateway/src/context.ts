@@ -73,6 +73,7 @@ export class GatewayContext {
           metrics: this.metrics,
           logger: this.logger,
           attempts: options.submitAttempts ?? 3,
+          idempotencyRetentionMs: this.limits.idempotencyRetentionHours * 3600_000,
         })
       : undefined;
     if (options.ledger) this.attachLedger(options.ledger);

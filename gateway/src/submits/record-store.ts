@@ -75,6 +75,29 @@ export class RecordStore<T> {
     return out;
   }
 
+  /**
+   * Deletes the records last written more than `ageMs` ago (by file time), except those with a write in flight.
+   * Answers how many went. Used to keep idempotency records for a bounded time, so callers cannot grow the directory
+   * without end.
+   */
+  async pruneOlderThan(ageMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const name of await fs.promises.readdir(this.#dir)) {
+      if (!name.endsWith('.json')) continue;
+      const file = path.join(this.#dir, name);
+      try {
+        const { mtimeMs } = await fs.promises.stat(file);
+        if (now - mtimeMs <= ageMs) continue;
+        if ([...this.#unsettled.keys()].some((key) => this.#file(key) === file)) continue;
+        await fs.promises.rm(file, { force: true });
+        removed++;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return removed;
+  }
+
   #enqueue(key: string, value: T | undefined, write: () => Promise<void>): Promise<void> {
     const previous = this.#unsettled.get(key)?.done ?? Promise.resolve();
     // Chained after the previous write of this key, whatever its fate, so renames land in issue order.

@@ -117,7 +117,19 @@ export class SubmitService {
   readonly #byIdempotencyKey = new Map<string, Promise<SubmitOutcome>>();
   readonly #resolving = new Map<string, Promise<void>>();
 
-  constructor(options: { ledger: () => Ledger; dataDir: string; metrics: GatewayMetrics; logger: Logger; attempts: number }) {
+  readonly #retentionMs: number;
+  #pruned = 0;
+
+  constructor(options: {
+    ledger: () => Ledger;
+    dataDir: string;
+    metrics: GatewayMetrics;
+    logger: Logger;
+    attempts: number;
+    /** How long an Idempotency-Key's record is kept (default 24 h); a key reused later is a new request. */
+    idempotencyRetentionMs?: number;
+  }) {
+    this.#retentionMs = options.idempotencyRetentionMs ?? 24 * 3600_000;
     this.#ledger = options.ledger;
     this.#idempotency = new RecordStore(`${options.dataDir}/idempotency`);
     this.#pending = new RecordStore(`${options.dataDir}/submits`);
@@ -140,8 +152,18 @@ export class SubmitService {
     return this.#submit(request);
   }
 
+  /** Deletes idempotency records older than the retention; runs by itself at most hourly as keyed submits arrive. */
+  pruneIdempotency(now = Date.now()): Promise<number> {
+    this.#pruned = now;
+    return this.#idempotency.pruneOlderThan(this.#retentionMs, now).catch((err: unknown) => {
+      this.#log.warn({ err }, 'pruning idempotency records failed');
+      return 0;
+    });
+  }
+
   #submit(request: SubmitRequest): Promise<SubmitOutcome> {
     if (!request.idempotencyKey) return this.#track(this.#execute(request));
+    if (Date.now() - this.#pruned > Math.min(3600_000, this.#retentionMs)) void this.pruneIdempotency();
     const key = `${request.tx.identity}\u0000${request.idempotencyKey}`;
     const running = this.#byIdempotencyKey.get(key);
     const stored = this.#idempotency.get(key);
