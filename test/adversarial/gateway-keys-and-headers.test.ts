@@ -2,6 +2,7 @@ import '../../gateway/src/quiet-chaincode-logs';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -119,6 +120,21 @@ describe('answers Node gives before Express are JSON errors', () => {
     expect(typeof body.error?.requestId).toBe('string');
     // The gateway still answers afterwards.
     expect((await me(keys['consumer-01'])).status).toBe(200);
+  });
+
+  it('a request that is not HTTP: 400 in the JSON error format', async () => {
+    const url = new URL(base());
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname, () => socket.write('GARBAGE \u0001\r\n\r\n'));
+      let data = '';
+      socket.on('data', (c: Buffer) => (data += c.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+      socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('BAD_REQUEST');
   });
 
   it('the server bounds slow clients: header and request timeouts are set', () => {
