@@ -85,7 +85,7 @@ function newAjv(defaults: boolean, components: Json): Ajv {
   return ajv;
 }
 
-/** Largest magnitude of a parameter that is a number with a fraction (integers are bounded by Number.MAX_SAFE_INTEGER). */
+/** Longest numeric parameter text looked at (a safe integer has at most 16 digits and a sign). */
 const MAX_PARAMETER_TEXT = 32;
 const CANONICAL_INTEGER = /^(0|-?[1-9][0-9]*)$/;
 const CANONICAL_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
