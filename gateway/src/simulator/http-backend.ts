@@ -40,6 +40,26 @@ export const meterIdOf = (h: Household) => `meter-${h.id}`;
 export const pvIdOf = (h: Household) => `pv-${h.id}`;
 export const batteryIdOf = (h: Household) => `battery-${h.id}`;
 
+/** Rated power of a household's meter (kW), as registered. */
+const METER_KW = 25;
+
+/** Whole Wh an asset of `kw` (and at most `storageKwh`) can deliver in one interval, as the chaincode computes it. */
+function deliverableWh(kw: number, intervalMs: number, storageKwh?: number): number {
+  const byPower = Math.floor((Math.round(kw * 1000) * intervalMs) / 3_600_000);
+  return storageKwh === undefined ? byPower : Math.min(byPower, Math.round(storageKwh * 1000));
+}
+
+/** The asset a household sells from: its PV when that can deliver the offer, else its battery when it can, else the larger. */
+function sellSource(h: Household, wantedWh: number, intervalMs: number): { assetId: string; maxWh: number } {
+  const meterWh = deliverableWh(METER_KW, intervalMs);
+  const candidates = [
+    ...(h.pv ? [{ assetId: pvIdOf(h), maxWh: Math.min(meterWh, deliverableWh(h.pv.peakKw, intervalMs)) }] : []),
+    ...(h.batterySpec ? [{ assetId: batteryIdOf(h), maxWh: Math.min(meterWh, deliverableWh(h.batterySpec.maxPowerKw, intervalMs, h.batterySpec.capacityKwh)) }] : []),
+  ];
+  if (candidates.length === 0) return { assetId: pvIdOf(h), maxWh: wantedWh };
+  return candidates.find((c) => c.maxWh >= wantedWh) ?? candidates.reduce((a, b) => (b.maxWh > a.maxWh ? b : a));
+}
+
 const ok = (n = 1): TxOutcome => ({ submitted: n, failed: 0, errors: [] });
 const failed = (err: unknown, n = 1): TxOutcome => ({ submitted: n, failed: n, errors: [err instanceof Error ? err.message : String(err)] });
 
@@ -120,7 +140,7 @@ export class HttpBackend implements SimulationBackend {
     try {
       const outcomes = [await this.#enrol(key, this.#keys.utilityAdmin, [h.kind === 'prosumer' ? 'PROSUMER' : 'CONSUMER'])];
       const assets: Record<string, unknown>[] = [
-        { assetId: meterIdOf(h), type: 'meter', segment: 'retail', zone: h.zone, capacityKw: 25, devicePublicKey: this.#meterKeys.get(meterIdOf(h)).publicKeyPem },
+        { assetId: meterIdOf(h), type: 'meter', segment: 'retail', zone: h.zone, capacityKw: METER_KW, devicePublicKey: this.#meterKeys.get(meterIdOf(h)).publicKeyPem },
       ];
       if (h.pv) assets.push({ assetId: pvIdOf(h), type: 'pv', segment: 'retail', zone: h.zone, capacityKw: h.pv.peakKw });
       if (h.batterySpec) {
@@ -168,16 +188,22 @@ export class HttpBackend implements SimulationBackend {
   }
 
   async placeOrders(interval: string, orders: readonly OrderRequest[]): Promise<TxOutcome> {
+    const { intervalMs } = await this.timing();
     const outcomes = await mapLimit(orders, this.#concurrency, async ({ household, order }) => {
+      const wantedWh = Math.max(1, Math.round(order.quantityKwh * 1000));
+      const source = order.side === 'SELL' ? sellSource(household, wantedWh, intervalMs) : undefined;
+      // A bid's limit is at least 1 price unit; an offer never exceeds what its asset and meter can deliver (the
+      // chaincode refuses both), so a household offers what its source can deliver and keeps the rest.
+      const price = Math.round(order.limitPrice * this.#priceUnits);
       try {
         await this.#client.submit('POST', '/api/v1/retail/orders', this.#key(household), {
           zone: household.zone,
           interval,
           side: order.side,
-          price: Math.round(order.limitPrice * this.#priceUnits),
-          quantityWh: Math.max(1, Math.round(order.quantityKwh * 1000)),
+          price: order.side === 'BUY' ? Math.max(1, price) : price,
+          quantityWh: source ? Math.min(wantedWh, source.maxWh) : wantedWh,
           meterId: meterIdOf(household),
-          ...(order.side === 'SELL' ? { assetId: household.pv ? pvIdOf(household) : batteryIdOf(household) } : {}),
+          ...(source ? { assetId: source.assetId } : {}),
         });
         return ok();
       } catch (err) {
@@ -217,12 +243,21 @@ export class HttpBackend implements SimulationBackend {
   async clear(interval: string, zone: string): Promise<{ outcome: TxOutcome; result?: ZoneClearing }> {
     const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/clear`;
     try {
-      const answer = await this.#client.submit<{ price: number | null; volumeWh: number }>('POST', path, this.#keys.operator);
+      const answer = await this.#client.submit<{ price: number | null; volumeWh: number | null }>('POST', path, this.#keys.operator);
       const { price, volumeWh } = answer.result;
-      return { outcome: ok(), result: { interval, zone, ...(price === null ? {} : { price: price / this.#priceUnits }), volumeKwh: volumeWh / 1000 } };
+      // The public result withholds the volume of a small group (volumeWh null); the operator reads the full one.
+      const volume = volumeWh ?? (await this.#fullVolumeWh(interval, zone));
+      return { outcome: ok(), result: { interval, zone, ...(price === null ? {} : { price: price / this.#priceUnits }), volumeKwh: volume / 1000 } };
     } catch (err) {
       return { outcome: failed(err) };
     }
+  }
+
+  /** The operator's view of a result whose public volume is withheld: the full result comes as `details`. */
+  async #fullVolumeWh(interval: string, zone: string): Promise<number> {
+    const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/result`;
+    const result = await this.#client.get<{ details?: { volumeWh?: number | null } }>(path, this.#keys.operator);
+    return result.details?.volumeWh ?? 0;
   }
 
   async settle(interval: string, zone: string): Promise<TxOutcome> {
