@@ -6,7 +6,8 @@ expectNoServerErrors();
 
 /**
  * Whatever a caller sends — any JSON, near-miss bodies, odd path segments and query strings — the answer is a typed
- * 4xx or a success, never a 500 (the suite-wide check above fails on any).
+ * 4xx or a success, never a 500 (the suite-wide check above fails on any). The OpenAPI-driven fuzz of every operation
+ * with boundary values, answer times and ledger height is test/adversarial/http-fuzz.test.ts.
  */
 let h: Harness;
 beforeAll(async () => {
