@@ -53,7 +53,9 @@ interface Trader extends Actor {
 const devicePem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 async function asset(net: ObeNet, dso: Actor, owner: Actor, assetId: string, type: string): Promise<string> {
-  const body: Record<string, unknown> = { assetId, type, segment: 'retail', zone: ZONE, capacityKw: 50 };
+  // Each seller places up to 100 offers of up to 5 kWh in one 15-minute interval; an asset's open offers may never
+  // exceed what it can deliver in the interval, so the bench's sellers are 5 MW assets (1,250 kWh per interval).
+  const body: Record<string, unknown> = { assetId, type, segment: 'retail', zone: ZONE, capacityKw: 5_000 };
   if (type === 'meter') body.devicePublicKey = devicePem;
   await net.submit(owner.identity, 'Registry:RegisterAsset', [body]);
   await net.submit(dso.identity, 'Registry:CommissionAsset', [{ assetId }]);
@@ -66,11 +68,17 @@ async function traders(net: ObeNet, dso: Actor, operator: Actor): Promise<{ sell
     const actor = await net.participant(UTILITY, `bench-${sell ? 's' : 'b'}${i}`, [sell ? 'PROSUMER' : 'CONSUMER']);
     const meterId = await asset(net, dso, actor, `bench-meter-${sell ? 's' : 'b'}${i}`, 'meter');
     const pvId = sell ? await asset(net, dso, actor, `bench-pv-${i}`, 'pv') : undefined;
-    if (!sell) await net.submit(operator.identity, 'Tokens:Mint', [{ account: actor.pseudonym }], { transient: { movement: JSON.stringify({ amount: 1_000_000_000, salt: randomBytes(24).toString('hex') }) } });
     return { ...actor, meterId, pvId };
+  };
+  // Mints serialise on the token supply record (the supply cap), so buyers are funded one after another.
+  const fund = async (buyers: Trader[]) => {
+    for (const buyer of buyers) {
+      await net.submit(operator.identity, 'Tokens:Mint', [{ account: buyer.pseudonym }], { transient: { movement: JSON.stringify({ amount: 1_000_000_000, salt: randomBytes(24).toString('hex') }) } });
+    }
   };
   const sellers = await Promise.all(Array.from({ length: TRADERS_PER_SIDE }, (_, i) => make(i, true)));
   const buyers = await Promise.all(Array.from({ length: TRADERS_PER_SIDE }, (_, i) => make(i, false)));
+  await fund(buyers);
   return { sellers, buyers };
 }
 

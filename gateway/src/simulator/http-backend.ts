@@ -84,6 +84,7 @@ export class HttpBackend implements SimulationBackend {
   readonly #readingBatchSize: number;
   #timing: MarketTiming | undefined;
   readonly #zoneOf = new Map<string, string>();
+  #mints: Promise<void> = Promise.resolve();
 
   constructor(options: HttpBackendOptions) {
     this.#client = options.client;
@@ -184,7 +185,10 @@ export class HttpBackend implements SimulationBackend {
   async #fund(key: string): Promise<TxOutcome> {
     const balance = await this.#client.get<{ account: string; available: number }>('/api/v1/tokens/balance', key);
     if (balance.available >= this.#funding / 2) return NO_TX;
-    return idempotent(() => this.#client.submit('POST', '/api/v1/tokens/mint', this.#keys.operator, { account: balance.account, amount: this.#funding }));
+    // Mints serialise on the token supply record (the supply cap), so concurrent ones would only conflict: one at a time.
+    const mint = this.#mints.then(() => idempotent(() => this.#client.submit('POST', '/api/v1/tokens/mint', this.#keys.operator, { account: balance.account, amount: this.#funding })));
+    this.#mints = mint.then(() => undefined);
+    return mint;
   }
 
   async placeOrders(interval: string, orders: readonly OrderRequest[]): Promise<TxOutcome> {
