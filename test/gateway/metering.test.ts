@@ -71,6 +71,45 @@ describe('metering', () => {
     expect(aggregates.body.items.some((t: { intervalStart: number }) => t.intervalStart === start)).toBe(true);
   });
 
+  it('publishes a zone total through the DSO only, suppressed below k; a household may not publish', async () => {
+    const path = `/api/v1/metering/zones/${ZONE}/totals/${start}/publish`;
+    expectError(await http(h.app).post(path).set(h.auth('prosumer-02')), 403, 'FORBIDDEN');
+    const published = await http(h.app).post(path).set(h.auth('gridoperator-admin'));
+    expect(published.status).toBe(200);
+    expect(published.body.result).toMatchObject({ published: true, suppressed: true, importedWh: null, exportedWh: null, minGroupSize: 3 });
+    expectError(await http(h.app).post(`/api/v1/metering/zones/${ZONE}/totals/Infinity/publish`).set(h.auth('gridoperator-admin')), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('commissions with an attested start of metering and rotates a leaked key from a DSO-declared time, over REST', async () => {
+    const key = deviceKey();
+    const assetId = 'm-meter-9';
+    const registered = await http(h.app)
+      .post('/api/v1/registry/assets')
+      .set(h.auth('prosumer-02'))
+      .send({ assetId, type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: key.publicKeyPem });
+    expect(registered.status).toBe(200);
+    const from = start - 2 * INTERVAL_MS;
+    expectError(await http(h.app).post(`/api/v1/registry/assets/${assetId}/activate`).set(h.auth('prosumer-02')).send({ meteringFrom: from }), 400, 'INVALID_ARGUMENT');
+    const commissioned = await http(h.app).post(`/api/v1/registry/assets/${assetId}/commission`).set(h.auth('gridoperator-admin')).send({ meteringFrom: from });
+    expect(commissioned.status).toBe(200);
+    expect(commissioned.body.result.meteringFrom).toBe(new Date(from).toISOString());
+    const tooEarly = await http(h.app).post(`/api/v1/registry/assets/m-meter-8/commission`).set(h.auth('gridoperator-admin')).send({ meteringFrom: 0 });
+    expect([404, 422]).toContain(tooEarly.status);
+    const fresh = deviceKey();
+    const byOwner = await http(h.app).put(`/api/v1/registry/assets/${assetId}/device-key`).set(h.auth('prosumer-02')).send({ devicePublicKey: fresh.publicKeyPem });
+    expectError(byOwner, 403, 'FORBIDDEN');
+    const rotated = await http(h.app)
+      .put(`/api/v1/registry/assets/${assetId}/device-key`)
+      .set(h.auth('gridoperator-admin'))
+      .send({ devicePublicKey: fresh.publicKeyPem, compromisedSince: start });
+    expect(rotated.status).toBe(200);
+    expectError(
+      await http(h.app).put(`/api/v1/registry/assets/${assetId}/device-key`).set(h.auth('gridoperator-admin')).send({ devicePublicKey: fresh.publicKeyPem, compromisedSince: 'yesterday' }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+  });
+
   it('caps the aggregates fan-out: count × zones above the documented limit is a 400, one zone may ask for every interval', async () => {
     for (const [assetId, zone] of [['m-pv-2', 'feeder-m2'], ['m-pv-3', 'feeder-m3']]) {
       expect((await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ assetId, type: 'pv', segment: 'retail', zone, capacityKw: 3 })).status).toBeLessThan(300);

@@ -50,6 +50,8 @@ interface Operation {
   scalars: Record<'path' | 'query' | 'header', Record<string, Scalar>>;
   headerNames: string[];
   body?: ValidateFunction;
+  /** False when the operation's request body may be left out. */
+  bodyRequired: boolean;
   responses: Map<number, ValidateFunction>;
 }
 
@@ -227,6 +229,7 @@ function compileOperation(id: string, method: string, path: string, op: Json, co
     return coercing.compile({ type: 'object', properties, required, additionalProperties: location === 'header' });
   };
   const bodySchema = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
+  const bodyRequired = (op.requestBody as Json | undefined)?.required !== false;
   const responses = new Map<number, ValidateFunction>();
   for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
     const schema = ((response.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema;
@@ -245,6 +248,7 @@ function compileOperation(id: string, method: string, path: string, op: Json, co
     scalars,
     headerNames: parameters.filter((p) => p.in === 'header').map((p) => String(p.name).toLowerCase()),
     body: bodySchema ? strict.compile(absolutise(bodySchema.schema) as Json) : undefined,
+    bodyRequired,
     responses,
   };
 }
@@ -284,7 +288,7 @@ async function run(op: Operation, handler: OperationHandler, req: Request, res: 
       if (type && !req.is('application/json')) {
         throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the request body as application/json');
       }
-      problems.push({ field: 'body', problem: 'a JSON request body is required' });
+      if (op.bodyRequired) problems.push({ field: 'body', problem: 'a JSON request body is required' });
     } else {
       body = req.body;
       if (!op.body(body)) problems.push(...describe(op.body.errors, 'body'));

@@ -57,6 +57,8 @@ export interface OperationSpec {
   query?: Record<string, QueryParam>;
   headerParams?: Record<string, QueryParam>;
   body?: Schema;
+  /** The body may be left out (an empty request body); when sent, it must match `body`. */
+  bodyOptional?: boolean;
   /** Plain read: the 200 body. */
   response?: Schema;
   /** A ledger submit: 200 SubmitResponse whose `result` follows this schema, or 202 with a status URL. */
@@ -135,7 +137,7 @@ export function operation(spec: OperationSpec): { path: string; method: Method; 
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+    ...(spec.body ? { requestBody: { required: !spec.bodyOptional, content: { 'application/json': { schema: spec.body } } } } : {}),
     responses,
     ...(spec.public ? { security: [] } : {}),
     ...(spec.submit ? { 'x-obe-submit': true } : {}),

@@ -109,6 +109,18 @@ export const meteringOperations: OperationSpec[] = [
     errors: [404],
   },
   {
+    operationId: 'publishZoneTotal',
+    method: 'post',
+    path: '/api/v1/metering/zones/{zone}/totals/{intervalStart}/publish',
+    tag: 'metering',
+    summary: 'DSO or market operator: publish the zone total of one interval to public state (small-group rule applies)',
+    description:
+      'Values are published only over at least minGroupSize distinct participants. A later publication must add readings of at least minGroupSize new participants (422 otherwise), so that two publications never single anyone out by difference.',
+    pathParams: { zone, intervalStart },
+    submit: { result: ref('ZoneTotal') },
+    errors: [403, 422],
+  },
+  {
     operationId: 'listZoneTotals',
     method: 'get',
     path: '/api/v1/metering/aggregates',

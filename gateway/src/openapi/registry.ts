@@ -243,6 +243,11 @@ export const registryOperations: OperationSpec[] = [
     summary: 'Lifecycle: commission (DSO), activate, suspend, resume, decommission (owner or DSO)',
     description: 'registered → commissioned → active ⇄ suspended → decommissioned; any other move is 422.',
     pathParams: { assetId, action: str({ enum: ['commission', 'activate', 'suspend', 'resume', 'decommission'] }) },
+    body: obj(
+      { meteringFrom: int({ minimum: 0, maximum: 8640000000000000, description: 'commission only: an earlier start of metering (ms since the epoch) the DSO attests, at most 31 days back' }) },
+      ['meteringFrom'],
+    ),
+    bodyOptional: true,
     submit: { result: ref('Asset') },
     errors: [403, 404],
   },
@@ -285,7 +290,13 @@ export const registryOperations: OperationSpec[] = [
     summary: "Replace the device's public key: the owner before commissioning, a DSO afterwards (re-commissioning)",
     description: 'The old key stays in the asset’s deviceKeys, in force until now; the new key is in force from now and can never sign an earlier interval.',
     pathParams: { assetId },
-    body: obj({ devicePublicKey }),
+    body: obj(
+      {
+        devicePublicKey,
+        compromisedSince: int({ minimum: 0, maximum: 8640000000000000, description: 'DSO only: the time (ms since the epoch) from which the replaced key is no longer trusted' }),
+      },
+      ['compromisedSince'],
+    ),
     submit: { result: ref('Asset') },
     errors: [403, 404, 422],
   },

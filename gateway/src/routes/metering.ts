@@ -29,6 +29,12 @@ export function meteringRoutes(deps: RouteDeps): Handlers {
       status: 200,
       body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Metering:GetZoneTotal', args: [String(ctx.params.zone), String(ctx.params.intervalStart)] }),
     }),
+    publishZoneTotal: (ctx) =>
+      submit(deps, ctx, {
+        channel: CHANNEL_ENERGY,
+        fn: 'Metering:PublishZoneTotal',
+        args: [{ zone: String(ctx.params.zone), intervalStart: intParam(ctx.params, 'intervalStart') }],
+      }),
     listZoneTotals: async (ctx) => {
       const { config } = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Governance:GetConfig' })) as { config: { intervalMinutes: number } };
       const zones = ctx.query.zone

@@ -1,3 +1,4 @@
+import { HttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
 import { paginate } from './paging';
 import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
@@ -48,8 +49,18 @@ export function registryRoutes(deps: RouteDeps): Handlers {
       status: 200,
       body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:GetAssetHistory', args: [String(ctx.params.assetId)] }),
     }),
-    changeAssetStatus: (ctx) =>
-      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: `Registry:${LIFECYCLE_FNS[String(ctx.params.action)]}`, args: [{ assetId: ctx.params.assetId }] }),
+    changeAssetStatus: (ctx) => {
+      const action = String(ctx.params.action);
+      const meteringFrom = (ctx.body as { meteringFrom?: number } | undefined)?.meteringFrom;
+      if (meteringFrom !== undefined && action !== 'commission') {
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid request: body meteringFrom is only for commission');
+      }
+      return submit(deps, ctx, {
+        channel: CHANNEL_ENERGY,
+        fn: `Registry:${LIFECYCLE_FNS[action]}`,
+        args: [{ assetId: ctx.params.assetId, ...(meteringFrom === undefined ? {} : { meteringFrom }) }],
+      });
+    },
     offerAssetTransfer: (ctx) =>
       submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:OfferTransfer', args: [{ assetId: ctx.params.assetId, to: (ctx.body as { to: string }).to }] }),
     acceptAssetTransfer: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:AcceptTransfer', args: [{ assetId: ctx.params.assetId }] }),
@@ -58,7 +69,7 @@ export function registryRoutes(deps: RouteDeps): Handlers {
       submit(deps, ctx, {
         channel: CHANNEL_ENERGY,
         fn: 'Registry:RotateDeviceKey',
-        args: [{ assetId: ctx.params.assetId, devicePublicKey: (ctx.body as { devicePublicKey: unknown }).devicePublicKey }],
+        args: [{ assetId: ctx.params.assetId, ...(ctx.body as { devicePublicKey: unknown; compromisedSince?: number }) }],
       }),
     getGovernance: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, { channel: channelOf(ctx.query), fn: 'Governance:GetConfig' }) }),
     getGovernanceHistory: async (ctx) => ({

@@ -241,7 +241,14 @@ export class HttpBackend implements SimulationBackend {
         return failed(err);
       }
     });
-    return combineOutcomes(outcomes);
+    // Zone totals become public only when the DSO publishes them (under the small-group rule), once all are in.
+    const zones = [...new Set(readings.map((r) => r.household.zone))].sort();
+    const published = await mapLimit(zones, this.#concurrency, (zone) =>
+      idempotent(() =>
+        this.#client.submit('POST', `/api/v1/metering/zones/${encodeURIComponent(zone)}/totals/${intervalStart}/publish`, this.#keys.operator),
+      ),
+    );
+    return combineOutcomes([...outcomes, ...published]);
   }
 
   async clear(interval: string, zone: string): Promise<{ outcome: TxOutcome; result?: ZoneClearing }> {
