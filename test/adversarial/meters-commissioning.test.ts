@@ -4,21 +4,12 @@
  * the commissioning (a year ago, the epoch, the interval just before) is refused, as is any interval that has not
  * ended yet; a meter never commissioned or decommissioned reports nothing, nor one suspended during the interval.
  */
-import { expectRefused, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, type Cast, type Meter } from '../chaincode/support';
+import { atTime, expectRefused, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, type Cast, type Meter } from '../chaincode/support';
 
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
 
-async function atTime<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-  jest.setSystemTime(ms);
-  try {
-    return await fn();
-  } finally {
-    jest.useRealTimers();
-  }
-}
 
 describe('defect 6: no reading before the meter was commissioned', () => {
   let net: ObeNet;

@@ -4,21 +4,12 @@
  * against the key in force at its interval's start: a new key can never sign an interval from before it was set, and
  * a replaced key can never sign an interval after.
  */
-import { expectRefused, GRID, newDevice, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Cast, type Device, type Meter } from '../chaincode/support';
+import { atTime, expectRefused, GRID, newDevice, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Cast, type Device, type Meter } from '../chaincode/support';
 
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
 
-async function atTime<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-  jest.setSystemTime(ms);
-  try {
-    return await fn();
-  } finally {
-    jest.useRealTimers();
-  }
-}
 
 describe('defect 5: device keys rotate through a DSO and sign only their own validity window', () => {
   let net: ObeNet;

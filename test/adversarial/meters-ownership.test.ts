@@ -3,21 +3,12 @@
  * the registry, never today's owner. A household that buys a house does not read the seller's past consumption, the
  * seller keeps its own and does not read the buyer's; a transfer while readings are still pending changes nothing.
  */
-import { GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
+import { atTime, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
 
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
 
-async function atTime<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-  jest.setSystemTime(ms);
-  try {
-    return await fn();
-  } finally {
-    jest.useRealTimers();
-  }
-}
 
 describe('defect 8: readings belong to the owner at their interval', () => {
   let net: ObeNet;

@@ -6,22 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../chaincode/src/common/canonical-json';
-import { GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
+import { atTime, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
 
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
 const T = NOW - 8 * INTERVAL;
 
-async function atTime<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-  jest.setSystemTime(ms);
-  try {
-    return await fn();
-  } finally {
-    jest.useRealTimers();
-  }
-}
 
 describe('defect 7: salts are per reading and shown only with their reading', () => {
   let net: ObeNet;

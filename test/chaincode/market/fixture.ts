@@ -131,33 +131,5 @@ export interface ClearResult {
   awardedSellOrders: number;
 }
 
-/**
- * Moves the clock that transaction timestamps come from. Only `Date` is faked: timers, I/O and the runtime's block
- * cutting keep running in real time, so a test can stand before gate closure, after it, and after the interval ends
- * without waiting for any of them.
- */
-export function setClock(ms: number): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'hrtime',
-      'nextTick',
-      'performance',
-      'queueMicrotask',
-      'requestAnimationFrame',
-      'cancelAnimationFrame',
-      'requestIdleCallback',
-      'cancelIdleCallback',
-      'setImmediate',
-      'clearImmediate',
-      'setInterval',
-      'clearInterval',
-      'setTimeout',
-      'clearTimeout',
-    ],
-  });
-  jest.setSystemTime(ms);
-}
-
-export function restoreClock(): void {
-  jest.useRealTimers();
-}
+/** Moves the clock transaction timestamps come from (only `Date` is faked; see support/clock.ts). */
+export { setClock, restoreClock } from '../support/clock';
