@@ -38,6 +38,15 @@ export async function requireParticipant(ctx: Context): Promise<ActingParticipan
   return { ...participant, effectiveRoles: effectiveRoles(ctx, config, participant) };
 }
 
+/** The calling identity as an active participant, or undefined when it is not one (public views need no registration). */
+export async function participantOrNone(ctx: Context): Promise<ActingParticipant | undefined> {
+  try {
+    return await requireParticipant(ctx);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The calling participant, refused unless it is active and holds at least one of the roles. */
 export async function requireRole(ctx: Context, ...roles: ParticipantRole[]): Promise<ActingParticipant> {
   const participant = await requireParticipant(ctx);

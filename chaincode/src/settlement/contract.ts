@@ -5,9 +5,11 @@ import { NotFoundError } from '../common/errors';
 import { parseJsonArg } from '../common/validate';
 import { intervalMs, settlementDeadlineMs } from './config';
 import { getConfig } from '../governance/store';
-import { requireParticipant, requireRole } from '../participants/authorize';
+import { participantOrNone, requireParticipant, requireRole } from '../participants/authorize';
+import { withOversightDetails, withPrivateDetails } from '../common/private-details';
 import { parseInterval } from '../market/interval';
-import { orderIdSchema, transientSalt, withOversightDetails, withPrivateDetails, zoneSchema } from '../market/rules';
+import { orderIdSchema, zoneSchema } from '../market/rules';
+import { transientSalt } from '../common/transient';
 import { readJson } from '../common/state';
 import { meterReadingWh } from '../market/eligibility';
 import { orgCollection } from '../common/keys';
@@ -64,7 +66,7 @@ export class SettlementContract extends Contract {
     const { interval } = await slotOf(ctx, args);
     const summary = await readSettlement(ctx, args.market, args.zone, interval.id);
     if (!summary) throw new NotFoundError(`${args.market.toLowerCase()} ${args.zone} ${interval.id} is not settled`);
-    return canonicalJson(await withOversightDetails(ctx, summary, () => readFullSettlement(ctx, summary)));
+    return canonicalJson(await withOversightDetails(await participantOrNone(ctx), summary, () => readFullSettlement(ctx, summary)));
   }
 
   /** Args {market, zone, interval} → public leaf hashes in Merkle order (owner, order id, leaf hash). */

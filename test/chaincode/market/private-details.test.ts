@@ -6,7 +6,7 @@
 import '../../../gateway/src/quiet-chaincode-logs';
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { EmbeddedFabric, type CollectionConfig, type Identity } from '../../../gateway/src/ledger/embedded/runtime';
-import { withPrivateDetails } from '../../../chaincode/src/market/rules';
+import { withPrivateDetails } from '../../../chaincode/src/common/private-details';
 import type { ActingParticipant } from '../../../chaincode/src/participants/participant';
 
 const A = 'OrgAMSP';

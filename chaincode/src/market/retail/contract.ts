@@ -5,11 +5,13 @@ import { txTimeMs } from '../../common/tx-time';
 import { parseJsonArg } from '../../common/validate';
 import { gateClosureMs, intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
-import { requireParticipant, requireRole } from '../../participants/authorize';
+import { participantOrNone, requireParticipant, requireRole } from '../../participants/authorize';
+import { withOversightDetails, withPrivateDetails } from '../../common/private-details';
+import { saltSchema, transientJson, transientSalt } from '../../common/transient';
 import { cancelOrder, readFullResult, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { retailBuyerEligibility, retailSellerEligibility } from '../eligibility';
 import { parseInterval } from '../interval';
-import { checkPrices, gateClosed, mayWithdraw, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails, zoneSchema } from '../rules';
+import { checkPrices, gateClosed, mayWithdraw, gateOpen, orderIdSchema, priceSchema, quantitySchema, zoneSchema } from '../rules';
 import { NotFoundError } from '../../common/errors';
 import { orgCollection } from '../../common/keys';
 import { assetIdSchema } from '../../registry/asset';
@@ -152,7 +154,7 @@ export class RetailMarketContract extends Contract {
     const { zone, interval } = await slot(ctx, argsJson);
     const result = await readResult(ctx, RETAIL, zone, interval.id);
     if (!result) throw new NotFoundError(`retail ${zone} ${interval.id} has not been cleared`);
-    return canonicalJson(await withOversightDetails(ctx, result, () => readFullResult(ctx, result)));
+    return canonicalJson(await withOversightDetails(await participantOrNone(ctx), result, () => readFullResult(ctx, result)));
   }
 
   /** Args {zone, interval} → public order records (commitments, no prices or quantities). */

@@ -8,11 +8,13 @@ import { txTimeMs } from '../../common/tx-time';
 import { parseJsonArg } from '../../common/validate';
 import { intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
-import { requireParticipant, requireRole } from '../../participants/authorize';
+import { participantOrNone, requireParticipant, requireRole } from '../../participants/authorize';
+import { withOversightDetails, withPrivateDetails } from '../../common/private-details';
+import { saltSchema, transientJson, transientSalt } from '../../common/transient';
 import { cancelOrder, readFullResult, readPrivateAward, clearOrders, openOrderBodies, suppliedOrders, listOrders, listPublicAwards, orderKey, placeOrder, readPublicAward, readPublicOrder, readResult } from '../book';
 import { wholesaleSupplyEligibility } from '../eligibility';
 import { parseInterval, utcDayStart } from '../interval';
-import { checkPrices, gateClosed, mayWithdraw, withOversightDetails, gateOpen, orderIdSchema, priceSchema, quantitySchema, saltSchema, transientJson, transientSalt, withPrivateDetails } from '../rules';
+import { checkPrices, gateClosed, mayWithdraw, gateOpen, orderIdSchema, priceSchema, quantitySchema } from '../rules';
 
 /**
  * The wholesale day-ahead market. Generators offer stepwise supply curves for their wholesale generator assets;
@@ -166,7 +168,7 @@ export class WholesaleMarketContract extends Contract {
     const { interval } = await intervalOf(ctx, args.interval);
     const result = await readResult(ctx, WHOLESALE, WHOLESALE_ZONE, interval.id);
     if (!result) throw new NotFoundError(`wholesale ${interval.id} has not been cleared`);
-    return canonicalJson(await withOversightDetails(ctx, result, () => readFullResult(ctx, result)));
+    return canonicalJson(await withOversightDetails(await participantOrNone(ctx), result, () => readFullResult(ctx, result)));
   }
 
   @Param('argsJson', 'string')
