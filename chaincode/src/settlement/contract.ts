@@ -12,13 +12,15 @@ import { orderIdSchema, zoneSchema } from '../market/rules';
 import { transientSalt } from '../common/transient';
 import { readJson } from '../common/state';
 import { meterReadingWh } from '../market/eligibility';
+import { ownerAt } from '../registry/asset';
+import { findAsset } from '../registry/store';
 import { orgCollection } from '../common/keys';
 import { SETTLEMENT_RECORD, listSettledRecords, proofFor, readFullSettlement, readSettlement, settleInterval, type PublicSettledRecord } from './settle';
 
-const slotSchema = z.strictObject({ market: z.enum(['RETAIL', 'WHOLESALE']), zone: zoneSchema, interval: z.string().min(1).max(40) });
-const recordRefSchema = slotSchema.extend({ orderId: orderIdSchema });
+export const settlementSlotSchema = z.strictObject({ market: z.enum(['RETAIL', 'WHOLESALE']), zone: zoneSchema, interval: z.string().min(1).max(40) });
+export const recordRefSchema = settlementSlotSchema.extend({ orderId: orderIdSchema });
 
-async function slotOf(ctx: Context, args: z.output<typeof slotSchema>) {
+async function slotOf(ctx: Context, args: z.output<typeof settlementSlotSchema>) {
   const config = await getConfig(ctx);
   return { config, interval: parseInterval(args.interval, intervalMs(config)) };
 }
@@ -38,7 +40,7 @@ export class SettlementContract extends Contract {
   @Transaction()
   @Returns('string')
   async SettleInterval(ctx: Context, argsJson: string): Promise<string> {
-    const args = parseJsonArg(slotSchema, argsJson, 'settlement reference');
+    const args = parseJsonArg(settlementSlotSchema, argsJson, 'settlement reference');
     const { config, interval } = await slotOf(ctx, args);
     const salt = transientSalt(ctx);
     const operator = await requireRole(ctx, 'MARKET_OPERATOR');
@@ -53,6 +55,10 @@ export class SettlementContract extends Contract {
       oversightCollection: orgCollection('settlement', operator.mspId),
       minPublicGroupSize: config.minPublicGroupSize,
       readingOf: (meterId, side) => meterReadingWh(ctx, meterId, side, interval.startMs),
+      meterOwnerAt: async (meterId) => {
+        const meter = await findAsset(ctx, meterId);
+        return meter ? ownerAt(meter, interval.startMs)?.owner : undefined;
+      },
     });
     return canonicalJson(summary);
   }
@@ -62,7 +68,7 @@ export class SettlementContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async GetSettlement(ctx: Context, argsJson: string): Promise<string> {
-    const args = parseJsonArg(slotSchema, argsJson, 'settlement reference');
+    const args = parseJsonArg(settlementSlotSchema, argsJson, 'settlement reference');
     const { interval } = await slotOf(ctx, args);
     const summary = await readSettlement(ctx, args.market, args.zone, interval.id);
     if (!summary) throw new NotFoundError(`${args.market.toLowerCase()} ${args.zone} ${interval.id} is not settled`);
@@ -74,7 +80,7 @@ export class SettlementContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async ListRecords(ctx: Context, argsJson: string): Promise<string> {
-    const args = parseJsonArg(slotSchema, argsJson, 'settlement reference');
+    const args = parseJsonArg(settlementSlotSchema, argsJson, 'settlement reference');
     const { interval } = await slotOf(ctx, args);
     return canonicalJson(await listSettledRecords(ctx, args.market, args.zone, interval.id));
   }

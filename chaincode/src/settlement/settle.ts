@@ -132,6 +132,11 @@ export interface SettlementInputs {
    * meter and side; settlement allocates it across every award naming the meter (compute.ts).
    */
   readonly readingOf: (meterId: string, side: 'BUY' | 'SELL') => Promise<number | null>;
+  /**
+   * Who owned a meter at the interval (its start), if anyone. An award names meters its owner had when it placed the
+   * order; a meter sold before the interval measures the new owner's energy, which is never the award's delivery.
+   */
+  readonly meterOwnerAt?: (meterId: string) => Promise<string | undefined>;
 }
 
 function summaryKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
@@ -178,10 +183,24 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
       if (!readings.has(key)) readings.set(key, await inputs.readingOf(meterId, award.side));
     }
   }
+  // An award whose meter belonged to someone else at the interval delivered nothing through it (metered 0).
+  const foreign = new Set<string>();
+  if (inputs.meterOwnerAt) {
+    const owners = new Map<string, string | undefined>();
+    for (const award of awards) {
+      for (const meterId of award.meterIds) {
+        if (!owners.has(meterId)) owners.set(meterId, await inputs.meterOwnerAt(meterId));
+        if (owners.get(meterId) !== award.owner) foreign.add(award.orderId);
+      }
+    }
+  }
   const metered = allocateMetered(
-    awards.map((a) => ({ orderId: a.orderId, side: a.side, awardedWh: a.quantityWh, meterIds: a.meterIds, submittedAt: submittedAt.get(a.orderId) ?? 0 })),
+    awards
+      .filter((a) => !foreign.has(a.orderId))
+      .map((a) => ({ orderId: a.orderId, side: a.side, awardedWh: a.quantityWh, meterIds: a.meterIds, submittedAt: submittedAt.get(a.orderId) ?? 0 })),
     (side, meterId) => readings.get(`${side}\u0000${meterId}`) ?? null,
   );
+  for (const orderId of foreign) metered.set(orderId, 0);
   const missing = [...metered.values()].filter((m) => m === null).length;
   const deadline = inputs.interval.endMs + inputs.settlementDeadlineMs;
   if (missing > 0 && now < deadline) {
