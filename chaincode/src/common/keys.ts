@@ -11,6 +11,8 @@ export const KEY = {
   reading: 'obe.reading',
   zoneDelta: 'obe.zone.delta',
   zoneTotal: 'obe.zone.total',
+  /** Per asset and interval, the Wh its open market offers commit (market/book.ts); the registry reads it too. */
+  offered: 'obe.market.offered',
 } as const;
 
 /** Private collection holding channel secrets (the pseudonym key); every org on the channel is a member. */

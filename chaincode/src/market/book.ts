@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { canonicalBytes } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, RuleViolationError } from '../common/errors';
 import { commitmentOf, deriveSalt } from '../common/hash';
-import { orgCollection } from '../common/keys';
+import { KEY, orgCollection } from '../common/keys';
 import { readJson, readJsonByPrefix, readPrivateJson, transientText } from '../common/state';
 import { parseJsonArg } from '../common/validate';
 import { txTimeMs } from '../common/tx-time';
@@ -52,7 +52,7 @@ export const RESULT = 'obe.market.result';
 /** One record per interval: every award's public part; one private record per order collection under the same key. */
 export const AWARDS = 'obe.market.awards';
 /** Per asset and interval: the Wh its open offers commit (public: owner and commitment; private: the quantity). */
-export const OFFERED = 'obe.market.offered';
+export const OFFERED = KEY.offered;
 
 export interface PriceBlock {
   /** Price units per kWh. */

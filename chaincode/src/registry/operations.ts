@@ -3,6 +3,10 @@ import { canonicalBytes } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, RuleViolationError } from '../common/errors';
 import { txTimeIso, txTimeMs } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
+import { readJsonByPrefix } from '../common/state';
+import { intervalMs } from '../governance/config';
+import { getConfig } from '../governance/store';
+import { KEY } from '../common/keys';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
 import { getParticipant } from '../participants/store';
@@ -173,6 +177,13 @@ export async function acceptTransfer(ctx: Context, argsJson: string): Promise<As
   if (asset.status === 'DECOMMISSIONED') throw new RuleViolationError(`asset '${assetId}' is decommissioned`);
   const holders = holderRolesFor(asset.type);
   if (!hasRole(caller, ...holders)) throw new ForbiddenError(`a ${asset.type} may be held only by role ${holders.join(' or ')}`);
+  // Open offers on the asset for an interval that has not started would settle against the new owner's meter (or
+  // block its own offers): the seller withdraws them first.
+  const nowMs = txTimeMs(ctx);
+  const pending = (await readJsonByPrefix<{ interval: string }>(ctx, KEY.offered, [assetId])).find((entry) => Date.parse(entry.value.interval) >= nowMs);
+  if (pending) {
+    throw new RuleViolationError(`asset '${assetId}' backs open offers for ${pending.value.interval}; they must be withdrawn before the asset changes hands`, { reason: 'ASSET_HAS_OPEN_OFFERS' });
+  }
   const now = txTimeIso(ctx);
   // Ownership is kept as history: readings of intervals before this transaction stay the previous owner's.
   const ownership = [...ownershipHistory(asset), { owner: caller.pseudonym, ownerMspId: caller.mspId, from: now }];
@@ -216,9 +227,13 @@ export async function rotateDeviceKey(ctx: Context, argsJson: string): Promise<A
     throw new RuleViolationError(`compromisedSince ${new Date(compromisedSince).toISOString()} is after the rotation at ${txTimeIso(ctx)}`);
   }
   const now = txTimeIso(ctx);
+  // A reading verifies against the key in force at its interval's start: a key compromised during an interval must
+  // not sign that interval either, so its window ends at the start of the interval the compromise fell in.
+  const length = compromisedSince === undefined ? 1 : intervalMs(await getConfig(ctx));
+  const compromisedFrom = compromisedSince === undefined ? undefined : Math.floor(compromisedSince / length) * length;
   // The replaced key is trusted until the rotation, or only until it was compromised (never before it was set).
   const endOf = (period: DeviceKeyPeriod) =>
-    compromisedSince === undefined ? now : new Date(Math.max(compromisedSince, Date.parse(period.validFrom))).toISOString();
+    compromisedFrom === undefined ? now : new Date(Math.max(compromisedFrom, Date.parse(period.validFrom))).toISOString();
   const deviceKeys = [
     ...history.map((period) => (period.validUntil === null ? { ...period, validUntil: endOf(period) } : period)),
     { devicePublicKey, validFrom: now, validUntil: null, setBy: byDso ? ('DSO' as const) : ('OWNER' as const) },
