@@ -105,6 +105,8 @@ export function eventRoutes(deps: RouteDeps): Handlers {
         res.end();
       };
       req.on('close', close);
+      // A client that left while the start was worked out (an await above) has already had its 'close': end now.
+      if (res.destroyed || req.socket.destroyed) close();
       try {
         for await (const event of stream as AsyncIterable<LedgerEvent>) {
           if (!open) break;
