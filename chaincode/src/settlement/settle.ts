@@ -23,9 +23,10 @@ import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerklePro
  *
  * Small groups (defect: a lone buyer's metered import was readable from the public totals): the public summary shows a
  * total only when at least k = governance minPublicGroupSize distinct participants contribute on each side it covers
- * (or none do). Buy-side totals (awardedWh, deliveredBuyWh, energyPaid) need k distinct buyers, sell-side totals
- * (deliveredSellWh, energyReceived) k distinct sellers, totals over both sides (shortfall, excess, imbalance, missing
- * readings, balancing credit) both — otherwise a public one-sided total would let a mixed one be differenced. A withheld
+ * (or none do). Buy-side totals (deliveredBuyWh, energyPaid) need k distinct buyers, sell-side totals
+ * (deliveredSellWh, energyReceived) k distinct sellers, totals over both sides both: awardedWh (a clearing awards
+ * equal volumes to each side, so it is the sell side's total too), shortfall, excess, imbalance, missing readings,
+ * balancing credit — otherwise a public one-sided total would let a mixed one be differenced. A withheld
  * total is null and named in `suppressed`. The Merkle root, the record count and the leaf hashes stay public; the full
  * summary is kept in the settling operator org's settlement collection under the same key (GetSettlement shows it to
  * the operator and the regulator as `details`), and every total can also be recomputed from the settled records.
@@ -60,7 +61,8 @@ export type PublicTotals = { readonly [K in keyof SettlementTotals]: SettlementT
 /** Which side(s) each total covers, for the small-group rule. */
 const TOTAL_SIDES: Record<keyof SettlementTotals, readonly ('BUY' | 'SELL')[]> = {
   records: [],
-  awardedWh: ['BUY'],
+  // Both sides: a clearing awards equal volumes to each, so the buy side's total is also the sell side's.
+  awardedWh: ['BUY', 'SELL'],
   deliveredBuyWh: ['BUY'],
   energyPaid: ['BUY'],
   deliveredSellWh: ['SELL'],
