@@ -8,7 +8,10 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
   },
-  moduleNameMapper: { '^@obe/chaincode$': '<rootDir>/chaincode/src/index.ts' },
+  moduleNameMapper: {
+    '^@obe/chaincode$': '<rootDir>/chaincode/src/index.ts',
+    '^@obe/fabric-embedded$': '<rootDir>/gateway/fabric-embedded/src/index.ts',
+  },
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Context, Contract, Param, Transaction } from 'fabric-contract-api';
-import { EmbeddedFabric, type Identity } from '../../gateway/src/ledger/embedded/runtime';
+import { EmbeddedFabric, type Identity } from '@obe/fabric-embedded';
 
 const ORGS = ['Org1MSP', 'Org2MSP', 'Org3MSP'];
 const RANGE_KEYS = 1000;

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import type { Identity } from '../../gateway/src/ledger/embedded/runtime';
+import type { Identity } from '@obe/fabric-embedded';
 import { expectRefused, GRID, ObeNet, outcome, UTILITY } from '../chaincode/support';
 
 type JsonName = { [type: string]: string[] }[];

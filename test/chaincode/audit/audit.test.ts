@@ -1,5 +1,5 @@
 import { GRID, ObeNet, REGULATOR, UTILITY, expectRefused, outcome } from '../support';
-import type { Identity } from '../../../gateway/src/ledger/embedded/runtime';
+import type { Identity } from '@obe/fabric-embedded';
 
 /**
  * The audit channel's attestation contract on its own: who may anchor (an admin of the market operator's org, as the

@@ -2,7 +2,7 @@ import { GovernanceContract } from '../../../chaincode/src/governance';
 import { MeteringContract } from '../../../chaincode/src/metering';
 import { ParticipantsContract } from '../../../chaincode/src/participants';
 import { RegistryContract } from '../../../chaincode/src/registry';
-import type { Identity } from '../../../gateway/src/ledger/embedded/runtime';
+import type { Identity } from '@obe/fabric-embedded';
 import {
   atTime,
   DAY_MS,

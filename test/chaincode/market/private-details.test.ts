@@ -5,7 +5,7 @@
  */
 import '../../../gateway/src/quiet-chaincode-logs';
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
-import { EmbeddedFabric, type CollectionConfig, type Identity } from '../../../gateway/src/ledger/embedded/runtime';
+import { EmbeddedFabric, type CollectionConfig, type Identity } from '@obe/fabric-embedded';
 import { withPrivateDetails } from '../../../chaincode/src/common/private-details';
 import type { ActingParticipant } from '../../../chaincode/src/participants/participant';
 

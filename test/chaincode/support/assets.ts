@@ -1,4 +1,4 @@
-import type { Identity } from '../../../gateway/src/ledger/embedded/runtime';
+import type { Identity } from '@obe/fabric-embedded';
 import { newDevice, type Device } from './devices';
 import type { Actor, ObeNet } from './obe-net';
 

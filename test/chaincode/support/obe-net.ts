@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { errorCodeOf, type ErrorCode } from '../../../chaincode/src/common/errors';
-import { EmbeddedFabric, type Identity, type TxRequest } from '../../../gateway/src/ledger/embedded/runtime';
+import { EmbeddedFabric, type Identity, type TxRequest } from '@obe/fabric-embedded';
 import { initialGovernanceConfig, obeNetwork, OBE_CHAINCODE, OBE_ORGS } from '../../../gateway/src/ledger/embedded/obe-network';
 
 export type Channel = 'energy' | 'audit';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EmbeddedFabric, verifyBlock } from '../../../gateway/src/ledger/embedded/runtime';
+import { EmbeddedFabric, verifyBlock } from '@obe/fabric-embedded';
 import { A, B, C, networkOptions } from './support';
 
 const ROOT = path.resolve(__dirname, '../../..');

@@ -15,7 +15,7 @@ import {
   TxValidationError,
   verifyBlock,
   type ChaincodeEventRecord,
-} from '../../../gateway/src/ledger/embedded/runtime';
+} from '@obe/fabric-embedded';
 import { KvContract } from './fixtures/kv-contract';
 import { A, B, C, Net, networkOptions } from './support';
 

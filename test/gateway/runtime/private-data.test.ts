@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { EndorseError, TxValidationError } from '../../../gateway/src/ledger/embedded/runtime';
+import { EndorseError, TxValidationError } from '@obe/fabric-embedded';
 import { A, B, C, Net } from './support';
 
 let net: Net;

@@ -3,7 +3,7 @@
  * validation.
  * Each test fails on a lenient mock (one that reads its own writes, ignores versions or accepts every query).
  */
-import { EndorseError, RuntimeUsageError, TxValidationError } from '../../../gateway/src/ledger/embedded/runtime';
+import { EndorseError, RuntimeUsageError, TxValidationError } from '@obe/fabric-embedded';
 import { A, B, Net } from './support';
 
 let net: Net;

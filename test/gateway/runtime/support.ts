@@ -2,7 +2,7 @@
  * A three-org network for the runtime's conformance tests: one channel `ch` with the KV fixture contract and
  * collections exercising membership, memberOnlyRead/Write, blockToLive and collection endorsement policies.
  */
-import { EmbeddedFabric, type CollectionConfig, type Identity, type RuntimeOptions, type TxRequest } from '../../../gateway/src/ledger/embedded/runtime';
+import { EmbeddedFabric, type CollectionConfig, type Identity, type RuntimeOptions, type TxRequest } from '@obe/fabric-embedded';
 import { KvContract } from './fixtures/kv-contract';
 
 export const A = 'OrgAMSP';

@@ -7,7 +7,7 @@ import {
   type Identity,
   type RuntimeOptions,
   type TxRequest,
-} from './runtime';
+} from '@obe/fabric-embedded';
 import {
   ChaincodeError,
   EndorsementMismatchError,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { contracts } from '@obe/chaincode';
-import { loadCollections, type RuntimeOptions } from './runtime';
+import { loadCollections, type RuntimeOptions } from '@obe/fabric-embedded';
 
 export const OBE_CHAINCODE = 'obe';
 

@@ -17,7 +17,7 @@ import { policyFromEnvelope, type Policy } from './policy';
 import type { Proposal } from './proposal';
 import { readLog, RecordLog } from './record-log';
 import type { PrivateWrite, TxRwSet } from './rwset';
-import { TxSimulator } from './simulator';
+import { TxSimulator } from './tx-simulator';
 import { SnapshotGate } from './snapshot-gate';
 import { keyHashHex, WorldState, type Version } from './state';
 import { BlockUpdates, checkEndorsementPolicy, recordUpdates, validateReads, VALIDATION_PARAMETER } from './validator';
