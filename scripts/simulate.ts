@@ -7,14 +7,14 @@
  * intervals over the REST API. With --url/--keys it drives a running gateway instead, e.g. one on Fabric.
  * Exits 1 if any transaction failed.
  */
-import '../gateway/src/simulator/quiet-logs';
+import '../gateway/src/neighbourhood-sim/quiet-logs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ConfiguredIdentity } from '../gateway/src/config';
-import { parseSimulateArgs, USAGE, UsageError, type SimulateArgs } from '../gateway/src/simulator/cli-args';
-import { createRun, formatSummary, neighbourhoodKeysFrom, startEmbeddedGateway, type SimulationEvent } from '../gateway/src/simulator';
-import { ProgressBar } from '../gateway/src/simulator/progress';
+import { parseSimulateArgs, USAGE, UsageError, type SimulateArgs } from '../gateway/src/neighbourhood-sim/cli-args';
+import { createRun, formatSummary, neighbourhoodKeysFrom, startEmbeddedGateway, type SimulationEvent } from '../gateway/src/neighbourhood-sim';
+import { ProgressBar } from '../gateway/src/neighbourhood-sim/progress';
 
 const ADMINS: ConfiguredIdentity[] = [
   { label: 'gridoperator-admin', mspId: 'GridOperatorMSP', admin: true },

@@ -14,8 +14,8 @@ import { createHttpServer } from './http/server';
 import { openLedger } from './ledger/factory';
 import type { Ledger } from './ledger/port';
 import { loadOrCreateGatewayFile } from './setup';
-import { neighbourhoodKeysFrom } from './simulator/keys';
-import { startLiveSimulation, type LiveSimulation } from './simulator/run';
+import { neighbourhoodKeysFrom } from './neighbourhood-sim/keys';
+import { startLiveSimulation, type LiveSimulation } from './neighbourhood-sim/run';
 
 /** How long shutdown waits for the demo simulation's running interval before leaving it (its submits still drain). */
 const SIMULATION_STOP_GRACE_MS = 2000;

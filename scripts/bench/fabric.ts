@@ -7,7 +7,7 @@
  * plus the MVCC/phantom conflicts the adapter saw and its retries. Runs only when the network is up (its connection
  * config exists and the first peer answers); otherwise the section reports why it was skipped.
  */
-import '../../gateway/src/simulator/quiet-logs';
+import '../../gateway/src/neighbourhood-sim/quiet-logs';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,9 +18,9 @@ import { GatewayContext } from '../../gateway/src/context';
 import { enrol, initGovernance } from '../../gateway/src/demo/seed';
 import { ApiKeyStore, newApiKey } from '../../gateway/src/http/auth';
 import { connectionConfigPath, createFabricLedger } from '../../gateway/src/ledger/fabric';
-import { GatewayClient } from '../../gateway/src/simulator/gateway-client';
-import { MeterKeyStore } from '../../gateway/src/simulator/meter-keys';
-import { signReadings, type ReadingBatch } from '../../gateway/src/simulator/readings';
+import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
+import { MeterKeyStore } from '../../gateway/src/neighbourhood-sim/meter-keys';
+import { signReadings, type ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
 import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-client';
 import { percentiles, timed } from './rest-fixture';
 

@@ -6,7 +6,7 @@
  * latency percentiles of both paths; REST is measured without and with an Idempotency-Key (which makes the gateway
  * persist each outcome before answering). The paths alternate in rounds so that ledger growth affects them alike.
  */
-import { GatewayClient } from '../../gateway/src/simulator/gateway-client';
+import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
 import { HEAD_END, percentiles, startRestFixture, timed } from './rest-fixture';
 
 const CONCURRENCY = 4;

@@ -5,8 +5,8 @@
  * transaction endorsed, ordered, validated and committed with fsync. Signing happens before the clock starts, as
  * it would on the meters themselves. `fabric` is measured by the fabric section.
  */
-import { GatewayClient } from '../../gateway/src/simulator/gateway-client';
-import type { ReadingBatch } from '../../gateway/src/simulator/readings';
+import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
+import type { ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
 import { HEAD_END, percentiles, startRestFixture, timed } from './rest-fixture';
 
 const BATCH_SIZES = [1, 100, 500] as const;

@@ -1,13 +1,13 @@
-import '../../gateway/src/simulator/quiet-logs';
+import '../../gateway/src/neighbourhood-sim/quiet-logs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { enrol } from '../../gateway/src/demo/seed';
 import type { Ledger } from '../../gateway/src/ledger/port';
-import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway/src/simulator/embedded-gateway';
-import { MeterKeyStore } from '../../gateway/src/simulator/meter-keys';
-import { signReadings, type ReadingBatch, type ReadingInput } from '../../gateway/src/simulator/readings';
+import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway/src/neighbourhood-sim/embedded-gateway';
+import { MeterKeyStore } from '../../gateway/src/neighbourhood-sim/meter-keys';
+import { signReadings, type ReadingBatch, type ReadingInput } from '../../gateway/src/neighbourhood-sim/readings';
 
 /** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
 const METERING_BACKDATE_MS = 30 * 24 * 3600_000;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ConfiguredIdentity } from '../../gateway/src/config';
-import '../../gateway/src/simulator/quiet-logs';
-import { createRun, neighbourhoodKeysFrom, startEmbeddedGateway, type EmbeddedGateway, type SimulationSummary } from '../../gateway/src/simulator';
+import '../../gateway/src/neighbourhood-sim/quiet-logs';
+import { createRun, neighbourhoodKeysFrom, startEmbeddedGateway, type EmbeddedGateway, type SimulationSummary } from '../../gateway/src/neighbourhood-sim';
 import { artifactPath, describeWithBrowser, launchBrowser, type BrowserSession } from './browser';
 
 /**

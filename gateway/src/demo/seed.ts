@@ -88,7 +88,7 @@ export interface SeedOptions {
  * so an interrupted seed simply continues on the next start): the grid operator as market operator, DSO and token
  * issuer, two wholesale generators with their plants in service, a retailer, the regulator, and the prosumers and
  * consumers with their roles and starting token balances. The households' meters (with device keys), PV panels and
- * batteries are registered by the demo simulation that then trades through the API (gateway/src/simulator).
+ * batteries are registered by the demo simulation that then trades through the API (gateway/src/neighbourhood-sim).
  */
 export async function seedDemo(ledger: Ledger, options: SeedOptions): Promise<void> {
   const marker = path.join(options.dataDir, 'demo-seeded.json');

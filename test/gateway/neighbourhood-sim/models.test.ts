@@ -1,7 +1,7 @@
-import { Battery, Weather, clearSkyIrradiance, householdLoadKw, pvPowerKw } from '../../../gateway/src/simulator/models';
-import { neighbourhoodKeysFrom } from '../../../gateway/src/simulator/keys';
-import { Neighbourhood } from '../../../gateway/src/simulator/neighbourhood';
-import { SeededRandom } from '../../../gateway/src/simulator/random';
+import { Battery, Weather, clearSkyIrradiance, householdLoadKw, pvPowerKw } from '../../../gateway/src/neighbourhood-sim/models';
+import { neighbourhoodKeysFrom } from '../../../gateway/src/neighbourhood-sim/keys';
+import { Neighbourhood } from '../../../gateway/src/neighbourhood-sim/neighbourhood';
+import { SeededRandom } from '../../../gateway/src/neighbourhood-sim/random';
 
 describe('SeededRandom', () => {
   it('replays the same sequence from the same seed and differs for another seed', () => {

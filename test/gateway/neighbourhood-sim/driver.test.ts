@@ -1,6 +1,6 @@
-import type { MarketTiming, OrderRequest, SimulationBackend, TxOutcome } from '../../../gateway/src/simulator/backend';
-import { SimulationRun, type SimulationEvent } from '../../../gateway/src/simulator/driver';
-import type { Household, HouseholdInterval } from '../../../gateway/src/simulator/neighbourhood';
+import type { MarketTiming, OrderRequest, SimulationBackend, TxOutcome } from '../../../gateway/src/neighbourhood-sim/backend';
+import { SimulationRun, type SimulationEvent } from '../../../gateway/src/neighbourhood-sim/driver';
+import type { Household, HouseholdInterval } from '../../../gateway/src/neighbourhood-sim/neighbourhood';
 
 type Call = { op: string; interval?: string; zone?: string; at: number; count?: number };
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readingBatchSchema } from '../../../chaincode/src/metering/reading';
 import { devicePublicKey, verifyReadingSignature } from '../../../chaincode/src/metering/signature';
-import { MeterKeyStore } from '../../../gateway/src/simulator/meter-keys';
-import { signReading, signReadings } from '../../../gateway/src/simulator/readings';
+import { MeterKeyStore } from '../../../gateway/src/neighbourhood-sim/meter-keys';
+import { signReading, signReadings } from '../../../gateway/src/neighbourhood-sim/readings';
 
 /** The simulator's meters must sign exactly what Metering:SubmitReadings verifies. */
 describe('simulated meter readings', () => {
