@@ -14,6 +14,7 @@ import { SettlementContract } from './settlement/contract';
 import { AuditContract } from './audit/contract';
 
 export * from './common';
+export * from './catalogue';
 export { readingSigningPayload, READINGS_TRANSIENT, type Reading, type SignedReading, type ReadingBatch } from './metering/reading';
 export { verifyMerkleProof, merkleLeafHash, merkleRoot, type MerkleProofStep } from './settlement/merkle';
 export { MAX_ORDER_WH, MAX_PRICE, MIN_BID_PRICE } from './market/rules';

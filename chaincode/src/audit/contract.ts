@@ -44,8 +44,8 @@ export const attestationInputSchema = z.strictObject({
 });
 export type AttestationInput = z.output<typeof attestationInputSchema>;
 
-const attestationKeySchema = attestationInputSchema.pick({ sourceChannel: true, market: true, zone: true, interval: true });
-const listSchema = z.strictObject({ sourceChannel: name.optional(), market: z.enum(['RETAIL', 'WHOLESALE']).optional(), zone: name.optional() });
+export const attestationKeySchema = attestationInputSchema.pick({ sourceChannel: true, market: true, zone: true, interval: true });
+export const attestationListSchema = z.strictObject({ sourceChannel: name.optional(), market: z.enum(['RETAIL', 'WHOLESALE']).optional(), zone: name.optional() });
 
 export interface Attestation extends AttestationInput {
   /** The attesting org: what an attestation vouches for. */
@@ -136,7 +136,7 @@ export class AuditContract extends Contract {
   @Transaction(false)
   @Returns('string')
   async ListAttestations(ctx: Context, argsJson: string): Promise<string> {
-    const args = parseJsonArg(listSchema, argsJson || '{}', 'attestation filter');
+    const args = parseJsonArg(attestationListSchema, argsJson || '{}', 'attestation filter');
     await requireOrgRole(ctx, READERS, 'reading attestations');
     const prefix: string[] = [];
     for (const part of [args.sourceChannel, args.market, args.zone]) {

@@ -17,7 +17,7 @@ import { findGovernance, getGovernance, storeGovernance } from './store';
 
 export const PSEUDONYM_KEY_TRANSIENT = 'pseudonymKey';
 export const PSEUDONYM_KEY_SECRET = 'pseudonymKey';
-const MIN_PSEUDONYM_KEY_CHARS = 32;
+export const MIN_PSEUDONYM_KEY_CHARS = 32;
 
 export const GOVERNANCE_EVENT = 'GovernanceConfigured';
 

@@ -386,7 +386,7 @@ export const ORDERS_TRANSIENT = 'orders';
  * Only the shape needed to index the bodies is checked here: each body must then hash to its order's public
  * commitment, which pins every field exactly as validated when the order was placed.
  */
-const suppliedOrdersSchema = z.array(z.looseObject({ orderId: z.string() })).max(1_000_000);
+export const suppliedOrdersSchema = z.array(z.looseObject({ orderId: z.string() })).max(1_000_000);
 
 /** The bodies in transient `orders`, or undefined when the caller left the clearing to read them itself. */
 export function suppliedOrders(ctx: Context): PrivateOrder[] | undefined {

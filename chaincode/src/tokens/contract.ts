@@ -14,15 +14,15 @@ import { TokenLedger } from './ledger';
 /** Integers in the smallest token unit; a float, a negative or an unsafe integer is refused at the edge. */
 export const tokenAmountSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-const mintSchema = z.strictObject({ account: pseudonymSchema });
-const transferSchema = z.strictObject({ to: pseudonymSchema });
+export const mintSchema = z.strictObject({ account: pseudonymSchema });
+export const transferSchema = z.strictObject({ to: pseudonymSchema });
 /**
  * The private half of every mint, burn and transfer, in transient `movement`: arguments are written into the block for
  * every channel member to read, so the amount never travels as one. The salt salts the private records it produces.
  */
 export const MOVEMENT_TRANSIENT = 'movement';
-const movementSchema = z.strictObject({ amount: tokenAmountSchema, salt: saltSchema });
-const accountSchema = z.strictObject({ account: pseudonymSchema });
+export const movementSchema = z.strictObject({ amount: tokenAmountSchema, salt: saltSchema });
+export const accountSchema = z.strictObject({ account: pseudonymSchema });
 
 /**
  * Emitted on every mint, burn and transfer. Like the transaction's response it names the movement, never the amount:

@@ -29,8 +29,8 @@ export const ORDER_PLACED_EVENT = 'OrderPlaced';
 export const ORDER_CANCELLED_EVENT = 'OrderCancelled';
 export const MARKET_CLEARED_EVENT = 'MarketCleared';
 
-const slotSchema = z.strictObject({ zone: zoneSchema, interval: z.string().min(1).max(40) });
-const orderRefSchema = z.strictObject({ zone: zoneSchema, interval: z.string().min(1).max(40), orderId: orderIdSchema });
+export const slotSchema = z.strictObject({ zone: zoneSchema, interval: z.string().min(1).max(40) });
+export const orderRefSchema = z.strictObject({ zone: zoneSchema, interval: z.string().min(1).max(40), orderId: orderIdSchema });
 export const retailOrderSchema = z
   .strictObject({
     side: z.enum(['BUY', 'SELL']),

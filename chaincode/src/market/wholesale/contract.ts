@@ -33,8 +33,8 @@ export const CURVE_SUBMITTED_EVENT = 'CurveSubmitted';
 export const CURVE_CANCELLED_EVENT = 'CurveCancelled';
 export const WHOLESALE_CLEARED_EVENT = 'WholesaleCleared';
 
-const intervalArgSchema = z.strictObject({ interval: z.string().min(1).max(40) });
-const curveRefSchema = z.strictObject({ interval: z.string().min(1).max(40), orderId: orderIdSchema });
+export const intervalArgSchema = z.strictObject({ interval: z.string().min(1).max(40) });
+export const curveRefSchema = z.strictObject({ interval: z.string().min(1).max(40), orderId: orderIdSchema });
 const blockSchema = z.strictObject({ price: priceSchema, quantityWh: quantitySchema });
 
 export const curveSchema = z

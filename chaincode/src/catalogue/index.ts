@@ -1,0 +1,238 @@
+/**
+ * The transaction catalogue: one entry per @Transaction of every contract in ../index.ts. Each names its arguments,
+ * transient entries and result by the zod schemas the chaincode itself validates with (imported from the domain
+ * modules and contracts, never restated), says who may call it and whether it submits or evaluates. Adding a
+ * transaction is one entry here plus its contract method (and a route, if HTTP exposes it); a test fails when a
+ * contract's transactions and this catalogue disagree.
+ */
+import { z } from 'zod';
+import { saltSchema } from '../common/transient';
+import { governanceConfigPatchSchema, governanceConfigSchema } from '../governance/config';
+import { MIN_PSEUDONYM_KEY_CHARS } from '../governance/configure';
+import { pseudonymArgSchema, pseudonymSchema, roleChangeSchema } from '../participants/participant';
+import { assetFilterSchema, assetIdSchema, assetRefSchema, commissionSchema, offerTransferSchema, registerAssetSchema, rotateKeySchema, zoneSchema } from '../registry/asset';
+import { intervalStartArgSchema, readingBatchSchema, zoneIntervalSchema } from '../metering/reading';
+import { accountSchema, mintSchema, movementSchema, transferSchema } from '../tokens/contract';
+import { suppliedOrdersSchema } from '../market/book';
+import { orderRefSchema, retailOrderSchema, slotSchema as retailSlotSchema } from '../market/retail/contract';
+import { curveRefSchema, curveSchema, intervalArgSchema } from '../market/wholesale/contract';
+import { recordRefSchema, settlementSlotSchema } from '../settlement/contract';
+import { attestationInputSchema, attestationKeySchema, attestationListSchema } from '../audit/contract';
+import { contractTxs, tx, type TxEntry } from './define';
+import * as R from './records';
+
+export * from './define';
+export * as records from './records';
+
+const ENERGY = ['energy'] as const;
+const AUDIT = ['audit'] as const;
+const list = <S extends z.ZodType>(item: S) => z.array(item);
+const clearing = z.strictObject({ salt: saltSchema, orders: suppliedOrdersSchema.optional() });
+const saltOnly = z.strictObject({ salt: saltSchema });
+
+const Governance = contractTxs('Governance', {
+  InitConfig: tx({
+    kind: 'submit',
+    args: [governanceConfigSchema],
+    argNames: ['configJson'],
+    transient: z.strictObject({ pseudonymKey: z.string().min(MIN_PSEUDONYM_KEY_CHARS) }),
+    result: R.governanceRecord,
+    roles: 'an admin of the market operator org the configuration names (once per channel)',
+    description: "Sets the channel's governance and the key participant pseudonyms are derived with",
+  }),
+  UpdateConfig: tx({
+    kind: 'submit',
+    args: [governanceConfigPatchSchema],
+    argNames: ['patchJson'],
+    result: R.governanceRecord,
+    roles: 'an admin of the market operator org',
+    description: 'Changes governance fields (intervalMinutes is fixed); the merged configuration is validated whole',
+  }),
+  GetConfig: tx({ kind: 'evaluate', args: [], argNames: [], result: R.governanceRecord, roles: 'any channel member', description: "The channel's current governance" }),
+  GetConfigHistory: tx({ kind: 'evaluate', args: [], argNames: [], result: list(R.governanceRecord), roles: 'any channel member', description: 'Every governance version, newest first' }),
+});
+
+const Participants = contractTxs('Participants', {
+  Register: tx({ kind: 'submit', args: [], argNames: [], result: R.participantRecord, roles: 'an identity of an org with a role on the channel', description: 'Registers the caller under its pseudonym' }),
+  GrantRole: tx({ kind: 'submit', args: [roleChangeSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Grants a participant role its org may hold' }),
+  RevokeRole: tx({ kind: 'submit', args: [roleChangeSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Revokes a participant role' }),
+  Suspend: tx({ kind: 'submit', args: [pseudonymArgSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Suspends a participant' }),
+  Reactivate: tx({ kind: 'submit', args: [pseudonymArgSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Reactivates a suspended participant' }),
+  GetParticipant: tx({ kind: 'evaluate', args: [pseudonymSchema], argNames: ['pseudonym'], result: R.participantRecord, roles: 'any channel member', description: 'One participant' }),
+  WhoAmI: tx({ kind: 'evaluate', args: [], argNames: [], result: R.whoAmIRecord, roles: 'any channel member', description: "The caller's pseudonym, registration and effective roles" }),
+  ListParticipants: tx({ kind: 'evaluate', args: [], argNames: [], result: list(R.participantRecord), roles: 'any channel member', description: 'Every participant' }),
+});
+
+const lifecycle = (description: string, roles: string) =>
+  tx({ kind: 'submit', channels: ENERGY, args: [assetRefSchema], argNames: ['argsJson'], result: R.assetRecord, roles, description });
+
+const Registry = contractTxs('Registry', {
+  RegisterAsset: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [registerAssetSchema],
+    argNames: ['assetJson'],
+    result: R.assetRecord,
+    roles: 'a participant holding a role that may hold the asset type (DSO, GENERATOR, AGGREGATOR, RETAILER, PROSUMER, CONSUMER)',
+    description: 'Registers a grid asset owned by the caller',
+  }),
+  CommissionAsset: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [commissionSchema],
+    argNames: ['argsJson'],
+    result: R.assetRecord,
+    roles: 'a DSO',
+    description: 'Commissions an asset; metering starts then, or at an attested meteringFrom up to 31 days earlier',
+  }),
+  ActivateAsset: lifecycle('Activates a commissioned asset', 'the owner or a DSO'),
+  SuspendAsset: lifecycle('Suspends an asset', 'the owner or a DSO'),
+  ResumeAsset: lifecycle('Resumes a suspended asset', 'who suspended it (the owner, or a DSO)'),
+  DecommissionAsset: lifecycle('Decommissions an asset for good', 'the owner or a DSO'),
+  OfferTransfer: tx({ kind: 'submit', channels: ENERGY, args: [offerTransferSchema], argNames: ['argsJson'], result: R.assetRecord, roles: 'the owner', description: 'Offers the asset to another participant' }),
+  AcceptTransfer: lifecycle('Accepts an offered transfer', 'the participant it was offered to, holding a role that may hold the asset type'),
+  CancelTransfer: lifecycle('Withdraws a pending transfer offer', 'the owner'),
+  RotateDeviceKey: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [rotateKeySchema],
+    argNames: ['argsJson'],
+    result: R.assetRecord,
+    roles: 'the owner before commissioning, a DSO after; compromisedSince: a DSO only',
+    description: "Replaces the asset's device key",
+  }),
+  GetAsset: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema], argNames: ['assetId'], result: R.assetRecord, roles: 'any channel member', description: 'One asset' }),
+  GetAssetHistory: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema], argNames: ['assetId'], result: list(R.assetHistoryEntry), roles: 'any channel member', description: "An asset's committed versions, newest first" }),
+  ListAssets: tx({ kind: 'evaluate', channels: ENERGY, args: [assetFilterSchema], argNames: ['filterJson'], result: list(R.assetRecord), roles: 'any channel member', description: 'Assets matching a filter (zone, owner, type, status, segment)' }),
+});
+
+const Metering = contractTxs('Metering', {
+  SubmitReadings: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [],
+    argNames: [],
+    transient: z.strictObject({ readings: readingBatchSchema }),
+    result: R.readingBatchResult,
+    roles: "a head-end (DSO, RETAILER or AGGREGATOR) of the org owning each asset at the reading's interval",
+    description: 'Records a batch of signed readings: values private, salted hashes public (all or nothing)',
+  }),
+  GetReading: tx({
+    kind: 'evaluate',
+    channels: ENERGY,
+    args: [assetIdSchema, intervalStartArgSchema],
+    argNames: ['assetId', 'intervalStart'],
+    result: R.readingView,
+    roles: "the owner at the interval, its org's retailer or aggregator, the DSO and the regulator",
+    description: 'A reading with its values',
+  }),
+  GetReadingHash: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema, intervalStartArgSchema], argNames: ['assetId', 'intervalStart'], result: R.readingHashRecord, roles: 'any channel member', description: "A reading's public salted hash" }),
+  PublishZoneTotal: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [zoneIntervalSchema],
+    argNames: ['argsJson'],
+    result: R.publishedZoneTotalRecord,
+    roles: 'a DSO or market operator that belongs to every readings collection involved',
+    description: "Publishes a zone's interval totals under the small-group rule",
+  }),
+  GetZoneTotal: tx({
+    kind: 'evaluate',
+    channels: ENERGY,
+    args: [zoneSchema, intervalStartArgSchema],
+    argNames: ['zone', 'intervalStart'],
+    result: R.zoneTotalRecord,
+    roles: 'any channel member (values only when published or over at least k participants)',
+    description: "A zone's interval totals",
+  }),
+});
+
+const movement = z.strictObject({ movement: movementSchema });
+
+const Tokens = contractTxs('Tokens', {
+  Mint: tx({ kind: 'submit', channels: ENERGY, args: [mintSchema], argNames: ['argsJson'], transient: movement, result: R.tokenMovementRecord, roles: "the token issuer (governance tokenIssuerMspId's market operator)", description: 'Issues tokens to an account' }),
+  Burn: tx({ kind: 'submit', channels: ENERGY, args: [mintSchema], argNames: ['argsJson'], transient: movement, result: R.tokenMovementRecord, roles: "the token issuer (governance tokenIssuerMspId's market operator)", description: 'Redeems tokens from an account' }),
+  Transfer: tx({ kind: 'submit', channels: ENERGY, args: [transferSchema], argNames: ['argsJson'], transient: movement, result: R.tokenMovementRecord, roles: 'any participant, from its own account to an active participant', description: "Moves tokens from the caller's account" }),
+  Consolidate: tx({ kind: 'submit', channels: ENERGY, args: [], argNames: [], transient: saltOnly, result: R.consolidationRecord, roles: 'any participant, its own account', description: "Folds the caller's movement keys into one (balance unchanged)" }),
+  GetBalance: tx({ kind: 'evaluate', channels: ENERGY, args: [accountSchema], argNames: ['argsJson'], result: R.balanceRecord, roles: 'the account owner, the market operator and the regulator', description: "An account's available and escrowed tokens" }),
+  GetMyBalance: tx({ kind: 'evaluate', channels: ENERGY, args: [], argNames: [], result: R.balanceRecord, roles: 'any participant', description: "The caller's balance" }),
+  ListEscrows: tx({ kind: 'evaluate', channels: ENERGY, args: [accountSchema], argNames: ['argsJson'], result: list(R.escrowRecord), roles: 'the account owner, the market operator and the regulator', description: "An account's open escrows (one per open bid)" }),
+});
+
+const RetailMarket = contractTxs('RetailMarket', {
+  PlaceOrder: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [retailSlotSchema],
+    argNames: ['argsJson'],
+    transient: z.strictObject({ order: retailOrderSchema }),
+    result: R.publicOrderRecord,
+    roles: 'SELL: a PROSUMER with an active generating or storage asset and meter in the zone; BUY: a PROSUMER or CONSUMER with an active meter there',
+    description: 'Places a private order (price and quantity in transient data); a bid escrows its maximum cost',
+  }),
+  CancelOrder: tx({ kind: 'submit', channels: ENERGY, args: [orderRefSchema], argNames: ['argsJson'], result: R.publicOrderRecord, roles: "the order's owner, before gate closure or once the interval is abandoned", description: 'Withdraws an open order' }),
+  ClearInterval: tx({ kind: 'submit', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], transient: clearing, result: R.marketResultRecord, roles: 'the market operator, after gate closure, once', description: "Clears a zone's interval by uniform-price double auction" }),
+  ListOpenOrderBodies: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.privateOrderRecord), roles: 'the market operator', description: "The open orders' private bodies, for ClearInterval" }),
+  GetResult: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: R.marketResultRecord, roles: 'any channel member (details: market operator and regulator)', description: 'The public clearing result' }),
+  ListOrders: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.publicOrderRecord), roles: 'any channel member', description: 'Public order records (commitments, no prices or quantities)' }),
+  GetOrder: tx({ kind: 'evaluate', channels: ENERGY, args: [orderRefSchema], argNames: ['argsJson'], result: R.orderView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: 'One order' }),
+  ListAwards: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.publicAwardRecord), roles: 'any channel member', description: 'Public award commitments (owner, side; no quantities)' }),
+  GetAward: tx({ kind: 'evaluate', channels: ENERGY, args: [orderRefSchema], argNames: ['argsJson'], result: R.awardView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: "One order's award" }),
+});
+
+const WholesaleMarket = contractTxs('WholesaleMarket', {
+  SubmitCurve: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [intervalArgSchema],
+    argNames: ['argsJson'],
+    transient: z.strictObject({ curve: curveSchema }),
+    result: R.publicOrderRecord,
+    roles: 'SUPPLY: a GENERATOR with the named active wholesale generator asset; DEMAND: a RETAILER or the DSO',
+    description: 'Submits a private day-ahead curve; a demand curve escrows its maximum cost',
+  }),
+  CancelCurve: tx({ kind: 'submit', channels: ENERGY, args: [curveRefSchema], argNames: ['argsJson'], result: R.publicOrderRecord, roles: "the curve's owner, before the day-ahead gate or once the interval is abandoned", description: 'Withdraws a curve' }),
+  ClearInterval: tx({ kind: 'submit', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], transient: clearing, result: R.marketResultRecord, roles: 'the market operator, after the day-ahead gate, once', description: 'Clears an interval by merit order' }),
+  ListOpenOrderBodies: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.privateOrderRecord), roles: 'the market operator', description: "The open curves' private bodies, for ClearInterval" }),
+  GetResult: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: R.marketResultRecord, roles: 'any channel member (details: market operator and regulator)', description: 'The public clearing result' }),
+  ListCurves: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.publicOrderRecord), roles: 'any channel member', description: 'Public curve records (commitments only)' }),
+  GetCurve: tx({ kind: 'evaluate', channels: ENERGY, args: [curveRefSchema], argNames: ['argsJson'], result: R.curveView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: 'One curve' }),
+  ListAwards: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.publicAwardRecord), roles: 'any channel member', description: 'Public award commitments' }),
+  GetAward: tx({ kind: 'evaluate', channels: ENERGY, args: [curveRefSchema], argNames: ['argsJson'], result: R.awardView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: "One curve's award" }),
+});
+
+const Settlement = contractTxs('Settlement', {
+  SettleInterval: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [settlementSlotSchema],
+    argNames: ['argsJson'],
+    transient: saltOnly,
+    result: R.settlementSummaryRecord,
+    roles: 'the market operator, after the interval, once its readings are in or the deadline passed',
+    description: 'Settles a cleared interval against metered delivery; Merkle-commits the records',
+  }),
+  GetSettlement: tx({ kind: 'evaluate', channels: ENERGY, args: [settlementSlotSchema], argNames: ['argsJson'], result: R.settlementSummaryRecord, roles: 'any channel member (details: market operator and regulator)', description: 'Public totals and the Merkle root' }),
+  ListRecords: tx({ kind: 'evaluate', channels: ENERGY, args: [settlementSlotSchema], argNames: ['argsJson'], result: list(R.publicSettledRecord), roles: 'any channel member', description: 'Public leaf hashes in Merkle order' }),
+  GetRecord: tx({ kind: 'evaluate', channels: ENERGY, args: [recordRefSchema], argNames: ['argsJson'], result: R.settledRecordView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: 'One settled record' }),
+  GetProof: tx({ kind: 'evaluate', channels: ENERGY, args: [recordRefSchema], argNames: ['argsJson'], result: R.merkleProofRecord, roles: 'any channel member', description: "A record's Merkle proof" }),
+});
+
+const Audit = contractTxs('Audit', {
+  Attest: tx({ kind: 'submit', channels: AUDIT, args: [attestationInputSchema], argNames: ['argsJson'], result: R.attestResultRecord, roles: 'an admin of the MARKET_OPERATOR org', description: "Anchors a settled interval's Merkle root (idempotent; another root is a conflict)" }),
+  GetAttestation: tx({ kind: 'evaluate', channels: AUDIT, args: [attestationKeySchema], argNames: ['argsJson'], result: R.attestationRecord, roles: 'orgs holding MARKET_OPERATOR, DSO or REGULATOR', description: 'One attestation' }),
+  ListAttestations: tx({ kind: 'evaluate', channels: AUDIT, args: [attestationListSchema], argNames: ['argsJson'], result: list(R.attestationRecord), roles: 'orgs holding MARKET_OPERATOR, DSO or REGULATOR', description: 'Attestations by key prefix (sourceChannel, market, zone)' }),
+});
+
+/** Every transaction, by contract and function: `TX.Registry.GetAsset`. */
+export const TX = { Governance, Participants, Registry, Metering, Tokens, RetailMarket, WholesaleMarket, Settlement, Audit } as const;
+
+/** Every entry, in contract order. */
+export const CATALOGUE: readonly TxEntry[] = Object.values(TX).flatMap((contract) => Object.values(contract) as TxEntry[]);
+
+const byName = new Map(CATALOGUE.map((entry) => [entry.name, entry]));
+
+/** The entry named `Contract:Function`, if any (for code that receives a name from outside, e.g. a CLI). */
+export function txByName(name: string): TxEntry | undefined {
+  return byName.get(name);
+}
