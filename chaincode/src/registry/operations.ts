@@ -115,6 +115,12 @@ function commissioningChanges(ctx: Context, asset: Asset, meteringFrom: number |
   const from = new Date(meteringFrom).toISOString();
   const keys = deviceKeyHistory(asset);
   const owners = ownershipHistory(asset);
+  // Readings follow the owner at their interval: a start before the last change of hands would make the current
+  // owner the owner of what the meter measured for the previous one.
+  const lastChange = owners.length > 1 ? Date.parse(owners[owners.length - 1].from) : -Infinity;
+  if (meteringFrom < lastChange) {
+    throw new RuleViolationError(`meteringFrom ${from} is before asset '${asset.assetId}' changed hands at ${owners[owners.length - 1].from}`);
+  }
   const earlier = (iso: string) => (Date.parse(iso) < meteringFrom ? iso : from);
   return {
     commissionedAt: now,
