@@ -97,7 +97,11 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env, defaults: Ga
 
 function trustProxyFromEnv(raw: string | undefined): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'off' || raw === 'false') return false;
-  if (raw === 'on' || raw === 'true') return true;
+  // Trusting every hop would make the leftmost X-Forwarded-For entry, which the caller writes, its address for the
+  // rate limits: name how many proxies there are, or their addresses.
+  if (raw === 'on' || raw === 'true') {
+    throw new Error(`OBE_TRUST_PROXY=${raw} would trust every X-Forwarded-For hop, which callers write; give the number of proxies (e.g. 1) or their addresses`);
+  }
   if (/^[0-9]{1,2}$/.test(raw)) return Number(raw);
   return raw;
 }
