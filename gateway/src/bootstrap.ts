@@ -11,7 +11,7 @@ import { initGovernance, seedDemo } from './demo/seed';
 import { ApiKeyStore } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
 import { createHttpServer } from './http/server';
-import { openLedger } from './ledger/factory';
+import { openLedger } from './open-ledger';
 import type { Ledger } from './ledger/port';
 import { loadOrCreateGatewayFile } from './setup';
 import { neighbourhoodKeysFrom } from './neighbourhood-sim/keys';
@@ -48,7 +48,6 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
     metrics: new GatewayMetrics({ defaultMetrics: true }),
     keys: new ApiKeyStore(file.apiKeys),
     dataDir: path.join(config.dataDir, 'gateway'),
-    submitAttempts: config.submitAttempts,
     bodyLimit: config.bodyLimit,
     demoKeysFile: embedded && config.demo ? demoKeysFile : undefined,
     keysFile: config.configFile,

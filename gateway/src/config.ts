@@ -202,17 +202,5 @@ export function readGatewayFile(file: string): GatewayFile | undefined {
   return value as GatewayFile;
 }
 
-/** Writes a file atomically (temp file, fsync, rename) so a crash never leaves half a config behind. */
-let tmpCounter = 0;
-export function writeFileAtomic(file: string, text: string, mode = 0o600): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${tmpCounter++}.tmp`;
-  const fd = fs.openSync(tmp, 'w', mode);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
+/** Writes a file atomically (temp file, fsync, rename); lives in common/ so the ledger layer uses it without config. */
+export { writeFileAtomic } from './common/atomic-file';

@@ -1,8 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { DEFAULT_LIMITS, type GatewayLimits } from './config';
 import { ApiKeyFile, ApiKeyStore } from './http/auth';
-import { HttpError } from './http/errors';
 import { GatewayMetrics } from './http/metrics';
+import { LedgerUnavailableError } from './ledger/errors';
 import type { Ledger } from './ledger/port';
 import { SubmitService } from './submits/submit-service';
 
@@ -14,7 +14,6 @@ export interface GatewayContextOptions {
   keys?: ApiKeyStore;
   /** Where idempotency records and pending submits live; without it submits answer 503. */
   dataDir?: string;
-  submitAttempts?: number;
   bodyLimit?: string;
   ledger?: Ledger;
   /** demo-api-keys.json of an embedded demo gateway; served to the dashboard's "view as". */
@@ -72,7 +71,6 @@ export class GatewayContext {
           dataDir: options.dataDir,
           metrics: this.metrics,
           logger: this.logger,
-          attempts: options.submitAttempts ?? 3,
           idempotencyRetentionMs: this.limits.idempotencyRetentionHours * 3600_000,
         })
       : undefined;
@@ -88,10 +86,10 @@ export class GatewayContext {
     return this.#ledger !== undefined;
   }
 
-  /** The ledger, or 503 LEDGER_UNAVAILABLE while it is starting or after shutdown began. */
+  /** The ledger, or LedgerUnavailableError (503 LEDGER_UNAVAILABLE) while it is starting or after shutdown began. */
   ledger(): Ledger {
     if (!this.#ledger || this.state === 'starting') {
-      throw new HttpError(503, 'LEDGER_UNAVAILABLE', 'the ledger is still starting; retry shortly');
+      throw new LedgerUnavailableError('the ledger is still starting; retry shortly');
     }
     return this.#ledger;
   }
@@ -136,7 +134,7 @@ export class GatewayContext {
   }
 
   requireSubmits(): SubmitService {
-    if (!this.submits) throw new HttpError(503, 'LEDGER_UNAVAILABLE', 'submits are not configured on this gateway');
+    if (!this.submits) throw new LedgerUnavailableError('submits are not configured on this gateway');
     return this.submits;
   }
 }

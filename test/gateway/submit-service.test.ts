@@ -3,16 +3,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { HttpError } from '../../gateway/src/http/errors';
+import { toHttpError } from '../../gateway/src/http/errors';
 import { GatewayMetrics } from '../../gateway/src/http/metrics';
 import { CommitUnknownError, TransactionInvalidError } from '../../gateway/src/ledger/errors';
+import { DEFAULT_RETRY_POLICY } from '../../gateway/src/ledger/retry-policy';
+import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError } from '../../gateway/src/submits/errors';
 import { SubmitService } from '../../gateway/src/submits/submit-service';
 import { ScriptedLedger } from './support/scripted-ledger';
 
 const tx = { channel: 'energy', identity: 'utility-admin', fn: 'Tokens:Transfer', args: ['{}'] };
 
 function service(ledger: ScriptedLedger, dataDir: string, metrics = new GatewayMetrics()) {
-  return new SubmitService({ ledger: () => ledger, dataDir, metrics, logger: pino({ level: 'silent' }), attempts: 3 });
+  return new SubmitService({ ledger: () => ledger, dataDir, metrics, logger: pino({ level: 'silent' }) });
 }
 
 describe('SubmitService', () => {
@@ -21,23 +23,48 @@ describe('SubmitService', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-submits-'));
   });
 
-  it('retries an MVCC conflict with a new proposal and counts it', async () => {
-    const ledger = new ScriptedLedger();
+  it('never retries by itself: a conflict the ledger does not retry (conflictAttempts 1) is the caller\'s, after one transaction', async () => {
+    const ledger = new ScriptedLedger({ retry: { conflictAttempts: 1 } });
     ledger.commitCodes.push('MVCC_READ_CONFLICT');
     const metrics = new GatewayMetrics();
-    const outcome = await service(ledger, dir, metrics).submit({ tx, fingerprint: 'a' });
-    expect(outcome.status).toBe('committed');
-    expect(ledger.endorsed).toHaveLength(2);
+    await expect(service(ledger, dir, metrics).submit({ tx, fingerprint: 'a' })).rejects.toBeInstanceOf(TransactionInvalidError);
+    expect(ledger.submitCalls).toBe(1);
+    expect(ledger.endorsed).toHaveLength(1);
     const text = await metrics.registry.metrics();
-    expect(text).toMatch(/obe_submit_retries_total\{fn="Tokens:Transfer"\} 1/);
-    expect(text).toMatch(/obe_mvcc_conflicts_total\{fn="Tokens:Transfer"\} 1/);
+    expect(text).not.toMatch(/obe_submit_retries_total\{/);
+    expect(text).toMatch(/obe_submits_total\{fn="Tokens:Transfer",outcome="conflict"\} 1/);
   });
 
-  it('gives up after the configured attempts with the conflict', async () => {
+  it('leaves an MVCC conflict to the ledger\'s retry policy (one submit() call, a new proposal inside it)', async () => {
     const ledger = new ScriptedLedger();
+    ledger.commitCodes.push('MVCC_READ_CONFLICT');
+    const outcome = await service(ledger, dir).submit({ tx, fingerprint: 'a' });
+    expect(outcome.status).toBe('committed');
+    expect(ledger.submitCalls).toBe(1);
+    expect(ledger.endorsed).toHaveLength(2);
+  });
+
+  it('gives up after the ledger policy\'s attempts with the conflict', async () => {
+    const ledger = new ScriptedLedger({ retry: { conflictAttempts: 3 } });
     ledger.commitCodes.push('MVCC_READ_CONFLICT', 'PHANTOM_READ_CONFLICT', 'MVCC_READ_CONFLICT');
     await expect(service(ledger, dir).submit({ tx, fingerprint: 'a' })).rejects.toBeInstanceOf(TransactionInvalidError);
     expect(ledger.endorsed).toHaveLength(3);
+  });
+
+  it('records every transaction a keyed submit started: the conflicting one failed, the retried one committed under the key', async () => {
+    const ledger = new ScriptedLedger();
+    ledger.commitCodes.push('MVCC_READ_CONFLICT');
+    const submits = service(ledger, dir);
+    const outcome = await submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-retry' });
+    expect(outcome.status).toBe('committed');
+    const records = fs.readdirSync(path.join(dir, 'submits')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, 'submits', f), 'utf8')) as { txId: string; status: string; error?: unknown });
+    expect(records).toHaveLength(2);
+    const lost = records.find((r) => r.txId !== outcome.txId)!;
+    expect(lost).toMatchObject({ status: 'failed', error: { kind: 'invalid', validationCode: 'MVCC_READ_CONFLICT' } });
+    expect(records.find((r) => r.txId === outcome.txId)?.status).toBe('committed');
+    // The status of the lost transaction answers as before: 409 MVCC_CONFLICT, mapped only by http/.
+    const status = await submits.status(lost.txId, 'utility-admin');
+    expect(toHttpError(status?.error)).toMatchObject({ status: 409, code: 'MVCC_CONFLICT' });
   });
 
   it('replays the first result for a repeated Idempotency-Key, also from a new process, and never submits twice', async () => {
@@ -53,7 +80,8 @@ describe('SubmitService', () => {
     const submits = service(ledger, dir);
     await submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k1' });
     const reuse = submits.submit({ tx, fingerprint: 'b', idempotencyKey: 'k1' });
-    await expect(reuse).rejects.toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    await expect(reuse).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(toHttpError(await reuse.catch((err: unknown) => err))).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
     expect(ledger.endorsed).toHaveLength(1);
   });
 
@@ -123,8 +151,11 @@ describe('SubmitService', () => {
     const ledger = new ScriptedLedger();
     ledger.commitCodes.push('ENDORSEMENT_POLICY_FAILURE');
     const submits = service(ledger, dir);
-    await expect(submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k3' })).rejects.toBeInstanceOf(TransactionInvalidError);
-    await expect(submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k3' })).rejects.toBeInstanceOf(HttpError);
+    const first = await submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k3' }).catch((err: unknown) => err);
+    expect(first).toBeInstanceOf(TransactionInvalidError);
+    const replayed = await submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k3' }).catch((err: unknown) => err);
+    expect(replayed).toBeInstanceOf(TransactionInvalidError);
+    expect(toHttpError(replayed)).toMatchObject({ status: 409, code: 'TRANSACTION_INVALID', message: toHttpError(first).message });
     expect(ledger.endorsed).toHaveLength(1);
   });
 
@@ -190,7 +221,8 @@ describe('SubmitService', () => {
       ledger.startSubmit = start;
       const restarted = service(ledger, dir);
       const again = restarted.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-crash' });
-      await expect(again).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+      await expect(again).rejects.toBeInstanceOf(IdempotencyKeyInterruptedError);
+      expect(toHttpError(await again.catch((err: unknown) => err))).toMatchObject({ status: 409, code: 'CONFLICT' });
       expect(ledger.endorsed).toHaveLength(1);
       await expect(restarted.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-fresh' })).resolves.toMatchObject({ status: 'committed' });
     });
@@ -207,9 +239,11 @@ describe('SubmitService', () => {
       const submits = service(ledger, dir);
       await submits.submit({ tx, fingerprint: 'a' });
       expect(onDisk('submits')).toEqual([]);
+      // Unknown for every commit status request the ledger's policy makes (it resumes, never re-endorses).
       const commitStatus = ledger.commitStatus.bind(ledger);
+      let unknownLeft = DEFAULT_RETRY_POLICY.commitStatusAttempts;
       ledger.commitStatus = async (pending) => {
-        ledger.commitStatus = commitStatus;
+        if (--unknownLeft === 0) ledger.commitStatus = commitStatus;
         throw new CommitUnknownError(pending.txId);
       };
       const unknown = await submits.submit({ tx, fingerprint: 'b' });
@@ -233,5 +267,31 @@ describe('SubmitService', () => {
       expect(onDisk('idempotency')).toHaveLength(20);
     });
   });
-});
 
+  describe('records stored by an older gateway (HTTP-shaped errors)', () => {
+    it('replays an old refusal and answers an old failed status with the same status, code and message', async () => {
+      const ledger = new ScriptedLedger();
+      const submits = service(ledger, dir);
+      // A key taken by the current format first, then its record rewritten as an older gateway stored it.
+      ledger.commitCodes.push('ENDORSEMENT_POLICY_FAILURE');
+      await submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-old' }).catch(() => undefined);
+      const idem = path.join(dir, 'idempotency');
+      const [file] = fs.readdirSync(idem).filter((f) => f.endsWith('.json'));
+      const record = JSON.parse(fs.readFileSync(path.join(idem, file!), 'utf8')) as Record<string, unknown>;
+      const legacy = { status: 404, code: 'NOT_FOUND', message: 'no asset m-1' };
+      fs.writeFileSync(path.join(idem, file!), JSON.stringify({ ...record, outcome: { status: 'failed', error: legacy } }));
+      const subs = path.join(dir, 'submits');
+      const [pendingFile] = fs.readdirSync(subs).filter((f) => f.endsWith('.json'));
+      const pending = JSON.parse(fs.readFileSync(path.join(subs, pendingFile!), 'utf8')) as Record<string, unknown>;
+      const oldInvalid = { status: 409, code: 'TRANSACTION_INVALID', message: 'the transaction was invalidated at commit (ENDORSEMENT_POLICY_FAILURE)' };
+      fs.writeFileSync(path.join(subs, pendingFile!), JSON.stringify({ ...pending, error: oldInvalid }));
+
+      const restarted = service(ledger, dir);
+      const replayed = await restarted.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-old' }).catch((err: unknown) => err);
+      expect(toHttpError(replayed)).toMatchObject(legacy);
+      const status = await restarted.status(String(pending.txId), 'utility-admin');
+      expect(toHttpError(status?.error)).toMatchObject(oldInvalid);
+      expect(ledger.endorsed).toHaveLength(1);
+    });
+  });
+});

@@ -7,6 +7,7 @@ import {
   LedgerUnavailableError,
   TransactionInvalidError,
 } from '../ledger/errors';
+import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError, SubmitError } from '../submits/errors';
 
 /**
  * Stable error codes of the HTTP API. The chaincode's domain codes pass through unchanged; the rest are the
@@ -62,10 +63,14 @@ function chaincodeMessage(message: string, code: ErrorCode | undefined): string 
   return message.slice(at + code.length + 2).trim() || message;
 }
 
-/** Translates any error into the HTTP error a caller sees. Unknown errors become 500 INTERNAL (a gateway bug). */
+/**
+ * Translates any error into the HTTP error a caller sees: the one place where the ledger's and the submit service's
+ * typed errors become statuses. Unknown errors become 500 INTERNAL (a gateway bug).
+ */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof LedgerError) return fromLedgerError(err);
+  if (err instanceof SubmitError) return fromSubmitError(err);
   const transport = fromBodyParserError(err);
   if (transport) return transport;
   return new HttpError(500, 'INTERNAL', 'internal error');
@@ -97,6 +102,18 @@ function fromLedgerError(err: LedgerError): HttpError {
     return new HttpError(502, 'ENDORSEMENT_MISMATCH', 'endorsing peers returned different results', err.txId ? { txId: err.txId } : undefined);
   }
   return new HttpError(503, 'LEDGER_UNAVAILABLE', err.message);
+}
+
+function fromSubmitError(err: SubmitError): HttpError {
+  if (err instanceof IdempotencyKeyReusedError) return new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', err.message);
+  if (err instanceof IdempotencyKeyInterruptedError) return new HttpError(409, 'CONFLICT', err.message);
+  return new HttpError(500, 'INTERNAL', 'internal error');
+}
+
+/** An error as the status, code and message a submit's status answer reports (no details, no request id). */
+export function errorSummary(err: unknown): { status: number; code: ApiErrorCode; message: string } {
+  const http = toHttpError(err);
+  return { status: http.status, code: http.code, message: http.message };
 }
 
 /** body-parser and http-errors carry `status`/`type`; those are always the caller's doing. */

@@ -1,12 +1,27 @@
 import { errorCodeOf, type ErrorCode } from '@obe/chaincode';
 
 /**
- * Typed ledger errors shared by both adapters, so routes map outcomes to HTTP without knowing which ledger runs.
- * Mirrors fabric-gateway's split: endorsement (chaincode said no), commit (transaction invalidated), availability.
+ * Typed ledger errors shared by both adapters: the ledger port and the submit service throw these, never an HTTP
+ * error; only `http/errors.ts` maps them to statuses. Mirrors fabric-gateway's split: endorsement (chaincode said
+ * no), commit (transaction invalidated), availability.
+ *
+ *   LedgerError                  kind (stable code)
+ *   ├─ ChaincodeError            'chaincode'       the chaincode refused; `code` is its domain code (RULE_VIOLATION, NOT_FOUND, ...)
+ *   ├─ TransactionInvalidError   'invalid'         invalidated at commit; `isConflict` for MVCC/phantom read conflicts
+ *   ├─ EndorsementMismatchError  'endorsement'     peers disagreed or no endorsement policy could be met
+ *   ├─ LedgerUnavailableError    'unavailable'     not reachable, not in time, starting or closed
+ *   └─ CommitUnknownError        'commit-unknown'  ordered, outcome not known yet; the pending submit can be resumed
  */
 export abstract class LedgerError extends Error {
-  abstract readonly kind: string;
+  /** Stable code of the error class, kept when the error is stored (see ErrorRecord). */
+  abstract readonly kind: LedgerErrorKind;
+  /** True when the same request would be refused again: a final answer worth remembering under an Idempotency-Key. */
+  get isRefusal(): boolean {
+    return false;
+  }
 }
+
+export type LedgerErrorKind = 'chaincode' | 'invalid' | 'endorsement' | 'unavailable' | 'commit-unknown';
 
 /** The chaincode refused the transaction; `code` is the domain error code it carried, if any. Never retried. */
 export class ChaincodeError extends LedgerError {
@@ -16,6 +31,10 @@ export class ChaincodeError extends LedgerError {
     super(message);
     this.name = 'ChaincodeError';
     this.code = errorCodeOf(message);
+  }
+  /** A refusal with a domain code is final; one without is a chaincode failure (a bug), not an answer. */
+  override get isRefusal(): boolean {
+    return this.code !== undefined;
   }
 }
 
@@ -31,6 +50,10 @@ export class TransactionInvalidError extends LedgerError {
   }
   get isConflict(): boolean {
     return this.validationCode === 'MVCC_READ_CONFLICT' || this.validationCode === 'PHANTOM_READ_CONFLICT';
+  }
+  /** A conflict may pass under a new proposal; any other invalidation is final. */
+  override get isRefusal(): boolean {
+    return !this.isConflict;
   }
 }
 
@@ -58,5 +81,46 @@ export class CommitUnknownError extends LedgerError {
   constructor(readonly txId: string, override readonly cause?: unknown) {
     super(`commit status of ${txId} not known yet`);
     this.name = 'CommitUnknownError';
+  }
+}
+
+/**
+ * A ledger error as data, for records kept on disk (a failed submit's outcome), and the same error again from it.
+ * It names the error class by its stable kind, never by how an API answers it.
+ */
+export interface ErrorRecord {
+  readonly kind: LedgerErrorKind | 'internal';
+  readonly message: string;
+  readonly txId?: string;
+  readonly validationCode?: string;
+  readonly blockNumber?: number;
+}
+
+export function errorRecordOf(err: unknown): ErrorRecord {
+  if (err instanceof TransactionInvalidError) {
+    return { kind: err.kind, message: err.message, txId: err.txId, validationCode: err.validationCode, ...(err.blockNumber === undefined ? {} : { blockNumber: err.blockNumber }) };
+  }
+  if (err instanceof CommitUnknownError) return { kind: err.kind, message: err.message, txId: err.txId };
+  if (err instanceof ChaincodeError || err instanceof EndorsementMismatchError) {
+    return { kind: err.kind, message: err.message, ...(err.txId === undefined ? {} : { txId: err.txId }) };
+  }
+  if (err instanceof LedgerError) return { kind: err.kind, message: err.message };
+  return { kind: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+export function errorFromRecord(record: ErrorRecord): Error {
+  switch (record.kind) {
+    case 'chaincode':
+      return new ChaincodeError(record.message, record.txId);
+    case 'invalid':
+      return new TransactionInvalidError(record.validationCode ?? 'UNKNOWN', record.txId ?? '', record.blockNumber);
+    case 'endorsement':
+      return new EndorsementMismatchError(record.message, record.txId);
+    case 'unavailable':
+      return new LedgerUnavailableError(record.message);
+    case 'commit-unknown':
+      return new CommitUnknownError(record.txId ?? '');
+    default:
+      return new Error(record.message);
   }
 }

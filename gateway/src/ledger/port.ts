@@ -1,6 +1,7 @@
 /**
  * The Ledger port: the only way the gateway reaches a ledger. Routes depend on this interface; two adapters
- * implement it — `embedded` (the in-process Fabric runtime) and `fabric` (@hyperledger/fabric-gateway).
+ * implement it — `embedded` (the in-process Fabric runtime) and `fabric` (@hyperledger/fabric-gateway). Both fail
+ * with the typed errors of errors.ts and apply the one retry policy of retry-policy.ts in `submit`.
  */
 
 /** One Fabric identity the ledger can act as (an API key maps to exactly one). */
@@ -66,15 +67,29 @@ export interface EventStream extends AsyncIterable<LedgerEvent> {
   close(): void;
 }
 
+/**
+ * Follows one submit through its retries (see retry-policy.ts): each transaction it starts, and each one that lost a
+ * conflict and is followed by a new proposal. Both are awaited, so a caller can make them durable first.
+ */
+export interface SubmitObserver {
+  /** A transaction was endorsed and handed to the orderer; its commit is awaited once this resolves. */
+  readonly started?: (pending: PendingSubmit) => Promise<void> | void;
+  /** The started transaction was invalidated (MVCC/phantom conflict) and a new proposal follows. */
+  readonly retrying?: (pending: PendingSubmit, err: Error) => Promise<void> | void;
+}
+
 export interface Ledger {
   readonly kind: 'embedded' | 'fabric';
   identities(): readonly LedgerIdentity[];
   channels(): readonly string[];
-  /** Endorse, order and wait for commit; resolves only for a valid transaction. */
-  submit(request: TransactionRequest): Promise<SubmitResult>;
-  /** Endorse and order, returning before the commit is known. */
+  /**
+   * Endorse, order and wait for commit; resolves only for a valid transaction. Retries by the port's retry policy:
+   * a conflict from a new proposal with backoff, a commit status that timed out by resuming it; never a refusal.
+   */
+  submit(request: TransactionRequest, observer?: SubmitObserver): Promise<SubmitResult>;
+  /** Endorse and order, returning before the commit is known. Never retried after ordering. */
   startSubmit(request: TransactionRequest): Promise<PendingSubmit>;
-  /** Waits for the commit of a started submit; safe to call again after a restart with persisted state. */
+  /** Waits for the commit of a started submit (asks once); safe to call again after a restart with persisted state. */
   commitStatus(pending: PendingSubmit): Promise<SubmitResult>;
   /** Query a peer without ordering anything. */
   evaluate(request: TransactionRequest): Promise<Uint8Array>;

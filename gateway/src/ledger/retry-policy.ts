@@ -1,8 +1,12 @@
 /**
- * The Fabric adapter's retry table in one place. Each row says, for a failure at one step of the transaction flow,
- * what may safely be tried again. The adapter asks `retryDecision` and never decides a retry anywhere else.
+ * The Ledger port's retry policy, in one place and the same on both adapters. Each row of the table says, for a
+ * failure at one step of the transaction flow, what may safely be tried again: a chaincode refusal never; an
+ * MVCC/phantom conflict from a new proposal with backoff; a commit status that timed out by resuming it, never by
+ * endorsing again. `submitWithPolicy` is `Ledger.submit` for both adapters; the Fabric adapter also asks
+ * `retryDecision` for its endorse step. Nothing above the port (the submit service, routes) retries by itself.
  */
-import { CommitUnknownError, LedgerError, LedgerUnavailableError, TransactionInvalidError } from '../errors';
+import { CommitUnknownError, LedgerError, LedgerUnavailableError, TransactionInvalidError } from './errors';
+import type { PendingSubmit, SubmitObserver, SubmitResult, TransactionRequest } from './port';
 
 /** The steps of the fine-grained flow: proposal → endorse → submit → commit status → committed (valid or not). */
 export type Step = 'evaluate' | 'endorse' | 'submit' | 'commitStatus' | 'commit' | 'events';
@@ -106,4 +110,94 @@ export function retryDecision(err: Error, step: Step, attempt: number, policy: R
   const limit = rule.budget ? policy[rule.budget] : 1;
   const retry = rule.action !== 'fail' && attempt < limit;
   return { action: rule.action, retry, delayMs: retry ? backoffMs(policy, attempt) : 0, reason: rule.reason };
+}
+
+export interface RetryInfo {
+  readonly fn: string;
+  readonly channel: string;
+  readonly step: Step;
+  readonly action: RetryAction;
+  /** Attempts made so far at this step. */
+  readonly attempt: number;
+  readonly txId: string;
+  readonly reason: string;
+}
+
+export interface ConflictInfo {
+  readonly fn: string;
+  readonly channel: string;
+  readonly txId: string;
+  readonly validationCode: string;
+}
+
+/** Observers for metrics and logs, wired where the ledger is opened (the adapters import no metrics library). */
+export interface LedgerHooks {
+  readonly onRetry?: (info: RetryInfo) => void;
+  readonly onConflict?: (info: ConflictInfo) => void;
+}
+
+/** Observers only count and log: one that throws must not fail the transaction it observes. */
+export function notify<H extends object, K extends keyof H>(hooks: H, hook: K, info: unknown): void {
+  try {
+    (hooks[hook] as ((i: unknown) => void) | undefined)?.(info);
+  } catch {
+    // ignored on purpose
+  }
+}
+
+/** The two steps of a submit an adapter provides; the policy below strings them together. */
+export interface SubmitSteps {
+  startSubmit(request: TransactionRequest): Promise<PendingSubmit>;
+  commitStatus(pending: PendingSubmit): Promise<SubmitResult>;
+}
+
+export interface PolicyOptions {
+  readonly policy: RetryPolicy;
+  readonly hooks?: LedgerHooks;
+  readonly observer?: SubmitObserver;
+  /** True once the ledger is closing: no further retry starts. */
+  readonly closed?: () => boolean;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `Ledger.submit` on both adapters: start (endorse and order), then wait for the commit; a commit status that is not
+ * known yet is asked again from the same commit request, a conflict starts a new proposal after a backoff, anything
+ * else is the caller's.
+ */
+export async function submitWithPolicy(steps: SubmitSteps, request: TransactionRequest, options: PolicyOptions): Promise<SubmitResult> {
+  const { policy, hooks = {}, observer, closed = () => false, sleep = sleepMs } = options;
+  for (let attempt = 1; ; attempt++) {
+    const pending = await steps.startSubmit(request);
+    await observer?.started?.(pending);
+    try {
+      return await awaitCommit(steps, request, pending, options);
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      if (err instanceof TransactionInvalidError && err.isConflict) {
+        notify(hooks, 'onConflict', { fn: request.fn, channel: request.channel, txId: err.txId, validationCode: err.validationCode });
+      }
+      const decision = retryDecision(err, 'commit', attempt, policy);
+      if (!decision.retry || closed()) throw err;
+      await observer?.retrying?.(pending, err);
+      notify(hooks, 'onRetry', { fn: request.fn, channel: request.channel, step: 'commit', action: decision.action, attempt, txId: pending.txId, reason: decision.reason });
+      await sleep(decision.delayMs);
+    }
+  }
+}
+
+async function awaitCommit(steps: SubmitSteps, request: TransactionRequest, pending: PendingSubmit, options: PolicyOptions): Promise<SubmitResult> {
+  const { policy, hooks = {}, closed = () => false } = options;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await steps.commitStatus(pending);
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      const decision = retryDecision(err, 'commitStatus', attempt, policy);
+      if (!decision.retry || closed()) throw err;
+      notify(hooks, 'onRetry', { fn: request.fn, channel: request.channel, step: 'commitStatus', action: decision.action, attempt, txId: pending.txId, reason: decision.reason });
+    }
+  }
 }

@@ -11,7 +11,7 @@ import { GatewayContext } from '../context';
 import { INITIAL_ORG_ROLES } from '../demo/seed';
 import { ChaincodeError } from '../ledger/errors';
 import { ApiKeyStore } from '../http/auth';
-import { openLedger } from '../ledger/factory';
+import { openLedger } from '../open-ledger';
 import type { Ledger } from '../ledger/port';
 import { loadOrCreateGatewayFile } from '../setup';
 
@@ -90,7 +90,6 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
     logger,
     keys: new ApiKeyStore(file.apiKeys),
     dataDir: path.join(config.dataDir, 'gateway'),
-    submitAttempts: config.submitAttempts,
     bodyLimit: '8mb',
     // The load generator's own loopback gateway: request rate limits off unless OBE_RATE_LIMIT=on (stream caps stay).
     limits: limitsFromEnv(process.env, { ...DEFAULT_LIMITS, rateLimit: false }),

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { HttpError } from '../http/errors';
+import { errorSummary, HttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
 import { callerOf, type RouteDeps } from './support';
 
@@ -26,7 +26,7 @@ export function systemRoutes(deps: RouteDeps): Handlers {
           status: record.status,
           ...(record.blockNumber === undefined ? {} : { blockNumber: record.blockNumber }),
           ...(record.status === 'committed' ? { result: record.result ?? null } : {}),
-          ...(record.error ? { error: record.error } : {}),
+          ...(record.error ? { error: errorSummary(record.error) } : {}),
         },
       };
     },

@@ -2,20 +2,43 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CommitUnknownError, TransactionInvalidError } from '../ledger/errors';
+import { errorCodeOf } from '@obe/chaincode';
+import {
+  ChaincodeError,
+  CommitUnknownError,
+  EndorsementMismatchError,
+  errorFromRecord,
+  errorRecordOf,
+  LedgerError,
+  LedgerUnavailableError,
+  TransactionInvalidError,
+  type ErrorRecord,
+} from '../ledger/errors';
 import type { Ledger, PendingSubmit, SubmitResult, TransactionRequest } from '../ledger/port';
-import { HttpError, toHttpError } from '../http/errors';
-import type { GatewayMetrics } from '../http/metrics';
+import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError } from './errors';
 import { RecordStore } from './record-store';
 
 export type SubmitOutcome =
   | { status: 'committed'; txId: string; blockNumber: number; result: unknown }
   | { status: 'pending'; txId: string };
 
-interface StoredError {
+/**
+ * A failed submit's error as kept on disk: the typed error as data (ledger/errors.ts), never an HTTP answer.
+ * Records written by gateways before this format kept the HTTP answer ({status, code, message}); they are still
+ * read, and turned back into the typed error that answers the same (legacyError).
+ */
+type StoredError = ErrorRecord | LegacyStoredError;
+
+interface LegacyStoredError {
   status: number;
   code: string;
   message: string;
+}
+
+/** The counters the submit service keeps (the gateway's Prometheus metrics satisfy this). */
+export interface SubmitMetrics {
+  readonly submits: { inc(labels: { fn: string; outcome: string }): void };
+  readonly mvccConflicts: { inc(labels: { fn: string }): void };
 }
 
 /** What an Idempotency-Key remembers: the request's fingerprint and, once known, its outcome. */
@@ -24,6 +47,15 @@ interface IdempotencyRecord {
   txId?: string;
   outcome?: SubmitOutcome | { status: 'failed'; error: StoredError };
   at: string;
+}
+
+/** What a status request answers about a followed submit; `error` is the typed error of a failed one. */
+export interface SubmitStatus {
+  txId: string;
+  status: 'pending' | 'committed' | 'failed';
+  blockNumber?: number;
+  result?: unknown;
+  error?: Error;
 }
 
 /** A submit whose commit the gateway follows; persisted so a status URL survives a restart. */
@@ -85,8 +117,6 @@ function loadOrCreateKey(file: string): Buffer {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** How long a status request waits for a pending commit before answering that it is still pending. */
 const STATUS_WAIT_MS = 2000;
 
@@ -102,16 +132,17 @@ async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * Every ledger submit of the API goes through here: MVCC retries with a new proposal, idempotency, asynchronous
- * submits with a resumable status, metrics, and tracking of in-flight work for graceful shutdown.
+ * Every ledger submit of the API goes through here: idempotency, asynchronous submits with a resumable status,
+ * metrics, and tracking of in-flight work for graceful shutdown. It never retries by itself: `Ledger.submit` applies
+ * the port's retry policy (ledger/retry-policy.ts), and this service only records each transaction it starts.
+ * Refusals are thrown as typed errors (ledger/errors.ts, ./errors.ts); only http/ maps them to statuses.
  */
 export class SubmitService {
   readonly #ledger: () => Ledger;
   readonly #idempotency: RecordStore<IdempotencyRecord>;
   readonly #pending: RecordStore<PendingRecord>;
-  readonly #metrics: GatewayMetrics;
+  readonly #metrics: SubmitMetrics;
   readonly #log: Logger;
-  readonly #attempts: number;
   readonly #fingerprintKey: Buffer;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #byIdempotencyKey = new Map<string, Promise<SubmitOutcome>>();
@@ -123,9 +154,8 @@ export class SubmitService {
   constructor(options: {
     ledger: () => Ledger;
     dataDir: string;
-    metrics: GatewayMetrics;
+    metrics: SubmitMetrics;
     logger: Logger;
-    attempts: number;
     /** How long an Idempotency-Key's record is kept (default 24 h); a key reused later is a new request. */
     idempotencyRetentionMs?: number;
   }) {
@@ -135,7 +165,6 @@ export class SubmitService {
     this.#pending = new RecordStore(`${options.dataDir}/submits`);
     this.#metrics = options.metrics;
     this.#log = options.logger;
-    this.#attempts = options.attempts;
     this.#fingerprintKey = loadOrCreateKey(path.join(options.dataDir, 'idempotency.key'));
   }
 
@@ -147,7 +176,7 @@ export class SubmitService {
     return crypto.createHmac('sha256', this.#fingerprintKey).update(request.fingerprint).digest('hex');
   }
 
-  /** Submits (or replays) a transaction. Rejects with HttpError/LedgerError for refusals. */
+  /** Submits (or replays) a transaction. Rejects with a LedgerError or a SubmitError for refusals. */
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
     return this.#submit(request);
   }
@@ -168,15 +197,13 @@ export class SubmitService {
     const running = this.#byIdempotencyKey.get(key);
     const stored = this.#idempotency.get(key);
     if (stored && stored.fingerprint !== this.#fingerprintOf(request)) {
-      throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
+      throw new IdempotencyKeyReusedError();
     }
     if (running) return running;
     if (stored?.outcome) {
       this.#metrics.submits.inc({ fn: request.tx.fn, outcome: 'replayed' });
       const outcome = stored.outcome;
-      if (outcome.status === 'failed') {
-        return Promise.reject(new HttpError(outcome.error.status, outcome.error.code as HttpError['code'], outcome.error.message));
-      }
+      if (outcome.status === 'failed') return Promise.reject(storedError(outcome.error, stored.txId));
       if (outcome.status === 'pending') return Promise.resolve(this.#latest(outcome.txId, outcome));
       return Promise.resolve(outcome);
     }
@@ -186,13 +213,7 @@ export class SubmitService {
       if (pending) return this.#track(this.#finishStored(key, stored, pending));
       // It stopped (or another gateway on this data directory is) between taking the key and recording the
       // transaction: it may have reached the ledger, so submitting again could make it twice.
-      return Promise.reject(
-        new HttpError(
-          409,
-          'CONFLICT',
-          'an earlier request with this Idempotency-Key was interrupted before its transaction was recorded; it may have reached the ledger. Check the ledger, then retry with a new key',
-        ),
-      );
+      return Promise.reject(new IdempotencyKeyInterruptedError());
     }
     const promise = this.#track(this.#executeIdempotent(key, request));
     this.#byIdempotencyKey.set(key, promise);
@@ -211,10 +232,10 @@ export class SubmitService {
         settled: (outcome) => this.#idempotency.put(key, { ...record, txId: outcome.txId, outcome }),
       });
     } catch (err) {
-      const http = toHttpError(err);
-      // Refusals are final and replayed; an unavailable ledger is not, so the caller may simply retry.
-      if (http.status >= 400 && http.status < 500 && http.code !== 'MVCC_CONFLICT') {
-        await this.#idempotency.put(key, { ...record, outcome: { status: 'failed', error: { status: http.status, code: http.code, message: http.message } } });
+      // Refusals are final and replayed; an unavailable ledger or a lost conflict is not, so the caller may retry.
+      if (err instanceof LedgerError && err.isRefusal) {
+        const txId = this.#idempotency.get(key)?.txId;
+        await this.#idempotency.put(key, { ...record, ...(txId ? { txId } : {}), outcome: { status: 'failed', error: errorRecordOf(err) } });
       } else if (!this.#idempotency.get(key)?.txId) {
         await this.#idempotency.delete(key);
       }
@@ -227,7 +248,7 @@ export class SubmitService {
     const latest = this.#pending.get(pending.txId) ?? pending;
     const outcome = this.#outcomeOf(latest);
     if (outcome.status !== 'pending') await this.#idempotency.put(key, { ...stored, outcome });
-    if (outcome.status === 'failed') throw new HttpError(outcome.error.status, outcome.error.code as HttpError['code'], outcome.error.message);
+    if (outcome.status === 'failed') throw storedError(outcome.error, latest.txId);
     return outcome;
   }
 
@@ -240,7 +261,8 @@ export class SubmitService {
   async #execute(request: SubmitRequest, keyed?: KeyedRecorder): Promise<SubmitOutcome> {
     const ledger = this.#ledger();
     const fn = request.tx.fn;
-    for (let attempt = 1; ; attempt++) {
+    const followable = request.respondAsync === true || keyed !== undefined;
+    if (request.respondAsync) {
       let pending: PendingSubmit;
       try {
         pending = await ledger.startSubmit(request.tx);
@@ -248,63 +270,73 @@ export class SubmitService {
         this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
         throw err;
       }
-      const record = this.#pendingRecord(pending, fn);
-      const followable = request.respondAsync === true || keyed !== undefined;
-      // The pending record first: a txId under a key is followed through it after a restart.
-      const stored = followable ? this.#pending.put(record.txId, record).then(() => keyed?.started(pending.txId)) : Promise.resolve();
-      stored.catch(() => undefined); // awaited on every path below; this only keeps a failure from counting as unhandled meanwhile
-      if (request.respondAsync) {
-        await stored;
-        const outcome = { status: 'pending' as const, txId: pending.txId };
-        await keyed?.settled(outcome);
-        this.#metrics.submits.inc({ fn, outcome: 'pending' });
-        void this.#resolve(pending.txId);
-        return outcome;
-      }
-      try {
-        const result = await ledger.commitStatus(pending);
-        await stored;
-        this.#metrics.submits.inc({ fn, outcome: 'committed' });
-        const outcome = committedOutcome(result);
-        if (followable) await Promise.all([this.#storeCommitted(record, outcome), keyed?.settled(outcome)]);
-        return outcome;
-      } catch (err) {
-        await stored;
-        if (err instanceof CommitUnknownError) {
-          if (!followable) await this.#pending.put(record.txId, record);
-          const outcome = { status: 'pending' as const, txId: pending.txId };
-          await keyed?.settled(outcome);
-          this.#metrics.submits.inc({ fn, outcome: 'pending' });
-          void this.#resolve(pending.txId);
-          return outcome;
-        }
-        if (err instanceof TransactionInvalidError && err.isConflict) {
-          this.#metrics.mvccConflicts.inc({ fn });
-          if (followable) await this.#storeFailed(record, err);
-          if (attempt < this.#attempts) {
-            this.#metrics.retries.inc({ fn });
-            this.#log.info({ fn, txId: pending.txId, attempt }, 'MVCC conflict, retrying with a new proposal');
-            await sleep(20 * 2 ** attempt + Math.floor(Math.random() * 20));
-            continue;
-          }
-        } else if (followable) {
-          await this.#storeFailed(record, err);
-        }
+      await this.#pending.put(pending.txId, this.#pendingRecord(pending, fn));
+      await keyed?.started(pending.txId);
+      const outcome = { status: 'pending' as const, txId: pending.txId };
+      await keyed?.settled(outcome);
+      this.#metrics.submits.inc({ fn, outcome: 'pending' });
+      void this.#resolve(pending.txId);
+      return outcome;
+    }
+    // The transaction now being awaited (the ledger starts a new one after a lost conflict).
+    let current: { record: PendingRecord; stored: Promise<void> } | undefined;
+    try {
+      const result = await ledger.submit(request.tx, {
+        started: (pending) => {
+          const record = this.#pendingRecord(pending, fn);
+          // The pending record first: a txId under a key is followed through it after a restart.
+          const stored = followable ? this.#pending.put(record.txId, record).then(() => keyed?.started(pending.txId)) : Promise.resolve();
+          stored.catch(() => undefined); // awaited on every path below; this only keeps a failure from counting as unhandled meanwhile
+          current = { record, stored };
+        },
+        retrying: async (_pending, err) => {
+          if (!current) return;
+          await current.stored;
+          if (followable) await this.#storeFailed(current.record, err);
+        },
+      });
+      await current?.stored;
+      this.#metrics.submits.inc({ fn, outcome: 'committed' });
+      const outcome = committedOutcome(result);
+      if (followable && current) await Promise.all([this.#storeCommitted(current.record, outcome), keyed?.settled(outcome)]);
+      return outcome;
+    } catch (err) {
+      if (!current) {
+        // Nothing was started: refused at endorsement, or the ledger is unavailable.
         this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
         throw err;
       }
+      const { record, stored } = current;
+      await stored;
+      if (err instanceof CommitUnknownError) {
+        if (!followable) await this.#pending.put(record.txId, record);
+        const outcome = { status: 'pending' as const, txId: record.txId };
+        await keyed?.settled(outcome);
+        this.#metrics.submits.inc({ fn, outcome: 'pending' });
+        void this.#resolve(record.txId);
+        return outcome;
+      }
+      if (followable) await this.#storeFailed(record, err);
+      this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
+      throw err;
     }
   }
 
   /** The status of an asynchronous submit, for the identity that made it; resumes the commit check if needed. */
-  async status(txId: string, identity: string): Promise<PendingRecord | undefined> {
-    const record = this.#pending.get(txId);
+  async status(txId: string, identity: string): Promise<SubmitStatus | undefined> {
+    let record = this.#pending.get(txId);
     if (!record || record.identity !== identity) return undefined;
     if (record.status === 'pending') {
       await withinMs(this.#resolve(txId), STATUS_WAIT_MS);
-      return this.#pending.get(txId);
+      record = this.#pending.get(txId) ?? record;
     }
-    return record;
+    return {
+      txId: record.txId,
+      status: record.status,
+      ...(record.blockNumber === undefined ? {} : { blockNumber: record.blockNumber }),
+      ...(record.result === undefined ? {} : { result: record.result }),
+      ...(record.error ? { error: storedError(record.error, record.txId) } : {}),
+    };
   }
 
   /** Follows the commit of a stored pending submit once, whoever asks first. */
@@ -325,10 +357,10 @@ export class SubmitService {
         const result = await this.#ledger().commitStatus(pending);
         await this.#storeCommitted(record, committedOutcome(result));
       } catch (err) {
-        if (err instanceof CommitUnknownError) return;
+        // Still unknown; a later status request tries again.
+        if (err instanceof CommitUnknownError || isUnavailable(err)) return;
+        // (A conflict within Ledger.submit is counted by the ledger's hooks; this commit was followed here.)
         if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
-        const http = toHttpError(err);
-        if (http.status === 503) return; // still unknown; a later status request tries again
         await this.#storeFailed(record, err);
       }
     })();
@@ -368,13 +400,13 @@ export class SubmitService {
     const record = this.#pending.get(txId);
     if (!record) return fallback;
     const outcome = this.#outcomeOf(record);
-    if (outcome.status === 'failed') throw new HttpError(outcome.error.status, outcome.error.code as HttpError['code'], outcome.error.message);
+    if (outcome.status === 'failed') throw storedError(outcome.error, record.txId);
     return outcome;
   }
 
   #outcomeOf(record: PendingRecord): SubmitOutcome | { status: 'failed'; error: StoredError } {
     if (record.status === 'committed') return { status: 'committed', txId: record.txId, blockNumber: record.blockNumber ?? 0, result: record.result ?? null };
-    if (record.status === 'failed') return { status: 'failed', error: record.error ?? { status: 409, code: 'TRANSACTION_INVALID', message: 'failed' } };
+    if (record.status === 'failed') return { status: 'failed', error: record.error ?? errorRecordOf(new TransactionInvalidError('UNKNOWN', record.txId)) };
     return { status: 'pending', txId: record.txId };
   }
 
@@ -396,8 +428,7 @@ export class SubmitService {
   }
 
   async #storeFailed(record: PendingRecord, err: unknown): Promise<void> {
-    const http = toHttpError(err);
-    await this.#pending.put(record.txId, { ...record, status: 'failed', error: { status: http.status, code: http.code, message: http.message } });
+    await this.#pending.put(record.txId, { ...record, status: 'failed', error: errorRecordOf(err) });
   }
 }
 
@@ -405,10 +436,42 @@ function committedOutcome(result: SubmitResult): SubmitOutcome & { status: 'comm
   return { status: 'committed', txId: result.txId, blockNumber: result.blockNumber, result: decodeResult(result.payload) };
 }
 
+function isUnavailable(err: unknown): boolean {
+  return err instanceof LedgerUnavailableError || err instanceof CommitUnknownError;
+}
+
 function outcomeLabel(err: unknown): string {
   if (err instanceof TransactionInvalidError) return err.isConflict ? 'conflict' : 'invalid';
-  const http = toHttpError(err);
-  if (http.status === 503) return 'unavailable';
-  if (http.status >= 400 && http.status < 500) return 'rejected';
+  if (isUnavailable(err)) return 'unavailable';
+  if (err instanceof ChaincodeError && err.isRefusal) return 'rejected';
   return 'error';
+}
+
+/** The typed error a stored failure stands for. */
+function storedError(stored: StoredError, txId: string | undefined): Error {
+  return 'kind' in stored ? errorFromRecord(stored) : legacyError(stored, txId);
+}
+
+/**
+ * A failure stored by an older gateway as its HTTP answer, back as the typed error that http/ maps to the same
+ * status, code and message.
+ */
+const UNCODED_CHAINCODE_FAILURE = 'the chaincode failed without a domain error code';
+
+function legacyError(stored: LegacyStoredError, txId = ''): Error {
+  const { code, message } = stored;
+  if (errorCodeOf(`[${code}]`) === code) return new ChaincodeError(`[${code}] ${message}`);
+  switch (code) {
+    case 'MVCC_CONFLICT':
+      return new TransactionInvalidError('MVCC_READ_CONFLICT', txId);
+    case 'TRANSACTION_INVALID':
+      return new TransactionInvalidError(/\(([^()]*)\)$/.exec(message)?.[1] ?? 'UNKNOWN', txId);
+    case 'ENDORSEMENT_MISMATCH':
+      return new EndorsementMismatchError(message);
+    case 'LEDGER_UNAVAILABLE':
+      return new LedgerUnavailableError(message);
+    default:
+      // 500 INTERNAL: a chaincode failure without a domain code keeps its message; anything else is 'internal error'.
+      return message === UNCODED_CHAINCODE_FAILURE ? new ChaincodeError(message) : new Error(message);
+  }
 }

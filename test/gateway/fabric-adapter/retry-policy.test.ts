@@ -6,7 +6,7 @@ import {
   LedgerUnavailableError,
   TransactionInvalidError,
 } from '../../../gateway/src/ledger/errors';
-import { backoffMs, DEFAULT_RETRY_POLICY, retryDecision, type Step } from '../../../gateway/src/ledger/fabric/retry-policy';
+import { backoffMs, DEFAULT_RETRY_POLICY, retryDecision, type Step } from '../../../gateway/src/ledger/retry-policy';
 
 const policy = { ...DEFAULT_RETRY_POLICY, conflictAttempts: 3, endorseAttempts: 2, commitStatusAttempts: 2 };
 

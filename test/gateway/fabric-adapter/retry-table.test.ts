@@ -1,5 +1,5 @@
 /**
- * Each row of the retry table (gateway/src/ledger/fabric/retry-policy.ts) through the adapter, with the gRPC transport
+ * Each row of the retry table (gateway/src/ledger/retry-policy.ts) through the adapter, with the gRPC transport
  * mocked at the Gateway service boundary: what reached the wire (endorse/submit/commit-status calls and their txIds)
  * is the proof.
  */

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import { TransactionInvalidError } from '../../../gateway/src/ledger/errors';
-import type { EventStream, Ledger, LedgerIdentity, PendingSubmit, SubmitResult, TransactionRequest } from '../../../gateway/src/ledger/port';
+import type { EventStream, Ledger, LedgerIdentity, PendingSubmit, SubmitObserver, SubmitResult, TransactionRequest } from '../../../gateway/src/ledger/port';
+import { DEFAULT_RETRY_POLICY, submitWithPolicy, type LedgerHooks, type RetryPolicy } from '../../../gateway/src/ledger/retry-policy';
 
 /**
- * A ledger double for the gateway's own submit machinery (retries, idempotency, async status), where outcomes such
- * as MVCC conflicts must be injected deterministically. Chaincode behaviour is never tested on it: route and
- * end-to-end suites run on the embedded runtime.
+ * A ledger double for the gateway's own submit machinery (idempotency, async status), where outcomes such as MVCC
+ * conflicts must be injected deterministically. Its submit() applies the port's retry policy, as both adapters do.
+ * Chaincode behaviour is never tested on it: route and end-to-end suites run on the embedded runtime.
  */
 export class ScriptedLedger implements Ledger {
   readonly kind = 'embedded' as const;
@@ -13,9 +14,18 @@ export class ScriptedLedger implements Ledger {
   /** Validation codes the next commits get, in order (then VALID). */
   readonly commitCodes: string[] = [];
   height = 1;
+  /** Calls of submit() (each may start several transactions under the retry policy). */
+  submitCalls = 0;
+  readonly #retry: RetryPolicy;
+  readonly #hooks: LedgerHooks;
   #commits = new Map<string, Promise<SubmitResult>>();
   #gate: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
+
+  constructor(options: { retry?: Partial<RetryPolicy>; hooks?: LedgerHooks } = {}) {
+    this.#retry = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1, ...options.retry };
+    this.#hooks = options.hooks ?? {};
+  }
 
   identities(): readonly LedgerIdentity[] {
     return [{ label: 'utility-admin', mspId: 'UtilityMSP' }];
@@ -30,8 +40,9 @@ export class ScriptedLedger implements Ledger {
   release(): void {
     this.#release?.();
   }
-  async submit(request: TransactionRequest): Promise<SubmitResult> {
-    return this.commitStatus(await this.startSubmit(request));
+  submit(request: TransactionRequest, observer?: SubmitObserver): Promise<SubmitResult> {
+    this.submitCalls++;
+    return submitWithPolicy(this, request, { policy: this.#retry, hooks: this.#hooks, observer });
   }
   async startSubmit(request: TransactionRequest): Promise<PendingSubmit> {
     this.endorsed.push(request);

@@ -21,9 +21,11 @@ import type {
   LedgerEvent,
   LedgerIdentity,
   PendingSubmit,
+  SubmitObserver,
   SubmitResult,
   TransactionRequest,
 } from '../port';
+import { DEFAULT_RETRY_POLICY, submitWithPolicy, type LedgerHooks, type RetryPolicy } from '../retry-policy';
 
 /** An identity the embedded ledger issues from its org's CA, under a stable label. */
 export interface EmbeddedIdentitySpec {
@@ -38,6 +40,9 @@ export interface EmbeddedLedgerOptions {
   dataDir?: string;
   identities: readonly EmbeddedIdentitySpec[];
   chaincode?: string;
+  /** The port's retry policy (the same table as on Fabric); unset fields keep DEFAULT_RETRY_POLICY. */
+  retry?: Partial<RetryPolicy>;
+  hooks?: LedgerHooks;
 }
 
 type EndorsedTx = Awaited<ReturnType<EmbeddedFabric['endorse']>>;
@@ -51,18 +56,22 @@ export class EmbeddedLedger implements Ledger {
   readonly #channelOrgs = new Map<string, readonly string[]>();
   /** Commits started by startSubmit in this process, by txId. */
   readonly #commits = new Map<string, Promise<SubmitResult>>();
+  readonly #retry: RetryPolicy;
+  readonly #hooks: LedgerHooks;
   #closed = false;
 
-  private constructor(runtime: EmbeddedFabric, network: RuntimeOptions, chaincode: string) {
+  private constructor(runtime: EmbeddedFabric, network: RuntimeOptions, chaincode: string, retry: Partial<RetryPolicy> = {}, hooks: LedgerHooks = {}) {
     this.#runtime = runtime;
     this.#chaincode = chaincode;
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...retry };
+    this.#hooks = hooks;
     for (const channel of network.channels) this.#channelOrgs.set(channel.name, channel.orgs);
   }
 
   /** Starts (or reopens, from dataDir) the runtime and issues every configured identity. */
   static async open(options: EmbeddedLedgerOptions): Promise<EmbeddedLedger> {
     const runtime = await EmbeddedFabric.start({ ...options.network, dataDir: options.dataDir ?? options.network.dataDir });
-    const ledger = new EmbeddedLedger(runtime, options.network, options.chaincode ?? 'obe');
+    const ledger = new EmbeddedLedger(runtime, options.network, options.chaincode ?? 'obe', options.retry, options.hooks);
     try {
       for (const spec of options.identities) await ledger.addIdentity(spec);
     } catch (err) {
@@ -99,8 +108,9 @@ export class EmbeddedLedger implements Ledger {
     return [...this.#channelOrgs.keys()];
   }
 
-  async submit(request: TransactionRequest): Promise<SubmitResult> {
-    return this.commitStatus(await this.startSubmit(request));
+  /** The port's retry policy over startSubmit and commitStatus, as on Fabric (see ../retry-policy.ts). */
+  submit(request: TransactionRequest, observer?: SubmitObserver): Promise<SubmitResult> {
+    return submitWithPolicy(this, request, { policy: this.#retry, hooks: this.#hooks, observer, closed: () => this.#closed });
   }
 
   async startSubmit(request: TransactionRequest): Promise<PendingSubmit> {

@@ -1,7 +1,7 @@
 /**
  * The Ledger port on a real Fabric network through the Fabric Gateway service (@hyperledger/fabric-gateway).
  * One gRPC client per peer endpoint shared by every identity of that org, one Gateway per identity connected lazily
- * to its own org's peer, per-call deadlines, the retry table of retry-policy.ts and reconnecting event streams.
+ * to its own org's peer, per-call deadlines, the port's retry policy (../retry-policy.ts) and reconnecting event streams.
  */
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
@@ -13,6 +13,7 @@ import type {
   Ledger,
   LedgerIdentity,
   PendingSubmit,
+  SubmitObserver,
   SubmitResult,
   TransactionRequest,
 } from '../port';
@@ -22,7 +23,18 @@ import { invalidTransaction, isTransientGrpcError, mapCommitStatusError, mapGate
 import { reconnectingEvents, type ReconnectInfo } from './event-stream';
 import { loadMspIdentity, type MspIdentity } from './msp-identity';
 import { decodeChainHeight } from './protos';
-import { DEFAULT_RETRY_POLICY, retryDecision, type RetryAction, type RetryPolicy, type Step } from './retry-policy';
+import {
+  DEFAULT_RETRY_POLICY,
+  notify,
+  retryDecision,
+  submitWithPolicy,
+  type ConflictInfo,
+  type LedgerHooks,
+  type RetryAction,
+  type RetryInfo,
+  type RetryPolicy,
+  type Step,
+} from '../retry-policy';
 import { DEFAULT_DEADLINES, fabricSettingsFromEnv, type FabricDeadlines } from './settings';
 
 export interface EventReconnectOptions {
@@ -34,28 +46,10 @@ export interface EventReconnectOptions {
 
 export const DEFAULT_EVENT_RECONNECT: EventReconnectOptions = { baseDelayMs: 250, maxDelayMs: 10_000 };
 
-export interface RetryInfo {
-  readonly fn: string;
-  readonly channel: string;
-  readonly step: Step;
-  readonly action: RetryAction;
-  /** Attempts made so far at this step. */
-  readonly attempt: number;
-  readonly txId: string;
-  readonly reason: string;
-}
-
-export interface ConflictInfo {
-  readonly fn: string;
-  readonly channel: string;
-  readonly txId: string;
-  readonly validationCode: string;
-}
+export type { ConflictInfo, RetryInfo };
 
 /** Observers for metrics and logs (the gateway wires prom-client counters here; the adapter imports none). */
-export interface FabricLedgerHooks {
-  readonly onRetry?: (info: RetryInfo) => void;
-  readonly onConflict?: (info: ConflictInfo) => void;
+export interface FabricLedgerHooks extends LedgerHooks {
   readonly onReconnect?: (info: ReconnectInfo) => void;
 }
 
@@ -165,22 +159,9 @@ export class FabricLedger implements Ledger {
     return [...this.#config.channels];
   }
 
-  async submit(request: TransactionRequest): Promise<SubmitResult> {
-    for (let attempt = 1; ; attempt++) {
-      const pending = await this.startSubmit(request);
-      try {
-        return await this.#awaitCommit(pending, request.fn);
-      } catch (err) {
-        if (!(err instanceof Error)) throw err;
-        if (err instanceof TransactionInvalidError && err.isConflict) {
-          this.#notify('onConflict', { fn: request.fn, channel: request.channel, txId: err.txId, validationCode: err.validationCode });
-        }
-        const decision = retryDecision(err, 'commit', attempt, this.#retry);
-        if (!decision.retry) throw err;
-        this.#notifyRetry(request, 'commit', decision.action, attempt, pending.txId, decision.reason);
-        await sleep(decision.delayMs);
-      }
-    }
+  /** The port's retry policy over startSubmit and commitStatus (see ../retry-policy.ts). */
+  submit(request: TransactionRequest, observer?: SubmitObserver): Promise<SubmitResult> {
+    return submitWithPolicy(this, request, { policy: this.#retry, hooks: this.#hooks, observer, closed: () => this.#closed });
   }
 
   startSubmit(request: TransactionRequest): Promise<PendingSubmit> {
@@ -333,19 +314,6 @@ export class FabricLedger implements Ledger {
     this.#clients.clear();
   }
 
-  async #awaitCommit(pending: PendingSubmit, fn: string): Promise<SubmitResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.commitStatus(pending);
-      } catch (err) {
-        if (!(err instanceof Error)) throw err;
-        const decision = retryDecision(err, 'commitStatus', attempt, this.#retry);
-        if (!decision.retry || this.#closed) throw err;
-        this.#notifyRetry({ fn, channel: pending.channel }, 'commitStatus', decision.action, attempt, pending.txId, decision.reason);
-      }
-    }
-  }
-
   #notifyRetry(
     request: Pick<TransactionRequest, 'fn' | 'channel'>,
     step: Step,
@@ -357,13 +325,8 @@ export class FabricLedger implements Ledger {
     this.#notify('onRetry', { fn: request.fn, channel: request.channel, step, action, attempt, txId, reason });
   }
 
-  /** Observers only count and log: one that throws must not fail the transaction it observes. */
   #notify<K extends keyof FabricLedgerHooks>(hook: K, info: Parameters<NonNullable<FabricLedgerHooks[K]>>[0]): void {
-    try {
-      (this.#hooks[hook] as ((i: typeof info) => void) | undefined)?.(info);
-    } catch {
-      // ignored on purpose
-    }
+    notify(this.#hooks, hook, info);
   }
 
   #track<T>(work: () => Promise<T>): Promise<T> {

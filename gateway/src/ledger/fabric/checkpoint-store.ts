@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../config';
+import { writeFileAtomic } from '../../common/atomic-file';
 
 export interface EventPosition {
   readonly blockNumber: number;

@@ -14,7 +14,7 @@ import {
   TransactionInvalidError,
 } from '../errors';
 import { validationCodeName } from './protos';
-import type { Step } from './retry-policy';
+import type { Step } from '../retry-policy';
 
 
 const CHAINCODE_RESPONSE = /chaincode response (\d+), ([\s\S]*)$/;

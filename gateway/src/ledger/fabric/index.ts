@@ -24,7 +24,7 @@ export {
   type ConnectionConfigInput,
 } from './connection-config';
 export { MspIdentityError } from './msp-identity';
-export { DEFAULT_RETRY_POLICY, RETRY_TABLE, retryDecision, type RetryPolicy } from './retry-policy';
+export { DEFAULT_RETRY_POLICY, RETRY_TABLE, retryDecision, type RetryPolicy } from '../retry-policy';
 export type { ReconnectInfo } from './event-stream';
 export type { EventPosition } from './checkpoint-store';
 export { DEFAULT_DEADLINES, fabricSettingsFromEnv, type FabricDeadlines, type FabricSettings } from './settings';

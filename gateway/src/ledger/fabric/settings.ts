@@ -1,5 +1,5 @@
 /** Tunables of the Fabric adapter: code defaults, overridable from the environment for `OBE_LEDGER=fabric npm start`. */
-import type { RetryPolicy } from './retry-policy';
+import type { RetryPolicy } from '../retry-policy';
 
 /** Per-call-type gRPC deadlines, in milliseconds from the moment each call starts. */
 export interface FabricDeadlines {
