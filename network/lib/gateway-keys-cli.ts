@@ -8,8 +8,7 @@
  * demo, so keys issued by an earlier embedded start keep working.
  */
 import fs from 'node:fs';
-import { loadConfig } from '../../gateway/src/config';
-import { createGatewayFile } from '../../gateway/src/setup';
+import { createGatewayFile, loadConfig } from '../../gateway/src';
 import { connectionConfigSchema } from './connection-config';
 
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {

@@ -11,7 +11,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, type ClearingOrder } from '../../chaincode/src/market/clearing';
-import { ObeNet, GRID, REGULATOR, UTILITY, type Actor } from '../../test/chaincode/support/obe-net';
+import { ObeNet, GRID, REGULATOR, UTILITY, type Actor } from '../../gateway/src/ledger/embedded/obe-net';
 
 const SIZES = [1000, 5000, 10_000] as const;
 const ZONE = 'bench-zone';
