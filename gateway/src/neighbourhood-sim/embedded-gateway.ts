@@ -11,6 +11,7 @@ import { GatewayContext } from '../context';
 import { INITIAL_ORG_ROLES } from '../demo/seed';
 import { ChaincodeError } from '../ledger/errors';
 import { ApiKeyStore } from '../http/auth';
+import { GatewayMetrics } from '../http/metrics';
 import { openLedger } from '../open-ledger';
 import type { Ledger } from '../ledger/port';
 import { loadOrCreateGatewayFile } from '../setup';
@@ -85,8 +86,11 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
   const logger = pino({ level: config.logLevel });
   const { file, demoKeysFile } = loadOrCreateGatewayFile(config.configFile, config.dataDir, true, options.identities);
   if (!demoKeysFile) throw new Error(`no demo-api-keys.json in ${config.dataDir}: start from an empty data dir`);
-  const ledger = await openLedger(config, file, logger);
+  // One set of metrics for the ledger's retries and the API's requests and submits.
+  const metrics = new GatewayMetrics();
+  const ledger = await openLedger(config, file, logger, metrics);
   const context = new GatewayContext({
+    metrics,
     logger,
     keys: new ApiKeyStore(file.apiKeys),
     dataDir: path.join(config.dataDir, 'gateway'),
