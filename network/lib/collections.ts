@@ -3,28 +3,15 @@
  * deploy scripts use them: checked against the channel's members before a deployment, and re-targeted at other
  * MSP IDs for the fabric-samples test-network.
  */
-import { z } from 'zod';
+import { collectionConfigSchema, collectionsConfigSchema, type CollectionDefinition } from '@obe/fabric-embedded';
 
-const signaturePolicy = z.string().min(1);
-
-export const collectionSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'collection names are letters, digits, _ and -'),
-  policy: signaturePolicy,
-  requiredPeerCount: z.number().int().min(0),
-  maxPeerCount: z.number().int().min(0),
-  blockToLive: z.number().int().min(0),
-  memberOnlyRead: z.boolean().optional(),
-  memberOnlyWrite: z.boolean().optional(),
-  endorsementPolicy: z
-    .union([
-      z.strictObject({ signaturePolicy }),
-      z.strictObject({ channelConfigPolicy: z.string().min(1) }),
-    ])
-    .optional(),
-});
-
-export const collectionsFileSchema = z.array(collectionSchema).min(1);
-export type CollectionDefinition = z.infer<typeof collectionSchema>;
+/**
+ * The format's one parser is @obe/fabric-embedded's (the library that knows Fabric; the embedded runtime loads the
+ * same files with it). The deploy tooling depends on that library's public entry, never the other way round.
+ */
+export const collectionSchema = collectionConfigSchema;
+export const collectionsFileSchema = collectionsConfigSchema;
+export type { CollectionDefinition };
 
 /** MSP IDs named by a signature policy such as "OR('GridOperatorMSP.member', 'RegulatorMSP.peer')". */
 export function mspIdsInPolicy(policy: string): string[] {

@@ -1,12 +1,41 @@
 /**
  * Private data collections in Fabric's collections_config.json format, plus the implicit per-org collections every
  * chaincode has (`_implicit_org_<MSPID>`).
+ *
+ * This is the one parser of the format in the repository: the embedded runtime loads collections/<channel>.json
+ * with it, and the deploy tooling (network/lib/collections.ts) checks and re-targets the same files with its schema.
  */
 import fs from 'node:fs';
+import { z } from 'zod';
 import { RuntimeUsageError } from './errors';
 import { channelConfigPolicy, parsePolicy, policyOrgs, type Policy } from './policy';
 
-/** One entry of a collections_config.json file, as written in collections/*.json. */
+const signaturePolicy = z.string().min(1);
+
+/** One entry of a collections_config.json file, as Fabric's `peer lifecycle` takes it. */
+export const collectionConfigSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'collection names are letters, digits, _ and -'),
+  policy: signaturePolicy,
+  requiredPeerCount: z.number().int().min(0),
+  maxPeerCount: z.number().int().min(0),
+  blockToLive: z.number().int().min(0),
+  memberOnlyRead: z.boolean().optional(),
+  memberOnlyWrite: z.boolean().optional(),
+  endorsementPolicy: z
+    .union([
+      z.strictObject({ signaturePolicy }),
+      z.strictObject({ channelConfigPolicy: z.string().min(1) }),
+    ])
+    .optional(),
+});
+
+/** A whole collections_config.json file: at least one collection. */
+export const collectionsConfigSchema = z.array(collectionConfigSchema).min(1);
+
+/** One entry of a collections_config.json file as written (collections/*.json). */
+export type CollectionDefinition = z.output<typeof collectionConfigSchema>;
+
+/** One collection as the runtime is configured with it (the flags spelled out). */
 export interface CollectionConfig {
   name: string;
   policy: string;
@@ -16,6 +45,14 @@ export interface CollectionConfig {
   memberOnlyRead: boolean;
   memberOnlyWrite: boolean;
   endorsementPolicy?: { signaturePolicy?: string; channelConfigPolicy?: string };
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`).join('; ');
+}
+
+function withFlags(entry: CollectionDefinition): CollectionConfig {
+  return { ...entry, memberOnlyRead: entry.memberOnlyRead ?? false, memberOnlyWrite: entry.memberOnlyWrite ?? false };
 }
 
 /** A collection as the runtime enforces it. */
@@ -38,26 +75,15 @@ export function implicitCollectionName(mspId: string): string {
 
 /** Reads a collections_config.json file. */
 export function loadCollections(file: string): CollectionConfig[] {
-  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-  if (!Array.isArray(parsed)) throw new RuntimeUsageError(`${file}: a collections config is a JSON array`);
-  return parsed.map((entry, i) => checkConfig(entry, `${file}[${i}]`));
+  const parsed = collectionsConfigSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new RuntimeUsageError(`${file}: ${describe(parsed.error)}`);
+  return parsed.data.map(withFlags);
 }
 
 function checkConfig(entry: unknown, where: string): CollectionConfig {
-  const e = entry as Partial<CollectionConfig> | null;
-  if (!e || typeof e !== 'object') throw new RuntimeUsageError(`${where}: not an object`);
-  if (typeof e.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(e.name)) throw new RuntimeUsageError(`${where}: invalid collection name`);
-  if (typeof e.policy !== 'string') throw new RuntimeUsageError(`${where}: policy is required`);
-  return {
-    name: e.name,
-    policy: e.policy,
-    requiredPeerCount: Number(e.requiredPeerCount ?? 0),
-    maxPeerCount: Number(e.maxPeerCount ?? 0),
-    blockToLive: Number(e.blockToLive ?? 0),
-    memberOnlyRead: Boolean(e.memberOnlyRead),
-    memberOnlyWrite: Boolean(e.memberOnlyWrite),
-    endorsementPolicy: e.endorsementPolicy,
-  };
+  const parsed = collectionConfigSchema.safeParse(entry);
+  if (!parsed.success) throw new RuntimeUsageError(`${where}: ${describe(parsed.error)}`);
+  return withFlags(parsed.data);
 }
 
 /** The collections of one chaincode on one channel, explicit ones first, then one implicit collection per channel org. */

@@ -11,7 +11,7 @@ export { EmbeddedFabric } from './embedded-fabric';
 export type { ChaincodeSpec, ChannelSpec, EndorsedTx, RuntimeOptions, TxRequest, TxResult } from './embedded-fabric';
 export type { Identity, IdentityOptions } from './identity';
 export { FABRIC_ATTRS_OID } from './identity';
-export { loadCollections, implicitCollectionName, type CollectionConfig } from './collections';
+export { loadCollections, implicitCollectionName, collectionConfigSchema, collectionsConfigSchema, type CollectionConfig, type CollectionDefinition } from './collections';
 export type { Block, BlockTransaction } from './block';
 export { verifyBlock } from './block';
 export type { ChaincodeEventRecord, EventStream } from './events';
