@@ -1,51 +1,37 @@
 /**
- * The gateway's connection config for a real Fabric network: which peer serves each org, the TLS CA to trust,
- * and the identities (MSP folders) the gateway may act as. network/native/up.sh and the test-network scripts
- * write it; the gateway's Fabric adapter reads it (this file's schema is the contract between them).
+ * Writing the gateway's connection config for a real Fabric network: which peer serves each org, the TLS CA to
+ * trust, and the identities (MSP folders) the gateway may act as. network/native/up.sh and the test-network scripts
+ * write it through this module; the gateway's Fabric adapter reads it.
+ *
+ * The file format has one parser, gateway/src/ledger/fabric/connection-config.ts (the reader owns the format; that
+ * module imports only zod and Node). This module, deploy tooling above the gateway, imports it; the gateway never
+ * imports network/. What the scripts write is the format's strict form: no unknown field, absolute paths, and every
+ * peer's TLS host name.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import {
+  connectionConfigSchema as connectionFileSchema,
+  type IdentityEntry,
+  type PeerEntry,
+} from '../../gateway/src/ledger/fabric/connection-config';
 
-const absolutePath = z.string().refine((p) => path.isAbsolute(p), { message: 'must be an absolute path' });
+export type { IdentityEntry };
+export type PeerConnection = PeerEntry;
 
-export const peerConnectionSchema = z.strictObject({
-  /** host:port the gateway dials. */
-  endpoint: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port'),
-  tlsRootCertPath: absolutePath,
-  /** The peer's TLS hostname, used as the TLS server name when the endpoint is localhost. */
-  hostOverride: z.string().min(1),
+/** The connection config as the network scripts write it (and read it back): the file format, strictly. */
+export const connectionConfigSchema = connectionFileSchema.strict().superRefine((config, ctx) => {
+  const absolute = (p: string, where: (string | number)[]) => {
+    if (!path.isAbsolute(p)) ctx.addIssue({ code: 'custom', path: where, message: 'must be an absolute path' });
+  };
+  for (const [mspId, peer] of Object.entries(config.peers)) {
+    absolute(peer.tlsRootCertPath, ['peers', mspId, 'tlsRootCertPath']);
+    if (!peer.hostOverride) ctx.addIssue({ code: 'custom', path: ['peers', mspId, 'hostOverride'], message: 'the peer needs its TLS host name' });
+  }
+  config.identities.forEach((identity, index) => absolute(identity.mspPath, ['identities', index, 'mspPath']));
 });
 
-export const identityEntrySchema = z.strictObject({
-  label: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case words joined by -'),
-  mspId: z.string().min(1),
-  mspPath: absolutePath,
-});
-
-export const connectionConfigSchema = z
-  .strictObject({
-    chaincode: z.string().min(1),
-    channels: z.array(z.string().min(1)).min(1),
-    peers: z.record(z.string().min(1), peerConnectionSchema),
-    identities: z.array(identityEntrySchema).min(1),
-  })
-  .superRefine((config, ctx) => {
-    const labels = new Set<string>();
-    for (const identity of config.identities) {
-      if (labels.has(identity.label)) {
-        ctx.addIssue({ code: 'custom', message: `duplicate identity label '${identity.label}'` });
-      }
-      labels.add(identity.label);
-      if (!config.peers[identity.mspId]) {
-        ctx.addIssue({ code: 'custom', message: `identity '${identity.label}' belongs to ${identity.mspId}, which has no peer` });
-      }
-    }
-  });
-
-export type PeerConnection = z.infer<typeof peerConnectionSchema>;
-export type IdentityEntry = z.infer<typeof identityEntrySchema>;
-export type ConnectionConfig = z.infer<typeof connectionConfigSchema>;
+export type ConnectionConfig = ReturnType<typeof connectionConfigSchema.parse>;
 
 /** OBE's three organisations by the key used in identity labels (`<org>-admin`, `<org>-user1`). */
 export const OBE_ORGS = ['gridoperator', 'utility', 'regulator'] as const;

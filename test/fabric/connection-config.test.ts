@@ -126,7 +126,7 @@ describe('connection config for the gateway', () => {
     const duplicate = { ...good, identities: [...good.identities, good.identities[0]!] };
     expect(connectionConfigSchema.safeParse(duplicate).error?.message).toMatch(/duplicate identity label 'gridoperator-admin'/);
     const orphan = { ...good, identities: [{ label: 'x-admin', mspId: 'NobodyMSP', mspPath: dir }] };
-    expect(connectionConfigSchema.safeParse(orphan).error?.message).toMatch(/NobodyMSP, which has no peer/);
+    expect(connectionConfigSchema.safeParse(orphan).error?.message).toMatch(/NobodyMSP, which has no entry in peers/);
     expect(() => writeConnectionConfig(relative, path.join(dir, 'c.json'))).toThrow(ConnectionConfigError);
   });
 

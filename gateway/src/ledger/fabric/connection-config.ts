@@ -13,6 +13,10 @@
  * Each identity connects through its own org's peer, so every identity's MSP ID needs an entry in `peers`.
  * Relative paths resolve against the directory of the config file. Identities come from MSP folders:
  * `signcerts/*.pem` (one certificate) and `keystore/*_sk` (or the only file in keystore/).
+ *
+ * This is the format's one parser. It imports only zod and Node, so the deploy tooling that writes the file
+ * (network/lib/connection-config.ts, which derives the strict written form from this schema) may import it; this
+ * module never imports network/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
