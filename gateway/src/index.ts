@@ -4,3 +4,5 @@
  */
 export { loadConfig, type ConfiguredIdentity, type GatewayConfig } from './config';
 export { createGatewayFile } from './setup';
+/** The Fabric connection config's one parser (the network scripts write the file, the Fabric adapter reads it). */
+export { connectionConfigSchema, type IdentityEntry, type PeerEntry } from './ledger/fabric/connection-config';

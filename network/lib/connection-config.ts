@@ -3,9 +3,9 @@
  * trust, and the identities (MSP folders) the gateway may act as. network/native/up.sh and the test-network scripts
  * write it through this module; the gateway's Fabric adapter reads it.
  *
- * The file format has one parser, gateway/src/ledger/fabric/connection-config.ts (the reader owns the format; that
- * module imports only zod and Node). This module, deploy tooling above the gateway, imports it; the gateway never
- * imports network/. What the scripts write is the format's strict form: no unknown field, absolute paths, and every
+ * The file format has one parser, gateway/src/ledger/fabric/connection-config.ts (the reader owns the format), which
+ * the gateway's public entry (gateway/src/index.ts) exports. This module, deploy tooling above the gateway, imports
+ * it from there; the gateway never imports network/. What the scripts write is the format's strict form: no unknown field, absolute paths, and every
  * peer's TLS host name.
  */
 import fs from 'node:fs';
@@ -14,7 +14,7 @@ import {
   connectionConfigSchema as connectionFileSchema,
   type IdentityEntry,
   type PeerEntry,
-} from '../../gateway/src/ledger/fabric/connection-config';
+} from '../../gateway/src';
 
 export type { IdentityEntry };
 export type PeerConnection = PeerEntry;
