@@ -23,10 +23,10 @@ import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerklePro
  *
  * Small groups (defect: a lone buyer's metered import was readable from the public totals): the public summary shows a
  * total only when at least k = governance minPublicGroupSize distinct participants contribute on each side it covers
- * (or none do). Buy-side totals (deliveredBuyWh, energyPaid) need k distinct buyers, sell-side totals
- * (deliveredSellWh, energyReceived) k distinct sellers, totals over both sides both: awardedWh (a clearing awards
- * equal volumes to each side, so it is the sell side's total too), shortfall, excess, imbalance, missing readings,
- * balancing credit — otherwise a public one-sided total would let a mixed one be differenced. A withheld
+ * (or none do) on BOTH sides, for every total: a clearing awards equal volumes to each side, so a one-sided total
+ * is the other side's too (three sellers delivering in full publish, in deliveredSellWh and energyReceived, exactly
+ * what a lone buyer bought), and mixed totals (shortfall, excess, imbalance, balancing credit) could be differenced
+ * against one-sided ones. A withheld
  * total is null and named in `suppressed`. The Merkle root, the record count and the leaf hashes stay public; the full
  * summary is kept in the settling operator org's settlement collection under the same key (GetSettlement shows it to
  * the operator and the regulator as `details`), and every total can also be recomputed from the settled records.
@@ -61,12 +61,13 @@ export type PublicTotals = { readonly [K in keyof SettlementTotals]: SettlementT
 /** Which side(s) each total covers, for the small-group rule. */
 const TOTAL_SIDES: Record<keyof SettlementTotals, readonly ('BUY' | 'SELL')[]> = {
   records: [],
-  // Both sides: a clearing awards equal volumes to each, so the buy side's total is also the sell side's.
+  // Every total covers both sides: a clearing awards equal volumes to each, so a side's delivered energy or payment
+  // is bounded by, and in a full delivery equal to, the other side's.
   awardedWh: ['BUY', 'SELL'],
-  deliveredBuyWh: ['BUY'],
-  energyPaid: ['BUY'],
-  deliveredSellWh: ['SELL'],
-  energyReceived: ['SELL'],
+  deliveredBuyWh: ['BUY', 'SELL'],
+  energyPaid: ['BUY', 'SELL'],
+  deliveredSellWh: ['BUY', 'SELL'],
+  energyReceived: ['BUY', 'SELL'],
   shortfallWh: ['BUY', 'SELL'],
   excessWh: ['BUY', 'SELL'],
   imbalanceCharged: ['BUY', 'SELL'],

@@ -88,10 +88,23 @@ describe('allocating one meter reading across the awards that name it', () => {
 describe('the small-group rule on settlement totals', () => {
   const totals = { records: 4, awardedWh: 10, deliveredBuyWh: 9, deliveredSellWh: 8, shortfallWh: 3, excessWh: '0', energyPaid: 90, energyReceived: 80, imbalanceCharged: 5, imbalanceUnpaid: '0', missingReadings: 0, balancingCredit: 15 };
 
-  it('withholds a side’s totals under k distinct participants, and mixed totals when either side is', () => {
+  it('withholds every total when either side has fewer than k distinct participants (one side’s total is the other’s)', () => {
     const { totals: shown, suppressed } = publicTotals(totals, { BUY: 1, SELL: 3 }, 3);
-    expect(shown).toMatchObject({ records: 4, deliveredSellWh: 8, energyReceived: 80, deliveredBuyWh: null, energyPaid: null, awardedWh: null, shortfallWh: null, balancingCredit: null });
-    expect(suppressed).toEqual(['awardedWh', 'balancingCredit', 'deliveredBuyWh', 'energyPaid', 'excessWh', 'imbalanceCharged', 'imbalanceUnpaid', 'missingReadings', 'shortfallWh']);
+    expect(shown).toMatchObject({ records: 4, deliveredSellWh: null, energyReceived: null, deliveredBuyWh: null, energyPaid: null, awardedWh: null, shortfallWh: null, balancingCredit: null });
+    expect(suppressed).toEqual([
+      'awardedWh',
+      'balancingCredit',
+      'deliveredBuyWh',
+      'deliveredSellWh',
+      'energyPaid',
+      'energyReceived',
+      'excessWh',
+      'imbalanceCharged',
+      'imbalanceUnpaid',
+      'missingReadings',
+      'shortfallWh',
+    ]);
+    expect(publicTotals(totals, { BUY: 3, SELL: 1 }, 3).suppressed).toEqual(suppressed);
     expect(publicTotals(totals, { BUY: 3, SELL: 4 }, 3)).toEqual({ totals, suppressed: [] });
     // No participants on a side: its totals are 0 and reveal nothing.
     expect(publicTotals(totals, { BUY: 0, SELL: 0 }, 3).suppressed).toEqual([]);
