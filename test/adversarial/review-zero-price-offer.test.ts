@@ -29,9 +29,11 @@ describe('review: a seller zeroes the zone’s price with an offer it never deli
     await fx?.close();
   });
 
-  // FINDING: the imbalance price is pegged to the clearing price, which an undelivered offer at 0 sets to 0 (default
-  // priceFloor 0). Fix needs a design choice: an imbalance price that does not follow the clearing price down (a
-  // governance imbalance reference price, or max(clearing price, a floor)), or a priceFloor ≥ 1 for offers.
+  // FINDING (open): sellers post no collateral, so a seller's shortfall charge can only come out of what it earned in
+  // the interval; one that delivers nothing at price 0 earned 0 and its charge is recorded as unpaid. Pricing the
+  // shortfall above the clearing price (a reference price, or the highest awarded bid) only raises the unpaid
+  // figure. The fix is a market design change: an offer deposit locked at placement (released at settlement) that
+  // the shortfall charge draws on, and/or a governance floor for offers.
   it.skip('charges an awarded seller for energy it never delivered, whatever price it forced', async () => {
     const interval = new Date(start).toISOString();
     setClock(start - 30 * MINUTE);
