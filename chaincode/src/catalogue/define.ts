@@ -53,7 +53,8 @@ export interface TxEntry<
 }
 
 /** The arguments a client passes, in order (the schemas' input types). */
-export type TxArgs<E extends TxEntry> = { -readonly [K in keyof E['args']]: E['args'][K] extends z.ZodType ? z.input<E['args'][K]> : never };
+export type TxArgs<E extends TxEntry> = ArgInputs<E['args']>;
+type ArgInputs<A extends readonly z.ZodType[]> = { -readonly [K in keyof A]: A[K] extends z.ZodType ? z.input<A[K]> : never };
 /** The transient map a client passes, before encoding. */
 export type TxTransient<E extends TxEntry> = z.input<E['transient']>;
 /** What the transaction answers. */

@@ -1,28 +1,16 @@
-import { arr, bool, int, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
-import { intervalParam, orderIdParam, zoneParam } from './market';
-import { page, pageQuery } from './schemas';
+import { TX } from '@obe/chaincode';
+import { bool, obj, ref, type OperationSpec, type Schema } from './builder';
+import { answers, bodyOf, field, jsonSchema } from './catalogue';
+import { intervalParam, orderIdParam } from './market';
+import { pageQuery } from './schemas';
 
-const market = str({ enum: ['RETAIL', 'WHOLESALE'] });
-const hex64 = str({ pattern: '^[0-9a-f]{64}$' });
-const slot = { market, zone: zoneParam, interval: intervalParam };
+const attestationKey = TX.Audit.GetAttestation.args[0];
+const market = field(attestationKey, 'market');
+const zone = field(attestationKey, 'zone');
+const hex64 = field(TX.Audit.Attest.args[0], 'merkleRoot');
+const slot = { market, zone, interval: intervalParam };
 
 export const auditSchemas: Record<string, Schema> = {
-  Attestation: record(
-    {
-      sourceChannel: str(),
-      market,
-      zone: str(),
-      interval: str(),
-      merkleRoot: hex64,
-      recordCount: int(),
-      sourceTxId: str(),
-      attestedByMspId: str(),
-      attestedAt: str(),
-      txId: str(),
-    },
-    ['sourceChannel', 'market', 'zone', 'interval', 'merkleRoot', 'recordCount'],
-  ),
-  MerkleProof: record({ orderId: str(), leafHash: hex64, index: int(), proof: arr(obj({ position: str({ enum: ['LEFT', 'RIGHT'] }), hash: hex64 })), merkleRoot: hex64 }, ['leafHash', 'proof', 'merkleRoot']),
   Verification: obj(
     {
       verified: bool({ description: 'The record hashes to its leaf, the proof leads to the attested root, and the settlement root matches it' }),
@@ -43,7 +31,7 @@ export const auditOperations: OperationSpec[] = [
     tag: 'audit',
     summary: 'Attestations on the audit channel (grid operator and regulator)',
     query: { market: { schema: market }, ...pageQuery },
-    response: page(ref('Attestation')),
+    ...answers(TX.Audit.ListAttestations, 'page'),
     errors: [403],
   },
   {
@@ -53,9 +41,9 @@ export const auditOperations: OperationSpec[] = [
     path: '/api/v1/audit/attestations/{market}/{zone}',
     tag: 'audit',
     summary: 'Attestations of one zone of one market (grid operator and regulator)',
-    pathParams: { market, zone: zoneParam },
+    pathParams: { market, zone },
     query: pageQuery,
-    response: page(ref('Attestation')),
+    ...answers(TX.Audit.ListAttestations, 'page'),
     errors: [403],
   },
   {
@@ -65,7 +53,7 @@ export const auditOperations: OperationSpec[] = [
     tag: 'audit',
     summary: 'The attestation of one settled interval',
     pathParams: slot,
-    response: ref('Attestation'),
+    ...answers(TX.Audit.GetAttestation),
     errors: [403, 404],
   },
   {
@@ -75,8 +63,8 @@ export const auditOperations: OperationSpec[] = [
     tag: 'audit',
     summary: 'Anchor an attestation by hand (the audit relay does this on every SettlementCompleted); idempotent',
     description: 'The source channel is the one this gateway relays from (`energy`); a body that names one is refused.',
-    body: obj({ market, zone: zoneParam, interval: intervalParam, merkleRoot: hex64, recordCount: int({ minimum: 0 }), sourceTxId: hex64 }),
-    submit: { result: record({}) },
+    body: bodyOf(TX.Audit.Attest.args[0], { omit: ['sourceChannel'] }),
+    ...answers(TX.Audit.Attest),
     errors: [403],
   },
   {
@@ -86,7 +74,7 @@ export const auditOperations: OperationSpec[] = [
     tag: 'audit',
     summary: 'Merkle proof of one settled record (public hashes only)',
     pathParams: { ...slot, orderId: orderIdParam },
-    response: ref('MerkleProof'),
+    ...answers(TX.Settlement.GetProof),
     errors: [403, 404],
   },
   {
@@ -108,8 +96,8 @@ export const auditOperations: OperationSpec[] = [
     path: '/api/v1/audit/history/asset/{assetId}',
     tag: 'audit',
     summary: 'The committed history of an asset (ownership, lifecycle): every version with its transaction id and time',
-    pathParams: { assetId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' }) },
-    response: arr({ type: 'object' }),
+    pathParams: { assetId: jsonSchema(TX.Registry.GetAssetHistory.args[0], 'input') },
+    ...answers(TX.Registry.GetAssetHistory),
     errors: [403, 404],
   },
   {
@@ -118,8 +106,8 @@ export const auditOperations: OperationSpec[] = [
     path: '/api/v1/audit/history/governance/{channel}',
     tag: 'audit',
     summary: 'The committed governance versions of a channel, each with its transaction id and time',
-    pathParams: { channel: str({ enum: ['energy', 'audit'] }) },
-    response: arr({ type: 'object' }),
+    pathParams: { channel: { type: 'string', enum: ['energy', 'audit'] } },
+    ...answers(TX.Governance.GetConfigHistory),
     errors: [403],
   },
 ];

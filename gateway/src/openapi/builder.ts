@@ -69,7 +69,16 @@ export interface OperationSpec {
   public?: boolean;
   /** Streams text/event-stream instead of JSON. */
   stream?: boolean;
+  /**
+   * The catalogued transaction whose answer this operation returns (`Contract:Function`), and how: as is, a page of
+   * its list, or one answer per item (see openapi/catalogue.ts `answers`); served as `x-obe-tx`/`x-obe-view`, which
+   * the catalogue agreement test reads.
+   */
+  tx?: string;
+  txView?: TxView;
 }
+
+export type TxView = 'result' | 'page' | 'each' | 'page-each';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (INVALID_ARGUMENT, MALFORMED_JSON, BAD_REQUEST)',
@@ -142,6 +151,7 @@ export function operation(spec: OperationSpec): { path: string; method: Method; 
     ...(spec.public ? { security: [] } : {}),
     ...(spec.submit ? { 'x-obe-submit': true } : {}),
     ...(spec.stream ? { 'x-obe-stream': true } : {}),
+    ...(spec.tx ? { 'x-obe-tx': spec.tx, 'x-obe-view': spec.txView ?? 'result' } : {}),
   };
   return { path: spec.path, method: spec.method, value };
 }

@@ -1,11 +1,12 @@
 import { paths, ref, type OperationSpec, type Schema } from './builder';
+import { recordComponents } from './catalogue';
 import { commonSchemas } from './schemas';
 import { auditOperations, auditSchemas } from './audit';
 import { eventOperations } from './events';
 import { marketSchemas } from './market';
 import { meteringOperations, meteringSchemas } from './metering';
 import { retailOperations } from './retail';
-import { tokenOperations, tokenSchemas } from './tokens';
+import { tokenOperations } from './tokens';
 import { wholesaleOperations } from './wholesale';
 import { registryOperations, registrySchemas } from './registry';
 import { systemOperations } from './system';
@@ -27,7 +28,7 @@ const segments: Segment[] = [
   { operations: meteringOperations, schemas: meteringSchemas },
   { operations: retailOperations, schemas: marketSchemas },
   { operations: wholesaleOperations },
-  { operations: tokenOperations, schemas: tokenSchemas },
+  { operations: tokenOperations },
   { operations: auditOperations, schemas: auditSchemas },
   { operations: eventOperations },
 ];
@@ -63,7 +64,8 @@ const builtins: Record<string, Record<string, Schema>> = {
 };
 
 export function buildOpenApiDocument(): Record<string, unknown> {
-  const schemas: Record<string, Schema> = { ...commonSchemas };
+  // The records transactions answer with are generated from the chaincode's catalogue; the rest is the gateway's own.
+  const schemas: Record<string, Schema> = { ...commonSchemas, ...recordComponents() };
   const ops: OperationSpec[] = [];
   for (const segment of segments) {
     for (const [name, schema] of Object.entries(segment.schemas ?? {})) {

@@ -1,105 +1,18 @@
-import { arr, bool, int, num, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
-import { page, pageQuery } from './schemas';
+import { TX } from '@obe/chaincode';
+import { str, type OperationSpec, type Schema } from './builder';
+import { answers, bodyOf, field, jsonSchema } from './catalogue';
+import { pageQuery } from './schemas';
 
-const pseudonym = str({ pattern: '^p-[0-9a-f]{40}$', description: 'Participant pseudonym (HMAC of the identity; no personal data)' });
-const role = str({ enum: ['MARKET_OPERATOR', 'DSO', 'GENERATOR', 'RETAILER', 'AGGREGATOR', 'PROSUMER', 'CONSUMER', 'REGULATOR'] });
-const assetId = str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' });
-const ASSET_TYPES = ['meter', 'pv', 'wind', 'battery', 'ev_charger', 'generator', 'flexible_load', 'feeder', 'transformer'];
-const devicePublicKey = {
-  description: 'ECDSA P-256 public key of the device (SPKI PEM or JWK); required for meters, which sign their readings',
-  anyOf: [
-    str({ minLength: 1, maxLength: 1024 }),
-    obj({ kty: str({ enum: ['EC'] }), crv: str({ enum: ['P-256'] }), x: str(), y: str(), kid: str(), alg: str(), use: str() }, ['kid', 'alg', 'use']),
-  ],
-};
+// Parameters and bodies are the chaincode's own argument schemas (openapi/catalogue.ts); the records it answers with
+// are components generated from the catalogue.
+const pseudonym = { ...jsonSchema(TX.Participants.GetParticipant.args[0], 'input'), description: 'Participant pseudonym (HMAC of the identity; no personal data)' };
+const role = field(TX.Participants.GrantRole.args[0], 'role');
+const assetId = jsonSchema(TX.Registry.GetAsset.args[0], 'input');
 const channel = { schema: str({ enum: ['energy', 'audit'], default: 'energy' }), description: 'Channel (default energy)' };
-
+const assetFilter = (name: string) => ({ schema: field(TX.Registry.ListAssets.args[0], name) });
 export const registrySchemas: Record<string, Schema> = {
-  Participant: record(
-    {
-      pseudonym,
-      mspId: str(),
-      roles: arr(role),
-      status: str({ enum: ['ACTIVE', 'SUSPENDED'] }),
-      registeredAt: str({ format: 'date-time' }),
-      updatedAt: str({ format: 'date-time' }),
-    },
-    ['pseudonym', 'mspId', 'roles', 'status'],
-  ),
-  WhoAmI: record(
-    {
-      pseudonym,
-      mspId: str(),
-      registered: bool(),
-      participant: { anyOf: [ref('Participant'), { enum: [null] }] },
-      effectiveRoles: arr(str()),
-    },
-    ['pseudonym', 'mspId', 'registered'],
-  ),
-  GovernanceConfig: obj(
-    {
-      intervalMinutes: int({ minimum: 1, maximum: 1440 }),
-      gateClosureMinutes: int({ minimum: 0, maximum: 1439 }),
-      priceFloor: int({ minimum: 0 }),
-      priceCap: int({ minimum: 1 }),
-      orgs: { type: 'object', additionalProperties: arr(str({ enum: ['MARKET_OPERATOR', 'DSO', 'GENERATOR', 'UTILITY', 'REGULATOR'] }), { minItems: 1 }) },
-      tokenIssuerMspId: str(),
-      imbalanceFactorPermille: int({ minimum: 0, maximum: 100000 }),
-      settlementDeadlineMinutes: int({ minimum: 1 }),
-      minPublicGroupSize: int({ minimum: 1, maximum: 1000, description: 'k of the small-group rule: public aggregates over fewer participants are suppressed' }),
-    },
-    ['intervalMinutes', 'gateClosureMinutes', 'priceFloor', 'priceCap', 'orgs', 'tokenIssuerMspId', 'imbalanceFactorPermille', 'settlementDeadlineMinutes', 'minPublicGroupSize'],
-    { description: 'Channel governance; on update name only the fields that change' },
-  ),
-  AssetRegistration: obj(
-    {
-      assetId,
-      type: str({ enum: ASSET_TYPES }),
-      segment: str({ enum: ['wholesale', 'retail'] }),
-      zone: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
-      capacityKw: num({ exclusiveMinimum: 0, maximum: 10000000, description: 'Rated power in kW (at most 3 decimals)' }),
-      storageKwh: num({ exclusiveMinimum: 0, maximum: 10000000, description: 'Storage only' }),
-      devicePublicKey: devicePublicKey,
-    },
-    ['storageKwh', 'devicePublicKey'],
-  ),
-  Asset: record(
-    {
-      assetId,
-      type: str(),
-      segment: str(),
-      zone: str(),
-      capacityKw: num(),
-      storageKwh: { anyOf: [num(), { enum: [null] }] },
-      devicePublicKey: { anyOf: [str(), { enum: [null] }] },
-      owner: pseudonym,
-      ownerMspId: str(),
-      status: str({ enum: ['REGISTERED', 'COMMISSIONED', 'ACTIVE', 'SUSPENDED', 'DECOMMISSIONED'] }),
-      registeredAt: str(),
-      updatedAt: str(),
-      pendingTransfer: { anyOf: [record({ to: pseudonym, offeredAt: str() }), { enum: [null] }] },
-      commissionedAt: { anyOf: [str(), { enum: [null] }], description: 'First commissioning by a DSO: metering starts here' },
-      meteringFrom: { anyOf: [str(), { enum: [null] }], description: 'An earlier start of metering attested by the commissioning DSO (at most 31 days back)' },
-      deviceKeys: arr(
-        record({ devicePublicKey: str(), validFrom: str(), validUntil: { anyOf: [str(), { enum: [null] }] }, setBy: str({ enum: ['OWNER', 'DSO'] }) }, [
-          'devicePublicKey',
-          'validFrom',
-          'validUntil',
-        ]),
-        { description: 'Every device key with its validity; a reading verifies against the key in force at its interval start' },
-      ),
-      ownership: arr(record({ owner: pseudonym, ownerMspId: str(), from: str() }, ['owner', 'ownerMspId', 'from']), {
-        description: 'Every owner since when; access to a reading follows the owner at its interval',
-      }),
-      suspensions: arr(record({ from: str(), until: { anyOf: [str(), { enum: [null] }] }, by: str({ enum: ['OWNER', 'DSO'] }) }, ['from', 'until']), {
-        description: 'Every suspension; a meter reports nothing for an interval that overlaps one',
-      }),
-    },
-    ['assetId', 'type', 'zone', 'owner', 'status'],
-    { description: 'A grid asset as the channel sees it: public, and free of personal data (the owner is a pseudonym)' },
-  ),
-  HistoryEntry: record({ txId: str(), timestamp: str(), isDelete: bool(), value: {} }, ['txId', 'timestamp']),
-  GovernanceRecord: record({ version: int(), config: { type: 'object' }, updatedAt: str(), updatedByMspId: str(), txId: str() }, ['version', 'config']),
+  GovernanceConfig: { ...jsonSchema(TX.Governance.InitConfig.args[0], 'input'), description: 'Channel governance; on update name only the fields that change' },
+  AssetRegistration: jsonSchema(TX.Registry.RegisterAsset.args[0], 'input'),
 };
 
 export const registryOperations: OperationSpec[] = [
@@ -110,7 +23,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'Register the calling identity as a participant (under its pseudonym; nothing personal is sent)',
     query: { channel },
-    submit: { result: ref('Participant') },
+    ...answers(TX.Participants.Register),
     errors: [403],
   },
   {
@@ -120,7 +33,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'Participants on the channel (public: pseudonym, org, roles, status)',
     query: { channel, ...pageQuery },
-    response: page(ref('Participant')),
+    ...answers(TX.Participants.ListParticipants, 'page'),
     errors: [403, 404],
   },
   {
@@ -130,7 +43,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: "The caller's pseudonym, registration and effective roles",
     query: { channel },
-    response: ref('WhoAmI'),
+    ...answers(TX.Participants.WhoAmI),
     errors: [404],
   },
   {
@@ -141,7 +54,7 @@ export const registryOperations: OperationSpec[] = [
     summary: 'One participant',
     pathParams: { pseudonym },
     query: { channel },
-    response: ref('Participant'),
+    ...answers(TX.Participants.GetParticipant),
     errors: [404],
   },
   {
@@ -152,8 +65,8 @@ export const registryOperations: OperationSpec[] = [
     summary: "Grant a role (an admin of the participant's org; only roles governance allows that org)",
     pathParams: { pseudonym },
     query: { channel },
-    body: obj({ role }),
-    submit: { result: ref('Participant') },
+    body: bodyOf(TX.Participants.GrantRole.args[0], { pick: ['role'] }),
+    ...answers(TX.Participants.GrantRole),
     errors: [403, 404],
   },
   {
@@ -164,7 +77,7 @@ export const registryOperations: OperationSpec[] = [
     summary: "Revoke a role (an admin of the participant's org)",
     pathParams: { pseudonym, role },
     query: { channel },
-    submit: { result: ref('Participant') },
+    ...answers(TX.Participants.RevokeRole),
     errors: [403, 404],
   },
   {
@@ -175,7 +88,7 @@ export const registryOperations: OperationSpec[] = [
     summary: "Suspend a participant (an admin of its org); 422 if it is not active",
     pathParams: { pseudonym },
     query: { channel },
-    submit: { result: ref('Participant') },
+    ...answers(TX.Participants.Suspend),
     errors: [403, 404],
   },
   {
@@ -186,7 +99,7 @@ export const registryOperations: OperationSpec[] = [
     summary: 'Reactivate a suspended participant (an admin of its org); 422 if it is not suspended',
     pathParams: { pseudonym },
     query: { channel },
-    submit: { result: ref('Participant') },
+    ...answers(TX.Participants.Reactivate),
     errors: [403, 404],
   },
   {
@@ -195,8 +108,8 @@ export const registryOperations: OperationSpec[] = [
     path: '/api/v1/registry/assets',
     tag: 'registry',
     summary: 'Register an asset owned by the caller (grid infrastructure: DSO only); status REGISTERED',
-    body: ref('AssetRegistration'),
-    submit: { result: ref('Asset') },
+    body: { $ref: '#/components/schemas/AssetRegistration' },
+    ...answers(TX.Registry.RegisterAsset),
     errors: [403],
   },
   {
@@ -206,14 +119,14 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'Assets, filtered by zone, owner, type, status or segment',
     query: {
-      zone: { schema: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }) },
-      owner: { schema: pseudonym },
-      type: { schema: str({ enum: ASSET_TYPES }) },
-      status: { schema: str({ enum: ['REGISTERED', 'COMMISSIONED', 'ACTIVE', 'SUSPENDED', 'DECOMMISSIONED'] }) },
-      segment: { schema: str({ enum: ['wholesale', 'retail'] }) },
+      zone: assetFilter('zone'),
+      owner: assetFilter('owner'),
+      type: assetFilter('type'),
+      status: assetFilter('status'),
+      segment: assetFilter('segment'),
       ...pageQuery,
     },
-    response: page(ref('Asset')),
+    ...answers(TX.Registry.ListAssets, 'page'),
   },
   {
     operationId: 'getAsset',
@@ -222,7 +135,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'One asset',
     pathParams: { assetId },
-    response: ref('Asset'),
+    ...answers(TX.Registry.GetAsset),
     errors: [404],
   },
   {
@@ -232,7 +145,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'Every committed version of an asset (ownership and lifecycle history)',
     pathParams: { assetId },
-    response: arr(ref('HistoryEntry')),
+    ...answers(TX.Registry.GetAssetHistory),
     errors: [404],
   },
   {
@@ -243,12 +156,10 @@ export const registryOperations: OperationSpec[] = [
     summary: 'Lifecycle: commission (DSO), activate, suspend, resume, decommission (owner or DSO)',
     description: 'registered → commissioned → active ⇄ suspended → decommissioned; any other move is 422.',
     pathParams: { assetId, action: str({ enum: ['commission', 'activate', 'suspend', 'resume', 'decommission'] }) },
-    body: obj(
-      { meteringFrom: int({ minimum: 0, maximum: 8640000000000000, description: 'commission only: an earlier start of metering (ms since the epoch) the DSO attests, at most 31 days back' }) },
-      ['meteringFrom'],
-    ),
+    body: bodyOf(TX.Registry.CommissionAsset.args[0], { pick: ['meteringFrom'] }),
     bodyOptional: true,
-    submit: { result: ref('Asset') },
+    // One operation for five transactions (the path's action picks it); all answer the asset.
+    ...answers(TX.Registry.CommissionAsset),
     errors: [403, 404],
   },
   {
@@ -258,8 +169,8 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'Ownership: the owner offers the asset to another participant',
     pathParams: { assetId },
-    body: obj({ to: pseudonym }),
-    submit: { result: ref('Asset') },
+    body: bodyOf(TX.Registry.OfferTransfer.args[0], { pick: ['to'] }),
+    ...answers(TX.Registry.OfferTransfer),
     errors: [403, 404],
   },
   {
@@ -269,7 +180,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'Ownership: the named participant accepts and becomes the owner',
     pathParams: { assetId },
-    submit: { result: ref('Asset') },
+    ...answers(TX.Registry.AcceptTransfer),
     errors: [403, 404],
   },
   {
@@ -279,7 +190,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'registry',
     summary: 'Ownership: the owner withdraws a pending transfer',
     pathParams: { assetId },
-    submit: { result: ref('Asset') },
+    ...answers(TX.Registry.CancelTransfer),
     errors: [403, 404],
   },
   {
@@ -290,14 +201,8 @@ export const registryOperations: OperationSpec[] = [
     summary: "Replace the device's public key: the owner before commissioning, a DSO afterwards (re-commissioning)",
     description: 'The old key stays in the asset’s deviceKeys, in force until now; the new key is in force from now and can never sign an earlier interval.',
     pathParams: { assetId },
-    body: obj(
-      {
-        devicePublicKey,
-        compromisedSince: int({ minimum: 0, maximum: 8640000000000000, description: 'DSO only: the time (ms since the epoch) from which the replaced key is no longer trusted' }),
-      },
-      ['compromisedSince'],
-    ),
-    submit: { result: ref('Asset') },
+    body: bodyOf(TX.Registry.RotateDeviceKey.args[0], { pick: ['devicePublicKey', 'compromisedSince'] }),
+    ...answers(TX.Registry.RotateDeviceKey),
     errors: [403, 404, 422],
   },
   {
@@ -307,7 +212,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'governance',
     summary: "The channel's governance: interval length, gate closure, price limits, org roles",
     query: { channel },
-    response: ref('GovernanceRecord'),
+    ...answers(TX.Governance.GetConfig),
     errors: [404],
   },
   {
@@ -317,7 +222,7 @@ export const registryOperations: OperationSpec[] = [
     tag: 'governance',
     summary: 'Every governance version',
     query: { channel },
-    response: arr(ref('GovernanceRecord')),
+    ...answers(TX.Governance.GetConfigHistory),
   },
   {
     operationId: 'initGovernance',
@@ -327,8 +232,13 @@ export const registryOperations: OperationSpec[] = [
     summary: "Configure governance once per channel (an admin of the market operator's org)",
     description: 'The pseudonym key keys every participant pseudonym; it travels in the transient map and is never returned.',
     query: { channel },
-    body: obj({ config: { type: 'object' }, pseudonymKey: str({ minLength: 32, maxLength: 512 }) }),
-    submit: { result: ref('GovernanceRecord') },
+    body: {
+      type: 'object',
+      properties: { config: { $ref: '#/components/schemas/GovernanceConfig' }, pseudonymKey: field(TX.Governance.InitConfig.transient, 'pseudonymKey') },
+      required: ['config', 'pseudonymKey'],
+      additionalProperties: false,
+    },
+    ...answers(TX.Governance.InitConfig),
     errors: [403],
   },
   {
@@ -338,8 +248,8 @@ export const registryOperations: OperationSpec[] = [
     tag: 'governance',
     summary: "Change named governance fields (an admin of the market operator's org)",
     query: { channel },
-    body: { type: 'object', minProperties: 1, description: 'Fields of GovernanceConfig to change' },
-    submit: { result: ref('GovernanceRecord') },
+    body: { ...jsonSchema(TX.Governance.UpdateConfig.args[0], 'input'), minProperties: 1, description: 'Fields of GovernanceConfig to change' },
+    ...answers(TX.Governance.UpdateConfig),
     errors: [403, 404],
   },
 ];

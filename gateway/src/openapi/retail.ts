@@ -1,7 +1,9 @@
-import { MAX_ORDER_WH, MAX_PRICE } from '@obe/chaincode';
-import { arr, int, obj, ref, str, type OperationSpec } from './builder';
-import { intervalParam, orderIdParam, saltField, zoneParam } from './market';
-import { MAX_ZONE_INTERVALS, page, pageQuery } from './schemas';
+import { TX } from '@obe/chaincode';
+import { arr, int, obj, ref, type OperationSpec } from './builder';
+import { bodyOf } from './catalogue';
+import { intervalParam, saltField, zoneParam } from './market';
+import { marketSegmentOperations } from './market-segment';
+import { MAX_ZONE_INTERVALS } from './schemas';
 
 const slot = { interval: intervalParam, zone: zoneParam };
 const base = '/api/v1/retail/intervals/{interval}/zones/{zone}';
@@ -20,57 +22,63 @@ export const retailOperations: OperationSpec[] = [
     response: arr(ref('IntervalInfo')),
     errors: [404],
   },
-  {
-    operationId: 'listRetailResults',
-    method: 'get',
-    path: '/api/v1/retail/results',
+  ...marketSegmentOperations({
     tag: 'retail',
-    summary: 'Clearing results of recent intervals (for price and volume charts), newest first',
-    description:
-      'Zones default to every zone with a registered asset; intervals not (yet) cleared are left out. ' +
-      `Each zone of each interval is one ledger read, so count × zones may be at most ${MAX_ZONE_INTERVALS}; a larger request is a 400.`,
-    query: {
-      zone: { schema: zoneParam },
-      count: { schema: int({ minimum: 1, maximum: 96, default: 12 }), description: 'How many intervals back from the current one' },
-      ...pageQuery,
-    },
-    response: page(ref('MarketResult')),
-  },
-  {
-    operationId: 'placeRetailOrder',
-    method: 'post',
-    path: '/api/v1/retail/orders',
-    tag: 'retail',
-    summary: 'Place a P2P order (prosumers sell, prosumers and consumers buy) before gate closure',
-    description:
-      'Price and quantity are private: the gateway moves them (with the salt) into the transient map; the channel stores a salted commitment. ' +
-      'A SELL names an active generating or storage asset of the caller in the zone, every order an active meter there; a BUY escrows price × quantity.',
-    body: obj(
-      {
-        zone: zoneParam,
-        interval: intervalParam,
-        side: str({ enum: ['BUY', 'SELL'] }),
-        price: int({ minimum: 0, maximum: MAX_PRICE, description: 'Limit price per kWh (a BUY at least 1)' }),
-        quantityWh: int({ minimum: 1, maximum: MAX_ORDER_WH }),
-        assetId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SELL only: your active pv/wind/battery/generator asset in the zone' }),
-        meterId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'Your active meter in the zone whose readings settle the order' }),
-        salt: saltField,
+    name: 'Retail',
+    noun: 'Order',
+    placeVerb: 'place',
+    base,
+    slot,
+    placePath: '/api/v1/retail/orders',
+    // The public slot is the argument; everything else is the private order of transient `order`.
+    placeBody: bodyOf(TX.RetailMarket.PlaceOrder.transient.shape.order, {
+      extend: { properties: slot, required: ['zone', 'interval'] },
+      optional: ['salt'],
+      descriptions: {
+        price: 'Limit price per kWh (a BUY at least 1)',
+        assetId: 'SELL only: your active pv/wind/battery/generator asset in the zone',
+        meterId: 'Your active meter in the zone whose readings settle the order',
+        salt: saltField.description,
       },
-      ['assetId', 'salt'],
-    ),
-    submit: { result: ref('PublicOrder') },
-    errors: [403, 404],
-  },
-  {
-    operationId: 'listRetailOrders',
-    method: 'get',
-    path: `${base}/orders`,
-    tag: 'retail',
-    summary: 'Public order records of an interval and zone (commitments; no prices or quantities)',
-    pathParams: slot,
-    query: pageQuery,
-    response: page(ref('PublicOrder')),
-  },
+    }),
+    txs: {
+      place: TX.RetailMarket.PlaceOrder,
+      list: TX.RetailMarket.ListOrders,
+      get: TX.RetailMarket.GetOrder,
+      cancel: TX.RetailMarket.CancelOrder,
+      clear: TX.RetailMarket.ClearInterval,
+      result: TX.RetailMarket.GetResult,
+      awards: TX.RetailMarket.ListAwards,
+      award: TX.RetailMarket.GetAward,
+    },
+    results: {
+      summary: 'Clearing results of recent intervals (for price and volume charts), newest first',
+      description:
+        'Zones default to every zone with a registered asset; intervals not (yet) cleared are left out. ' +
+        `Each zone of each interval is one ledger read, so count × zones may be at most ${MAX_ZONE_INTERVALS}; a larger request is a 400.`,
+      query: {
+        zone: { schema: zoneParam },
+        count: { schema: int({ minimum: 1, maximum: 96, default: 12 }), description: 'How many intervals back from the current one' },
+      },
+    },
+    settlementRecord: true,
+    text: {
+      place: 'Place a P2P order (prosumers sell, prosumers and consumers buy) before gate closure',
+      placeDescription:
+        'Price and quantity are private: the gateway moves them (with the salt) into the transient map; the channel stores a salted commitment. ' +
+        'A SELL names an active generating or storage asset of the caller in the zone, every order an active meter there; a BUY escrows price × quantity.',
+      list: 'Public order records of an interval and zone (commitments; no prices or quantities)',
+      get: 'One order; `details` (price, quantity) only for its owner, the market operator and the regulator',
+      cancel: 'Withdraw your open order before gate closure (a bid’s escrow returns)',
+      clear: 'Clear the zone’s double auction after gate closure (market operator; once)',
+      result: 'Public clearing result: uniform price, volume, order counts',
+      awards: 'Public award commitments (owner, side; no quantities)',
+      myAwards: "The caller's own awards with their private details",
+      settle: 'Settle the cleared interval against metered delivery (market operator; after delivery)',
+      settleDescription: 'Moves tokens, writes Merkle-committed settled records and emits SettlementCompleted, which the audit relay anchors on the audit channel.',
+      records: 'Public leaf hashes of the settled records, in Merkle order',
+    },
+  }),
   {
     operationId: 'getRetailCurves',
     method: 'get',
@@ -87,116 +95,5 @@ export const retailOperations: OperationSpec[] = [
       visibleOrders: int({ minimum: 0 }),
       totalOrders: int({ minimum: 0 }),
     }),
-  },
-  {
-    operationId: 'getRetailOrder',
-    method: 'get',
-    path: `${base}/orders/{orderId}`,
-    tag: 'retail',
-    summary: 'One order; `details` (price, quantity) only for its owner, the market operator and the regulator',
-    pathParams: { ...slot, orderId: orderIdParam },
-    response: ref('OrderView'),
-    errors: [403, 404],
-  },
-  {
-    operationId: 'cancelRetailOrder',
-    method: 'delete',
-    path: `${base}/orders/{orderId}`,
-    tag: 'retail',
-    summary: 'Withdraw your open order before gate closure (a bid’s escrow returns)',
-    pathParams: { ...slot, orderId: orderIdParam },
-    submit: { result: ref('PublicOrder') },
-    errors: [403, 404],
-  },
-  {
-    operationId: 'clearRetailInterval',
-    method: 'post',
-    path: `${base}/clear`,
-    tag: 'retail',
-    summary: 'Clear the zone’s double auction after gate closure (market operator; once)',
-    pathParams: slot,
-    submit: { result: ref('MarketResult') },
-    errors: [403, 404],
-  },
-  {
-    operationId: 'getRetailResult',
-    method: 'get',
-    path: `${base}/result`,
-    tag: 'retail',
-    summary: 'Public clearing result: uniform price, volume, order counts',
-    pathParams: slot,
-    response: ref('MarketResult'),
-    errors: [404],
-  },
-  {
-    operationId: 'listRetailAwards',
-    method: 'get',
-    path: `${base}/awards`,
-    tag: 'retail',
-    summary: 'Public award commitments (owner, side; no quantities)',
-    pathParams: slot,
-    query: pageQuery,
-    response: page(ref('PublicAward')),
-  },
-  {
-    operationId: 'listMyRetailAwards',
-    method: 'get',
-    path: `${base}/my-awards`,
-    tag: 'retail',
-    summary: "The caller's own awards with their private details",
-    pathParams: slot,
-    response: arr(ref('AwardView')),
-    errors: [403],
-  },
-  {
-    operationId: 'getRetailAward',
-    method: 'get',
-    path: `${base}/awards/{orderId}`,
-    tag: 'retail',
-    summary: 'One award; `details` only for counterparties, the market operator and the regulator',
-    pathParams: { ...slot, orderId: orderIdParam },
-    response: ref('AwardView'),
-    errors: [403, 404],
-  },
-  {
-    operationId: 'settleRetailInterval',
-    method: 'post',
-    path: `${base}/settle`,
-    tag: 'retail',
-    summary: 'Settle the cleared interval against metered delivery (market operator; after delivery)',
-    description: 'Moves tokens, writes Merkle-committed settled records and emits SettlementCompleted, which the audit relay anchors on the audit channel.',
-    pathParams: slot,
-    submit: { result: ref('SettlementSummary') },
-    errors: [403, 404],
-  },
-  {
-    operationId: 'getRetailSettlement',
-    method: 'get',
-    path: `${base}/settlement`,
-    tag: 'retail',
-    summary: 'Public settlement totals and Merkle root',
-    pathParams: slot,
-    response: ref('SettlementSummary'),
-    errors: [404],
-  },
-  {
-    operationId: 'listRetailSettlementRecords',
-    method: 'get',
-    path: `${base}/settlement/records`,
-    tag: 'retail',
-    summary: 'Public leaf hashes of the settled records, in Merkle order',
-    pathParams: slot,
-    query: pageQuery,
-    response: page(ref('PublicSettledRecord')),
-  },
-  {
-    operationId: 'getRetailSettlementRecord',
-    method: 'get',
-    path: `${base}/settlement/records/{orderId}`,
-    tag: 'retail',
-    summary: 'One settled record; `details` only for counterparties, the market operator and the regulator',
-    pathParams: { ...slot, orderId: orderIdParam },
-    response: ref('SettledRecordView'),
-    errors: [403, 404],
   },
 ];

@@ -1,14 +1,12 @@
-import { arr, int, obj, record, ref, str, type OperationSpec, type Schema } from './builder';
-import { page, pageQuery } from './schemas';
+import { TX } from '@obe/chaincode';
+import { type OperationSpec } from './builder';
+import { answers, bodyOf, jsonSchema } from './catalogue';
+import { pageQuery } from './schemas';
 
-const pseudonym = str({ pattern: '^p-[0-9a-f]{40}$' });
-const amount = int({ minimum: 1, maximum: 9007199254740991, description: 'Integer amount in the smallest token unit' });
-
-export const tokenSchemas: Record<string, Schema> = {
-  Balance: record({ account: pseudonym, available: int(), escrowed: int() }, ['account', 'available']),
-  // No amount: a submitted transaction's result is in the block, readable by every channel member (amounts are private).
-  TokenMovement: record({ kind: str({ enum: ['MINT', 'BURN', 'TRANSFER'] }), from: pseudonym, to: pseudonym, txId: str() }, ['kind', 'txId']),
-};
+const pseudonym = jsonSchema(TX.Tokens.GetBalance.args[0].shape.account, 'input');
+// A movement's body: its public argument plus the amount, which the gateway moves into the transient map.
+const amount = { ...jsonSchema(TX.Tokens.Transfer.transient.shape.movement.shape.amount, 'input'), description: 'Integer amount in the smallest token unit' };
+const movementBody = (args: Parameters<typeof bodyOf>[0]) => bodyOf(args, { extend: { properties: { amount }, required: ['amount'] } });
 
 export const tokenOperations: OperationSpec[] = [
   {
@@ -17,7 +15,7 @@ export const tokenOperations: OperationSpec[] = [
     path: '/api/v1/tokens/balance',
     tag: 'tokens',
     summary: "The caller's token balance (available and escrowed)",
-    response: ref('Balance'),
+    ...answers(TX.Tokens.GetMyBalance),
     errors: [403],
   },
   {
@@ -27,7 +25,8 @@ export const tokenOperations: OperationSpec[] = [
     tag: 'tokens',
     summary: 'Balances of every participant, a page at a time (market operator and regulator only: amounts are private)',
     query: pageQuery,
-    response: page(ref('Balance')),
+    // One GetBalance per participant of the page (ListParticipants picks them).
+    ...answers(TX.Tokens.GetBalance, 'page-each'),
     errors: [403],
   },
   {
@@ -37,7 +36,7 @@ export const tokenOperations: OperationSpec[] = [
     tag: 'tokens',
     summary: "A participant's balance (its owner, the market operator and the regulator only: amounts are private)",
     pathParams: { account: pseudonym },
-    response: ref('Balance'),
+    ...answers(TX.Tokens.GetBalance),
     errors: [403, 404],
   },
   {
@@ -47,7 +46,7 @@ export const tokenOperations: OperationSpec[] = [
     tag: 'tokens',
     summary: "An account's open escrows (one per open bid; visible as its balance is)",
     pathParams: { account: pseudonym },
-    response: arr(record({})),
+    ...answers(TX.Tokens.ListEscrows),
     errors: [403, 404],
   },
   {
@@ -56,8 +55,8 @@ export const tokenOperations: OperationSpec[] = [
     path: '/api/v1/tokens/transfers',
     tag: 'tokens',
     summary: "Transfer from the caller's account to an active participant",
-    body: obj({ to: pseudonym, amount }),
-    submit: { result: ref('TokenMovement') },
+    body: movementBody(TX.Tokens.Transfer.args[0]),
+    ...answers(TX.Tokens.Transfer),
     errors: [403, 404],
   },
   {
@@ -66,8 +65,8 @@ export const tokenOperations: OperationSpec[] = [
     path: '/api/v1/tokens/mint',
     tag: 'tokens',
     summary: "Issue tokens to an account (the token issuer's market operator only)",
-    body: obj({ account: pseudonym, amount }),
-    submit: { result: ref('TokenMovement') },
+    body: movementBody(TX.Tokens.Mint.args[0]),
+    ...answers(TX.Tokens.Mint),
     errors: [403, 404],
   },
   {
@@ -76,8 +75,8 @@ export const tokenOperations: OperationSpec[] = [
     path: '/api/v1/tokens/burn',
     tag: 'tokens',
     summary: "Redeem tokens from an account (the token issuer's market operator only)",
-    body: obj({ account: pseudonym, amount }),
-    submit: { result: ref('TokenMovement') },
+    body: movementBody(TX.Tokens.Burn.args[0]),
+    ...answers(TX.Tokens.Burn),
     errors: [403, 404],
   },
 ];

@@ -1,156 +1,61 @@
-import { MAX_ORDER_WH, MAX_PRICE } from '@obe/chaincode';
-import { arr, int, obj, ref, str, type OperationSpec } from './builder';
-import { intervalParam, orderIdParam, saltField } from './market';
-import { page, pageQuery } from './schemas';
+import { TX } from '@obe/chaincode';
+import { int, type OperationSpec } from './builder';
+import { bodyOf } from './catalogue';
+import { intervalParam, saltField } from './market';
+import { marketSegmentOperations } from './market-segment';
 
 export const wholesaleBase = '/api/v1/wholesale/intervals/{interval}';
 const wslot = { interval: intervalParam };
 
-export const wholesaleOperations: OperationSpec[] = [
-  {
-    operationId: 'listWholesaleResults',
-    method: 'get',
-    path: '/api/v1/wholesale/results',
-    tag: 'wholesale',
+export const wholesaleOperations: OperationSpec[] = marketSegmentOperations({
+  tag: 'wholesale',
+  name: 'Wholesale',
+  noun: 'Curve',
+  placeVerb: 'submit',
+  base: wholesaleBase,
+  slot: wslot,
+  placePath: '/api/v1/wholesale/curves',
+  // The interval is the argument; the curve itself is transient `curve`.
+  placeBody: bodyOf(TX.WholesaleMarket.SubmitCurve.transient.shape.curve, {
+    extend: { properties: wslot, required: ['interval'] },
+    optional: ['salt'],
+    descriptions: {
+      assetId: 'SUPPLY only: your active wholesale generator asset',
+      meterId: 'SUPPLY only, optional: the meter settling the curve (default: the generator’s own readings)',
+      salt: saltField.description,
+    },
+  }),
+  txs: {
+    place: TX.WholesaleMarket.SubmitCurve,
+    list: TX.WholesaleMarket.ListCurves,
+    get: TX.WholesaleMarket.GetCurve,
+    cancel: TX.WholesaleMarket.CancelCurve,
+    clear: TX.WholesaleMarket.ClearInterval,
+    result: TX.WholesaleMarket.GetResult,
+    awards: TX.WholesaleMarket.ListAwards,
+    award: TX.WholesaleMarket.GetAward,
+  },
+  results: {
     summary: 'Clearing results of recent delivery intervals (system price and volume, for charts), newest first',
     query: {
       count: { schema: int({ minimum: 1, maximum: 192, default: 96 }), description: 'How many intervals back from the current one' },
       offset: { schema: int({ minimum: -192, maximum: 192, default: 0 }), description: 'Shift of the newest interval from the current one (positive: ahead)' },
-      ...pageQuery,
     },
-    response: page(ref('MarketResult')),
   },
-  {
-    operationId: 'submitWholesaleCurve',
-    method: 'post',
-    path: '/api/v1/wholesale/curves',
-    tag: 'wholesale',
-    summary: 'Submit a day-ahead supply curve (generator, for its generator asset) or demand curve (retailer or DSO)',
-    description:
+  settlementRecord: false,
+  text: {
+    place: 'Submit a day-ahead supply curve (generator, for its generator asset) or demand curve (retailer or DSO)',
+    placeDescription:
       'Blocks are private and travel in the transient map; a supply curve’s prices rise, a demand curve’s fall; at most 10 blocks. ' +
       'Curves for a delivery day close at noon UTC the day before. A demand curve escrows its maximum cost.',
-    body: obj(
-      {
-        interval: intervalParam,
-        side: str({ enum: ['SUPPLY', 'DEMAND'] }),
-        assetId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SUPPLY only: your active wholesale generator asset' }),
-        meterId: str({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', description: 'SUPPLY only, optional: the meter settling the curve (default: the generator’s own readings)' }),
-        blocks: arr(obj({ price: int({ minimum: 0, maximum: MAX_PRICE }), quantityWh: int({ minimum: 1, maximum: MAX_ORDER_WH }) }), { minItems: 1, maxItems: 10 }),
-        salt: saltField,
-      },
-      ['assetId', 'meterId', 'salt'],
-    ),
-    submit: { result: ref('PublicOrder') },
-    errors: [403, 404],
+    list: 'Public curve records of an interval (commitments only)',
+    get: 'One curve; `details` (blocks) only for its owner, the market operator and the regulator',
+    cancel: 'Withdraw your curve before the day-ahead gate',
+    clear: 'Merit-order clearing after the day-ahead gate (market operator; once)',
+    result: 'Public clearing result (system price and volume)',
+    awards: 'Public award commitments',
+    myAwards: "The caller's own awards with details",
+    settle: 'Settle a cleared wholesale interval (market operator; after delivery)',
+    records: 'Public leaf hashes of the settled records',
   },
-  {
-    operationId: 'listWholesaleCurves',
-    method: 'get',
-    path: `${wholesaleBase}/curves`,
-    tag: 'wholesale',
-    summary: 'Public curve records of an interval (commitments only)',
-    pathParams: wslot,
-    query: pageQuery,
-    response: page(ref('PublicOrder')),
-  },
-  {
-    operationId: 'getWholesaleCurve',
-    method: 'get',
-    path: `${wholesaleBase}/curves/{orderId}`,
-    tag: 'wholesale',
-    summary: 'One curve; `details` (blocks) only for its owner, the market operator and the regulator',
-    pathParams: { ...wslot, orderId: orderIdParam },
-    response: ref('CurveView'),
-    errors: [403, 404],
-  },
-  {
-    operationId: 'cancelWholesaleCurve',
-    method: 'delete',
-    path: `${wholesaleBase}/curves/{orderId}`,
-    tag: 'wholesale',
-    summary: 'Withdraw your curve before the day-ahead gate',
-    pathParams: { ...wslot, orderId: orderIdParam },
-    submit: { result: ref('PublicOrder') },
-    errors: [403, 404],
-  },
-  {
-    operationId: 'clearWholesaleInterval',
-    method: 'post',
-    path: `${wholesaleBase}/clear`,
-    tag: 'wholesale',
-    summary: 'Merit-order clearing after the day-ahead gate (market operator; once)',
-    pathParams: wslot,
-    submit: { result: ref('MarketResult') },
-    errors: [403, 404],
-  },
-  {
-    operationId: 'getWholesaleResult',
-    method: 'get',
-    path: `${wholesaleBase}/result`,
-    tag: 'wholesale',
-    summary: 'Public clearing result (system price and volume)',
-    pathParams: wslot,
-    response: ref('MarketResult'),
-    errors: [404],
-  },
-  {
-    operationId: 'listWholesaleAwards',
-    method: 'get',
-    path: `${wholesaleBase}/awards`,
-    tag: 'wholesale',
-    summary: 'Public award commitments',
-    pathParams: wslot,
-    query: pageQuery,
-    response: page(ref('PublicAward')),
-  },
-  {
-    operationId: 'listMyWholesaleAwards',
-    method: 'get',
-    path: `${wholesaleBase}/my-awards`,
-    tag: 'wholesale',
-    summary: "The caller's own awards with details",
-    pathParams: wslot,
-    response: arr(ref('AwardView')),
-    errors: [403],
-  },
-  {
-    operationId: 'getWholesaleAward',
-    method: 'get',
-    path: `${wholesaleBase}/awards/{orderId}`,
-    tag: 'wholesale',
-    summary: 'One award; `details` only for counterparties, the market operator and the regulator',
-    pathParams: { ...wslot, orderId: orderIdParam },
-    response: ref('AwardView'),
-    errors: [403, 404],
-  },
-  {
-    operationId: 'settleWholesaleInterval',
-    method: 'post',
-    path: `${wholesaleBase}/settle`,
-    tag: 'wholesale',
-    summary: 'Settle a cleared wholesale interval (market operator; after delivery)',
-    pathParams: wslot,
-    submit: { result: ref('SettlementSummary') },
-    errors: [403, 404],
-  },
-  {
-    operationId: 'getWholesaleSettlement',
-    method: 'get',
-    path: `${wholesaleBase}/settlement`,
-    tag: 'wholesale',
-    summary: 'Public settlement totals and Merkle root',
-    pathParams: wslot,
-    response: ref('SettlementSummary'),
-    errors: [404],
-  },
-  {
-    operationId: 'listWholesaleSettlementRecords',
-    method: 'get',
-    path: `${wholesaleBase}/settlement/records`,
-    tag: 'wholesale',
-    summary: 'Public leaf hashes of the settled records',
-    pathParams: wslot,
-    query: pageQuery,
-    response: page(ref('PublicSettledRecord')),
-  },
-];
+});

@@ -1,90 +1,74 @@
+import { TX, type TxArgs } from '@obe/chaincode';
 import { HttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
 import { paginate } from './paging';
-import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
+import { CHANNEL_ENERGY, body, evaluate, submit, type RouteDeps } from './support';
 
-const LIFECYCLE_FNS: Record<string, string> = {
-  commission: 'CommissionAsset',
-  activate: 'ActivateAsset',
-  suspend: 'SuspendAsset',
-  resume: 'ResumeAsset',
-  decommission: 'DecommissionAsset',
-};
+type RoleBody = TxArgs<typeof TX.Participants.GrantRole>[0];
 
-const channelOf = (query: Record<string, unknown>) => String(query.channel ?? CHANNEL_ENERGY);
+const LIFECYCLE = {
+  activate: TX.Registry.ActivateAsset,
+  suspend: TX.Registry.SuspendAsset,
+  resume: TX.Registry.ResumeAsset,
+  decommission: TX.Registry.DecommissionAsset,
+} as const;
+
+const channelOf = (query: Record<string, unknown>) => ({ channel: String(query.channel ?? CHANNEL_ENERGY) });
 
 /** Participants, roles and governance: Participants:* and Governance:* transactions. */
 export function registryRoutes(deps: RouteDeps): Handlers {
   return {
-    registerSelf: (ctx) => submit(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:Register' }),
+    registerSelf: (ctx) => submit(deps, ctx, TX.Participants.Register, [], channelOf(ctx.query)),
     listParticipants: async (ctx) => {
-      const all = (await evaluate(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:ListParticipants' })) as unknown[];
+      const all = await evaluate(deps, ctx, TX.Participants.ListParticipants, [], channelOf(ctx.query));
       return { status: 200, body: paginate(all, ctx) };
     },
-    whoAmI: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:WhoAmI' }) }),
+    whoAmI: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, TX.Participants.WhoAmI, [], channelOf(ctx.query)) }),
     getParticipant: async (ctx) => ({
       status: 200,
-      body: await evaluate(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:GetParticipant', args: [String(ctx.params.pseudonym)] }),
+      body: await evaluate(deps, ctx, TX.Participants.GetParticipant, [String(ctx.params.pseudonym)], channelOf(ctx.query)),
     }),
     grantRole: (ctx) =>
-      submit(deps, ctx, {
-        channel: channelOf(ctx.query),
-        fn: 'Participants:GrantRole',
-        args: [{ pseudonym: ctx.params.pseudonym, role: (ctx.body as { role: string }).role }],
-      }),
+      submit(deps, ctx, TX.Participants.GrantRole, [{ pseudonym: String(ctx.params.pseudonym), role: body<RoleBody>(ctx).role }], channelOf(ctx.query)),
     revokeRole: (ctx) =>
-      submit(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:RevokeRole', args: [{ pseudonym: ctx.params.pseudonym, role: ctx.params.role }] }),
-    suspendParticipant: (ctx) => submit(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:Suspend', args: [{ pseudonym: ctx.params.pseudonym }] }),
-    reactivateParticipant: (ctx) =>
-      submit(deps, ctx, { channel: channelOf(ctx.query), fn: 'Participants:Reactivate', args: [{ pseudonym: ctx.params.pseudonym }] }),
-    registerAsset: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:RegisterAsset', args: [ctx.body] }),
+      submit(deps, ctx, TX.Participants.RevokeRole, [{ pseudonym: String(ctx.params.pseudonym), role: String(ctx.params.role) as RoleBody['role'] }], channelOf(ctx.query)),
+    suspendParticipant: (ctx) => submit(deps, ctx, TX.Participants.Suspend, [{ pseudonym: String(ctx.params.pseudonym) }], channelOf(ctx.query)),
+    reactivateParticipant: (ctx) => submit(deps, ctx, TX.Participants.Reactivate, [{ pseudonym: String(ctx.params.pseudonym) }], channelOf(ctx.query)),
+    registerAsset: (ctx) => submit(deps, ctx, TX.Registry.RegisterAsset, [body<TxArgs<typeof TX.Registry.RegisterAsset>[0]>(ctx)]),
     listAssets: async (ctx) => {
       const filter: Record<string, unknown> = {};
       for (const name of ['zone', 'owner', 'type', 'status', 'segment']) if (ctx.query[name] !== undefined) filter[name] = ctx.query[name];
-      const all = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [filter] })) as unknown[];
+      const all = await evaluate(deps, ctx, TX.Registry.ListAssets, [filter]);
       return { status: 200, body: paginate(all, ctx) };
     },
-    getAsset: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:GetAsset', args: [String(ctx.params.assetId)] }) }),
+    getAsset: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, TX.Registry.GetAsset, [String(ctx.params.assetId)]) }),
     getAssetHistory: async (ctx) => ({
       status: 200,
-      body: await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:GetAssetHistory', args: [String(ctx.params.assetId)] }),
+      body: await evaluate(deps, ctx, TX.Registry.GetAssetHistory, [String(ctx.params.assetId)]),
     }),
     changeAssetStatus: (ctx) => {
       const action = String(ctx.params.action);
+      const assetId = String(ctx.params.assetId);
       const meteringFrom = (ctx.body as { meteringFrom?: number } | undefined)?.meteringFrom;
-      if (meteringFrom !== undefined && action !== 'commission') {
-        throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid request: body meteringFrom is only for commission');
-      }
-      return submit(deps, ctx, {
-        channel: CHANNEL_ENERGY,
-        fn: `Registry:${LIFECYCLE_FNS[action]}`,
-        args: [{ assetId: ctx.params.assetId, ...(meteringFrom === undefined ? {} : { meteringFrom }) }],
-      });
+      if (action === 'commission') return submit(deps, ctx, TX.Registry.CommissionAsset, [{ assetId, ...(meteringFrom === undefined ? {} : { meteringFrom }) }]);
+      if (meteringFrom !== undefined) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid request: body meteringFrom is only for commission');
+      return submit(deps, ctx, LIFECYCLE[action as keyof typeof LIFECYCLE], [{ assetId }]);
     },
     offerAssetTransfer: (ctx) =>
-      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:OfferTransfer', args: [{ assetId: ctx.params.assetId, to: (ctx.body as { to: string }).to }] }),
-    acceptAssetTransfer: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:AcceptTransfer', args: [{ assetId: ctx.params.assetId }] }),
-    cancelAssetTransfer: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:CancelTransfer', args: [{ assetId: ctx.params.assetId }] }),
+      submit(deps, ctx, TX.Registry.OfferTransfer, [{ assetId: String(ctx.params.assetId), to: body<{ to: string }>(ctx).to }]),
+    acceptAssetTransfer: (ctx) => submit(deps, ctx, TX.Registry.AcceptTransfer, [{ assetId: String(ctx.params.assetId) }]),
+    cancelAssetTransfer: (ctx) => submit(deps, ctx, TX.Registry.CancelTransfer, [{ assetId: String(ctx.params.assetId) }]),
     rotateDeviceKey: (ctx) =>
-      submit(deps, ctx, {
-        channel: CHANNEL_ENERGY,
-        fn: 'Registry:RotateDeviceKey',
-        args: [{ assetId: ctx.params.assetId, ...(ctx.body as { devicePublicKey: unknown; compromisedSince?: number }) }],
-      }),
-    getGovernance: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, { channel: channelOf(ctx.query), fn: 'Governance:GetConfig' }) }),
+      submit(deps, ctx, TX.Registry.RotateDeviceKey, [{ assetId: String(ctx.params.assetId), ...body<Omit<TxArgs<typeof TX.Registry.RotateDeviceKey>[0], 'assetId'>>(ctx) }]),
+    getGovernance: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, TX.Governance.GetConfig, [], channelOf(ctx.query)) }),
     getGovernanceHistory: async (ctx) => ({
       status: 200,
-      body: await evaluate(deps, ctx, { channel: channelOf(ctx.query), fn: 'Governance:GetConfigHistory' }),
+      body: await evaluate(deps, ctx, TX.Governance.GetConfigHistory, [], channelOf(ctx.query)),
     }),
     initGovernance: (ctx) => {
-      const body = ctx.body as { config: unknown; pseudonymKey: string };
-      return submit(deps, ctx, {
-        channel: channelOf(ctx.query),
-        fn: 'Governance:InitConfig',
-        args: [body.config],
-        transient: { pseudonymKey: body.pseudonymKey },
-      });
+      const { config, pseudonymKey } = body<{ config: TxArgs<typeof TX.Governance.InitConfig>[0]; pseudonymKey: string }>(ctx);
+      return submit(deps, ctx, TX.Governance.InitConfig, [config], { ...channelOf(ctx.query), transient: { pseudonymKey } });
     },
-    updateGovernance: (ctx) => submit(deps, ctx, { channel: channelOf(ctx.query), fn: 'Governance:UpdateConfig', args: [ctx.body] }),
+    updateGovernance: (ctx) => submit(deps, ctx, TX.Governance.UpdateConfig, [body<TxArgs<typeof TX.Governance.UpdateConfig>[0]>(ctx)], channelOf(ctx.query)),
   };
 }

@@ -1,30 +1,45 @@
-import { toHttpError } from '../http/errors';
+import { TX } from '@obe/chaincode';
 import type { Handlers, OperationContext } from '../http/operations';
-import { myAwards, newSalt } from './market-support';
-import { paginate } from './paging';
+import { marketRoutes } from './market-segment';
 import { intParam } from './params';
-import { checkZoneFanOut } from './zone-fan-out';
-import { CHANNEL_ENERGY, evaluate, submit, type RouteDeps } from './support';
+import { CHANNEL_ENERGY, evaluate, zonesOf, type RouteDeps } from './support';
 
 const slot = (ctx: OperationContext) => ({ zone: String(ctx.params.zone), interval: String(ctx.params.interval) });
-const withOrder = (ctx: OperationContext) => ({ ...slot(ctx), orderId: String(ctx.params.orderId) });
-const settlementSlot = (ctx: OperationContext) => ({ market: 'RETAIL', ...slot(ctx) });
 
 interface Block {
   price: number;
   quantityWh: number;
 }
 
-interface GovernanceRecord {
-  config: { intervalMinutes: number; gateClosureMinutes: number };
-}
-
-/** The retail P2P segment: RetailMarket:* and, for retail intervals, Settlement:*. */
+/** The retail P2P segment: RetailMarket:* and, for retail intervals, Settlement:* (shared with wholesale: market-segment.ts), plus its interval listing and curves view. */
 export function retailRoutes(deps: RouteDeps): Handlers {
-  const read = (ctx: OperationContext, fn: string, args: unknown) => evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn, args: [args] });
   return {
+    ...marketRoutes<{ zone: string; interval: string }>(deps, {
+      market: 'RETAIL',
+      name: 'Retail',
+      noun: 'Order',
+      placeVerb: 'place',
+      slotKeys: ['zone', 'interval'],
+      slotAt: (zone, interval) => ({ zone, interval }),
+      zoneOf: (slot) => slot.zone,
+      resultZones: zonesOf,
+      resultsCount: 12,
+      privateKey: 'order',
+      settlementRecord: true,
+      txs: {
+        place: TX.RetailMarket.PlaceOrder,
+        list: TX.RetailMarket.ListOrders,
+        get: TX.RetailMarket.GetOrder,
+        cancel: TX.RetailMarket.CancelOrder,
+        openBodies: TX.RetailMarket.ListOpenOrderBodies,
+        clear: TX.RetailMarket.ClearInterval,
+        result: TX.RetailMarket.GetResult,
+        awards: TX.RetailMarket.ListAwards,
+        award: TX.RetailMarket.GetAward,
+      },
+    }),
     listRetailIntervals: async (ctx) => {
-      const { config } = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Governance:GetConfig' })) as GovernanceRecord;
+      const { config } = await evaluate(deps, ctx, TX.Governance.GetConfig, [], { channel: CHANNEL_ENERGY });
       const length = config.intervalMinutes * 60_000;
       const gate = config.gateClosureMinutes * 60_000;
       const now = Date.now();
@@ -41,62 +56,29 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       }
       return { status: 200, body: out };
     },
-    listRetailResults: async (ctx) => {
-      const { config } = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Governance:GetConfig' })) as GovernanceRecord;
-      const zones = ctx.query.zone
-        ? [String(ctx.query.zone)]
-        : [...new Set(((await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Registry:ListAssets', args: [{}] })) as { zone: string }[]).map((a) => a.zone))].sort();
-      const count = intParam(ctx.query, 'count', 12);
-      checkZoneFanOut(count, zones.length);
-      const length = config.intervalMinutes * 60_000;
-      const current = Math.floor(Date.now() / length) * length;
-      const results: unknown[] = [];
-      for (let i = 0; i < count; i++) {
-        const interval = new Date(current - i * length).toISOString();
-        for (const zone of zones) {
-          try {
-            results.push(await read(ctx, 'RetailMarket:GetResult', { zone, interval }));
-          } catch (err) {
-            if (toHttpError(err).status !== 404) throw err;
-          }
-        }
-      }
-      return { status: 200, body: paginate(results, ctx) };
-    },
-    placeRetailOrder: (ctx) => {
-      // Everything but the slot is private: it moves from the body into the transient map.
-      const { zone, interval, salt, ...order } = ctx.body as { zone: string; interval: string; salt?: string };
-      return submit(deps, ctx, {
-        channel: CHANNEL_ENERGY,
-        fn: 'RetailMarket:PlaceOrder',
-        args: [{ zone, interval }],
-        transient: { order: { ...order, salt: salt ?? newSalt() } },
-      });
-    },
-    listRetailOrders: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as unknown[], ctx) }),
     // A bounded number of ledger reads whatever the book holds: the market operator's view is one evaluation of every
     // open order's body; anyone else reads the orders it may see (the regulator: all; others: their own), at most
     // limits.curveOrderReads of them — past that the view is partial, as visibleOrders < totalOrders says.
     getRetailCurves: async (ctx) => {
-      const me = (await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Participants:WhoAmI' })) as { pseudonym: string; effectiveRoles?: string[] };
+      const me = await evaluate(deps, ctx, TX.Participants.WhoAmI, [], { channel: CHANNEL_ENERGY });
       const roles = new Set(me.effectiveRoles ?? []);
-      const orders = (await read(ctx, 'RetailMarket:ListOrders', slot(ctx))) as { orderId: string; status: string; owner: string }[];
+      const orders = await evaluate(deps, ctx, TX.RetailMarket.ListOrders, [slot(ctx)]);
       const open = orders.filter((o) => o.status === 'OPEN');
       const supply: Block[] = [];
       const demand: Block[] = [];
       let visible = 0;
-      const add = (details: { side: string; blocks: Block[] }) => {
+      const add = (details: { side: string; blocks: readonly Block[] }) => {
         visible++;
         const blocks = details.blocks.map((b) => ({ price: b.price, quantityWh: b.quantityWh }));
         (details.side === 'SELL' ? supply : demand).push(...blocks);
       };
       if (roles.has('MARKET_OPERATOR') && open.length) {
-        const bodies = (await read(ctx, 'RetailMarket:ListOpenOrderBodies', slot(ctx))) as { side: string; blocks: Block[] }[];
+        const bodies = await evaluate(deps, ctx, TX.RetailMarket.ListOpenOrderBodies, [slot(ctx)]);
         for (const body of bodies) add(body);
       } else {
         const readable = roles.has('REGULATOR') ? open : open.filter((o) => o.owner === me.pseudonym);
         for (const order of readable.slice(0, deps.gateway.limits.curveOrderReads)) {
-          const view = (await read(ctx, 'RetailMarket:GetOrder', { ...slot(ctx), orderId: order.orderId })) as { details?: { side: string; blocks: Block[] } };
+          const view = await evaluate(deps, ctx, TX.RetailMarket.GetOrder, [{ ...slot(ctx), orderId: order.orderId }]);
           if (view.details) add(view.details);
         }
       }
@@ -104,28 +86,5 @@ export function retailRoutes(deps: RouteDeps): Handlers {
       demand.sort((a, b) => b.price - a.price);
       return { status: 200, body: { supply, demand, visibleOrders: visible, totalOrders: open.length } };
     },
-    getRetailOrder: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetOrder', withOrder(ctx)) }),
-    cancelRetailOrder: (ctx) => submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:CancelOrder', args: [withOrder(ctx)] }),
-    // The operator's own peer holds every open order's body; handing them to the clearing saves one private read per
-    // order inside the transaction (the chaincode checks each against its public commitment).
-    clearRetailInterval: async (ctx) => {
-      const orders = await evaluate(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:ListOpenOrderBodies', args: [slot(ctx)] });
-      return submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'RetailMarket:ClearInterval', args: [slot(ctx)], transient: { salt: newSalt(), orders } });
-    },
-    getRetailResult: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetResult', slot(ctx)) }),
-    listRetailAwards: async (ctx) => ({ status: 200, body: paginate((await read(ctx, 'RetailMarket:ListAwards', slot(ctx))) as unknown[], ctx) }),
-    listMyRetailAwards: async (ctx) => ({ status: 200, body: await myAwards(deps, ctx, 'RetailMarket:ListAwards', 'RetailMarket:GetAward', slot(ctx)) }),
-    getRetailAward: async (ctx) => ({ status: 200, body: await read(ctx, 'RetailMarket:GetAward', withOrder(ctx)) }),
-    settleRetailInterval: (ctx) =>
-      submit(deps, ctx, { channel: CHANNEL_ENERGY, fn: 'Settlement:SettleInterval', args: [settlementSlot(ctx)], transient: { salt: newSalt() } }),
-    getRetailSettlement: async (ctx) => ({ status: 200, body: await read(ctx, 'Settlement:GetSettlement', settlementSlot(ctx)) }),
-    listRetailSettlementRecords: async (ctx) => ({
-      status: 200,
-      body: paginate((await read(ctx, 'Settlement:ListRecords', settlementSlot(ctx))) as unknown[], ctx),
-    }),
-    getRetailSettlementRecord: async (ctx) => ({
-      status: 200,
-      body: await read(ctx, 'Settlement:GetRecord', { ...settlementSlot(ctx), orderId: String(ctx.params.orderId) }),
-    }),
   };
 }

@@ -1,8 +1,9 @@
-import { canonicalJson } from '@obe/chaincode';
+import { TX, canonicalJson, type TxArgs, type TxEntry, type TxResult, type TxTransient } from '@obe/chaincode';
 import type { GatewayContext } from '../context';
 import type { Caller } from '../http/auth';
 import { HttpError } from '../http/errors';
 import type { OperationContext, OperationResult } from '../http/operations';
+import { txRequest, typedResult } from '../ledger/call';
 import { decodeResult } from '../submits/submit-service';
 import { intParam } from './params';
 
@@ -19,39 +20,19 @@ export function callerOf(ctx: OperationContext): Caller {
   return ctx.caller;
 }
 
-export interface TxSpec {
-  channel: string;
-  fn: string;
-  args?: readonly unknown[];
-  /** Private inputs, moved out of the JSON body into the transient map (each value JSON-encoded). */
-  transient?: Record<string, unknown>;
+/**
+ * How a route calls one catalogued transaction: the channel where the entry leaves it open (Participants and
+ * Governance run on every channel), the transient map (private inputs, moved out of the JSON body).
+ */
+export interface CallOptions<E extends TxEntry> {
+  channel?: string;
+  transient?: TxTransient<E>;
 }
 
-/** Chaincode arguments are strings: objects travel as JSON text, strings and numbers as themselves. */
-function toArgs(args: readonly unknown[] = []): string[] {
-  return args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a)));
-}
-
-function toTransient(transient: Record<string, unknown> | undefined): Record<string, Uint8Array> | undefined {
-  if (!transient) return undefined;
-  const out: Record<string, Uint8Array> = {};
-  for (const [k, v] of Object.entries(transient)) {
-    if (v === undefined) continue;
-    out[k] = Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8');
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
-/** Evaluates a query as the caller's identity and returns the chaincode's decoded JSON answer. */
-export async function evaluate(deps: RouteDeps, ctx: OperationContext, tx: TxSpec): Promise<unknown> {
-  const payload = await deps.gateway.ledger().evaluate({
-    channel: tx.channel,
-    identity: callerOf(ctx).identity,
-    fn: tx.fn,
-    args: toArgs(tx.args),
-    transient: toTransient(tx.transient),
-  });
-  return decodeResult(payload);
+/** Evaluates a query as the caller's identity; the answer is typed by the entry's result schema (see ledger/call.ts). */
+export async function evaluate<E extends TxEntry>(deps: RouteDeps, ctx: OperationContext, entry: E, args: TxArgs<E>, options: CallOptions<E> = {}): Promise<TxResult<E>> {
+  const request = txRequest(entry, { identity: callerOf(ctx).identity, channel: options.channel }, args, options.transient);
+  return typedResult(entry, decodeResult(await deps.gateway.ledger().evaluate(request)));
 }
 
 /**
@@ -71,16 +52,17 @@ export function statusUrl(txId: string): string {
  * Submits as the caller's identity and answers {txId, blockNumber, result}, or 202 with a status URL for
  * `Prefer: respond-async`. `mapResult` may trim the chaincode's answer; private inputs are never in it.
  */
-export async function submit(deps: RouteDeps, ctx: OperationContext, tx: TxSpec, mapResult: (r: unknown) => unknown = (r) => r): Promise<OperationResult> {
+export async function submit<E extends TxEntry>(
+  deps: RouteDeps,
+  ctx: OperationContext,
+  entry: E,
+  args: TxArgs<E>,
+  options: CallOptions<E> = {},
+  mapResult: (r: TxResult<E>) => unknown = (r) => r,
+): Promise<OperationResult> {
   const respondAsync = /(^|[\s,;])respond-async($|[\s,;])/i.test(ctx.headers.prefer ?? '');
   const outcome = await deps.gateway.requireSubmits().submit({
-    tx: {
-      channel: tx.channel,
-      identity: callerOf(ctx).identity,
-      fn: tx.fn,
-      args: toArgs(tx.args),
-      transient: toTransient(tx.transient),
-    },
+    tx: txRequest(entry, { identity: callerOf(ctx).identity, channel: options.channel }, args, options.transient),
     fingerprint: fingerprint(ctx),
     idempotencyKey: ctx.headers['idempotency-key'],
     respondAsync,
@@ -93,10 +75,35 @@ export async function submit(deps: RouteDeps, ctx: OperationContext, tx: TxSpec,
       headers: { Location: url, ...(respondAsync ? { 'Preference-Applied': 'respond-async' } : {}) },
     };
   }
-  return { status: 200, body: { txId: outcome.txId, blockNumber: outcome.blockNumber, result: mapResult(outcome.result) } };
+  return { status: 200, body: { txId: outcome.txId, blockNumber: outcome.blockNumber, result: mapResult(typedResult(entry, outcome.result)) } };
 }
 
 /** Pagination query → the chaincode's (pageSize, bookmark) arguments. */
 export function pageArgs(ctx: OperationContext): [number, string] {
   return [intParam(ctx.query, 'pageSize', 50), String(ctx.query.bookmark ?? '')];
+}
+
+/**
+ * The request body, typed as the operation's request schema describes it: the HTTP layer has validated it against
+ * that schema (generated from the catalogue's argument schemas, see openapi/catalogue.ts) before the handler runs.
+ */
+export function body<T>(ctx: OperationContext): T {
+  return ctx.body as T;
+}
+
+/** Path parameters, typed as the operation declares them (validated like the body). */
+export function params<T>(ctx: OperationContext): T {
+  return ctx.params as T;
+}
+
+/** Query parameters, typed as the operation declares them (validated like the body). */
+export function query<T>(ctx: OperationContext): T {
+  return ctx.query as T;
+}
+
+/** The zones a per-zone read covers: the one asked for, or every zone an asset is registered in (sorted). */
+export async function zonesOf(deps: RouteDeps, ctx: OperationContext): Promise<string[]> {
+  if (ctx.query.zone) return [String(ctx.query.zone)];
+  const assets = await evaluate(deps, ctx, TX.Registry.ListAssets, [{}]);
+  return [...new Set(assets.map((a) => a.zone))].sort();
 }
