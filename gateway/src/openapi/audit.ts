@@ -9,6 +9,8 @@ const market = field(attestationKey, 'market');
 const zone = field(attestationKey, 'zone');
 const hex64 = field(TX.Audit.Attest.args[0], 'merkleRoot');
 const slot = { market, zone, interval: intervalParam };
+// A settled record is read on its market's channel, where zones are the registry's (no ':'), unlike the audit channel's names.
+const settledRecord = { market, zone: field(TX.Settlement.GetProof.args[0], 'zone'), interval: intervalParam, orderId: orderIdParam };
 
 export const auditSchemas: Record<string, Schema> = {
   Verification: obj(
@@ -73,7 +75,7 @@ export const auditOperations: OperationSpec[] = [
     path: '/api/v1/audit/settlements/{market}/{zone}/{interval}/records/{orderId}/proof',
     tag: 'audit',
     summary: 'Merkle proof of one settled record (public hashes only)',
-    pathParams: { ...slot, orderId: orderIdParam },
+    pathParams: settledRecord,
     ...answers(TX.Settlement.GetProof),
     errors: [403, 404],
   },
@@ -86,7 +88,7 @@ export const auditOperations: OperationSpec[] = [
     description:
       'Reads the record (its private details need membership: counterparties, market operator, regulator), its proof, and the attestation; ' +
       'recomputes the leaf hash and the root. A caller who cannot see the record gets 403.',
-    pathParams: { ...slot, orderId: orderIdParam },
+    pathParams: settledRecord,
     response: ref('Verification'),
     errors: [403, 404],
   },
