@@ -37,7 +37,7 @@ const Governance = contractTxs('Governance', {
     argNames: ['configJson'],
     transient: z.strictObject({ pseudonymKey: z.string().min(MIN_PSEUDONYM_KEY_CHARS) }),
     result: R.governanceRecord,
-    roles: 'an admin of the market operator org the configuration names (once per channel)',
+    roles: 'admin of the MSP the config names market operator; once',
     description: "Sets the channel's governance and the key participant pseudonyms are derived with",
   }),
   UpdateConfig: tx({
@@ -45,22 +45,22 @@ const Governance = contractTxs('Governance', {
     args: [governanceConfigPatchSchema],
     argNames: ['patchJson'],
     result: R.governanceRecord,
-    roles: 'an admin of the market operator org',
+    roles: 'admin of the current market-operator MSP',
     description: 'Changes governance fields (intervalMinutes is fixed); the merged configuration is validated whole',
   }),
-  GetConfig: tx({ kind: 'evaluate', args: [], argNames: [], result: R.governanceRecord, roles: 'any channel member', description: "The channel's current governance" }),
-  GetConfigHistory: tx({ kind: 'evaluate', args: [], argNames: [], result: list(R.governanceRecord), roles: 'any channel member', description: 'Every governance version, newest first' }),
+  GetConfig: tx({ kind: 'evaluate', args: [], argNames: [], result: R.governanceRecord, roles: 'anyone', description: "The channel's current governance" }),
+  GetConfigHistory: tx({ kind: 'evaluate', args: [], argNames: [], result: list(R.governanceRecord), roles: 'anyone', description: 'Every governance version, newest first' }),
 });
 
 const Participants = contractTxs('Participants', {
-  Register: tx({ kind: 'submit', args: [], argNames: [], result: R.participantRecord, roles: 'an identity of an org with a role on the channel', description: 'Registers the caller under its pseudonym' }),
+  Register: tx({ kind: 'submit', args: [], argNames: [], result: R.participantRecord, roles: 'any identity of an MSP with an org role', description: 'Registers the caller under its pseudonym' }),
   GrantRole: tx({ kind: 'submit', args: [roleChangeSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Grants a participant role its org may hold' }),
   RevokeRole: tx({ kind: 'submit', args: [roleChangeSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Revokes a participant role' }),
   Suspend: tx({ kind: 'submit', args: [pseudonymArgSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Suspends a participant' }),
   Reactivate: tx({ kind: 'submit', args: [pseudonymArgSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Reactivates a suspended participant' }),
-  GetParticipant: tx({ kind: 'evaluate', args: [pseudonymSchema], argNames: ['pseudonym'], result: R.participantRecord, roles: 'any channel member', description: 'One participant' }),
-  WhoAmI: tx({ kind: 'evaluate', args: [], argNames: [], result: R.whoAmIRecord, roles: 'any channel member', description: "The caller's pseudonym, registration and effective roles" }),
-  ListParticipants: tx({ kind: 'evaluate', args: [], argNames: [], result: list(R.participantRecord), roles: 'any channel member', description: 'Every participant' }),
+  GetParticipant: tx({ kind: 'evaluate', args: [pseudonymSchema], argNames: ['pseudonym'], result: R.participantRecord, roles: 'anyone', description: 'One participant' }),
+  WhoAmI: tx({ kind: 'evaluate', args: [], argNames: [], result: R.whoAmIRecord, roles: 'anyone', description: "The caller's pseudonym, registration and effective roles" }),
+  ListParticipants: tx({ kind: 'evaluate', args: [], argNames: [], result: list(R.participantRecord), roles: 'anyone', description: 'Every participant' }),
 });
 
 const lifecycle = (description: string, roles: string) =>
@@ -73,7 +73,7 @@ const Registry = contractTxs('Registry', {
     args: [registerAssetSchema],
     argNames: ['assetJson'],
     result: R.assetRecord,
-    roles: 'a participant holding a role that may hold the asset type (DSO, GENERATOR, AGGREGATOR, RETAILER, PROSUMER, CONSUMER)',
+    roles: 'DSO, GENERATOR, RETAILER, AGGREGATOR, PROSUMER, CONSUMER (feeder/transformer: DSO)',
     description: 'Registers a grid asset owned by the caller',
   }),
   CommissionAsset: tx({
@@ -85,10 +85,10 @@ const Registry = contractTxs('Registry', {
     roles: 'a DSO',
     description: 'Commissions an asset; metering starts then, or at an attested meteringFrom up to 31 days earlier',
   }),
-  ActivateAsset: lifecycle('Activates a commissioned asset', 'the owner or a DSO'),
-  SuspendAsset: lifecycle('Suspends an asset', 'the owner or a DSO'),
-  ResumeAsset: lifecycle('Resumes a suspended asset', 'who suspended it (the owner, or a DSO)'),
-  DecommissionAsset: lifecycle('Decommissions an asset for good', 'the owner or a DSO'),
+  ActivateAsset: lifecycle('Activates a commissioned asset', 'DSO or the owner'),
+  SuspendAsset: lifecycle('Suspends an asset', 'DSO or the owner'),
+  ResumeAsset: lifecycle('Resumes a suspended asset', 'DSO or the owner (a DSO suspension: a DSO only)'),
+  DecommissionAsset: lifecycle('Decommissions an asset for good', 'DSO or the owner'),
   OfferTransfer: tx({ kind: 'submit', channels: ENERGY, args: [offerTransferSchema], argNames: ['argsJson'], result: R.assetRecord, roles: 'the owner', description: 'Offers the asset to another participant' }),
   AcceptTransfer: lifecycle('Accepts an offered transfer', 'the participant it was offered to, holding a role that may hold the asset type'),
   CancelTransfer: lifecycle('Withdraws a pending transfer offer', 'the owner'),
@@ -98,12 +98,12 @@ const Registry = contractTxs('Registry', {
     args: [rotateKeySchema],
     argNames: ['argsJson'],
     result: R.assetRecord,
-    roles: 'the owner before commissioning, a DSO after; compromisedSince: a DSO only',
+    roles: 'owner while REGISTERED; a DSO (`compromisedSince`: DSO only)',
     description: "Replaces the asset's device key",
   }),
-  GetAsset: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema], argNames: ['assetId'], result: R.assetRecord, roles: 'any channel member', description: 'One asset' }),
-  GetAssetHistory: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema], argNames: ['assetId'], result: list(R.assetHistoryEntry), roles: 'any channel member', description: "An asset's committed versions, newest first" }),
-  ListAssets: tx({ kind: 'evaluate', channels: ENERGY, args: [assetFilterSchema], argNames: ['filterJson'], result: list(R.assetRecord), roles: 'any channel member', description: 'Assets matching a filter (zone, owner, type, status, segment)' }),
+  GetAsset: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema], argNames: ['assetId'], result: R.assetRecord, roles: 'anyone', description: 'One asset' }),
+  GetAssetHistory: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema], argNames: ['assetId'], result: list(R.assetHistoryEntry), roles: 'anyone', description: "An asset's committed versions, newest first" }),
+  ListAssets: tx({ kind: 'evaluate', channels: ENERGY, args: [assetFilterSchema], argNames: ['filterJson'], result: list(R.assetRecord), roles: 'anyone', description: 'Assets matching a filter (zone, owner, type, status, segment)' }),
 });
 
 const Metering = contractTxs('Metering', {
@@ -114,7 +114,7 @@ const Metering = contractTxs('Metering', {
     argNames: [],
     transient: z.strictObject({ readings: readingBatchSchema }),
     result: R.readingBatchResult,
-    roles: "a head-end (DSO, RETAILER or AGGREGATOR) of the org owning each asset at the reading's interval",
+    roles: 'DSO (any asset); RETAILER, AGGREGATOR (assets of their own org)',
     description: 'Records a batch of signed readings: values private, salted hashes public (all or nothing)',
   }),
   GetReading: tx({
@@ -123,17 +123,17 @@ const Metering = contractTxs('Metering', {
     args: [assetIdSchema, intervalStartArgSchema],
     argNames: ['assetId', 'intervalStart'],
     result: R.readingView,
-    roles: "the owner at the interval, its org's retailer or aggregator, the DSO and the regulator",
+    roles: "owner at the interval; MARKET_OPERATOR, DSO, REGULATOR; RETAILER, AGGREGATOR of that owner's org",
     description: 'A reading with its values',
   }),
-  GetReadingHash: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema, intervalStartArgSchema], argNames: ['assetId', 'intervalStart'], result: R.readingHashRecord, roles: 'any channel member', description: "A reading's public salted hash" }),
+  GetReadingHash: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema, intervalStartArgSchema], argNames: ['assetId', 'intervalStart'], result: R.readingHashRecord, roles: 'anyone', description: "A reading's public salted hash" }),
   PublishZoneTotal: tx({
     kind: 'submit',
     channels: ENERGY,
     args: [zoneIntervalSchema],
     argNames: ['argsJson'],
     result: R.publishedZoneTotalRecord,
-    roles: 'a DSO or market operator that belongs to every readings collection involved',
+    roles: 'DSO, MARKET_OPERATOR (a member of every readings collection involved)',
     description: "Publishes a zone's interval totals under the small-group rule",
   }),
   GetZoneTotal: tx({
@@ -142,7 +142,7 @@ const Metering = contractTxs('Metering', {
     args: [zoneSchema, intervalStartArgSchema],
     argNames: ['zone', 'intervalStart'],
     result: R.zoneTotalRecord,
-    roles: 'any channel member (values only when published or over at least k participants)',
+    roles: 'anyone (live values for oversight roles; otherwise the publication)',
     description: "A zone's interval totals",
   }),
 });
@@ -173,10 +173,10 @@ const RetailMarket = contractTxs('RetailMarket', {
   CancelOrder: tx({ kind: 'submit', channels: ENERGY, args: [orderRefSchema], argNames: ['argsJson'], result: R.publicOrderRecord, roles: "the order's owner, before gate closure or once the interval is abandoned", description: 'Withdraws an open order' }),
   ClearInterval: tx({ kind: 'submit', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], transient: clearing, result: R.marketResultRecord, roles: 'the market operator, after gate closure, once', description: "Clears a zone's interval by uniform-price double auction" }),
   ListOpenOrderBodies: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.privateOrderRecord), roles: 'the market operator', description: "The open orders' private bodies, for ClearInterval" }),
-  GetResult: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: R.marketResultRecord, roles: 'any channel member (details: market operator and regulator)', description: 'The public clearing result' }),
-  ListOrders: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.publicOrderRecord), roles: 'any channel member', description: 'Public order records (commitments, no prices or quantities)' }),
+  GetResult: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: R.marketResultRecord, roles: 'anyone (details: market operator and regulator)', description: 'The public clearing result' }),
+  ListOrders: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.publicOrderRecord), roles: 'anyone', description: 'Public order records (commitments, no prices or quantities)' }),
   GetOrder: tx({ kind: 'evaluate', channels: ENERGY, args: [orderRefSchema], argNames: ['argsJson'], result: R.orderView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: 'One order' }),
-  ListAwards: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.publicAwardRecord), roles: 'any channel member', description: 'Public award commitments (owner, side; no quantities)' }),
+  ListAwards: tx({ kind: 'evaluate', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], result: list(R.publicAwardRecord), roles: 'anyone', description: 'Public award commitments (owner, side; no quantities)' }),
   GetAward: tx({ kind: 'evaluate', channels: ENERGY, args: [orderRefSchema], argNames: ['argsJson'], result: R.awardView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: "One order's award" }),
 });
 
@@ -194,10 +194,10 @@ const WholesaleMarket = contractTxs('WholesaleMarket', {
   CancelCurve: tx({ kind: 'submit', channels: ENERGY, args: [curveRefSchema], argNames: ['argsJson'], result: R.publicOrderRecord, roles: "the curve's owner, before the day-ahead gate or once the interval is abandoned", description: 'Withdraws a curve' }),
   ClearInterval: tx({ kind: 'submit', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], transient: clearing, result: R.marketResultRecord, roles: 'the market operator, after the day-ahead gate, once', description: 'Clears an interval by merit order' }),
   ListOpenOrderBodies: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.privateOrderRecord), roles: 'the market operator', description: "The open curves' private bodies, for ClearInterval" }),
-  GetResult: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: R.marketResultRecord, roles: 'any channel member (details: market operator and regulator)', description: 'The public clearing result' }),
-  ListCurves: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.publicOrderRecord), roles: 'any channel member', description: 'Public curve records (commitments only)' }),
+  GetResult: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: R.marketResultRecord, roles: 'anyone (details: market operator and regulator)', description: 'The public clearing result' }),
+  ListCurves: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.publicOrderRecord), roles: 'anyone', description: 'Public curve records (commitments only)' }),
   GetCurve: tx({ kind: 'evaluate', channels: ENERGY, args: [curveRefSchema], argNames: ['argsJson'], result: R.curveView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: 'One curve' }),
-  ListAwards: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.publicAwardRecord), roles: 'any channel member', description: 'Public award commitments' }),
+  ListAwards: tx({ kind: 'evaluate', channels: ENERGY, args: [intervalArgSchema], argNames: ['argsJson'], result: list(R.publicAwardRecord), roles: 'anyone', description: 'Public award commitments' }),
   GetAward: tx({ kind: 'evaluate', channels: ENERGY, args: [curveRefSchema], argNames: ['argsJson'], result: R.awardView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: "One curve's award" }),
 });
 
@@ -212,10 +212,10 @@ const Settlement = contractTxs('Settlement', {
     roles: 'the market operator, after the interval, once its readings are in or the deadline passed',
     description: 'Settles a cleared interval against metered delivery; Merkle-commits the records',
   }),
-  GetSettlement: tx({ kind: 'evaluate', channels: ENERGY, args: [settlementSlotSchema], argNames: ['argsJson'], result: R.settlementSummaryRecord, roles: 'any channel member (details: market operator and regulator)', description: 'Public totals and the Merkle root' }),
-  ListRecords: tx({ kind: 'evaluate', channels: ENERGY, args: [settlementSlotSchema], argNames: ['argsJson'], result: list(R.publicSettledRecord), roles: 'any channel member', description: 'Public leaf hashes in Merkle order' }),
+  GetSettlement: tx({ kind: 'evaluate', channels: ENERGY, args: [settlementSlotSchema], argNames: ['argsJson'], result: R.settlementSummaryRecord, roles: 'anyone (details: market operator and regulator)', description: 'Public totals and the Merkle root' }),
+  ListRecords: tx({ kind: 'evaluate', channels: ENERGY, args: [settlementSlotSchema], argNames: ['argsJson'], result: list(R.publicSettledRecord), roles: 'anyone', description: 'Public leaf hashes in Merkle order' }),
   GetRecord: tx({ kind: 'evaluate', channels: ENERGY, args: [recordRefSchema], argNames: ['argsJson'], result: R.settledRecordView, roles: 'any participant (details: the owner, the market operator and the regulator)', description: 'One settled record' }),
-  GetProof: tx({ kind: 'evaluate', channels: ENERGY, args: [recordRefSchema], argNames: ['argsJson'], result: R.merkleProofRecord, roles: 'any channel member', description: "A record's Merkle proof" }),
+  GetProof: tx({ kind: 'evaluate', channels: ENERGY, args: [recordRefSchema], argNames: ['argsJson'], result: R.merkleProofRecord, roles: 'anyone', description: "A record's Merkle proof" }),
 });
 
 const Audit = contractTxs('Audit', {
