@@ -6,7 +6,7 @@
 import { EmbeddedLedger } from '../../../gateway/src/ledger/embedded/adapter';
 import { ChaincodeError, TransactionInvalidError } from '../../../gateway/src/ledger/errors';
 import type { ConflictInfo, RetryInfo, RetryPolicy } from '../../../gateway/src/ledger/retry-policy';
-import { A, B, networkOptions } from './support';
+import { A, B, networkOptions } from '../../fabric-embedded/support';
 
 async function open(retry: Partial<RetryPolicy>, hooks: { retries: RetryInfo[]; conflicts: ConflictInfo[] }): Promise<EmbeddedLedger> {
   return EmbeddedLedger.open({

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { EmbeddedFabric, verifyBlock } from '@obe/fabric-embedded';
 import { A, B, C, networkOptions } from './support';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../..');
 
 interface Acked {
   txId: string;
