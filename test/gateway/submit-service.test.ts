@@ -147,6 +147,27 @@ describe('SubmitService', () => {
     expect(timers()).toBe(before);
   });
 
+  it('prunes only idempotency records with a final outcome: a keyed submit still pending survives the retention, so a retry never submits twice', async () => {
+    const ledger = new ScriptedLedger();
+    const submits = service(ledger, dir);
+    expect((await submits.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-done' })).status).toBe('committed');
+    ledger.hold();
+    const pending = await submits.submit({ tx, fingerprint: 'b', idempotencyKey: 'k-pending', respondAsync: true });
+    expect(pending.status).toBe('pending');
+    const idem = path.join(dir, 'idempotency');
+    const old = new Date(Date.now() - 72 * 3600_000);
+    for (const name of fs.readdirSync(idem)) fs.utimesSync(path.join(idem, name), old, old);
+    await submits.pruneIdempotency();
+    const left = fs.readdirSync(idem).map((name) => JSON.parse(fs.readFileSync(path.join(idem, name), 'utf8')) as { outcome?: { status: string } });
+    // The committed one went; the pending one stayed.
+    expect(left).toHaveLength(1);
+    expect(left[0].outcome === undefined || left[0].outcome.status === 'pending').toBe(true);
+    const again = await submits.submit({ tx, fingerprint: 'b', idempotencyKey: 'k-pending', respondAsync: true });
+    expect(again.txId).toBe(pending.txId);
+    ledger.release();
+    await submits.drain();
+  });
+
   it('records a refused submit under its key and replays the refusal', async () => {
     const ledger = new ScriptedLedger();
     ledger.commitCodes.push('ENDORSEMENT_POLICY_FAILURE');

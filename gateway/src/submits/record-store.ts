@@ -76,11 +76,12 @@ export class RecordStore<T> {
   }
 
   /**
-   * Deletes the records last written more than `ageMs` ago (by file time), except those with a write in flight.
-   * Answers how many went. Used to keep idempotency records for a bounded time, so callers cannot grow the directory
-   * without end.
+   * Deletes the records last written more than `ageMs` ago (by file time), except those with a write in flight and
+   * those `keep` says must stay (e.g. a submit whose outcome is not known yet: forgetting it would let a retry with
+   * the same key submit again). Answers how many went. Used to keep idempotency records for a bounded time, so
+   * callers cannot grow the directory without end.
    */
-  async pruneOlderThan(ageMs: number, now = Date.now()): Promise<number> {
+  async pruneOlderThan(ageMs: number, now = Date.now(), keep: (record: T) => boolean = () => false): Promise<number> {
     let removed = 0;
     for (const name of await fs.promises.readdir(this.#dir)) {
       if (!name.endsWith('.json')) continue;
@@ -89,6 +90,13 @@ export class RecordStore<T> {
         const { mtimeMs } = await fs.promises.stat(file);
         if (now - mtimeMs <= ageMs) continue;
         if ([...this.#unsettled.keys()].some((key) => this.#file(key) === file)) continue;
+        let record: T | undefined;
+        try {
+          record = JSON.parse(await fs.promises.readFile(file, 'utf8')) as T;
+        } catch {
+          record = undefined; // unreadable: nothing it could protect
+        }
+        if (record !== undefined && keep(record)) continue;
         await fs.promises.rm(file, { force: true });
         removed++;
       } catch {

@@ -184,7 +184,10 @@ export class SubmitService {
   /** Deletes idempotency records older than the retention; runs by itself at most hourly as keyed submits arrive. */
   pruneIdempotency(now = Date.now()): Promise<number> {
     this.#pruned = now;
-    return this.#idempotency.pruneOlderThan(this.#retentionMs, now).catch((err: unknown) => {
+    // Only records with a final outcome go: one whose submit never reached committed or failed (the gateway was down
+    // past the retention, or stopped before its transaction was recorded) stays, so a retry never submits twice.
+    const unfinished = (record: IdempotencyRecord) => record.outcome === undefined || record.outcome.status === 'pending';
+    return this.#idempotency.pruneOlderThan(this.#retentionMs, now, unfinished).catch((err: unknown) => {
       this.#log.warn({ err }, 'pruning idempotency records failed');
       return 0;
     });
