@@ -5,6 +5,7 @@
  * A channel that is already configured is left as it is, so the step can be re-run.
  */
 import { randomBytes } from 'node:crypto';
+import { TX } from '@obe/chaincode';
 import { orgsOf } from './connection-config';
 import { runCli } from './cli';
 import { withConnection } from './fabric-client';
@@ -22,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   await withConnection(connectionFile, 'gridoperator-admin', async (gateway, config) => {
     for (const channel of Object.keys(CHANNEL_MEMBERS)) {
       const contract = gateway.getNetwork(channel).getContract(config.chaincode);
-      const existing = await contract.evaluateTransaction('Governance:GetConfig').then(
+      const existing = await contract.evaluateTransaction(TX.Governance.GetConfig.name).then(
         (bytes) => Buffer.from(bytes).toString('utf8'),
         () => undefined,
       );
@@ -34,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // The key that derives participant pseudonyms: random per channel, handed over privately (transient) and
       // kept by the chaincode in its secrets collection only; it is not written anywhere else.
       const pseudonymKey = randomBytes(32).toString('base64url');
-      await contract.submit('Governance:InitConfig', {
+      await contract.submit(TX.Governance.InitConfig.name, {
         arguments: [JSON.stringify(governance)],
         transientData: { [PSEUDONYM_KEY_TRANSIENT]: pseudonymKey },
       });

@@ -10,6 +10,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { TX } from '../../chaincode/src/catalogue';
 import { clearInterval, type ClearingOrder } from '../../chaincode/src/market/clearing';
 import { ObeNet, GRID, REGULATOR, UTILITY, type Actor } from '../../gateway/src/ledger/embedded/obe-net';
 
@@ -57,9 +58,9 @@ async function asset(net: ObeNet, dso: Actor, owner: Actor, assetId: string, typ
   // exceed what it can deliver in the interval, so the bench's sellers are 5 MW assets (1,250 kWh per interval).
   const body: Record<string, unknown> = { assetId, type, segment: 'retail', zone: ZONE, capacityKw: 5_000 };
   if (type === 'meter') body.devicePublicKey = devicePem;
-  await net.submit(owner.identity, 'Registry:RegisterAsset', [body]);
-  await net.submit(dso.identity, 'Registry:CommissionAsset', [{ assetId }]);
-  await net.submit(owner.identity, 'Registry:ActivateAsset', [{ assetId }]);
+  await net.submit(owner.identity, TX.Registry.RegisterAsset, [body]);
+  await net.submit(dso.identity, TX.Registry.CommissionAsset, [{ assetId }]);
+  await net.submit(owner.identity, TX.Registry.ActivateAsset, [{ assetId }]);
   return assetId;
 }
 
@@ -73,7 +74,7 @@ async function traders(net: ObeNet, dso: Actor, operator: Actor): Promise<{ sell
   // Mints serialise on the token supply record (the supply cap), so buyers are funded one after another.
   const fund = async (buyers: Trader[]) => {
     for (const buyer of buyers) {
-      await net.submit(operator.identity, 'Tokens:Mint', [{ account: buyer.pseudonym }], { transient: { movement: JSON.stringify({ amount: 1_000_000_000, salt: randomBytes(24).toString('hex') }) } });
+      await net.submit(operator.identity, TX.Tokens.Mint, [{ account: buyer.pseudonym }], { transient: { movement: JSON.stringify({ amount: 1_000_000_000, salt: randomBytes(24).toString('hex') }) } });
     }
   };
   const sellers = await Promise.all(Array.from({ length: TRADERS_PER_SIDE }, (_, i) => make(i, true)));
@@ -100,7 +101,7 @@ async function placeBook(net: ObeNet, book: ClearingOrder[], sellers: Trader[], 
           order.side === 'SELL'
             ? { side: 'SELL', price: order.price, quantityWh: order.quantity, assetId: trader.pvId, meterId: trader.meterId }
             : { side: 'BUY', price: order.price, quantityWh: order.quantity, meterId: trader.meterId };
-        await net.submit(trader.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval }], {
+        await net.submit(trader.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval }], {
           transient: { order: JSON.stringify({ ...body, salt: randomBytes(16).toString('hex') }) },
         });
       }
@@ -119,18 +120,18 @@ async function throughRuntime(sizes: readonly number[]): Promise<Record<string, 
     for (const [k, n] of sizes.entries()) {
       // Gate closure back to 5 minutes, a fresh interval well ahead, the book, then gate closure moved past the
       // interval's start so that it can be cleared now: no clock tricks, only governance.
-      await net.submit(admin, 'Governance:UpdateConfig', [{ gateClosureMinutes: 5 }]);
+      await net.submit(admin, TX.Governance.UpdateConfig, [{ gateClosureMinutes: 5 }]);
       const start = Math.ceil((Date.now() + (k + 2) * 3_600_000) / intervalMs) * intervalMs;
       const interval = new Date(start).toISOString();
       const t0 = performance.now();
       await placeBook(net, benchOrders(n), sellers, buyers, interval);
       const placeMs = performance.now() - t0;
-      await net.submit(admin, 'Governance:UpdateConfig', [{ gateClosureMinutes: 1439 }]);
+      await net.submit(admin, TX.Governance.UpdateConfig, [{ gateClosureMinutes: 1439 }]);
 
       const operator = cast.marketOperator.identity;
       const slot = [{ zone: ZONE, interval }];
       const clearRequest = (orgs: string[], orders?: string) =>
-        net.request(operator, 'RetailMarket:ClearInterval', slot, {
+        net.request(operator, TX.RetailMarket.ClearInterval, slot, {
           transient: { salt: randomBytes(16).toString('hex'), ...(orders === undefined ? {} : { orders }) },
           endorsingOrgs: orgs,
         });
@@ -140,7 +141,7 @@ async function throughRuntime(sizes: readonly number[]): Promise<Record<string, 
       await net.fabric.endorse(clearRequest([GRID]));
       const readingBodiesMs = performance.now() - r0;
       const b0 = performance.now();
-      const bodies = (await net.fabric.evaluate({ ...net.request(operator, 'RetailMarket:ListOpenOrderBodies', slot), org: GRID })).toString('utf8');
+      const bodies = (await net.fabric.evaluate({ ...net.request(operator, TX.RetailMarket.ListOpenOrderBodies, slot), org: GRID })).toString('utf8');
       const listBodiesMs = performance.now() - b0;
       const s0 = performance.now();
       await net.fabric.endorse(clearRequest([GRID], bodies));

@@ -13,6 +13,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { TX, type TxArgs, type TxEntry } from '@obe/chaincode';
+import { call, txRequest } from '../../gateway/src/ledger/call';
 import { createApp } from '../../gateway/src/app';
 import { GatewayContext } from '../../gateway/src/context';
 import { enrol, initGovernance } from '../../gateway/src/demo/seed';
@@ -88,14 +90,14 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     const keys = new MeterKeyStore();
     const run = `${Date.now().toString(36)}`;
     const meters = Array.from({ length: opts.quick ? 100 : 500 }, (_, i) => `fb-${run}-${String(i).padStart(4, '0')}`);
-    const sub = (identity: string, fn: string, arg: unknown) => ledger.submit({ channel: 'energy', identity, fn, args: [JSON.stringify(arg)] });
+    const sub = <E extends TxEntry>(identity: string, entry: E, args: TxArgs<E>) => call(ledger, entry, { identity, channel: 'energy' }, args);
     for (let i = 0; i < meters.length; i += 20) {
       await Promise.all(
         meters.slice(i, i + 20).map(async (assetId) => {
-          await sub(HEAD_END, 'Registry:RegisterAsset', { assetId, type: 'meter', segment: 'retail', zone: `fb-${run}`, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem });
+          await sub(HEAD_END, TX.Registry.RegisterAsset, [{ assetId, type: 'meter', segment: 'retail', zone: `fb-${run}`, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem }]);
           // The readings walk back from the last finished interval: the DSO dates the start of metering a month back.
-          await sub(OPERATOR, 'Registry:CommissionAsset', { assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS });
-          await sub(HEAD_END, 'Registry:ActivateAsset', { assetId });
+          await sub(OPERATOR, TX.Registry.CommissionAsset, [{ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS }]);
+          await sub(HEAD_END, TX.Registry.ActivateAsset, [{ assetId }]);
         }),
       );
     }
@@ -113,9 +115,9 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     const paths = {
       rest: (batch: ReadingBatch) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, batch).then(() => undefined),
       port: (batch: ReadingBatch) =>
-        ledger.submit({ channel: 'energy', identity: HEAD_END, fn: 'Metering:SubmitReadings', transient: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
+        ledger.submit(txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } })).then(() => undefined),
       rawClient: (batch: ReadingBatch) =>
-        contract.submit('Metering:SubmitReadings', { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
+        contract.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
     };
     const ingestion = [];
     for (const size of [1, 100, 500]) {
@@ -133,7 +135,7 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     }
     return {
       description: 'Native Fabric network: ingestion through REST, and the same transaction via REST, the Ledger port and a raw fabric-gateway client',
-      transaction: 'Metering:SubmitReadings',
+      transaction: TX.Metering.SubmitReadings.name,
       concurrency: CONCURRENCY,
       ingestion,
       restTps: overhead.rest.tps,

@@ -6,6 +6,8 @@
  * latency percentiles of both paths; REST is measured without and with an Idempotency-Key (which makes the gateway
  * persist each outcome before answering). The paths alternate in rounds so that ledger growth affects them alike.
  */
+import { TX } from '@obe/chaincode';
+import { txRequest } from '../../gateway/src/ledger/call';
 import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
 import { HEAD_END, percentiles, startRestFixture, timed } from './rest-fixture';
 
@@ -27,7 +29,7 @@ export default async function gatewayOverheadSection(opts: { quick: boolean; fab
       await client.submit('POST', '/api/v1/metering/readings', key, batch);
     };
     const direct = async (batch: ReturnType<typeof fixture.nextBatch>) => {
-      await ledger.submit({ channel: 'energy', identity: HEAD_END, fn: 'Metering:SubmitReadings', transient: { readings: Buffer.from(JSON.stringify(batch)) } });
+      await ledger.submit(txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } }));
     };
     for (let i = 0; i < 10; i++) {
       await viaRest(fixture.nextBatch(1));

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { TX, type TxArgs, type TxEntry } from '@obe/chaincode';
+import { call } from '../../gateway/src/ledger/call';
 import { enrol } from '../../gateway/src/demo/seed';
 import type { Ledger } from '../../gateway/src/ledger/port';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway/src/neighbourhood-sim/embedded-gateway';
@@ -31,8 +33,8 @@ export interface RestFixture {
   close(): Promise<void>;
 }
 
-async function submit(ledger: Ledger, identity: string, fn: string, args: unknown[]): Promise<void> {
-  await ledger.submit({ channel: 'energy', identity, fn, args: args.map((a) => JSON.stringify(a)) });
+async function submit<E extends TxEntry>(ledger: Ledger, identity: string, entry: E, args: TxArgs<E>): Promise<void> {
+  await call(ledger, entry, { identity, channel: 'energy' }, args);
 }
 
 export async function startRestFixture(meterCount: number): Promise<RestFixture> {
@@ -54,12 +56,12 @@ export async function startRestFixture(meterCount: number): Promise<RestFixture>
   const meters = Array.from({ length: meterCount }, (_, i) => `bench-meter-${String(i).padStart(4, '0')}`);
   // Registration in parallel: each meter's keys are its own, so these transactions never conflict.
   const register = async (assetId: string) => {
-    await submit(ledger, OWNER, 'Registry:RegisterAsset', [
+    await submit(ledger, OWNER, TX.Registry.RegisterAsset, [
       { assetId, type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem },
     ]);
     // The readings below walk back from the last finished interval: the DSO dates the start of metering a month back.
-    await submit(ledger, OPERATOR, 'Registry:CommissionAsset', [{ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS }]);
-    await submit(ledger, OWNER, 'Registry:ActivateAsset', [{ assetId }]);
+    await submit(ledger, OPERATOR, TX.Registry.CommissionAsset, [{ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS }]);
+    await submit(ledger, OWNER, TX.Registry.ActivateAsset, [{ assetId }]);
   };
   for (let i = 0; i < meters.length; i += 25) await Promise.all(meters.slice(i, i + 25).map(register));
 

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { writeFileAtomic } from '../config';
+import { TX, type TxArgs } from '@obe/chaincode';
+import { txRequest } from '../ledger/call';
 import { ChaincodeError } from '../ledger/errors';
 import type { EventStream, Ledger, LedgerEvent } from '../ledger/port';
 
 export const SETTLEMENT_EVENT = 'SettlementCompleted';
-export const ATTEST_FN = 'Audit:Attest';
 
 interface Checkpoint {
   blockNumber: number;
@@ -16,7 +17,7 @@ interface Checkpoint {
 /** The payload `SettlementCompleted` carries (chaincode/src/settlement/settle.ts). */
 interface SettlementCompleted {
   channel?: string;
-  market: string;
+  market: TxArgs<typeof TX.Audit.Attest>[0]['market'];
   zone: string;
   interval: string;
   merkleRoot: string;
@@ -119,12 +120,7 @@ export class AuditRelay {
       sourceTxId: settled.txId ?? event.txId,
     };
     try {
-      const result = await this.#options.ledger.submit({
-        channel: this.#options.auditChannel,
-        identity: this.#options.identity,
-        fn: ATTEST_FN,
-        args: [JSON.stringify(attestation)],
-      });
+      const result = await this.#options.ledger.submit(txRequest(TX.Audit.Attest, { identity: this.#options.identity, channel: this.#options.auditChannel }, [attestation]));
       this.#anchored++;
       this.#options.logger.info({ ...attestation, txId: result.txId, blockNumber: result.blockNumber }, 'settlement attested on the audit channel');
     } catch (err) {

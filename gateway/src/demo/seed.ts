@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { writeFileAtomic } from '../config';
+import { TX, type OrgRole, type ParticipantRole, type TxArgs, type TxEntry, type TxResult, type TxTransient } from '@obe/chaincode';
+import { call } from '../ledger/call';
 import { ChaincodeError } from '../ledger/errors';
 import type { Ledger } from '../ledger/port';
 import { CONSUMER_COUNT, PROSUMER_COUNT, consumerLabel, prosumerLabel } from './identities';
@@ -11,26 +13,15 @@ const ENERGY = 'energy';
 const AUDIT = 'audit';
 
 /** The first governance of each channel (chaincode/src/governance/config.ts: other fields keep their defaults). */
-export const INITIAL_ORG_ROLES: Record<string, Record<string, string[]>> = {
+export const INITIAL_ORG_ROLES: Record<string, Record<string, OrgRole[]>> = {
   energy: { GridOperatorMSP: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'], UtilityMSP: ['UTILITY'], RegulatorMSP: ['REGULATOR'] },
   audit: { GridOperatorMSP: ['MARKET_OPERATOR', 'DSO', 'GENERATOR'], RegulatorMSP: ['REGULATOR'] },
 };
 
-function decode<T>(payload: Uint8Array): T {
-  return JSON.parse(Buffer.from(payload).toString('utf8')) as T;
-}
-
 /** Runs a submit that may already have happened in an earlier (interrupted) start: CONFLICT means done. */
-async function once(ledger: Ledger, identity: string, channel: string, fn: string, args: unknown[] = [], transient?: Record<string, string>): Promise<unknown> {
+async function once<E extends TxEntry>(ledger: Ledger, identity: string, channel: string, entry: E, args: TxArgs<E>, transient?: TxTransient<E>): Promise<TxResult<E> | undefined> {
   try {
-    const result = await ledger.submit({
-      channel,
-      identity,
-      fn,
-      args: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))),
-      transient: transient ? Object.fromEntries(Object.entries(transient).map(([k, v]) => [k, Buffer.from(v)])) : undefined,
-    });
-    return result.payload.length ? decode(result.payload) : null;
+    return await call(ledger, entry, { identity, channel }, args, transient);
   } catch (err) {
     if (err instanceof ChaincodeError && err.code === 'CONFLICT') return undefined;
     throw err;
@@ -45,19 +36,17 @@ export async function initGovernance(ledger: Ledger, timing: { intervalMinutes?:
   for (const channel of [ENERGY, AUDIT]) {
     if (!ledger.channels().includes(channel)) continue;
     const config = { orgs: INITIAL_ORG_ROLES[channel], tokenIssuerMspId: 'GridOperatorMSP', ...timing };
-    await once(ledger, admin, channel, 'Governance:InitConfig', [config], { pseudonymKey: crypto.randomBytes(32).toString('base64url') });
+    await once(ledger, admin, channel, TX.Governance.InitConfig, [config], { pseudonymKey: crypto.randomBytes(32).toString('base64url') });
   }
 }
 
 /** Registers an identity on the energy channel (if needed) and grants it roles as its org's admin; returns its pseudonym. */
-export async function enrol(ledger: Ledger, identity: string, admin: string, roles: readonly string[]): Promise<string> {
-  await once(ledger, identity, ENERGY, 'Participants:Register');
-  const me = decode<{ pseudonym: string; participant: { roles: string[] } | null }>(
-    await ledger.evaluate({ channel: ENERGY, identity, fn: 'Participants:WhoAmI' }),
-  );
+export async function enrol(ledger: Ledger, identity: string, admin: string, roles: readonly ParticipantRole[]): Promise<string> {
+  await once(ledger, identity, ENERGY, TX.Participants.Register, []);
+  const me = await call(ledger, TX.Participants.WhoAmI, { identity, channel: ENERGY }, []);
   for (const role of roles) {
     if (me.participant?.roles.includes(role)) continue;
-    await once(ledger, admin, ENERGY, 'Participants:GrantRole', [{ pseudonym: me.pseudonym, role }]);
+    await once(ledger, admin, ENERGY, TX.Participants.GrantRole, [{ pseudonym: me.pseudonym, role }]);
   }
   return me.pseudonym;
 }
@@ -70,11 +59,11 @@ const GENERATORS = [
 
 /** Registers a generator's wholesale asset and brings it into service (commissioned by the grid operator's DSO). */
 async function wholesaleGenerator(ledger: Ledger, owner: string, asset: (typeof GENERATORS)[number]): Promise<void> {
-  await once(ledger, owner, ENERGY, 'Registry:RegisterAsset', [{ ...asset, segment: 'wholesale', zone: 'SYSTEM' }]);
-  const ref = [{ assetId: asset.assetId }];
-  const state = decode<{ status: string }>(await ledger.evaluate({ channel: ENERGY, identity: owner, fn: 'Registry:GetAsset', args: [asset.assetId] }));
-  if (state.status === 'REGISTERED') await once(ledger, 'gridoperator-admin', ENERGY, 'Registry:CommissionAsset', ref);
-  if (state.status === 'REGISTERED' || state.status === 'COMMISSIONED') await once(ledger, owner, ENERGY, 'Registry:ActivateAsset', ref);
+  await once(ledger, owner, ENERGY, TX.Registry.RegisterAsset, [{ ...asset, segment: 'wholesale', zone: 'SYSTEM' }]);
+  const ref = { assetId: asset.assetId };
+  const state = await call(ledger, TX.Registry.GetAsset, { identity: owner, channel: ENERGY }, [asset.assetId]);
+  if (state.status === 'REGISTERED') await once(ledger, 'gridoperator-admin', ENERGY, TX.Registry.CommissionAsset, [ref]);
+  if (state.status === 'REGISTERED' || state.status === 'COMMISSIONED') await once(ledger, owner, ENERGY, TX.Registry.ActivateAsset, [ref]);
 }
 
 export interface SeedOptions {
@@ -123,12 +112,10 @@ export async function seedDemo(ledger: Ledger, options: SeedOptions): Promise<vo
   for (const account of funded) {
     check();
     // Mint is not idempotent: an account funded by an interrupted earlier seed is skipped.
-    const balance = decode<{ available: number }>(
-      await ledger.evaluate({ channel: ENERGY, identity: 'gridoperator-admin', fn: 'Tokens:GetBalance', args: [JSON.stringify({ account })] }),
-    );
+    const balance = await call(ledger, TX.Tokens.GetBalance, { identity: 'gridoperator-admin', channel: ENERGY }, [{ account }]);
     if (balance.available > 0) continue;
-    await once(ledger, 'gridoperator-admin', ENERGY, 'Tokens:Mint', [{ account }], {
-      movement: JSON.stringify({ amount: 1_000_000, salt: crypto.randomBytes(24).toString('hex') }),
+    await once(ledger, 'gridoperator-admin', ENERGY, TX.Tokens.Mint, [{ account }], {
+      movement: { amount: 1_000_000, salt: crypto.randomBytes(24).toString('hex') },
     });
   }
   writeFileAtomic(marker, JSON.stringify({ seededAt: new Date().toISOString(), participants: funded.length }));

@@ -9,6 +9,8 @@ import { AuditRelay } from '../audit-relay/relay';
 import { DEFAULT_LIMITS, limitsFromEnv, loadConfig, type ConfiguredIdentity } from '../config';
 import { GatewayContext } from '../context';
 import { INITIAL_ORG_ROLES } from '../demo/seed';
+import { TX } from '@obe/chaincode';
+import { call } from '../ledger/call';
 import { ChaincodeError } from '../ledger/errors';
 import { ApiKeyStore } from '../http/auth';
 import { GatewayMetrics } from '../http/metrics';
@@ -48,13 +50,7 @@ async function initGovernance(ledger: Ledger, energyFields: Readonly<Record<stri
     if (!ledger.channels().includes(channel)) continue;
     const config = { orgs: INITIAL_ORG_ROLES[channel], tokenIssuerMspId: 'GridOperatorMSP', ...(channel === 'energy' ? energyFields : {}) };
     try {
-      await ledger.submit({
-        channel,
-        identity: 'gridoperator-admin',
-        fn: 'Governance:InitConfig',
-        args: [JSON.stringify(config)],
-        transient: { pseudonymKey: Buffer.from(crypto.randomBytes(32).toString('base64url')) },
-      });
+      await call(ledger, TX.Governance.InitConfig, { identity: 'gridoperator-admin', channel }, [config], { pseudonymKey: crypto.randomBytes(32).toString('base64url') });
     } catch (err) {
       if (!(err instanceof ChaincodeError && err.code === 'CONFLICT')) throw err;
     }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import pino from 'pino';
+import type { ParticipantRole } from '@obe/chaincode';
 import { createApp } from '../../../gateway/src/app';
 import type { ConfiguredIdentity, GatewayLimits } from '../../../gateway/src/config';
 import { GatewayContext } from '../../../gateway/src/context';
@@ -13,7 +14,7 @@ import { EmbeddedLedger } from '../../../gateway/src/ledger/embedded/adapter';
 import { obeNetwork } from '../../../gateway/src/ledger/embedded/obe-network';
 
 /** The identities the gateway suites act as, with the roles their org admins grant them. */
-export const TEST_IDENTITIES: (ConfiguredIdentity & { roles?: string[]; admin?: boolean; unregistered?: boolean })[] = [
+export const TEST_IDENTITIES: (ConfiguredIdentity & { roles?: ParticipantRole[]; admin?: boolean; unregistered?: boolean })[] = [
   { label: 'gridoperator-admin', mspId: 'GridOperatorMSP', admin: true, roles: ['MARKET_OPERATOR', 'DSO'] },
   { label: 'utility-admin', mspId: 'UtilityMSP', admin: true, roles: ['RETAILER'] },
   { label: 'regulator-admin', mspId: 'RegulatorMSP', admin: true, roles: ['REGULATOR'] },

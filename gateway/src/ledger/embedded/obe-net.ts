@@ -4,6 +4,7 @@
  * its jest assertions) and the clearing benchmark (scripts/bench) both stand on it, so a script never imports tests.
  */
 import { randomBytes } from 'node:crypto';
+import { TX, type TxEntry } from '@obe/chaincode';
 import { EmbeddedFabric, type Identity, type TxRequest } from '@obe/fabric-embedded';
 import { initialGovernanceConfig, obeNetwork, OBE_CHAINCODE, OBE_ORGS } from './obe-network';
 
@@ -48,6 +49,13 @@ export interface Cast {
   readonly unregistered: Identity;
 }
 
+/**
+ * A transaction as these helpers take it: a catalogue entry (`TX.Registry.GetAsset`). Arguments stay untyped here on
+ * purpose: the chaincode's tests send malformed ones to see them refused (the gateway's typed client is ledger/call.ts).
+ */
+export type Tx = TxEntry | string;
+const nameOf = (tx: Tx): string => (typeof tx === 'string' ? tx : tx.name);
+
 function encodeArg(arg: unknown): string {
   return typeof arg === 'string' ? arg : JSON.stringify(arg);
 }
@@ -91,12 +99,12 @@ export class ObeNet {
     return this.fabric.identity(mspId, 'admin', { admin: true });
   }
 
-  request(identity: Identity, fn: string, args: readonly unknown[] = [], options: TxOptions = {}): TxRequest {
+  request(identity: Identity, tx: Tx, args: readonly unknown[] = [], options: TxOptions = {}): TxRequest {
     return {
       channel: options.channel ?? 'energy',
       chaincode: OBE_CHAINCODE,
       identity,
-      fn,
+      fn: nameOf(tx),
       args: args.map(encodeArg),
       transient: options.transient,
       endorsingOrgs: options.endorsingOrgs,
@@ -104,23 +112,23 @@ export class ObeNet {
   }
 
   /** Submits and waits for the commit; resolves to the transaction's JSON result. */
-  async submit<T = unknown>(identity: Identity, fn: string, args: readonly unknown[] = [], options: TxOptions = {}): Promise<T> {
-    const result = await this.fabric.submit(this.request(identity, fn, args, options));
+  async submit<T = unknown>(identity: Identity, tx: Tx, args: readonly unknown[] = [], options: TxOptions = {}): Promise<T> {
+    const result = await this.fabric.submit(this.request(identity, tx, args, options));
     return decode(result.payload) as T;
   }
 
-  async evaluate<T = unknown>(identity: Identity, fn: string, args: readonly unknown[] = [], options: EvaluateOptions = {}): Promise<T> {
-    const payload = await this.fabric.evaluate({ ...this.request(identity, fn, args, options), org: options.org });
+  async evaluate<T = unknown>(identity: Identity, tx: Tx, args: readonly unknown[] = [], options: EvaluateOptions = {}): Promise<T> {
+    const payload = await this.fabric.evaluate({ ...this.request(identity, tx, args, options), org: options.org });
     return decode(payload) as T;
   }
 
-  endorse(identity: Identity, fn: string, args: readonly unknown[] = [], options: TxOptions = {}): Promise<EndorsedTx> {
-    return this.fabric.endorse(this.request(identity, fn, args, options));
+  endorse(identity: Identity, tx: Tx, args: readonly unknown[] = [], options: TxOptions = {}): Promise<EndorsedTx> {
+    return this.fabric.endorse(this.request(identity, tx, args, options));
   }
 
   /** Sets a channel's first governance configuration as the grid operator's admin, with a fresh pseudonym key. */
   async configureGovernance(channel: Channel, overrides: Record<string, unknown> = {}): Promise<unknown> {
-    return this.submit(await this.admin(GRID), 'Governance:InitConfig', [{ ...initialGovernanceConfig(channel), ...overrides }], {
+    return this.submit(await this.admin(GRID), TX.Governance.InitConfig, [{ ...initialGovernanceConfig(channel), ...overrides }], {
       channel,
       transient: { pseudonymKey: randomBytes(32).toString('base64url') },
     });
@@ -129,10 +137,10 @@ export class ObeNet {
   /** A new identity of `mspId` registered as a participant and granted `roles` by its org's admin. */
   async participant(mspId: string, name: string, roles: readonly string[], channel: Channel = 'energy'): Promise<Actor> {
     const identity = await this.identity(mspId, name);
-    const registered = await this.submit<{ pseudonym: string }>(identity, 'Participants:Register', [], { channel });
+    const registered = await this.submit<{ pseudonym: string }>(identity, TX.Participants.Register, [], { channel });
     const admin = await this.admin(mspId);
     for (const role of roles) {
-      await this.submit(admin, 'Participants:GrantRole', [{ pseudonym: registered.pseudonym, role }], { channel });
+      await this.submit(admin, TX.Participants.GrantRole, [{ pseudonym: registered.pseudonym, role }], { channel });
     }
     return { name, identity, mspId, pseudonym: registered.pseudonym, roles: [...roles] };
   }
