@@ -105,6 +105,8 @@ export const readingView = z
     salt: z.string().describe('This reading’s own salt (derived per reading; never the batch secret)'),
     submittedAt: isoTime,
     owner: pseudonymSchema.optional().describe('Owner (pseudonym) at the reading’s interval'),
+    keyValidFrom: isoTime.optional().describe('Start of the device key period whose key verified the signature'),
+    voided: z.boolean().describe('True when a DSO has since declared that key compromised for this interval: the reading no longer counts (settlement treats it as missing)'),
     hash: hex64,
     collection: z.string(),
     txId,

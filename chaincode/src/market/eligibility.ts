@@ -3,6 +3,7 @@ import { NotFoundError, RuleViolationError } from '../common/errors';
 import type { Asset, AssetType } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import { findStoredReading } from '../metering/store';
+import { readingTrusted } from '../metering/trust';
 import type { AssetLimit } from './book';
 
 /**
@@ -91,5 +92,8 @@ export async function wholesaleSupplyEligibility(ctx: Context, owner: string, as
 export async function meterReadingWh(ctx: Context, meterId: string, side: 'BUY' | 'SELL', intervalStartMs: number): Promise<number | null> {
   const stored = await findStoredReading(ctx, meterId, intervalStartMs);
   if (!stored) return null;
+  // A reading signed by a key a DSO has since declared compromised for this interval does not count (metering/trust.ts).
+  const meter = await findAsset(ctx, meterId);
+  if (!meter || !readingTrusted(meter, stored)) return null;
   return side === 'SELL' ? stored.reading.exportedWh : stored.reading.importedWh;
 }

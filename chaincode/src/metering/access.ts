@@ -8,6 +8,7 @@ import { ownerAt, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { getAsset } from '../registry/store';
 import type { ReadingHashRecord, StoredReading } from './reading';
 import { findReadingHash, findStoredReading } from './store';
+import { readingTrusted } from './trust';
 
 /**
  * Who may see a reading's values: the asset's owner AT THE READING'S INTERVAL (a later owner never sees an earlier
@@ -25,6 +26,8 @@ export interface ReadingView extends StoredReading {
   readonly hash: string;
   readonly collection: string;
   readonly txId: string;
+  /** The signing key has since been declared compromised for this interval: the reading no longer counts. */
+  readonly voided: boolean;
 }
 
 export async function readingHash(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingHashRecord> {
@@ -56,5 +59,5 @@ export async function readReading(ctx: Context, assetId: string, intervalStart: 
   if (stored.owner !== undefined && stored.owner !== owner.owner && !mayReadValues(caller, { owner: stored.owner, ownerMspId: owner.ownerMspId })) {
     throw new ForbiddenError(`participant ${caller.pseudonym} may not read the readings of asset '${assetId}' for the interval starting ${new Date(intervalStart).toISOString()}`);
   }
-  return { ...stored, hash: record.hash, collection: record.collection, txId: record.txId };
+  return { ...stored, hash: record.hash, collection: record.collection, txId: record.txId, voided: !readingTrusted(asset, stored) };
 }

@@ -73,6 +73,11 @@ export interface StoredReading {
   readonly submittedAt: string;
   /** The owner (pseudonym) at the reading's interval, who alone of the participants without oversight roles may read it. */
   readonly owner?: string;
+  /**
+   * `validFrom` of the device key period whose key verified the signature. A DSO that later declares that key
+   * compromised ends its period before this interval, and the reading stops counting (see readingTrusted).
+   */
+  readonly keyValidFrom?: string;
 }
 
 /** The salt of one reading, derived from the batch's secret and the reading's identity (asset, interval). */

@@ -48,6 +48,8 @@ interface Checked {
   readonly asset: Asset;
   /** The owner at the reading's interval: its org's collection holds the reading, and access follows it. */
   readonly owner: OwnershipPeriod;
+  /** The device key period whose key verified the signature. */
+  readonly keyValidFrom: string;
 }
 
 /** Loads each asset and each key once per transaction; a local cache, never shared between transactions. */
@@ -136,7 +138,7 @@ async function check(
       index,
     });
   }
-  return { index, reading, signature: signed.signature, asset, owner };
+  return { index, reading, signature: signed.signature, asset, owner, keyValidFrom: key.validFrom };
 }
 
 /** The reading's own salt: derived from the batch's secret and the reading's asset and interval. */
@@ -208,10 +210,10 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
   const submittedAt = txTimeIso(ctx);
   // Per zone and interval: one private delta per collection (the owners' org), one public marker without values.
   const deltas = new Map<string, { zone: string; intervalStart: number; collection: string; importedWh: number; exportedWh: number; readings: number; owners: Set<string> }>();
-  for (const { reading, signature, owner, asset } of fresh) {
+  for (const { reading, signature, owner, asset, keyValidFrom } of fresh) {
     const collection = readingsCollectionFor(owner.ownerMspId);
     const salt = readingSalt(batch.salt, reading);
-    const stored: StoredReading = { reading, signature, salt, submittedAt, owner: owner.owner };
+    const stored: StoredReading = { reading, signature, salt, submittedAt, owner: owner.owner, keyValidFrom };
     await writePrivateJson(ctx, collection, readingKey(ctx, reading.assetId, reading.intervalStart), stored);
     const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: saltedHash(salt, reading), collection, txId };
     await writeJson(ctx, readingHashKey(ctx, reading.assetId, reading.intervalStart), record);
