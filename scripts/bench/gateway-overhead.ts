@@ -54,7 +54,7 @@ export default async function gatewayOverheadSection(opts: { quick: boolean; fab
     const tps = (p: typeof rest) => Number(((p.count * 1000) / p.elapsedMs).toFixed(1));
     return {
       description: 'Same transaction (Metering:SubmitReadings, 1 signed reading) via REST and via the Ledger port, same embedded ledger, same run',
-      transaction: 'Metering:SubmitReadings (1 reading)',
+      transaction: `${TX.Metering.SubmitReadings.name} (1 reading)`,
       concurrency: CONCURRENCY,
       transactionsPerPath: rest.count,
       restTps: tps(rest),

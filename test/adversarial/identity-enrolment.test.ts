@@ -9,6 +9,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { ObeNet, UTILITY } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 const LABEL = 'customer-4711-jane-doe';
 const PIECES = ['customer', '4711', 'jane', 'doe'];
 
@@ -40,7 +41,7 @@ describe('defect 10: enrolment IDs in certificates and blocks are random', () =>
   it('keeps the label out of every block the identity signs', async () => {
     const identity = await net.identity(UTILITY, LABEL);
     const before = net.fabric.height('energy');
-    await net.submit(identity, 'Participants:Register');
+    await net.submit(identity, TX.Participants.Register);
     let seen = 0;
     for (let n = before; n < net.fabric.height('energy'); n++) {
       const block = net.fabric.block('energy', n);

@@ -8,6 +8,7 @@ import * as x509 from '@peculiar/x509';
 import type { Identity } from '@obe/fabric-embedded';
 import { expectRefused, GRID, ObeNet, outcome, UTILITY } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 type JsonName = { [type: string]: string[] }[];
 
 /**
@@ -31,9 +32,9 @@ describe('defect 4: a certificate is an org admin only by its parsed subject', (
 
   /** Registers the identity and has it grant itself a role: only an admin of its org may. */
   async function grantsItself(identity: Identity, role = 'PROSUMER', mspId = UTILITY): Promise<string> {
-    const me = await net.submit<{ pseudonym: string }>(identity, 'Participants:Register');
+    const me = await net.submit<{ pseudonym: string }>(identity, TX.Participants.Register);
     expect(me.pseudonym).toMatch(/^p-[0-9a-f]{40}$/);
-    const result = await outcome(net.submit(identity, 'Participants:GrantRole', [{ pseudonym: me.pseudonym, role: mspId === UTILITY ? role : 'GENERATOR' }]));
+    const result = await outcome(net.submit(identity, TX.Participants.GrantRole, [{ pseudonym: me.pseudonym, role: mspId === UTILITY ? role : 'GENERATOR' }]));
     return result;
   }
 
@@ -81,23 +82,23 @@ describe('defect 4: a certificate is an org admin only by its parsed subject', (
 
   it('refuses a hostile grid-operator identity a governance update (nothing written)', async () => {
     const identity = await hostile(net, GRID, 'eve+OU=admin', [{ CN: ['eve+OU=admin'] }, { OU: ['client'] }, { O: [GRID] }]);
-    await expectRefused(net, () => net.submit(identity, 'Governance:UpdateConfig', [{ gateClosureMinutes: 1 }]), 'FORBIDDEN', /requires an admin of GridOperatorMSP/);
+    await expectRefused(net, () => net.submit(identity, TX.Governance.UpdateConfig, [{ gateClosureMinutes: 1 }]), 'FORBIDDEN', /requires an admin of GridOperatorMSP/);
   });
 
   it('still accepts the org’s real admin, and an OU=admin attribute inside a multi-valued RDN as Fabric’s MSP does', async () => {
     const target = await net.identity(UTILITY, 'plain-household');
-    const { pseudonym } = await net.submit<{ pseudonym: string }>(target, 'Participants:Register');
-    await net.submit(await net.admin(UTILITY), 'Participants:GrantRole', [{ pseudonym, role: 'CONSUMER' }]);
+    const { pseudonym } = await net.submit<{ pseudonym: string }>(target, TX.Participants.Register);
+    await net.submit(await net.admin(UTILITY), TX.Participants.GrantRole, [{ pseudonym, role: 'CONSUMER' }]);
     const multi = await hostile(net, UTILITY, 'real-admin-mv', [{ CN: ['real-admin-mv'], OU: ['admin'] }, { O: [UTILITY] }]);
-    expect(await outcome(net.submit(multi, 'Participants:GrantRole', [{ pseudonym, role: 'PROSUMER' }]))).toBe('OK');
+    expect(await outcome(net.submit(multi, TX.Participants.GrantRole, [{ pseudonym, role: 'PROSUMER' }]))).toBe('OK');
   });
 
   it('gives two certificates that fabric-shim prints alike two different pseudonyms', async () => {
     // fabric-shim's getID() escapes only the first '/' of a value: both subjects print as /CN=a\/b/OU=client/O=UtilityMSP.
     const one = await hostile(net, UTILITY, 'print-alike-1', [{ CN: ['a/b/OU=client'] }, { O: [UTILITY] }]);
     const two = await hostile(net, UTILITY, 'print-alike-2', [{ CN: ['a/b'] }, { OU: ['client'] }, { O: [UTILITY] }]);
-    const first = await net.submit<{ pseudonym: string }>(one, 'Participants:Register');
-    const whoIsTwo = await net.evaluate<{ pseudonym: string; registered: boolean }>(two, 'Participants:WhoAmI');
+    const first = await net.submit<{ pseudonym: string }>(one, TX.Participants.Register);
+    const whoIsTwo = await net.evaluate<{ pseudonym: string; registered: boolean }>(two, TX.Participants.WhoAmI);
     expect(whoIsTwo.pseudonym).not.toBe(first.pseudonym);
     expect(whoIsTwo.registered).toBe(false);
   });

@@ -6,6 +6,7 @@
  */
 import { atTime, expectRefused, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, type Cast, type Meter } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
@@ -18,7 +19,7 @@ describe('defect 6: no reading before the meter was commissioned', () => {
   const COMMISSIONED = NOW - DAY + 7 * 60_000; // mid-interval, on purpose
 
   const submit = (m: Meter, intervalStart: number) =>
-    net.submit<{ accepted: number }>(cast.dso.identity, 'Metering:SubmitReadings', [], {
+    net.submit<{ accepted: number }>(cast.dso.identity, TX.Metering.SubmitReadings, [], {
       transient: readingsTransient([signReading(m.device, { assetId: m.assetId, intervalStart, importedWh: 10, exportedWh: 0, sequence: 1 })]),
       endorsingOrgs: [GRID, REGULATOR],
     });
@@ -28,8 +29,8 @@ describe('defect 6: no reading before the meter was commissioned', () => {
     cast = await net.cast('comm');
     meter = await atTime(NOW - 2 * DAY, () => registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-comm', zone: 'z-comm' }, 'REGISTERED'));
     await atTime(COMMISSIONED, async () => {
-      await net.submit(cast.dso.identity, 'Registry:CommissionAsset', [{ assetId: meter.assetId }]);
-      await net.submit(cast.prosumer.identity, 'Registry:ActivateAsset', [{ assetId: meter.assetId }]);
+      await net.submit(cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: meter.assetId }]);
+      await net.submit(cast.prosumer.identity, TX.Registry.ActivateAsset, [{ assetId: meter.assetId }]);
     });
   });
   afterAll(() => net.close());
@@ -52,12 +53,12 @@ describe('defect 6: no reading before the meter was commissioned', () => {
 
   it('lets only the commissioning DSO date metering back, by at most 31 days, never into the future', async () => {
     const late = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-late', zone: 'z-comm' }, 'REGISTERED');
-    const commission = (meteringFrom: number) => net.submit(cast.dso.identity, 'Registry:CommissionAsset', [{ assetId: late.assetId, meteringFrom }]);
+    const commission = (meteringFrom: number) => net.submit(cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: late.assetId, meteringFrom }]);
     await expectRefused(net, () => commission(Date.now() - 40 * DAY), 'RULE_VIOLATION', /at most 31 days/);
     await expectRefused(net, () => commission(Date.now() + DAY), 'RULE_VIOLATION', /after the commissioning/);
-    await expectRefused(net, () => net.submit(cast.prosumer.identity, 'Registry:CommissionAsset', [{ assetId: late.assetId, meteringFrom: NOW - DAY }]), 'FORBIDDEN');
+    await expectRefused(net, () => net.submit(cast.prosumer.identity, TX.Registry.CommissionAsset, [{ assetId: late.assetId, meteringFrom: NOW - DAY }]), 'FORBIDDEN');
     await commission(NOW - DAY);
-    await net.submit(cast.prosumer.identity, 'Registry:ActivateAsset', [{ assetId: late.assetId }]);
+    await net.submit(cast.prosumer.identity, TX.Registry.ActivateAsset, [{ assetId: late.assetId }]);
     expect(await submit(late, NOW - DAY)).toMatchObject({ accepted: 1 });
     await expectRefused(net, () => submit(late, NOW - DAY - INTERVAL), 'RULE_VIOLATION', /before metering of asset 'm-late' began/);
     await expectRefused(net, () => submit(late, NOW - 365 * DAY), 'RULE_VIOLATION', /before metering/);
@@ -66,8 +67,8 @@ describe('defect 6: no reading before the meter was commissioned', () => {
   it('refuses intervals during which the meter was suspended, also after it resumed', async () => {
     const susp = await atTime(NOW - 2 * DAY, () => registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-susp', zone: 'z-comm' }));
     const SUSPENDED = NOW - DAY;
-    await atTime(SUSPENDED, () => net.submit(cast.dso.identity, 'Registry:SuspendAsset', [{ assetId: susp.assetId }]));
-    await atTime(SUSPENDED + 8 * INTERVAL, () => net.submit(cast.dso.identity, 'Registry:ResumeAsset', [{ assetId: susp.assetId }]));
+    await atTime(SUSPENDED, () => net.submit(cast.dso.identity, TX.Registry.SuspendAsset, [{ assetId: susp.assetId }]));
+    await atTime(SUSPENDED + 8 * INTERVAL, () => net.submit(cast.dso.identity, TX.Registry.ResumeAsset, [{ assetId: susp.assetId }]));
     await expectRefused(net, () => submit(susp, SUSPENDED + 4 * INTERVAL), 'RULE_VIOLATION', /was suspended \(by its DSO\)/);
     expect(await submit(susp, SUSPENDED - INTERVAL)).toMatchObject({ accepted: 1 });
     expect(await submit(susp, SUSPENDED + 8 * INTERVAL)).toMatchObject({ accepted: 1 });
@@ -77,7 +78,7 @@ describe('defect 6: no reading before the meter was commissioned', () => {
     const never = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-never', zone: 'z-comm' }, 'REGISTERED');
     await expectRefused(net, () => submit(never, NOW - INTERVAL), 'RULE_VIOLATION');
     const gone = await atTime(NOW - 2 * DAY, () => registerAsset(net, cast.prosumer, cast.dso, { assetId: 'm-gone', zone: 'z-comm' }));
-    await net.submit(cast.dso.identity, 'Registry:DecommissionAsset', [{ assetId: gone.assetId }]);
+    await net.submit(cast.dso.identity, TX.Registry.DecommissionAsset, [{ assetId: gone.assetId }]);
     await expectRefused(net, () => submit(gone, NOW - DAY), 'RULE_VIOLATION', /DECOMMISSIONED/);
   });
 });

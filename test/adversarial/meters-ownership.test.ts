@@ -5,6 +5,7 @@
  */
 import { atTime, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
@@ -22,11 +23,11 @@ describe('defect 8: readings belong to the owner at their interval', () => {
   const AFTER = SOLD + 4 * INTERVAL;
 
   const submit = (intervalStart: number, importedWh: number) =>
-    net.submit<{ accepted: number }>(cast.dso.identity, 'Metering:SubmitReadings', [], {
+    net.submit<{ accepted: number }>(cast.dso.identity, TX.Metering.SubmitReadings, [], {
       transient: readingsTransient([signReading(meter.device, { assetId: meter.assetId, intervalStart, importedWh, exportedWh: 0, sequence: intervalStart / INTERVAL })]),
       endorsingOrgs: [GRID, REGULATOR],
     });
-  const read = (who: Actor, intervalStart: number) => net.evaluate<{ reading: { importedWh: number } }>(who.identity, 'Metering:GetReading', [meter.assetId, String(intervalStart)]);
+  const read = (who: Actor, intervalStart: number) => net.evaluate<{ reading: { importedWh: number } }>(who.identity, TX.Metering.GetReading, [meter.assetId, String(intervalStart)]);
 
   beforeAll(async () => {
     net = await ObeNet.start();
@@ -36,8 +37,8 @@ describe('defect 8: readings belong to the owner at their interval', () => {
     meter = await atTime(NOW - 3 * DAY, () => registerAsset(net, seller, cast.dso, { assetId: 'm-house', zone: 'z-own' }));
     await submit(BEFORE, 4711);
     await atTime(SOLD, async () => {
-      await net.submit(seller.identity, 'Registry:OfferTransfer', [{ assetId: meter.assetId, to: buyer.pseudonym }]);
-      await net.submit(buyer.identity, 'Registry:AcceptTransfer', [{ assetId: meter.assetId }]);
+      await net.submit(seller.identity, TX.Registry.OfferTransfer, [{ assetId: meter.assetId, to: buyer.pseudonym }]);
+      await net.submit(buyer.identity, TX.Registry.AcceptTransfer, [{ assetId: meter.assetId }]);
     });
     await submit(PENDING, 815);
     await submit(AFTER, 1234);
@@ -57,9 +58,9 @@ describe('defect 8: readings belong to the owner at their interval', () => {
   });
 
   it('records the owner at the interval with the reading, and the ownership history in the registry', async () => {
-    const stored = await net.evaluate<{ owner: string }>(cast.regulator.identity, 'Metering:GetReading', [meter.assetId, String(PENDING)]);
+    const stored = await net.evaluate<{ owner: string }>(cast.regulator.identity, TX.Metering.GetReading, [meter.assetId, String(PENDING)]);
     expect(stored.owner).toBe(seller.pseudonym);
-    const asset = await net.evaluate<{ ownership: { owner: string; from: string }[] }>(cast.regulator.identity, 'Registry:GetAsset', [meter.assetId]);
+    const asset = await net.evaluate<{ ownership: { owner: string; from: string }[] }>(cast.regulator.identity, TX.Registry.GetAsset, [meter.assetId]);
     expect(asset.ownership.map((o) => o.owner)).toEqual([seller.pseudonym, buyer.pseudonym]);
     expect(Date.parse(asset.ownership[1].from)).toBe(SOLD);
   });

@@ -8,6 +8,7 @@ import { clearInterval, ClearingInputError, type ClearingOrder } from '../../cha
 import { expectRefused, outcome } from '../chaincode/support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../chaincode/market/fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 
@@ -55,7 +56,7 @@ describe('adversarial: amounts past 2^53 (issue #12 defect 3)', () => {
       const interval = new Date(start).toISOString();
       setClock(start - 30 * MINUTE);
       const place = (body: Record<string, unknown>, t: Trader) => () =>
-        fx.net.submit(t.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval }], { transient: { order: JSON.stringify({ salt: salt(), ...body }) } });
+        fx.net.submit(t.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval }], { transient: { order: JSON.stringify({ salt: salt(), ...body }) } });
       await expectRefused(fx.net, place({ side: 'SELL', price: 9999, quantityWh: 999_999_999_999, assetId: seller.pvId, meterId: seller.meterId }, seller), 'INVALID_ARGUMENT');
       await expectRefused(fx.net, place({ side: 'SELL', price: 1_000_001, quantityWh: 1, assetId: seller.pvId, meterId: seller.meterId }, seller), 'INVALID_ARGUMENT');
       await expectRefused(fx.net, place({ side: 'BUY', price: 9999, quantityWh: 900_000_000_000, meterId: buyer.meterId }, buyer), 'INVALID_ARGUMENT');
@@ -73,7 +74,7 @@ describe('adversarial: amounts past 2^53 (issue #12 defect 3)', () => {
       expect(await outcome(fx.mint(whale, cap))).toBe('OK');
       await expectRefused(fx.net, () => fx.mint(buyer, 1), 'RULE_VIOLATION', /supply/);
       // Burning makes room again.
-      await fx.net.submit(fx.cast.marketOperator.identity, 'Tokens:Burn', [{ account: whale.pseudonym }], { transient: { movement: JSON.stringify({ amount: cap, salt: salt() }) } });
+      await fx.net.submit(fx.cast.marketOperator.identity, TX.Tokens.Burn, [{ account: whale.pseudonym }], { transient: { movement: JSON.stringify({ amount: cap, salt: salt() }) } });
       expect(await fx.balance(whale)).toMatchObject({ available: 0, escrowed: 0 });
     });
 

@@ -9,6 +9,7 @@
 import { GRID, REGULATOR, UTILITY, expectRefused, outcome, type Actor } from '../chaincode/support';
 import { DEVICE_PUBLIC_KEY, MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../chaincode/market/fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -22,7 +23,7 @@ describe('adversarial: one meter, many offers (issue #12 defect 1)', () => {
   let interval: string;
 
   const order = (t: Trader, body: Record<string, unknown>, at = interval) => () =>
-    fx.net.submit<{ orderId: string }>(t.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval: at }], { transient: { order: JSON.stringify({ salt: salt(), ...body }) } });
+    fx.net.submit<{ orderId: string }>(t.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval: at }], { transient: { order: JSON.stringify({ salt: salt(), ...body }) } });
   const sell = (t: Trader, price: number, quantityWh: number, at = interval) => order(t, { side: 'SELL', price, quantityWh, assetId: t.pvId, meterId: t.meterId }, at)();
 
   beforeAll(async () => {
@@ -69,7 +70,7 @@ describe('adversarial: one meter, many offers (issue #12 defect 1)', () => {
     await expectRefused(fx.net, () => sell(t, 5, 1001, later), 'RULE_VIOLATION', /at most 1000 Wh/);
     const first = await sell(t, 5, 600, later);
     await expectRefused(fx.net, () => sell(t, 5, 600, later), 'RULE_VIOLATION', /would total 1200 Wh/);
-    await fx.net.submit(t.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval: later, orderId: first.orderId }]);
+    await fx.net.submit(t.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval: later, orderId: first.orderId }]);
     await sell(t, 5, 1000, later);
     // Another interval has its own budget.
     await sell(t, 5, 1000, new Date(start + 5 * INTERVAL).toISOString());
@@ -78,8 +79,8 @@ describe('adversarial: one meter, many offers (issue #12 defect 1)', () => {
   it('lets only one of two racing offers of one asset commit (MVCC on the asset’s offer total)', async () => {
     const at = new Date(start + 6 * INTERVAL).toISOString();
     const body = () => ({ transient: { order: JSON.stringify({ side: 'SELL', price: 5, quantityWh: 100, assetId: seller.pvId, meterId: seller.meterId, salt: salt() }) } });
-    const a = await fx.net.endorse(seller.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval: at }], body());
-    const b = await fx.net.endorse(seller.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval: at }], body());
+    const a = await fx.net.endorse(seller.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval: at }], body());
+    const b = await fx.net.endorse(seller.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval: at }], body());
     const outcomes = await Promise.all([outcome(fx.net.fabric.commit(a)), outcome(fx.net.fabric.commit(b))]);
     expect(outcomes.filter((o) => o === 'OK')).toHaveLength(1);
     const loser = outcomes[0] === 'OK' ? b : a;
@@ -93,7 +94,7 @@ describe('adversarial: one meter, many offers (issue #12 defect 1)', () => {
     let wStart: number;
     let wInterval: string;
     const curve = (actor: Actor, body: Record<string, unknown>, at: string) =>
-      fx.net.submit<{ orderId: string }>(actor.identity, 'WholesaleMarket:SubmitCurve', [{ interval: at }], {
+      fx.net.submit<{ orderId: string }>(actor.identity, TX.WholesaleMarket.SubmitCurve, [{ interval: at }], {
         transient: { curve: JSON.stringify({ salt: salt(), ...body }) },
         endorsingOrgs: actor.mspId === UTILITY ? [UTILITY, GRID] : [GRID, REGULATOR],
       });
@@ -116,7 +117,7 @@ describe('adversarial: one meter, many offers (issue #12 defect 1)', () => {
       await expectRefused(fx.net, () => curve(gen, { side: 'SUPPLY', assetId: genAsset, blocks: [{ price: 10, quantityWh: 4001 }] }, wInterval), 'RULE_VIOLATION', /would total 10001 Wh/);
       await curve(fx.cast.retailer, { side: 'DEMAND', blocks: [{ price: 10, quantityWh: 6000 }] }, wInterval);
       setClock(day - 11 * HOUR);
-      await fx.net.submit(fx.cast.marketOperator.identity, 'WholesaleMarket:ClearInterval', [{ interval: wInterval }], { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] });
+      await fx.net.submit(fx.cast.marketOperator.identity, TX.WholesaleMarket.ClearInterval, [{ interval: wInterval }], { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] });
       setClock(wStart + HOUR);
       await fx.reading(genAsset, wStart, 0, 3000, GRID); // both curves awarded 3,000 Wh; the generator made 3,000
       const before = (await fx.balance(gen)).available;

@@ -7,6 +7,7 @@
 import { expectRefused } from '../chaincode/support';
 import { MarketFixture, ZONE, restoreClock, setClock, type Trader } from '../chaincode/market/fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 
@@ -59,23 +60,23 @@ describe('adversarial: public totals of small groups (issue #12 defect 9)', () =
     expect(cleared).toMatchObject({ volumeWh: null, value: null, suppressed: true, price: 15 });
 
     const ref = [{ market: 'RETAIL', zone: ZONE, interval }];
-    const publicView = await fx.net.evaluate<Summary>(outsider.identity, 'Settlement:GetSettlement', ref);
+    const publicView = await fx.net.evaluate<Summary>(outsider.identity, TX.Settlement.GetSettlement, ref);
     expect(publicView.deliveredBuyWh).toBeNull();
     expect(publicView).not.toHaveProperty('details');
-    expect(await fx.net.evaluate<Summary>(outsider.identity, 'RetailMarket:GetResult', [{ zone: ZONE, interval }])).toMatchObject({ volumeWh: null });
+    expect(await fx.net.evaluate<Summary>(outsider.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval }])).toMatchObject({ volumeWh: null });
 
     // The regulator sees the full totals and can recompute them from the settled records.
     const regulator = fx.cast.regulator.identity;
-    const full = await fx.net.evaluate<Summary>(regulator, 'Settlement:GetSettlement', ref);
+    const full = await fx.net.evaluate<Summary>(regulator, TX.Settlement.GetSettlement, ref);
     expect(full.details).toMatchObject({ deliveredBuyWh: 2345, energyPaid: 2345 * 15, awardedWh: 3000 });
-    const records = await fx.net.evaluate<{ orderId: string }[]>(regulator, 'Settlement:ListRecords', ref);
+    const records = await fx.net.evaluate<{ orderId: string }[]>(regulator, TX.Settlement.ListRecords, ref);
     let buyDelivered = 0;
     for (const r of records) {
-      const view = await fx.net.evaluate<{ details: { side: string; deliveredWh: number } }>(regulator, 'Settlement:GetRecord', [{ ...ref[0], orderId: r.orderId }]);
+      const view = await fx.net.evaluate<{ details: { side: string; deliveredWh: number } }>(regulator, TX.Settlement.GetRecord, [{ ...ref[0], orderId: r.orderId }]);
       if (view.details.side === 'BUY') buyDelivered += view.details.deliveredWh;
     }
     expect(buyDelivered).toBe(2345);
-    expect(await fx.net.evaluate<Summary>(fx.cast.marketOperator.identity, 'RetailMarket:GetResult', [{ zone: ZONE, interval }])).toMatchObject({ details: { volumeWh: 3000 } });
+    expect(await fx.net.evaluate<Summary>(fx.cast.marketOperator.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval }])).toMatchObject({ details: { volumeWh: 3000 } });
   });
 
   it('shows every total once each side has k distinct participants', async () => {
@@ -85,6 +86,6 @@ describe('adversarial: public totals of small groups (issue #12 defect 9)', () =
   });
 
   it('keeps k on chain: governance may not set it below 1', async () => {
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.admins['GridOperatorMSP'], 'Governance:UpdateConfig', [{ minPublicGroupSize: 0 }]), 'INVALID_ARGUMENT');
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.admins['GridOperatorMSP'], TX.Governance.UpdateConfig, [{ minPublicGroupSize: 0 }]), 'INVALID_ARGUMENT');
   });
 });

@@ -7,6 +7,7 @@
 import { GRID, REGULATOR, UTILITY, expectRefused, outcome } from '../chaincode/support';
 import { MarketFixture, ZONE, restoreClock, setClock, type Trader } from '../chaincode/market/fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 
@@ -55,7 +56,7 @@ describe('adversarial: bids at price 0 (issue #12 defect 2)', () => {
     await expectRefused(
       fx.net,
       () =>
-        fx.net.submit(fx.cast.retailer.identity, 'WholesaleMarket:SubmitCurve', [{ interval: new Date(day + 36_000_000).toISOString() }], {
+        fx.net.submit(fx.cast.retailer.identity, TX.WholesaleMarket.SubmitCurve, [{ interval: new Date(day + 36_000_000).toISOString() }], {
           transient: { curve: JSON.stringify({ side: 'DEMAND', blocks: [{ price: 5, quantityWh: 10 }, { price: 0, quantityWh: 1 }], salt: 'a-salt-of-sixteen-chars' }) },
           endorsingOrgs: fx.cast.retailer.mspId === UTILITY ? [UTILITY, GRID] : [GRID, REGULATOR],
         }),
@@ -70,7 +71,7 @@ describe('adversarial: bids at price 0 (issue #12 defect 2)', () => {
     setClock(at - 30 * MINUTE);
     const locked = (await fx.balance(honest)).escrowed;
     const bid = await fx.placeOrder(honest, ZONE, interval, 'BUY', 7, 100);
-    const cancel = () => fx.net.submit(honest.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: bid.orderId }]);
+    const cancel = () => fx.net.submit(honest.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: bid.orderId }]);
     setClock(at + INTERVAL + 60 * MINUTE);
     await expectRefused(fx.net, cancel, 'RULE_VIOLATION', /gate closure/);
     expect((await fx.balance(honest)).escrowed).toBe(locked + 700);

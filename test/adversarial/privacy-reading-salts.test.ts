@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../chaincode/src/common/canonical-json';
 import { atTime, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
@@ -38,7 +39,7 @@ describe('defect 7: salts are per reading and shown only with their reading', ()
       bobMeter = await registerAsset(net, bob, cast.dso, { assetId: 'm-bob', zone: 'z-neighbours' });
     });
     const stream = net.fabric.events('energy', { fromBlock: net.fabric.height('energy'), chaincode: 'obe' });
-    submitResult = await net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], {
+    submitResult = await net.submit(cast.dso.identity, TX.Metering.SubmitReadings, [], {
       transient: readingsTransient([signReading(aliceMeter.device, reading(aliceMeter, 210)), signReading(bobMeter.device, reading(bobMeter, BOB_WH))], SECRET),
       endorsingOrgs: [GRID, REGULATOR],
     });
@@ -51,8 +52,8 @@ describe('defect 7: salts are per reading and shown only with their reading', ()
   afterAll(() => net.close());
 
   it('does not let an owner recover a neighbour’s reading from the public hash with its own salt', async () => {
-    const own = await net.evaluate<{ salt: string }>(alice.identity, 'Metering:GetReading', [aliceMeter.assetId, String(T)]);
-    const bobHash = (await net.evaluate<{ hash: string }>(alice.identity, 'Metering:GetReadingHash', [bobMeter.assetId, String(T)])).hash;
+    const own = await net.evaluate<{ salt: string }>(alice.identity, TX.Metering.GetReading, [aliceMeter.assetId, String(T)]);
+    const bobHash = (await net.evaluate<{ hash: string }>(alice.identity, TX.Metering.GetReadingHash, [bobMeter.assetId, String(T)])).hash;
     // The attack of the issue: try every plausible value with the salt one was shown.
     let recovered: number | undefined;
     for (let wh = 0; wh <= 2000 && recovered === undefined; wh++) {
@@ -65,13 +66,13 @@ describe('defect 7: salts are per reading and shown only with their reading', ()
   });
 
   it('shows each owner its own salt only, different for every reading, and never the batch secret', async () => {
-    const a = await net.evaluate<{ salt: string }>(alice.identity, 'Metering:GetReading', [aliceMeter.assetId, String(T)]);
-    const b = await net.evaluate<{ salt: string }>(bob.identity, 'Metering:GetReading', [bobMeter.assetId, String(T)]);
+    const a = await net.evaluate<{ salt: string }>(alice.identity, TX.Metering.GetReading, [aliceMeter.assetId, String(T)]);
+    const b = await net.evaluate<{ salt: string }>(bob.identity, TX.Metering.GetReading, [bobMeter.assetId, String(T)]);
     expect(a.salt).not.toBe(b.salt);
     expect(a.salt).not.toBe(SECRET);
-    await expect(net.evaluate(alice.identity, 'Metering:GetReading', [bobMeter.assetId, String(T)])).rejects.toThrow('[FORBIDDEN]');
+    await expect(net.evaluate(alice.identity, TX.Metering.GetReading, [bobMeter.assetId, String(T)])).rejects.toThrow('[FORBIDDEN]');
     // Its own salt confirms its own hash: the fingerprint stays checkable by those who may see the reading.
-    const aliceHash = (await net.evaluate<{ hash: string }>(alice.identity, 'Metering:GetReadingHash', [aliceMeter.assetId, String(T)])).hash;
+    const aliceHash = (await net.evaluate<{ hash: string }>(alice.identity, TX.Metering.GetReadingHash, [aliceMeter.assetId, String(T)])).hash;
     expect(createHash('sha256').update(`${a.salt}\n${canonicalJson(reading(aliceMeter, 210))}`).digest('hex')).toBe(aliceHash);
   });
 
@@ -84,7 +85,7 @@ describe('defect 7: salts are per reading and shown only with their reading', ()
 
   it('keeps duplicate detection: same secret or another one, a resubmission is a duplicate; a changed value a conflict', async () => {
     const again = (secret?: string, wh = BOB_WH) =>
-      net.submit<{ accepted: number; duplicates: number }>(cast.dso.identity, 'Metering:SubmitReadings', [], {
+      net.submit<{ accepted: number; duplicates: number }>(cast.dso.identity, TX.Metering.SubmitReadings, [], {
         transient: readingsTransient([signReading(bobMeter.device, reading(bobMeter, wh))], secret),
         endorsingOrgs: [GRID, REGULATOR],
       });

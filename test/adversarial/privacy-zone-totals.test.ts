@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../chaincode/src/common/canonical-json';
 import { atTime, GRID, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 const INTERVAL = 15 * 60_000;
 const DAY = 24 * 3600_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
@@ -34,11 +35,11 @@ describe('defect 9 (metering): zone totals under the small-group rule', () => {
   const reading = (meter: Meter, importedWh: number, intervalStart = T) =>
     signReading(meter.device, { assetId: meter.assetId, intervalStart, importedWh, exportedWh: 0, sequence: intervalStart / INTERVAL });
   const submit = (readings: ReturnType<typeof reading>[]) =>
-    net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient(readings), endorsingOrgs: ENDORSERS });
+    net.submit(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient: readingsTransient(readings), endorsingOrgs: ENDORSERS });
   /** As the regulator: an oversight role, which sees live totals (still under the rule). */
-  const total = (zone: string, intervalStart = T) => net.evaluate<ZoneTotal>(cast.regulator.identity, 'Metering:GetZoneTotal', [zone, String(intervalStart)]);
+  const total = (zone: string, intervalStart = T) => net.evaluate<ZoneTotal>(cast.regulator.identity, TX.Metering.GetZoneTotal, [zone, String(intervalStart)]);
   /** As a household of the utility: no oversight role, so publications only. */
-  const publicTotal = (zone: string, intervalStart = T) => net.evaluate<ZoneTotal>(cast.consumer.identity, 'Metering:GetZoneTotal', [zone, String(intervalStart)]);
+  const publicTotal = (zone: string, intervalStart = T) => net.evaluate<ZoneTotal>(cast.consumer.identity, TX.Metering.GetZoneTotal, [zone, String(intervalStart)]);
 
   beforeAll(async () => {
     net = await ObeNet.start();
@@ -57,7 +58,7 @@ describe('defect 9 (metering): zone totals under the small-group rule', () => {
   afterAll(() => net.close());
 
   it('never writes a batch’s zone values to public state: a one-reading batch publishes nothing of its meter', async () => {
-    const tx = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([reading(meters['zone-1'][0], 4242)]), endorsingOrgs: ENDORSERS });
+    const tx = await net.endorse(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient: readingsTransient([reading(meters['zone-1'][0], 4242)]), endorsingOrgs: ENDORSERS });
     const publicText = tx.rwset.writes.map((w) => Buffer.from(w.value ?? '', 'base64').toString('utf8')).join('\n');
     expect(publicText).not.toContain('4242');
     // The block also carries the SHA-256 of every private value: none may confirm a guess of the lone reading.
@@ -102,7 +103,7 @@ describe('defect 9 (metering): zone totals under the small-group rule', () => {
   it('publishes to public state under the rule, and refuses a republication that would single out fewer than k newcomers', async () => {
     const pub = meters['zone-pub'];
     await submit(pub.slice(0, 3).map((m) => reading(m, 10)));
-    const publish = () => net.submit<ZoneTotal>(cast.dso.identity, 'Metering:PublishZoneTotal', [{ zone: 'zone-pub', intervalStart: T }], { endorsingOrgs: ENDORSERS });
+    const publish = () => net.submit<ZoneTotal>(cast.dso.identity, TX.Metering.PublishZoneTotal, [{ zone: 'zone-pub', intervalStart: T }], { endorsingOrgs: ENDORSERS });
     expect(await publish()).toMatchObject({ published: true, suppressed: false, importedWh: 30 });
     expect(await publicTotal('zone-pub')).toMatchObject({ published: true, importedWh: 30 });
     // One more household reports: republishing would reveal its reading as the difference.
@@ -116,7 +117,7 @@ describe('defect 9 (metering): zone totals under the small-group rule', () => {
   });
 
   it('follows k from governance', async () => {
-    await net.submit(await net.admin(GRID), 'Governance:UpdateConfig', [{ minPublicGroupSize: 2 }]);
+    await net.submit(await net.admin(GRID), TX.Governance.UpdateConfig, [{ minPublicGroupSize: 2 }]);
     expect(await total('zone-2')).toMatchObject({ importedWh: 3000, suppressed: false, minGroupSize: 2 });
     expect(await total('zone-1')).toMatchObject({ importedWh: null, suppressed: true, minGroupSize: 2 });
   });

@@ -7,6 +7,7 @@
  */
 import { atTime, expectRefused, ObeNet, registerAsset, UTILITY, type Actor, type Cast, type Meter } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 const DAY = 24 * 3600_000;
 const INTERVAL = 15 * 60_000;
 const NOW = Math.floor(Date.now() / INTERVAL) * INTERVAL;
@@ -25,8 +26,8 @@ describe('review: a backdated start of metering across a change of owner', () =>
     buyer = await net.participant(UTILITY, 'bd-buyer', ['CONSUMER']);
     meter = await atTime(NOW - 20 * DAY, () => registerAsset(net, seller, cast.dso, { assetId: 'm-bd', zone: 'z-bd' }, 'REGISTERED'));
     await atTime(NOW - 10 * DAY, async () => {
-      await net.submit(seller.identity, 'Registry:OfferTransfer', [{ assetId: meter.assetId, to: buyer.pseudonym }]);
-      await net.submit(buyer.identity, 'Registry:AcceptTransfer', [{ assetId: meter.assetId }]);
+      await net.submit(seller.identity, TX.Registry.OfferTransfer, [{ assetId: meter.assetId, to: buyer.pseudonym }]);
+      await net.submit(buyer.identity, TX.Registry.AcceptTransfer, [{ assetId: meter.assetId }]);
     });
   });
   afterAll(() => net.close());
@@ -34,12 +35,12 @@ describe('review: a backdated start of metering across a change of owner', () =>
   it('refuses a start of metering from before the asset changed hands, accepts one after', async () => {
     await expectRefused(
       net,
-      () => net.submit(cast.dso.identity, 'Registry:CommissionAsset', [{ assetId: meter.assetId, meteringFrom: NOW - 15 * DAY }]),
+      () => net.submit(cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: meter.assetId, meteringFrom: NOW - 15 * DAY }]),
       'RULE_VIOLATION',
       /changed hands/,
     );
-    await net.submit(cast.dso.identity, 'Registry:CommissionAsset', [{ assetId: meter.assetId, meteringFrom: NOW - 5 * DAY }]);
-    const asset = await net.evaluate<{ ownership: { owner: string; from: string }[] }>(cast.regulator.identity, 'Registry:GetAsset', [meter.assetId]);
+    await net.submit(cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: meter.assetId, meteringFrom: NOW - 5 * DAY }]);
+    const asset = await net.evaluate<{ ownership: { owner: string; from: string }[] }>(cast.regulator.identity, TX.Registry.GetAsset, [meter.assetId]);
     expect(asset.ownership.map((p) => p.owner)).toEqual([seller.pseudonym, buyer.pseudonym]);
     expect(Date.parse(asset.ownership[1].from)).toBe(NOW - 10 * DAY);
   });

@@ -6,6 +6,7 @@
  */
 import { atTime, expectRefused, GRID, newDevice, ObeNet, readingsTransient, registerAsset, REGULATOR, signReading, type Cast, type Device, type Meter } from '../chaincode/support';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 const DAY = 24 * 3600_000;
@@ -17,7 +18,7 @@ describe('review: a key compromised in the middle of an interval', () => {
   let meter: Meter;
 
   const send = (device: Device, intervalStart: number) =>
-    net.submit<{ accepted: number }>(cast.dso.identity, 'Metering:SubmitReadings', [], {
+    net.submit<{ accepted: number }>(cast.dso.identity, TX.Metering.SubmitReadings, [], {
       transient: readingsTransient([signReading(device, { assetId: meter.assetId, intervalStart, importedWh: 1, exportedWh: 5, sequence: intervalStart / INTERVAL })]),
       endorsingOrgs: [GRID, REGULATOR],
     });
@@ -32,7 +33,7 @@ describe('review: a key compromised in the middle of an interval', () => {
   it('refuses the leaked key for the interval in which it leaked; the interval before stays its own', async () => {
     const leakInterval = NOW - 8 * INTERVAL;
     const next = newDevice();
-    await net.submit(cast.dso.identity, 'Registry:RotateDeviceKey', [{ assetId: meter.assetId, devicePublicKey: next.publicKeyPem, compromisedSince: leakInterval + 7 * MINUTE }]);
+    await net.submit(cast.dso.identity, TX.Registry.RotateDeviceKey, [{ assetId: meter.assetId, devicePublicKey: next.publicKeyPem, compromisedSince: leakInterval + 7 * MINUTE }]);
     expect(await send(meter.device, leakInterval - INTERVAL)).toMatchObject({ accepted: 1 });
     await expectRefused(net, () => send(meter.device, leakInterval), 'RULE_VIOLATION', /no device key in force/);
   });

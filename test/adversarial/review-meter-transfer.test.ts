@@ -9,6 +9,7 @@
 import { GRID, REGULATOR, UTILITY, expectRefused } from '../chaincode/support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../chaincode/market/fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const INTERVAL = 15 * MINUTE;
@@ -22,8 +23,8 @@ describe('review: a meter sold with open offers on it', () => {
   let interval: string;
 
   const transfer = async (from: Trader, to: Trader, assetId: string) => {
-    await fx.net.submit(from.identity, 'Registry:OfferTransfer', [{ assetId, to: to.pseudonym }]);
-    await fx.net.submit(to.identity, 'Registry:AcceptTransfer', [{ assetId }]);
+    await fx.net.submit(from.identity, TX.Registry.OfferTransfer, [{ assetId, to: to.pseudonym }]);
+    await fx.net.submit(to.identity, TX.Registry.AcceptTransfer, [{ assetId }]);
   };
 
   beforeAll(async () => {
@@ -42,12 +43,12 @@ describe('review: a meter sold with open offers on it', () => {
   it('refuses the transfer of an asset that still backs open offers for a later interval; after a cancel it goes through', async () => {
     setClock(start - 60 * MINUTE);
     const offer = await fx.placeOrder(oldOwner, ZONE, interval, 'SELL', 10, 1000);
-    await fx.net.submit(oldOwner.identity, 'Registry:OfferTransfer', [{ assetId: oldOwner.meterId, to: newOwner.pseudonym }]);
+    await fx.net.submit(oldOwner.identity, TX.Registry.OfferTransfer, [{ assetId: oldOwner.meterId, to: newOwner.pseudonym }]);
     // Before the fix the sale went through: the old owner's offer then blocked the new owner's own offers for that
     // interval (ASSET_ALREADY_OFFERED) and settled against the meter the new owner now runs.
-    await expectRefused(fx.net, () => fx.net.submit(newOwner.identity, 'Registry:AcceptTransfer', [{ assetId: oldOwner.meterId }]), 'RULE_VIOLATION', /open offers/);
-    await fx.net.submit(oldOwner.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: offer.orderId }]);
-    await fx.net.submit(newOwner.identity, 'Registry:AcceptTransfer', [{ assetId: oldOwner.meterId }]);
+    await expectRefused(fx.net, () => fx.net.submit(newOwner.identity, TX.Registry.AcceptTransfer, [{ assetId: oldOwner.meterId }]), 'RULE_VIOLATION', /open offers/);
+    await fx.net.submit(oldOwner.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: offer.orderId }]);
+    await fx.net.submit(newOwner.identity, TX.Registry.AcceptTransfer, [{ assetId: oldOwner.meterId }]);
     await transfer(oldOwner, newOwner, oldOwner.pvId!);
     // The new owner offers its new assets for that interval.
     await fx.placeOrder({ ...newOwner, meterId: oldOwner.meterId, pvId: oldOwner.pvId }, ZONE, interval, 'SELL', 10, 500);
@@ -81,7 +82,7 @@ describe('review: a meter sold with open offers on it', () => {
     // A bid carries no offer total, so nothing holds the sale back: the old owner's bid still names the sold meter.
     await fx.mint(seller, 20_000);
     const bid = { side: 'BUY', price: 10, quantityWh: 1000, meterId: seller.meterId, salt: salt() };
-    const placed = await fx.net.submit<{ orderId: string }>(seller.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval: at }], { transient: { order: JSON.stringify(bid) } });
+    const placed = await fx.net.submit<{ orderId: string }>(seller.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval: at }], { transient: { order: JSON.stringify(bid) } });
     await transfer(seller, other, seller.meterId);
     await fx.placeOrder(other, ZONE, at, 'SELL', 10, 3000);
     await fx.placeOrder(buyers[0], ZONE, at, 'BUY', 10, 1000);
@@ -94,7 +95,7 @@ describe('review: a meter sold with open offers on it', () => {
     await fx.reading(other.meterId, later, 0, 3000);
     for (const b of buyers.slice(0, 2)) await fx.reading(b.meterId, later, 1000, 0);
     await fx.settle('RETAIL', ZONE, at);
-    const record = await fx.net.evaluate<{ details?: { meteredWh: number } }>(fx.cast.regulator.identity, 'Settlement:GetRecord', [{ market: 'RETAIL', zone: ZONE, interval: at, orderId: placed.orderId }]);
+    const record = await fx.net.evaluate<{ details?: { meteredWh: number } }>(fx.cast.regulator.identity, TX.Settlement.GetRecord, [{ market: 'RETAIL', zone: ZONE, interval: at, orderId: placed.orderId }]);
     // The old owner did not own the meter during the interval: the new owner's consumption is not its delivery.
     expect(record.details?.meteredWh).toBe(0);
   });

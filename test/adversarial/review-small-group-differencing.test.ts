@@ -6,6 +6,7 @@
  */
 import { MarketFixture, ZONE, restoreClock, setClock, type Trader } from '../chaincode/market/fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 
@@ -42,7 +43,7 @@ describe('review: a lone seller’s award through the settlement summary', () =>
     await fx.reading(seller.meterId, start, 0, 2718);
     for (const b of buyers) await fx.reading(b.meterId, start, 900, 0);
     await fx.settle('RETAIL', ZONE, interval);
-    const summary = await fx.net.evaluate<Summary>(outsider.identity, 'Settlement:GetSettlement', [{ market: 'RETAIL', zone: ZONE, interval }]);
+    const summary = await fx.net.evaluate<Summary>(outsider.identity, TX.Settlement.GetSettlement, [{ market: 'RETAIL', zone: ZONE, interval }]);
     // Before the fix: awardedWh 2718, the lone seller's award.
     expect(summary.awardedWh).toBeNull();
     expect(summary.suppressed).toContain('awardedWh');

@@ -7,6 +7,7 @@
  */
 import { MarketFixture, ZONE, restoreClock, setClock, type Trader } from '../chaincode/market/fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 
@@ -48,11 +49,11 @@ describe('review: a seller zeroes the zone’s price with an offer it never deli
     for (const s of honest) await fx.reading(s.meterId, start, 0, 1000);
     for (const b of buyers) await fx.reading(b.meterId, start, 1000, 0);
     const before = (await fx.balance(attacker)).available;
-    const settled = await fx.net.evaluate<{ details: { imbalanceCharged: number; balancingCredit: number } }>(fx.cast.regulator.identity, 'Settlement:GetSettlement', [
+    const settled = await fx.net.evaluate<{ details: { imbalanceCharged: number; balancingCredit: number } }>(fx.cast.regulator.identity, TX.Settlement.GetSettlement, [
       { market: 'RETAIL', zone: ZONE, interval },
     ]).catch(async () => {
       await fx.settle('RETAIL', ZONE, interval);
-      return fx.net.evaluate<{ details: { imbalanceCharged: number; balancingCredit: number } }>(fx.cast.regulator.identity, 'Settlement:GetSettlement', [{ market: 'RETAIL', zone: ZONE, interval }]);
+      return fx.net.evaluate<{ details: { imbalanceCharged: number; balancingCredit: number } }>(fx.cast.regulator.identity, TX.Settlement.GetSettlement, [{ market: 'RETAIL', zone: ZONE, interval }]);
     });
     // 3,000 Wh awarded and not delivered: today 0 is charged, and the balancing party receives 0 for the 3,000 Wh
     // the grid supplied to the buyers.

@@ -5,6 +5,7 @@ import { runCli } from '../../network/lib/cli';
 import { main as remapCollections } from '../../network/lib/remap-collections-cli';
 import { ROOT } from './support/shell';
 
+import { TX } from '@obe/chaincode';
 /** The CLIs that talk to a network run under tsx (fabric-gateway's signer is an ES module jest cannot load). */
 function tsx(script: string, args: string[]) {
   return spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'network/lib', script), ...args], {
@@ -25,10 +26,10 @@ function stderrOf(run: () => number): { code: number; stderr: string } {
 
 describe('network CLIs refuse bad invocations with a usage line', () => {
   it('fabric-call-cli: usage, and a missing connection config reported without a stack trace', () => {
-    const usage = tsx('fabric-call-cli.ts', ['x.json', 'utility-user1', 'energy', 'invoke', 'Governance:GetConfig']);
+    const usage = tsx('fabric-call-cli.ts', ['x.json', 'utility-user1', 'energy', 'invoke', TX.Governance.GetConfig.name]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/usage: fabric-call-cli\.ts/);
-    const missing = tsx('fabric-call-cli.ts', ['/nonexistent/connection.json', 'utility-user1', 'energy', 'evaluate', 'Governance:GetConfig']);
+    const missing = tsx('fabric-call-cli.ts', ['/nonexistent/connection.json', 'utility-user1', 'energy', 'evaluate', TX.Governance.GetConfig.name]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('ENOENT');
     expect(missing.stderr).not.toMatch(/\n\s+at /);

@@ -12,6 +12,7 @@ import { describeLive, NETWORK_DIR, peerDataDir } from './support/live';
 import { filesContaining } from './support/peer-store';
 import { NATIVE, ROOT } from './support/shell';
 
+import { TX } from '@obe/chaincode';
 const call = (label: string, mode: 'submit' | 'evaluate', fn: string, args: string[] = [], transient: Record<string, string> = {}) =>
   fabricCall({ label, mode, fn, args, transient });
 
@@ -55,7 +56,7 @@ describeLive('native Fabric network', () => {
 
   it('governance maps the native MSP IDs onto the OBE org roles, readable by every org', () => {
     for (const label of ['gridoperator-user1', 'utility-user1', 'regulator-user1']) {
-      const governance = JSON.parse(call(label, 'evaluate', 'Governance:GetConfig')) as {
+      const governance = JSON.parse(call(label, 'evaluate', TX.Governance.GetConfig.name)) as {
         config: { orgs: Record<string, string[]>; tokenIssuerMspId: string };
       };
       expect(governance.config.orgs).toEqual({
@@ -69,12 +70,12 @@ describeLive('native Fabric network', () => {
 
   it("keeps the grid operator's private wholesale curve off the utility's peer, on disk", () => {
     // A network reused across runs may have registered this identity already.
-    const me = JSON.parse(call('gridoperator-user1', 'evaluate', 'Participants:WhoAmI')) as { pseudonym: string; registered: boolean };
-    if (!me.registered) call('gridoperator-user1', 'submit', 'Participants:Register');
+    const me = JSON.parse(call('gridoperator-user1', 'evaluate', TX.Participants.WhoAmI.name)) as { pseudonym: string; registered: boolean };
+    if (!me.registered) call('gridoperator-user1', 'submit', TX.Participants.Register.name);
     for (const role of ['MARKET_OPERATOR', 'DSO']) {
-      call('gridoperator-admin', 'submit', 'Participants:GrantRole', [JSON.stringify({ pseudonym: me.pseudonym, role })]);
+      call('gridoperator-admin', 'submit', TX.Participants.GrantRole.name, [JSON.stringify({ pseudonym: me.pseudonym, role })]);
     }
-    call('gridoperator-user1', 'submit', 'Tokens:Mint', [JSON.stringify({ account: me.pseudonym })], {
+    call('gridoperator-user1', 'submit', TX.Tokens.Mint.name, [JSON.stringify({ account: me.pseudonym })], {
       movement: JSON.stringify({ amount: 1_000_000, salt: randomBytes(24).toString('hex') }),
     });
 
@@ -84,7 +85,7 @@ describeLive('native Fabric network', () => {
     const salt = `obe-fabric-salt-${process.pid}-${Date.now().toString(36)}`;
     const curve = JSON.stringify({ side: 'DEMAND', blocks: [{ price: 120, quantityWh: 5000 }], salt });
     const placed = JSON.parse(
-      call('gridoperator-user1', 'submit', 'WholesaleMarket:SubmitCurve', [JSON.stringify({ interval })], { curve }),
+      call('gridoperator-user1', 'submit', TX.WholesaleMarket.SubmitCurve.name, [JSON.stringify({ interval })], { curve }),
     ) as { collection: string; orderId: string };
     expect(placed.collection).toBe('orders_GridOperatorMSP');
 
@@ -98,7 +99,7 @@ describeLive('native Fabric network', () => {
     // The utility is on the channel but not in the collection: nothing anywhere under its peer's directory.
     expect(filesContaining(peerDataDir('utility'), salt)).toEqual([]);
     // The public record carries only a commitment, never the salt, on every peer.
-    const publicRecord = call('utility-user1', 'evaluate', 'WholesaleMarket:ListCurves', [JSON.stringify({ interval })]);
+    const publicRecord = call('utility-user1', 'evaluate', TX.WholesaleMarket.ListCurves.name, [JSON.stringify({ interval })]);
     expect(publicRecord).toContain(placed.orderId);
     expect(publicRecord).not.toContain(salt);
   });

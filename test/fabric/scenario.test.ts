@@ -13,6 +13,7 @@ import { startGateway, type GatewayProcess } from '../e2e/support/gateway-proces
 import { fabricCall } from './support/fabric-call';
 import { CONNECTION_FILE, describeLive } from './support/live';
 
+import { TX } from '@obe/chaincode';
 describeLive('end to end on the native Fabric network', () => {
   let gw: GatewayProcess | undefined;
   let dataDir: string;
@@ -59,7 +60,7 @@ describeLive('end to end on the native Fabric network', () => {
     // SettlementCompleted on `energy` was relayed: the attestation is on the `audit` ledger, readable by the
     // regulator's own identity straight from its peer, with the Merkle root the scenario verified against.
     const attestations = JSON.parse(
-      fabricCall({ label: 'regulator-user1', channel: 'audit', mode: 'evaluate', fn: 'Audit:ListAttestations', args: [JSON.stringify({ sourceChannel: 'energy' })] }),
+      fabricCall({ label: 'regulator-user1', channel: 'audit', mode: 'evaluate', fn: TX.Audit.ListAttestations.name, args: [JSON.stringify({ sourceChannel: 'energy' })] }),
     ) as { zone: string; merkleRoot: string }[];
     expect(attestations.filter((a) => a.zone === zone).map((a) => a.merkleRoot)).toContain(report.merkleRoot);
     // A network started by `npm run network:up` keeps the chaincode's 15-minute intervals (test:fabric starts its own

@@ -10,8 +10,9 @@ import { DEFAULT_RETRY_POLICY } from '../../gateway/src/ledger/retry-policy';
 import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError } from '../../gateway/src/submits/errors';
 import { SubmitService } from '../../gateway/src/submits/submit-service';
 import { ScriptedLedger } from './support/scripted-ledger';
+import { TX } from '@obe/chaincode';
 
-const tx = { channel: 'energy', identity: 'utility-admin', fn: 'Tokens:Transfer', args: ['{}'] };
+const tx = { channel: 'energy', identity: 'utility-admin', fn: TX.Tokens.Transfer.name, args: ['{}'] };
 
 function service(ledger: ScriptedLedger, dataDir: string, metrics = new GatewayMetrics()) {
   return new SubmitService({ ledger: () => ledger, dataDir, metrics, logger: pino({ level: 'silent' }) });
@@ -32,7 +33,7 @@ describe('SubmitService', () => {
     expect(ledger.endorsed).toHaveLength(1);
     const text = await metrics.registry.metrics();
     expect(text).not.toMatch(/obe_submit_retries_total\{/);
-    expect(text).toMatch(/obe_submits_total\{fn="Tokens:Transfer",outcome="conflict"\} 1/);
+    expect(text).toMatch(new RegExp(`obe_submits_total\\{fn="${TX.Tokens.Transfer.name}",outcome="conflict"\\} 1`));
   });
 
   it('leaves an MVCC conflict to the ledger\'s retry policy (one submit() call, a new proposal inside it)', async () => {
@@ -87,7 +88,7 @@ describe('SubmitService', () => {
 
   it('keeps only a keyed hash of the request on disk, under an owner-only key that survives a restart', async () => {
     const ledger = new ScriptedLedger();
-    const request = '["Tokens:Transfer",{},{},{"amount":5,"to":"p-1"}]';
+    const request = JSON.stringify([TX.Tokens.Transfer.name, {}, {}, { amount: 5, to: 'p-1' }]);
     await service(ledger, dir).submit({ tx, fingerprint: request, idempotencyKey: 'k9' });
     const stored = fs.readdirSync(path.join(dir, 'idempotency')).map((f) => fs.readFileSync(path.join(dir, 'idempotency', f), 'utf8')).join('\n');
     const plain = crypto.createHash('sha256').update(request).digest('hex');

@@ -1,6 +1,7 @@
 import { expectError, expectNoServerErrors, http } from './support/http';
 import { startHarness, type Harness } from './support/harness';
 
+import { TX } from '@obe/chaincode';
 expectNoServerErrors();
 
 const UNKNOWN = `p-${'0'.repeat(40)}`;
@@ -109,8 +110,8 @@ describe('submit semantics over HTTP', () => {
 
   it('counts submits by outcome on /metrics', async () => {
     const text = (await http(h.app).get('/metrics')).text;
-    expect(text).toMatch(/obe_submits_total\{fn="Tokens:Transfer",outcome="committed"\} \d+/);
-    expect(text).toMatch(/obe_submits_total\{fn="Tokens:Transfer",outcome="replayed"\} \d+/);
+    expect(text).toMatch(new RegExp(`obe_submits_total\\{fn="${TX.Tokens.Transfer.name}",outcome="committed"\\} \\d+`));
+    expect(text).toMatch(new RegExp(`obe_submits_total\\{fn="${TX.Tokens.Transfer.name}",outcome="replayed"\\} \\d+`));
     expect(text).toMatch(/obe_http_requests_total\{method="POST",route="\/api\/v1\/tokens\/transfers",status="422"\} \d+/);
   });
 });

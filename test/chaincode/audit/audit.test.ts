@@ -1,6 +1,7 @@
 import { GRID, ObeNet, REGULATOR, UTILITY, expectRefused, outcome } from '../support';
 import type { Identity } from '@obe/fabric-embedded';
 
+import { TX } from '@obe/chaincode';
 /**
  * The audit channel's attestation contract on its own: who may anchor (an admin of the market operator's org, as the
  * gateway's audit relay is) and read, idempotency per source channel, market, zone and interval, and input validation.
@@ -19,7 +20,7 @@ describe('Audit attestations on the audit channel', () => {
     recordCount: 3,
     sourceTxId: 'cd'.repeat(32),
   };
-  const attest = (who: Identity, body: unknown) => net.submit<{ created: boolean; attestation: Record<string, unknown> }>(who, 'Audit:Attest', [body], { channel: 'audit' });
+  const attest = (who: Identity, body: unknown) => net.submit<{ created: boolean; attestation: Record<string, unknown> }>(who, TX.Audit.Attest, [body], { channel: 'audit' });
 
   beforeAll(async () => {
     net = await ObeNet.start();
@@ -49,7 +50,7 @@ describe('Audit attestations on the audit channel', () => {
     await expectRefused(net, () => attest(gridOperator, { ...base, recordCount: -1 }), 'INVALID_ARGUMENT', /recordCount/);
     await expectRefused(net, () => attest(gridOperator, { ...base, interval: 'yesterday' }), 'INVALID_ARGUMENT', /interval/);
     await expectRefused(net, () => attest(gridOperator, { ...base, customer: 'Jane Doe' }), 'INVALID_ARGUMENT');
-    await expectRefused(net, () => net.submit(gridOperator, 'Audit:Attest', ['{nope'], { channel: 'audit' }), 'INVALID_ARGUMENT');
+    await expectRefused(net, () => net.submit(gridOperator, TX.Audit.Attest, ['{nope'], { channel: 'audit' }), 'INVALID_ARGUMENT');
   });
 
   it("refuses any identity of the market operator's org that is not its admin, so none can anchor a root first", async () => {
@@ -68,7 +69,7 @@ describe('Audit attestations on the audit channel', () => {
   });
 
   it('names an attesting admin that is a registered participant by its channel pseudonym', async () => {
-    const registered = await net.submit<{ pseudonym: string }>(gridOperator, 'Participants:Register', [], { channel: 'audit' });
+    const registered = await net.submit<{ pseudonym: string }>(gridOperator, TX.Participants.Register, [], { channel: 'audit' });
     const result = await attest(gridOperator, { ...base, zone: 'feeder-4' });
     expect(result.attestation).toMatchObject({ attestedByMspId: GRID, attestedBy: registered.pseudonym });
     expect(result.attestation.attestedBy).toMatch(/^p-[0-9a-f]{40}$/);
@@ -77,23 +78,23 @@ describe('Audit attestations on the audit channel', () => {
   it("lets only the market operator org's admin anchor, and only the grid operator and the regulator read", async () => {
     await expectRefused(net, () => attest(regulator, { ...base, zone: 'feeder-9' }), 'FORBIDDEN', /attesting/);
     const key = { sourceChannel: 'energy', market: 'RETAIL', zone: 'feeder-1', interval: base.interval };
-    expect(await net.evaluate(regulator, 'Audit:GetAttestation', [key], { channel: 'audit' })).toMatchObject({ merkleRoot: base.merkleRoot });
-    expect(await net.evaluate(gridOperator, 'Audit:GetAttestation', [key], { channel: 'audit' })).toMatchObject({ recordCount: 3 });
-    expect(await net.evaluate<unknown[]>(regulator, 'Audit:ListAttestations', [{ sourceChannel: 'energy', market: 'RETAIL' }], { channel: 'audit' })).toHaveLength(4);
-    expect(await net.evaluate<unknown[]>(regulator, 'Audit:ListAttestations', [{}], { channel: 'audit' })).toHaveLength(5);
-    expect(await outcome(net.evaluate(regulator, 'Audit:GetAttestation', [{ ...key, zone: 'feeder-7' }], { channel: 'audit' }))).toBe('NOT_FOUND');
+    expect(await net.evaluate(regulator, TX.Audit.GetAttestation, [key], { channel: 'audit' })).toMatchObject({ merkleRoot: base.merkleRoot });
+    expect(await net.evaluate(gridOperator, TX.Audit.GetAttestation, [key], { channel: 'audit' })).toMatchObject({ recordCount: 3 });
+    expect(await net.evaluate<unknown[]>(regulator, TX.Audit.ListAttestations, [{ sourceChannel: 'energy', market: 'RETAIL' }], { channel: 'audit' })).toHaveLength(4);
+    expect(await net.evaluate<unknown[]>(regulator, TX.Audit.ListAttestations, [{}], { channel: 'audit' })).toHaveLength(5);
+    expect(await outcome(net.evaluate(regulator, TX.Audit.GetAttestation, [{ ...key, zone: 'feeder-7' }], { channel: 'audit' }))).toBe('NOT_FOUND');
     // A utility identity is not on the audit channel at all: the peer refuses its proposal before the chaincode runs.
     const utility = await net.identity(UTILITY, 'curious');
     const notMember = new RegExp(`access denied: channel \\[audit\\] creator org \\[${UTILITY}\\]`);
     const heights = net.heights();
-    await expect(net.evaluate(utility, 'Audit:ListAttestations', [{}], { channel: 'audit' })).rejects.toThrow(notMember);
-    await expect(net.submit(utility, 'Audit:Attest', [{ ...base, zone: 'x' }], { channel: 'audit' })).rejects.toThrow(notMember);
+    await expect(net.evaluate(utility, TX.Audit.ListAttestations, [{}], { channel: 'audit' })).rejects.toThrow(notMember);
+    await expect(net.submit(utility, TX.Audit.Attest, [{ ...base, zone: 'x' }], { channel: 'audit' })).rejects.toThrow(notMember);
     expect(net.heights()).toEqual(heights);
   });
 
   it('decides by the channel governance: on energy, an org mapped to UTILITY only may neither anchor nor read', async () => {
     const utility = await net.identity(UTILITY, 'energy-utility');
-    expect(await outcome(net.submit(utility, 'Audit:Attest', [base], { channel: 'energy' }))).toBe('FORBIDDEN');
-    expect(await outcome(net.evaluate(utility, 'Audit:ListAttestations', [{}], { channel: 'energy' }))).toBe('FORBIDDEN');
+    expect(await outcome(net.submit(utility, TX.Audit.Attest, [base], { channel: 'energy' }))).toBe('FORBIDDEN');
+    expect(await outcome(net.evaluate(utility, TX.Audit.ListAttestations, [{}], { channel: 'energy' }))).toBe('FORBIDDEN');
   });
 });

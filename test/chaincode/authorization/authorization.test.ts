@@ -21,6 +21,7 @@ import {
   type Meter,
 } from '../support';
 
+import { TX } from '@obe/chaincode';
 /**
  * Who may call what: every transaction against every role of every org, the three org admins and an identity that
  * never registered. Submits are only endorsed (nothing is committed), so every cell sees the same prepared state and
@@ -89,15 +90,15 @@ describe('authorization matrix', () => {
     };
     target = await net.participant(UTILITY, 'authz-target', ['PROSUMER']);
     suspendedTarget = await net.participant(UTILITY, 'authz-suspended', ['CONSUMER']);
-    await net.submit(cast.admins[UTILITY], 'Participants:Suspend', [{ pseudonym: suspendedTarget.pseudonym }]);
+    await net.submit(cast.admins[UTILITY], TX.Participants.Suspend, [{ pseudonym: suspendedTarget.pseudonym }]);
 
     await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-registered' }, 'REGISTERED');
     await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-commissioned' }, 'COMMISSIONED');
     await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-active' });
     await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-suspended' });
-    await net.submit(cast.prosumer.identity, 'Registry:SuspendAsset', [{ assetId: 'a-suspended' }]);
+    await net.submit(cast.prosumer.identity, TX.Registry.SuspendAsset, [{ assetId: 'a-suspended' }]);
     await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'a-offered' });
-    await net.submit(cast.prosumer.identity, 'Registry:OfferTransfer', [{ assetId: 'a-offered', to: cast.consumer.pseudonym }]);
+    await net.submit(cast.prosumer.identity, TX.Registry.OfferTransfer, [{ assetId: 'a-offered', to: cast.consumer.pseudonym }]);
 
     // Metering starts at commissioning: the meters are commissioned a day before the intervals they report.
     await atTime(NOW - DAY_MS, async () => {
@@ -106,7 +107,7 @@ describe('authorization matrix', () => {
     });
     for (const meter of [householdMeter, plantMeter]) {
       const signed = signReading(meter.device, { assetId: meter.assetId, intervalStart: T0, importedWh: 5, exportedWh: 1, sequence: 1 });
-      await net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([signed]), endorsingOrgs: [GRID, REGULATOR] });
+      await net.submit(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient: readingsTransient([signed]), endorsingOrgs: [GRID, REGULATOR] });
     }
   });
   afterAll(() => net.close());
@@ -116,62 +117,62 @@ describe('authorization matrix', () => {
     readingsTransient([signReading(meter().device, { assetId: meter().assetId, intervalStart: T1, importedWh: 7, exportedWh: 0, sequence: 2 })]);
 
   const rows: Row[] = [
-    { fn: 'Governance:InitConfig', kind: 'submit', args: () => [{ orgs: { [GRID]: ['MARKET_OPERATOR', 'DSO'] }, tokenIssuerMspId: GRID }], transient: () => ({ pseudonymKey: 'k'.repeat(40) }), expect: { ADMIN_GRID: 'CONFLICT' } },
-    { fn: 'Governance:UpdateConfig', kind: 'submit', args: () => [{ gateClosureMinutes: 6 }], expect: { ADMIN_GRID: 'OK' } },
-    { fn: 'Governance:GetConfig', kind: 'evaluate', expect: all('OK') },
-    { fn: 'Governance:GetConfigHistory', kind: 'evaluate', expect: all('OK') },
-    { fn: 'Participants:Register', kind: 'submit', expect: { ...all('CONFLICT', PARTICIPANTS), ADMIN_GRID: 'OK', ADMIN_UTILITY: 'OK', ADMIN_REGULATOR: 'OK', UNREGISTERED: 'OK' } },
-    { fn: 'Participants:GrantRole', kind: 'submit', args: () => [{ pseudonym: target.pseudonym, role: 'CONSUMER' }], expect: { ADMIN_UTILITY: 'OK' } },
-    { fn: 'Participants:RevokeRole', kind: 'submit', args: () => [{ pseudonym: target.pseudonym, role: 'PROSUMER' }], expect: { ADMIN_UTILITY: 'OK' } },
-    { fn: 'Participants:Suspend', kind: 'submit', args: () => [{ pseudonym: target.pseudonym }], expect: { ADMIN_UTILITY: 'OK' } },
-    { fn: 'Participants:Reactivate', kind: 'submit', args: () => [{ pseudonym: suspendedTarget.pseudonym }], expect: { ADMIN_UTILITY: 'OK' } },
-    { fn: 'Participants:GetParticipant', kind: 'evaluate', args: () => [target.pseudonym], expect: all('OK') },
-    { fn: 'Participants:ListParticipants', kind: 'evaluate', expect: all('OK') },
-    { fn: 'Participants:WhoAmI', kind: 'evaluate', expect: all('OK') },
-    { fn: 'Registry:RegisterAsset', kind: 'submit', args: () => [newMeter()], expect: all('OK', HOLDERS) },
+    { fn: TX.Governance.InitConfig.name, kind: 'submit', args: () => [{ orgs: { [GRID]: ['MARKET_OPERATOR', 'DSO'] }, tokenIssuerMspId: GRID }], transient: () => ({ pseudonymKey: 'k'.repeat(40) }), expect: { ADMIN_GRID: 'CONFLICT' } },
+    { fn: TX.Governance.UpdateConfig.name, kind: 'submit', args: () => [{ gateClosureMinutes: 6 }], expect: { ADMIN_GRID: 'OK' } },
+    { fn: TX.Governance.GetConfig.name, kind: 'evaluate', expect: all('OK') },
+    { fn: TX.Governance.GetConfigHistory.name, kind: 'evaluate', expect: all('OK') },
+    { fn: TX.Participants.Register.name, kind: 'submit', expect: { ...all('CONFLICT', PARTICIPANTS), ADMIN_GRID: 'OK', ADMIN_UTILITY: 'OK', ADMIN_REGULATOR: 'OK', UNREGISTERED: 'OK' } },
+    { fn: TX.Participants.GrantRole.name, kind: 'submit', args: () => [{ pseudonym: target.pseudonym, role: 'CONSUMER' }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: TX.Participants.RevokeRole.name, kind: 'submit', args: () => [{ pseudonym: target.pseudonym, role: 'PROSUMER' }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: TX.Participants.Suspend.name, kind: 'submit', args: () => [{ pseudonym: target.pseudonym }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: TX.Participants.Reactivate.name, kind: 'submit', args: () => [{ pseudonym: suspendedTarget.pseudonym }], expect: { ADMIN_UTILITY: 'OK' } },
+    { fn: TX.Participants.GetParticipant.name, kind: 'evaluate', args: () => [target.pseudonym], expect: all('OK') },
+    { fn: TX.Participants.ListParticipants.name, kind: 'evaluate', expect: all('OK') },
+    { fn: TX.Participants.WhoAmI.name, kind: 'evaluate', expect: all('OK') },
+    { fn: TX.Registry.RegisterAsset.name, kind: 'submit', args: () => [newMeter()], expect: all('OK', HOLDERS) },
     {
-      fn: 'Registry:RegisterAsset',
+      fn: TX.Registry.RegisterAsset.name,
       kind: 'submit',
       args: () => [{ assetId: 'feeder-new', type: 'feeder', segment: 'retail', zone: 'z1', capacityKw: 400 }],
       expect: { DSO: 'OK' },
     },
-    { fn: 'Registry:CommissionAsset', kind: 'submit', args: () => [{ assetId: 'a-registered' }], expect: { DSO: 'OK' } },
-    { fn: 'Registry:ActivateAsset', kind: 'submit', args: () => [{ assetId: 'a-commissioned' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
-    { fn: 'Registry:SuspendAsset', kind: 'submit', args: () => [{ assetId: 'a-active' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
-    { fn: 'Registry:ResumeAsset', kind: 'submit', args: () => [{ assetId: 'a-suspended' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
-    { fn: 'Registry:DecommissionAsset', kind: 'submit', args: () => [{ assetId: 'a-active' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
-    { fn: 'Registry:OfferTransfer', kind: 'submit', args: () => [{ assetId: 'a-active', to: cast.consumer.pseudonym }], expect: { PROSUMER: 'OK' } },
-    { fn: 'Registry:AcceptTransfer', kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { CONSUMER: 'OK' } },
-    { fn: 'Registry:CancelTransfer', kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { PROSUMER: 'OK' } },
+    { fn: TX.Registry.CommissionAsset.name, kind: 'submit', args: () => [{ assetId: 'a-registered' }], expect: { DSO: 'OK' } },
+    { fn: TX.Registry.ActivateAsset.name, kind: 'submit', args: () => [{ assetId: 'a-commissioned' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: TX.Registry.SuspendAsset.name, kind: 'submit', args: () => [{ assetId: 'a-active' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: TX.Registry.ResumeAsset.name, kind: 'submit', args: () => [{ assetId: 'a-suspended' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: TX.Registry.DecommissionAsset.name, kind: 'submit', args: () => [{ assetId: 'a-active' }], expect: { DSO: 'OK', PROSUMER: 'OK' } },
+    { fn: TX.Registry.OfferTransfer.name, kind: 'submit', args: () => [{ assetId: 'a-active', to: cast.consumer.pseudonym }], expect: { PROSUMER: 'OK' } },
+    { fn: TX.Registry.AcceptTransfer.name, kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { CONSUMER: 'OK' } },
+    { fn: TX.Registry.CancelTransfer.name, kind: 'submit', args: () => [{ assetId: 'a-offered' }], expect: { PROSUMER: 'OK' } },
     // Once commissioned, a device key changes only through a DSO (re-commissioning); the owner alone may not.
-    { fn: 'Registry:RotateDeviceKey', kind: 'submit', args: () => [{ assetId: 'a-active', devicePublicKey: newDevice().publicKeyPem }], expect: { DSO: 'OK' } },
-    { fn: 'Registry:GetAsset', kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
-    { fn: 'Registry:GetAssetHistory', kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
-    { fn: 'Registry:ListAssets', kind: 'evaluate', args: () => ['{}'], expect: all('OK') },
+    { fn: TX.Registry.RotateDeviceKey.name, kind: 'submit', args: () => [{ assetId: 'a-active', devicePublicKey: newDevice().publicKeyPem }], expect: { DSO: 'OK' } },
+    { fn: TX.Registry.GetAsset.name, kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
+    { fn: TX.Registry.GetAssetHistory.name, kind: 'evaluate', args: () => ['a-active'], expect: all('OK') },
+    { fn: TX.Registry.ListAssets.name, kind: 'evaluate', args: () => ['{}'], expect: all('OK') },
     {
-      fn: 'Metering:SubmitReadings',
+      fn: TX.Metering.SubmitReadings.name,
       kind: 'submit',
       transient: readingFor(() => householdMeter),
       endorsingOrgs: [GRID, REGULATOR],
       expect: { DSO: 'OK', RETAILER: 'OK', AGGREGATOR: 'OK' },
     },
     {
-      fn: 'Metering:SubmitReadings',
+      fn: TX.Metering.SubmitReadings.name,
       kind: 'submit',
       transient: readingFor(() => plantMeter),
       endorsingOrgs: [GRID, REGULATOR],
       expect: { DSO: 'OK' },
     },
     {
-      fn: 'Metering:GetReading',
+      fn: TX.Metering.GetReading.name,
       kind: 'evaluate',
       args: () => ['m-household', String(T0)],
       expect: { PROSUMER: 'OK', RETAILER: 'OK', AGGREGATOR: 'OK', MARKET_OPERATOR: 'OK', DSO: 'OK', REGULATOR: 'OK' },
     },
-    { fn: 'Metering:GetReading', kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: { GENERATOR: 'OK', MARKET_OPERATOR: 'OK', DSO: 'OK', REGULATOR: 'OK' } },
-    { fn: 'Metering:GetReadingHash', kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: all('OK') },
-    { fn: 'Metering:GetZoneTotal', kind: 'evaluate', args: () => ['z2', String(T0)], expect: all('OK') },
-    { fn: 'Metering:PublishZoneTotal', kind: 'submit', args: () => [{ zone: 'z2', intervalStart: T0 }], endorsingOrgs: [GRID, REGULATOR], expect: { DSO: 'OK', MARKET_OPERATOR: 'OK' } },
+    { fn: TX.Metering.GetReading.name, kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: { GENERATOR: 'OK', MARKET_OPERATOR: 'OK', DSO: 'OK', REGULATOR: 'OK' } },
+    { fn: TX.Metering.GetReadingHash.name, kind: 'evaluate', args: () => ['m-plant', String(T0)], expect: all('OK') },
+    { fn: TX.Metering.GetZoneTotal.name, kind: 'evaluate', args: () => ['z2', String(T0)], expect: all('OK') },
+    { fn: TX.Metering.PublishZoneTotal.name, kind: 'submit', args: () => [{ zone: 'z2', intervalStart: T0 }], endorsingOrgs: [GRID, REGULATOR], expect: { DSO: 'OK', MARKET_OPERATOR: 'OK' } },
   ];
 
   it.each(rows.map((row, i) => [`${row.fn} #${i}`, row] as const))('%s', async (_name, row) => {

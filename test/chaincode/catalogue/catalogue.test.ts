@@ -39,6 +39,6 @@ describe('the transaction catalogue', () => {
       expect(entry.roles.length).toBeGreaterThan(3);
       expect(entry.result).toBeInstanceOf(z.ZodType);
     }
-    expect(TX.Registry.GetAsset.name).toBe('Registry:GetAsset');
+    expect(TX.Registry.GetAsset.fn).toBe('GetAsset');
   });
 });

@@ -1,6 +1,7 @@
 import { UTILITY, type Actor } from '../support';
 import { DEVICE_PUBLIC_KEY, MarketFixture, ZONE, restoreClock, salt, setClock } from './fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 const PARTICIPANTS = 1000;
@@ -41,7 +42,7 @@ describe('1,000 participants ordering concurrently into one interval', () => {
     const identities = await Promise.all(
       names.map((name, i) => net.identity(UTILITY, name, { attrs: { 'obe.role': i % 2 === 0 ? 'PROSUMER' : 'CONSUMER' } })),
     );
-    const registered = await inChunks(identities, (identity) => net.submit<{ pseudonym: string }>(identity, 'Participants:Register'));
+    const registered = await inChunks(identities, (identity) => net.submit<{ pseudonym: string }>(identity, TX.Participants.Register));
     expect(rejected(registered)).toEqual([]);
     const actors: Actor[] = registered.map((r, i) => ({
       name: names[i],
@@ -59,12 +60,12 @@ describe('1,000 participants ordering concurrently into one interval', () => {
       expect({ [label]: rejected(await inChunks(wanted, work)) }).toEqual({ [label]: [] });
     };
     await stage('register', (a) =>
-      net.submit(a.actor.identity, 'Registry:RegisterAsset', [
+      net.submit(a.actor.identity, TX.Registry.RegisterAsset, [
         { assetId: a.assetId, type: a.type, segment: 'retail', zone: ZONE, capacityKw: 50, ...(a.type === 'meter' ? { devicePublicKey: DEVICE_PUBLIC_KEY } : {}) },
       ]),
     );
-    await stage('commission', (a) => net.submit(fx.cast.dso.identity, 'Registry:CommissionAsset', [{ assetId: a.assetId }]));
-    await stage('activate', (a) => net.submit(a.actor.identity, 'Registry:ActivateAsset', [{ assetId: a.assetId }]));
+    await stage('commission', (a) => net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: a.assetId }]));
+    await stage('activate', (a) => net.submit(a.actor.identity, TX.Registry.ActivateAsset, [{ assetId: a.assetId }]));
     const minted = await inChunks(
       actors.filter((_, i) => i % 2 === 1),
       (actor) => fx.mint(actor, 100_000),
@@ -87,7 +88,7 @@ describe('1,000 participants ordering concurrently into one interval', () => {
         const order = sell
           ? { side: 'SELL', price: 10 + (i % 40), quantityWh: 500 + (i % 7) * 100, assetId: t.pvId, meterId: t.meterId, salt: salt() }
           : { side: 'BUY', price: 15 + (i % 40), quantityWh: 500 + (i % 5) * 100, meterId: t.meterId, salt: salt() };
-        return fx.net.fabric.submit(fx.net.request(t.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval }], { transient: { order: JSON.stringify(order) } }));
+        return fx.net.fabric.submit(fx.net.request(t.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval }], { transient: { order: JSON.stringify(order) } }));
       }),
     );
     expect(rejected(placed)).toEqual([]);

@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:cry
 import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
 import { GRID, ObeNet, REGULATOR, UTILITY, type Actor, type Cast } from '../support';
 
+import { TX } from '@obe/chaincode';
 export const ZONE = 'feeder-1';
 export const OTHER_ZONE = 'feeder-2';
 
@@ -52,9 +53,9 @@ export class MarketFixture {
     const body: Record<string, unknown> = { assetId, type, segment, zone, capacityKw: 50, ...extra };
     if (type === 'meter') body.devicePublicKey = DEVICE_PUBLIC_KEY;
     if (type === 'battery') body.storageKwh = 10;
-    await this.net.submit(owner.identity, 'Registry:RegisterAsset', [body]);
-    await this.net.submit(this.cast.dso.identity, 'Registry:CommissionAsset', [{ assetId }]);
-    await this.net.submit(owner.identity, 'Registry:ActivateAsset', [{ assetId }]);
+    await this.net.submit(owner.identity, TX.Registry.RegisterAsset, [body]);
+    await this.net.submit(this.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId }]);
+    await this.net.submit(owner.identity, TX.Registry.ActivateAsset, [{ assetId }]);
     return assetId;
   }
 
@@ -75,27 +76,27 @@ export class MarketFixture {
   /** Mints update the capped token supply (one record): the issuer mints one at a time, as a real issuer would. */
   mint(to: Actor, amount: number): Promise<unknown> {
     const next = this.#mints.then(() =>
-      this.net.submit(this.cast.marketOperator.identity, 'Tokens:Mint', [{ account: to.pseudonym }], { transient: { movement: JSON.stringify({ amount, salt: salt() }) } }),
+      this.net.submit(this.cast.marketOperator.identity, TX.Tokens.Mint, [{ account: to.pseudonym }], { transient: { movement: JSON.stringify({ amount, salt: salt() }) } }),
     );
     this.#mints = next.catch(() => undefined);
     return next;
   }
 
   async balance(actor: Actor): Promise<{ available: number; escrowed: number }> {
-    return this.net.evaluate(actor.identity, 'Tokens:GetBalance', [{ account: actor.pseudonym }]);
+    return this.net.evaluate(actor.identity, TX.Tokens.GetBalance, [{ account: actor.pseudonym }]);
   }
 
   /** Retail order: a SELL from the trader's PV, or a BUY; returns the public order record. */
   placeOrder(trader: Trader, zone: string, interval: string, side: 'BUY' | 'SELL', price: number, quantityWh: number) {
     const order = side === 'SELL' ? { side, price, quantityWh, assetId: trader.pvId, meterId: trader.meterId, salt: salt() } : { side, price, quantityWh, meterId: trader.meterId, salt: salt() };
-    return this.net.submit<{ orderId: string; escrow: number; status: string }>(trader.identity, 'RetailMarket:PlaceOrder', [{ zone, interval }], {
+    return this.net.submit<{ orderId: string; escrow: number; status: string }>(trader.identity, TX.RetailMarket.PlaceOrder, [{ zone, interval }], {
       transient: { order: JSON.stringify(order) },
     });
   }
 
   /** Clearing and settlement touch every order collection: the grid operator and the regulator endorse. */
   clear(zone: string, interval: string) {
-    return this.net.submit<ClearResult>(this.cast.marketOperator.identity, 'RetailMarket:ClearInterval', [{ zone, interval }], {
+    return this.net.submit<ClearResult>(this.cast.marketOperator.identity, TX.RetailMarket.ClearInterval, [{ zone, interval }], {
       transient: { salt: salt() },
       endorsingOrgs: [GRID, REGULATOR],
     });
@@ -104,7 +105,7 @@ export class MarketFixture {
   settle(market: 'RETAIL' | 'WHOLESALE', zone: string, interval: string) {
     return this.net.submit<Record<string, unknown> & { merkleRoot: string; recordCount: number }>(
       this.cast.marketOperator.identity,
-      'Settlement:SettleInterval',
+      TX.Settlement.SettleInterval.name,
       [{ market, zone, interval }],
       { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] },
     );
@@ -114,7 +115,7 @@ export class MarketFixture {
   async reading(meterId: string, intervalStart: number, importedWh: number, exportedWh: number, ownerMsp: string = UTILITY): Promise<void> {
     const reading = { assetId: meterId, intervalStart, importedWh, exportedWh, sequence: intervalStart / 1000 };
     const signature = sign('sha256', Buffer.from(canonicalJson(reading)), DEVICE_PRIVATE_KEY).toString('base64');
-    await this.net.submit(this.cast.dso.identity, 'Metering:SubmitReadings', [], {
+    await this.net.submit(this.cast.dso.identity, TX.Metering.SubmitReadings, [], {
       transient: { readings: JSON.stringify({ salt: randomBytes(24).toString('hex'), readings: [{ ...reading, signature }] }) },
       endorsingOrgs: ownerMsp === UTILITY ? [GRID, UTILITY] : [GRID, REGULATOR],
     });

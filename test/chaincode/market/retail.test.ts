@@ -2,6 +2,7 @@ import { merkleRoot, verifyMerkleProof, type MerkleProofStep } from '../../../ch
 import { GRID, expectRefused, outcome, type EndorsedTx } from '../support';
 import { MarketFixture, OTHER_ZONE, ZONE, salt, setClock, restoreClock, type Trader } from './fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 
@@ -46,24 +47,24 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     await place('B3', b3, 'BUY', 12, 3000);
     expect(await fx.balance(b1)).toMatchObject({ available: 40_000, escrowed: 60_000 });
 
-    const listed = await fx.net.evaluate<{ orderId: string; side: string; commitment: string }[]>(b3.identity, 'RetailMarket:ListOrders', [{ zone: ZONE, interval }]);
+    const listed = await fx.net.evaluate<{ orderId: string; side: string; commitment: string }[]>(b3.identity, TX.RetailMarket.ListOrders, [{ zone: ZONE, interval }]);
     expect(listed).toHaveLength(6);
     // The public record carries a commitment, never the price, the quantity or the escrowed maximum cost.
     expect(JSON.stringify(listed)).not.toMatch(/"price"|quantityWh|escrow/);
-    const order = await fx.net.evaluate<{ order: Record<string, unknown> }>(b1.identity, 'RetailMarket:GetOrder', [{ zone: ZONE, interval, orderId: orderIds.B1 }]);
+    const order = await fx.net.evaluate<{ order: Record<string, unknown> }>(b1.identity, TX.RetailMarket.GetOrder, [{ zone: ZONE, interval, orderId: orderIds.B1 }]);
     expect(order.order).not.toHaveProperty('escrow');
   });
 
   it('shows an order body to its owner, the operator and the regulator only', async () => {
     const ref = [{ zone: ZONE, interval, orderId: orderIds.B1 }];
-    expect(await fx.net.evaluate(b1.identity, 'RetailMarket:GetOrder', ref)).toMatchObject({ details: { blocks: [{ price: 30, quantityWh: 2000 }] } });
-    expect(await fx.net.evaluate(fx.cast.regulator.identity, 'RetailMarket:GetOrder', ref)).toHaveProperty('details');
-    expect(await fx.net.evaluate(b2.identity, 'RetailMarket:GetOrder', ref)).not.toHaveProperty('details');
+    expect(await fx.net.evaluate(b1.identity, TX.RetailMarket.GetOrder, ref)).toMatchObject({ details: { blocks: [{ price: 30, quantityWh: 2000 }] } });
+    expect(await fx.net.evaluate(fx.cast.regulator.identity, TX.RetailMarket.GetOrder, ref)).toHaveProperty('details');
+    expect(await fx.net.evaluate(b2.identity, TX.RetailMarket.GetOrder, ref)).not.toHaveProperty('details');
   });
 
   it('refuses, each with its own error and without writing: wrong zone, no eligible asset, beyond balance, out of limits', async () => {
     const order = (t: Trader, body: Record<string, unknown>, zone = ZONE) => () =>
-      fx.net.submit(t.identity, 'RetailMarket:PlaceOrder', [{ zone, interval }], { transient: { order: JSON.stringify({ salt: salt(), ...body }) } });
+      fx.net.submit(t.identity, TX.RetailMarket.PlaceOrder, [{ zone, interval }], { transient: { order: JSON.stringify({ salt: salt(), ...body }) } });
     await expectRefused(fx.net, order(s1, { side: 'SELL', price: 10, quantityWh: 100, assetId: s1.pvId, meterId: s1.meterId }, OTHER_ZONE), 'RULE_VIOLATION', /zone/);
     await expectRefused(fx.net, order(s1, { side: 'SELL', price: 10, quantityWh: 100, assetId: s1.meterId, meterId: s1.meterId }), 'RULE_VIOLATION', /no eligible/);
     await expectRefused(fx.net, order(s1, { side: 'SELL', price: 10, quantityWh: 100, assetId: s2.pvId, meterId: s1.meterId }), 'RULE_VIOLATION', /another participant/);
@@ -73,8 +74,8 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     await expectRefused(fx.net, order(b1, { side: 'BUY', price: 30, quantityWh: 2000, meterId: b1.meterId }), 'RULE_VIOLATION', /insufficient funds/);
     await expectRefused(fx.net, order(b1, { side: 'BUY', price: 10_001, quantityWh: 1, meterId: b1.meterId }), 'RULE_VIOLATION', /outside the market's limits/);
     await expectRefused(fx.net, order(b1, { side: 'BUY', price: 1.5, quantityWh: 1, meterId: b1.meterId }), 'INVALID_ARGUMENT');
-    await expectRefused(fx.net, () => fx.net.submit(b1.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval }]), 'INVALID_ARGUMENT', /transient/);
-    await expectRefused(fx.net, () => fx.net.submit(b1.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval: '2026-11-23T21:07:00Z' }]), 'INVALID_ARGUMENT', /interval/);
+    await expectRefused(fx.net, () => fx.net.submit(b1.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval }]), 'INVALID_ARGUMENT', /transient/);
+    await expectRefused(fx.net, () => fx.net.submit(b1.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval: '2026-11-23T21:07:00Z' }]), 'INVALID_ARGUMENT', /interval/);
     await expectRefused(fx.net, () => fx.clear(ZONE, interval), 'RULE_VIOLATION', /before gate closure/);
     expect(await fx.balance(b1)).toMatchObject({ available: 40_000, escrowed: 60_000 });
   });
@@ -85,33 +86,33 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     expect(extra).not.toHaveProperty('escrow');
     expect(extra).toMatchObject({ side: 'BUY', status: 'OPEN' });
     expect(await fx.balance(b3)).toMatchObject({ escrowed: 36_000 + 5000 });
-    await expectRefused(fx.net, () => fx.net.submit(b2.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: extra.orderId }]), 'FORBIDDEN');
-    await fx.net.submit(b3.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: extra.orderId }]);
+    await expectRefused(fx.net, () => fx.net.submit(b2.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: extra.orderId }]), 'FORBIDDEN');
+    await fx.net.submit(b3.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: extra.orderId }]);
     expect(await fx.balance(b3)).toMatchObject({ available: 64_000, escrowed: 36_000 });
-    await expectRefused(fx.net, () => fx.net.submit(b3.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: extra.orderId }]), 'CONFLICT');
+    await expectRefused(fx.net, () => fx.net.submit(b3.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: extra.orderId }]), 'CONFLICT');
   });
 
   it('endorses a bid just before gate closure (its commit is held back until after clearing)', async () => {
     const order = { side: 'BUY', price: 20, quantityWh: 100, meterId: b2.meterId, salt: salt() };
-    lateBid = await fx.net.endorse(b2.identity, 'RetailMarket:PlaceOrder', [{ zone: ZONE, interval }], { transient: { order: JSON.stringify(order) } });
+    lateBid = await fx.net.endorse(b2.identity, TX.RetailMarket.PlaceOrder, [{ zone: ZONE, interval }], { transient: { order: JSON.stringify(order) } });
     expect(lateBid.txId).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('refuses orders and cancellations after gate closure', async () => {
     setClock(start - 5 * MINUTE);
     await expectRefused(fx.net, () => fx.placeOrder(b2, ZONE, interval, 'BUY', 20, 100), 'RULE_VIOLATION', /gate closure/);
-    await expectRefused(fx.net, () => fx.net.submit(b1.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: orderIds.B1 }]), 'RULE_VIOLATION', /gate closure/);
+    await expectRefused(fx.net, () => fx.net.submit(b1.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: orderIds.B1 }]), 'RULE_VIOLATION', /gate closure/);
   });
 
   it('clears at one uniform price with the hand-checked awards, once', async () => {
     setClock(start - 4 * MINUTE);
-    await expectRefused(fx.net, () => fx.net.submit(b1.identity, 'RetailMarket:ClearInterval', [{ zone: ZONE, interval }], { transient: { salt: salt() } }), 'FORBIDDEN');
+    await expectRefused(fx.net, () => fx.net.submit(b1.identity, TX.RetailMarket.ClearInterval, [{ zone: ZONE, interval }], { transient: { salt: salt() } }), 'FORBIDDEN');
     const result = await fx.clear(ZONE, interval);
     expect(result).toMatchObject({ price: 17, volumeWh: 4500, value: 76_500, buyOrders: 3, sellOrders: 3, awardedBuyOrders: 2, awardedSellOrders: 2 });
-    expect(await fx.net.evaluate(b3.identity, 'RetailMarket:GetResult', [{ zone: ZONE, interval }])).toMatchObject({ price: 17, volumeWh: 4500 });
+    expect(await fx.net.evaluate(b3.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval }])).toMatchObject({ price: 17, volumeWh: 4500 });
     await expectRefused(fx.net, () => fx.clear(ZONE, interval), 'CONFLICT', /already cleared/);
 
-    const award = (t: Trader, key: string) => fx.net.evaluate<{ details?: { quantityWh: number; amount: number } }>(t.identity, 'RetailMarket:GetAward', [{ zone: ZONE, interval, orderId: orderIds[key] }]);
+    const award = (t: Trader, key: string) => fx.net.evaluate<{ details?: { quantityWh: number; amount: number } }>(t.identity, TX.RetailMarket.GetAward, [{ zone: ZONE, interval, orderId: orderIds[key] }]);
     expect((await award(b1, 'B1')).details).toMatchObject({ quantityWh: 2000, amount: 34_000, price: 17 });
     expect((await award(b2, 'B2')).details).toMatchObject({ quantityWh: 2500, amount: 42_500 });
     expect((await award(s1, 'S1')).details).toMatchObject({ quantityWh: 3000, amount: 51_000 });
@@ -126,7 +127,7 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     // The runtime stamps a proposal with the submitting process's clock, so moving it back is a client that backdates
     // its proposals to before gate closure. Cancelling B1 would release the escrow its award is settled from.
     setClock(start - 30 * MINUTE);
-    const cancelB1 = () => fx.net.submit(b1.identity, 'RetailMarket:CancelOrder', [{ zone: ZONE, interval, orderId: orderIds.B1 }]);
+    const cancelB1 = () => fx.net.submit(b1.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: orderIds.B1 }]);
     await expectRefused(fx.net, cancelB1, 'RULE_VIOLATION', /interval already cleared/);
     await expectRefused(fx.net, () => fx.placeOrder(b3, ZONE, interval, 'BUY', 20, 100), 'RULE_VIOLATION', /interval already cleared/);
     await expectRefused(fx.net, () => fx.placeOrder(s3, ZONE, interval, 'SELL', 1, 100), 'RULE_VIOLATION', /interval already cleared/);
@@ -138,7 +139,7 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
     expect(await outcome(fx.net.fabric.commit(lateBid))).not.toBe('OK');
     expect(fx.net.fabric.txStatus('energy', lateBid.txId)?.validationCode).toBe('MVCC_READ_CONFLICT');
     expect(await fx.balance(b2)).toMatchObject({ available: 50_000, escrowed: 50_000 });
-    expect(await fx.net.evaluate<unknown[]>(b2.identity, 'RetailMarket:ListOrders', [{ zone: ZONE, interval }])).toHaveLength(7);
+    expect(await fx.net.evaluate<unknown[]>(b2.identity, TX.RetailMarket.ListOrders, [{ zone: ZONE, interval }])).toHaveLength(7);
   });
 
   it('refuses settlement before the interval ends, and while readings are missing before the deadline', async () => {
@@ -191,15 +192,15 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
 
   it("lets the regulator verify one participant's settled record against the Merkle root", async () => {
     const ref = [{ market: 'RETAIL', zone: ZONE, interval, orderId: orderIds.B1 }];
-    const view = await fx.net.evaluate<{ details?: Record<string, unknown> }>(fx.cast.regulator.identity, 'Settlement:GetRecord', ref);
+    const view = await fx.net.evaluate<{ details?: Record<string, unknown> }>(fx.cast.regulator.identity, TX.Settlement.GetRecord, ref);
     expect(view.details).toMatchObject({ deliveredWh: 1500, energyAmount: 25_500, imbalanceCharged: 12_750, escrowReleased: 21_750 });
-    const proof = await fx.net.evaluate<{ proof: MerkleProofStep[]; merkleRoot: string }>(b2.identity, 'Settlement:GetProof', ref);
+    const proof = await fx.net.evaluate<{ proof: MerkleProofStep[]; merkleRoot: string }>(b2.identity, TX.Settlement.GetProof, ref);
     expect(proof.merkleRoot).toBe(settledRoot);
     expect(verifyMerkleProof(view.details, proof.proof, settledRoot)).toBe(true);
     expect(verifyMerkleProof({ ...view.details, energyAmount: 1 }, proof.proof, settledRoot)).toBe(false);
     // Another consumer sees the public leaf hash but not the record.
-    expect(await fx.net.evaluate(b2.identity, 'Settlement:GetRecord', ref)).not.toHaveProperty('details');
-    expect(await fx.net.evaluate(b3.identity, 'Settlement:GetSettlement', [{ market: 'RETAIL', zone: ZONE, interval }])).toMatchObject({ merkleRoot: settledRoot });
+    expect(await fx.net.evaluate(b2.identity, TX.Settlement.GetRecord, ref)).not.toHaveProperty('details');
+    expect(await fx.net.evaluate(b3.identity, TX.Settlement.GetSettlement, [{ market: 'RETAIL', zone: ZONE, interval }])).toMatchObject({ merkleRoot: settledRoot });
   });
 
   it('clears and settles an interval without orders: no price, no records, the empty Merkle root', async () => {
@@ -212,18 +213,18 @@ describe('retail P2P market: orders, gate closure, clearing, settlement, attesta
   it("anchors the root on the audit channel: the market operator org's admin attests once, the regulator reads, others are refused", async () => {
     const attestation = { sourceChannel: 'energy', market: 'RETAIL', zone: ZONE, interval, merkleRoot: settledRoot, recordCount: 4, sourceTxId: settleTxId };
     // The audit relay signs as the grid operator's admin; the market operator participant itself is not an org admin.
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, 'Audit:Attest', [attestation], { channel: 'audit' }), 'FORBIDDEN', /admin/);
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, TX.Audit.Attest, [attestation], { channel: 'audit' }), 'FORBIDDEN', /admin/);
     const op = fx.cast.admins[GRID];
-    const first = await fx.net.submit<{ created: boolean }>(op, 'Audit:Attest', [attestation], { channel: 'audit' });
+    const first = await fx.net.submit<{ created: boolean }>(op, TX.Audit.Attest, [attestation], { channel: 'audit' });
     expect(first.created).toBe(true);
-    const again = await fx.net.submit<{ created: boolean }>(op, 'Audit:Attest', [attestation], { channel: 'audit' });
+    const again = await fx.net.submit<{ created: boolean }>(op, TX.Audit.Attest, [attestation], { channel: 'audit' });
     expect(again.created).toBe(false);
-    await expectRefused(fx.net, () => fx.net.submit(op, 'Audit:Attest', [{ ...attestation, merkleRoot: 'a'.repeat(64) }], { channel: 'audit' }), 'CONFLICT');
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.regulator.identity, 'Audit:Attest', [attestation], { channel: 'audit' }), 'FORBIDDEN');
+    await expectRefused(fx.net, () => fx.net.submit(op, TX.Audit.Attest, [{ ...attestation, merkleRoot: 'a'.repeat(64) }], { channel: 'audit' }), 'CONFLICT');
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.regulator.identity, TX.Audit.Attest, [attestation], { channel: 'audit' }), 'FORBIDDEN');
     const key = { sourceChannel: 'energy', market: 'RETAIL', zone: ZONE, interval };
-    expect(await fx.net.evaluate(fx.cast.regulator.identity, 'Audit:GetAttestation', [key], { channel: 'audit' })).toMatchObject({ merkleRoot: settledRoot, attestedByMspId: GRID });
-    expect(await fx.net.evaluate(fx.cast.regulator.identity, 'Audit:ListAttestations', [{ sourceChannel: 'energy' }], { channel: 'audit' })).toHaveLength(1);
+    expect(await fx.net.evaluate(fx.cast.regulator.identity, TX.Audit.GetAttestation, [key], { channel: 'audit' })).toMatchObject({ merkleRoot: settledRoot, attestedByMspId: GRID });
+    expect(await fx.net.evaluate(fx.cast.regulator.identity, TX.Audit.ListAttestations, [{ sourceChannel: 'energy' }], { channel: 'audit' })).toHaveLength(1);
     // A utility identity is not a member of the audit channel: the runtime refuses it before the chaincode runs.
-    expect(await outcome(fx.net.evaluate(fx.cast.consumer.identity, 'Audit:GetAttestation', [key], { channel: 'audit' }))).not.toBe('OK');
+    expect(await outcome(fx.net.evaluate(fx.cast.consumer.identity, TX.Audit.GetAttestation, [key], { channel: 'audit' }))).not.toBe('OK');
   });
 });

@@ -1,6 +1,7 @@
 import { GRID, REGULATOR, expectRefused, outcome, type Actor } from '../support';
 import { MarketFixture, OTHER_ZONE, ZONE, salt, setClock, restoreClock, type ClearResult, type Trader } from './fixture';
 
+import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
 
@@ -23,9 +24,9 @@ describe('clearing from supplied order bodies', () => {
   let buyer: Record<string, Trader>;
 
   const bodies = (zone: string, who: Actor = fx.cast.marketOperator) =>
-    fx.net.evaluate<Body[]>(who.identity, 'RetailMarket:ListOpenOrderBodies', [{ zone, interval }]);
+    fx.net.evaluate<Body[]>(who.identity, TX.RetailMarket.ListOpenOrderBodies, [{ zone, interval }]);
   const clearWith = (zone: string, orders: unknown) =>
-    fx.net.submit<ClearResult>(fx.cast.marketOperator.identity, 'RetailMarket:ClearInterval', [{ zone, interval }], {
+    fx.net.submit<ClearResult>(fx.cast.marketOperator.identity, TX.RetailMarket.ClearInterval, [{ zone, interval }], {
       transient: { salt: salt(), orders: typeof orders === 'string' ? orders : JSON.stringify(orders) },
       endorsingOrgs: [GRID, REGULATOR],
     });
@@ -45,7 +46,7 @@ describe('clearing from supplied order bodies', () => {
       await fx.placeOrder(b1, zone, interval, 'BUY', 30, 2000);
       await fx.placeOrder(b2, zone, interval, 'BUY', 20, 2500);
       const withdrawn = await fx.placeOrder(b2, zone, interval, 'BUY', 40, 500);
-      await fx.net.submit(b2.identity, 'RetailMarket:CancelOrder', [{ zone, interval, orderId: withdrawn.orderId }]);
+      await fx.net.submit(b2.identity, TX.RetailMarket.CancelOrder, [{ zone, interval, orderId: withdrawn.orderId }]);
       cancelled[zone] = withdrawn.orderId;
     }
     setClock(start - 4 * MINUTE);

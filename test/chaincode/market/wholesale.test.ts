@@ -2,6 +2,7 @@ import { clearInterval, type ClearingOrder } from '../../../chaincode/src/market
 import { GRID, REGULATOR, UTILITY, expectRefused, type Actor } from '../support';
 import { DEVICE_PUBLIC_KEY, MarketFixture, restoreClock, salt, setClock } from './fixture';
 
+import { TX } from '@obe/chaincode';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -21,7 +22,7 @@ describe('wholesale day-ahead market', () => {
   const ids: Record<string, string> = {};
 
   const curve = (actor: Actor, body: Record<string, unknown>, at = interval) =>
-    fx.net.submit<{ orderId: string }>(actor.identity, 'WholesaleMarket:SubmitCurve', [{ interval: at }], {
+    fx.net.submit<{ orderId: string }>(actor.identity, TX.WholesaleMarket.SubmitCurve, [{ interval: at }], {
       transient: { curve: JSON.stringify({ salt: salt(), ...body }) },
       endorsingOrgs: actor.mspId === UTILITY ? [UTILITY, GRID] : [GRID, REGULATOR],
     });
@@ -60,12 +61,12 @@ describe('wholesale day-ahead market', () => {
     expect(fx.net.fabric.privateData(GRID, 'energy', 'obe', `orders_${GRID}`, key)).toBeDefined();
     expect(fx.net.fabric.privateData(REGULATOR, 'energy', 'obe', `orders_${GRID}`, key)).toBeDefined();
     expect(fx.net.fabric.privateData(UTILITY, 'energy', 'obe', `orders_${GRID}`, key)).toBeUndefined();
-    expect(await fx.net.evaluate(fx.cast.retailer.identity, 'WholesaleMarket:GetCurve', [{ interval, orderId: ids.g1 }])).not.toHaveProperty('details');
+    expect(await fx.net.evaluate(fx.cast.retailer.identity, TX.WholesaleMarket.GetCurve, [{ interval, orderId: ids.g1 }])).not.toHaveProperty('details');
 
     const extra = await curve(fx.cast.dso, { side: 'DEMAND', blocks: [{ price: 10, quantityWh: 1000 }] });
     expect(await fx.balance(fx.cast.dso)).toMatchObject({ escrowed: 420_000 + 10_000 });
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.retailer.identity, 'WholesaleMarket:CancelCurve', [{ interval, orderId: extra.orderId }]), 'FORBIDDEN');
-    await fx.net.submit(fx.cast.dso.identity, 'WholesaleMarket:CancelCurve', [{ interval, orderId: extra.orderId }], { endorsingOrgs: [GRID, REGULATOR] });
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.retailer.identity, TX.WholesaleMarket.CancelCurve, [{ interval, orderId: extra.orderId }]), 'FORBIDDEN');
+    await fx.net.submit(fx.cast.dso.identity, TX.WholesaleMarket.CancelCurve, [{ interval, orderId: extra.orderId }], { endorsingOrgs: [GRID, REGULATOR] });
     expect(await fx.balance(fx.cast.dso)).toMatchObject({ escrowed: 420_000 });
   });
 
@@ -77,7 +78,7 @@ describe('wholesale day-ahead market', () => {
     await expectRefused(fx.net, () => curve(g1, { side: 'SUPPLY', assetId: g2Asset, blocks: [{ price: 40, quantityWh: 1 }] }), 'RULE_VIOLATION', /another participant/);
     await expectRefused(fx.net, () => curve(fx.cast.prosumer, { side: 'DEMAND', blocks: [{ price: 40, quantityWh: 1 }] }), 'FORBIDDEN');
     await expectRefused(fx.net, () => curve(fx.cast.retailer, { side: 'DEMAND', blocks: [{ price: 10_000, quantityWh: 1_000_000 }] }), 'RULE_VIOLATION', /insufficient funds/);
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, 'WholesaleMarket:ClearInterval', [{ interval }], { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] }), 'RULE_VIOLATION', /before gate closure/);
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, TX.WholesaleMarket.ClearInterval, [{ interval }], { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] }), 'RULE_VIOLATION', /before gate closure/);
   });
 
   it('closes the day at noon the day before', async () => {
@@ -86,7 +87,7 @@ describe('wholesale day-ahead market', () => {
   });
 
   it('clears by merit order at 45, as worked out by hand and as the shared clearing function says', async () => {
-    const result = await fx.net.submit(fx.cast.marketOperator.identity, 'WholesaleMarket:ClearInterval', [{ interval }], {
+    const result = await fx.net.submit(fx.cast.marketOperator.identity, TX.WholesaleMarket.ClearInterval, [{ interval }], {
       transient: { salt: salt() },
       endorsingOrgs: [GRID, REGULATOR],
     });
@@ -104,7 +105,7 @@ describe('wholesale day-ahead market', () => {
       { id: 'j', side: 'BUY', price: 35, quantity: 4000, seq: 3 },
     ];
     expect(clearInterval(blocks)).toMatchObject({ price: 45, volume: 16_000 });
-    const award = (a: Actor, id: string) => fx.net.evaluate<{ details?: { quantityWh: number } }>(a.identity, 'WholesaleMarket:GetAward', [{ interval, orderId: id }]);
+    const award = (a: Actor, id: string) => fx.net.evaluate<{ details?: { quantityWh: number } }>(a.identity, TX.WholesaleMarket.GetAward, [{ interval, orderId: id }]);
     expect((await award(g1, ids.g1)).details?.quantityWh).toBe(8000);
     expect((await award(g2, ids.g2)).details?.quantityWh).toBe(8000);
     expect((await award(fx.cast.retailer, ids.retailer)).details?.quantityWh).toBe(12_000);
@@ -116,13 +117,13 @@ describe('wholesale day-ahead market', () => {
   it('refuses a backdated curve or cancellation once the interval is cleared, writing nothing', async () => {
     // Proposals carry the submitting process's clock: this is a client stamping them before the day-ahead gate.
     setClock(day - 13 * HOUR);
-    const cancelAwarded = () => fx.net.submit(fx.cast.dso.identity, 'WholesaleMarket:CancelCurve', [{ interval, orderId: ids.dso }], { endorsingOrgs: [GRID, REGULATOR] });
+    const cancelAwarded = () => fx.net.submit(fx.cast.dso.identity, TX.WholesaleMarket.CancelCurve, [{ interval, orderId: ids.dso }], { endorsingOrgs: [GRID, REGULATOR] });
     await expectRefused(fx.net, cancelAwarded, 'RULE_VIOLATION', /interval already cleared/);
     await expectRefused(fx.net, () => curve(fx.cast.retailer, { side: 'DEMAND', blocks: [{ price: 90, quantityWh: 1000 }] }), 'RULE_VIOLATION', /interval already cleared/);
     await expectRefused(fx.net, () => curve(g1, { side: 'SUPPLY', assetId: g1Asset, blocks: [{ price: 5, quantityWh: 1000 }] }), 'RULE_VIOLATION', /interval already cleared/);
     expect(await fx.balance(fx.cast.dso)).toMatchObject({ escrowed: 420_000 });
     // The curve record and the submit's answer carry no escrowed amount.
-    const view = await fx.net.evaluate<{ curve: Record<string, unknown> }>(fx.cast.dso.identity, 'WholesaleMarket:GetCurve', [{ interval, orderId: ids.dso }]);
+    const view = await fx.net.evaluate<{ curve: Record<string, unknown> }>(fx.cast.dso.identity, TX.WholesaleMarket.GetCurve, [{ interval, orderId: ids.dso }]);
     expect(view.curve).not.toHaveProperty('escrow');
   });
 

@@ -22,6 +22,7 @@ import {
   type SignedReadingInput,
 } from '../support';
 
+import { TX } from '@obe/chaincode';
 /** Intervals are counted back from the suite's start, so a quarter-hour boundary passing mid-run changes nothing. */
 const NOW = Date.now();
 const pastInterval = (back: number) => (back < 0 ? intervalBefore(back) : intervalBefore(back, NOW));
@@ -52,13 +53,13 @@ describe('authenticated metering', () => {
   const reading = (meter: Meter, intervalStart: number, importedWh = 100, exportedWh = 50, sequence = Math.floor(intervalStart / INTERVAL_MS)): SignedReadingInput =>
     signReading(meter.device, { assetId: meter.assetId, intervalStart, importedWh, exportedWh, sequence });
   const submit = (readings: SignedReadingInput[], who = cast.dso, salt?: string) =>
-    net.submit<{ accepted: number; duplicates: number; txId: string }>(who.identity, 'Metering:SubmitReadings', [], {
+    net.submit<{ accepted: number; duplicates: number; txId: string }>(who.identity, TX.Metering.SubmitReadings, [], {
       transient: readingsTransient(readings, salt),
       endorsingOrgs: ENDORSERS,
     });
-  const total = (zone: string, intervalStart: number) => net.evaluate<ZoneTotal>(cast.regulator.identity, 'Metering:GetZoneTotal', [zone, String(intervalStart)]);
+  const total = (zone: string, intervalStart: number) => net.evaluate<ZoneTotal>(cast.regulator.identity, TX.Metering.GetZoneTotal, [zone, String(intervalStart)]);
   const hashOf = (meter: Meter, intervalStart: number) =>
-    net.evaluate<{ hash: string }>(cast.retailer.identity, 'Metering:GetReadingHash', [meter.assetId, String(intervalStart)]);
+    net.evaluate<{ hash: string }>(cast.retailer.identity, TX.Metering.GetReadingHash, [meter.assetId, String(intervalStart)]);
 
   beforeAll(async () => {
     net = await ObeNet.start();
@@ -72,7 +73,7 @@ describe('authenticated metering', () => {
         meters.push(await registerAsset(net, ownerOf(i), cast.dso, { assetId: `hh-${i}`, zone: 'zone-batch', capacityKw: 10 }));
       }
       suspended = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-suspended', zone: 'zone-rules' });
-      await net.submit(cast.dso.identity, 'Registry:SuspendAsset', [{ assetId: 'hh-suspended' }]);
+      await net.submit(cast.dso.identity, TX.Registry.SuspendAsset, [{ assetId: 'hh-suspended' }]);
       registered = await registerAsset(net, cast.prosumer, cast.dso, { assetId: 'hh-registered', zone: 'zone-rules' }, 'REGISTERED');
       plant = await registerAsset(net, cast.generator, cast.dso, { assetId: 'plant-meter', zone: 'zone-grid', segment: 'wholesale', capacityKw: 2000 });
     });
@@ -137,11 +138,11 @@ describe('authenticated metering', () => {
     });
 
     it('a batch that is not in the transient map, or carries personal data', async () => {
-      await expectRefused(net, () => net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { endorsingOrgs: ENDORSERS }), 'INVALID_ARGUMENT', /transient/);
+      await expectRefused(net, () => net.submit(cast.dso.identity, TX.Metering.SubmitReadings, [], { endorsingOrgs: ENDORSERS }), 'INVALID_ARGUMENT', /transient/);
       const withName = [{ ...reading(meters[0], t()), customerName: 'J. Doe' }];
       await expectRefused(net, () => submit(withName), 'INVALID_ARGUMENT', /readings\.0: Unrecognized key/);
       const short = { readings: JSON.stringify({ salt: 'x', readings: [reading(meters[0], t())] }) };
-      await expectRefused(net, () => net.submit(cast.dso.identity, 'Metering:SubmitReadings', [], { transient: short, endorsingOrgs: ENDORSERS }), 'INVALID_ARGUMENT', /salt/);
+      await expectRefused(net, () => net.submit(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient: short, endorsingOrgs: ENDORSERS }), 'INVALID_ARGUMENT', /salt/);
       await expectRefused(net, () => submit([{ ...reading(meters[0], t()), importedWh: -1 }]), 'INVALID_ARGUMENT', /readings\.0\.importedWh/);
     });
 
@@ -168,10 +169,10 @@ describe('authenticated metering', () => {
     const keyOf = (assetId: string, start: number) => `\u0000obe.reading\u0000${assetId}\u0000${String(start).padStart(15, '0')}\u0000`;
     expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_GridOperatorMSP', keyOf('plant-meter', t))).toBeUndefined();
     expect(net.fabric.privateData(REGULATOR, 'energy', 'obe', 'readings_GridOperatorMSP', keyOf('plant-meter', t))).toBeDefined();
-    await expect(net.evaluate(cast.retailer.identity, 'Metering:GetReading', ['plant-meter', String(t)])).rejects.toThrow('[FORBIDDEN]');
+    await expect(net.evaluate(cast.retailer.identity, TX.Metering.GetReading, ['plant-meter', String(t)])).rejects.toThrow('[FORBIDDEN]');
 
     for (const who of [cast.generator, cast.marketOperator, cast.regulator]) {
-      const view = await net.evaluate<{ reading: { exportedWh: number }; salt: string }>(who.identity, 'Metering:GetReading', ['plant-meter', String(t)]);
+      const view = await net.evaluate<{ reading: { exportedWh: number }; salt: string }>(who.identity, TX.Metering.GetReading, ['plant-meter', String(t)]);
       expect(view.reading.exportedWh).toBe(123_456);
       expect(view.salt).toBe(own);
     }
@@ -180,10 +181,10 @@ describe('authenticated metering', () => {
   it('lets a household’s own org read its readings but not its neighbour', async () => {
     const t = pastInterval(0);
     const owner = meters[1].owner;
-    const view = await net.evaluate<{ reading: { importedWh: number } }>(owner.identity, 'Metering:GetReading', [meters[1].assetId, String(t)]);
+    const view = await net.evaluate<{ reading: { importedWh: number } }>(owner.identity, TX.Metering.GetReading, [meters[1].assetId, String(t)]);
     expect(view.reading.importedWh).toBe(101);
-    await expect(net.evaluate(cast.retailer.identity, 'Metering:GetReading', [meters[1].assetId, String(t)])).resolves.toBeDefined();
-    await expect(net.evaluate(cast.consumer.identity, 'Metering:GetReading', [meters[1].assetId, String(t)])).rejects.toThrow('[FORBIDDEN]');
+    await expect(net.evaluate(cast.retailer.identity, TX.Metering.GetReading, [meters[1].assetId, String(t)])).resolves.toBeDefined();
+    await expect(net.evaluate(cast.consumer.identity, TX.Metering.GetReading, [meters[1].assetId, String(t)])).rejects.toThrow('[FORBIDDEN]');
     expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_UtilityMSP', `\u0000obe.reading\u0000hh-1\u0000${String(t).padStart(15, '0')}\u0000`)).toBeDefined();
   });
 
@@ -206,7 +207,7 @@ describe('authenticated metering', () => {
     const t = pastInterval(600);
     const batch = [reading(meters[6], t, 31_001, 0), reading(meters[7], t, 31_002, 0)];
     const transient = readingsTransient(batch);
-    const tx = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient, endorsingOrgs: ENDORSERS });
+    const tx = await net.endorse(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient, endorsingOrgs: ENDORSERS });
     const publicText = tx.rwset.writes.map((w) => Buffer.from(w.value ?? '', 'base64').toString('utf8')).join('\n');
     expect(publicText).not.toMatch(/31001|31002|62003/);
     expect(tx.rwset.writes.map((w) => w.key.split('\u0000')[1]).sort()).toEqual(['obe.reading.hash', 'obe.reading.hash', 'obe.zone.delta']);
@@ -214,7 +215,7 @@ describe('authenticated metering', () => {
     expect(JSON.stringify(tx.rwset.collections)).not.toMatch(/31001|31002/);
     await net.fabric.commit(tx);
 
-    const again = await net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], { transient, endorsingOrgs: ENDORSERS });
+    const again = await net.endorse(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient, endorsingOrgs: ENDORSERS });
     expect(again.rwset.writes).toEqual([]);
     expect(again.rwset.collections.every((c) => c.hashedWrites.length === 0)).toBe(true);
   });
@@ -225,16 +226,16 @@ describe('authenticated metering', () => {
     const signature = sign('sha256', Buffer.from(readingSigningPayload(body), 'utf8'), { key: meters[8].device.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64');
     expect(Buffer.from(signature, 'base64')).toHaveLength(64);
     expect(await submit([{ ...body, signature }])).toMatchObject({ accepted: 1 });
-    await expect(net.evaluate(cast.dso.identity, 'Metering:GetReading', [meters[8].assetId, String(pastInterval(701))])).rejects.toThrow('[NOT_FOUND]');
+    await expect(net.evaluate(cast.dso.identity, TX.Metering.GetReading, [meters[8].assetId, String(pastInterval(701))])).rejects.toThrow('[NOT_FOUND]');
   });
 
   it('needs no explicit endorsers: a utility head-end is endorsed by its org and the grid operator', async () => {
     const t = pastInterval(500);
-    const result = await net.submit<{ accepted: number }>(cast.aggregator.identity, 'Metering:SubmitReadings', [], {
+    const result = await net.submit<{ accepted: number }>(cast.aggregator.identity, TX.Metering.SubmitReadings, [], {
       transient: readingsTransient([reading(meters[5], t, 42, 0)]),
     });
     expect(result.accepted).toBe(1);
-    const again = await net.submit<{ duplicates: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], {
+    const again = await net.submit<{ duplicates: number }>(cast.retailer.identity, TX.Metering.SubmitReadings, [], {
       transient: readingsTransient([reading(meters[5], t, 42, 0)]),
     });
     expect(again.duplicates).toBe(1);
@@ -249,7 +250,7 @@ describe('authenticated metering', () => {
     });
     const endorsed = await Promise.all(
       fleet.map((meter, i) =>
-        net.endorse(cast.dso.identity, 'Metering:SubmitReadings', [], {
+        net.endorse(cast.dso.identity, TX.Metering.SubmitReadings, [], {
           transient: readingsTransient([reading(meter, t, 1000 + i, i), reading(meter, t - INTERVAL_MS, 10, 0)]),
           endorsingOrgs: ENDORSERS,
         }),
@@ -271,34 +272,34 @@ describe('authenticated metering', () => {
       await submit([reading(meter, before, 70, 0)], cast.dso, SALT);
       // The transfer happens a day ago: intervals after it are the new owner's, intervals before it the old owner's.
       await atTime(NOW - DAY_MS, async () => {
-        await net.submit(cast.generator.identity, 'Registry:OfferTransfer', [{ assetId: meter.assetId, to: cast.prosumer.pseudonym }]);
-        await net.submit(cast.prosumer.identity, 'Registry:AcceptTransfer', [{ assetId: meter.assetId }]);
+        await net.submit(cast.generator.identity, TX.Registry.OfferTransfer, [{ assetId: meter.assetId, to: cast.prosumer.pseudonym }]);
+        await net.submit(cast.prosumer.identity, TX.Registry.AcceptTransfer, [{ assetId: meter.assetId }]);
       });
     });
 
     it('refuses the new owner an earlier reading (the owner at its interval was another), with a coded FORBIDDEN', async () => {
-      const call = net.evaluate(cast.prosumer.identity, 'Metering:GetReading', [meter.assetId, String(before)]);
+      const call = net.evaluate(cast.prosumer.identity, TX.Metering.GetReading, [meter.assetId, String(before)]);
       await expect(call).rejects.toThrow(/\[FORBIDDEN\].*may not read the readings of asset 'moved-meter' for the interval/);
-      const view = await net.evaluate<{ reading: { importedWh: number } }>(cast.regulator.identity, 'Metering:GetReading', [meter.assetId, String(before)]);
+      const view = await net.evaluate<{ reading: { importedWh: number } }>(cast.regulator.identity, TX.Metering.GetReading, [meter.assetId, String(before)]);
       expect(view.reading.importedWh).toBe(70);
       // A member caller asking a peer that holds no copy is refused with a code too, naming the peer.
-      const onUtilityPeer = net.evaluate(cast.regulator.identity, 'Metering:GetReading', [meter.assetId, String(before)], { org: UTILITY });
+      const onUtilityPeer = net.evaluate(cast.regulator.identity, TX.Metering.GetReading, [meter.assetId, String(before)], { org: UTILITY });
       await expect(onUtilityPeer).rejects.toThrow(/\[FORBIDDEN\].*not visible to the endorsing peer of UtilityMSP/);
     });
 
     it('keeps later readings in the new owner org, readable by the new owner', async () => {
       const later = pastInterval(2);
-      expect(await net.submit<{ accepted: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], { transient: readingsTransient([reading(meter, later, 5, 0)]) })).toMatchObject({
+      expect(await net.submit<{ accepted: number }>(cast.retailer.identity, TX.Metering.SubmitReadings, [], { transient: readingsTransient([reading(meter, later, 5, 0)]) })).toMatchObject({
         accepted: 1,
       });
-      const view = await net.evaluate<{ collection: string }>(cast.prosumer.identity, 'Metering:GetReading', [meter.assetId, String(later)]);
+      const view = await net.evaluate<{ collection: string }>(cast.prosumer.identity, TX.Metering.GetReading, [meter.assetId, String(later)]);
       expect(view.collection).toBe('readings_UtilityMSP');
-      await expect(net.evaluate(cast.generator.identity, 'Metering:GetReading', [meter.assetId, String(later)])).rejects.toThrow('[FORBIDDEN]');
+      await expect(net.evaluate(cast.generator.identity, TX.Metering.GetReading, [meter.assetId, String(later)])).rejects.toThrow('[FORBIDDEN]');
     });
 
     it('refuses the new org’s head-end an interval from before the transfer; the grid operator tells a duplicate from a conflict', async () => {
       const resubmit = (salt?: string, importedWh = 70) =>
-        net.submit<{ accepted: number; duplicates: number }>(cast.retailer.identity, 'Metering:SubmitReadings', [], {
+        net.submit<{ accepted: number; duplicates: number }>(cast.retailer.identity, TX.Metering.SubmitReadings, [], {
           transient: readingsTransient([reading(meter, before, importedWh, 0)], salt),
         });
       await expectRefused(net, () => resubmit(SALT), 'FORBIDDEN', /reading\[0\]: a head-end of UtilityMSP may not report for asset 'moved-meter' of GridOperatorMSP/);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ObeNet, registerAsset, UTILITY, GRID } from '../support';
 
+import { TX } from '@obe/chaincode';
 /** Pseudonyms, roles and assets are ledger state: a restarted network has them all, unchanged. */
 describe('participants and assets across a restart', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-restart-'));
@@ -17,11 +18,11 @@ describe('participants and assets across a restart', () => {
 
     const second = await ObeNet.start({ dataDir, governance: false });
     try {
-      const who = await second.evaluate<{ pseudonym: string; effectiveRoles: string[] }>(owner.identity, 'Participants:WhoAmI');
+      const who = await second.evaluate<{ pseudonym: string; effectiveRoles: string[] }>(owner.identity, TX.Participants.WhoAmI);
       expect(who).toMatchObject({ pseudonym: owner.pseudonym, effectiveRoles: ['PROSUMER'] });
-      const asset = await second.evaluate<{ owner: string; status: string }>(dso.identity, 'Registry:GetAsset', ['restart-meter']);
+      const asset = await second.evaluate<{ owner: string; status: string }>(dso.identity, TX.Registry.GetAsset, ['restart-meter']);
       expect(asset).toMatchObject({ owner: owner.pseudonym, status: 'ACTIVE' });
-      await expect(second.submit(owner.identity, 'Registry:SuspendAsset', [{ assetId: 'restart-meter' }])).resolves.toMatchObject({ status: 'SUSPENDED' });
+      await expect(second.submit(owner.identity, TX.Registry.SuspendAsset, [{ assetId: 'restart-meter' }])).resolves.toMatchObject({ status: 'SUSPENDED' });
     } finally {
       await second.close();
     }

@@ -2,6 +2,7 @@ import type { Identity } from '@obe/fabric-embedded';
 import { newDevice, type Device } from './devices';
 import type { Actor, ObeNet } from './obe-net';
 
+import { TX } from '@obe/chaincode';
 export interface AssetSpec {
   assetId: string;
   type?: string;
@@ -29,7 +30,7 @@ export async function registerAsset(
   const device = newDevice();
   const zone = spec.zone ?? 'zone-a';
   const type = spec.type ?? 'meter';
-  await net.submit(owner.identity, 'Registry:RegisterAsset', [
+  await net.submit(owner.identity, TX.Registry.RegisterAsset, [
     {
       assetId: spec.assetId,
       type,
@@ -41,7 +42,7 @@ export async function registerAsset(
     },
   ]);
   const dsoIdentity = 'identity' in dso ? dso.identity : dso;
-  if (until !== 'REGISTERED') await net.submit(dsoIdentity, 'Registry:CommissionAsset', [{ assetId: spec.assetId }]);
-  if (until === 'ACTIVE') await net.submit(owner.identity, 'Registry:ActivateAsset', [{ assetId: spec.assetId }]);
+  if (until !== 'REGISTERED') await net.submit(dsoIdentity, TX.Registry.CommissionAsset, [{ assetId: spec.assetId }]);
+  if (until === 'ACTIVE') await net.submit(owner.identity, TX.Registry.ActivateAsset, [{ assetId: spec.assetId }]);
   return { assetId: spec.assetId, zone, device, owner };
 }

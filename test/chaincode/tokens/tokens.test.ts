@@ -1,6 +1,7 @@
 import { GRID, REGULATOR, UTILITY, expectRefused, outcome } from '../support';
 import { MarketFixture, salt, type Trader } from '../market/fixture';
 
+import { TX } from '@obe/chaincode';
 /** Amounts travel in transient `movement`, never as arguments (those are in the block). */
 const moving = (amount: unknown) => ({ transient: { movement: JSON.stringify({ amount, salt: salt() }) } });
 const withSalt = { transient: { salt: salt() } };
@@ -21,27 +22,27 @@ describe('energy tokens on the embedded runtime', () => {
     await fx.mint(alice, 1000);
     expect(await fx.balance(alice)).toEqual({ account: alice.pseudonym, available: 1000, escrowed: 0 });
     // The DSO is in the issuer's MSP but is not its market operator; the retailer is in another org.
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.dso.identity, 'Tokens:Mint', [{ account: alice.pseudonym }], moving(5)), 'FORBIDDEN');
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.retailer.identity, 'Tokens:Mint', [{ account: alice.pseudonym }], moving(5)), 'FORBIDDEN');
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.retailer.identity, 'Tokens:Burn', [{ account: alice.pseudonym }], moving(5)), 'FORBIDDEN');
-    await fx.net.submit(fx.cast.marketOperator.identity, 'Tokens:Burn', [{ account: alice.pseudonym }], moving(100));
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.dso.identity, TX.Tokens.Mint, [{ account: alice.pseudonym }], moving(5)), 'FORBIDDEN');
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.retailer.identity, TX.Tokens.Mint, [{ account: alice.pseudonym }], moving(5)), 'FORBIDDEN');
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.retailer.identity, TX.Tokens.Burn, [{ account: alice.pseudonym }], moving(5)), 'FORBIDDEN');
+    await fx.net.submit(fx.cast.marketOperator.identity, TX.Tokens.Burn, [{ account: alice.pseudonym }], moving(100));
     expect((await fx.balance(alice)).available).toBe(900);
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, 'Tokens:Burn', [{ account: alice.pseudonym }], moving(901)), 'RULE_VIOLATION', /insufficient funds/);
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, TX.Tokens.Burn, [{ account: alice.pseudonym }], moving(901)), 'RULE_VIOLATION', /insufficient funds/);
     await expectRefused(fx.net, () => fx.mint({ ...alice, pseudonym: `p-${'0'.repeat(40)}` }, 5), 'NOT_FOUND');
   });
 
   it('moves tokens between participants and refuses self-transfers, bad amounts and overdrafts', async () => {
-    await fx.net.submit(alice.identity, 'Tokens:Transfer', [{ to: bob.pseudonym }], moving(300));
+    await fx.net.submit(alice.identity, TX.Tokens.Transfer, [{ to: bob.pseudonym }], moving(300));
     expect((await fx.balance(alice)).available).toBe(600);
     expect((await fx.balance(bob)).available).toBe(300);
-    const transfer = (amount: unknown, to = bob.pseudonym) => () => fx.net.submit(alice.identity, 'Tokens:Transfer', [{ to }], moving(amount));
+    const transfer = (amount: unknown, to = bob.pseudonym) => () => fx.net.submit(alice.identity, TX.Tokens.Transfer, [{ to }], moving(amount));
     await expectRefused(fx.net, transfer(10, alice.pseudonym), 'INVALID_ARGUMENT', /own account/);
     await expectRefused(fx.net, transfer(-5), 'INVALID_ARGUMENT');
     await expectRefused(fx.net, transfer(0), 'INVALID_ARGUMENT');
     await expectRefused(fx.net, transfer(1.5), 'INVALID_ARGUMENT');
     await expectRefused(fx.net, transfer('10'), 'INVALID_ARGUMENT');
     await expectRefused(fx.net, transfer(601), 'RULE_VIOLATION', /insufficient funds/);
-    await expectRefused(fx.net, () => fx.net.submit(fx.cast.unregistered, 'Tokens:Transfer', [{ to: bob.pseudonym }], moving(1)), 'FORBIDDEN');
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.unregistered, TX.Tokens.Transfer, [{ to: bob.pseudonym }], moving(1)), 'FORBIDDEN');
     expect((await fx.balance(alice)).available).toBe(600);
   });
 
@@ -49,7 +50,7 @@ describe('energy tokens on the embedded runtime', () => {
     const payers = await Promise.all(Array.from({ length: 12 }, (_, i) => fx.net.participant(UTILITY, `tok-payer-${i}`, ['CONSUMER'])));
     for (const payer of payers) await fx.mint(payer, 50);
     const before = (await fx.balance(bob)).available;
-    const results = await Promise.allSettled(payers.map((payer) => fx.net.submit(payer.identity, 'Tokens:Transfer', [{ to: bob.pseudonym }], moving(7))));
+    const results = await Promise.allSettled(payers.map((payer) => fx.net.submit(payer.identity, TX.Tokens.Transfer, [{ to: bob.pseudonym }], moving(7))));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect((await fx.balance(bob)).available).toBe(before + 12 * 7);
   });
@@ -57,8 +58,8 @@ describe('energy tokens on the embedded runtime', () => {
   it('cannot double-spend: two concurrent debits of one account meet a phantom-read conflict', async () => {
     const spender = await fx.consumer('tok-spender', undefined, 100);
     // Both transfers are endorsed against the same balance of 100; only one can commit.
-    const first = await fx.net.endorse(spender.identity, 'Tokens:Transfer', [{ to: alice.pseudonym }], moving(80));
-    const second = await fx.net.endorse(spender.identity, 'Tokens:Transfer', [{ to: bob.pseudonym }], moving(80));
+    const first = await fx.net.endorse(spender.identity, TX.Tokens.Transfer, [{ to: alice.pseudonym }], moving(80));
+    const second = await fx.net.endorse(spender.identity, TX.Tokens.Transfer, [{ to: bob.pseudonym }], moving(80));
     await fx.net.fabric.commit(first);
     const late = await outcome(fx.net.fabric.commit(second));
     expect(late).not.toBe('OK');
@@ -68,24 +69,24 @@ describe('energy tokens on the embedded runtime', () => {
 
   it('shows a balance to its owner, the market operator and the regulator only, and refuses a malformed account', async () => {
     for (const viewer of [bob, fx.cast.marketOperator, fx.cast.regulator]) {
-      expect(await fx.net.evaluate(viewer.identity, 'Tokens:GetBalance', [{ account: bob.pseudonym }])).toMatchObject({ account: bob.pseudonym });
-      expect(await fx.net.evaluate(viewer.identity, 'Tokens:ListEscrows', [{ account: bob.pseudonym }])).toEqual([]);
+      expect(await fx.net.evaluate(viewer.identity, TX.Tokens.GetBalance, [{ account: bob.pseudonym }])).toMatchObject({ account: bob.pseudonym });
+      expect(await fx.net.evaluate(viewer.identity, TX.Tokens.ListEscrows, [{ account: bob.pseudonym }])).toEqual([]);
     }
     for (const outsider of [alice, fx.cast.retailer, fx.cast.dso]) {
-      expect(await outcome(fx.net.evaluate(outsider.identity, 'Tokens:GetBalance', [{ account: bob.pseudonym }]))).toBe('FORBIDDEN');
-      expect(await outcome(fx.net.evaluate(outsider.identity, 'Tokens:ListEscrows', [{ account: bob.pseudonym }]))).toBe('FORBIDDEN');
+      expect(await outcome(fx.net.evaluate(outsider.identity, TX.Tokens.GetBalance, [{ account: bob.pseudonym }]))).toBe('FORBIDDEN');
+      expect(await outcome(fx.net.evaluate(outsider.identity, TX.Tokens.ListEscrows, [{ account: bob.pseudonym }]))).toBe('FORBIDDEN');
     }
-    expect(await outcome(fx.net.evaluate(bob.identity, 'Tokens:GetBalance', [{ account: 'nobody' }]))).toBe('INVALID_ARGUMENT');
-    expect(await fx.net.evaluate(bob.identity, 'Tokens:GetMyBalance')).toMatchObject({ account: bob.pseudonym, escrowed: 0 });
+    expect(await outcome(fx.net.evaluate(bob.identity, TX.Tokens.GetBalance, [{ account: 'nobody' }]))).toBe('INVALID_ARGUMENT');
+    expect(await fx.net.evaluate(bob.identity, TX.Tokens.GetMyBalance)).toMatchObject({ account: bob.pseudonym, escrowed: 0 });
   });
 
   it('refuses a movement whose amount travels as an argument or without its transient salt, writing nothing', async () => {
     // An amount in the arguments would be in the block for every channel member: the schema refuses the extra field.
-    await expectRefused(fx.net, () => fx.net.submit(alice.identity, 'Tokens:Transfer', [{ to: bob.pseudonym, amount: 5 }], moving(5)), 'INVALID_ARGUMENT');
-    await expectRefused(fx.net, () => fx.net.submit(alice.identity, 'Tokens:Transfer', [{ to: bob.pseudonym }]), 'INVALID_ARGUMENT', /transient 'movement'/);
+    await expectRefused(fx.net, () => fx.net.submit(alice.identity, TX.Tokens.Transfer, [{ to: bob.pseudonym, amount: 5 }], moving(5)), 'INVALID_ARGUMENT');
+    await expectRefused(fx.net, () => fx.net.submit(alice.identity, TX.Tokens.Transfer, [{ to: bob.pseudonym }]), 'INVALID_ARGUMENT', /transient 'movement'/);
     const shortSalt = { transient: { movement: JSON.stringify({ amount: 5, salt: 'short' }) } };
-    await expectRefused(fx.net, () => fx.net.submit(alice.identity, 'Tokens:Transfer', [{ to: bob.pseudonym }], shortSalt), 'INVALID_ARGUMENT');
-    await expectRefused(fx.net, () => fx.net.submit(alice.identity, 'Tokens:Consolidate'), 'INVALID_ARGUMENT', /transient 'salt'/);
+    await expectRefused(fx.net, () => fx.net.submit(alice.identity, TX.Tokens.Transfer, [{ to: bob.pseudonym }], shortSalt), 'INVALID_ARGUMENT');
+    await expectRefused(fx.net, () => fx.net.submit(alice.identity, TX.Tokens.Consolidate), 'INVALID_ARGUMENT', /transient 'salt'/);
   });
 });
 
@@ -112,9 +113,9 @@ describe('token amounts are private (docs/markets.md)', () => {
     const payer = await fx.consumer('priv-payer');
     const payee = fx.cast.marketOperator; // a GridOperatorMSP participant: its amounts are not the utility's to see
     const minted = await fx.net.fabric.submit(
-      fx.net.request(fx.cast.marketOperator.identity, 'Tokens:Mint', [{ account: payer.pseudonym }], moving(987_654_321)),
+      fx.net.request(fx.cast.marketOperator.identity, TX.Tokens.Mint, [{ account: payer.pseudonym }], moving(987_654_321)),
     );
-    const moved = await fx.net.fabric.submit(fx.net.request(payer.identity, 'Tokens:Transfer', [{ to: payee.pseudonym }], moving(123_456_789)));
+    const moved = await fx.net.fabric.submit(fx.net.request(payer.identity, TX.Tokens.Transfer, [{ to: payee.pseudonym }], moving(123_456_789)));
 
     for (const tx of [minted, moved]) {
       const view = publicView(tx);
@@ -139,8 +140,8 @@ describe('token amounts are private (docs/markets.md)', () => {
   it('salts each amount: equal amounts leave different public commitments', async () => {
     const a = await fx.consumer('priv-a');
     const b = await fx.consumer('priv-b');
-    const ma = await fx.net.fabric.submit(fx.net.request(fx.cast.marketOperator.identity, 'Tokens:Mint', [{ account: a.pseudonym }], moving(1)));
-    const mb = await fx.net.fabric.submit(fx.net.request(fx.cast.marketOperator.identity, 'Tokens:Mint', [{ account: b.pseudonym }], moving(1)));
+    const ma = await fx.net.fabric.submit(fx.net.request(fx.cast.marketOperator.identity, TX.Tokens.Mint, [{ account: a.pseudonym }], moving(1)));
+    const mb = await fx.net.fabric.submit(fx.net.request(fx.cast.marketOperator.identity, TX.Tokens.Mint, [{ account: b.pseudonym }], moving(1)));
     const commitmentOf = (tx: { blockNumber: number; txId: string }) => publicView(tx).match(/commitment\\"\s*:\s*\\"([0-9a-f]{64})/)?.[1];
     expect(commitmentOf(ma)).toMatch(/^[0-9a-f]{64}$/);
     expect(commitmentOf(ma)).not.toBe(commitmentOf(mb));
@@ -155,10 +156,10 @@ describe('token delta consolidation', () => {
     fx = await MarketFixture.start();
     const carol = await fx.consumer('tok-carol');
     for (const amount of [10, 20, 30]) await fx.mint(carol, amount);
-    const result = await fx.net.submit<{ folded: number }>(carol.identity, 'Tokens:Consolidate', [], withSalt);
+    const result = await fx.net.submit<{ folded: number }>(carol.identity, TX.Tokens.Consolidate, [], withSalt);
     expect(result.folded).toBe(3);
     expect((await fx.balance(carol)).available).toBe(60);
-    expect((await fx.net.submit<{ folded: number }>(carol.identity, 'Tokens:Consolidate', [], withSalt)).folded).toBe(0);
+    expect((await fx.net.submit<{ folded: number }>(carol.identity, TX.Tokens.Consolidate, [], withSalt)).folded).toBe(0);
   });
 
   // A range query answers in pages of 100: exactly one and exactly two full pages are where a reader that trusted an
@@ -167,7 +168,7 @@ describe('token delta consolidation', () => {
     const dave = await fx.consumer('tok-dave');
     await Promise.all(Array.from({ length: 100 }, () => fx.mint(dave, 1)));
     expect((await fx.balance(dave)).available).toBe(100);
-    await fx.net.submit(dave.identity, 'Tokens:Transfer', [{ to: fx.cast.consumer.pseudonym }], moving(30));
+    await fx.net.submit(dave.identity, TX.Tokens.Transfer, [{ to: fx.cast.consumer.pseudonym }], moving(30));
     expect((await fx.balance(dave)).available).toBe(70);
   });
 
@@ -176,8 +177,8 @@ describe('token delta consolidation', () => {
     await Promise.all(Array.from({ length: 200 }, (_, i) => fx.mint(erin, i + 1)));
     expect((await fx.balance(erin)).available).toBe((200 * 201) / 2);
     // The debit's balance check reads the same 200 keys.
-    await expectRefused(fx.net, () => fx.net.submit(erin.identity, 'Tokens:Transfer', [{ to: fx.cast.consumer.pseudonym }], moving(20_101)), 'RULE_VIOLATION', /20100 available/);
-    expect((await fx.net.submit<{ folded: number }>(erin.identity, 'Tokens:Consolidate', [], withSalt)).folded).toBe(200);
+    await expectRefused(fx.net, () => fx.net.submit(erin.identity, TX.Tokens.Transfer, [{ to: fx.cast.consumer.pseudonym }], moving(20_101)), 'RULE_VIOLATION', /20100 available/);
+    expect((await fx.net.submit<{ folded: number }>(erin.identity, TX.Tokens.Consolidate, [], withSalt)).folded).toBe(200);
     expect((await fx.balance(erin)).available).toBe(20_100);
   });
 });

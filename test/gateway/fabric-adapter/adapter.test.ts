@@ -18,6 +18,7 @@ import {
 } from './support/mock-transport';
 import { harness, writeNetwork, type Network } from './support/fixtures';
 
+import { TX } from '@obe/chaincode';
 function happyPeer(t: MockGatewayTransport): void {
   t.on('endorse', () => ({ response: endorseResponse('energy', Buffer.from('done')) }))
     .on('submit', () => ({ response: submitResponse() }))
@@ -94,7 +95,7 @@ describe('proposals', () => {
     const pending = await h.ledger.startSubmit({
       channel: 'energy',
       identity: 'utility-admin',
-      fn: 'Metering:SubmitReadings',
+      fn: TX.Metering.SubmitReadings.name,
       args: ['batch-1', '{"n":2}'],
       transient: { readings: Buffer.from('{"kwh":[1,2]}'), salt: Buffer.from('s3cret') },
       endorsingOrgs: ['UtilityMSP', 'GridOperatorMSP'],
@@ -104,7 +105,7 @@ describe('proposals', () => {
     expect(endorse.getChannelId()).toBe('energy');
     expect(proposalOf(endorse)).toEqual({
       chaincode: 'obe',
-      args: ['Metering:SubmitReadings', 'batch-1', '{"n":2}'],
+      args: [TX.Metering.SubmitReadings.name, 'batch-1', '{"n":2}'],
       transient: { readings: '{"kwh":[1,2]}', salt: 's3cret' },
     });
     const submitted = h.transport('localhost:9051').callsOf('submit')[0]!.request;
@@ -115,7 +116,7 @@ describe('proposals', () => {
 
   it('leave the endorsing orgs to the Fabric Gateway when the request names none', async () => {
     const h = harness(network, { script: happyPeer });
-    await h.ledger.submit({ channel: 'energy', identity: 'gridoperator-admin', fn: 'Registry:RegisterAsset' });
+    await h.ledger.submit({ channel: 'energy', identity: 'gridoperator-admin', fn: TX.Registry.RegisterAsset.name });
     expect(h.transport().callsOf('endorse')[0]!.request.getEndorsingOrganizationsList()).toEqual([]);
     await h.ledger.close();
   });
@@ -146,7 +147,7 @@ describe('evaluate', () => {
 
   it('maps access-control refusals by the peer to FORBIDDEN, and a chaincode missing on the peer to LedgerUnavailableError', async () => {
     const h = harness(network, { script: happyPeer });
-    const request = { channel: 'audit', identity: 'gridoperator-admin', fn: 'Audit:GetAttestation' };
+    const request = { channel: 'audit', identity: 'gridoperator-admin', fn: TX.Audit.GetAttestation.name };
     h.transport().on('evaluate', () => ({ error: serviceError(grpc.status.PERMISSION_DENIED, 'access denied') }));
     await expect(h.ledger.evaluate(request)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     h.transport().on('evaluate', () => ({ error: serviceError(grpc.status.NOT_FOUND, 'chaincode obe not found') }));
@@ -156,7 +157,7 @@ describe('evaluate', () => {
 
   it("maps a peer that has not joined the channel (the caller's org is not a member) to FORBIDDEN, not unavailable", async () => {
     const h = harness(network, { script: happyPeer });
-    const request = { channel: 'audit', identity: 'gridoperator-admin', fn: 'Audit:ListAttestations' };
+    const request = { channel: 'audit', identity: 'gridoperator-admin', fn: TX.Audit.ListAttestations.name };
     // What a Fabric 2.5 peer gateway answers when its peer is not on the channel (seen on a native network).
     h.transport().on('evaluate', () => ({ error: serviceError(grpc.status.UNAVAILABLE, 'failed to get config for channel [audit]') }));
     const refused = h.ledger.evaluate(request);

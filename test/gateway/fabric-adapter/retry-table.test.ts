@@ -24,12 +24,13 @@ import {
 } from './support/mock-transport';
 import { harness, writeNetwork, type Network } from './support/fixtures';
 
+import { TX } from '@obe/chaincode';
 const VALID = 0;
 const ENDORSEMENT_POLICY_FAILURE = 10;
 const MVCC_READ_CONFLICT = 11;
 const PHANTOM_READ_CONFLICT = 12;
 
-const tx = { channel: 'energy', identity: 'gridoperator-admin', fn: 'Registry:RegisterAsset', args: ['{"id":"a1"}'] };
+const tx = { channel: 'energy', identity: 'gridoperator-admin', fn: TX.Registry.RegisterAsset.name, args: ['{"id":"a1"}'] };
 
 function happyPeer(t: MockGatewayTransport): void {
   t.on('endorse', () => ({ response: endorseResponse('energy', Buffer.from('{"id":"a1"}')) }))
