@@ -17,6 +17,7 @@ import {
 import type { Ledger, PendingSubmit, SubmitResult, TransactionRequest } from '../ledger/port';
 import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError } from './errors';
 import { RecordStore } from './record-store';
+import { decodePayload } from '../ledger/call';
 
 export type SubmitOutcome =
   | { status: 'committed'; txId: string; blockNumber: number; result: unknown }
@@ -88,15 +89,7 @@ export interface SubmitRequest {
 }
 
 /** The chaincode's return value: JSON when it is JSON, else text, null when empty. */
-export function decodeResult(payload: Uint8Array): unknown {
-  const text = Buffer.from(payload).toString('utf8');
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
+export const decodeResult = decodePayload;
 
 /** A 32-byte secret kept beside the records it protects, created once with owner-only permissions. */
 function loadOrCreateKey(file: string): Buffer {
