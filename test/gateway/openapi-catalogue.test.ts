@@ -35,6 +35,7 @@ const NARROWED: Record<string, string> = {
   action: 'picks the lifecycle transaction',
   channel: 'picks the channel, not an argument',
   market: 'the path names the market whose settlement is read',
+  pseudonymKey: 'bounded to 512 characters by the gateway (the chaincode asks only for at least 32)',
 };
 
 function withoutDescriptions(node: unknown): unknown {

@@ -232,9 +232,10 @@ export const registryOperations: OperationSpec[] = [
     summary: "Configure governance once per channel (an admin of the market operator's org)",
     description: 'The pseudonym key keys every participant pseudonym; it travels in the transient map and is never returned.',
     query: { channel },
+    // The gateway bounds the pseudonym key's length (the chaincode asks only for at least 32 characters).
     body: {
       type: 'object',
-      properties: { config: { $ref: '#/components/schemas/GovernanceConfig' }, pseudonymKey: field(TX.Governance.InitConfig.transient, 'pseudonymKey') },
+      properties: { config: { $ref: '#/components/schemas/GovernanceConfig' }, pseudonymKey: { ...field(TX.Governance.InitConfig.transient, 'pseudonymKey'), maxLength: 512 } },
       required: ['config', 'pseudonymKey'],
       additionalProperties: false,
     },
