@@ -70,6 +70,17 @@ function decode(payload: Uint8Array): unknown {
   }
 }
 
+/**
+ * Every answer of a catalogued transaction is checked against the entry's result schema, so each chaincode test is
+ * also a test that the catalogue (and the OpenAPI document generated from it) describes what the chaincode returns.
+ */
+function conforming(tx: Tx, value: unknown): unknown {
+  if (typeof tx === 'string') return value;
+  const parsed = tx.result.safeParse(value);
+  if (!parsed.success) throw new Error(`${tx.name} answered outside its catalogue result schema: ${parsed.error.message}`);
+  return value;
+}
+
 export class ObeNet {
   readonly fabric: EmbeddedFabric;
 
@@ -114,12 +125,12 @@ export class ObeNet {
   /** Submits and waits for the commit; resolves to the transaction's JSON result. */
   async submit<T = unknown>(identity: Identity, tx: Tx, args: readonly unknown[] = [], options: TxOptions = {}): Promise<T> {
     const result = await this.fabric.submit(this.request(identity, tx, args, options));
-    return decode(result.payload) as T;
+    return conforming(tx, decode(result.payload)) as T;
   }
 
   async evaluate<T = unknown>(identity: Identity, tx: Tx, args: readonly unknown[] = [], options: EvaluateOptions = {}): Promise<T> {
     const payload = await this.fabric.evaluate({ ...this.request(identity, tx, args, options), org: options.org });
-    return decode(payload) as T;
+    return conforming(tx, decode(payload)) as T;
   }
 
   endorse(identity: Identity, tx: Tx, args: readonly unknown[] = [], options: TxOptions = {}): Promise<EndorsedTx> {
