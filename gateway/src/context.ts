@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
-import { DEFAULT_LIMITS, type GatewayLimits } from './config';
-import { ApiKeyFile, ApiKeyStore } from './http/auth';
+import { DEFAULT_LIMITS, readGatewayFile, writeFileAtomic, type ConfiguredIdentity, type GatewayFile, type GatewayLimits, type StoredApiKey } from './config';
+import { defaultIdentities } from './demo/identities';
+import { ApiKeyFile, ApiKeyStore, newApiKey } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
 import { LedgerUnavailableError } from './ledger/errors';
 import type { Ledger } from './ledger/port';
@@ -43,6 +44,7 @@ export class GatewayContext {
   readonly limits: GatewayLimits;
   keys: ApiKeyStore;
   readonly #keysFile: ApiKeyFile | undefined;
+  readonly #configFile: string | undefined;
   state: GatewayState = 'starting';
   /** Closers of open event streams, so shutdown can end them (they would keep the server open forever). */
   readonly streams = new Set<() => void>();
@@ -63,6 +65,7 @@ export class GatewayContext {
           onRevoked: (ids) => this.closeStreamsOf(ids),
         })
       : undefined;
+    this.#configFile = options.keysFile;
     this.bodyLimit = options.bodyLimit ?? '1mb';
     this.demoKeysFile = options.demoKeysFile;
     this.submits = options.dataDir
@@ -98,6 +101,47 @@ export class GatewayContext {
   currentKeys(): ApiKeyStore {
     if (this.#keysFile) this.keys = this.#keysFile.current();
     return this.keys;
+  }
+
+  /**
+   * Issues an API key for a ledger identity and makes it valid at once. With a config file, only the key's hash is
+   * written to it (with the identity, so an embedded ledger issues it again on the next start); without one (tests),
+   * the in-memory store takes it. The key itself is returned to be handed out once, and never kept.
+   */
+  issueKey(identity: ConfiguredIdentity): { key: string; keyId: string } {
+    const { key, stored } = newApiKey(identity.label);
+    this.#editKeys((file) => {
+      file.apiKeys.push(stored);
+      if (this.#ledger?.kind !== 'embedded') return; // a Fabric gateway's identities are its connection config's
+      const identities = (file.identities ??= defaultIdentities());
+      if (!identities.some((i) => i.label === identity.label)) identities.push({ label: identity.label, mspId: identity.mspId });
+    }, (keys) => [...keys, stored]);
+    return { key, keyId: stored.id };
+  }
+
+  /** Revokes every key `match` selects, at once (the key store reloads, their event streams end); answers their ids. */
+  revokeKeys(match: (key: StoredApiKey) => boolean): string[] {
+    const revoked = this.currentKeys().entries().filter(match).map((k) => k.id);
+    if (!revoked.length) return [];
+    const ids = new Set(revoked);
+    this.#editKeys((file) => {
+      file.apiKeys = file.apiKeys.filter((k) => !ids.has(k.id));
+    }, (keys) => keys.filter((k) => !ids.has(k.id)));
+    if (!this.#keysFile) this.closeStreamsOf(revoked);
+    return revoked;
+  }
+
+  /** One read-modify-write of the config file (synchronous: no other edit of this process interleaves), then a reload. */
+  #editKeys(editFile: (file: GatewayFile) => void, editMemory: (keys: StoredApiKey[]) => StoredApiKey[]): void {
+    if (this.#configFile && this.#keysFile) {
+      const file = readGatewayFile(this.#configFile) ?? { apiKeys: [] };
+      editFile(file);
+      writeFileAtomic(this.#configFile, `${JSON.stringify(file, null, 2)}\n`);
+      this.#keysFile.reload();
+      this.keys = this.#keysFile.store;
+      return;
+    }
+    this.keys = new ApiKeyStore(editMemory(this.keys.entries()));
   }
 
   closeStreams(): void {

@@ -95,6 +95,12 @@ describe('API keys change on the running gateway', () => {
     const issued = JSON.parse(await apiKeyCli('add', 'consumer-01')) as Record<string, string>;
     expect(await statusWithin(5000, issued['consumer-01'], 200)).toBe(200);
   });
+
+  it('`api-key add` refuses a label that has no identity, with a clear message, and issues nothing', async () => {
+    const before = fs.readFileSync(path.join(dataDir, 'gateway.json'), 'utf8');
+    await expect(apiKeyCli('add', 'no-such-identity')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no ledger identity 'no-such-identity'.*none was issued/s) });
+    expect(fs.readFileSync(path.join(dataDir, 'gateway.json'), 'utf8')).toBe(before);
+  });
 });
 
 describe('answers Node gives before Express are JSON errors', () => {

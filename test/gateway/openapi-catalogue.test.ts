@@ -26,6 +26,10 @@ const GATEWAY_ONLY = new Set([
   'listRetailIntervals', // computed from governance
   'getRetailCurves', // an aggregate of the order details the caller may see
   'verifySettledRecord', // a check over a record, its proof and its attestation
+  'onboardParticipant', // enrolment, then Participants:Register and GrantRole (admin.ts)
+  'listApiKeys', // the gateway's key store
+  'offboardParticipant', // the key store, then Participants:Suspend
+  'revokeApiKey', // the key store
 ]);
 
 /** Parameters the gateway narrows or adds, with why; everything else must be the catalogue's own schema. */

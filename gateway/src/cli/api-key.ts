@@ -1,6 +1,20 @@
 import '../quiet-chaincode-logs';
-import { loadConfig, readGatewayFile, writeFileAtomic, type GatewayFile } from '../config';
+import { loadConfig, readGatewayFile, writeFileAtomic, type GatewayConfig, type GatewayFile } from '../config';
+import { defaultIdentities } from '../demo/identities';
 import { newApiKey } from '../http/auth';
+import { connectionConfigPath, loadConnectionConfig } from '../ledger/fabric/connection-config';
+
+/**
+ * The identity labels the gateway can act as: on Fabric, the connection config's identities (OBE_FABRIC_CONFIG); on
+ * the embedded ledger, the config file's identities (the demo set when it names none).
+ */
+function knownIdentities(config: GatewayConfig, file: GatewayFile): { labels: Set<string>; source: string } {
+  if (config.ledger === 'fabric') {
+    const connection = loadConnectionConfig(connectionConfigPath(), config.dataDir);
+    return { labels: new Set(connection.identities.map((i) => i.label)), source: `the Fabric connection config ${connection.file}` };
+  }
+  return { labels: new Set((file.identities ?? defaultIdentities()).map((i) => i.label)), source: `the identities of ${config.configFile}` };
+}
 
 /**
  * `tsx gateway/src/cli/api-key.ts add <identity-label>...` — issues API keys for ledger identities (e.g. the
@@ -15,6 +29,15 @@ function main(argv: string[]): number {
   switch (command) {
     case 'add': {
       if (!args.length) break;
+      const known = knownIdentities(config, file);
+      const unknown = args.filter((label) => !known.labels.has(label));
+      if (unknown.length) {
+        process.stderr.write(
+          `no ledger identity ${unknown.map((l) => `'${l}'`).join(', ')} in ${known.source}: a key for it could not act as anyone, so none was issued.\n` +
+            'Onboard a new participant with POST /api/v1/admin/participants (an org admin\'s key; docs/api.md, Onboarding), or add the identity first.\n',
+        );
+        return 1;
+      }
       const issued: Record<string, string> = {};
       for (const identity of args) {
         const { key, stored } = newApiKey(identity);

@@ -38,6 +38,11 @@ export class ApiKeyStore {
     return false;
   }
 
+  /** The stored keys (hashes only). */
+  entries(): StoredApiKey[] {
+    return [...this.#byHash.values()];
+  }
+
   /** The ids of the keys this store accepts. */
   ids(): Set<string> {
     return new Set([...this.#byHash.values()].map((k) => k.id));
@@ -101,6 +106,11 @@ export class ApiKeyFile {
     if (signature === this.#signature) return this.#store;
     this.#signature = signature;
     this.reload();
+    return this.#store;
+  }
+
+  /** The keys loaded last (no check of the file). */
+  get store(): ApiKeyStore {
     return this.#store;
   }
 

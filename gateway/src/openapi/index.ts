@@ -1,6 +1,7 @@
 import { paths, ref, type OperationSpec, type Schema } from './builder';
 import { recordComponents } from './catalogue';
 import { commonSchemas } from './schemas';
+import { adminOperations } from './admin';
 import { auditOperations, auditSchemas } from './audit';
 import { eventOperations } from './events';
 import { marketSchemas } from './market';
@@ -25,6 +26,7 @@ export interface Segment {
 const segments: Segment[] = [
   { operations: systemOperations },
   { operations: registryOperations, schemas: registrySchemas },
+  { operations: adminOperations },
   { operations: meteringOperations, schemas: meteringSchemas },
   { operations: retailOperations, schemas: marketSchemas },
   { operations: wholesaleOperations },

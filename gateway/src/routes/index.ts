@@ -1,4 +1,5 @@
 import type { Handlers } from '../http/operations';
+import { adminRoutes } from './admin';
 import { auditRoutes } from './audit';
 import { eventRoutes } from './events';
 import { meteringRoutes } from './metering';
@@ -14,6 +15,7 @@ export function routeHandlers(deps: RouteDeps): Handlers {
   return {
     ...systemRoutes(deps),
     ...registryRoutes(deps),
+    ...adminRoutes(deps),
     ...meteringRoutes(deps),
     ...retailRoutes(deps),
     ...wholesaleRoutes(deps),

@@ -25,6 +25,7 @@ import type {
   SubmitResult,
   TransactionRequest,
 } from '../port';
+import { certificateCommonName, certificateIsAdmin, type EnrolledIdentity } from '../enrolment';
 import { DEFAULT_RETRY_POLICY, submitWithPolicy, type LedgerHooks, type RetryPolicy } from '../retry-policy';
 
 /** An identity the embedded ledger issues from its org's CA, under a stable label. */
@@ -89,6 +90,19 @@ export class EmbeddedLedger implements Ledger {
     const entry = { spec: { label: spec.label, mspId: spec.mspId }, identity };
     this.#identities.set(spec.label, entry);
     return entry.spec;
+  }
+
+  /** IdentityEnroller (ledger/enrolment.ts): the identity's certificate carries NodeOU admin. */
+  isAdminIdentity(label: string): boolean {
+    const entry = this.#identities.get(label);
+    return entry !== undefined && certificateIsAdmin(entry.identity.certificate);
+  }
+
+  /** IdentityEnroller: a new client identity from the org's CA, under a random enrolment ID; the label stays off-chain. */
+  async enrolIdentity(spec: { label: string; mspId: string }): Promise<EnrolledIdentity> {
+    if (this.#identities.has(spec.label)) throw new ChaincodeError(`[CONFLICT] the identity label '${spec.label}' is in use`);
+    const added = await this.addIdentity({ label: spec.label, mspId: spec.mspId });
+    return { ...added, enrollmentId: certificateCommonName(this.#identities.get(spec.label)!.identity.certificate) };
   }
 
   /** The X.509 identity behind a label (tests and the demo seed derive participant ids from certificates). */
