@@ -74,7 +74,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
     if (embedded) await initGovernance(opened, config.initialGovernance);
     if (abort.signal.aborted) return;
     gateway.attachLedger(opened);
-    gateway.submits?.resumePending();
+    // Every submit still pending when the gateway stopped is driven to committed or failed (a few at a time).
+    void gateway.submits?.resumePending();
     if (embedded && config.demo) {
       // A failed demo seed leaves a working gateway (the next start continues the seed); it must not stop the relay.
       await seedDemo(opened, { dataDir: config.dataDir, logger, signal: abort.signal }).catch((err: unknown) => {

@@ -59,6 +59,11 @@ export interface GatewayLimits {
   keyReloadMs: number;
   /** OBE_IDEMPOTENCY_RETENTION_HOURS: how long an Idempotency-Key's record is kept (a key reused later is a new request). */
   idempotencyRetentionHours: number;
+  /**
+   * OBE_SUBMIT_DEADLINE_SECONDS: how long a submit whose commit is unknown is followed (the same signed transaction
+   * re-sent) before it is checked one last time and reported failed, safe to resubmit (docs/api.md).
+   */
+  submitDeadlineSeconds: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -74,6 +79,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   curveOrderReads: 200,
   keyReloadMs: 1000,
   idempotencyRetentionHours: 24,
+  submitDeadlineSeconds: 180,
 };
 
 /** The limits from the environment, each defaulting to DEFAULT_LIMITS (or to `defaults` where given). */
@@ -92,6 +98,7 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env, defaults: Ga
     curveOrderReads: n('OBE_CURVE_ORDER_READS', defaults.curveOrderReads, 1, 100_000),
     keyReloadMs: n('OBE_KEY_RELOAD_MS', defaults.keyReloadMs, 0, 3_600_000),
     idempotencyRetentionHours: n('OBE_IDEMPOTENCY_RETENTION_HOURS', defaults.idempotencyRetentionHours, 1, 24 * 366),
+    submitDeadlineSeconds: n('OBE_SUBMIT_DEADLINE_SECONDS', defaults.submitDeadlineSeconds, 5, 86_400),
   };
 }
 

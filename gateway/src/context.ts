@@ -75,6 +75,7 @@ export class GatewayContext {
           metrics: this.metrics,
           logger: this.logger,
           idempotencyRetentionMs: this.limits.idempotencyRetentionHours * 3600_000,
+          submitDeadlineMs: this.limits.submitDeadlineSeconds * 1000,
         })
       : undefined;
     if (options.ledger) this.attachLedger(options.ledger);

@@ -5,6 +5,7 @@ import {
   EndorsementMismatchError,
   LedgerError,
   LedgerUnavailableError,
+  SubmitExpiredError,
   TransactionInvalidError,
 } from '../ledger/errors';
 import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError, SubmitError } from '../submits/errors';
@@ -30,6 +31,7 @@ export type ApiErrorCode =
   | 'LEDGER_UNAVAILABLE'
   | 'ENDORSEMENT_MISMATCH'
   | 'TRANSACTION_INVALID'
+  | 'SUBMIT_EXPIRED'
   | 'INTERNAL';
 
 /** An error with its HTTP status and stable code; everything thrown in a handler ends up as one of these. */
@@ -94,6 +96,9 @@ function fromLedgerError(err: LedgerError): HttpError {
       txId: err.txId,
       validationCode: err.validationCode,
     });
+  }
+  if (err instanceof SubmitExpiredError) {
+    return new HttpError(409, 'SUBMIT_EXPIRED', err.message, { txId: err.txId, deadline: err.deadline, safeToResubmit: true });
   }
   if (err instanceof LedgerUnavailableError || err instanceof CommitUnknownError) {
     return new HttpError(503, 'LEDGER_UNAVAILABLE', err.message);

@@ -8,6 +8,9 @@ export class GatewayMetrics {
   readonly submits: Counter<'fn' | 'outcome'>;
   readonly retries: Counter<'fn'>;
   readonly mvccConflicts: Counter<'fn'>;
+  readonly submitResends: Counter<'fn'>;
+  readonly submitsResolvedAfterResend: Counter<'fn' | 'outcome'>;
+  readonly submitsExpired: Counter<'fn'>;
   readonly events: Counter<'channel'>;
   readonly rateLimited: Counter<'scope'>;
 
@@ -41,6 +44,24 @@ export class GatewayMetrics {
     this.mvccConflicts = new Counter({
       name: 'obe_mvcc_conflicts_total',
       help: 'Transactions invalidated with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT',
+      labelNames: ['fn'],
+      registers: [this.registry],
+    });
+    this.submitResends = new Counter({
+      name: 'obe_submit_resends_total',
+      help: 'Pending transactions handed to the orderer again (the same signed transaction, same txId) while their commit was unknown',
+      labelNames: ['fn'],
+      registers: [this.registry],
+    });
+    this.submitsResolvedAfterResend = new Counter({
+      name: 'obe_submits_resolved_after_resend_total',
+      help: 'Pending submits that reached an outcome after at least one re-send, by outcome (committed, invalid)',
+      labelNames: ['fn', 'outcome'],
+      registers: [this.registry],
+    });
+    this.submitsExpired = new Counter({
+      name: 'obe_submits_expired_total',
+      help: 'Pending submits reported failed at their deadline: not on the ledger, no longer sent, safe to resubmit',
       labelNames: ['fn'],
       registers: [this.registry],
     });

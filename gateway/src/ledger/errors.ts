@@ -1,4 +1,5 @@
 import { errorCodeOf, type ErrorCode } from '@obe/chaincode';
+import type { PendingSubmit } from './port';
 
 /**
  * Typed ledger errors shared by both adapters: the ledger port and the submit service throw these, never an HTTP
@@ -10,7 +11,9 @@ import { errorCodeOf, type ErrorCode } from '@obe/chaincode';
  *   ├─ TransactionInvalidError   'invalid'         invalidated at commit; `isConflict` for MVCC/phantom read conflicts
  *   ├─ EndorsementMismatchError  'endorsement'     peers disagreed or no endorsement policy could be met
  *   ├─ LedgerUnavailableError    'unavailable'     not reachable, not in time, starting or closed
- *   └─ CommitUnknownError        'commit-unknown'  ordered, outcome not known yet; the pending submit can be resumed
+ *   │  └─ SubmitUnconfirmedError                   signed, but the orderer's receipt was not confirmed: followed, never re-endorsed
+ *   ├─ CommitUnknownError        'commit-unknown'  ordered, outcome not known yet; the pending submit can be resumed
+ *   └─ SubmitExpiredError        'expired'         not committed by the submit deadline and checked absent: a new submit is safe
  */
 export abstract class LedgerError extends Error {
   /** Stable code of the error class, kept when the error is stored (see ErrorRecord). */
@@ -21,7 +24,7 @@ export abstract class LedgerError extends Error {
   }
 }
 
-export type LedgerErrorKind = 'chaincode' | 'invalid' | 'endorsement' | 'unavailable' | 'commit-unknown';
+export type LedgerErrorKind = 'chaincode' | 'invalid' | 'endorsement' | 'unavailable' | 'commit-unknown' | 'expired';
 
 /** The chaincode refused the transaction; `code` is the domain error code it carried, if any. Never retried. */
 export class ChaincodeError extends LedgerError {
@@ -75,6 +78,34 @@ export class LedgerUnavailableError extends LedgerError {
   }
 }
 
+/**
+ * The transaction was endorsed and signed, but handing it to the orderer failed in a way that does not say whether
+ * the orderer got it (unreachable, timed out). Nothing is endorsed again: `pending` (with the signed envelope) is
+ * followed by re-sending the same transaction, whose txId Fabric commits at most once.
+ */
+export class SubmitUnconfirmedError extends LedgerUnavailableError {
+  constructor(readonly pending: PendingSubmit, cause?: unknown) {
+    super(`transaction ${pending.txId} was signed but the orderer did not confirm receiving it`, cause);
+    this.name = 'SubmitUnconfirmedError';
+  }
+}
+
+/**
+ * A followed submit did not commit before its deadline, and a last look at the ledger found no trace of its txId
+ * (see docs/api.md, "Submit outcomes"): the gateway stopped re-sending it, so a new submit is safe.
+ */
+export class SubmitExpiredError extends LedgerError {
+  readonly kind = 'expired';
+  constructor(readonly txId: string, readonly deadline: string) {
+    super(`transaction ${txId} did not commit by its deadline (${deadline}) and is not on the ledger; it is no longer sent, so a new submit is safe`);
+    this.name = 'SubmitExpiredError';
+  }
+  /** Final: this transaction will not commit, whoever asks again. */
+  override get isRefusal(): boolean {
+    return true;
+  }
+}
+
 /** The commit outcome is not known yet (e.g. commit status deadline); the pending submit can be resumed. */
 export class CommitUnknownError extends LedgerError {
   readonly kind = 'commit-unknown';
@@ -94,6 +125,8 @@ export interface ErrorRecord {
   readonly txId?: string;
   readonly validationCode?: string;
   readonly blockNumber?: number;
+  /** When a submit's deadline passed (kind 'expired'). */
+  readonly deadline?: string;
 }
 
 export function errorRecordOf(err: unknown): ErrorRecord {
@@ -101,6 +134,7 @@ export function errorRecordOf(err: unknown): ErrorRecord {
     return { kind: err.kind, message: err.message, txId: err.txId, validationCode: err.validationCode, ...(err.blockNumber === undefined ? {} : { blockNumber: err.blockNumber }) };
   }
   if (err instanceof CommitUnknownError) return { kind: err.kind, message: err.message, txId: err.txId };
+  if (err instanceof SubmitExpiredError) return { kind: err.kind, message: err.message, txId: err.txId, deadline: err.deadline };
   if (err instanceof ChaincodeError || err instanceof EndorsementMismatchError) {
     return { kind: err.kind, message: err.message, ...(err.txId === undefined ? {} : { txId: err.txId }) };
   }
@@ -120,6 +154,8 @@ export function errorFromRecord(record: ErrorRecord): Error {
       return new LedgerUnavailableError(record.message);
     case 'commit-unknown':
       return new CommitUnknownError(record.txId ?? '');
+    case 'expired':
+      return new SubmitExpiredError(record.txId ?? '', record.deadline ?? '');
     default:
       return new Error(record.message);
   }

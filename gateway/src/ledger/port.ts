@@ -34,7 +34,8 @@ export interface SubmitResult {
 /**
  * An endorsed transaction handed to the orderer whose commit has not yet been confirmed. `commitState` is opaque
  * bytes an adapter can persist and later resume from (on Fabric: the signed commit status request), so a resumed
- * status check never re-endorses.
+ * status check never re-endorses. It is empty when the orderer never confirmed receiving the transaction: the
+ * adapter then re-sends `envelope` before it asks for the status.
  */
 export interface PendingSubmit {
   readonly txId: string;
@@ -42,7 +43,19 @@ export interface PendingSubmit {
   readonly identity: string;
   readonly payload: Uint8Array;
   readonly commitState: Uint8Array;
+  /**
+   * The signed transaction exactly as handed to the orderer (on Fabric: the prepared, signed envelope). Re-sending
+   * it can never apply it twice: a txId commits at most once (a second copy is invalidated as DUPLICATE_TXID).
+   * Absent where ordering happens in-process (the embedded ledger), where there is nothing to re-send.
+   */
+  readonly envelope?: Uint8Array;
 }
+
+/** What the ledger holds for a txId right now (Fabric: qscc GetTransactionByID); never waits for a commit. */
+export type TransactionLookup =
+  | { readonly status: 'committed'; readonly blockNumber: number }
+  | { readonly status: 'invalid'; readonly validationCode: string; readonly blockNumber?: number }
+  | { readonly status: 'not-found' };
 
 export interface LedgerEvent {
   readonly channel: string;
@@ -91,6 +104,13 @@ export interface Ledger {
   startSubmit(request: TransactionRequest): Promise<PendingSubmit>;
   /** Waits for the commit of a started submit (asks once); safe to call again after a restart with persisted state. */
   commitStatus(pending: PendingSubmit): Promise<SubmitResult>;
+  /**
+   * Hands the same signed transaction (same txId, `pending.envelope`) to the orderer again and answers the pending
+   * submit with fresh commit state; never endorses. Optional: a ledger that orders in-process has nothing to re-send.
+   */
+  resend?(pending: PendingSubmit): Promise<PendingSubmit>;
+  /** Whether the ledger holds the transaction now, and with which validation code; never waits. */
+  lookupTransaction?(pending: PendingSubmit): Promise<TransactionLookup>;
   /** Query a peer without ordering anything. */
   evaluate(request: TransactionRequest): Promise<Uint8Array>;
   events(channel: string, options?: EventStreamOptions): EventStream;

@@ -1,15 +1,18 @@
 /**
  * The Ledger port's retry policy, in one place and the same on both adapters. Each row of the table says, for a
  * failure at one step of the transaction flow, what may safely be tried again: a chaincode refusal never; an
- * MVCC/phantom conflict from a new proposal with backoff; a commit status that timed out by resuming it, never by
- * endorsing again. `submitWithPolicy` is `Ledger.submit` for both adapters; the Fabric adapter also asks
- * `retryDecision` for its endorse step. Nothing above the port (the submit service, routes) retries by itself.
+ * MVCC/phantom conflict from a new proposal with backoff; a peer that is unavailable or endorses differently while it
+ * catches up, the same proposal after a short wait; a commit status that timed out by resuming it, never by
+ * endorsing again; a transaction whose handover to the orderer is not confirmed by re-sending the same signed
+ * transaction (same txId) until it commits or the submit deadline passes. `submitWithPolicy` is `Ledger.submit` for
+ * both adapters; the Fabric adapter also asks `retryDecision` for its endorse step. The submit service follows
+ * pending submits (the `follow` and `resend` rows) by this table; it never endorses again.
  */
 import { CommitUnknownError, LedgerError, LedgerUnavailableError, TransactionInvalidError } from './errors';
 import type { PendingSubmit, SubmitObserver, SubmitResult, TransactionRequest } from './port';
 
 /** The steps of the fine-grained flow: proposal → endorse → submit → commit status → committed (valid or not). */
-export type Step = 'evaluate' | 'endorse' | 'submit' | 'commitStatus' | 'commit' | 'events';
+export type Step = 'evaluate' | 'endorse' | 'submit' | 'commitStatus' | 'commit' | 'events' | 'resend';
 
 export type RetryAction =
   /** Give the error to the caller. */
@@ -19,7 +22,16 @@ export type RetryAction =
   /** Build a new proposal (new txId): the old transaction is final (invalid) and wrote nothing. */
   | 'new-proposal'
   /** Ask for the commit status again from the stored commit request; never endorse or order again. */
-  | 'resume-commit';
+  | 'resume-commit'
+  /**
+   * Not retried within the call: the pending submit, with its signed envelope, goes to the submit service, which
+   * follows it to an outcome (re-sending the same transaction) instead of answering "unavailable".
+   */
+  | 'follow'
+  /** Hand the same signed transaction (same txId) to the orderer again; bounded by the submit deadline, not a count. */
+  | 'resend'
+  /** The txId is already on the ledger (a re-sent copy was DUPLICATE_TXID): the first copy's outcome is the answer. */
+  | 'lookup';
 
 export interface RetryRule {
   readonly step: Step | 'any';
@@ -27,16 +39,34 @@ export interface RetryRule {
   readonly action: RetryAction;
   /** Which attempt budget of the policy bounds this action. */
   readonly budget?: keyof Pick<RetryPolicy, 'conflictAttempts' | 'endorseAttempts' | 'commitStatusAttempts'>;
+  /** Bounded by the submit deadline of the follower (submits/submit-service.ts) rather than by a count. */
+  readonly untilDeadline?: boolean;
   readonly reason: string;
 }
 
 const isKind = (kind: string) => (err: Error) => err instanceof LedgerError && err.kind === kind;
 const isConflict = (err: Error) => err instanceof TransactionInvalidError && err.isConflict;
 
+const isDuplicate = (err: Error) => err instanceof TransactionInvalidError && err.validationCode === 'DUPLICATE_TXID';
+const isUnknownOrUnavailable = (err: Error) => err instanceof CommitUnknownError || err instanceof LedgerUnavailableError;
+
 /** First matching row wins. */
 export const RETRY_TABLE: readonly RetryRule[] = [
   { step: 'any', matches: isKind('chaincode'), action: 'fail', reason: 'the chaincode refused; the same input is refused again' },
+  {
+    step: 'endorse',
+    matches: isKind('endorsement'),
+    action: 'same-proposal',
+    budget: 'endorseAttempts',
+    reason: 'a peer still catching up (e.g. after a restart) endorses differently; nothing was ordered, the peers are chosen again after a short wait',
+  },
   { step: 'any', matches: isKind('endorsement'), action: 'fail', reason: 'peers disagree or no policy can be met' },
+  {
+    step: 'commitStatus',
+    matches: isDuplicate,
+    action: 'lookup',
+    reason: 'a re-sent copy was refused as DUPLICATE_TXID: the first copy got in, its own validation code is the outcome',
+  },
   {
     step: 'commit',
     matches: isConflict,
@@ -62,8 +92,15 @@ export const RETRY_TABLE: readonly RetryRule[] = [
   {
     step: 'submit',
     matches: (err) => err instanceof LedgerUnavailableError,
-    action: 'fail',
-    reason: 'the orderer may have the transaction; sending it again or re-endorsing could apply it twice',
+    action: 'follow',
+    reason: 'the orderer may have the transaction: never re-endorsed; the signed transaction is followed and re-sent (same txId) until the deadline',
+  },
+  {
+    step: 'resend',
+    matches: isUnknownOrUnavailable,
+    action: 'resend',
+    untilDeadline: true,
+    reason: 'a txId commits at most once, so the same signed transaction is re-sent until it commits or the submit deadline passes',
   },
   { step: 'any', matches: () => true, action: 'fail', reason: 'not retryable' },
 ];
@@ -71,8 +108,10 @@ export const RETRY_TABLE: readonly RetryRule[] = [
 export interface RetryPolicy {
   /** Transactions tried in total for one submit() when each loses an MVCC/phantom conflict. */
   readonly conflictAttempts: number;
-  /** Endorse calls in total for one proposal while the gateway peer is unavailable. */
+  /** Endorse calls in total for one proposal while peers are unavailable or endorse differently (catching up). */
   readonly endorseAttempts: number;
+  /** First wait before endorsing again (doubling, up to maxDelayMs): long enough for a peer to catch up a few blocks. */
+  readonly endorseBaseDelayMs: number;
   /** Commit status calls in total within one submit() before reporting CommitUnknownError. */
   readonly commitStatusAttempts: number;
   readonly baseDelayMs: number;
@@ -81,7 +120,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   conflictAttempts: 3,
-  endorseAttempts: 2,
+  endorseAttempts: 4,
+  endorseBaseDelayMs: 250,
   commitStatusAttempts: 2,
   baseDelayMs: 50,
   maxDelayMs: 2_000,
@@ -108,8 +148,9 @@ export interface RetryDecision {
 export function retryDecision(err: Error, step: Step, attempt: number, policy: RetryPolicy): RetryDecision {
   const rule = ruleFor(err, step);
   const limit = rule.budget ? policy[rule.budget] : 1;
-  const retry = rule.action !== 'fail' && attempt < limit;
-  return { action: rule.action, retry, delayMs: retry ? backoffMs(policy, attempt) : 0, reason: rule.reason };
+  const retry = rule.action !== 'fail' && rule.action !== 'follow' && (rule.untilDeadline === true || attempt < limit);
+  const delays = rule.budget === 'endorseAttempts' ? { ...policy, baseDelayMs: policy.endorseBaseDelayMs ?? policy.baseDelayMs } : policy;
+  return { action: rule.action, retry, delayMs: retry ? backoffMs(delays, attempt) : 0, reason: rule.reason };
 }
 
 export interface RetryInfo {

@@ -11,10 +11,13 @@ import {
   errorRecordOf,
   LedgerError,
   LedgerUnavailableError,
+  SubmitExpiredError,
+  SubmitUnconfirmedError,
   TransactionInvalidError,
   type ErrorRecord,
 } from '../ledger/errors';
-import type { Ledger, PendingSubmit, SubmitResult, TransactionRequest } from '../ledger/port';
+import type { Ledger, PendingSubmit, SubmitResult, TransactionLookup, TransactionRequest } from '../ledger/port';
+import { backoffMs, DEFAULT_RETRY_POLICY, retryDecision } from '../ledger/retry-policy';
 import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError } from './errors';
 import { RecordStore } from './record-store';
 import { decodePayload } from '../ledger/call';
@@ -40,7 +43,24 @@ interface LegacyStoredError {
 export interface SubmitMetrics {
   readonly submits: { inc(labels: { fn: string; outcome: string }): void };
   readonly mvccConflicts: { inc(labels: { fn: string }): void };
+  /** Signed transactions handed to the orderer again by a follower (same txId). */
+  readonly submitResends?: { inc(labels: { fn: string }): void };
+  /** Followed submits that reached an outcome after at least one re-send, by outcome (committed, invalid). */
+  readonly submitsResolvedAfterResend?: { inc(labels: { fn: string; outcome: string }): void };
+  /** Followed submits reported failed at their deadline (not on the ledger: a new submit is safe). */
+  readonly submitsExpired?: { inc(labels: { fn: string }): void };
 }
+
+/** How long a pending submit is followed (re-sent) before it is checked one last time and reported failed. */
+export const DEFAULT_SUBMIT_DEADLINE_MS = 180_000;
+/**
+ * How long after the last re-send the final check waits: longer than a peer gateway keeps broadcasting a copy it was
+ * handed (Fabric's gateway.broadcastTimeout, 30 s by default) plus the orderer's batch timeout, so that a copy still
+ * on its way to the orderer at the deadline has been ordered, and is on the ledger, or has been dropped.
+ */
+export const DEFAULT_SUBMIT_SETTLE_MS = 35_000;
+/** Pending submits a restarted gateway follows at once; the rest wait for a free slot. */
+export const DEFAULT_RESUME_CONCURRENCY = 8;
 
 /** What an Idempotency-Key remembers: the request's fingerprint and, once known, its outcome. */
 interface IdempotencyRecord {
@@ -66,7 +86,14 @@ export interface PendingRecord {
   channel: string;
   fn: string;
   payload: string;
+  /** Base64 signed commit status request; empty while the orderer never confirmed receiving the transaction. */
   commitState: string;
+  /** Base64 signed transaction (Fabric: the prepared envelope), re-sent with the same txId until the deadline. */
+  envelope?: string;
+  /** When following stops: the last re-send is before it, the final check after it (plus the settle time). */
+  deadlineAt?: string;
+  /** Re-sends so far (for logs and metrics). */
+  resends?: number;
   status: 'pending' | 'committed' | 'failed';
   blockNumber?: number;
   result?: unknown;
@@ -110,6 +137,10 @@ function loadOrCreateKey(file: string): Buffer {
   }
 }
 
+/** Waits between re-sends of a pending transaction (doubling from 200 ms up to 5 s), and between final checks. */
+const FOLLOW_BACKOFF = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 200, maxDelayMs: 5_000 };
+const FINAL_CHECK_BACKOFF = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 500, maxDelayMs: 10_000 };
+
 /** How long a status request waits for a pending commit before answering that it is still pending. */
 const STATUS_WAIT_MS = 2000;
 
@@ -140,9 +171,15 @@ export class SubmitService {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #byIdempotencyKey = new Map<string, Promise<SubmitOutcome>>();
   readonly #resolving = new Map<string, Promise<void>>();
+  /** Wakes followers sleeping between re-sends (shutdown). */
+  readonly #sleepers = new Set<() => void>();
 
   readonly #retentionMs: number;
+  readonly #deadlineMs: number;
+  readonly #settleMs: number;
+  readonly #resumeConcurrency: number;
   #pruned = 0;
+  #stopping = false;
 
   constructor(options: {
     ledger: () => Ledger;
@@ -151,8 +188,17 @@ export class SubmitService {
     logger: Logger;
     /** How long an Idempotency-Key's record is kept (default 24 h); a key reused later is a new request. */
     idempotencyRetentionMs?: number;
+    /** How long a pending submit is followed before it is reported failed (default DEFAULT_SUBMIT_DEADLINE_MS). */
+    submitDeadlineMs?: number;
+    /** Wait between the deadline and the final ledger check (default DEFAULT_SUBMIT_SETTLE_MS). */
+    submitSettleMs?: number;
+    /** Pending submits resumed at once after a restart (default DEFAULT_RESUME_CONCURRENCY). */
+    resumeConcurrency?: number;
   }) {
     this.#retentionMs = options.idempotencyRetentionMs ?? 24 * 3600_000;
+    this.#deadlineMs = options.submitDeadlineMs ?? DEFAULT_SUBMIT_DEADLINE_MS;
+    this.#settleMs = options.submitSettleMs ?? DEFAULT_SUBMIT_SETTLE_MS;
+    this.#resumeConcurrency = Math.max(1, options.resumeConcurrency ?? DEFAULT_RESUME_CONCURRENCY);
     this.#ledger = options.ledger;
     this.#idempotency = new RecordStore(`${options.dataDir}/idempotency`);
     this.#pending = new RecordStore(`${options.dataDir}/submits`);
@@ -263,8 +309,13 @@ export class SubmitService {
       try {
         pending = await ledger.startSubmit(request.tx);
       } catch (err) {
-        this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
-        throw err;
+        // Signed but not confirmed by the orderer: it may be ordered, so it is followed like any pending submit.
+        if (err instanceof SubmitUnconfirmedError) {
+          pending = err.pending;
+        } else {
+          this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
+          throw err;
+        }
       }
       await this.#pending.put(pending.txId, this.#pendingRecord(pending, fn));
       await keyed?.started(pending.txId);
@@ -297,6 +348,20 @@ export class SubmitService {
       if (followable && current) await Promise.all([this.#storeCommitted(current.record, outcome), keyed?.settled(outcome)]);
       return outcome;
     } catch (err) {
+      if (err instanceof SubmitUnconfirmedError) {
+        // The latest transaction was signed but the orderer never confirmed it: follow it, never answer "unavailable"
+        // for a transaction that may commit. (An earlier one that lost a conflict is already stored as failed.)
+        if (current) await current.stored;
+        const record = this.#pendingRecord(err.pending, fn);
+        await this.#pending.put(record.txId, record);
+        await keyed?.started(record.txId);
+        const outcome = { status: 'pending' as const, txId: record.txId };
+        await keyed?.settled(outcome);
+        this.#metrics.submits.inc({ fn, outcome: 'pending' });
+        this.#log.warn({ txId: record.txId, fn }, 'the orderer did not confirm a submitted transaction; following it');
+        void this.#resolve(record.txId);
+        return outcome;
+      }
       if (!current) {
         // Nothing was started: refused at endorsement, or the ledger is unavailable.
         this.#metrics.submits.inc({ fn, outcome: outcomeLabel(err) });
@@ -335,49 +400,185 @@ export class SubmitService {
     };
   }
 
-  /** Follows the commit of a stored pending submit once, whoever asks first. */
+  /**
+   * Follows a stored pending submit to its outcome, once, whoever asks first (a 202, a status request, a restart):
+   *
+   *   pending ──commit status──► committed | failed (invalidated: its validation code)
+   *      │ unknown (orderer unreachable, status timed out, the orderer never confirmed it)
+   *      ▼
+   *   re-send the same signed transaction (same txId) with backoff ─► ask again ... until the deadline
+   *      │ deadline passed: no more re-sends; wait the settle time
+   *      ▼
+   *   final check (the txId on the ledger?) ──► committed | failed (invalid) | failed (SubmitExpiredError: safe to resubmit)
+   *
+   * A DUPLICATE_TXID answer to a re-sent copy means an earlier copy got in: its own outcome is the answer. If the
+   * final check cannot reach the ledger it is repeated, never skipped: "safe to resubmit" is said only after it.
+   * On shutdown a follower stops where it is; the record stays pending on disk and the next start resumes it.
+   */
   #resolve(txId: string): Promise<void> {
     const running = this.#resolving.get(txId);
     if (running) return running;
-    const work = (async () => {
-      const record = this.#pending.get(txId);
-      if (!record || record.status !== 'pending') return;
-      const pending: PendingSubmit = {
-        txId: record.txId,
-        channel: record.channel,
-        identity: record.identity,
-        payload: Buffer.from(record.payload, 'base64'),
-        commitState: Buffer.from(record.commitState, 'base64'),
-      };
-      try {
-        const result = await this.#ledger().commitStatus(pending);
-        await this.#storeCommitted(record, committedOutcome(result));
-      } catch (err) {
-        // Still unknown; a later status request tries again.
-        if (err instanceof CommitUnknownError || isUnavailable(err)) return;
-        // (A conflict within Ledger.submit is counted by the ledger's hooks; this commit was followed here.)
-        if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
-        await this.#storeFailed(record, err);
-      }
-    })();
-    const tracked = this.#track(work);
-    this.#resolving.set(txId, tracked);
+    const work = this.#follow(txId).catch((err: unknown) => {
+      this.#log.error({ err, txId }, 'following a pending submit failed; it is resumed on the next start');
+    });
+    this.#resolving.set(txId, work);
     const forget = () => this.#resolving.delete(txId);
-    tracked.then(forget, forget);
-    return tracked;
+    work.then(forget, forget);
+    return work;
   }
 
-  /** Resumes every submit that was still pending when the gateway last stopped. */
-  resumePending(): void {
-    for (const record of this.#pending.all()) {
-      if (record.status === 'pending') void this.#resolve(record.txId).catch(() => undefined);
+  async #follow(txId: string): Promise<void> {
+    let record = this.#pending.get(txId);
+    if (!record || record.status !== 'pending') return;
+    if (!record.deadlineAt) {
+      record = { ...record, deadlineAt: new Date(Date.parse(record.at) + this.#deadlineMs).toISOString() };
+    }
+    const deadline = Date.parse(record.deadlineAt!);
+    let pending = pendingOf(record);
+    let resends = record.resends ?? 0;
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      let ledger: Ledger | undefined;
+      try {
+        ledger = this.#ledger();
+      } catch {
+        ledger = undefined; // still starting: wait below
+      }
+      if (ledger) {
+        // A transaction the orderer never confirmed, or whose status stayed unknown: hand the same bytes over again.
+        if (ledger.resend && pending.envelope && (attempt > 1 || pending.commitState.length === 0)) {
+          try {
+            pending = await ledger.resend(pending);
+            resends++;
+            this.#metrics.submitResends?.inc({ fn: record.fn });
+            this.#log.info({ txId, fn: record.fn, resends }, 're-sent a pending transaction (same txId)');
+          } catch (err) {
+            if (err instanceof TransactionInvalidError && retryDecision(err, 'commitStatus', 1, DEFAULT_RETRY_POLICY).action === 'lookup') {
+              if (await this.#settleFromLedger(record, pending, resends, undefined)) return;
+            } else if (!isUnknownOutcome(err)) {
+              this.#log.warn({ err, txId }, 'a pending transaction could not be re-sent');
+            }
+          }
+        }
+        try {
+          const result = await ledger.commitStatus(pending);
+          await this.#storeCommitted(record, committedOutcome(result));
+          this.#settled(record, resends, 'committed');
+          return;
+        } catch (err) {
+          if (!isUnknownOutcome(err)) {
+            // (A conflict within Ledger.submit is counted by the ledger's hooks; this commit was followed here.)
+            if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
+            await this.#storeFailed(record, err);
+            this.#settled(record, resends, 'invalid');
+            return;
+          }
+        }
+      }
+      if (Date.now() >= deadline) break;
+      if (resends !== (record.resends ?? 0)) {
+        record = { ...record, resends };
+        await this.#pending.put(txId, record);
+      }
+      await this.#sleep(Math.min(backoffMs(FOLLOW_BACKOFF, attempt), Math.max(0, deadline - Date.now())));
+    }
+    if (this.#stopping) return;
+    // The deadline passed: nothing is re-sent any more. Once a copy still travelling has had time to be ordered (or
+    // dropped), the ledger says whether the txId got in; only if it did not is the submit reported failed.
+    record = { ...record, resends };
+    await this.#pending.put(txId, record);
+    await this.#sleep(Math.max(0, deadline + this.#settleMs - Date.now()));
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      if (await this.#settleFromLedger(record, pending, resends, deadline)) return;
+      await this.#sleep(backoffMs(FINAL_CHECK_BACKOFF, attempt));
     }
   }
 
-  /** Resolves once every submit in flight has finished (graceful shutdown). */
+  /**
+   * Settles a pending submit from what the ledger holds for its txId now. Not on the ledger: still unknown before the
+   * deadline (false, follow on), failed with SubmitExpiredError after it. False when the ledger cannot be asked.
+   */
+  async #settleFromLedger(record: PendingRecord, pending: PendingSubmit, resends: number, deadline: number | undefined): Promise<boolean> {
+    let found: TransactionLookup;
+    try {
+      const ledger = this.#ledger();
+      if (ledger.lookupTransaction) {
+        found = await ledger.lookupTransaction(pending);
+      } else {
+        // A ledger that orders in-process answers from its own blocks: a txId it does not know was never ordered.
+        try {
+          const result = await ledger.commitStatus(pending);
+          found = { status: 'committed', blockNumber: result.blockNumber };
+        } catch (err) {
+          if (err instanceof TransactionInvalidError) found = { status: 'invalid', validationCode: err.validationCode, ...(err.blockNumber === undefined ? {} : { blockNumber: err.blockNumber }) };
+          else if (isUnknownOutcome(err)) found = { status: 'not-found' };
+          else throw err;
+        }
+      }
+    } catch (err) {
+      this.#log.warn({ err, txId: record.txId }, 'the ledger could not be asked about a pending transaction; asking again');
+      return false;
+    }
+    if (found.status === 'committed') {
+      const result = { txId: record.txId, blockNumber: found.blockNumber, payload: pending.payload };
+      await this.#storeCommitted(record, committedOutcome(result));
+      this.#settled(record, resends, 'committed');
+      return true;
+    }
+    if (found.status === 'invalid' && found.validationCode !== 'NOT_ORDERED') {
+      await this.#storeFailed(record, new TransactionInvalidError(found.validationCode, record.txId, found.blockNumber));
+      this.#settled(record, resends, 'invalid');
+      return true;
+    }
+    if (deadline === undefined) return false;
+    const expired = new SubmitExpiredError(record.txId, new Date(deadline).toISOString());
+    await this.#storeFailed(record, expired);
+    this.#metrics.submitsExpired?.inc({ fn: record.fn });
+    this.#log.warn({ txId: record.txId, fn: record.fn, resends, deadline: expired.deadline }, 'a pending submit did not commit by its deadline and is not on the ledger; reported failed (safe to resubmit)');
+    return true;
+  }
+
+  #settled(record: PendingRecord, resends: number, outcome: 'committed' | 'invalid'): void {
+    if (resends === 0) return;
+    this.#metrics.submitsResolvedAfterResend?.inc({ fn: record.fn, outcome });
+    this.#log.info({ txId: record.txId, fn: record.fn, resends, outcome }, 'a re-sent pending submit reached its outcome');
+  }
+
+  /** Sleeps up to `ms`; shutdown wakes it early. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopping || ms <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleepers.add(wake);
+    });
+  }
+
+  /**
+   * Resumes every submit that was still pending when the gateway last stopped, `resumeConcurrency` at a time, each
+   * driven to committed or failed; resolves when all have (or shutdown stopped them).
+   */
+  async resumePending(): Promise<void> {
+    const queue = this.#pending.all().filter((r) => r.status === 'pending').map((r) => r.txId);
+    if (queue.length > 0) this.#log.info({ pending: queue.length }, 'resuming pending submits');
+    const worker = async () => {
+      for (let txId = queue.shift(); txId !== undefined && !this.#stopping; txId = queue.shift()) await this.#resolve(txId);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#resumeConcurrency, queue.length) }, worker));
+  }
+
+  /**
+   * Resolves once every submit in flight has finished (graceful shutdown). Followers of pending submits stop where
+   * they are (their records stay pending on disk; the next start resumes them).
+   */
   async drain(): Promise<void> {
-    while (this.#inFlight.size) {
-      await Promise.allSettled([...this.#inFlight]);
+    this.#stopping = true;
+    for (const wake of [...this.#sleepers]) wake();
+    while (this.#inFlight.size || this.#resolving.size) {
+      await Promise.allSettled([...this.#inFlight, ...this.#resolving.values()]);
     }
   }
 
@@ -407,6 +608,7 @@ export class SubmitService {
   }
 
   #pendingRecord(pending: PendingSubmit, fn: string): PendingRecord {
+    const at = new Date();
     return {
       txId: pending.txId,
       identity: pending.identity,
@@ -414,8 +616,10 @@ export class SubmitService {
       fn,
       payload: Buffer.from(pending.payload).toString('base64'),
       commitState: Buffer.from(pending.commitState).toString('base64'),
+      ...(pending.envelope ? { envelope: Buffer.from(pending.envelope).toString('base64') } : {}),
+      deadlineAt: new Date(at.getTime() + this.#deadlineMs).toISOString(),
       status: 'pending',
-      at: new Date().toISOString(),
+      at: at.toISOString(),
     };
   }
 
@@ -430,6 +634,23 @@ export class SubmitService {
 
 function committedOutcome(result: SubmitResult): SubmitOutcome & { status: 'committed' } {
   return { status: 'committed', txId: result.txId, blockNumber: result.blockNumber, result: decodeResult(result.payload) };
+}
+
+/** The PendingSubmit a stored record stands for (what the ledger needs to follow or re-send it). */
+function pendingOf(record: PendingRecord): PendingSubmit {
+  return {
+    txId: record.txId,
+    channel: record.channel,
+    identity: record.identity,
+    payload: Buffer.from(record.payload, 'base64'),
+    commitState: Buffer.from(record.commitState, 'base64'),
+    ...(record.envelope ? { envelope: Buffer.from(record.envelope, 'base64') } : {}),
+  };
+}
+
+/** The outcome is still open: not confirmed either way (a status timed out, the ledger is unreachable or closing). */
+function isUnknownOutcome(err: unknown): boolean {
+  return isUnavailable(err);
 }
 
 function isUnavailable(err: unknown): boolean {

@@ -74,14 +74,16 @@ describe('chaincode errors are never retried', () => {
     await h.ledger.close();
   });
 
-  it('maps peers that disagree (no chaincode refusal) to EndorsementMismatchError, not retried', async () => {
-    const h = harness(network, { script: happyPeer });
+  it('maps peers that keep disagreeing (no chaincode refusal) to EndorsementMismatchError after the endorse budget, never ordered', async () => {
+    const h = harness(network, { script: happyPeer, retry: { endorseAttempts: 3, endorseBaseDelayMs: 1 } });
     const mismatch = { mspId: 'UtilityMSP', address: 'peer0.utility.obe.local:9051', message: 'ProposalResponsePayloads do not match' };
     h.transport().on('endorse', () => ({
       error: serviceError(grpc.status.ABORTED, 'failed to collect enough transaction endorsements, see attached details for more info', [mismatch]),
     }));
     await expect(h.ledger.submit(tx)).rejects.toBeInstanceOf(EndorsementMismatchError);
-    expect(h.transport().count('endorse')).toBe(1);
+    expect(h.transport().count('endorse')).toBe(3);
+    expect(new Set(endorsedTxIds(h.transport())).size).toBe(1);
+    expect(h.transport().count('submit')).toBe(0);
     await h.ledger.close();
   });
 });

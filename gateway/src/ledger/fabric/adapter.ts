@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { connect, type Gateway, type GrpcClient, type Proposal, type Transaction } from '@hyperledger/fabric-gateway';
-import { ChaincodeError, LedgerUnavailableError, TransactionInvalidError } from '../errors';
+import { ChaincodeError, CommitUnknownError, LedgerUnavailableError, SubmitUnconfirmedError, TransactionInvalidError } from '../errors';
 import type {
   EventStream,
   EventStreamOptions,
@@ -15,6 +15,7 @@ import type {
   PendingSubmit,
   SubmitObserver,
   SubmitResult,
+  TransactionLookup,
   TransactionRequest,
 } from '../port';
 import { FileCheckpointStore } from './checkpoint-store';
@@ -22,7 +23,7 @@ import { connectionConfigPath, loadConnectionConfig, type ConnectionConfig, type
 import { invalidTransaction, isTransientGrpcError, mapCommitStatusError, mapGatewayError } from './error-mapping';
 import { reconnectingEvents, type ReconnectInfo } from './event-stream';
 import { loadMspIdentity, type MspIdentity } from './msp-identity';
-import { decodeChainHeight } from './protos';
+import { decodeChainHeight, decodeBlockNumber, decodeProcessedTransactionCode } from './protos';
 import {
   DEFAULT_RETRY_POLICY,
   notify,
@@ -188,16 +189,97 @@ export class FabricLedger implements Ledger {
           identity: request.identity,
           payload: submitted.getResult(),
           commitState: submitted.getBytes(),
+          // Signed by submit(): the bytes a follower re-sends, never endorsed again.
+          envelope: transaction.getBytes(),
         };
       } catch (raw) {
-        throw mapGatewayError(raw, 'submit');
+        const err = mapGatewayError(raw, 'submit');
+        // Unreachable or not in time: the orderer may have it. Hand the signed transaction over to be followed.
+        if (err instanceof LedgerUnavailableError && retryDecision(err, 'submit', 1, this.#retry).action === 'follow') {
+          throw new SubmitUnconfirmedError(
+            { txId, channel: request.channel, identity: request.identity, payload: transaction.getResult(), commitState: new Uint8Array(), envelope: transaction.getBytes() },
+            raw,
+          );
+        }
+        throw err;
       }
     });
   }
 
-  /** Rebuilds the commit status request from the stored bytes and asks for the outcome: never endorses or orders. */
+  /**
+   * Hands the stored signed transaction to the orderer again (same txId, same signature): never endorses. A txId
+   * commits at most once, so this is safe however often it runs; answers fresh commit state for it.
+   */
+  resend(pending: PendingSubmit): Promise<PendingSubmit> {
+    return this.#track(() => this.#resend(pending));
+  }
+
+  async #resend(pending: PendingSubmit): Promise<PendingSubmit> {
+    if (!pending.envelope || pending.envelope.length === 0) {
+      throw new CommitStateError(`no signed transaction is stored for ${pending.txId}; it cannot be re-sent`);
+    }
+    const { gateway } = this.#connected(pending.identity);
+    let transaction: Transaction;
+    try {
+      transaction = gateway.newTransaction(pending.envelope);
+    } catch (err) {
+      throw new CommitStateError(`stored envelope of ${pending.txId} is not a Fabric transaction: ${(err as Error).message}`);
+    }
+    if (transaction.getTransactionId() !== pending.txId) {
+      throw new CommitStateError(`stored envelope belongs to transaction ${transaction.getTransactionId()}, not ${pending.txId}`);
+    }
+    try {
+      const submitted = await transaction.submit();
+      return { ...pending, commitState: submitted.getBytes() };
+    } catch (raw) {
+      const err = mapGatewayError(raw, 'resend');
+      if (/DUPLICATE_TXID|duplicate transaction/i.test(err.message)) throw new TransactionInvalidError('DUPLICATE_TXID', pending.txId);
+      throw err;
+    }
+  }
+
+  /**
+   * What the ledger holds for the txId now, from qscc on the identity's own peer: GetTransactionByID for the
+   * validation code (the first copy's: a later duplicate is never indexed), GetBlockByTxID for its block.
+   */
+  lookupTransaction(pending: PendingSubmit): Promise<TransactionLookup> {
+    return this.#track(async () => {
+      const qscc = this.#connected(pending.identity).gateway.getNetwork(pending.channel).getContract('qscc');
+      let code: string;
+      try {
+        code = decodeProcessedTransactionCode(await qscc.newProposal('GetTransactionByID', { arguments: [pending.channel, pending.txId] }).evaluate());
+      } catch (raw) {
+        const err = mapGatewayError(raw, 'evaluate');
+        if (err instanceof ChaincodeError && /no such transaction|not found|does not exist/i.test(err.message)) return { status: 'not-found' };
+        throw err;
+      }
+      let blockNumber: number | undefined;
+      try {
+        blockNumber = decodeBlockNumber(await qscc.newProposal('GetBlockByTxID', { arguments: [pending.channel, pending.txId] }).evaluate());
+      } catch {
+        blockNumber = undefined; // the validation code is the answer; the block number only adds to it
+      }
+      if (code === 'VALID') return { status: 'committed', blockNumber: blockNumber ?? 0 };
+      return { status: 'invalid', validationCode: code, ...(blockNumber === undefined ? {} : { blockNumber }) };
+    });
+  }
+
+  /**
+   * Rebuilds the commit status request from the stored bytes and asks for the outcome: never endorses. A pending
+   * submit the orderer never confirmed (no commit state) is re-sent first; a DUPLICATE_TXID status means an earlier
+   * copy got in, whose own outcome is then looked up.
+   */
   commitStatus(pending: PendingSubmit): Promise<SubmitResult> {
     return this.#track(async () => {
+      if (pending.commitState.length === 0) {
+        try {
+          pending = await this.#resend(pending);
+        } catch (err) {
+          if (err instanceof TransactionInvalidError && err.validationCode === 'DUPLICATE_TXID') return this.#outcomeOfFirstCopy(pending);
+          if (err instanceof LedgerUnavailableError) throw new CommitUnknownError(pending.txId, err);
+          throw err;
+        }
+      }
       const { gateway } = this.#connected(pending.identity);
       let commit: ReturnType<Gateway['newCommit']>;
       try {
@@ -214,9 +296,21 @@ export class FabricLedger implements Ledger {
       } catch (err) {
         throw mapCommitStatusError(err, pending.txId);
       }
-      if (!status.successful) throw invalidTransaction(status);
+      if (!status.successful) {
+        const invalid = invalidTransaction(status);
+        if (retryDecision(invalid, 'commitStatus', 1, this.#retry).action === 'lookup') return this.#outcomeOfFirstCopy(pending);
+        throw invalid;
+      }
       return { txId: pending.txId, blockNumber: Number(status.blockNumber), payload: pending.payload };
     });
+  }
+
+  /** The outcome of the copy of this txId the ledger indexed (an earlier one than the copy just re-sent). */
+  async #outcomeOfFirstCopy(pending: PendingSubmit): Promise<SubmitResult> {
+    const found = await this.lookupTransaction(pending);
+    if (found.status === 'committed') return { txId: pending.txId, blockNumber: found.blockNumber, payload: pending.payload };
+    if (found.status === 'invalid') throw new TransactionInvalidError(found.validationCode, pending.txId, found.blockNumber);
+    throw new CommitUnknownError(pending.txId);
   }
 
   evaluate(request: TransactionRequest): Promise<Uint8Array> {

@@ -20,3 +20,13 @@ export function validationCodeName(code: number): string {
 export function decodeChainHeight(bytes: Uint8Array): number {
   return Number(protos.common.BlockchainInfo.deserializeBinary(bytes).getHeight());
 }
+
+/** The validation code name of a qscc GetTransactionByID result (a ProcessedTransaction). */
+export function decodeProcessedTransactionCode(bytes: Uint8Array): string {
+  return validationCodeName(protos.peer.ProcessedTransaction.deserializeBinary(bytes).getValidationcode());
+}
+
+/** The number of a block from a qscc GetBlockByTxID result. */
+export function decodeBlockNumber(bytes: Uint8Array): number {
+  return Number(protos.common.Block.deserializeBinary(bytes).getHeader()?.getNumber() ?? 0);
+}
