@@ -5,7 +5,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { toHttpError } from '../../gateway/src/http/errors';
 import { GatewayMetrics } from '../../gateway/src/http/metrics';
-import { CommitUnknownError, TransactionInvalidError } from '../../gateway/src/ledger/errors';
+import { CommitUnknownError, SubmitExpiredError, TransactionInvalidError } from '../../gateway/src/ledger/errors';
+import type { PendingSubmit, SubmitResult, TransactionLookup } from '../../gateway/src/ledger/port';
 import { DEFAULT_RETRY_POLICY } from '../../gateway/src/ledger/retry-policy';
 import { IdempotencyKeyInterruptedError, IdempotencyKeyReusedError } from '../../gateway/src/submits/errors';
 import { SubmitService } from '../../gateway/src/submits/submit-service';
@@ -314,6 +315,98 @@ describe('SubmitService', () => {
       const status = await restarted.status(String(pending.txId), 'utility-admin');
       expect(toHttpError(status?.error)).toMatchObject(oldInvalid);
       expect(ledger.endorsed).toHaveLength(1);
+    });
+  });
+
+  describe('pending submits always reach an outcome, across restarts (issue 13)', () => {
+    /** A Fabric-like ledger whose commit status stays unknown (the orderer is down) until `orderer` says otherwise. */
+    class OrdererDownLedger extends ScriptedLedger {
+      ordered = false;
+      /** Whether a re-sent copy gets in once the orderer is back. */
+      ordererUp = false;
+      resent: string[] = [];
+      lookups = 0;
+      override async startSubmit(request: Parameters<ScriptedLedger['startSubmit']>[0]): Promise<PendingSubmit> {
+        const pending = await super.startSubmit(request);
+        return { ...pending, envelope: Buffer.from(`signed:${pending.txId}`) };
+      }
+      override async commitStatus(pending: PendingSubmit): Promise<SubmitResult> {
+        if (!this.ordered) throw new CommitUnknownError(pending.txId);
+        return { txId: pending.txId, blockNumber: 42, payload: pending.payload };
+      }
+      async resend(pending: PendingSubmit): Promise<PendingSubmit> {
+        expect(Buffer.from(pending.envelope!).toString()).toBe(`signed:${pending.txId}`); // the stored bytes, as signed
+        this.resent.push(pending.txId);
+        if (this.ordererUp) this.ordered = true;
+        return pending;
+      }
+      async lookupTransaction(): Promise<TransactionLookup> {
+        this.lookups++;
+        return this.ordered ? { status: 'committed', blockNumber: 42 } : { status: 'not-found' };
+      }
+    }
+    const shortDeadline = (ledger: ScriptedLedger, deadlineMs: number) =>
+      new SubmitService({ ledger: () => ledger, dataDir: dir, metrics: new GatewayMetrics(), logger: pino({ level: 'silent' }), submitDeadlineMs: deadlineMs, submitSettleMs: 20 });
+    const records = () => fs.readdirSync(path.join(dir, 'submits')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, 'submits', f), 'utf8')) as Record<string, unknown>);
+
+    it('a 202 pending when the gateway stopped is resumed on start and, the orderer still down, fails at its deadline with SUBMIT_EXPIRED after a last ledger check', async () => {
+      const ledger = new OrdererDownLedger();
+      const before = shortDeadline(ledger, 300);
+      const pending = await before.submit({ tx, fingerprint: 'a', respondAsync: true });
+      expect(records()[0]).toMatchObject({ status: 'pending', envelope: Buffer.from(`signed:${pending.txId}`).toString('base64') });
+      await before.drain(); // the gateway stops; the record stays pending
+
+      const after = shortDeadline(ledger, 300);
+      await after.resumePending();
+      expect(records()).toEqual([expect.objectContaining({ txId: pending.txId, status: 'failed', error: expect.objectContaining({ kind: 'expired', txId: pending.txId }) })]);
+      const status = await after.status(pending.txId, 'utility-admin');
+      expect(status?.error).toBeInstanceOf(SubmitExpiredError);
+      expect(toHttpError(status?.error)).toMatchObject({ status: 409, code: 'SUBMIT_EXPIRED' });
+      expect(ledger.resent.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(ledger.resent)).toEqual(new Set([pending.txId]));
+      expect(ledger.lookups).toBeGreaterThanOrEqual(1);
+      expect(ledger.endorsed).toHaveLength(1);
+    });
+
+    it('…and commits when the orderer is back before the deadline (the re-sent copy gets in); the key replays it', async () => {
+      const ledger = new OrdererDownLedger();
+      const before = shortDeadline(ledger, 30_000);
+      const pending = await before.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-back', respondAsync: true });
+      await before.drain();
+      ledger.ordererUp = true;
+      const after = shortDeadline(ledger, 30_000);
+      await after.resumePending();
+      expect(records()).toEqual([expect.objectContaining({ txId: pending.txId, status: 'committed', blockNumber: 42 })]);
+      await expect(after.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-back' })).resolves.toMatchObject({ status: 'committed', txId: pending.txId });
+      expect(ledger.endorsed).toHaveLength(1);
+    });
+
+    it('a synchronous submit whose commit stays unknown answers pending and reaches failed at the deadline, never pending forever', async () => {
+      const ledger = new OrdererDownLedger({ retry: { commitStatusAttempts: 1 } });
+      const submits = shortDeadline(ledger, 200);
+      const outcome = await submits.submit({ tx, fingerprint: 'a' });
+      expect(outcome.status).toBe('pending');
+      await submits.resumePending();
+      let status = await submits.status(outcome.txId, 'utility-admin');
+      for (let i = 0; status?.status === 'pending' && i < 10; i++) status = await submits.status(outcome.txId, 'utility-admin');
+      expect(status?.status).toBe('failed');
+      await submits.drain();
+    });
+
+    it('a record written by an older gateway (no envelope, no deadline) is followed with a deadline from its start time', async () => {
+      const ledger = new OrdererDownLedger();
+      const before = shortDeadline(ledger, 60_000);
+      const pending = await before.submit({ tx, fingerprint: 'a', respondAsync: true });
+      await before.drain();
+      const file = fs.readdirSync(path.join(dir, 'submits')).find((f) => f.endsWith('.json'))!;
+      const old = JSON.parse(fs.readFileSync(path.join(dir, 'submits', file), 'utf8')) as Record<string, unknown>;
+      delete old.envelope;
+      delete old.deadlineAt;
+      fs.writeFileSync(path.join(dir, 'submits', file), JSON.stringify({ ...old, at: new Date(Date.now() - 120_000).toISOString() }));
+      const after = shortDeadline(ledger, 100);
+      await after.resumePending();
+      expect(records()).toEqual([expect.objectContaining({ txId: pending.txId, status: 'failed' })]);
+      expect(ledger.resent).toHaveLength(0); // nothing stored to re-send: only asked and checked
     });
   });
 });

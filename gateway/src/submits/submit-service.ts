@@ -459,20 +459,9 @@ export class SubmitService {
             }
           }
         }
-        try {
-          const result = await ledger.commitStatus(pending);
-          await this.#storeCommitted(record, committedOutcome(result));
-          this.#settled(record, resends, 'committed');
-          return;
-        } catch (err) {
-          if (!isUnknownOutcome(err)) {
-            // (A conflict within Ledger.submit is counted by the ledger's hooks; this commit was followed here.)
-            if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
-            await this.#storeFailed(record, err);
-            this.#settled(record, resends, 'invalid');
-            return;
-          }
-        }
+        // Never confirmed by the orderer and not re-sent now: there is no status to ask for yet.
+        const unsent = pending.commitState.length === 0 && ledger.resend !== undefined && pending.envelope !== undefined;
+        if (!unsent && (await this.#settleFromStatus(ledger, record, pending, resends))) return;
       }
       if (Date.now() >= deadline) break;
       if (resends !== (record.resends ?? 0)) {
@@ -490,6 +479,23 @@ export class SubmitService {
     for (let attempt = 1; !this.#stopping; attempt++) {
       if (await this.#settleFromLedger(record, pending, resends, deadline)) return;
       await this.#sleep(backoffMs(FINAL_CHECK_BACKOFF, attempt));
+    }
+  }
+
+  /** Asks for the commit status once: true once the submit is settled (committed, or invalidated for good). */
+  async #settleFromStatus(ledger: Ledger, record: PendingRecord, pending: PendingSubmit, resends: number): Promise<boolean> {
+    try {
+      const result = await ledger.commitStatus(pending);
+      await this.#storeCommitted(record, committedOutcome(result));
+      this.#settled(record, resends, 'committed');
+      return true;
+    } catch (err) {
+      if (isUnknownOutcome(err)) return false;
+      // (A conflict within Ledger.submit is counted by the ledger's hooks; this commit was followed here.)
+      if (err instanceof TransactionInvalidError && err.isConflict) this.#metrics.mvccConflicts.inc({ fn: record.fn });
+      await this.#storeFailed(record, err);
+      this.#settled(record, resends, 'invalid');
+      return true;
     }
   }
 
