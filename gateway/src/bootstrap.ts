@@ -7,7 +7,7 @@ import { AuditRelay } from './audit-relay/relay';
 import type { GatewayConfig } from './config';
 import { GatewayContext } from './context';
 import { CONSUMER_COUNT, PROSUMER_COUNT, defaultIdentities } from './demo/identities';
-import { initGovernance, seedDemo } from './demo/seed';
+import { DEMO_TIMING, initGovernance, seedDemo } from './demo/seed';
 import { ApiKeyStore } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
 import { createHttpServer } from './http/server';
@@ -16,6 +16,7 @@ import type { Ledger } from './ledger/port';
 import { loadOrCreateGatewayFile } from './setup';
 import { neighbourhoodKeysFrom } from './neighbourhood-sim/keys';
 import { startLiveSimulation, type LiveSimulation } from './neighbourhood-sim/run';
+import { OperatorAgent } from './operator-agent/agent';
 
 /** How long shutdown waits for the demo simulation's running interval before leaving it (its submits still drain). */
 const SIMULATION_STOP_GRACE_MS = 2000;
@@ -67,11 +68,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
   let ledger: Ledger | undefined;
   let relay: AuditRelay | undefined;
   let live: LiveSimulation | undefined;
+  let agent: OperatorAgent | undefined;
   const ready = (async () => {
     const opened = await openLedger(config, file, logger, gateway.metrics);
     ledger = opened;
-    // Governance first: the API is ready only once the channels are usable.
-    if (embedded) await initGovernance(opened, config.initialGovernance);
+    // Governance first: the API is ready only once the channels are usable. A fresh demo runs on short intervals.
+    if (embedded) {
+      const demoTiming = config.demo && config.initialGovernance.intervalMinutes === undefined;
+      await initGovernance(opened, demoTiming ? { ...DEMO_TIMING, ...config.initialGovernance } : config.initialGovernance);
+    }
     if (abort.signal.aborted) return;
     gateway.attachLedger(opened);
     // Every submit still pending when the gateway stopped is driven to committed or failed (a few at a time).
@@ -87,6 +92,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
       relay.start();
     }
     if (abort.signal.aborted) return;
+    // The market operator agent clears, settles and publishes zone totals for the operator's org (see operator-agent/).
+    const operatorIdentity = file.operatorIdentity ?? file.relayIdentity;
+    const hasOperator = operatorIdentity !== undefined && opened.identities().some((i) => i.label === operatorIdentity);
+    const agentOn = config.operatorAgent ?? (embedded ? config.demo : hasOperator);
+    if (agentOn && hasOperator) {
+      agent = new OperatorAgent({ ledger: opened, identity: operatorIdentity, dataDir: config.dataDir, logger: logger.child({ component: 'operator-agent' }), registry: gateway.metrics.registry });
+      agent.start();
+      gateway.operatorAgent = agent;
+    } else if (agentOn) {
+      logger.error({ operatorIdentity }, 'OBE_OPERATOR_AGENT is on but the gateway has no market operator identity (operatorIdentity or relayIdentity in its config file); the agent does not run');
+    }
     if (embedded && config.demo && demoKeysFile) {
       // The demo neighbourhood's households (meters with device keys, PV, batteries) trade interval after interval
       // through this gateway's own API, as a utility's systems would.
@@ -98,6 +114,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
         prosumers: PROSUMER_COUNT,
         consumers: CONSUMER_COUNT,
         dataDir: config.dataDir,
+        // The agent clears, settles and publishes zone totals; the households only order and report readings.
+        operator: agent ? 'agent' : 'self',
         onError: (err) => logger.warn({ err }, 'the demo simulation stopped'),
       });
     }
@@ -120,6 +138,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
       server.closeIdleConnections();
       await settled;
       if (live) await Promise.race([live.stop(), new Promise((r) => setTimeout(r, SIMULATION_STOP_GRACE_MS).unref())]);
+      await agent?.stop();
       await relay?.stop();
       await gateway.submits?.drain();
       gateway.state = 'stopping';

@@ -19,10 +19,15 @@ export interface GatewayConfig {
   /** Runs the grid operator's audit relay unless OBE_AUDIT_RELAY=off. */
   auditRelay: boolean;
   /**
+   * OBE_OPERATOR_AGENT=on|off: the market operator agent (gateway/src/operator-agent). Unset: on for the embedded
+   * demo, on for a Fabric gateway whose identities include the market operator's, off otherwise.
+   */
+  operatorAgent?: boolean;
+  /**
    * Market timing written into governance on the first embedded start (OBE_INTERVAL_MINUTES, OBE_GATE_CLOSURE_MINUTES);
    * absent: the chaincode's defaults (15 and 5). The interval length cannot change after that first configuration.
    */
-  initialGovernance: { intervalMinutes?: number; gateClosureMinutes?: number };
+  initialGovernance: { intervalMinutes?: number; gateClosureMinutes?: number; settlementDeadlineMinutes?: number };
   /** Abuse limits: rate limits, event stream caps, replay depth (see GatewayLimits and docs/security-model.md). */
   limits: GatewayLimits;
   /** Express `trust proxy` (OBE_TRUST_PROXY): which X-Forwarded-For hops to believe for the client address; off by default. */
@@ -148,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     submitAttempts: intFromEnv(env, 'OBE_SUBMIT_ATTEMPTS', 3, 1, 10),
     demo: switchFromEnv(env, 'OBE_DEMO'),
     auditRelay: switchFromEnv(env, 'OBE_AUDIT_RELAY'),
+    ...(env.OBE_OPERATOR_AGENT === undefined ? {} : { operatorAgent: switchFromEnv(env, 'OBE_OPERATOR_AGENT') }),
     initialGovernance: {
       ...(env.OBE_INTERVAL_MINUTES === undefined ? {} : { intervalMinutes: intFromEnv(env, 'OBE_INTERVAL_MINUTES', 15, 1, 1440) }),
       ...(env.OBE_GATE_CLOSURE_MINUTES === undefined ? {} : { gateClosureMinutes: intFromEnv(env, 'OBE_GATE_CLOSURE_MINUTES', 5, 0, 1439) }),
@@ -180,6 +186,8 @@ export interface GatewayFile {
   identities?: ConfiguredIdentity[];
   /** Orgs whose gateway this is; the audit relay runs for an org that anchors attestations. */
   relayIdentity?: string;
+  /** The market operator identity the operator agent acts as; default relayIdentity. */
+  operatorIdentity?: string;
 }
 
 export class ConfigFileError extends Error {

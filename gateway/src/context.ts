@@ -5,6 +5,7 @@ import { ApiKeyFile, ApiKeyStore, newApiKey } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
 import { LedgerUnavailableError } from './ledger/errors';
 import type { Ledger } from './ledger/port';
+import type { OperatorStatus } from './operator-agent/agent';
 import { SubmitService } from './submits/submit-service';
 
 export type GatewayState = 'starting' | 'ready' | 'stopping';
@@ -46,6 +47,8 @@ export class GatewayContext {
   readonly #keysFile: ApiKeyFile | undefined;
   readonly #configFile: string | undefined;
   state: GatewayState = 'starting';
+  /** The market operator agent, when this gateway runs one (GET /api/v1/operator/status reads it). */
+  operatorAgent: { status(): OperatorStatus } | undefined;
   /** Closers of open event streams, so shutdown can end them (they would keep the server open forever). */
   readonly streams = new Set<() => void>();
   readonly #openStreams = new Set<OpenStream>();

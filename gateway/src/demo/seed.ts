@@ -29,10 +29,21 @@ async function once<E extends TxEntry>(ledger: Ledger, identity: string, channel
 }
 
 /**
+ * The embedded demo's market timing on a fresh data dir, so a newcomer sees a whole cycle within minutes: 1-minute
+ * intervals, gate closure at the interval start (the shortest the chaincode allows), settlement at the latest 5 minutes
+ * after an interval ends. OBE_INTERVAL_MINUTES and OBE_GATE_CLOSURE_MINUTES override the first two.
+ */
+export const DEMO_TIMING = { intervalMinutes: 1, gateClosureMinutes: 0, settlementDeadlineMinutes: 5 } as const;
+
+/**
  * First start of a network: governance on both channels, configured by the grid operator's admin (the market
  * operator's MSP). The pseudonym key is random and lives only on chain, in the channel's secrets collection.
  */
-export async function initGovernance(ledger: Ledger, timing: { intervalMinutes?: number; gateClosureMinutes?: number } = {}, admin = 'gridoperator-admin'): Promise<void> {
+export async function initGovernance(
+  ledger: Ledger,
+  timing: { intervalMinutes?: number; gateClosureMinutes?: number; settlementDeadlineMinutes?: number } = {},
+  admin = 'gridoperator-admin',
+): Promise<void> {
   for (const channel of [ENERGY, AUDIT]) {
     if (!ledger.channels().includes(channel)) continue;
     const config = { orgs: INITIAL_ORG_ROLES[channel], tokenIssuerMspId: 'GridOperatorMSP', ...timing };

@@ -31,6 +31,8 @@ export interface SimulationOptions extends Partial<Omit<NeighbourhoodOptions, 's
   readonly orderLeadMs?: number;
   /** Clock and sleep, replaceable in tests. */
   readonly clock?: Clock;
+  /** 'agent': the gateway's market operator agent clears and settles; the run only orders and reports readings. */
+  readonly operator?: 'self' | 'agent';
 }
 
 export interface Clock {
@@ -150,10 +152,11 @@ export class SimulationRun {
     this.#record('order', ordered);
     this.#emit({ type: 'orders', interval, outcome: ordered });
 
-    await clock.sleep(start - timing.gateClosureMs + this.#skewMs - clock.now(), signal);
-    if (this.stopped) return;
+    const byAgent = this.#options.operator === 'agent';
     const zones = this.neighbourhood.zones;
-    const cleared = await Promise.all(zones.map((zone) => this.#backend.clear(interval, zone)));
+    if (!byAgent) await clock.sleep(start - timing.gateClosureMs + this.#skewMs - clock.now(), signal);
+    if (this.stopped) return;
+    const cleared = byAgent ? [] : await Promise.all(zones.map((zone) => this.#backend.clear(interval, zone)));
     cleared.forEach(({ outcome, result }, i) => {
       this.#record('clear', outcome);
       if (result) this.#summary.addClearing(result);
@@ -167,9 +170,11 @@ export class SimulationRun {
     this.#summary.addInterval(snapshot);
     this.#emit({ type: 'readings', interval, outcome: read });
 
-    const settled = combineOutcomes(await Promise.all(zones.map((zone) => this.#backend.settle(interval, zone))));
-    this.#record('settle', settled);
-    this.#emit({ type: 'settled', interval, outcome: settled });
+    if (!byAgent) {
+      const settled = combineOutcomes(await Promise.all(zones.map((zone) => this.#backend.settle(interval, zone))));
+      this.#record('settle', settled);
+      this.#emit({ type: 'settled', interval, outcome: settled });
+    }
     this.#done++;
     this.#emit({ type: 'interval-done', interval, done: this.#done });
   }

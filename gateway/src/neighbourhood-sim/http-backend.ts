@@ -33,6 +33,8 @@ export interface HttpBackendOptions {
   readonly priceUnitsPerCurrency?: number;
   /** Readings per Metering:SubmitReadings transaction. */
   readonly readingBatchSize?: number;
+  /** Whether the operator's key publishes zone totals after readings (default true; off when the operator agent does). */
+  readonly publishZoneTotals?: boolean;
 }
 
 /** A household's device ids on chain. */
@@ -82,6 +84,7 @@ export class HttpBackend implements SimulationBackend {
   readonly #funding: number;
   readonly #priceUnits: number;
   readonly #readingBatchSize: number;
+  readonly #publishZoneTotals: boolean;
   #timing: MarketTiming | undefined;
   readonly #zoneOf = new Map<string, string>();
   #mints: Promise<void> = Promise.resolve();
@@ -94,6 +97,7 @@ export class HttpBackend implements SimulationBackend {
     this.#funding = options.funding ?? 1_000_000_000;
     this.#priceUnits = options.priceUnitsPerCurrency ?? 1000;
     this.#readingBatchSize = options.readingBatchSize ?? 250;
+    this.#publishZoneTotals = options.publishZoneTotals ?? true;
   }
 
   #key(h: Household): string {
@@ -242,7 +246,7 @@ export class HttpBackend implements SimulationBackend {
       }
     });
     // Zone totals become public only when the DSO publishes them (under the small-group rule), once all are in.
-    const zones = [...new Set(readings.map((r) => r.household.zone))].sort();
+    const zones = this.#publishZoneTotals ? [...new Set(readings.map((r) => r.household.zone))].sort() : [];
     const published = await mapLimit(zones, this.#concurrency, (zone) =>
       idempotent(() =>
         this.#client.submit('POST', `/api/v1/metering/zones/${encodeURIComponent(zone)}/totals/${intervalStart}/publish`, this.#keys.operator),

@@ -27,6 +27,11 @@ export interface RunOptions {
   readonly neighbourhood?: Partial<Omit<NeighbourhoodOptions, 'seed' | 'prosumers' | 'consumers'>>;
   /** Time reserved for placing one interval's orders before its gate closes (default grows with households). */
   readonly orderLeadMs?: number;
+  /**
+   * Who clears, settles and publishes zone totals: the simulation itself as the market operator (default, `npm run
+   * simulate`), or the gateway's market operator agent (`npm start`'s demo), leaving the households to order and read.
+   */
+  readonly operator?: 'self' | 'agent';
 }
 
 export function createRun(options: RunOptions): SimulationRun {
@@ -37,6 +42,7 @@ export function createRun(options: RunOptions): SimulationRun {
     keys: { operator: options.keys.operator, utilityAdmin: options.keys.utilityAdmin, regulator: options.keys.regulator, households: keyOf },
     meterKeys,
     concurrency: options.concurrency,
+    publishZoneTotals: options.operator !== 'agent',
   });
   const run = new SimulationRun(backend, {
     ...options.neighbourhood,
@@ -46,6 +52,7 @@ export function createRun(options: RunOptions): SimulationRun {
     ...(options.consumers === undefined ? {} : { consumers: options.consumers }),
     intervals: options.intervals,
     onEvent: options.onEvent,
+    operator: options.operator ?? 'self',
   });
   run.neighbourhood.households.forEach((h: Household, i: number) => keyOf.set(h.id, options.keys.households[i % options.keys.households.length]));
   return run;

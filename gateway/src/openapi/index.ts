@@ -6,6 +6,7 @@ import { auditOperations, auditSchemas } from './audit';
 import { eventOperations } from './events';
 import { marketSchemas } from './market';
 import { meteringOperations, meteringSchemas } from './metering';
+import { operatorOperations } from './operator';
 import { retailOperations } from './retail';
 import { tokenOperations } from './tokens';
 import { wholesaleOperations } from './wholesale';
@@ -33,6 +34,7 @@ const segments: Segment[] = [
   { operations: tokenOperations },
   { operations: auditOperations, schemas: auditSchemas },
   { operations: eventOperations },
+  { operations: operatorOperations },
 ];
 
 const builtins: Record<string, Record<string, Schema>> = {

@@ -3,6 +3,7 @@ import { adminRoutes } from './admin';
 import { auditRoutes } from './audit';
 import { eventRoutes } from './events';
 import { meteringRoutes } from './metering';
+import { operatorRoutes } from './operator';
 import { registryRoutes } from './registry';
 import { retailRoutes } from './retail';
 import type { RouteDeps } from './support';
@@ -22,5 +23,6 @@ export function routeHandlers(deps: RouteDeps): Handlers {
     ...tokenRoutes(deps),
     ...auditRoutes(deps),
     ...eventRoutes(deps),
+    ...operatorRoutes(deps),
   };
 }
