@@ -148,6 +148,59 @@ start_background() {
   log "started $name (PID $!), log: $logfile"
 }
 
+# The orderer and each org's peer as background processes (network:up, and network/native/node.sh to restart one
+# that a test killed): the same environment every time, over the same data directories.
+start_orderer() {
+  local orderer_dir="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
+  start_background orderer "$LOG_DIR/orderer.log" env \
+    FABRIC_CFG_PATH="$CONFIG_DIR" \
+    FABRIC_LOGGING_SPEC="${OBE_ORDERER_LOGGING_SPEC:-INFO}" \
+    ORDERER_GENERAL_LISTENADDRESS="${ORDERER_ADDRESS%:*}" \
+    ORDERER_GENERAL_LISTENPORT="${ORDERER_ADDRESS##*:}" \
+    ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
+    ORDERER_GENERAL_LOCALMSPDIR="$orderer_dir/msp" \
+    ORDERER_GENERAL_TLS_PRIVATEKEY="$orderer_dir/tls/server.key" \
+    ORDERER_GENERAL_TLS_CERTIFICATE="$orderer_dir/tls/server.crt" \
+    ORDERER_GENERAL_TLS_ROOTCAS="[$orderer_dir/tls/ca.crt]" \
+    ORDERER_FILELEDGER_LOCATION="$DATA_DIR/orderer" \
+    ORDERER_CONSENSUS_WALDIR="$DATA_DIR/orderer/etcdraft/wal" \
+    ORDERER_CONSENSUS_SNAPDIR="$DATA_DIR/orderer/etcdraft/snapshot" \
+    ORDERER_OPERATIONS_LISTENADDRESS="$ORDERER_OPERATIONS_ADDRESS" \
+    ORDERER_ADMIN_LISTENADDRESS="$ORDERER_ADMIN_ADDRESS" \
+    ORDERER_ADMIN_TLS_CERTIFICATE="$orderer_dir/tls/server.crt" \
+    ORDERER_ADMIN_TLS_PRIVATEKEY="$orderer_dir/tls/server.key" \
+    ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$orderer_dir/tls/ca.crt]" \
+    orderer
+}
+
+start_peer() {
+  local org=$1 port peer_dir builders_yaml
+  builders_yaml="[{name: obe-ccaas, path: $NATIVE_DIR/builders/ccaas, propagateEnvironment: [OBE_CHAINCODE_ADDRESS]}]"
+  port=$(org_peer_port "$org")
+  peer_dir=$(org_peer_dir "$org")
+  start_background "peer-$org" "$LOG_DIR/peer-$org.log" env \
+    FABRIC_CFG_PATH="$CONFIG_DIR" \
+    FABRIC_LOGGING_SPEC="${OBE_PEER_LOGGING_SPEC:-INFO}" \
+    CORE_PEER_ID="$(org_peer_host "$org")" \
+    CORE_PEER_LOCALMSPID="$(org_msp "$org")" \
+    CORE_PEER_MSPCONFIGPATH="$peer_dir/msp" \
+    CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
+    CORE_PEER_ADDRESS="localhost:$port" \
+    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$((port + 1))" \
+    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$((port + 1))" \
+    CORE_PEER_GOSSIP_BOOTSTRAP="localhost:$port" \
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT="localhost:$port" \
+    CORE_PEER_TLS_CERT_FILE="$peer_dir/tls/server.crt" \
+    CORE_PEER_TLS_KEY_FILE="$peer_dir/tls/server.key" \
+    CORE_PEER_TLS_ROOTCERT_FILE="$peer_dir/tls/ca.crt" \
+    CORE_PEER_FILESYSTEMPATH="$DATA_DIR/peer-$org" \
+    CORE_LEDGER_SNAPSHOTS_ROOTDIR="$DATA_DIR/peer-$org/snapshots" \
+    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(org_operations_port "$org")" \
+    CORE_CHAINCODE_EXTERNALBUILDERS="$builders_yaml" \
+    OBE_CHAINCODE_ADDRESS="$(org_chaincode_address "$org")" \
+    peer node start
+}
+
 # A PID file may outlive its process and the PID may since have been reused, so a PID is only signalled when
 # its command line still names the program we started (peer, orderer, or the chaincode server).
 recorded_program_matches() {

@@ -46,26 +46,7 @@ for channel in "${CHANNELS[@]}"; do
     -channelID "$channel" -outputBlock "$ARTIFACTS_DIR/$channel.block" >>"$LOG_DIR/configtxgen.log" 2>&1
 done
 
-orderer_dir="$ORDERER_ORG_DIR/orderers/$ORDERER_HOST"
-start_background orderer "$LOG_DIR/orderer.log" env \
-  FABRIC_CFG_PATH="$CONFIG_DIR" \
-  FABRIC_LOGGING_SPEC="${OBE_ORDERER_LOGGING_SPEC:-INFO}" \
-  ORDERER_GENERAL_LISTENADDRESS="${ORDERER_ADDRESS%:*}" \
-  ORDERER_GENERAL_LISTENPORT="${ORDERER_ADDRESS##*:}" \
-  ORDERER_GENERAL_LOCALMSPID=OrdererMSP \
-  ORDERER_GENERAL_LOCALMSPDIR="$orderer_dir/msp" \
-  ORDERER_GENERAL_TLS_PRIVATEKEY="$orderer_dir/tls/server.key" \
-  ORDERER_GENERAL_TLS_CERTIFICATE="$orderer_dir/tls/server.crt" \
-  ORDERER_GENERAL_TLS_ROOTCAS="[$orderer_dir/tls/ca.crt]" \
-  ORDERER_FILELEDGER_LOCATION="$DATA_DIR/orderer" \
-  ORDERER_CONSENSUS_WALDIR="$DATA_DIR/orderer/etcdraft/wal" \
-  ORDERER_CONSENSUS_SNAPDIR="$DATA_DIR/orderer/etcdraft/snapshot" \
-  ORDERER_OPERATIONS_LISTENADDRESS="$ORDERER_OPERATIONS_ADDRESS" \
-  ORDERER_ADMIN_LISTENADDRESS="$ORDERER_ADMIN_ADDRESS" \
-  ORDERER_ADMIN_TLS_CERTIFICATE="$orderer_dir/tls/server.crt" \
-  ORDERER_ADMIN_TLS_PRIVATEKEY="$orderer_dir/tls/server.key" \
-  ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$orderer_dir/tls/ca.crt]" \
-  orderer
+start_orderer
 wait_for_port orderer "$ORDERER_ADMIN_ADDRESS" "$LOG_DIR/orderer.log"
 
 orderer_admin_tls="$ORDERER_ORG_DIR/users/Admin@obe.local/tls"
@@ -77,31 +58,8 @@ for channel in "${CHANNELS[@]}"; do
     >>"$LOG_DIR/osnadmin.log" 2>&1
 done
 
-builders_yaml="[{name: obe-ccaas, path: $NATIVE_DIR/builders/ccaas, propagateEnvironment: [OBE_CHAINCODE_ADDRESS]}]"
 for org in "${ORGS[@]}"; do
-  port=$(org_peer_port "$org")
-  peer_dir=$(org_peer_dir "$org")
-  start_background "peer-$org" "$LOG_DIR/peer-$org.log" env \
-    FABRIC_CFG_PATH="$CONFIG_DIR" \
-    FABRIC_LOGGING_SPEC="${OBE_PEER_LOGGING_SPEC:-INFO}" \
-    CORE_PEER_ID="$(org_peer_host "$org")" \
-    CORE_PEER_LOCALMSPID="$(org_msp "$org")" \
-    CORE_PEER_MSPCONFIGPATH="$peer_dir/msp" \
-    CORE_PEER_LISTENADDRESS="127.0.0.1:$port" \
-    CORE_PEER_ADDRESS="localhost:$port" \
-    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$((port + 1))" \
-    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$((port + 1))" \
-    CORE_PEER_GOSSIP_BOOTSTRAP="localhost:$port" \
-    CORE_PEER_GOSSIP_EXTERNALENDPOINT="localhost:$port" \
-    CORE_PEER_TLS_CERT_FILE="$peer_dir/tls/server.crt" \
-    CORE_PEER_TLS_KEY_FILE="$peer_dir/tls/server.key" \
-    CORE_PEER_TLS_ROOTCERT_FILE="$peer_dir/tls/ca.crt" \
-    CORE_PEER_FILESYSTEMPATH="$DATA_DIR/peer-$org" \
-    CORE_LEDGER_SNAPSHOTS_ROOTDIR="$DATA_DIR/peer-$org/snapshots" \
-    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(org_operations_port "$org")" \
-    CORE_CHAINCODE_EXTERNALBUILDERS="$builders_yaml" \
-    OBE_CHAINCODE_ADDRESS="$(org_chaincode_address "$org")" \
-    peer node start
+  start_peer "$org"
 done
 for org in "${ORGS[@]}"; do
   wait_for_port "peer-$org" "127.0.0.1:$(org_peer_port "$org")" "$LOG_DIR/peer-$org.log"
