@@ -15,7 +15,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/src"
 cp "$root/chaincode/package.json" "$stage/src/"
 cp -R "$root/chaincode/dist" "$stage/src/dist"
-find "$stage/src/dist" -name '*.map' -delete
+find "$stage/src/dist" \( -name '*.map' -o -name '.tsbuildinfo' -o -name '.build-stamp' \) -delete
 # The workspace lockfile covers the whole repository; the chaincode gets a lockfile of its own dependencies.
 (cd "$stage/src" && npm install --package-lock-only --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null)
 tar -C "$stage" -czf "$stage/code.tar.gz" src
