@@ -130,6 +130,22 @@ describe('the orderer is down when the transaction is handed over', () => {
   });
 });
 
+describe('an orderer that answers but does not take the transaction (no Raft leader yet after a restart)', () => {
+  it('is not an endorsement mismatch: the signed transaction is followed and re-sent, then commits', async () => {
+    const h = harness(network, { script: happyPeer });
+    const noLeader = (): UnaryOutcome => ({
+      error: serviceError(grpc.status.ABORTED, 'received unsuccessful response from orderer: status=SERVICE_UNAVAILABLE, info=no Raft leader'),
+    });
+    h.transport().on('submit', noLeader, () => ({ response: submitResponse() }));
+    const err = await h.ledger.startSubmit(tx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SubmitUnconfirmedError);
+    const pending = (err as SubmitUnconfirmedError).pending;
+    await expect(h.ledger.commitStatus(pending)).resolves.toMatchObject({ txId: pending.txId, blockNumber: 7 });
+    expect(h.transport().count('endorse')).toBe(1);
+    await h.ledger.close();
+  });
+});
+
 describe('a re-sent copy whose first copy already got in', () => {
   it('DUPLICATE_TXID is read as "the first one got in": its own status, from qscc, is the outcome (committed)', async () => {
     const h = harness(network, { script: happyPeer });

@@ -73,6 +73,11 @@ export function mapGatewayError(err: unknown, step: Step): Error {
   if (TRANSIENT_CODES.has(err.code)) {
     return new LedgerUnavailableError(`Fabric ${step} failed: ${describe(err)}`, err);
   }
+  if ((step === 'submit' || step === 'resend') && (err.code === GrpcStatus.ABORTED || err.code === GrpcStatus.FAILED_PRECONDITION)) {
+    // The orderer answered but did not take the transaction (SERVICE_UNAVAILABLE while Raft elects a leader after a
+    // restart, ...): nothing was ordered, and the same signed transaction is re-sent until the submit deadline.
+    return new LedgerUnavailableError(`Fabric ${step} failed: ${describe(err)}`, err);
+  }
   switch (err.code) {
     case GrpcStatus.PERMISSION_DENIED:
       return new ChaincodeError(`[FORBIDDEN] ${describe(err)}`, txId);
