@@ -85,7 +85,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or unknown API key (UNAUTHENTICATED)',
   403: 'The identity may not do this (FORBIDDEN)',
   404: 'No such record (NOT_FOUND)',
-  409: 'Conflicts with the ledger state (CONFLICT), or kept conflicting with concurrent updates (MVCC_CONFLICT)',
+  409: 'Conflicts with the ledger state (CONFLICT), kept conflicting with concurrent updates (MVCC_CONFLICT), or invalidated at commit (TRANSACTION_INVALID)',
   413: 'Request body too large (PAYLOAD_TOO_LARGE)',
   415: 'Request body is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   422: 'A business rule forbids it (RULE_VIOLATION), or an Idempotency-Key was reused with a different request (IDEMPOTENCY_KEY_REUSED)',
@@ -122,7 +122,8 @@ export function operation(spec: OperationSpec): { path: string; method: Method; 
       content: { 'application/json': { schema: { allOf: [ref('SubmitResponse'), { type: 'object', properties: { result: spec.submit.result } }] } } },
     };
     responses['202'] = {
-      description: 'Accepted (Prefer: respond-async): endorsed and ordered, commit pending; follow the Location/statusUrl',
+      description:
+        'Accepted (Prefer: respond-async, or a commit that could not be confirmed in time): endorsed and handed to the orderer, commit pending; follow the Location/statusUrl, which always ends committed or failed',
       content: { 'application/json': { schema: ref('SubmitAccepted') } },
     };
   } else {

@@ -30,7 +30,9 @@ export const systemOperations: OperationSpec[] = [
     tag: 'system',
     summary: 'Commit status of an asynchronous submit (Prefer: respond-async)',
     description:
-      'Resumes the commit-status check from the stored pending submit, also after a gateway restart; never re-endorses. Only the identity that submitted can read it.',
+      'Follows the stored pending submit, also after a gateway restart: asks for its commit status and re-sends the same signed transaction (same txId) ' +
+      'until it commits or its deadline (OBE_SUBMIT_DEADLINE_SECONDS) passes; never re-endorses. Every submit ends committed or failed; ' +
+      'failed with SUBMIT_EXPIRED means the transaction is not on the ledger and no longer sent: a new submit is safe. Only the identity that submitted can read it.',
     pathParams: { txId: str({ pattern: '^[0-9A-Za-z_-]{1,128}$' }) },
     response: ref('SubmitStatus'),
     errors: [404],
