@@ -109,6 +109,85 @@ describeWithBrowser('dashboard in chromium', () => {
     }
   });
 
+  /** The demo keys file this gateway wrote on its first start (the sign-in tests type a key in, as a user would). */
+  const keyOf = (label: string): string =>
+    (JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-api-keys.json'), 'utf8')) as Record<string, { key: string }>)[label]!.key;
+
+  async function signIn(label: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${gateway.url}/`);
+    await page.fill('#api-key', keyOf(label));
+    await page.click('#sign-in button[type="submit"]');
+    await page.waitForSelector(`body[data-signed-in="true"][data-loaded="true"][data-view-as="${label}"]`, { timeout: 30_000 });
+    return { page, errors };
+  }
+
+  it('signs a household in with its API key (session storage only), shows its own balance and no operator panels, and signs out', async () => {
+    const { page, errors } = await signIn('household-0001');
+    try {
+      const key = keyOf('household-0001');
+      expect(await page.textContent('#identity-banner')).toContain('Signed in as household-0001');
+      expect(await page.textContent('#signed-in-as')).toContain('household-0001');
+      await page.waitForFunction(() => /Balance: [\d,]+ tokens/.test(document.querySelector('#my-account')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      // Kept for this tab only: never in localStorage, never in the address.
+      expect(await page.evaluate(() => window.sessionStorage.getItem('obe.apiKey'))).toBe(key);
+      expect(await page.evaluate(() => JSON.stringify({ ...window.localStorage }))).not.toContain(key);
+      expect(page.url()).not.toContain(key);
+      // A household sees none of the operator's panels.
+      for (const id of ['card-settlement', 'card-wholesale', 'card-operator']) expect(await page.isHidden(`#${id}`)).toBe(true);
+      await page.screenshot({ path: artifactPath('dashboard-signed-in-household.png'), fullPage: true });
+      // A reload keeps the session (same tab), without asking again.
+      await page.reload();
+      await page.waitForSelector('body[data-signed-in="true"][data-view-as="household-0001"]', { timeout: 30_000 });
+      await page.click('#sign-out');
+      expect(await page.evaluate(() => window.sessionStorage.getItem('obe.apiKey'))).toBeNull();
+      expect(await page.isVisible('#sign-in')).toBe(true);
+      expect(await page.isHidden('#signed-in')).toBe(true);
+      expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('refuses an unknown key with a message, and stores nothing', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${gateway.url}/`);
+      await page.fill('#api-key', 'obe_000000000000_not-a-key');
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector('#sign-in-error:not([hidden])', { timeout: 15_000 });
+      expect(await page.textContent('#sign-in-error')).toContain('not valid');
+      expect(await page.evaluate(() => window.sessionStorage.getItem('obe.apiKey'))).toBeNull();
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows a market operator signed in with its key the settlement and imbalance, wholesale and agent panels', async () => {
+    const { page, errors } = await signIn('gridoperator-admin');
+    try {
+      expect(await page.getAttribute('body', 'data-roles')).toContain('MARKET_OPERATOR');
+      await page.waitForSelector('#card-settlement:not([hidden]) #table-settlement tbody tr[data-market]', { timeout: 30_000 });
+      const rows = await page.$$eval('#table-settlement tbody tr[data-market]', (trs) => trs.map((tr) => ({ suppressed: tr.getAttribute('data-suppressed') ?? '', text: tr.textContent ?? '' })));
+      expect(rows.length).toBeGreaterThan(0);
+      // A withheld total reads as such, never as a zero.
+      for (const row of rows.filter((r) => r.suppressed)) expect(row.text).toMatch(/withheld \(< \d+\)/);
+      expect(await page.isVisible('#card-wholesale')).toBe(true);
+      expect(await page.isVisible('#card-operator')).toBe(true);
+      // The agent's status, or (on a gateway without one) a plain note: never an error.
+      expect((await page.textContent('#operator-state'))?.trim()).not.toBe('…');
+      await page.screenshot({ path: artifactPath('dashboard-signed-in-operator.png'), fullPage: true });
+      expect(errors.filter((e) => !/status of (403|404)/.test(e))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('lets the regulator read every value and verify a settled record against its attestation', async () => {
     const { page, errors } = await open('regulator-admin');
     try {

@@ -1,14 +1,20 @@
 import { Api, ApiError } from './api.js';
 import { color, renderChart, clearChart } from './charts.js';
-import { loadDashboard, loadDemoIdentities, verifyAttestation } from './data.js';
+import { OPERATOR_ROLES, loadDashboard, loadDemoIdentities, loadIdentity, loadOperatorPanels, loadOwnBalance, verifyAttestation } from './data.js';
 import { followEvents } from './sse.js';
 import { lockedLabel, orgName, visibilityOf } from './transparency.js';
 
 /**
- * The OBE dashboard: every panel is read from the gateway API as the identity chosen under "View as", so private
- * values appear only for identities whose org may read them and show as locked for everyone else.
+ * The OBE dashboard: every panel is read from the gateway API as one identity — the one whose API key the user signed
+ * in with, or on the embedded demo the one chosen under "View as" — so private values appear only for identities
+ * whose org may read them and show as locked for everyone else. Panels follow the identity's org and roles (WhoAmI):
+ * a market operator, DSO or regulator also sees wholesale results, settlement and imbalance, and the operator agent.
+ *
+ * The API key is kept in sessionStorage only (gone when the tab closes; never localStorage, never in a URL), sent as
+ * the Authorization header, and removed on sign-out.
  */
 const state = { identities: [], current: undefined, events: undefined, refreshTimer: undefined, loading: false };
+const SESSION_KEY = 'obe.apiKey';
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,28 +63,83 @@ function cell(content, cls) {
 function renderBanner() {
   const id = state.current;
   const banner = $('identity-banner');
+  $('signed-in').hidden = !id || id.via !== 'key';
+  $('sign-in').hidden = Boolean(id && id.via === 'key');
+  $('signed-in-as').textContent = id && id.via === 'key' ? `${id.label} · ${orgName(id.mspId)}` : '';
+  // "View as" names a demo identity only while the page acts as one.
+  if (!id || id.via === 'key') $('view-as').selectedIndex = -1;
+  document.querySelector('main.grid').hidden = !id;
   if (!id) {
-    banner.textContent = 'No demo identity available: start the gateway with the demo (npm start) to see ledger data.';
+    delete banner.dataset.org;
+    banner.textContent = state.identities.length
+      ? 'Signed out. Sign in with an API key, or pick a demo identity under "View as".'
+      : 'Sign in with your API key (top right) to see what your identity may read on the ledger.';
     return;
   }
   const parts = visibilityOf(id.mspId).map((v) =>
     el('span', { class: `tag ${v.can === 'none' ? 'cannot' : 'can'}`, text: `${v.can === 'none' ? '✗' : '✓'} ${v.data}${v.can === 'own' ? ` (${v.note} only)` : ''}` }),
   );
   banner.replaceChildren(
-    el('strong', { text: `Viewing as ${id.label}` }),
+    el('strong', { text: `${id.via === 'key' ? 'Signed in as' : 'Viewing as'} ${id.label}` }),
     ` — ${orgName(id.mspId)} (${id.mspId}). `,
+    ...(id.roles || []).map((r) => el('span', { class: 'role', text: r })),
+    ' ',
     ...parts,
+    el('span', { class: 'account', id: 'my-account' }),
   );
   banner.dataset.org = id.mspId;
 }
 
+/** Demo only: act as one of the demo identities (their keys come from /api/v1/demo/identities). */
 function selectIdentity(label) {
-  state.current = state.identities.find((i) => i.label === label) || state.identities[0];
+  const chosen = state.identities.find((i) => i.label === label) || state.identities[0];
+  state.current = chosen ? { ...chosen, via: 'demo', roles: [] } : undefined;
   if (state.current) localStorage.setItem('obe.viewAs', state.current.label);
   $('view-as').value = state.current ? state.current.label : '';
+  identityChanged();
+}
+
+function identityChanged() {
+  hideRolePanels();
   renderBanner();
   restartEvents();
   refresh();
+}
+
+function showSignInError(message) {
+  const box = $('sign-in-error');
+  box.hidden = !message;
+  box.textContent = message || '';
+}
+
+/** Signs in with an API key: checks it (GET /api/v1/me), keeps it for this browser tab only. */
+async function signIn(key) {
+  const api = new Api(key);
+  let who;
+  try {
+    who = await loadIdentity(api);
+  } catch (error) {
+    showSignInError(error instanceof ApiError && error.status === 401 ? 'That API key is not valid on this gateway.' : `Sign-in failed: ${error.message}`);
+    return false;
+  }
+  window.sessionStorage.setItem(SESSION_KEY, key);
+  showSignInError('');
+  state.current = { label: who.label, mspId: who.mspId, roles: who.roles, key, via: 'key' };
+  document.body.dataset.signedIn = 'true';
+  identityChanged();
+  return true;
+}
+
+function signOut() {
+  window.sessionStorage.removeItem(SESSION_KEY);
+  document.body.dataset.signedIn = 'false';
+  if (state.events) state.events.close();
+  state.events = undefined;
+  state.current = undefined;
+  delete document.body.dataset.loaded;
+  delete document.body.dataset.viewAs;
+  hideRolePanels();
+  renderBanner();
 }
 
 // ---- panels -----------------------------------------------------------------------------------------------------
@@ -263,6 +324,83 @@ async function onVerify(attestation, button) {
   }
 }
 
+// ---- operator, DSO and regulator panels -------------------------------------------------------------------------
+
+function hideRolePanels() {
+  for (const card of document.querySelectorAll('.role-panel')) card.hidden = true;
+}
+
+/** A public total, or "withheld (< k)" when the small-group rule withheld it (null). */
+function total(value, k, scale = 1, digits = 0) {
+  if (value === null) return cell(el('span', { class: 'withheld', text: `withheld (< ${k})`, title: `fewer than ${k} participants on a side this total covers` }));
+  if (value === undefined) return cell('—');
+  const n = typeof value === 'string' ? Number(value) : value;
+  return cell(Number.isFinite(n) ? fmt(n / scale, digits) : String(value), 'num');
+}
+
+function renderSettlement(settlements) {
+  fillTable('table-settlement', settlements.map((s) =>
+    el('tr', { 'data-market': s.market, 'data-suppressed': s.suppressed.join(',') },
+      cell(s.market.toLowerCase()),
+      cell(s.zone),
+      cell(`${s.interval.slice(0, 10)} ${s.interval.slice(11, 16)}`),
+      cell(s.price === null ? '—' : fmt(s.price, 0), 'num'),
+      cell(s.records, 'num'),
+      total(s.deliveredSellWh, s.k, 1000, 3),
+      total(s.shortfallWh, s.k, 1000, 3),
+      total(s.imbalanceCharged, s.k),
+      total(s.imbalanceUnpaid, s.k),
+      total(s.missingReadings, s.k),
+    )));
+}
+
+function renderWholesale(results) {
+  const sorted = [...results].sort((a, b) => (a.interval < b.interval ? 1 : -1)).slice(0, 24);
+  fillTable('table-wholesale', sorted.map((r) =>
+    el('tr', {},
+      cell(`${r.interval.slice(0, 10)} ${r.interval.slice(11, 16)}`),
+      cell(r.price === null || r.price === undefined ? 'no trade' : fmt(r.price, 0), 'num'),
+      r.volumeWh === null ? cell(el('span', { class: 'withheld', text: 'withheld (< k)' })) : cell(fmt((r.volumeWh || 0) / 1e6, 3), 'num'),
+      cell(`${r.buyOrders ?? 0} / ${r.sellOrders ?? 0}`, 'num'),
+    )));
+}
+
+function renderOperator(agent) {
+  const summary = $('operator-summary');
+  if (!agent.available) {
+    $('operator-state').textContent = agent.reason;
+    summary.replaceChildren();
+    fillTable('table-operator', []);
+    return;
+  }
+  const s = agent.status || {};
+  if (s.enabled === false) {
+    $('operator-state').replaceChildren(el('span', { class: 'state-other', text: 'off' }));
+    summary.replaceChildren(el('span', { class: 'empty', text: 'The market operator agent is not running on this gateway: clearing and settlement are done by hand or by another gateway.' }));
+    fillTable('table-operator', []);
+    return;
+  }
+  const running = s.state === 'running' || s.state === 'idle';
+  $('operator-state').replaceChildren(el('span', { class: running ? 'state-running' : 'state-other', text: s.enabled === false ? 'off' : String(s.state || 'unknown') }), s.identity ? ` as ${s.identity}` : '');
+  const totals = s.totals || {};
+  const pending = s.pending || {};
+  const kv = (k, v) => el('span', {}, `${k} `, el('b', { text: String(v ?? '—') }));
+  summary.replaceChildren(
+    kv('cleared', totals.cleared), kv('settled', totals.settled), kv('published', totals.published), kv('failures', totals.failures),
+    kv('pending', Object.values(pending).reduce((n, v) => n + (Number(v) || 0), 0)),
+    kv('last tick', s.lastTickAt ? s.lastTickAt.slice(11, 19) : '—'),
+    ...(s.lastError ? [el('span', { class: 'error-box', text: `last error: ${s.lastError}` })] : []),
+  );
+  fillTable('table-operator', (Array.isArray(s.recent) ? s.recent : []).slice(0, 12).map((a) =>
+    el('tr', {}, cell(String(a.at || '').slice(11, 19)), cell(a.action), cell(String(a.market || '').toLowerCase()), cell(a.zone), cell(String(a.interval || '').slice(11, 16)), cell(a.outcome))));
+}
+
+function renderOwnBalance(balance) {
+  const box = $('my-account');
+  if (!box) return;
+  box.textContent = balance ? `Balance: ${fmt(balance.available, 0)} tokens available${balance.escrowed ? `, ${fmt(balance.escrowed, 0)} in escrow` : ''}` : '';
+}
+
 function renderStatus(status) {
   $('ledger-status').textContent = status;
 }
@@ -270,10 +408,26 @@ function renderStatus(status) {
 async function refresh() {
   if (!state.current || state.loading) return;
   state.loading = true;
-  const forLabel = state.current.label;
+  const current = state.current;
+  const forLabel = current.label;
   try {
-    const data = await loadDashboard(new Api(state.current.key));
-    if (state.current.label !== forLabel) return;
+    const api = new Api(current.key);
+    const [data, who, balance] = await Promise.all([loadDashboard(api), loadIdentity(api), loadOwnBalance(api)]);
+    if (state.current !== current) return;
+    if ((current.roles || []).join() !== who.roles.join()) {
+      current.roles = who.roles;
+      renderBanner();
+    }
+    renderOwnBalance(balance);
+    const staff = who.roles.some((r) => OPERATOR_ROLES.includes(r));
+    if (staff) {
+      const panels = await loadOperatorPanels(api, data.market.results);
+      if (state.current !== current) return;
+      renderSettlement(panels.settlements);
+      renderWholesale(panels.wholesale);
+      renderOperator(panels.agent);
+    }
+    for (const card of document.querySelectorAll('.role-panel')) card.hidden = !staff;
     renderStatus(data.status);
     renderMarket(data.market);
     renderCurves(data.curves);
@@ -284,7 +438,14 @@ async function refresh() {
     renderAudit(data.audit);
     document.body.dataset.loaded = 'true';
     document.body.dataset.viewAs = forLabel;
+    document.body.dataset.roles = who.roles.join(',');
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && current.via === 'key' && state.current === current) {
+      // The key was revoked (or the gateway forgot it): back to signed out, with a reason.
+      signOut();
+      showSignInError('Your API key is no longer valid on this gateway; you have been signed out.');
+      return;
+    }
     renderStatus(`error: ${error.message}`);
     console.warn('dashboard refresh failed', error);
   } finally {
@@ -347,8 +508,35 @@ async function restartEvents() {
 // ---- start ------------------------------------------------------------------------------------------------------
 
 async function start() {
+  $('sign-in').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $('api-key');
+    const key = input.value.trim();
+    input.value = '';
+    if (key) signIn(key);
+  });
+  $('sign-out').addEventListener('click', () => {
+    signOut();
+    if (state.identities.length) selectIdentity(localStorage.getItem('obe.viewAs'));
+  });
   state.identities = await loadDemoIdentities();
+  $('view-as-box').hidden = state.identities.length === 0;
+  state.refreshTimer = setInterval(refresh, 15000);
+  const kept = window.sessionStorage.getItem(SESSION_KEY);
+  if (kept && (await signIn(kept))) {
+    fillViewAs();
+    return;
+  }
+  if (kept) window.sessionStorage.removeItem(SESSION_KEY);
+  fillViewAs();
+  if (state.identities.length) selectIdentity(new URLSearchParams(window.location.search).get('viewAs') || localStorage.getItem('obe.viewAs'));
+  else renderBanner();
+}
+
+/** Demo only: the "View as" list of demo identities, grouped by org. */
+function fillViewAs() {
   const select = $('view-as');
+  if (select.options.length || !state.identities.length) return;
   const byOrg = new Map();
   for (const identity of state.identities) {
     if (!byOrg.has(identity.mspId)) byOrg.set(identity.mspId, []);
@@ -359,9 +547,11 @@ async function start() {
     for (const identity of identities) group.append(el('option', { value: identity.label, text: identity.label }));
     select.append(group);
   }
-  select.addEventListener('change', () => selectIdentity(select.value));
-  selectIdentity(new URLSearchParams(window.location.search).get('viewAs') || localStorage.getItem('obe.viewAs'));
-  state.refreshTimer = setInterval(refresh, 15000);
+  select.addEventListener('change', () => {
+    // Picking a demo identity leaves a signed-in key's session.
+    if (state.current && state.current.via === 'key') window.sessionStorage.removeItem(SESSION_KEY);
+    selectIdentity(select.value);
+  });
 }
 
 start().catch((error) => {

@@ -187,3 +187,86 @@ export async function verifyAttestation(api, attestation) {
     description: `settled record of order ${orderId.slice(0, 12)}…${v.verified ? '' : ` failed: ${Object.entries(v.checks || {}).filter(([, ok]) => !ok).map(([k]) => k).join(', ')}`}`,
   };
 }
+
+/** The identity an API key acts as (GET /api/v1/me) with its effective roles on the energy channel (WhoAmI). */
+export async function loadIdentity(api) {
+  const me = await api.get('/api/v1/me');
+  const whoami = await optional(() => api.get('/api/v1/registry/participants/me'), { effectiveRoles: [] });
+  return { label: me.identity, mspId: me.mspId, roles: Array.isArray(whoami.effectiveRoles) ? whoami.effectiveRoles : [] };
+}
+
+/** The caller's own token balance (available and escrowed), or undefined when it has no account. */
+export async function loadOwnBalance(api) {
+  const b = await optional(() => api.get('/api/v1/tokens/balance'), undefined);
+  return b && typeof b.available === 'number' ? { account: b.account, available: b.available, escrowed: b.escrowed || 0 } : undefined;
+}
+
+/** Roles that see the grid operator's panels: wholesale results, settlement and imbalance, the operator agent. */
+export const OPERATOR_ROLES = ['MARKET_OPERATOR', 'DSO', 'REGULATOR'];
+const MAX_SETTLEMENTS = 16;
+
+const settlementPath = (market, zone, interval) =>
+  market === 'WHOLESALE'
+    ? `/api/v1/wholesale/intervals/${encodeURIComponent(interval)}/settlement`
+    : `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/settlement`;
+
+/**
+ * What a market operator, DSO or regulator watches: recent wholesale results, the settlement of recent cleared
+ * intervals of both markets (public totals; a total withheld by the small-group rule stays null and is shown as
+ * withheld), and the operator agent's status where this gateway serves it (absent: 404, or not this role: 403).
+ */
+export async function loadOperatorPanels(api, retailResults) {
+  const [wholesale, agent] = await Promise.all([
+    optional(() => api.list('/api/v1/wholesale/results', { count: 24 }), []),
+    (await servesOperatorStatus()) ? readOperatorStatus(api) : { available: false, reason: 'no operator agent on this gateway' },
+  ]);
+  const cleared = [
+    ...retailResults.map((r) => ({ market: 'RETAIL', zone: r.zone, interval: r.interval, price: r.price })),
+    ...wholesale.map((r) => ({ market: 'WHOLESALE', zone: r.zone, interval: r.interval, price: r.price })),
+  ]
+    .filter((r) => r.price !== null && r.price !== undefined)
+    .sort((a, b) => (a.interval < b.interval ? 1 : a.interval > b.interval ? -1 : a.zone < b.zone ? -1 : 1))
+    .slice(0, MAX_SETTLEMENTS);
+  const summaries = await mapLimit(cleared, 6, (r) => optional(() => api.get(settlementPath(r.market, r.zone, r.interval)), undefined));
+  const settlements = summaries.filter(Boolean).map((s) => ({
+    market: s.market,
+    zone: s.zone,
+    interval: s.interval,
+    price: s.price,
+    records: s.recordCount,
+    k: s.minPublicGroupSize,
+    readingsComplete: s.readingsComplete,
+    // Public totals: null when withheld (fewer than k participants on a side they cover).
+    deliveredSellWh: s.deliveredSellWh,
+    shortfallWh: s.shortfallWh,
+    imbalanceCharged: s.imbalanceCharged,
+    imbalanceUnpaid: s.imbalanceUnpaid,
+    missingReadings: s.missingReadings,
+    suppressed: Array.isArray(s.suppressed) ? s.suppressed : [],
+  }));
+  return {
+    wholesale: wholesale.map((r) => ({ interval: r.interval, zone: r.zone, price: r.price, volumeWh: r.volumeWh, suppressed: r.suppressed, buyOrders: r.buyOrders, sellOrders: r.sellOrders })),
+    settlements,
+    agent,
+  };
+}
+
+let operatorStatusServed;
+/** Whether this gateway's API has the operator agent's status (asked once, of the public OpenAPI document). */
+function servesOperatorStatus() {
+  operatorStatusServed ??= fetch('/openapi.json', { headers: { Accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : {}))
+    .then((doc) => Boolean(doc && doc.paths && doc.paths['/api/v1/operator/status']))
+    .catch(() => false);
+  return operatorStatusServed;
+}
+
+function readOperatorStatus(api) {
+  return api.get('/api/v1/operator/status').then(
+    (status) => ({ available: true, status }),
+    (error) => {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return { available: false, reason: error.status === 403 ? 'not for this role' : 'no operator agent on this gateway' };
+      throw error;
+    },
+  );
+}
