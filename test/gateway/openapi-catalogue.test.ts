@@ -30,6 +30,7 @@ const GATEWAY_ONLY = new Set([
   'listApiKeys', // the gateway's key store
   'offboardParticipant', // the key store, then Participants:Suspend
   'revokeApiKey', // the key store
+  'getOperatorStatus', // the market operator agent's own state (operator-agent/)
 ]);
 
 /** Parameters the gateway narrows or adds, with why; everything else must be the catalogue's own schema. */
