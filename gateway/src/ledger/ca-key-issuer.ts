@@ -81,6 +81,8 @@ export async function issueFromOrgCa(ca: OrgSigningCa, walletDir: string, label:
   fs.writeFileSync(path.join(mspPath, 'signcerts', 'cert.pem'), `${certificatePem}\n`);
   fs.writeFileSync(path.join(mspPath, 'keystore', 'priv_sk'), pem(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'), { mode: 0o600 });
   fs.writeFileSync(path.join(mspPath, 'cacerts', 'ca.pem'), ca.certificatePem);
+  // Written last: a wallet entry the adapter loads again on the next start (identity.json next to msp/).
+  fs.writeFileSync(path.join(walletDir, label, 'identity.json'), `${JSON.stringify({ label, mspId: ca.mspId })}\n`);
   return { label, mspId: ca.mspId, mspPath, enrollmentId, certificatePem };
 }
 

@@ -4,6 +4,7 @@
  * to its own org's peer, per-call deadlines, the port's retry policy (../retry-policy.ts) and reconnecting event streams.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { connect, type Gateway, type GrpcClient, type Proposal, type Transaction } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, CommitUnknownError, LedgerUnavailableError, SubmitUnconfirmedError, TransactionInvalidError } from '../errors';
@@ -19,7 +20,9 @@ import type {
   TransactionRequest,
 } from '../port';
 import { FileCheckpointStore } from './checkpoint-store';
-import { connectionConfigPath, loadConnectionConfig, type ConnectionConfig, type PeerEntry } from './connection-config';
+import { CaKeyEnroller, type OrgSigningCa } from '../ca-key-issuer';
+import { certificateIsAdmin, type EnrolledIdentity } from '../enrolment';
+import { connectionConfigPath, loadConnectionConfig, type ConnectionConfig, type IdentityEntry, type PeerEntry } from './connection-config';
 import { invalidTransaction, isTransientGrpcError, mapCommitStatusError, mapGatewayError } from './error-mapping';
 import { reconnectingEvents, type ReconnectInfo } from './event-stream';
 import { loadMspIdentity, type MspIdentity } from './msp-identity';
@@ -66,6 +69,11 @@ export interface FabricLedgerOptions {
   readonly closeGraceMs?: number;
   /** Builds the gRPC client of a peer endpoint; the default dials it over TLS. Tests mock the transport here. */
   readonly grpcClientFactory?: GrpcClientFactory;
+  /**
+   * Onboarding (ledger/ca-key-issuer.ts): the org signing CAs this gateway may issue identities with, and the wallet
+   * directory the issued identities live in (loaded again at start). Without CAs, enrolIdentity refuses (503).
+   */
+  readonly enrolment?: { readonly cas: readonly OrgSigningCa[]; readonly walletDir: string };
 }
 
 export interface FabricEventStreamOptions extends EventStreamOptions {
@@ -131,6 +139,9 @@ export class FabricLedger implements Ledger {
   readonly #streams = new Set<EventStream>();
   /** Per channel, the identity whose org answered qscc last time (not every org belongs to every channel). */
   readonly #heightIdentity = new Map<string, string>();
+  /** Identities onboarded at run time (the wallet), after the connection config's. */
+  readonly #added: IdentityEntry[] = [];
+  readonly #enroller: CaKeyEnroller | undefined;
   #closed = false;
 
   /** Loads every identity's certificate and key now, so a misconfigured identity fails at startup, not mid-request. */
@@ -146,6 +157,44 @@ export class FabricLedger implements Ledger {
       this.#identities.set(entry.label, loadMspIdentity(entry));
       this.#mspIds.set(entry.label, entry.mspId);
     }
+    const enrolment = options.enrolment;
+    if (enrolment) {
+      for (const entry of walletIdentities(enrolment.walletDir)) if (!this.#identities.has(entry.label)) this.#addEntry(entry);
+      if (enrolment.cas.length) {
+        this.#enroller = new CaKeyEnroller({
+          cas: enrolment.cas,
+          walletDir: enrolment.walletDir,
+          target: { identities: () => this.identities(), certificateOf: (l) => this.certificateOf(l), addIdentity: (issued) => this.#addEntry(issued) },
+        });
+      }
+    }
+  }
+
+  #addEntry(entry: IdentityEntry): LedgerIdentity {
+    this.#identities.set(entry.label, loadMspIdentity(entry));
+    this.#mspIds.set(entry.label, entry.mspId);
+    this.#added.push({ label: entry.label, mspId: entry.mspId, mspPath: entry.mspPath });
+    return { label: entry.label, mspId: entry.mspId };
+  }
+
+  /** The certificate (PEM) an identity signs with. */
+  certificateOf(label: string): string | undefined {
+    const identity = this.#identities.get(label);
+    return identity ? Buffer.from(identity.identity.credentials).toString('utf8') : undefined;
+  }
+
+  /** IdentityEnroller (ledger/enrolment.ts): NodeOU admin in the identity's certificate. */
+  isAdminIdentity(label: string): boolean {
+    const certificate = this.certificateOf(label);
+    return certificate !== undefined && certificateIsAdmin(certificate);
+  }
+
+  /** IdentityEnroller: issues with the org's signing CA (cryptogen networks) when this gateway holds it. */
+  async enrolIdentity(spec: { label: string; mspId: string }): Promise<EnrolledIdentity> {
+    if (!this.#enroller) {
+      throw new LedgerUnavailableError('this gateway holds no signing CA to enrol identities with (OBE_FABRIC_SIGNING_CA; docs/api.md, Onboarding)');
+    }
+    return this.#enroller.enrolIdentity(spec);
   }
 
   get config(): ConnectionConfig {
@@ -153,7 +202,7 @@ export class FabricLedger implements Ledger {
   }
 
   identities(): readonly LedgerIdentity[] {
-    return this.#config.identities.map(({ label, mspId }) => ({ label, mspId }));
+    return [...this.#config.identities, ...this.#added].map(({ label, mspId }) => ({ label, mspId }));
   }
 
   channels(): readonly string[] {
@@ -523,9 +572,38 @@ export function createFabricLedger(options: CreateFabricLedgerOptions): FabricLe
   const { dataDir, configFile, env = process.env, ...rest } = options;
   const fromEnv = fabricSettingsFromEnv(env);
   return new FabricLedger({
+    enrolment: { cas: signingCasFromEnv(env), walletDir: path.join(dataDir, 'wallet') },
     ...rest,
     deadlines: { ...fromEnv.deadlines, ...rest.deadlines },
     retry: { ...fromEnv.retry, ...rest.retry },
     config: loadConnectionConfig(configFile ?? connectionConfigPath(env), dataDir),
   });
+}
+
+/**
+ * OBE_FABRIC_SIGNING_CA=<mspId>:<ca cert path>:<ca key path> (several separated by `;`): the org signing CAs a gateway
+ * on a cryptogen network issues onboarded identities with — its own org's only (docs/api.md, Onboarding).
+ */
+export function signingCasFromEnv(env: NodeJS.ProcessEnv): OrgSigningCa[] {
+  const raw = env.OBE_FABRIC_SIGNING_CA?.trim();
+  if (!raw) return [];
+  return raw.split(';').filter(Boolean).map((entry) => {
+    const [mspId, certPath, keyPath, ...extra] = entry.split(':');
+    if (!mspId || !certPath || !keyPath || extra.length) throw new Error(`OBE_FABRIC_SIGNING_CA: expected <mspId>:<cert path>:<key path>, got '${entry}'`);
+    return { mspId, certificatePem: fs.readFileSync(certPath, 'utf8'), privateKeyPem: fs.readFileSync(keyPath, 'utf8') };
+  });
+}
+
+/** The identities onboarded earlier: `<walletDir>/<label>/identity.json` next to its `msp/` folder. */
+function walletIdentities(walletDir: string): IdentityEntry[] {
+  if (!fs.existsSync(walletDir)) return [];
+  return fs
+    .readdirSync(walletDir)
+    .sort()
+    .map((label) => path.join(walletDir, label, 'identity.json'))
+    .filter((file) => fs.existsSync(file))
+    .map((file) => {
+      const { label, mspId } = JSON.parse(fs.readFileSync(file, 'utf8')) as { label: string; mspId: string };
+      return { label, mspId, mspPath: path.join(path.dirname(file), 'msp') };
+    });
 }
