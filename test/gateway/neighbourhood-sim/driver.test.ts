@@ -39,6 +39,16 @@ class RecordingBackend implements SimulationBackend {
 const timing = { intervalMs: 300, gateClosureMs: 100 };
 
 describe('SimulationRun', () => {
+  it("leaves clearing and settlement to the gateway's market operator agent when told so (npm start's demo)", async () => {
+    const backend = new RecordingBackend(timing);
+    const run = new SimulationRun(backend, { seed: 3, prosumers: 4, consumers: 2, householdsPerZone: 8, intervals: 2, orderLeadMs: 50, skewMs: 20, operator: 'agent' });
+    const summary = await run.run();
+    expect(backend.calls.filter((c) => c.op === 'clear' || c.op === 'settle')).toEqual([]);
+    expect(backend.calls.filter((c) => c.op === 'orders')).toHaveLength(2);
+    expect(backend.calls.filter((c) => c.op === 'readings')).toHaveLength(2);
+    expect(summary.failedTransactions).toBe(0);
+  });
+
   it('runs each interval in order: orders before gate closure, clearing after it, readings after delivery, then settlement', async () => {
     const backend = new RecordingBackend(timing);
     const events: SimulationEvent[] = [];
