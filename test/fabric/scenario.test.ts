@@ -28,6 +28,8 @@ describeLive('end to end on the native Fabric network', () => {
       OBE_LEDGER: 'fabric',
       OBE_FABRIC_CONFIG: CONNECTION_FILE,
       OBE_CONFIG: path.join(dataDir, 'gateway.json'),
+      // The scenario clears and settles through the API itself (and checks the second clear is refused).
+      OBE_OPERATOR_AGENT: 'off',
     });
   }, 120_000);
 
