@@ -58,6 +58,11 @@ export interface OperatorAgentOptions {
   maxCallsPerTick?: number;
   /** Wholesale intervals are cleared once their day-ahead gate has passed and they start within this horizon (default 2 h). */
   wholesaleHorizonMs?: number;
+  /**
+   * Margin after a gate closure before the agent looks at the book (default 1 s): a transaction's time is its
+   * proposal's, so a client whose clock is a little behind ours may still place an order just after our gate time.
+   */
+  skewMs?: number;
   /** The wall clock (tests may replace it). */
   now?: () => number;
   channel?: string;
@@ -154,6 +159,7 @@ export class OperatorAgent {
       maxRetryMs: 300_000,
       maxCallsPerTick: 200,
       wholesaleHorizonMs: 2 * 3600_000,
+      skewMs: 1000,
       now: () => Date.now(),
       channel: 'energy',
       auditChannel: 'audit',
@@ -307,7 +313,7 @@ export class OperatorAgent {
     this.#wholesaleCursor ??= this.#floor - I;
 
     // Retail: every interval whose gate has closed (start − gate closure ≤ now), for every zone.
-    const lastRetail = Math.floor((now + gov.gateClosureMs) / I) * I;
+    const lastRetail = Math.floor((now - this.#o.skewMs + gov.gateClosureMs) / I) * I;
     if (lastRetail > this.#retailCursor) {
       // Orders need an active meter in their zone before gate closure: zones read after it cover every order.
       const before = new Set(this.#zones.keys());
@@ -323,17 +329,18 @@ export class OperatorAgent {
     }
 
     // Wholesale (SYSTEM): day-ahead gate passed and delivery within the horizon.
-    const gateLast = Math.floor(now + DAY_AHEAD_GATE_MS) - (Math.floor(now + DAY_AHEAD_GATE_MS) % DAY_MS) + DAY_MS - I;
+    const gatePassed = now - this.#o.skewMs + DAY_AHEAD_GATE_MS;
+    const gateLast = gatePassed - (gatePassed % DAY_MS) + DAY_MS - I;
     const lastWholesale = Math.min(gateLast, Math.floor((now + this.#o.wholesaleHorizonMs) / I) * I);
     for (let t = this.#wholesaleCursor + I; t <= lastWholesale; t += I) {
       const gate = t - (t % DAY_MS) - DAY_AHEAD_GATE_MS;
-      this.#add({ stage: 'clear', market: 'WHOLESALE', zone: SYSTEM, startMs: t, dueAt: gate });
+      this.#add({ stage: 'clear', market: 'WHOLESALE', zone: SYSTEM, startMs: t, dueAt: gate + this.#o.skewMs });
     }
     if (lastWholesale > this.#wholesaleCursor) this.#wholesaleCursor = lastWholesale;
   }
 
   #addRetail(zone: string, t: number, gov: Governance): void {
-    this.#add({ stage: 'clear', market: 'RETAIL', zone, startMs: t, dueAt: t - gov.gateClosureMs });
+    this.#add({ stage: 'clear', market: 'RETAIL', zone, startMs: t, dueAt: t - gov.gateClosureMs + this.#o.skewMs });
     this.#add({ stage: 'publish', market: 'RETAIL', zone, startMs: t, dueAt: t + gov.intervalMs });
   }
 

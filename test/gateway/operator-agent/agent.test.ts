@@ -132,7 +132,7 @@ describe('market operator agent', () => {
     try {
       const a = agent();
       a.start();
-      advance(start - 5 * 60_000 + 1000); // just past gate closure
+      advance(start - 5 * 60_000 + 2000); // just past gate closure
       expect((await until('clearing', () => result(z.zone, interval))).price).not.toBeNull();
 
       advance(start + I + 1000); // the interval has ended; readings not yet in: the agent waits
@@ -167,7 +167,7 @@ describe('market operator agent', () => {
     const [a, b] = [agent(), agent()];
     a.start();
     b.start();
-    advance(start - 5 * 60_000 + 1000);
+    advance(start - 5 * 60_000 + 2000);
     for (const z of zones) await until('clearing', () => result(z.zone, interval));
     advance(start + I + 1000);
     for (const z of zones) await readings(z, start);
@@ -188,7 +188,7 @@ describe('market operator agent', () => {
     const z = await tradingZone('agent-c', interval);
     const first = agent({ dataDir });
     first.start();
-    advance(start - 5 * 60_000 + 1000);
+    advance(start - 5 * 60_000 + 2000);
     await until('clearing', () => result(z.zone, interval));
     await first.stop();
     expect(fs.existsSync(path.join(dataDir, 'operator-agent.json'))).toBe(true);
@@ -208,7 +208,7 @@ describe('market operator agent', () => {
     const z = await tradingZone('agent-d', interval);
     const a = agent();
     a.start();
-    advance(start - 5 * 60_000 + 1000);
+    advance(start - 5 * 60_000 + 2000);
     await until('clearing', () => result(z.zone, interval));
     advance(start + I + 1000);
     await new Promise((r) => setTimeout(r, 1000));
