@@ -18,6 +18,10 @@ export const LAYER_RULES = [
   layer(['gateway/src/submits/**/*.ts'], [
     [upTo(GATEWAY_TOP), 'layers: the submit service may not import the HTTP, route, demo or config layers above it; throw typed errors, http/ maps them'],
   ]),
+  layer(['gateway/src/operator-agent/**/*.ts'], [
+    [upTo(GATEWAY_TOP), 'layers: the operator agent drives the ledger beside the HTTP layer, never through it; take what it needs as options'],
+    [upTo(['submits']), 'layers: the operator agent calls the Ledger port directly (the chaincode arbitrates its retries)'],
+  ]),
   layer(['gateway/src/common/**/*.ts'], [['^\\.\\./', 'layers: gateway/src/common/ is the floor every layer may stand on; it imports nothing else of the gateway']]),
   layer(['chaincode/**/*.ts'], [
     [`${upTo(['gateway'])}|^@obe/(gateway|fabric-embedded)(/|$)`, 'layers: the chaincode never imports the gateway (nor the embedded runtime under it)'],

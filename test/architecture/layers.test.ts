@@ -48,6 +48,10 @@ const violations: Case[] = [
   // submits → http / config (the submit service's old HttpError)
   { file: 'gateway/src/submits/layer-fixture.ts', code: use(`import { HttpError as x } from '../http/errors';`) },
   { file: 'gateway/src/submits/layer-fixture.ts', code: `export { loadConfig } from '../config';\n` },
+  // operator agent → http / routes / config, and the submit service
+  { file: 'gateway/src/operator-agent/layer-fixture.ts', code: use(`import { HttpError as x } from '../http/errors';`) },
+  { file: 'gateway/src/operator-agent/layer-fixture.ts', code: use(`import { writeFileAtomic as x } from '../config';`) },
+  { file: 'gateway/src/operator-agent/layer-fixture.ts', code: use(`import { SubmitService as x } from '../submits/submit-service';`) },
   // common → anything else of the gateway
   { file: 'gateway/src/common/layer-fixture.ts', code: use(`import { loadConfig as x } from '../config';`) },
   // chaincode → gateway (by path and by package, the embedded runtime included)
