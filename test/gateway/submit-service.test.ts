@@ -393,6 +393,19 @@ describe('SubmitService', () => {
       await submits.drain();
     });
 
+    it('a keyed retry of a submit still being followed answers pending after a short wait, never blocks until the deadline', async () => {
+      const ledger = new OrdererDownLedger();
+      const before = shortDeadline(ledger, 60_000);
+      const pending = await before.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-wait', respondAsync: true });
+      await before.drain();
+      const restarted = shortDeadline(ledger, 60_000);
+      const started = Date.now();
+      await expect(restarted.submit({ tx, fingerprint: 'a', idempotencyKey: 'k-wait' })).resolves.toEqual({ status: 'pending', txId: pending.txId });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(ledger.endorsed).toHaveLength(1);
+      await restarted.drain();
+    });
+
     it('a record written by an older gateway (no envelope, no deadline) is followed with a deadline from its start time', async () => {
       const ledger = new OrdererDownLedger();
       const before = shortDeadline(ledger, 60_000);

@@ -286,7 +286,8 @@ export class SubmitService {
   }
 
   async #finishStored(key: string, stored: IdempotencyRecord, pending: PendingRecord): Promise<SubmitOutcome> {
-    await this.#resolve(pending.txId);
+    // The follower may need until the deadline; a retried request answers what is known after a short wait.
+    await withinMs(this.#resolve(pending.txId), STATUS_WAIT_MS);
     const latest = this.#pending.get(pending.txId) ?? pending;
     const outcome = this.#outcomeOf(latest);
     if (outcome.status !== 'pending') await this.#idempotency.put(key, { ...stored, outcome });

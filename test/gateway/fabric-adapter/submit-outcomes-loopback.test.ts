@@ -17,6 +17,7 @@ import { SubmitService } from '../../../gateway/src/submits/submit-service';
 import { commitStatusResponse, endorseResponse, serviceError, submitResponse } from './support/mock-transport';
 import { tempDir, tlsMaterial, writeNetwork, type Network } from './support/fixtures';
 import { startLoopbackPeer, type LoopbackPeer } from './support/loopback-peer';
+import { TX } from '@obe/chaincode';
 
 const HOST = 'peer0.gridoperator.obe.local';
 
@@ -60,7 +61,7 @@ it('a submit pending when the gateway stopped (orderer down) is re-sent by the n
   const first = ledger();
   const before = service(first);
   const outcome = await before.submit({
-    tx: { channel: 'energy', identity: 'gridoperator-admin', fn: 'Registry:RegisterAsset', args: ['{"assetId":"m1"}'] },
+    tx: { channel: 'energy', identity: 'gridoperator-admin', fn: TX.Registry.RegisterAsset.name, args: ['{"assetId":"m1"}'] },
     fingerprint: 'a',
     respondAsync: true,
   });
