@@ -324,14 +324,18 @@ describe('SubmitService', () => {
       ordered = false;
       /** Whether a re-sent copy gets in once the orderer is back. */
       ordererUp = false;
+      /** Whether new transactions (the fence) are ordered: the orderer is live again, the pending one's copies were lost. */
+      fenceOk = false;
+      fences: string[] = [];
       resent: string[] = [];
       lookups = 0;
       override async startSubmit(request: Parameters<ScriptedLedger['startSubmit']>[0]): Promise<PendingSubmit> {
         const pending = await super.startSubmit(request);
+        if (request.fn === TX.Governance.GetConfig.name) this.fences.push(pending.txId);
         return { ...pending, envelope: Buffer.from(`signed:${pending.txId}`) };
       }
       override async commitStatus(pending: PendingSubmit): Promise<SubmitResult> {
-        if (!this.ordered) throw new CommitUnknownError(pending.txId);
+        if (this.fences.includes(pending.txId) ? !this.fenceOk : !this.ordered) throw new CommitUnknownError(pending.txId);
         return { txId: pending.txId, blockNumber: 42, payload: pending.payload };
       }
       async resend(pending: PendingSubmit): Promise<PendingSubmit> {
@@ -349,8 +353,9 @@ describe('SubmitService', () => {
       new SubmitService({ ledger: () => ledger, dataDir: dir, metrics: new GatewayMetrics(), logger: pino({ level: 'silent' }), submitDeadlineMs: deadlineMs, submitSettleMs: 20 });
     const records = () => fs.readdirSync(path.join(dir, 'submits')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, 'submits', f), 'utf8')) as Record<string, unknown>);
 
-    it('a 202 pending when the gateway stopped is resumed on start and, the orderer still down, fails at its deadline with SUBMIT_EXPIRED after a last ledger check', async () => {
+    it('a 202 pending when the gateway stopped is resumed on start and, its copies lost by the orderer, fails at its deadline with SUBMIT_EXPIRED after a fence and a last ledger check', async () => {
       const ledger = new OrdererDownLedger();
+      ledger.fenceOk = true;
       const before = shortDeadline(ledger, 300);
       const pending = await before.submit({ tx, fingerprint: 'a', respondAsync: true });
       expect(records()[0]).toMatchObject({ status: 'pending', envelope: Buffer.from(`signed:${pending.txId}`).toString('base64') });
@@ -365,7 +370,23 @@ describe('SubmitService', () => {
       expect(ledger.resent.length).toBeGreaterThanOrEqual(1);
       expect(new Set(ledger.resent)).toEqual(new Set([pending.txId]));
       expect(ledger.lookups).toBeGreaterThanOrEqual(1);
-      expect(ledger.endorsed).toHaveLength(1);
+      expect(ledger.fences).toHaveLength(1);
+      expect(ledger.endorsed.filter((r) => r.fn === tx.fn)).toHaveLength(1);
+    });
+
+    it('past its deadline a submit stays pending while ordering is down (no fence can commit), and fails SUBMIT_EXPIRED once it is live again', async () => {
+      const ledger = new OrdererDownLedger();
+      const submits = shortDeadline(ledger, 100);
+      const pending = await submits.submit({ tx, fingerprint: 'a', respondAsync: true });
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await submits.status(pending.txId, 'utility-admin'))?.status).toBe('pending');
+      expect(ledger.fences.length).toBeGreaterThanOrEqual(1);
+      expect(ledger.lookups).toBe(0); // never "safe to resubmit" before the fence
+      ledger.fenceOk = true;
+      let status = await submits.status(pending.txId, 'utility-admin');
+      for (let i = 0; status?.status === 'pending' && i < 10; i++) status = await submits.status(pending.txId, 'utility-admin');
+      expect(status?.error).toBeInstanceOf(SubmitExpiredError);
+      await submits.drain();
     });
 
     it('…and commits when the orderer is back before the deadline (the re-sent copy gets in); the key replays it', async () => {
@@ -383,6 +404,7 @@ describe('SubmitService', () => {
 
     it('a synchronous submit whose commit stays unknown answers pending and reaches failed at the deadline, never pending forever', async () => {
       const ledger = new OrdererDownLedger({ retry: { commitStatusAttempts: 1 } });
+      ledger.fenceOk = true;
       const submits = shortDeadline(ledger, 200);
       const outcome = await submits.submit({ tx, fingerprint: 'a' });
       expect(outcome.status).toBe('pending');
@@ -416,6 +438,7 @@ describe('SubmitService', () => {
       delete old.envelope;
       delete old.deadlineAt;
       fs.writeFileSync(path.join(dir, 'submits', file), JSON.stringify({ ...old, at: new Date(Date.now() - 120_000).toISOString() }));
+      ledger.fenceOk = true;
       const after = shortDeadline(ledger, 100);
       await after.resumePending();
       expect(records()).toEqual([expect.objectContaining({ txId: pending.txId, status: 'failed' })]);

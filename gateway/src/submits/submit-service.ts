@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { errorCodeOf } from '@obe/chaincode';
+import { errorCodeOf, TX } from '@obe/chaincode';
 import {
   ChaincodeError,
   CommitUnknownError,
@@ -59,6 +59,15 @@ export const DEFAULT_SUBMIT_DEADLINE_MS = 180_000;
  * on its way to the orderer at the deadline has been ordered, and is on the ledger, or has been dropped.
  */
 export const DEFAULT_SUBMIT_SETTLE_MS = 35_000;
+/**
+ * The fence: a read-only transaction (Governance:GetConfig, which anyone may call) submitted on the pending submit's
+ * channel after the settle time. Once it has committed, the ordering service is live and has ordered or dropped
+ * everything it accepted before it (a Raft orderer cuts blocks in the order it accepted envelopes, and replays its
+ * log before anything new): a txId not on the ledger then can no longer commit.
+ */
+export type FenceRequest = (channel: string, identity: string) => TransactionRequest;
+export const DEFAULT_FENCE: FenceRequest = (channel, identity) => ({ channel, identity, fn: TX.Governance.GetConfig.name, args: [] });
+
 /** Pending submits a restarted gateway follows at once; the rest wait for a free slot. */
 export const DEFAULT_RESUME_CONCURRENCY = 8;
 
@@ -178,6 +187,9 @@ export class SubmitService {
   readonly #deadlineMs: number;
   readonly #settleMs: number;
   readonly #resumeConcurrency: number;
+  readonly #fence: FenceRequest | undefined;
+  /** The latest fence per channel and when it was started: one fence serves every submit whose settle time ended before. */
+  readonly #fences = new Map<string, { startedAt: number; done: Promise<boolean> }>();
   #pruned = 0;
   #stopping = false;
 
@@ -194,7 +206,10 @@ export class SubmitService {
     submitSettleMs?: number;
     /** Pending submits resumed at once after a restart (default DEFAULT_RESUME_CONCURRENCY). */
     resumeConcurrency?: number;
+    /** The fence transaction before a submit is reported expired (default DEFAULT_FENCE); false: none (tests). */
+    fence?: FenceRequest | false;
   }) {
+    this.#fence = options.fence === false ? undefined : (options.fence ?? DEFAULT_FENCE);
     this.#retentionMs = options.idempotencyRetentionMs ?? 24 * 3600_000;
     this.#deadlineMs = options.submitDeadlineMs ?? DEFAULT_SUBMIT_DEADLINE_MS;
     this.#settleMs = options.submitSettleMs ?? DEFAULT_SUBMIT_SETTLE_MS;
@@ -476,11 +491,46 @@ export class SubmitService {
     // dropped), the ledger says whether the txId got in; only if it did not is the submit reported failed.
     record = { ...record, resends };
     await this.#pending.put(txId, record);
-    await this.#sleep(Math.max(0, deadline + this.#settleMs - Date.now()));
+    const settledAt = deadline + this.#settleMs;
+    await this.#sleep(Math.max(0, settledAt - Date.now()));
     for (let attempt = 1; !this.#stopping; attempt++) {
-      if (await this.#settleFromLedger(record, pending, resends, deadline)) return;
+      if ((await this.#fenced(record, settledAt)) && (await this.#settleFromLedger(record, pending, resends, deadline))) return;
       await this.#sleep(backoffMs(FINAL_CHECK_BACKOFF, attempt));
     }
+  }
+
+  /**
+   * True once a fence transaction started after `after` has committed on the record's channel (see DEFAULT_FENCE).
+   * False while ordering is not live: the submit then stays pending, and its status says so, until it is. A fence
+   * the ledger refuses outright (not an outage) is logged and the final check goes ahead without it.
+   */
+  async #fenced(record: PendingRecord, after: number): Promise<boolean> {
+    if (!this.#fence) return true;
+    let fence = this.#fences.get(record.channel);
+    if (!fence || fence.startedAt < after) {
+      const request = this.#fence(record.channel, record.identity);
+      const done = (async () => {
+        try {
+          await this.#ledger().submit(request);
+          return true;
+        } catch (err) {
+          if (isUnknownOutcome(err)) {
+            this.#log.warn({ err, txId: record.txId, channel: record.channel }, 'ordering is not live yet: a pending submit past its deadline waits for the fence');
+            return false;
+          }
+          this.#log.warn({ err, txId: record.txId, channel: record.channel }, 'the fence transaction was refused; checking the ledger without it');
+          return true;
+        }
+      })();
+      fence = { startedAt: Date.now(), done };
+      this.#fences.set(record.channel, fence);
+      const current = fence;
+      // A failed fence is not reused: the next check starts a new one.
+      void done.then((ok) => {
+        if (!ok && this.#fences.get(record.channel) === current) this.#fences.delete(record.channel);
+      });
+    }
+    return fence.done;
   }
 
   /** Asks for the commit status once: true once the submit is settled (committed, or invalidated for good). */

@@ -265,9 +265,19 @@ describe('the submit service on the Fabric adapter', () => {
     await h.ledger.close();
   });
 
-  it('the orderer never comes back: at the deadline, with the txId absent from the ledger, the submit fails SUBMIT_EXPIRED (safe to resubmit), never stays pending', async () => {
+  /** The orderer never takes this submit's copies (lost in a crash, refused while it restarts); later transactions it orders. */
+  const losesFirstTransaction = (t: MockGatewayTransport) => {
+    let lost: string | undefined;
+    t.on('submit', (request) => {
+      const txId = request.getTransactionId() as string;
+      lost ??= txId;
+      return txId === lost ? ordererDown() : { response: submitResponse() };
+    });
+  };
+
+  it('the orderer loses the transaction: at the deadline, after a fence committed and with the txId absent from the ledger, the submit fails SUBMIT_EXPIRED (safe to resubmit)', async () => {
     const h = harness(network, { script: happyPeer });
-    h.transport().on('submit', ordererDown);
+    losesFirstTransaction(h.transport());
     qscc(h.transport(), undefined);
     const metrics = new GatewayMetrics();
     const submits = service(() => h.ledger, metrics, 400);
@@ -284,6 +294,9 @@ describe('the submit service on the Fabric adapter', () => {
     const lastSubmit = Math.max(...h.transport().callsOf('submit').map((c) => c.at));
     const lastLookup = Math.max(...h.transport().callsOf('evaluate').map((c) => c.at));
     expect(lastLookup).toBeGreaterThan(lastSubmit);
+    // The fence (a read-only Governance:GetConfig) was ordered after the deadline, before the last look.
+    const fence = h.transport().callsOf('endorse').find((c) => proposalOf(c.request).args[0] === TX.Governance.GetConfig.name);
+    expect(fence).toBeDefined();
     expect(await metric(metrics, 'obe_submits_expired_total')).toBe(1);
     await submits.drain();
     await h.ledger.close();
@@ -291,7 +304,7 @@ describe('the submit service on the Fabric adapter', () => {
 
   it('at the deadline, a txId that did get in (found by the final check) is committed, not failed', async () => {
     const h = harness(network, { script: happyPeer });
-    h.transport().on('submit', ordererDown);
+    losesFirstTransaction(h.transport());
     qscc(h.transport(), VALID, 21);
     const submits = service(() => h.ledger, new GatewayMetrics(), 200);
     const outcome = await submits.submit({ tx, fingerprint: 'a', respondAsync: true });
