@@ -423,12 +423,13 @@ export class SubmitService {
    *      │ unknown (orderer unreachable, status timed out, the orderer never confirmed it)
    *      ▼
    *   re-send the same signed transaction (same txId) with backoff ─► ask again ... until the deadline
-   *      │ deadline passed: no more re-sends; wait the settle time
+   *      │ deadline passed: no more re-sends; wait the settle time; a fence transaction commits on the channel
    *      ▼
    *   final check (the txId on the ledger?) ──► committed | failed (invalid) | failed (SubmitExpiredError: safe to resubmit)
    *
-   * A DUPLICATE_TXID answer to a re-sent copy means an earlier copy got in: its own outcome is the answer. If the
-   * final check cannot reach the ledger it is repeated, never skipped: "safe to resubmit" is said only after it.
+   * A DUPLICATE_TXID answer to a re-sent copy means an earlier copy got in: its own outcome is the answer. While no
+   * fence can commit (ordering down) or the ledger cannot be asked, the last step is repeated, never skipped: "safe to
+   * resubmit" is said only after both.
    * On shutdown a follower stops where it is; the record stays pending on disk and the next start resumes it.
    */
   #resolve(txId: string): Promise<void> {
