@@ -291,12 +291,19 @@ describe('the submit service on the Fabric adapter', () => {
     // Re-sent until the deadline, then checked on the ledger once more before "safe" was said.
     expect(h.transport().count('submit')).toBeGreaterThanOrEqual(2);
     expect(h.transport().callsOf('evaluate').map((c) => proposalOf(c.request).args[0])).toContain('GetTransactionByID');
-    const lastSubmit = Math.max(...h.transport().callsOf('submit').map((c) => c.at));
-    const lastLookup = Math.max(...h.transport().callsOf('evaluate').map((c) => c.at));
-    expect(lastLookup).toBeGreaterThan(lastSubmit);
-    // The fence (a read-only Governance:GetConfig) was ordered after the deadline, before the last look.
-    const fence = h.transport().callsOf('endorse').find((c) => proposalOf(c.request).args[0] === TX.Governance.GetConfig.name);
-    expect(fence).toBeDefined();
+    // In wire order: the last copy of the pending transaction, then the fence (a read-only Governance:GetConfig) ordered
+    // and committed, then the look at the ledger.
+    const calls = h.transport().calls;
+    const lastIndex = (match: (c: (typeof calls)[number]) => boolean) => calls.reduce((last, c, i) => (match(c) ? i : last), -1);
+    const fenceEndorse = calls.find((c) => c.method === 'endorse' && proposalOf(c.request).args[0] === TX.Governance.GetConfig.name);
+    expect(fenceEndorse).toBeDefined();
+    const fenceTxId = fenceEndorse!.request.getTransactionId() as string;
+    const lastCopy = lastIndex((c) => c.method === 'submit' && c.request.getTransactionId() === outcome.txId);
+    const fenceCommitted = lastIndex((c) => c.method === 'commitStatus' && commitStatusTxId(c.request) === fenceTxId);
+    const lastLookup = lastIndex((c) => c.method === 'evaluate');
+    expect(lastCopy).toBeGreaterThanOrEqual(0);
+    expect(fenceCommitted).toBeGreaterThan(lastCopy);
+    expect(lastLookup).toBeGreaterThan(fenceCommitted);
     expect(await metric(metrics, 'obe_submits_expired_total')).toBe(1);
     await submits.drain();
     await h.ledger.close();
