@@ -43,6 +43,12 @@ export interface ScenarioEnv {
   log?: (message: string) => void;
   /** Called before a failed check throws (e.g. to print the gateway's log). */
   onFailure?: () => void;
+  /**
+   * The gateway runs the market operator agent: the scenario never calls /clear or /settle but waits for the agent's
+   * clearing after gate closure and its settlement once the readings are in (up to `agentTimeoutMs`, default 2 min).
+   */
+  operatorAgent?: boolean;
+  agentTimeoutMs?: number;
 }
 
 export interface ScenarioReport {
@@ -211,8 +217,20 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   await clock.waitUntil(start - gateMs + 1000);
   const late = await call(k.buyer, 'POST', '/api/v1/retail/orders', { zone, interval, side: 'BUY', price: 20, quantityWh: 100, meterId: buyerMeter.assetId });
   check(late.status === 422, `an order after gate closure is refused: ${late.status}`);
-  const cleared = await ok(k.gridOperator, 'POST', `/api/v1/retail/intervals/${interval}/zones/${zone}/clear`);
-  const publicResult = cleared.body.result as { price: number | null; volumeWh: number | null };
+  const slotPath = `/api/v1/retail/intervals/${interval}/zones/${zone}`;
+  /** The agent's work, seen from outside: the first 200 of a read, polled. */
+  const byAgent = async (path: string, what: string): Promise<Reply> => {
+    const until = Date.now() + (env.agentTimeoutMs ?? 120_000);
+    for (;;) {
+      const reply = await call(k.regulator, 'GET', path);
+      if (reply.status === 200) return reply;
+      check(reply.status === 404 && Date.now() < until, `the operator agent ${what} (last answer ${reply.status})`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  const publicResult = (env.operatorAgent
+    ? (await byAgent(`${slotPath}/result`, 'cleared the interval after gate closure')).body
+    : (await ok(k.gridOperator, 'POST', `${slotPath}/clear`)).body.result) as { price: number | null; volumeWh: number | null };
   // One buyer and one seller: the public result withholds the volume (small-group rule); the operator sees it.
   check(publicResult.volumeWh === null, `a one-buyer volume is not public, got ${publicResult.volumeWh}`);
   const operatorView = (await ok(k.gridOperator, 'GET', `/api/v1/retail/intervals/${interval}/zones/${zone}/result`)).body as { details?: { volumeWh: number } };
@@ -249,8 +267,9 @@ export async function runScenario(env: ScenarioEnv): Promise<ScenarioReport> {
   step('signed readings submitted; values visible to members only');
 
   // 8. Settlement against the metered delivery.
-  const settled = await ok(k.gridOperator, 'POST', `/api/v1/retail/intervals/${interval}/zones/${zone}/settle`);
-  const merkleRoot = settled.body.result.merkleRoot as string;
+  const merkleRoot = (env.operatorAgent
+    ? (await byAgent(`${slotPath}/settlement`, 'settled the interval once the readings were in')).body.merkleRoot
+    : (await ok(k.gridOperator, 'POST', `${slotPath}/settle`)).body.result.merkleRoot) as string;
   check(/^[0-9a-f]{64}$/.test(merkleRoot), 'settlement publishes a Merkle root');
   const records = await ok(k.outsider, 'GET', `/api/v1/retail/intervals/${interval}/zones/${zone}/settlement/records`);
   check(records.body.items.length >= 2, 'settled records listed (leaf hashes)');

@@ -269,15 +269,15 @@ export class OperatorAgent {
     return { txId: done.txId, result: typedResult(entry, decodePayload(done.payload)) };
   }
 
-  /** Whether this identity is a participant holding MARKET_OPERATOR (re-checked each minute while it is not). */
+  /** Whether this identity is a participant holding MARKET_OPERATOR (re-checked every 10 s while it is not). */
   async #isOperator(now: number): Promise<boolean> {
     if (this.#state === 'running') return true;
-    if (now - this.#roleCheckedAt < 60_000) return false;
+    if (now - this.#roleCheckedAt < 10_000) return false;
     this.#roleCheckedAt = now;
     const me = await this.#evaluate(TX.Participants.WhoAmI, []);
     if (!(me.effectiveRoles ?? me.participant?.roles ?? []).includes('MARKET_OPERATOR')) {
       this.#state = 'idle';
-      this.#reason = `${this.#o.identity} is not a participant holding MARKET_OPERATOR on ${this.#o.channel}; checking again in a minute`;
+      this.#reason = `${this.#o.identity} is not a participant holding MARKET_OPERATOR on ${this.#o.channel}; checking again in 10 s`;
       return false;
     }
     this.#state = 'running';
