@@ -7,6 +7,7 @@ import { createApp } from '../../gateway/src/app';
 import { readGatewayFile } from '../../gateway/src/config';
 import { GatewayContext } from '../../gateway/src/context';
 import { ApiKeyStore, newApiKey } from '../../gateway/src/http/auth';
+import { intervalAt } from './support/fixtures';
 import { expectError, expectNoServerErrors, http } from './support/http';
 import { startHarness, type Harness } from './support/harness';
 
@@ -51,10 +52,18 @@ describe('onboarding over the API', () => {
       .send({ assetId: 'onb-meter-1', type: 'meter', segment: 'retail', zone: 'ZONE-A', capacityKw: 10, devicePublicKey: meterKey() });
     expect(asset.status).toBe(200);
     expect(asset.body.result.owner).toBe(res.body.pseudonym);
+    // … and trades: its meter in service, tokens from the issuer, a bid in an open interval.
+    await http(h.app).post('/api/v1/registry/assets/onb-meter-1/commission').set(h.auth('gridoperator-admin')).expect(200);
+    await http(h.app).post('/api/v1/registry/assets/onb-meter-1/activate').set(key).expect(200);
+    await http(h.app).post('/api/v1/tokens/mint').set(h.auth('gridoperator-admin')).send({ account: res.body.pseudonym, amount: 10_000 }).expect(200);
+    const order = await http(h.app).post('/api/v1/retail/orders').set(key)
+      .send({ zone: 'ZONE-A', interval: intervalAt(3), side: 'BUY', price: 15, quantityWh: 500, meterId: 'onb-meter-1' });
+    expect(order.status).toBe(200);
+    expect((await http(h.app).get('/api/v1/tokens/balance').set(key)).body.escrowed).toBeGreaterThan(0);
 
     // The blocks carry the new identity's certificate: a random CN, nothing of the label.
     const signed = transactionsSignedBy(res.body.enrollmentId);
-    expect(signed.map((tx) => tx.fn)).toEqual(expect.arrayContaining([TX.Participants.Register.name, TX.Registry.RegisterAsset.name]));
+    expect(signed.map((tx) => tx.fn)).toEqual(expect.arrayContaining([TX.Participants.Register.name, TX.Registry.RegisterAsset.name, TX.RetailMarket.PlaceOrder.name]));
     for (const tx of signed) expect(Buffer.from(new X509Certificate(tx.creator.certificate).raw).toString('latin1')).not.toMatch(/4711|jane|customer/i);
   });
 
