@@ -154,6 +154,28 @@ describeWithBrowser('dashboard in chromium', () => {
     }
   });
 
+  it('signs in with a key an org admin just onboarded; once revoked, the page signs out with a message', async () => {
+    const admin = { Authorization: `Bearer ${keyOf('utility-admin')}`, 'Content-Type': 'application/json' };
+    await fetch(`${gateway.url}/api/v1/registry/participants`, { method: 'POST', headers: admin });
+    const res = await fetch(`${gateway.url}/api/v1/admin/participants`, { method: 'POST', headers: admin, body: JSON.stringify({ roles: ['CONSUMER'] }) });
+    expect(res.status).toBe(200);
+    const created = (await res.json()) as { key: string; label: string; pseudonym: string };
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${gateway.url}/`);
+      await page.fill('#api-key', created.key);
+      await page.click('#sign-in button[type="submit"]');
+      await page.waitForSelector(`body[data-signed-in="true"][data-loaded="true"][data-view-as="${created.label}"]`, { timeout: 30_000 });
+      expect(await page.textContent('#identity-banner')).toContain('CONSUMER');
+      expect((await fetch(`${gateway.url}/api/v1/admin/participants/${created.pseudonym}`, { method: 'DELETE', headers: admin })).status).toBe(200);
+      await page.reload();
+      await page.waitForSelector('#sign-in-error:not([hidden])', { timeout: 15_000 });
+      expect(await page.evaluate(() => window.sessionStorage.getItem('obe.apiKey'))).toBeNull();
+    } finally {
+      await page.close();
+    }
+  });
+
   it('refuses an unknown key with a message, and stores nothing', async () => {
     const page = await browser.context.newPage();
     try {
