@@ -503,25 +503,44 @@ export class SubmitService {
   /**
    * True once a fence transaction started after `after` has committed on the record's channel (see DEFAULT_FENCE).
    * False while ordering is not live: the submit then stays pending, and its status says so, until it is. A fence
-   * the ledger refuses outright (not an outage) is logged and the final check goes ahead without it.
+   * refused for the channel itself (e.g. no governance) is logged and the check goes ahead without it; one refused
+   * for the caller (UNAUTHENTICATED, FORBIDDEN: a removed label) is tried as the gateway's other identities, and stays
+   * pending if every one is refused (a refusal proves nothing about ordering).
    */
   async #fenced(record: PendingRecord, after: number): Promise<boolean> {
     if (!this.#fence) return true;
     let fence = this.#fences.get(record.channel);
     if (!fence || fence.startedAt < after) {
-      const request = this.#fence(record.channel, record.identity);
+      const fenceOf = this.#fence;
       const done = (async () => {
+        // A refusal (e.g. the submitter's label is gone) proves nothing about ordering: the fence is then tried as the
+        // gateway's other identities, and if every one is refused the submit stays pending (never "safe to resubmit").
+        let ledger: Ledger;
         try {
-          await this.#ledger().submit(request);
-          return true;
-        } catch (err) {
-          if (isUnknownOutcome(err)) {
-            this.#log.warn({ err, txId: record.txId, channel: record.channel }, 'ordering is not live yet: a pending submit past its deadline waits for the fence');
-            return false;
-          }
-          this.#log.warn({ err, txId: record.txId, channel: record.channel }, 'the fence transaction was refused; checking the ledger without it');
-          return true;
+          ledger = this.#ledger();
+        } catch {
+          return false;
         }
+        const identities = [record.identity, ...ledger.identities().map((i) => i.label).filter((l) => l !== record.identity)];
+        for (const identity of identities) {
+          try {
+            await ledger.submit(fenceOf(record.channel, identity));
+            return true;
+          } catch (err) {
+            if (isUnknownOutcome(err)) {
+              this.#log.warn({ err, txId: record.txId, channel: record.channel }, 'ordering is not live yet: a pending submit past its deadline waits for the fence');
+              return false;
+            }
+            const code = (err as { code?: unknown }).code;
+            if (code !== 'UNAUTHENTICATED' && code !== 'FORBIDDEN') {
+              // Refused for the channel, whoever asks (e.g. no governance on it): the check goes ahead without a fence.
+              this.#log.warn({ err, txId: record.txId, channel: record.channel }, 'the fence transaction was refused; checking the ledger without it');
+              return true;
+            }
+            this.#log.warn({ err, txId: record.txId, channel: record.channel, identity }, 'the fence transaction was refused for this identity');
+          }
+        }
+        return false;
       })();
       fence = { startedAt: Date.now(), done };
       this.#fences.set(record.channel, fence);
