@@ -241,7 +241,7 @@ export class OperatorAgent {
     const due = [...this.#jobs.values()].filter((j) => j.nextAt <= now).sort((a, b) => a.nextAt - b.nextAt || a.startMs - b.startMs);
     let left = false;
     for (const job of due) {
-      if (this.#stopped) break;
+      if (this.#stopped || this.#state !== 'running') break;
       if (this.#calls >= this.#o.maxCallsPerTick) {
         left = true;
         break;
@@ -386,6 +386,12 @@ export class OperatorAgent {
       this.#record(job, 'failed', { message: err instanceof Error ? err.message : String(err) });
       this.#o.logger.warn({ err, stage: job.stage, market: job.market, zone: job.zone, interval: job.interval }, 'operator agent action failed; retrying later');
       this.#later(job, now);
+      const code = refusalOf(err)?.code;
+      if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') {
+        // The role may have been revoked (or the participant suspended): stop acting until WhoAmI says otherwise.
+        this.#state = 'idle';
+        this.#reason = `${this.#o.identity} was refused (${code}); checking its MARKET_OPERATOR role again`;
+      }
     }
   }
 
