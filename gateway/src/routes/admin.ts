@@ -46,7 +46,12 @@ function freshLabel(ledger: Ledger, asked: string | undefined): string {
 async function labelsOf(ledger: Ledger, mspId: string, pseudonym: string): Promise<string[]> {
   const labels: string[] = [];
   for (const identity of ledger.identities().filter((i) => i.mspId === mspId)) {
-    const me = await call(ledger, TX.Participants.WhoAmI, { identity: identity.label, channel: CHANNEL_ENERGY }, []).catch(() => undefined);
+    // An outage must fail the revocation (503, retry), never skip a label whose keys would stay valid; a chaincode
+    // refusal means that identity cannot act on the channel at all.
+    const me = await call(ledger, TX.Participants.WhoAmI, { identity: identity.label, channel: CHANNEL_ENERGY }, []).catch((err: unknown) => {
+      if (err instanceof ChaincodeError && err.isRefusal) return undefined;
+      throw err;
+    });
     if (me?.pseudonym === pseudonym) labels.push(identity.label);
   }
   return labels;
