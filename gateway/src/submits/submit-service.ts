@@ -701,12 +701,18 @@ export class SubmitService {
   }
 
   async #storeCommitted(record: PendingRecord, outcome: SubmitOutcome & { status: 'committed' }): Promise<void> {
-    await this.#pending.put(record.txId, { ...record, status: 'committed', blockNumber: outcome.blockNumber, result: outcome.result });
+    await this.#pending.put(record.txId, { ...finished(record), status: 'committed', blockNumber: outcome.blockNumber, result: outcome.result });
   }
 
   async #storeFailed(record: PendingRecord, err: unknown): Promise<void> {
-    await this.#pending.put(record.txId, { ...record, status: 'failed', error: errorRecordOf(err) });
+    await this.#pending.put(record.txId, { ...finished(record), status: 'failed', error: errorRecordOf(err) });
   }
+}
+
+/** A record with an outcome keeps no signed envelope: nothing re-sends it any more. */
+function finished(record: PendingRecord): PendingRecord {
+  const { envelope: _envelope, ...rest } = record;
+  return rest;
 }
 
 function committedOutcome(result: SubmitResult): SubmitOutcome & { status: 'committed' } {
