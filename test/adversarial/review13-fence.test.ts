@@ -72,3 +72,43 @@ describe('review 13: the submit fence', () => {
     await submits.drain();
   });
 });
+
+/** Two orgs, each with its own peer: a fence seen committed on one org's peer says nothing about the other's. */
+class TwoPeersLedger extends OrdererDownLedger {
+  override identities(): readonly LedgerIdentity[] {
+    return [
+      { label: 'utility-admin', mspId: 'UtilityMSP' },
+      { label: 'grid-admin', mspId: 'GridOperatorMSP' },
+    ];
+  }
+  fencedBy: string[] = [];
+  override async startSubmit(request: Parameters<ScriptedLedger['startSubmit']>[0]): Promise<PendingSubmit> {
+    if (request.fn === TX.Governance.GetConfig.name && this.fenceOk) this.fencedBy.push(request.identity);
+    return super.startSubmit(request);
+  }
+}
+
+describe('review 13: the fence is per peer (org), not per channel', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-review13-fence2-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("a submit of one org is checked only after a fence committed through its own org's peer", async () => {
+    const ledger = new TwoPeersLedger();
+    const submits = new SubmitService({ ledger: () => ledger, dataDir: dir, metrics: new GatewayMetrics(), logger: pino({ level: 'silent' }), submitDeadlineMs: 100, submitSettleMs: 20 });
+    const a = await submits.submit({ tx: { channel: 'energy', identity: 'grid-admin', fn: TX.Tokens.Transfer.name, args: ['{}'] }, fingerprint: 'a', respondAsync: true });
+    const b = await submits.submit({ tx: { channel: 'energy', identity: 'utility-admin', fn: TX.Tokens.Transfer.name, args: ['{}'] }, fingerprint: 'b', respondAsync: true });
+    await new Promise((r) => setTimeout(r, 600)); // both past deadline and settle time, ordering down: no fence commits
+    expect((await submits.status(a.txId, 'grid-admin'))?.status).toBe('pending');
+    ledger.fenceOk = true; // ordering is back: the next fence commits, on the peer of the org that sent it
+    for (const [txId, who] of [[a.txId, 'grid-admin'], [b.txId, 'utility-admin']] as const) {
+      let status = await submits.status(txId, who);
+      for (let i = 0; status?.status === 'pending' && i < 20; i++) status = await submits.status(txId, who);
+      expect(status?.status).toBe('failed');
+    }
+    expect(new Set(ledger.fencedBy)).toEqual(new Set(['grid-admin', 'utility-admin']));
+    await submits.drain();
+  });
+});

@@ -504,24 +504,28 @@ export class SubmitService {
    * True once a fence transaction started after `after` has committed on the record's channel (see DEFAULT_FENCE).
    * False while ordering is not live: the submit then stays pending, and its status says so, until it is. A fence
    * refused for the channel itself (e.g. no governance) is logged and the check goes ahead without it; one refused
-   * for the caller (UNAUTHENTICATED, FORBIDDEN: a removed label) is tried as the gateway's other identities, and stays
-   * pending if every one is refused (a refusal proves nothing about ordering).
+   * for the caller (UNAUTHENTICATED, FORBIDDEN: a removed label) is tried as its org's other identities here, and stays
+   * pending if every one is refused (a refusal proves nothing about ordering). Fences are per channel and org (peer).
    */
   async #fenced(record: PendingRecord, after: number): Promise<boolean> {
     if (!this.#fence) return true;
-    let fence = this.#fences.get(record.channel);
+    let ledger: Ledger;
+    try {
+      ledger = this.#ledger();
+    } catch {
+      return false;
+    }
+    // One fence per channel and org: a fence seen committed through one org's peer says nothing of another org's
+    // peer, which the record's last ledger check (its own identity's) asks.
+    const mspId = ledger.identities().find((i) => i.label === record.identity)?.mspId ?? `?${record.identity}`;
+    const slot = `${record.channel}\u0000${mspId}`;
+    let fence = this.#fences.get(slot);
     if (!fence || fence.startedAt < after) {
       const fenceOf = this.#fence;
       const done = (async () => {
-        // A refusal (e.g. the submitter's label is gone) proves nothing about ordering: the fence is then tried as the
-        // gateway's other identities, and if every one is refused the submit stays pending (never "safe to resubmit").
-        let ledger: Ledger;
-        try {
-          ledger = this.#ledger();
-        } catch {
-          return false;
-        }
-        const identities = [record.identity, ...ledger.identities().map((i) => i.label).filter((l) => l !== record.identity)];
+        // A refusal for the submitter (e.g. its label is gone) proves nothing about ordering: the fence is then tried
+        // as the org's other identities here, and if every one is refused the submit stays pending.
+        const identities = [record.identity, ...ledger.identities().filter((i) => i.mspId === mspId && i.label !== record.identity).map((i) => i.label)];
         for (const identity of identities) {
           try {
             await ledger.submit(fenceOf(record.channel, identity));
@@ -543,11 +547,11 @@ export class SubmitService {
         return false;
       })();
       fence = { startedAt: Date.now(), done };
-      this.#fences.set(record.channel, fence);
+      this.#fences.set(slot, fence);
       const current = fence;
       // A failed fence is not reused: the next check starts a new one.
       void done.then((ok) => {
-        if (!ok && this.#fences.get(record.channel) === current) this.#fences.delete(record.channel);
+        if (!ok && this.#fences.get(slot) === current) this.#fences.delete(slot);
       });
     }
     return fence.done;
