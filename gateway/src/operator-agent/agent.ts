@@ -39,6 +39,8 @@ const SYSTEM = 'SYSTEM';
 const DAY_MS = 86_400_000;
 /** The wholesale day-ahead gate: noon UTC the day before delivery (chaincode/src/market/wholesale/rules.ts). */
 const DAY_AHEAD_GATE_MS = 12 * 3600_000;
+/** How long the agent watches for a settled slot's attestation before it stops looking (a relay may be off). */
+const ATTEST_WATCH_MS = 3600_000;
 
 export interface OperatorAgentOptions {
   ledger: Ledger;
@@ -518,8 +520,15 @@ export class OperatorAgent {
       this.#done(job);
     } catch (err) {
       if (refusalOf(err)?.code !== 'NOT_FOUND') throw err;
-      // The relay has not anchored it yet: look again soon (its lag shows in obe_operator_lag_seconds{stage="attest"}).
-      job.nextAt = now + Math.min(this.#o.retryMs, 5000);
+      // No relay anchors it (yet): stop watching after an hour, so jobs and calls do not grow with every interval.
+      if (now - job.dueAt > ATTEST_WATCH_MS) {
+        this.metrics.actions.inc({ action: 'attest', market: job.market, outcome: 'unseen' });
+        this.#record(job, 'unseen');
+        this.#done(job);
+        return;
+      }
+      // The relay has not anchored it yet: look again with backoff (its lag shows in obe_operator_lag_seconds{stage="attest"}).
+      this.#later(job, now);
     }
   }
 
