@@ -462,7 +462,8 @@ export class SubmitService {
       }
       if (ledger) {
         // A transaction the orderer never confirmed, or whose status stayed unknown: hand the same bytes over again.
-        if (ledger.resend && pending.envelope && (attempt > 1 || pending.commitState.length === 0)) {
+        // Never at or past the deadline (e.g. resumed after it): the settle time only covers copies sent before it.
+        if (ledger.resend && pending.envelope && Date.now() < deadline && (attempt > 1 || pending.commitState.length === 0)) {
           try {
             pending = await ledger.resend(pending);
             resends++;
