@@ -89,11 +89,17 @@ export async function wholesaleSupplyEligibility(ctx: Context, owner: string, as
  * no reading (a missing reading means nothing was delivered). Settlement allocates it across every award naming the
  * meter (settlement/compute.ts).
  */
-export async function meterReadingWh(ctx: Context, meterId: string, side: 'BUY' | 'SELL', intervalStartMs: number): Promise<number | null> {
+export async function meterReadingWh(
+  ctx: Context,
+  meterId: string,
+  side: 'BUY' | 'SELL',
+  intervalStartMs: number,
+  meterOf: (meterId: string) => Promise<Asset | undefined> = (id) => findAsset(ctx, id),
+): Promise<number | null> {
   const stored = await findStoredReading(ctx, meterId, intervalStartMs);
   if (!stored) return null;
   // A reading signed by a key a DSO has since declared compromised for this interval does not count (metering/trust.ts).
-  const meter = await findAsset(ctx, meterId);
+  const meter = await meterOf(meterId);
   if (!meter || !readingTrusted(meter, stored)) return null;
   return side === 'SELL' ? stored.reading.exportedWh : stored.reading.importedWh;
 }

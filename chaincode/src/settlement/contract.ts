@@ -12,7 +12,7 @@ import { orderIdSchema, zoneSchema } from '../market/rules';
 import { transientSalt } from '../common/transient';
 import { readJson } from '../common/state';
 import { meterReadingWh } from '../market/eligibility';
-import { ownerAt } from '../registry/asset';
+import { ownerAt, type Asset } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import { orgCollection } from '../common/keys';
 import { SETTLEMENT_RECORD, listSettledRecords, proofFor, readFullSettlement, readSettlement, settleInterval, type PublicSettledRecord } from './settle';
@@ -44,6 +44,13 @@ export class SettlementContract extends Contract {
     const { config, interval } = await slotOf(ctx, args);
     const salt = transientSalt(ctx);
     const operator = await requireRole(ctx, 'MARKET_OPERATOR');
+    // Each awarded meter's record serves both the owner-at-interval check and the key-trust check: read it once.
+    const meters = new Map<string, Promise<Asset | undefined>>();
+    const meterOf = (meterId: string) => {
+      let found = meters.get(meterId);
+      if (!found) meters.set(meterId, (found = findAsset(ctx, meterId)));
+      return found;
+    };
     const summary = await settleInterval(ctx, {
       market: args.market,
       zone: args.zone,
@@ -54,9 +61,9 @@ export class SettlementContract extends Contract {
       balancingAccount: operator.pseudonym,
       oversightCollection: orgCollection('settlement', operator.mspId),
       minPublicGroupSize: config.minPublicGroupSize,
-      readingOf: (meterId, side) => meterReadingWh(ctx, meterId, side, interval.startMs),
+      readingOf: (meterId, side) => meterReadingWh(ctx, meterId, side, interval.startMs, meterOf),
       meterOwnerAt: async (meterId) => {
-        const meter = await findAsset(ctx, meterId);
+        const meter = await meterOf(meterId);
         return meter ? ownerAt(meter, interval.startMs)?.owner : undefined;
       },
     });
