@@ -3,12 +3,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
-import { loadConfig } from '../../gateway/src/config';
+import { type RunningGateway } from '../../gateway/src/bootstrap';
+import { startInProcessGateway } from '../e2e/support/in-process-gateway';
 
 /**
  * Issue #12, defect 12 (keys and transport), against the gateway `npm start` runs (bootstrap, in-process, embedded):
@@ -23,12 +21,8 @@ let configFile: string;
 let keys: Record<string, string>;
 
 beforeAll(async () => {
-  dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obe-adv-keys-')), 'data');
+  ({ gw, dataDir, keys } = await startInProcessGateway('obe-adv-keys-', { OBE_AUDIT_RELAY: 'off' }));
   configFile = path.join(dataDir, 'gateway.json');
-  gw = await startGateway(loadConfig({ PORT: '0', OBE_DATA_DIR: dataDir, OBE_DEMO: 'off', OBE_AUDIT_RELAY: 'off' }), pino({ level: 'silent' }));
-  await gw.ready;
-  const demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-api-keys.json'), 'utf8')) as Record<string, { key: string }>;
-  keys = Object.fromEntries(Object.entries(demo).map(([label, k]) => [label, k.key]));
 }, 120_000);
 afterAll(async () => {
   await gw?.stop();

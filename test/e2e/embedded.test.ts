@@ -1,11 +1,7 @@
 import '../../gateway/src/quiet-chaincode-logs';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
-import { loadConfig } from '../../gateway/src/config';
-import { runScenario } from './scenario';
+import { type RunningGateway } from '../../gateway/src/bootstrap';
+import { runScenario, scenarioKeys } from './scenario';
+import { startInProcessGateway } from './support/in-process-gateway';
 
 /**
  * The whole path over HTTP against the gateway `npm start` runs (same bootstrap: first-start identities and keys,
@@ -16,11 +12,8 @@ describe('end to end on the embedded ledger', () => {
   let gw: RunningGateway;
   let keys: Record<string, string>;
   beforeAll(async () => {
-    const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obe-e2e-')), 'data');
-    gw = await startGateway(loadConfig({ PORT: '0', OBE_DATA_DIR: dataDir, OBE_DEMO: 'off', OBE_INTERVAL_MINUTES: '1', OBE_GATE_CLOSURE_MINUTES: '0' }), pino({ level: process.env.OBE_TEST_LOG ? 'info' : 'silent' }));
-    await gw.ready;
-    const demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-api-keys.json'), 'utf8')) as Record<string, { key: string }>;
-    keys = Object.fromEntries(Object.entries(demo).map(([label, k]) => [label, k.key]));
+    const env = { OBE_INTERVAL_MINUTES: '1', OBE_GATE_CLOSURE_MINUTES: '0' };
+    ({ gw, keys } = await startInProcessGateway('obe-e2e-', env, process.env.OBE_TEST_LOG ? 'info' : 'silent'));
   }, 120_000);
   afterAll(async () => {
     await gw?.stop();
@@ -29,14 +22,7 @@ describe('end to end on the embedded ledger', () => {
   it('register → commission → signed readings → orders → clearing → settlement → attestation → regulator verifies', async () => {
     const report = await runScenario({
       baseUrl: gw.url.replace(/\/$/, ''),
-      keys: {
-        gridOperator: keys['gridoperator-admin'],
-        utilityAdmin: keys['utility-admin'],
-        regulator: keys['regulator-admin'],
-        seller: keys['prosumer-01'],
-        buyer: keys['consumer-01'],
-        outsider: keys['prosumer-02'],
-      },
+      keys: scenarioKeys(keys),
       log: process.env.OBE_TEST_LOG ? (m) => console.log(m) : undefined,
     });
     expect(report.volumeWh).toBe(1500);

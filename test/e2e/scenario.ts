@@ -24,6 +24,18 @@ export interface ScenarioKeys {
   outsider: string;
 }
 
+/** The parts, played by the identities a gateway's first start creates (`keys`: API keys by identity label). */
+export function scenarioKeys(keys: Record<string, string>): ScenarioKeys {
+  return {
+    gridOperator: keys['gridoperator-admin']!,
+    utilityAdmin: keys['utility-admin']!,
+    regulator: keys['regulator-admin']!,
+    seller: keys['prosumer-01']!,
+    buyer: keys['consumer-01']!,
+    outsider: keys['prosumer-02']!,
+  };
+}
+
 export interface ScenarioClock {
   now(): number;
   /** Resolves once the ledger's transaction time has reached `ms`. */

@@ -17,16 +17,7 @@ import {
   type ChaincodeEventRecord,
 } from '@obe/fabric-embedded';
 import { KvContract } from './fixtures/kv-contract';
-import { A, B, C, Net, networkOptions } from './support';
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
+import { A, B, C, Net, networkOptions, rejection } from './support';
 
 /** Reads events until one satisfies `until`. */
 async function eventsUntil(net: Net, fromBlock: number, until: (e: ChaincodeEventRecord) => boolean): Promise<ChaincodeEventRecord[]> {

@@ -6,22 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { EndorseError, TxValidationError } from '@obe/fabric-embedded';
-import { A, B, C, Net } from './support';
+import { A, B, C, Net, rejection } from './support';
 
 let net: Net;
 beforeAll(async () => {
   net = await Net.start();
 });
 afterAll(() => net.close());
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

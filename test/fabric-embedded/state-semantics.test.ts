@@ -4,22 +4,13 @@
  * Each test fails on a lenient mock (one that reads its own writes, ignores versions or accepts every query).
  */
 import { EndorseError, RuntimeUsageError, TxValidationError } from '@obe/fabric-embedded';
-import { A, B, Net } from './support';
+import { A, B, Net, rejection } from './support';
 
 let net: Net;
 beforeAll(async () => {
   net = await Net.start();
 });
 afterAll(() => net.close());
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('bad use of the API', () => {
   test('malformed requests and unknown names get RuntimeUsageError, the ledger untouched', async () => {

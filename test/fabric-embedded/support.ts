@@ -61,6 +61,16 @@ export function networkOptions(overrides: Partial<RuntimeOptions> = {}): Runtime
   };
 }
 
+/** The error `p` rejects with; throws if it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
 export class Net {
   constructor(readonly fabric: EmbeddedFabric, readonly users: Record<string, Identity>) {}
 

@@ -5,58 +5,28 @@
  * attests the settlement on the `audit` ledger.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TX } from '@obe/chaincode';
-import { createGatewayFile } from '../../gateway/src/setup';
-import { connectionConfigSchema } from '../../network/lib/connection-config';
-import { runScenario } from '../e2e/scenario';
-import { startGateway, type GatewayProcess } from '../e2e/support/gateway-process';
+import { runScenario, scenarioKeys } from '../e2e/scenario';
 import { fabricCall } from './support/fabric-call';
-import { CONNECTION_FILE, describeLive } from './support/live';
+import { describeLive } from './support/live';
+import { useLiveGateway } from './support/live-gateway';
 
 describeLive('market operator agent on the native Fabric network', () => {
-  let gw: GatewayProcess | undefined;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-fabric-agent-'));
-    const connection = connectionConfigSchema.parse(JSON.parse(fs.readFileSync(CONNECTION_FILE, 'utf8')));
-    const identities = connection.identities.map((i) => ({ label: i.label, mspId: i.mspId, admin: i.label.endsWith('-admin') }));
-    createGatewayFile(path.join(dataDir, 'gateway.json'), dataDir, identities);
-    gw = await startGateway(dataDir, {
-      OBE_LEDGER: 'fabric',
-      OBE_FABRIC_CONFIG: CONNECTION_FILE,
-      OBE_CONFIG: path.join(dataDir, 'gateway.json'),
-      OBE_OPERATOR_AGENT: 'on',
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    if (gw) expect(await gw.stop()).toBe(0);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const gateway = useLiveGateway('obe-fabric-agent-', 'on');
 
   it('clears and settles an interval with no clear or settle call from the test; the relay attests it', async () => {
-    const keys = gw!.keys;
+    const gw = gateway();
+    const keys = gw.keys;
     const zone = `agent-${crypto.randomBytes(3).toString('hex')}`;
     const report = await runScenario({
-      baseUrl: gw!.baseUrl,
+      baseUrl: gw.baseUrl,
       zone,
-      keys: {
-        gridOperator: keys['gridoperator-admin']!,
-        utilityAdmin: keys['utility-admin']!,
-        regulator: keys['regulator-admin']!,
-        seller: keys['prosumer-01']!,
-        buyer: keys['consumer-01']!,
-        outsider: keys['prosumer-02']!,
-      },
+      keys: scenarioKeys(keys),
       operatorAgent: true,
       agentTimeoutMs: 5 * 60_000,
       attestationTimeoutMs: 120_000,
       log: process.env.OBE_TEST_LOG ? (m) => console.log(m) : undefined,
-      onFailure: () => console.error(`gateway output:\n${gw!.output().slice(-4000)}`),
+      onFailure: () => console.error(`gateway output:\n${gw.output().slice(-4000)}`),
     });
     expect(report.volumeWh).toBe(1500);
 
@@ -65,7 +35,7 @@ describeLive('market operator agent on the native Fabric network', () => {
     ) as { zone: string; merkleRoot: string }[];
     expect(attestations.filter((a) => a.zone === zone).map((a) => a.merkleRoot)).toContain(report.merkleRoot);
 
-    const status = await fetch(`${gw!.baseUrl}/api/v1/operator/status`, { headers: { Authorization: `Bearer ${keys['regulator-admin']}` } });
+    const status = await fetch(`${gw.baseUrl}/api/v1/operator/status`, { headers: { Authorization: `Bearer ${keys['regulator-admin']}` } });
     const body = (await status.json()) as { state: string; totals: { cleared: number; settled: number; failures: number } };
     expect(body.state).toBe('running');
     expect(body.totals.cleared).toBeGreaterThanOrEqual(1);

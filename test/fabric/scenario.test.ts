@@ -3,58 +3,27 @@
  * OBE_LEDGER=fabric on the native network, then the audit relay's attestation checked on the `audit` ledger itself.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createGatewayFile } from '../../gateway/src/setup';
-import { connectionConfigSchema } from '../../network/lib/connection-config';
-import { runScenario } from '../e2e/scenario';
-import { startGateway, type GatewayProcess } from '../e2e/support/gateway-process';
+import { runScenario, scenarioKeys } from '../e2e/scenario';
 import { fabricCall } from './support/fabric-call';
-import { CONNECTION_FILE, describeLive } from './support/live';
+import { describeLive } from './support/live';
+import { useLiveGateway } from './support/live-gateway';
 
 import { TX } from '@obe/chaincode';
 describeLive('end to end on the native Fabric network', () => {
-  let gw: GatewayProcess | undefined;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-fabric-e2e-'));
-    // API keys for the network's identities, as an operator would configure them (embedded mode does this itself).
-    const connection = connectionConfigSchema.parse(JSON.parse(fs.readFileSync(CONNECTION_FILE, 'utf8')));
-    const identities = connection.identities.map((i) => ({ label: i.label, mspId: i.mspId, admin: i.label.endsWith('-admin') }));
-    createGatewayFile(path.join(dataDir, 'gateway.json'), dataDir, identities);
-    gw = await startGateway(dataDir, {
-      OBE_LEDGER: 'fabric',
-      OBE_FABRIC_CONFIG: CONNECTION_FILE,
-      OBE_CONFIG: path.join(dataDir, 'gateway.json'),
-      // The scenario clears and settles through the API itself (and checks the second clear is refused).
-      OBE_OPERATOR_AGENT: 'off',
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    if (gw) expect(await gw.stop()).toBe(0);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  // The scenario clears and settles through the API itself (and checks the second clear is refused).
+  const gateway = useLiveGateway('obe-fabric-e2e-', 'off');
 
   it('register → commission → readings → orders → clearing → settlement → attestation on audit → regulator verifies', async () => {
-    const keys = gw!.keys;
+    const gw = gateway();
+    const keys = gw.keys;
     const zone = `fabric-${crypto.randomBytes(3).toString('hex')}`;
     const report = await runScenario({
-      baseUrl: gw!.baseUrl,
+      baseUrl: gw.baseUrl,
       zone,
-      keys: {
-        gridOperator: keys['gridoperator-admin']!,
-        utilityAdmin: keys['utility-admin']!,
-        regulator: keys['regulator-admin']!,
-        seller: keys['prosumer-01']!,
-        buyer: keys['consumer-01']!,
-        outsider: keys['prosumer-02']!,
-      },
+      keys: scenarioKeys(keys),
       attestationTimeoutMs: 120_000,
       log: process.env.OBE_TEST_LOG ? (m) => console.log(m) : undefined,
-      onFailure: () => console.error(`gateway output:\n${gw!.output().slice(-4000)}`),
+      onFailure: () => console.error(`gateway output:\n${gw.output().slice(-4000)}`),
     });
     expect(report.volumeWh).toBe(1500);
     expect(report.clearingPrice).not.toBeNull();

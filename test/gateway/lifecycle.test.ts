@@ -1,28 +1,15 @@
 import '../../gateway/src/quiet-chaincode-logs';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
-import { loadConfig } from '../../gateway/src/config';
+import { restartableGateway } from '../e2e/support/in-process-gateway';
 import { expectNoServerErrors, http } from './support/http';
 
 expectNoServerErrors();
 
 /** The gateway as `npm start` runs it, stopped and started again on the same data dir. */
 describe('gateway lifecycle', () => {
-  const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obe-life-')), 'data');
-  const config = loadConfig({ PORT: '0', OBE_DATA_DIR: dataDir, OBE_DEMO: 'off', OBE_AUDIT_RELAY: 'off' });
-  let gw: RunningGateway | undefined;
+  const { dataDir, start, current } = restartableGateway('obe-life-', { OBE_AUDIT_RELAY: 'off' });
   let keys: Record<string, string>;
-  const start = async () => {
-    gw = await startGateway(config, pino({ level: 'silent' }));
-    await gw.ready;
-    return gw.url.replace(/\/$/, '');
-  };
-  afterAll(async () => {
-    await gw?.stop();
-  });
 
   it('creates hashed keys and demo keys on the first start, and reports readiness with block heights', async () => {
     const url = await start();
@@ -39,16 +26,16 @@ describe('gateway lifecycle', () => {
   });
 
   it('finishes a submit in flight when stopped, and keeps idempotency and async status across the restart', async () => {
-    const url = gw!.url.replace(/\/$/, '');
+    const url = current()!.url.replace(/\/$/, '');
     const auth = (label: string) => ({ Authorization: `Bearer ${keys[label]}` });
     const keyed = await http(url).post('/api/v1/registry/participants').set(auth('prosumer-01')).set('Idempotency-Key', 'enrol-1');
     expect(keyed.status).toBe(200);
     const accepted = await http(url).post('/api/v1/registry/participants').set(auth('prosumer-02')).set('Prefer', 'respond-async');
     expect(accepted.status).toBe(202);
-    await gw!.gateway.submits?.drain();
+    await current()!.gateway.submits?.drain();
     const inFlight = http(url).post('/api/v1/registry/participants').set(auth('consumer-01')).then((r) => r);
-    while (!gw!.gateway.submits?.inFlight) await new Promise((r) => setImmediate(r));
-    const stopping = gw!.stop();
+    while (!current()!.gateway.submits?.inFlight) await new Promise((r) => setImmediate(r));
+    const stopping = current()!.stop();
     const finished = await inFlight;
     await stopping;
     expect(finished.status).toBe(200);

@@ -1,27 +1,14 @@
 import '../../gateway/src/quiet-chaincode-logs';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
-import { loadConfig } from '../../gateway/src/config';
+import { restartableGateway } from '../e2e/support/in-process-gateway';
 import { expectNoServerErrors, http } from './support/http';
 
 expectNoServerErrors();
 
 /** Onboarding on the gateway as `npm start` runs it: the onboarded identity and its key survive a restart. */
 describe('onboarding across a gateway restart', () => {
-  const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obe-onb-')), 'data');
-  const config = loadConfig({ PORT: '0', OBE_DATA_DIR: dataDir, OBE_DEMO: 'off', OBE_AUDIT_RELAY: 'off', OBE_OPERATOR_AGENT: 'off' });
-  let gw: RunningGateway | undefined;
-  const start = async () => {
-    gw = await startGateway(config, pino({ level: 'silent' }));
-    await gw.ready;
-    return gw.url.replace(/\/$/, '');
-  };
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  const { dataDir, start, current } = restartableGateway('obe-onb-', { OBE_AUDIT_RELAY: 'off', OBE_OPERATOR_AGENT: 'off' });
 
   it('keeps the identity (same certificate, same pseudonym) and its key valid after a restart; the key is in no file', async () => {
     let url = await start();
@@ -32,7 +19,7 @@ describe('onboarding across a gateway restart', () => {
     expect(res.status).toBe(200);
     const key = { Authorization: `Bearer ${res.body.key}` };
     for (const file of ['gateway.json', 'demo-api-keys.json']) expect(fs.readFileSync(path.join(dataDir, file), 'utf8')).not.toContain(res.body.key);
-    await gw!.stop();
+    await current()!.stop();
 
     url = await start();
     const me = await http(url).get('/api/v1/registry/participants/me').set(key);
