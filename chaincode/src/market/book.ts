@@ -523,7 +523,9 @@ export async function clearOrders(
   const result: MarketResult = small ? { ...full, volumeWh: null, value: null, suppressed: true } : full;
   const rKey = resultKey(ctx, market, zone, interval);
   await ctx.stub.putState(rKey, canonicalBytes(result));
-  await ctx.stub.putPrivateData(oversight.collection, rKey, canonicalBytes(full));
+  // Salted: the block carries the SHA-256 of every private value, and without a salt the hash of the full result would
+  // confirm a guess of the withheld volume (price, counts and every other field are public).
+  await ctx.stub.putPrivateData(oversight.collection, rKey, canonicalBytes({ ...full, salt: deriveSalt(secretSalt, `result:${rKey}`) }));
   return { result, awards };
 }
 

@@ -296,7 +296,9 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   };
   const summary: SettlementSummary = { ...full, ...shown.totals, suppressed: shown.suppressed };
   await ctx.stub.putState(key, canonicalBytes(summary));
-  await ctx.stub.putPrivateData(inputs.oversightCollection, key, canonicalBytes(full));
+  // Salted: the block carries the SHA-256 of every private value, and the unsalted full summary's hash would confirm
+  // a guess of the withheld totals (every other field is public, and the totals of a small group follow from a few).
+  await ctx.stub.putPrivateData(inputs.oversightCollection, key, canonicalBytes({ ...full, salt: deriveSalt(inputs.secretSalt, `summary:${key}`) }));
   const event: SettlementCompletedEvent = {
     channel: ctx.stub.getChannelID(),
     market,
