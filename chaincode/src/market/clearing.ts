@@ -19,6 +19,25 @@
  *     then submission, then id). Only the last filled order on each side may be filled partially.
  *  5. Every award trades at the clearing price: a buyer pays price × quantity, a seller receives the same.
  *
+ * Grid limits and fees (optional, `ClearingOptions`; docs/grid.md, docs/adr/0012-envelope-curtailment.md). With no
+ * options the rule above is applied unchanged and the result has no grid fields.
+ *  - Fee: a network tariff of `perKwh` (and `localPerKwh` ≤ perKwh for energy matched within one node) is added to
+ *    every buyer's price. A bid takes part with the limit `price − perKwh` (a bid below perKwh takes no part), so the
+ *    clearing price plus the full fee never exceeds its limit; each buy award carries `fee`, exact: localPerKwh × its
+ *    local Wh + perKwh × the rest. Local Wh of a node = min(bought, sold on that node), given to its buy awards in
+ *    buy priority order. Sellers receive price × quantity; buyers pay price × quantity + fee; the fee goes to the DSO.
+ *  - Limits (operating envelopes): an order may name the grid node (feeder) its meter is attached to; a node may cap
+ *    the awarded BUY volume of its orders (import) and the awarded SELL volume (export), and `total` caps the whole
+ *    slot's per side. Steps 1–3 then use the capped demand D'(p) = min(total, Σ_nodes min(cap_n, D_n(p)) + D_free(p))
+ *    and capped supply S'(p) likewise: D' is the most a uniform price p can award to bids under the caps (the caps
+ *    form two levels, nodes inside the total, so filling in any order up to each cap reaches it), and D' and S' are
+ *    still monotone step functions changing only at limits, so the chosen volume is the largest any price can trade
+ *    within the limits, and every price in [lo, hi] still trades it.
+ *  - Curtailment rule (step 4 under limits): price priority within limits. Orders are filled in the same priority
+ *    order, each up to min(its quantity, the volume left, what its node's cap has left, what the total has left). An
+ *    order a limit stopped short is curtailed; the result's `binding` names every limit (node and direction, or the
+ *    total) that curtailed an order while its side still had volume to allocate.
+ *
  * Exact arithmetic. Every sum here (demand, supply, the imbalance, value) is taken in BigInt, so no sum is ever
  * rounded and the result cannot depend on the order the orders came in; each number leaving the function is converted
  * back with a check (`safeNumber`) that throws rather than round. Why those checks never fire on the chaincode's
@@ -44,6 +63,43 @@ export interface ClearingOrder {
   readonly quantity: number;
   /** Submission order (e.g. the submitting transaction's timestamp in ms); smaller is earlier. */
   readonly seq: number;
+  /** The grid node (feeder) the order's meter is attached to, for operating envelopes and local fees; none: no node. */
+  readonly node?: string;
+}
+
+/** One node's caps in Wh per interval: awarded BUY volume (import) and SELL volume (export); null: no cap. */
+export interface NodeLimit {
+  readonly importWh: number | null;
+  readonly exportWh: number | null;
+}
+
+export interface ClearingLimits {
+  /** Caps per node (feeder), by node id. */
+  readonly nodes?: Readonly<Record<string, NodeLimit>>;
+  /** Caps on the whole slot (the zone), reported under `totalNode`. */
+  readonly total?: NodeLimit;
+  readonly totalNode?: string;
+}
+
+/** The network tariff added to buyers' prices, in price units per kWh (so fee × Wh is in token units). */
+export interface ClearingFee {
+  readonly perKwh: number;
+  /** For Wh matched within the buyer's own node; ≤ perKwh. */
+  readonly localPerKwh: number;
+}
+
+export interface ClearingOptions {
+  readonly limits?: ClearingLimits;
+  readonly fee?: ClearingFee;
+}
+
+export type LimitDirection = 'IMPORT' | 'EXPORT';
+
+/** A limit that curtailed an order (see the curtailment rule). */
+export interface BindingLimit {
+  readonly node: string;
+  readonly direction: LimitDirection;
+  readonly limitWh: number;
 }
 
 export interface ClearingAward {
@@ -55,6 +111,10 @@ export interface ClearingAward {
   readonly price: number;
   /** price × quantity, in token units. */
   readonly amount: number;
+  /** With a fee (buys only): the network fee in token units, paid on top of amount. */
+  readonly fee?: number;
+  /** With a fee (buys only): the Wh of this award matched within its own node (charged localPerKwh). */
+  readonly localWh?: number;
 }
 
 export interface ClearingResult {
@@ -68,6 +128,10 @@ export interface ClearingResult {
   readonly sellOrders: number;
   /** Awards with a positive quantity: buys first, then sells, each side in priority order. */
   readonly awards: readonly ClearingAward[];
+  /** With limits: the limits that curtailed an order, sorted by node then direction. */
+  readonly binding?: readonly BindingLimit[];
+  /** With a fee: Σ fees of the buy awards, token units. */
+  readonly fees?: number;
 }
 
 export class ClearingInputError extends Error {
@@ -100,6 +164,28 @@ function validate(orders: readonly ClearingOrder[]): void {
     if (!Number.isSafeInteger(order.price) || order.price < 0) throw new ClearingInputError(`order '${order.id}': price must be an integer ≥ 0`);
     if (!Number.isSafeInteger(order.quantity) || order.quantity <= 0) throw new ClearingInputError(`order '${order.id}': quantity must be an integer > 0`);
     if (!Number.isFinite(order.seq)) throw new ClearingInputError(`order '${order.id}': seq must be a finite number`);
+    if (order.node !== undefined && typeof order.node !== 'string') throw new ClearingInputError(`order '${order.id}': node must be a string`);
+  }
+}
+
+function validateOptions(options: ClearingOptions): void {
+  const cap = (value: number | null, what: string) => {
+    if (value !== null && (!Number.isSafeInteger(value) || value < 0)) throw new ClearingInputError(`${what} must be an integer ≥ 0 or null`);
+  };
+  for (const [node, limit] of Object.entries(options.limits?.nodes ?? {})) {
+    cap(limit.importWh, `import limit of '${node}'`);
+    cap(limit.exportWh, `export limit of '${node}'`);
+  }
+  if (options.limits?.total) {
+    cap(options.limits.total.importWh, 'total import limit');
+    cap(options.limits.total.exportWh, 'total export limit');
+  }
+  const fee = options.fee;
+  if (fee) {
+    if (!Number.isSafeInteger(fee.perKwh) || fee.perKwh < 0) throw new ClearingInputError('fee perKwh must be an integer ≥ 0');
+    if (!Number.isSafeInteger(fee.localPerKwh) || fee.localPerKwh < 0 || fee.localPerKwh > fee.perKwh) {
+      throw new ClearingInputError('fee localPerKwh must be an integer between 0 and perKwh');
+    }
   }
 }
 
@@ -117,49 +203,175 @@ interface PriceLevel {
   readonly supply: bigint;
 }
 
-/** D(p) and S(p) at every distinct limit price, ascending (exact sums). */
-function priceLevels(buys: readonly ClearingOrder[], sells: readonly ClearingOrder[]): PriceLevel[] {
+const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const absBig = (a: bigint): bigint => (a < 0n ? -a : a);
+
+/** One side's caps as BigInt: per node, and the total (null: none). No caps at all without limits. */
+interface SideCaps {
+  readonly nodes: ReadonlyMap<string, bigint>;
+  readonly total: bigint | null;
+}
+
+const NO_CAPS: SideCaps = { nodes: new Map(), total: null };
+
+function sideCaps(limits: ClearingLimits | undefined, direction: 'importWh' | 'exportWh'): SideCaps {
+  if (!limits) return NO_CAPS;
+  const nodes = new Map<string, bigint>();
+  for (const [node, limit] of Object.entries(limits.nodes ?? {})) {
+    const cap = limit[direction];
+    if (cap !== null) nodes.set(node, BigInt(cap));
+  }
+  const total = limits.total?.[direction];
+  return { nodes, total: total === undefined || total === null ? null : BigInt(total) };
+}
+
+/** min(total, Σ_nodes min(cap_n, quantity on n) + uncapped quantity), kept exact as orders enter or leave. */
+class CappedSum {
+  private readonly perNode = new Map<string, bigint>();
+  private sum = 0n;
+  constructor(private readonly caps: SideCaps) {}
+
+  add(order: ClearingOrder, delta: bigint): void {
+    const cap = order.node === undefined ? undefined : this.caps.nodes.get(order.node);
+    if (cap === undefined) {
+      this.sum += delta;
+      return;
+    }
+    const before = this.perNode.get(order.node!) ?? 0n;
+    const after = before + delta;
+    this.perNode.set(order.node!, after);
+    this.sum += minBig(after, cap) - minBig(before, cap);
+  }
+
+  value(): bigint {
+    return this.caps.total === null ? this.sum : minBig(this.sum, this.caps.total);
+  }
+}
+
+/** D(p) and S(p) — under caps, D'(p) and S'(p) — at every distinct limit price, ascending (exact sums). */
+function priceLevels(buys: readonly ClearingOrder[], sells: readonly ClearingOrder[], buyCaps: SideCaps, sellCaps: SideCaps): PriceLevel[] {
   const prices = [...new Set([...buys, ...sells].map((o) => o.price))].sort((a, b) => a - b);
   const buysAsc = [...buys].sort((a, b) => a.price - b.price);
   const sellsAsc = [...sells].sort((a, b) => a.price - b.price);
-  let demand = buysAsc.reduce((sum, o) => sum + BigInt(o.quantity), 0n);
-  let supply = 0n;
+  const demand = new CappedSum(buyCaps);
+  for (const o of buysAsc) demand.add(o, BigInt(o.quantity));
+  const supply = new CappedSum(sellCaps);
   let bi = 0;
   let si = 0;
   const levels: PriceLevel[] = [];
   for (const price of prices) {
     // Demand at p excludes buys with a limit below p; supply at p includes sells with a limit up to p.
-    while (bi < buysAsc.length && buysAsc[bi].price < price) demand -= BigInt(buysAsc[bi++].quantity);
-    while (si < sellsAsc.length && sellsAsc[si].price <= price) supply += BigInt(sellsAsc[si++].quantity);
-    levels.push({ price, demand, supply });
+    while (bi < buysAsc.length && buysAsc[bi].price < price) {
+      const o = buysAsc[bi++];
+      demand.add(o, -BigInt(o.quantity));
+    }
+    while (si < sellsAsc.length && sellsAsc[si].price <= price) {
+      const o = sellsAsc[si++];
+      supply.add(o, BigInt(o.quantity));
+    }
+    levels.push({ price, demand: demand.value(), supply: supply.value() });
   }
   return levels;
 }
 
-function fill(ranked: readonly ClearingOrder[], volume: bigint, price: number): ClearingAward[] {
+/**
+ * Fills ranked orders up to `volume` (the curtailment rule under caps): each order takes min(its quantity, the volume
+ * left, its node's room, the total's room). A cap binds when it is used up while the eligible orders under it asked
+ * for more (for the total: more than the node caps let through); each binding cap is added to `bound`.
+ */
+function fill(ranked: readonly ClearingOrder[], volume: bigint, price: number, caps: SideCaps, bound: Set<string>): ClearingAward[] {
   const awards: ClearingAward[] = [];
+  const used = new Map<string, bigint>();
+  const eligible = new Map<string, bigint>();
+  let eligibleFree = 0n;
+  let totalLeft = caps.total;
   let left = volume;
   for (const order of ranked) {
-    if (left === 0n) break;
-    const quantity = BigInt(order.quantity) < left ? BigInt(order.quantity) : left;
+    const cap = order.node === undefined ? undefined : caps.nodes.get(order.node);
+    if (cap !== undefined) eligible.set(order.node!, (eligible.get(order.node!) ?? 0n) + BigInt(order.quantity));
+    else eligibleFree += BigInt(order.quantity);
+    if (left === 0n) continue;
+    let quantity = BigInt(order.quantity) < left ? BigInt(order.quantity) : left;
+    if (cap !== undefined) quantity = minBig(quantity, cap - (used.get(order.node!) ?? 0n));
+    if (totalLeft !== null) quantity = minBig(quantity, totalLeft);
+    if (quantity === 0n) continue;
     left -= quantity;
+    if (totalLeft !== null) totalLeft -= quantity;
+    if (cap !== undefined) used.set(order.node!, (used.get(order.node!) ?? 0n) + quantity);
     awards.push({ id: order.id, side: order.side, quantity: Number(quantity), price, amount: safeNumber(BigInt(price) * quantity, `amount of '${order.id}'`) });
   }
+  // Under caps D'(price) ≥ volume, and filling a two-level family of caps in any order reaches it (module comment).
+  if (left !== 0n) throw new ClearingInputError(`allocation fell ${left} Wh short of the traded volume`);
+  let throughNodes = eligibleFree;
+  for (const [node, asked] of eligible) {
+    const cap = caps.nodes.get(node)!;
+    throughNodes += minBig(asked, cap);
+    if (asked > cap && (used.get(node) ?? 0n) === cap) bound.add(`node\u0000${node}`);
+  }
+  if (caps.total !== null && throughNodes > caps.total && totalLeft === 0n) bound.add('total');
   return awards;
 }
 
-const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
-const absBig = (a: bigint): bigint => (a < 0n ? -a : a);
+/** The limits in `bound` as the result reports them, sorted by node, then direction. */
+function bindingLimits(bound: { IMPORT: Set<string>; EXPORT: Set<string> }, limits: ClearingLimits): BindingLimit[] {
+  const out: BindingLimit[] = [];
+  for (const direction of ['EXPORT', 'IMPORT'] as const) {
+    const field = direction === 'IMPORT' ? 'importWh' : 'exportWh';
+    for (const entry of bound[direction]) {
+      if (entry === 'total') out.push({ node: limits.totalNode ?? '*', direction, limitWh: limits.total![field]! });
+      else {
+        const node = entry.slice(entry.indexOf('\u0000') + 1);
+        out.push({ node, direction, limitWh: limits.nodes![node][field]! });
+      }
+    }
+  }
+  return out.sort((a, b) => compareIds(a.node, b.node) || compareIds(a.direction, b.direction));
+}
 
-/** Clears one interval. Throws ClearingInputError for malformed orders (duplicate id, non-integer price/quantity). */
-export function clearInterval(orders: readonly ClearingOrder[]): ClearingResult {
+/**
+ * The fee of each buy award (see the module comment): per node, local Wh = min(bought, sold there), given to its buy
+ * awards in priority order (`buyAwards` is in priority order); localPerKwh on local Wh, perKwh on the rest.
+ */
+function withFees(buyAwards: readonly ClearingAward[], sellAwards: readonly ClearingAward[], nodeOf: ReadonlyMap<string, string | undefined>, fee: ClearingFee): ClearingAward[] {
+  const bought = new Map<string, bigint>();
+  const sold = new Map<string, bigint>();
+  const add = (into: Map<string, bigint>, award: ClearingAward) => {
+    const node = nodeOf.get(award.id);
+    if (node !== undefined) into.set(node, (into.get(node) ?? 0n) + BigInt(award.quantity));
+  };
+  buyAwards.forEach((a) => add(bought, a));
+  sellAwards.forEach((a) => add(sold, a));
+  const localLeft = new Map<string, bigint>();
+  for (const [node, wh] of bought) localLeft.set(node, minBig(wh, sold.get(node) ?? 0n));
+  return buyAwards.map((award) => {
+    const node = nodeOf.get(award.id);
+    const room = node === undefined ? 0n : localLeft.get(node)!;
+    const local = minBig(room, BigInt(award.quantity));
+    if (node !== undefined) localLeft.set(node, room - local);
+    const amount = BigInt(fee.localPerKwh) * local + BigInt(fee.perKwh) * (BigInt(award.quantity) - local);
+    return { ...award, fee: safeNumber(amount, `fee of '${award.id}'`), localWh: Number(local) };
+  });
+}
+
+/**
+ * Clears one interval. Throws ClearingInputError for malformed orders (duplicate id, non-integer price/quantity) or
+ * options. Without options the result is exactly the rule's; with them, see "Grid limits and fees" above.
+ */
+export function clearInterval(orders: readonly ClearingOrder[], options?: ClearingOptions): ClearingResult {
   validate(orders);
-  const buys = orders.filter((o) => o.side === 'BUY');
+  if (options) validateOptions(options);
+  const fee = options?.fee;
+  const allBuys = orders.filter((o) => o.side === 'BUY');
+  // With a fee a bid takes part at its limit less the full fee; a bid that cannot cover the fee takes no part.
+  const buys = fee ? allBuys.filter((o) => o.price >= fee.perKwh).map((o) => ({ ...o, price: o.price - fee.perKwh })) : allBuys;
   const sells = orders.filter((o) => o.side === 'SELL');
-  const noTrade: ClearingResult = { price: null, volume: 0, value: 0, buyOrders: buys.length, sellOrders: sells.length, awards: [] };
+  const extras = { ...(options?.limits ? { binding: [] } : {}), ...(fee ? { fees: 0 } : {}) };
+  const noTrade: ClearingResult = { price: null, volume: 0, value: 0, buyOrders: allBuys.length, sellOrders: sells.length, awards: [], ...extras };
   if (buys.length === 0 || sells.length === 0) return noTrade;
 
-  const levels = priceLevels(buys, sells);
+  const buyCaps = sideCaps(options?.limits, 'importWh');
+  const sellCaps = sideCaps(options?.limits, 'exportWh');
+  const levels = priceLevels(buys, sells, buyCaps, sellCaps);
   let maxVolume = 0n;
   for (const level of levels) {
     const volume = minBig(level.demand, level.supply);
@@ -174,14 +386,22 @@ export function clearInterval(orders: readonly ClearingOrder[]): ClearingResult 
   const price = Number((BigInt(best[0].price) + BigInt(best[best.length - 1].price)) / 2n);
 
   const volume = safeNumber(maxVolume, 'traded volume');
-  const buyAwards = fill(buys.filter((o) => o.price >= price).sort(compareBuyPriority), maxVolume, price);
-  const sellAwards = fill(sells.filter((o) => o.price <= price).sort(compareSellPriority), maxVolume, price);
+  const bound = { IMPORT: new Set<string>(), EXPORT: new Set<string>() };
+  let buyAwards = fill(buys.filter((o) => o.price >= price).sort(compareBuyPriority), maxVolume, price, buyCaps, bound.IMPORT);
+  const sellAwards = fill(sells.filter((o) => o.price <= price).sort(compareSellPriority), maxVolume, price, sellCaps, bound.EXPORT);
+  let fees: bigint | undefined;
+  if (fee) {
+    buyAwards = withFees(buyAwards, sellAwards, new Map(orders.map((o) => [o.id, o.node])), fee);
+    fees = buyAwards.reduce((sum, a) => sum + BigInt(a.fee!), 0n);
+  }
   return {
     price,
     volume,
     value: safeNumber(BigInt(price) * maxVolume, 'traded value'),
-    buyOrders: buys.length,
+    buyOrders: allBuys.length,
     sellOrders: sells.length,
     awards: [...buyAwards, ...sellAwards],
+    ...(options?.limits ? { binding: bindingLimits(bound, options.limits) } : {}),
+    ...(fees !== undefined ? { fees: safeNumber(fees, 'fees') } : {}),
   };
 }
