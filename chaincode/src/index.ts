@@ -12,6 +12,7 @@ import { RetailMarketContract } from './market/retail/contract';
 import { WholesaleMarketContract } from './market/wholesale/contract';
 import { SettlementContract } from './settlement/contract';
 import { AuditContract } from './audit/contract';
+import { DemandResponseContract } from './grid/dr/contract';
 
 export * from './common';
 export * from './catalogue';
@@ -30,4 +31,5 @@ export const contracts: (typeof Contract)[] = [
   WholesaleMarketContract,
   SettlementContract,
   AuditContract,
+  DemandResponseContract,
 ];

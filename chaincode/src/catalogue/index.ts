@@ -18,6 +18,8 @@ import { orderRefSchema, retailOrderSchema, slotSchema as retailSlotSchema } fro
 import { curveRefSchema, curveSchema, intervalArgSchema } from '../market/wholesale/contract';
 import { recordRefSchema, settlementSlotSchema } from '../settlement/contract';
 import { attestationInputSchema, attestationKeySchema, attestationListSchema } from '../audit/contract';
+import { createEventSchema, createProgramSchema, drSaltTransient, eventFilterSchema, eventRefSchema, optInSchema, programFilterSchema, programRefSchema, reportRefSchema } from '../grid/dr/schema';
+import { drEventRecord, drOptInRecord, drProgramRecord, drPublicReportRecord, drReportView, drSettledRecord } from '../grid/dr/records';
 import { contractTxs, tx, type TxEntry } from './define';
 import * as R from './records';
 
@@ -224,8 +226,23 @@ const Audit = contractTxs('Audit', {
   ListAttestations: tx({ kind: 'evaluate', channels: AUDIT, args: [attestationListSchema], argNames: ['argsJson'], result: list(R.attestationRecord), roles: 'orgs holding MARKET_OPERATOR, DSO or REGULATOR', description: 'Attestations by key prefix (sourceChannel, market, zone)' }),
 });
 
+const DemandResponse = contractTxs('DemandResponse', {
+  CreateProgram: tx({ kind: 'submit', channels: ENERGY, args: [createProgramSchema], argNames: ['argsJson'], result: drProgramRecord, roles: 'a DSO', description: 'Creates a demand-response program for a zone (baseline rule, aggregators allowed to issue events)' }),
+  GetProgram: tx({ kind: 'evaluate', channels: ENERGY, args: [programRefSchema], argNames: ['argsJson'], result: drProgramRecord, roles: 'anyone', description: 'One demand-response program' }),
+  ListPrograms: tx({ kind: 'evaluate', channels: ENERGY, args: [programFilterSchema], argNames: ['argsJson'], result: list(drProgramRecord), roles: 'anyone', description: 'Demand-response programs, optionally of one zone' }),
+  CreateEvent: tx({ kind: 'submit', channels: ENERGY, args: [createEventSchema], argNames: ['argsJson'], transient: drSaltTransient, result: drEventRecord, roles: "the program's DSO or one of its aggregators, before the window; escrows price × Σ targets", description: 'Issues a demand-response event (window of intervals with target reductions, price per kWh)' }),
+  CancelEvent: tx({ kind: 'submit', channels: ENERGY, args: [eventRefSchema], argNames: ['argsJson'], transient: drSaltTransient, result: drEventRecord, roles: 'the issuer, before the window starts', description: 'Cancels an event; its escrow returns to the issuer' }),
+  GetEvent: tx({ kind: 'evaluate', channels: ENERGY, args: [eventRefSchema], argNames: ['argsJson'], result: drEventRecord, roles: 'anyone', description: 'One demand-response event' }),
+  ListEvents: tx({ kind: 'evaluate', channels: ENERGY, args: [eventFilterSchema], argNames: ['argsJson'], result: list(drEventRecord), roles: 'anyone', description: 'Demand-response events, optionally of one program' }),
+  OptIn: tx({ kind: 'submit', channels: ENERGY, args: [optInSchema], argNames: ['argsJson'], result: drOptInRecord, roles: "a PROSUMER or CONSUMER with that active meter in the event's zone, before the window", description: 'Opts the caller (one meter) in to an event' }),
+  ListOptIns: tx({ kind: 'evaluate', channels: ENERGY, args: [eventRefSchema], argNames: ['argsJson'], result: list(drOptInRecord), roles: 'anyone', description: "An event's opt-ins" }),
+  SettleEvent: tx({ kind: 'submit', channels: ENERGY, args: [eventRefSchema], argNames: ['argsJson'], transient: drSaltTransient, result: drSettledRecord, roles: "the issuer or a DSO (an org that reads the participants' readings), after the window; once", description: 'Computes baselines and reductions from signed readings and pays them from the escrow' }),
+  ListReports: tx({ kind: 'evaluate', channels: ENERGY, args: [eventRefSchema], argNames: ['argsJson'], result: list(drPublicReportRecord), roles: 'anyone', description: "An event's report commitments (no values)" }),
+  GetReport: tx({ kind: 'evaluate', channels: ENERGY, args: [reportRefSchema], argNames: ['argsJson'], result: drReportView, roles: "anyone (details: the participant, its org's retailers and aggregators, DSO, market operator, regulator)", description: "One participant's report: baseline, metered, reduction and payment per interval" }),
+});
+
 /** Every transaction, by contract and function: `TX.Registry.GetAsset`. */
-export const TX = { Governance, Participants, Registry, Metering, Tokens, RetailMarket, WholesaleMarket, Settlement, Audit } as const;
+export const TX = { Governance, Participants, Registry, Metering, Tokens, RetailMarket, WholesaleMarket, Settlement, Audit, DemandResponse } as const;
 
 /** Every entry, in contract order. */
 export const CATALOGUE: readonly TxEntry[] = Object.values(TX).flatMap((contract) => Object.values(contract) as TxEntry[]);

@@ -9,6 +9,8 @@ import type { PublicSettledRecord, SettlementProof } from '../settlement/settle'
 import type { AccountBalance, Escrow } from '../tokens/ledger';
 import type { Attestation } from '../audit/contract';
 
+export * from '../grid/dr/records';
+
 /**
  * What the transactions return, as zod schemas. Records the chaincode owns are open (`looseObject`: the ledger may add
  * fields, and records written before a field existed lack it), so the gateway's response validation never refuses a
@@ -95,7 +97,14 @@ export const assetHistoryEntry = z
 export const readingBatchResult = z.looseObject({ txId, accepted: count, duplicates: count }).meta({ id: 'ReadingBatchResult' });
 
 export const readingHashRecord = z
-  .looseObject({ assetId: assetIdSchema, intervalStart: count, hash: hex64, collection: z.string(), txId })
+  .looseObject({
+    assetId: assetIdSchema,
+    intervalStart: count,
+    hash: hex64,
+    collection: z.string(),
+    txId,
+    leaf: count.describe("The reading's place among its batch's readings in that collection (which private chunk holds it)"),
+  })
   .meta({ id: 'ReadingHash' });
 
 export const readingView = z

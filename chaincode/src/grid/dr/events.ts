@@ -1,0 +1,396 @@
+import type { Context } from 'fabric-contract-api';
+import { canonicalBytes } from '../../common/canonical-json';
+import { ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../../common/errors';
+import { commitmentOf, deriveSalt, sha256Hex } from '../../common/hash';
+import { orgCollection, timeKeyPart } from '../../common/keys';
+import { tryPrivate } from '../../common/private-details';
+import { readJson, readJsonByPrefix, readPrivateJson } from '../../common/state';
+import { txTimeIso, txTimeMs } from '../../common/tx-time';
+import { canonicalJson } from '../../common/canonical-json';
+import { describeOutsider, orgOutsideCollection } from '../../governance/collections';
+import { intervalMs } from '../../governance/config';
+import { getConfig } from '../../governance/store';
+import { parseInterval, utcDayStart } from '../../market/interval';
+import { findReadingHash, findStoredReading, readingsCollectionFor } from '../../metering/store';
+import { readingTrusted } from '../../metering/trust';
+import { hasRole, participantOrNone, requireParticipant, requireRole } from '../../participants/authorize';
+import type { ActingParticipant } from '../../participants/participant';
+import type { Asset } from '../../registry/asset';
+import { findAsset } from '../../registry/store';
+import { TokenLedger } from '../../tokens/ledger';
+import { candidateDays, deliveredReduction, intervalBaseline, paidReductions, paymentFor, type BaselineRule } from './baseline';
+import {
+  MAX_OPT_INS,
+  type CreateEventArgs,
+  type CreateProgramArgs,
+  type DrEvent,
+  type DrOptIn,
+  type DrProgram,
+  type DrPublicReport,
+  type DrReport,
+  type DrReportInterval,
+} from './schema';
+
+/**
+ * Demand response on the ledger (docs/demand-response.md). Keys (composite):
+ *   obe.dr.program  [programId]                   public program
+ *   obe.dr.event    [eventId]                     public event (status, and after settlement totals under the k rule)
+ *   obe.dr.optin    [eventId, participant]        public opt-in (meter named)
+ *   obe.dr.eventday [meterId, utcDay, eventId]    marks a day the meter was in an event: never a baseline day
+ *   obe.dr.report   [eventId, participant]        public commitment; the report itself under the same key in the
+ *                                                 participant org's settlement collection
+ * Money: the event's issuer escrows price × Σ targets at creation (token ledger escrow `<issuer>/<eventId>`); the
+ * settlement pays each participant from it and returns the rest to the issuer in the same transaction, once (the event
+ * leaves ACTIVE), so Σ payments + returned = escrowed and nothing is paid twice. A cancel before the start returns it whole.
+ * Meter data is read only through metering's findStoredReading and readingTrusted.
+ */
+
+export const PROGRAM = 'obe.dr.program';
+export const EVENT = 'obe.dr.event';
+export const OPT_IN = 'obe.dr.optin';
+export const EVENT_DAY = 'obe.dr.eventday';
+export const REPORT = 'obe.dr.report';
+
+export const DR_EVENT_CREATED = 'DemandResponseEventCreated';
+export const DR_EVENT_CANCELLED = 'DemandResponseEventCancelled';
+export const DR_OPTED_IN = 'DemandResponseOptIn';
+export const DR_EVENT_SETTLED = 'DemandResponseEventSettled';
+
+/** Roles that may opt in: households with a meter. */
+export const DR_PARTICIPANT_ROLES = ['PROSUMER', 'CONSUMER'] as const;
+
+const key = (ctx: Context, type: string, parts: string[]) => ctx.stub.createCompositeKey(type, parts);
+
+function emit(ctx: Context, name: string, payload: unknown): void {
+  ctx.stub.setEvent(name, Buffer.from(canonicalJson(payload)));
+}
+
+// ---- programs ----
+
+export async function createProgram(ctx: Context, args: CreateProgramArgs): Promise<DrProgram> {
+  const dso = await requireRole(ctx, 'DSO');
+  const k = key(ctx, PROGRAM, [args.programId]);
+  if (await readJson(ctx, k)) throw new ConflictError(`demand-response program '${args.programId}' already exists`);
+  // Zones: the registry's zone names (a DSO-registered topology would be checked here once it exists on the ledger).
+  const program: DrProgram = {
+    programId: args.programId,
+    zone: args.zone,
+    owner: dso.pseudonym,
+    ownerMsp: dso.mspId,
+    baseline: { method: args.baseline.method, days: args.baseline.days, minDays: args.baseline.minDays ?? args.baseline.days, lookbackDays: args.baseline.lookbackDays, dayType: args.baseline.dayType },
+    aggregators: [...new Set(args.aggregators)].sort(),
+    createdAt: txTimeIso(ctx),
+    txId: ctx.stub.getTxID(),
+  };
+  await ctx.stub.putState(k, canonicalBytes(program));
+  return program;
+}
+
+export async function getProgram(ctx: Context, programId: string): Promise<DrProgram> {
+  const program = await readJson<DrProgram>(ctx, key(ctx, PROGRAM, [programId]));
+  if (!program) throw new NotFoundError(`demand-response program '${programId}' does not exist`);
+  return program;
+}
+
+export async function listPrograms(ctx: Context, zone: string | undefined): Promise<DrProgram[]> {
+  const all = (await readJsonByPrefix<DrProgram>(ctx, PROGRAM, [])).map((e) => e.value);
+  return zone === undefined ? all : all.filter((p) => p.zone === zone);
+}
+
+// ---- events ----
+
+export async function getEvent(ctx: Context, eventId: string): Promise<DrEvent> {
+  const event = await readJson<DrEvent>(ctx, key(ctx, EVENT, [eventId]));
+  if (!event) throw new NotFoundError(`demand-response event '${eventId}' does not exist`);
+  return event;
+}
+
+export async function listEvents(ctx: Context, programId: string | undefined): Promise<DrEvent[]> {
+  const all = (await readJsonByPrefix<DrEvent>(ctx, EVENT, [])).map((e) => e.value);
+  return programId === undefined ? all : all.filter((e) => e.programId === programId);
+}
+
+/** The DSO that owns the program, or one of the aggregators it named, may issue (and fund) an event. */
+function mayIssue(caller: ActingParticipant, program: DrProgram): boolean {
+  return (hasRole(caller, 'DSO') && caller.pseudonym === program.owner) || (hasRole(caller, 'AGGREGATOR') && program.aggregators.includes(caller.pseudonym));
+}
+
+export async function createEvent(ctx: Context, args: CreateEventArgs, salt: string): Promise<DrEvent> {
+  const caller = await requireParticipant(ctx);
+  const program = await getProgram(ctx, args.programId);
+  if (!mayIssue(caller, program)) {
+    throw new ForbiddenError(`only program '${program.programId}''s DSO or one of its aggregators may issue its events`);
+  }
+  const config = await getConfig(ctx);
+  const length = intervalMs(config);
+  const first = parseInterval(args.start, length);
+  if (txTimeMs(ctx) >= first.startMs) throw new RuleViolationError(`a demand-response event must be issued before its window starts (${first.id})`, { reason: 'EVENT_STARTED' });
+  const intervals = args.targetsWh.map((targetWh, index) => ({ index, start: new Date(first.startMs + index * length).toISOString(), targetWh }));
+  const totalTarget = args.targetsWh.reduce((sum, t) => sum + BigInt(t), 0n);
+  const budget = paymentFor(Number(totalTarget), args.pricePerKwh);
+  const eventId = ctx.stub.getTxID();
+  await new TokenLedger(ctx, salt).lock(caller.pseudonym, eventId, budget, `dr:${eventId}`);
+  const event: DrEvent = {
+    eventId,
+    programId: program.programId,
+    zone: program.zone,
+    issuer: caller.pseudonym,
+    issuerMsp: caller.mspId,
+    start: first.id,
+    end: new Date(first.startMs + intervals.length * length).toISOString(),
+    intervals,
+    pricePerKwh: args.pricePerKwh,
+    budget,
+    status: 'ACTIVE',
+    createdAt: txTimeIso(ctx),
+    participants: null,
+    deliveredWh: null,
+    paid: null,
+    closedAt: null,
+    closingTxId: null,
+  };
+  await ctx.stub.putState(key(ctx, EVENT, [eventId]), canonicalBytes(event));
+  emit(ctx, DR_EVENT_CREATED, { eventId, programId: program.programId, zone: program.zone, start: event.start, end: event.end });
+  return event;
+}
+
+async function optIns(ctx: Context, eventId: string): Promise<DrOptIn[]> {
+  return (await readJsonByPrefix<DrOptIn>(ctx, OPT_IN, [eventId])).map((e) => e.value);
+}
+
+export async function listOptIns(ctx: Context, eventId: string): Promise<DrOptIn[]> {
+  await getEvent(ctx, eventId);
+  return optIns(ctx, eventId);
+}
+
+function eventDayKey(ctx: Context, meterId: string, dayStart: number, eventId: string): string {
+  return key(ctx, EVENT_DAY, [meterId, timeKeyPart(dayStart), eventId]);
+}
+
+/** The UTC days an event's window touches. */
+function daysOf(event: DrEvent): number[] {
+  const days = new Set(event.intervals.map((i) => utcDayStart(Date.parse(i.start))));
+  return [...days].sort((a, b) => a - b);
+}
+
+export async function cancelEvent(ctx: Context, eventId: string, salt: string): Promise<DrEvent> {
+  const caller = await requireParticipant(ctx);
+  const event = await getEvent(ctx, eventId);
+  if (caller.pseudonym !== event.issuer) throw new ForbiddenError(`only the issuer may cancel demand-response event '${eventId}'`);
+  if (event.status !== 'ACTIVE') throw new ConflictError(`demand-response event '${eventId}' is already ${event.status.toLowerCase()}`);
+  if (txTimeMs(ctx) >= Date.parse(event.start)) throw new RuleViolationError(`demand-response event '${eventId}' has started and can no longer be cancelled`, { reason: 'EVENT_STARTED' });
+  const ledger = new TokenLedger(ctx, salt);
+  const escrow = await ledger.getEscrow(event.issuer, eventId);
+  if (escrow) await ledger.closeEscrow(escrow, 0);
+  // The event never happened: its days are normal days again for the opted-in meters' baselines.
+  for (const optIn of await optIns(ctx, eventId)) for (const day of daysOf(event)) await ctx.stub.deleteState(eventDayKey(ctx, optIn.meterId, day, eventId));
+  const cancelled: DrEvent = { ...event, status: 'CANCELLED', closedAt: txTimeIso(ctx), closingTxId: ctx.stub.getTxID() };
+  await ctx.stub.putState(key(ctx, EVENT, [eventId]), canonicalBytes(cancelled));
+  emit(ctx, DR_EVENT_CANCELLED, { eventId });
+  return cancelled;
+}
+
+// ---- opt-in ----
+
+export async function optIn(ctx: Context, eventId: string, meterId: string): Promise<DrOptIn> {
+  const caller = await requireRole(ctx, ...DR_PARTICIPANT_ROLES);
+  const event = await getEvent(ctx, eventId);
+  if (event.status !== 'ACTIVE') throw new RuleViolationError(`demand-response event '${eventId}' is ${event.status.toLowerCase()}`, { reason: 'EVENT_CLOSED' });
+  if (txTimeMs(ctx) >= Date.parse(event.start)) throw new RuleViolationError(`opt-ins to demand-response event '${eventId}' closed at its start ${event.start}`, { reason: 'EVENT_STARTED' });
+  const meter = await findAsset(ctx, meterId);
+  if (!meter) throw new NotFoundError(`asset '${meterId}' does not exist`);
+  const problem =
+    meter.owner !== caller.pseudonym
+      ? 'belongs to another participant'
+      : meter.type !== 'meter'
+        ? `is a ${meter.type}, not a meter`
+        : meter.status !== 'ACTIVE'
+          ? `is ${meter.status.toLowerCase()}, not active`
+          : meter.zone !== event.zone
+            ? `is in zone '${meter.zone}', not the event's zone '${event.zone}'`
+            : undefined;
+  if (problem) throw new RuleViolationError(`meter '${meterId}' ${problem}`, { reason: 'NO_ELIGIBLE_METER' });
+  const existing = await optIns(ctx, eventId);
+  if (existing.some((o) => o.participant === caller.pseudonym)) throw new ConflictError(`participant ${caller.pseudonym} has already opted in to event '${eventId}'`);
+  if (existing.some((o) => o.meterId === meterId)) throw new ConflictError(`meter '${meterId}' is already opted in to event '${eventId}'`);
+  if (existing.length >= MAX_OPT_INS) throw new RuleViolationError(`demand-response event '${eventId}' is full (${MAX_OPT_INS} participants)`, { reason: 'EVENT_FULL' });
+  const record: DrOptIn = { eventId, participant: caller.pseudonym, participantMsp: caller.mspId, meterId, optedInAt: txTimeIso(ctx), txId: ctx.stub.getTxID() };
+  await ctx.stub.putState(key(ctx, OPT_IN, [eventId, caller.pseudonym]), canonicalBytes(record));
+  for (const day of daysOf(event)) await ctx.stub.putState(eventDayKey(ctx, meterId, day, eventId), canonicalBytes({ meterId, day: new Date(day).toISOString(), eventId }));
+  emit(ctx, DR_OPTED_IN, { eventId, participant: caller.pseudonym });
+  return record;
+}
+
+// ---- settlement ----
+
+/** Days the meter was in another event (any event it opted in to, cancelled ones excepted: their markers are gone). */
+async function eventDays(ctx: Context, meterId: string, candidates: readonly number[], eventId: string): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (const day of candidates) {
+    const markers = await readJsonByPrefix<{ eventId: string }>(ctx, EVENT_DAY, [meterId, timeKeyPart(day)]);
+    if (markers.some((m) => m.value.eventId !== eventId)) out.add(day);
+  }
+  return out;
+}
+
+/** The trusted imported Wh of a meter's interval, or null (missing, or signed by a key since declared compromised). */
+async function trustedImport(ctx: Context, meter: Asset | undefined, intervalStart: number): Promise<number | null> {
+  if (!meter) return null;
+  const stored = await findStoredReading(ctx, meter.assetId, intervalStart);
+  if (!stored || !readingTrusted(meter, stored)) return null;
+  return stored.reading.importedWh;
+}
+
+interface Computed {
+  readonly optIn: DrOptIn;
+  readonly intervals: Omit<DrReportInterval, 'paidWh' | 'amount'>[];
+  readonly inputs: { intervalStart: number; readingHash: string }[];
+}
+
+async function computeParticipant(ctx: Context, event: DrEvent, program: DrProgram, optIn: DrOptIn): Promise<Computed> {
+  const meter = await findAsset(ctx, optIn.meterId);
+  const rule: BaselineRule = program.baseline;
+  const startMs = Date.parse(event.start);
+  const eventDay = utcDayStart(startMs);
+  // Every interval's candidate days come from the day the window starts; the offset keeps the time of day.
+  const lookback = candidateDays(eventDay, { ...rule, dayType: 'ALL' }, new Set());
+  const excluded = await eventDays(ctx, optIn.meterId, lookback, event.eventId);
+  const candidates = candidateDays(eventDay, rule, excluded);
+  const intervals: Omit<DrReportInterval, 'paidWh' | 'amount'>[] = [];
+  const inputs: { intervalStart: number; readingHash: string }[] = [];
+  for (const interval of event.intervals) {
+    const at = Date.parse(interval.start);
+    const found = new Map<number, number | null>();
+    for (const day of candidates) {
+      const sampleAt = day + (at - eventDay);
+      found.set(sampleAt, await trustedImport(ctx, meter, sampleAt));
+      if ([...found.values()].filter((v) => v !== null).length >= rule.days) break;
+    }
+    const baseline = intervalBaseline(candidates, at - eventDay, rule, (t) => found.get(t) ?? null);
+    for (const sample of baseline.samples) {
+      const hash = await findReadingHash(ctx, optIn.meterId, sample.intervalStart);
+      inputs.push({ intervalStart: sample.intervalStart, readingHash: hash?.hash ?? '' });
+    }
+    const meteredWh = await trustedImport(ctx, meter, at);
+    intervals.push({
+      start: interval.start,
+      baselineWh: baseline.baselineWh,
+      baselineIntervals: baseline.samples.map((s) => s.intervalStart),
+      meteredWh,
+      reductionWh: deliveredReduction(baseline.baselineWh, meteredWh),
+    });
+  }
+  return { optIn, intervals, inputs };
+}
+
+export interface SettledEvent {
+  readonly event: DrEvent;
+  readonly reports: readonly DrPublicReport[];
+}
+
+/**
+ * After the window: computes every opted-in participant's baseline and reduction from its device-signed readings,
+ * caps each interval at its target (pro rata), pays from the issuer's escrow and returns the rest. Once per event.
+ */
+export async function settleEvent(ctx: Context, eventId: string, salt: string): Promise<SettledEvent> {
+  const caller = await requireParticipant(ctx);
+  const event = await getEvent(ctx, eventId);
+  if (caller.pseudonym !== event.issuer && !hasRole(caller, 'DSO')) throw new ForbiddenError(`only the issuer or a DSO may settle demand-response event '${eventId}'`);
+  if (event.status !== 'ACTIVE') throw new ConflictError(`demand-response event '${eventId}' is already ${event.status.toLowerCase()}`, { reason: 'EVENT_CLOSED' });
+  if (txTimeMs(ctx) < Date.parse(event.end)) throw new RuleViolationError(`demand-response event '${eventId}' can be settled once its window has ended (${event.end})`, { reason: 'EVENT_NOT_ENDED' });
+  const program = await getProgram(ctx, event.programId);
+  const config = await getConfig(ctx);
+  const opted = await optIns(ctx, eventId);
+  // Delivery is read from the participants' readings collections: the caller's org and this peer must hold them all.
+  for (const msp of [...new Set(opted.map((o) => o.participantMsp))].sort()) {
+    const outsider = orgOutsideCollection(ctx, config, readingsCollectionFor(msp));
+    if (outsider) throw new ForbiddenError(`${describeOutsider(outsider)} cannot read the readings of ${msp}'s participants; a DSO settles this event`);
+  }
+  const computed: Computed[] = [];
+  for (const o of opted) computed.push(await computeParticipant(ctx, event, program, o));
+
+  // Per interval, the paid share of each participant's reduction (capped at the target).
+  const paid: number[][] = computed.map(() => []);
+  event.intervals.forEach((interval, i) => {
+    const shares = paidReductions(computed.map((c) => c.intervals[i].reductionWh), interval.targetWh);
+    shares.forEach((wh, p) => (paid[p][i] = wh));
+  });
+
+  const ledger = new TokenLedger(ctx, salt);
+  const escrow = await ledger.getEscrow(event.issuer, eventId);
+  if (!escrow) throw new RuleViolationError(`demand-response event '${eventId}' has no escrow to pay from`, { reason: 'ESCROW_MISSING' });
+  let totalPaid = 0n;
+  let totalDelivered = 0n;
+  const reports: DrPublicReport[] = [];
+  for (const [p, c] of computed.entries()) {
+    const intervals: DrReportInterval[] = c.intervals.map((iv, i) => ({ ...iv, paidWh: paid[p][i], amount: paymentFor(paid[p][i], event.pricePerKwh) }));
+    const paidWh = intervals.reduce((s, iv) => s + iv.paidWh, 0);
+    const amount = paymentFor(paidWh, event.pricePerKwh);
+    const reductionWh = intervals.reduce((s, iv) => s + iv.reductionWh, 0);
+    const reportKey = key(ctx, REPORT, [eventId, c.optIn.participant]);
+    const report: DrReport = {
+      eventId,
+      participant: c.optIn.participant,
+      meterId: c.optIn.meterId,
+      pricePerKwh: event.pricePerKwh,
+      intervals,
+      baselineInputsHash: sha256Hex(canonicalJson(c.inputs.map((input) => ({ assetId: c.optIn.meterId, ...input })))),
+      baselineInputs: c.inputs,
+      reductionWh,
+      paidWh,
+      amount,
+      salt: deriveSalt(salt, `dr-report:${reportKey}`),
+    };
+    const collection = orgCollection('settlement', c.optIn.participantMsp);
+    const pub: DrPublicReport = { eventId, participant: c.optIn.participant, participantMsp: c.optIn.participantMsp, collection, commitment: commitmentOf(report), txId: ctx.stub.getTxID() };
+    await ctx.stub.putState(reportKey, canonicalBytes(pub));
+    await ctx.stub.putPrivateData(collection, reportKey, canonicalBytes(report));
+    if (amount > 0) await ledger.credit(c.optIn.participant, amount, 'SETTLEMENT_CREDIT', `dr:${eventId}`);
+    totalPaid += BigInt(amount);
+    totalDelivered += BigInt(reductionWh);
+    reports.push(pub);
+  }
+  if (totalPaid > BigInt(escrow.amount)) throw new RuleViolationError(`demand-response event '${eventId}' would pay ${totalPaid}, more than its escrow`, { reason: 'ESCROW_EXCEEDED' });
+  await ledger.closeEscrow(escrow, Number(totalPaid));
+  const shown = computed.length >= config.minPublicGroupSize || computed.length === 0;
+  const settled: DrEvent = {
+    ...event,
+    status: 'SETTLED',
+    participants: computed.length,
+    deliveredWh: shown ? Number(totalDelivered) : null,
+    paid: shown ? Number(totalPaid) : null,
+    closedAt: txTimeIso(ctx),
+    closingTxId: ctx.stub.getTxID(),
+  };
+  await ctx.stub.putState(key(ctx, EVENT, [eventId]), canonicalBytes(settled));
+  emit(ctx, DR_EVENT_SETTLED, { eventId, participants: computed.length });
+  return { event: settled, reports };
+}
+
+// ---- reports ----
+
+export async function listReports(ctx: Context, eventId: string): Promise<DrPublicReport[]> {
+  await getEvent(ctx, eventId);
+  return (await readJsonByPrefix<DrPublicReport>(ctx, REPORT, [eventId])).map((e) => e.value);
+}
+
+/**
+ * Who sees a report's private part: the participant, its org's retailers and aggregators (its utility), the DSO, the
+ * market operator and the regulator — the members of the participant org's settlement collection.
+ */
+function maySeeReport(viewer: ActingParticipant, report: DrPublicReport): boolean {
+  if (viewer.pseudonym === report.participant) return true;
+  if (hasRole(viewer, 'DSO', 'MARKET_OPERATOR', 'REGULATOR')) return true;
+  return viewer.mspId === report.participantMsp && hasRole(viewer, 'RETAILER', 'AGGREGATOR');
+}
+
+export async function getReport(ctx: Context, eventId: string, participant: string): Promise<{ report: DrPublicReport; details?: DrReport }> {
+  const reportKey = key(ctx, REPORT, [eventId, participant]);
+  const report = await readJson<DrPublicReport>(ctx, reportKey);
+  if (!report) throw new NotFoundError(`no demand-response report for participant ${participant} in event '${eventId}'`);
+  const viewer = await participantOrNone(ctx);
+  if (!viewer || !maySeeReport(viewer, report)) return { report };
+  const details = await tryPrivate(() => readPrivateJson<DrReport>(ctx, report.collection, reportKey));
+  if (details !== undefined && commitmentOf(details) !== report.commitment) throw new RuleViolationError(`report of ${participant} in event '${eventId}' does not match its commitment`);
+  return details === undefined ? { report } : { report, details };
+}
