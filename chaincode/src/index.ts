@@ -12,7 +12,9 @@ import { RetailMarketContract } from './market/retail/contract';
 import { WholesaleMarketContract } from './market/wholesale/contract';
 import { SettlementContract } from './settlement/contract';
 import { AuditContract } from './audit/contract';
+import { CertificatesContract } from './certificates/contract';
 import { DemandResponseContract } from './grid/dr/contract';
+import { MarketCouplingContract } from './market/coupling/contract';
 
 export * from './common';
 export * from './catalogue';
@@ -31,5 +33,7 @@ export const contracts: (typeof Contract)[] = [
   WholesaleMarketContract,
   SettlementContract,
   AuditContract,
+  CertificatesContract,
   DemandResponseContract,
+  MarketCouplingContract,
 ];

@@ -10,6 +10,8 @@ import { saltSchema } from '../common/transient';
 import { governanceConfigPatchSchema, governanceConfigSchema } from '../governance/config';
 import { MIN_PSEUDONYM_KEY_CHARS } from '../governance/configure';
 import { pseudonymArgSchema, pseudonymSchema, roleChangeSchema } from '../participants/participant';
+import { participantSecretSchema } from '../participants/secret';
+import { eraseArgSchema, erasureResultRecord } from '../erasure/erase';
 import { assetFilterSchema, assetIdSchema, assetRefSchema, commissionSchema, offerTransferSchema, registerAssetSchema, rotateKeySchema, zoneSchema } from '../registry/asset';
 import { intervalStartArgSchema, readingBatchSchema, zoneIntervalSchema } from '../metering/reading';
 import { accountSchema, mintSchema, movementSchema, transferSchema } from '../tokens/contract';
@@ -19,9 +21,12 @@ import { curveRefSchema, curveSchema, intervalArgSchema } from '../market/wholes
 import { recordRefSchema, settlementSlotSchema } from '../settlement/contract';
 import { attestationInputSchema, attestationKeySchema, attestationListSchema } from '../audit/contract';
 import { createEventSchema, createProgramSchema, drSaltTransient, eventFilterSchema, eventRefSchema, optInSchema, programFilterSchema, programRefSchema, reportRefSchema } from '../grid/dr/schema';
+import { residualArgSchema, residualCurveSchema, residualRefSchema } from '../market/coupling/contract';
+import { residualRecord, residualView } from '../market/coupling/records';
 import { drEventRecord, drOptInRecord, drProgramRecord, drPublicReportRecord, drReportView, drSettledRecord } from '../grid/dr/records';
 import { contractTxs, tx, type TxEntry } from './define';
 import * as R from './records';
+import { Certificates } from './certificates';
 
 export * from './define';
 export * as records from './records';
@@ -55,7 +60,15 @@ const Governance = contractTxs('Governance', {
 });
 
 const Participants = contractTxs('Participants', {
-  Register: tx({ kind: 'submit', args: [], argNames: [], result: R.participantRecord, roles: 'any identity of an MSP with an org role', description: 'Registers the caller under its pseudonym' }),
+  Register: tx({
+    kind: 'submit',
+    args: [],
+    argNames: [],
+    transient: z.strictObject({ participantSecret: participantSecretSchema.optional() }),
+    result: R.participantRecord,
+    roles: 'any identity of an MSP with an org role',
+    description: "Registers the caller under its pseudonym; transient participantSecret seeds its own secret (crypto-shredding, docs/privacy-and-erasure.md)",
+  }),
   GrantRole: tx({ kind: 'submit', args: [roleChangeSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Grants a participant role its org may hold' }),
   RevokeRole: tx({ kind: 'submit', args: [roleChangeSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Revokes a participant role' }),
   Suspend: tx({ kind: 'submit', args: [pseudonymArgSchema], argNames: ['argsJson'], result: R.participantRecord, roles: "an admin of the participant's org", description: 'Suspends a participant' }),
@@ -63,6 +76,15 @@ const Participants = contractTxs('Participants', {
   GetParticipant: tx({ kind: 'evaluate', args: [pseudonymSchema], argNames: ['pseudonym'], result: R.participantRecord, roles: 'anyone', description: 'One participant' }),
   WhoAmI: tx({ kind: 'evaluate', args: [], argNames: [], result: R.whoAmIRecord, roles: 'anyone', description: "The caller's pseudonym, registration and effective roles" }),
   ListParticipants: tx({ kind: 'evaluate', args: [], argNames: [], result: list(R.participantRecord), roles: 'anyone', description: 'Every participant' }),
+  Erase: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [eraseArgSchema],
+    argNames: ['argsJson'],
+    result: erasureResultRecord,
+    roles: "the participant itself or an admin of its org; refused while it has obligations (assets in service, unsettled orders or DR opt-ins, escrow, non-zero balance)",
+    description: 'Purges every private record of the participant (and its secret: crypto-shredding) and leaves a public ERASED tombstone; settled totals and Merkle roots stay verifiable',
+  }),
 });
 
 const lifecycle = (description: string, roles: string) =>
@@ -226,6 +248,20 @@ const Audit = contractTxs('Audit', {
   ListAttestations: tx({ kind: 'evaluate', channels: AUDIT, args: [attestationListSchema], argNames: ['argsJson'], result: list(R.attestationRecord), roles: 'orgs holding MARKET_OPERATOR, DSO or REGULATOR', description: 'Attestations by key prefix (sourceChannel, market, zone)' }),
 });
 
+const MarketCoupling = contractTxs('MarketCoupling', {
+  SubmitResidual: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [residualArgSchema],
+    argNames: ['argsJson'],
+    transient: z.strictObject({ residual: residualCurveSchema }),
+    result: residualRecord,
+    roles: "a RETAILER or AGGREGATOR, after the zones' retail clearing, before the interval starts and is cleared in wholesale; once per retailer and interval",
+    description: "Enters the org's unmatched retail volume (derived on chain) into wholesale as one curve, at most that volume",
+  }),
+  GetResidual: tx({ kind: 'evaluate', channels: ENERGY, args: [residualRefSchema], argNames: ['argsJson'], result: residualView, roles: 'any participant (details: the retailer, the market operator and the regulator)', description: "A retailer's residual of an interval" }),
+});
+
 const DemandResponse = contractTxs('DemandResponse', {
   CreateProgram: tx({ kind: 'submit', channels: ENERGY, args: [createProgramSchema], argNames: ['argsJson'], result: drProgramRecord, roles: 'a DSO', description: 'Creates a demand-response program for a zone (baseline rule, aggregators allowed to issue events)' }),
   GetProgram: tx({ kind: 'evaluate', channels: ENERGY, args: [programRefSchema], argNames: ['argsJson'], result: drProgramRecord, roles: 'anyone', description: 'One demand-response program' }),
@@ -242,7 +278,7 @@ const DemandResponse = contractTxs('DemandResponse', {
 });
 
 /** Every transaction, by contract and function: `TX.Registry.GetAsset`. */
-export const TX = { Governance, Participants, Registry, Metering, Tokens, RetailMarket, WholesaleMarket, Settlement, Audit, DemandResponse } as const;
+export const TX = { Governance, Participants, Registry, Metering, Tokens, RetailMarket, WholesaleMarket, Settlement, Audit, DemandResponse, MarketCoupling, Certificates } as const;
 
 /** Every entry, in contract order. */
 export const CATALOGUE: readonly TxEntry[] = Object.values(TX).flatMap((contract) => Object.values(contract) as TxEntry[]);

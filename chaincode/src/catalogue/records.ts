@@ -10,6 +10,7 @@ import type { AccountBalance, Escrow } from '../tokens/ledger';
 import type { Attestation } from '../audit/contract';
 
 export * from '../grid/dr/records';
+export * from '../market/coupling/records';
 
 /**
  * What the transactions return, as zod schemas. Records the chaincode owns are open (`looseObject`: the ledger may add
@@ -30,9 +31,10 @@ export const participantRecord = z
     pseudonym: pseudonymSchema.describe('Participant pseudonym (HMAC of the identity; no personal data)'),
     mspId: z.string(),
     roles: z.array(participantRoleSchema),
-    status: z.enum(['ACTIVE', 'SUSPENDED']),
+    status: z.enum(['ACTIVE', 'SUSPENDED', 'ERASED']),
     registeredAt: isoTime,
     updatedAt: isoTime,
+    erasedAt: isoTime.optional(),
   })
   .meta({ id: 'Participant' });
 
@@ -198,6 +200,11 @@ export const marketResultRecord = z
     awardedSellOrders: count,
     clearedAt: isoTime,
     clearingTxId: txId,
+    binding: z
+      .array(z.strictObject({ node: z.string(), direction: z.enum(['IMPORT', 'EXPORT']), limitWh: count }))
+      .optional()
+      .describe('Retail slot with a DSO envelope: the limits that curtailed an order (docs/grid.md); public only where the side total is shown'),
+    gridFees: nullableInt.optional().describe('Retail slot with a DSO tariff: Σ network fees of the awards (null like value)'),
   })
   .meta({ id: 'MarketResult' });
 
@@ -218,6 +225,17 @@ export const privateAwardRecord = z
     amount: count,
     meterIds: z.array(z.string()),
     salt: z.string(),
+    grid: z
+      .strictObject({
+        feeder: z.string().nullable(),
+        feePerKwh: count.optional(),
+        localFeePerKwh: count.optional(),
+        localWh: count.optional(),
+        fee: count.optional(),
+        feeAccount: pseudonymSchema.optional(),
+      })
+      .optional()
+      .describe("Retail slot with a DSO envelope or tariff: the award's feeder and (buyers) the network fee at the awarded quantity"),
   })
   .describe('Award details: visible to the counterparties, the market operator and the regulator only')
   .meta({ id: 'PrivateAward' });
@@ -274,7 +292,7 @@ export const consolidationRecord = z.looseObject({ account: pseudonymSchema, fol
 export const attestationRecord = z
   .looseObject({
     sourceChannel: z.string(),
-    market,
+    market: z.enum(['RETAIL', 'WHOLESALE', 'CERTIFICATES']),
     zone: z.string(),
     interval: z.string(),
     merkleRoot: hex64,
