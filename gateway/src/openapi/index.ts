@@ -3,6 +3,7 @@ import { recordComponents } from './catalogue';
 import { commonSchemas } from './schemas';
 import { adminOperations } from './admin';
 import { auditOperations, auditSchemas } from './audit';
+import { demandResponseOperations } from './demand-response';
 import { eventOperations } from './events';
 import { marketSchemas } from './market';
 import { meteringOperations, meteringSchemas } from './metering';
@@ -35,6 +36,7 @@ const segments: Segment[] = [
   { operations: auditOperations, schemas: auditSchemas },
   { operations: eventOperations },
   { operations: operatorOperations },
+  { operations: demandResponseOperations },
 ];
 
 const builtins: Record<string, Record<string, Schema>> = {

@@ -1,6 +1,7 @@
 import type { Handlers } from '../http/operations';
 import { adminRoutes } from './admin';
 import { auditRoutes } from './audit';
+import { demandResponseRoutes } from './demand-response';
 import { eventRoutes } from './events';
 import { meteringRoutes } from './metering';
 import { operatorRoutes } from './operator';
@@ -24,5 +25,6 @@ export function routeHandlers(deps: RouteDeps): Handlers {
     ...auditRoutes(deps),
     ...eventRoutes(deps),
     ...operatorRoutes(deps),
+    ...demandResponseRoutes(deps),
   };
 }
