@@ -7,6 +7,7 @@ import { KEY, orgCollection } from '../common/keys';
 import { readJson, readJsonByPrefix, readPrivateJson, transientText } from '../common/state';
 import { parseJsonArg } from '../common/validate';
 import { txTimeMs } from '../common/tx-time';
+import { participantSecretOrCreate, shreddableSalt } from '../participants/secret';
 import { TokenLedger } from '../tokens/ledger';
 import { clearInterval, ClearingInputError, type ClearingOrder, type Side } from './clearing';
 import { MIN_BID_PRICE } from './rules';
@@ -170,7 +171,7 @@ export interface PrivateOffered {
   readonly salt: string;
 }
 
-function offeredKey(ctx: Context, assetId: string, interval: string): string {
+export function offeredKey(ctx: Context, assetId: string, interval: string): string {
   return ctx.stub.createCompositeKey(OFFERED, [assetId, interval]);
 }
 
@@ -244,7 +245,7 @@ export function orderKey(ctx: Context, market: MarketName, zone: string, interva
   return ctx.stub.createCompositeKey(ORDER, [market, zone, interval, orderId]);
 }
 
-function awardsKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
+export function awardsKey(ctx: Context, market: MarketName, zone: string, interval: string): string {
   return ctx.stub.createCompositeKey(AWARDS, [market, zone, interval]);
 }
 
@@ -288,8 +289,12 @@ export type NewOrder = Omit<PrivateOrder, 'orderId'> & { readonly ownerMsp: stri
  * Writes one order (and locks a bid's maximum cost, or commits a sell order's quantity on its assets, `limits`). The
  * order id is the transaction id: unique, and no counter.
  */
-export async function placeOrder(ctx: Context, order: NewOrder, limits: readonly AssetLimit[] = []): Promise<PublicOrder> {
-  await requireNotCleared(ctx, order.market, order.zone, order.interval);
+export async function placeOrder(ctx: Context, placed: NewOrder, limits: readonly AssetLimit[] = []): Promise<PublicOrder> {
+  await requireNotCleared(ctx, placed.market, placed.zone, placed.interval);
+  // Crypto-shredding: the order's salt also derives from the owner's own secret (created from this salt if it has
+  // none yet), which erasure purges; the caller's transient salt alone no longer re-derives it.
+  const ownerSecret = await participantSecretOrCreate(ctx, placed.owner, placed.ownerMsp, placed.salt);
+  const order: NewOrder = { ...placed, salt: shreddableSalt(ownerSecret, placed.salt, 'order') };
   if (order.side === 'BUY' && order.blocks.some((b) => b.price < MIN_BID_PRICE)) {
     throw new RuleViolationError(`a bid's limit price must be at least ${MIN_BID_PRICE} per kWh`, { reason: 'BID_PRICE_TOO_LOW' });
   }

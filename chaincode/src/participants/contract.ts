@@ -1,6 +1,7 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { canonicalJson } from '../common/canonical-json';
 import { parseWith } from '../common/validate';
+import { eraseParticipant } from '../erasure/erase';
 import { grantRole, reactivate, register, revokeRole, suspend, whoAmI } from './manage';
 import { pseudonymSchema } from './participant';
 import { getParticipant, listParticipants } from './store';
@@ -43,6 +44,14 @@ export class ParticipantsContract extends Contract {
   @Returns('string')
   async Reactivate(ctx: Context, argsJson: string): Promise<string> {
     return canonicalJson(await reactivate(ctx, argsJson));
+  }
+
+  /** Erases a participant's private data and makes it a tombstone (docs/privacy-and-erasure.md). */
+  @Param('argsJson', 'string')
+  @Transaction()
+  @Returns('string')
+  async Erase(ctx: Context, argsJson: string): Promise<string> {
+    return canonicalJson(await eraseParticipant(ctx, argsJson));
   }
 
   @Param('pseudonym', 'string')

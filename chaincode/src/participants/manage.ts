@@ -8,6 +8,7 @@ import { getConfig } from '../governance/store';
 import { effectiveRoles, requireAdminOfOrg } from './authorize';
 import { pseudonymArgSchema, roleChangeSchema, sortRoles, type Participant, type ParticipantStatus } from './participant';
 import { callerPseudonym } from './pseudonym';
+import { putParticipantSecret, transientParticipantSecret } from './secret';
 import { findParticipant, getParticipant, putParticipant } from './store';
 
 export const PARTICIPANT_EVENT = 'ParticipantChanged';
@@ -26,9 +27,17 @@ export async function register(ctx: Context): Promise<Participant> {
     throw new ForbiddenError(`MSP ${mspId} has no role on this channel`);
   }
   const pseudonym = await callerPseudonym(ctx);
-  if (await findParticipant(ctx, pseudonym)) {
+  const existing = await findParticipant(ctx, pseudonym);
+  if (existing?.status === 'ERASED') {
+    // The certificate's pseudonym is a tombstone: the same certificate never becomes a participant again (enrol a new one).
+    throw new ConflictError('this identity belonged to an erased participant and cannot register again; enrol a new identity', { reason: 'ERASED' });
+  }
+  if (existing) {
     throw new ConflictError(`the caller is already registered as ${pseudonym}`);
   }
+  // Crypto-shredding: the participant's own secret, from its transient input (none given: created by its first order).
+  const secretInput = transientParticipantSecret(ctx);
+  if (secretInput !== undefined) await putParticipantSecret(ctx, pseudonym, mspId, secretInput);
   const now = txTimeIso(ctx);
   return save(ctx, { pseudonym, mspId, roles: [], status: 'ACTIVE', registeredAt: now, updatedAt: now }, 'registered');
 }
@@ -37,6 +46,7 @@ export async function grantRole(ctx: Context, argsJson: string): Promise<Partici
   const { pseudonym, role } = parseJsonArg(roleChangeSchema, argsJson, 'role grant');
   const participant = await getParticipant(ctx, pseudonym);
   requireAdminOfOrg(ctx, participant.mspId, 'granting a role');
+  if (participant.status === 'ERASED') throw new RuleViolationError(`participant ${pseudonym} is erased`, { reason: 'ERASED' });
   const config = await getConfig(ctx);
   if (!participantRolesOfOrg(config, participant.mspId).includes(role)) {
     throw new ForbiddenError(`members of ${participant.mspId} may not hold role ${role}`);
@@ -89,6 +99,6 @@ export async function whoAmI(ctx: Context): Promise<WhoAmI> {
     mspId: ctx.clientIdentity.getMSPID(),
     registered: participant !== null,
     participant,
-    effectiveRoles: participant ? effectiveRoles(ctx, config, participant) : [],
+    effectiveRoles: participant && participant.status !== 'ERASED' ? effectiveRoles(ctx, config, participant) : [],
   };
 }

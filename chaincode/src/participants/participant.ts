@@ -5,7 +5,8 @@ export const PSEUDONYM_PATTERN = /^p-[0-9a-f]{40}$/;
 export const pseudonymSchema = z.string().regex(PSEUDONYM_PATTERN, 'not a participant pseudonym');
 export const participantRoleSchema = z.enum(PARTICIPANT_ROLES);
 
-export type ParticipantStatus = 'ACTIVE' | 'SUSPENDED';
+/** ERASED: a tombstone after Participants:Erase (docs/privacy-and-erasure.md); it never becomes ACTIVE again. */
+export type ParticipantStatus = 'ACTIVE' | 'SUSPENDED' | 'ERASED';
 
 /** Everything the ledger knows about a participant; all of it is public on the channel, none of it personal. */
 export interface Participant {
@@ -16,6 +17,8 @@ export interface Participant {
   readonly status: ParticipantStatus;
   readonly registeredAt: string;
   readonly updatedAt: string;
+  /** When it was erased (ERASED only). */
+  readonly erasedAt?: string;
 }
 
 /** The caller as a participant, with the roles in force for this transaction (granted plus a valid `obe.role`). */

@@ -268,7 +268,9 @@ export class TokenLedger {
     const collection = await this.#collectionOf(account);
     for (const { key } of deltas) {
       await this.#ctx.stub.deleteState(key);
-      await this.#ctx.stub.deletePrivateData(collection, key);
+      // Purged, not deleted: the folded amounts are replaced by the consolidated one, and a deleted private value
+      // would stay in the peers' private history, where erasure (which cannot list deleted keys) never reaches it.
+      await this.#ctx.stub.purgePrivateData(collection, key);
     }
     const sum = checked(deltas.reduce((total, entry) => total + BigInt(entry.delta.amount), 0n), `balance of '${account}'`);
     if (sum !== 0) await this.#writeDelta(account, sum, 'CONSOLIDATED', `consolidate:${this.#ctx.stub.getTxID()}`, secret);
@@ -282,6 +284,32 @@ export class TokenLedger {
   async releaseIfHeld(account: string, escrowId: string): Promise<number> {
     const escrow = await this.getEscrow(account, escrowId);
     return escrow ? this.closeEscrow(escrow, 0) : 0;
+  }
+
+  /**
+   * Erasure of an account (docs/privacy-and-erasure.md): refused while it holds an escrow or a non-zero balance, so
+   * no token leaves the supply and Σ balances + Σ escrows stays what it was. Purges every delta's private record
+   * (value and history) and deletes its public record (an all-zero sum, so the account's balance reads 0 after), and
+   * purges the private history of the account's closed escrows `closedEscrowIds` (deleted keys no range query lists).
+   * Returns how many private records were purged.
+   */
+  async eraseAccount(account: string, closedEscrowIds: readonly string[]): Promise<number> {
+    const open = await readJsonByPrefix<PublicEscrow>(this.#ctx, ESCROW, [account]);
+    if (open.length > 0) {
+      throw new RuleViolationError(`account '${account}' still holds ${open.length} escrow(s); settle or cancel its bids first`, { reason: 'ESCROW_LOCKED', escrows: open.length });
+    }
+    const deltas = await this.#deltas(account);
+    const balance = deltas.reduce((sum, entry) => sum + BigInt(entry.delta.amount), 0n);
+    if (balance !== 0n) {
+      throw new RuleViolationError(`account '${account}' holds a balance of ${balance}; transfer or redeem it before erasure`, { reason: 'BALANCE_NOT_ZERO' });
+    }
+    const collection = await this.#collectionOf(account, true);
+    for (const { key } of deltas) {
+      await this.#ctx.stub.deleteState(key);
+      await this.#ctx.stub.purgePrivateData(collection, key);
+    }
+    for (const escrowId of [...new Set(closedEscrowIds)].sort()) await this.#ctx.stub.purgePrivateData(collection, this.#escrowKey(account, escrowId));
+    return deltas.length + new Set(closedEscrowIds).size;
   }
 
   async #deltas(account: string): Promise<{ key: string; delta: Delta }[]> {
@@ -314,10 +342,13 @@ export class TokenLedger {
     await this.#ctx.stub.putPrivateData(record.collection, key, canonicalBytes(body));
   }
 
-  async #collectionOf(account: string): Promise<string> {
+  /** The account's org collection; an erased account takes no movement (`erasing`: the erasure itself). */
+  async #collectionOf(account: string, erasing = false): Promise<string> {
     let collection = this.#collections.get(account);
     if (collection === undefined) {
-      collection = orgCollection('tokens', (await getParticipant(this.#ctx, account)).mspId);
+      const participant = await getParticipant(this.#ctx, account);
+      if (participant.status === 'ERASED' && !erasing) throw new RuleViolationError(`account '${account}' belongs to an erased participant`, { reason: 'ERASED' });
+      collection = orgCollection('tokens', participant.mspId);
       this.#collections.set(account, collection);
     }
     return collection;

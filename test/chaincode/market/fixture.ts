@@ -21,6 +21,12 @@ const device = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 export const DEVICE_PUBLIC_KEY = device.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const DEVICE_PRIVATE_KEY: KeyObject = device.privateKey;
 
+/** A reading signed by the (shared) test device key, as a head-end puts it into a batch. */
+export function signedReading(meterId: string, intervalStart: number, importedWh: number, exportedWh: number): Record<string, unknown> {
+  const reading = { assetId: meterId, intervalStart, importedWh, exportedWh, sequence: intervalStart / 1000 };
+  return { ...reading, signature: sign('sha256', Buffer.from(canonicalJson(reading)), DEVICE_PRIVATE_KEY).toString('base64') };
+}
+
 export function salt(): string {
   return randomBytes(24).toString('base64url');
 }

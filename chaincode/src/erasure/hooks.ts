@@ -1,0 +1,49 @@
+import type { Context } from 'fabric-contract-api';
+import { RuleViolationError } from '../common/errors';
+import { readJson, readJsonByPrefix } from '../common/state';
+import { eraseCertificateHolder } from '../certificates/erase';
+import { EVENT, OPT_IN, REPORT } from '../grid/dr/events';
+import type { DrEvent, DrOptIn, DrPublicReport } from '../grid/dr/schema';
+
+/**
+ * Erasure hooks of the domains that keep private records of a participant beside the market, settlement, tokens and
+ * metering (erase.ts calls those directly). Each hook is (obligations check, purge). Adding a domain that writes
+ * private data of a participant means adding its hook here; test/chaincode/erasure covers every collection.
+ */
+
+/** Demand response: an opt-in to an event not yet settled is an obligation (settlement will pay or read it). */
+export async function demandResponseObligations(ctx: Context, pseudonym: string): Promise<string[]> {
+  const open: string[] = [];
+  for (const { value } of await readJsonByPrefix<DrOptIn>(ctx, OPT_IN, [])) {
+    if (value.participant !== pseudonym) continue;
+    const event = await readJson<DrEvent>(ctx, ctx.stub.createCompositeKey(EVENT, [value.eventId]));
+    if (event?.status === 'ACTIVE') open.push(value.eventId);
+  }
+  return open;
+}
+
+/** Demand response: the participant's private reports (baseline, metered, payment per interval) leave every peer. */
+export async function purgeDemandResponseOf(ctx: Context, pseudonym: string): Promise<number> {
+  let purged = 0;
+  for (const { key, value } of await readJsonByPrefix<DrPublicReport>(ctx, REPORT, [])) {
+    if (value.participant !== pseudonym) continue;
+    await ctx.stub.purgePrivateData(value.collection, key);
+    purged++;
+  }
+  return purged;
+}
+
+/** Certificates (chaincode/src/certificates/erase.ts): lots it held, its holder secret, claims of its meters. */
+export async function purgeCertificatesOf(ctx: Context, pseudonym: string, meterIds: readonly string[]): Promise<number> {
+  const erased = await eraseCertificateHolder(ctx, pseudonym, meterIds);
+  return erased.lots + erased.claims + (erased.holder ? 1 : 0);
+}
+
+export function refuseObligations(what: string, reason: string, items: readonly string[]): void {
+  if (items.length > 0) {
+    throw new RuleViolationError(`erasure refused: ${what} (${items.slice(0, 5).join(', ')}${items.length > 5 ? ', …' : ''}); meet those obligations first`, {
+      reason,
+      count: items.length,
+    });
+  }
+}
