@@ -1,5 +1,5 @@
 import type { Household, HouseholdInterval, PlannedOrder } from './neighbourhood';
-import type { ZoneClearing } from './summary';
+import type { SettlementTotals, TokenTotals, ZoneClearing } from './summary';
 
 /**
  * What the simulation driver needs from a ledger, in the simulator's own terms. The HTTP implementation
@@ -38,10 +38,23 @@ export interface SimulationBackend {
   /** Registers participants, meters and PV/battery assets, and funds buyers; idempotent across restarts. */
   register(households: readonly Household[], progress?: (done: number, total: number) => void): Promise<TxOutcome>;
   placeOrders(interval: string, orders: readonly OrderRequest[]): Promise<TxOutcome>;
-  /** Signed meter readings for a delivered interval. */
-  submitReadings(interval: string, readings: readonly HouseholdInterval[]): Promise<TxOutcome>;
+  /**
+   * Signed meter readings for a delivered interval; with `publishTotals` (default true) the DSO then publishes the
+   * zones' totals (left to the market operator agent when it runs).
+   */
+  submitReadings(interval: string, readings: readonly HouseholdInterval[], publishTotals?: boolean): Promise<TxOutcome>;
   /** Clears one zone's retail auction after gate closure. */
   clear(interval: string, zone: string): Promise<{ outcome: TxOutcome; result?: ZoneClearing }>;
   /** Settles one zone's interval after its readings are in. */
   settle(interval: string, zone: string): Promise<TxOutcome>;
+  /** Whether a market operator agent runs on the gateway (it then clears and settles; the run must not). */
+  operatorAgentRunning?(): Promise<boolean>;
+  /** A zone's clearing result as the market operator sees it; undefined while not cleared. */
+  result?(interval: string, zone: string): Promise<ZoneClearing | undefined>;
+  /** A zone's settlement totals as the market operator sees them; undefined while not settled. */
+  settlement?(interval: string, zone: string): Promise<SettlementTotals | undefined>;
+  /** Every participant's tokens, summed exactly (market operator's view). */
+  tokenTotals?(): Promise<TokenTotals>;
+  /** A REST submit as one of the run's roles, for scenario hooks (grid events). */
+  submitAs?(as: 'operator' | 'utility', method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome>;
 }

@@ -1,12 +1,20 @@
-import { combineOutcomes, type MarketTiming, type SimulationBackend, type TxOutcome } from './backend';
+import { NO_TX, combineOutcomes, type MarketTiming, type SimulationBackend, type TxOutcome } from './backend';
 import { Neighbourhood, type IntervalSnapshot, type NeighbourhoodOptions } from './neighbourhood';
-import { SummaryAccumulator, type SimulationSummary } from './summary';
+import { conditionsFor, type IntervalContext, type ScenarioHook, type ScenarioLedger } from './scenario';
+import type { DiscreteScheduler } from './sim-time';
+import { SummaryAccumulator, tokenCheck, type SimulationSummary, type TokenTotals } from './summary';
 
 /**
  * Drives a neighbourhood through the market on the ledger's own clock. Each delivery interval runs its own
  * pipeline — orders before gate closure, clearing after it, signed readings after delivery, then settlement —
- * and consecutive intervals overlap, so a run of K intervals takes about K interval lengths of wall time.
- * Chaincode judges time by the transaction timestamp, so the driver waits for real time, never fakes it.
+ * and consecutive intervals overlap. Chaincode judges time by the transaction timestamp only, so the driver
+ * waits for the ledger's time to pass, in one of two ways:
+ *  - wall clock (a gateway in another process, e.g. on Fabric): it sleeps, so a run of K intervals takes about K
+ *    interval lengths of real time;
+ *  - simulated time (its own embedded gateway, see sim-time.ts): a discrete-event scheduler jumps the process's
+ *    clock to the next moment an interval waits for, so a day of 96 intervals takes seconds.
+ * Clearing and settlement are the simulation's own (as the market operator) unless the gateway's market operator
+ * agent runs: then the run only orders and reports readings and waits for the agent's results (never both).
  */
 
 export type SimulationEvent =
@@ -31,8 +39,25 @@ export interface SimulationOptions extends Partial<Omit<NeighbourhoodOptions, 's
   readonly orderLeadMs?: number;
   /** Clock and sleep, replaceable in tests. */
   readonly clock?: Clock;
-  /** 'agent': the gateway's market operator agent clears and settles; the run only orders and reports readings. */
-  readonly operator?: 'self' | 'agent';
+  /**
+   * 'agent': the gateway's market operator agent clears and settles; the run only orders and reports readings.
+   * 'auto': 'agent' when the gateway says its agent runs, else 'self'.
+   */
+  readonly operator?: 'self' | 'agent' | 'auto';
+  /** Simulated time: intervals wait on this scheduler instead of sleeping (bounded runs only). */
+  readonly scheduler?: DiscreteScheduler;
+  /** Start of the first interval (ms); default: the first one whose gate still leaves time to order. */
+  readonly firstIntervalStart?: (timing: MarketTiming, now: number) => number;
+  /** Simulated minutes per ledger interval: a number, or 'ledger' for the ledger's own interval length. */
+  readonly stepMinutes?: number | 'ledger';
+  /** The number of intervals once the ledger's timing and the step length are known (overrides `intervals`). */
+  readonly intervalsFor?: (timing: MarketTiming, stepMinutes: number) => number;
+  /** Grid events and other scenario hooks, consulted every interval. */
+  readonly hooks?: readonly ScenarioHook[];
+  /** Sum every account's tokens before and after the run and report whether the total was conserved. */
+  readonly checkTokens?: boolean;
+  /** With the agent: how long to wait for its clearing or settlement of an interval (default 3 intervals + 1 min). */
+  readonly agentTimeoutMs?: number;
 }
 
 export interface Clock {
@@ -71,13 +96,20 @@ export class SimulationRun {
   readonly #summary: SummaryAccumulator;
   readonly #abort = new AbortController();
   readonly #skewMs: number;
+  readonly #hooks: readonly ScenarioHook[];
+  #byAgent = false;
+  #intervals: number | undefined;
   #done = 0;
 
   constructor(backend: SimulationBackend, options: SimulationOptions) {
+    if (options.scheduler && options.intervals === undefined) throw new RangeError('simulated time needs a bounded run (intervals)');
+    if (options.scheduler && options.operator === 'agent') throw new RangeError("simulated time runs its own clearing and settlement (operator 'self' or 'auto')");
     this.#backend = backend;
     this.#options = options;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.scheduler ? { now: () => (options.scheduler as DiscreteScheduler).now(), sleep: systemClock.sleep } : (options.clock ?? systemClock);
     this.#skewMs = options.skewMs ?? 250;
+    this.#hooks = options.hooks ?? [];
+    this.#intervals = options.intervals;
     this.neighbourhood = new Neighbourhood(options);
     this.#summary = new SummaryAccumulator(this.neighbourhood.households.length, this.neighbourhood.zones.length);
   }
@@ -109,30 +141,68 @@ export class SimulationRun {
     this.#record('register', registered);
     this.#emit({ type: 'registered', outcome: registered });
     const timing = await this.#backend.timing();
+    if (this.#options.stepMinutes !== undefined) {
+      this.neighbourhood.useStepMinutes(this.#options.stepMinutes === 'ledger' ? timing.intervalMs / 60_000 : this.#options.stepMinutes);
+    }
+    if (this.#options.intervalsFor) this.#intervals = this.#options.intervalsFor(timing, this.neighbourhood.options.intervalMinutes);
+    const operator = this.#options.operator ?? 'self';
+    this.#byAgent = operator === 'agent' || (operator === 'auto' && ((await this.#backend.operatorAgentRunning?.()) ?? false));
+    this.#summary.setOperator(this.#byAgent ? 'agent' : 'self');
+    const tokensBefore = this.#options.checkTokens ? await this.#tokenTotals() : undefined;
     const households = this.neighbourhood.households.length;
-    const firstStart = this.#firstTradableStart(timing, households);
+    const firstStart = this.#options.firstIntervalStart?.(timing, this.#clock.now()) ?? this.#firstTradableStart(timing, households);
+    const scheduler = this.#options.scheduler;
+    const energyScale = timing.intervalMs / (this.neighbourhood.options.intervalMinutes * 60_000);
     const pipelines = new Set<Promise<void>>();
-    for (let k = 0; this.#options.intervals === undefined || k < this.#options.intervals; k++) {
+    for (let k = 0; this.#intervals === undefined || k < this.#intervals; k++) {
       const start = firstStart + k * timing.intervalMs;
-      const ordersAt = Math.max(this.#clock.now(), start - timing.gateClosureMs - timing.intervalMs);
+      const ordersAt = scheduler
+        ? start - timing.gateClosureMs - timing.intervalMs
+        : Math.max(this.#clock.now(), start - timing.gateClosureMs - timing.intervalMs);
       // Live mode creates intervals lazily, one interval length ahead of their order window.
-      if (this.#options.intervals === undefined) {
+      if (this.#intervals === undefined) {
         await this.#clock.sleep(ordersAt - this.#clock.now(), this.#abort.signal);
         if (this.stopped) break;
       }
       if (k === 0) this.#emit({ type: 'scheduled', intervals: this.#plannedIntervals(firstStart, timing) });
+      const interval = new Date(start).toISOString();
+      const ctx: IntervalContext = {
+        index: k,
+        interval,
+        intervalMs: timing.intervalMs,
+        hour: this.neighbourhood.options.startHour + (k * this.neighbourhood.options.intervalMinutes) / 60,
+        hours: this.neighbourhood.options.intervalMinutes / 60,
+        zones: this.neighbourhood.zones,
+      };
       // Snapshots are taken in interval order so a run replays exactly from its seed.
-      const snapshot = this.neighbourhood.step(timing.intervalMs / (this.neighbourhood.options.intervalMinutes * 60_000));
-      const pipeline: Promise<void> = this.#runInterval(new Date(start).toISOString(), start, ordersAt, timing, snapshot)
-        .finally(() => pipelines.delete(pipeline));
+      const snapshot = this.neighbourhood.step({ energyScale, conditions: conditionsFor(this.#hooks, ctx) });
+      scheduler?.enter();
+      const pipeline: Promise<void> = this.#runInterval(ctx, start, ordersAt, timing, snapshot).finally(() => {
+        pipelines.delete(pipeline);
+        scheduler?.done();
+      });
       pipelines.add(pipeline);
     }
+    scheduler?.release();
     await Promise.all(pipelines);
+    if (tokensBefore) {
+      const after = await this.#tokenTotals();
+      if (after) this.#summary.setTokens(tokenCheck(tokensBefore, after));
+    }
     return this.summary();
   }
 
+  async #tokenTotals(): Promise<TokenTotals | undefined> {
+    try {
+      return await this.#backend.tokenTotals?.();
+    } catch (err) {
+      this.#record('token-check', { submitted: 1, failed: 1, errors: [err instanceof Error ? err.message : String(err)] });
+      return undefined;
+    }
+  }
+
   #plannedIntervals(firstStart: number, timing: MarketTiming): string[] {
-    const count = this.#options.intervals ?? 1;
+    const count = this.#intervals ?? 1;
     return Array.from({ length: count }, (_, k) => new Date(firstStart + k * timing.intervalMs).toISOString());
   }
 
@@ -142,41 +212,112 @@ export class SimulationRun {
     return Math.ceil((earliestGate + timing.gateClosureMs) / timing.intervalMs) * timing.intervalMs;
   }
 
-  async #runInterval(interval: string, start: number, ordersAt: number, timing: MarketTiming, snapshot: IntervalSnapshot): Promise<void> {
-    const clock = this.#clock;
-    const signal = this.#abort.signal;
-    await clock.sleep(ordersAt - clock.now(), signal);
+  /** Waits until the ledger's time reaches `at`: a sleep on the wall clock, a jump in simulated time. */
+  #waitUntil(at: number): Promise<void> {
+    const scheduler = this.#options.scheduler;
+    if (scheduler) return scheduler.waitUntil(at);
+    return this.#clock.sleep(at - this.#clock.now(), this.#abort.signal);
+  }
+
+  async #runInterval(ctx: IntervalContext, start: number, ordersAt: number, timing: MarketTiming, snapshot: IntervalSnapshot): Promise<void> {
+    const interval = ctx.interval;
+    await this.#waitUntil(ordersAt);
     if (this.stopped) return;
+    for (const hook of this.#hooks) {
+      if (!hook.beforeOrders) continue;
+      const outcome = await hook.beforeOrders(ctx, this.#scenarioLedger());
+      if (outcome) this.#record(`hook:${hook.name}`, outcome);
+    }
     const orders = snapshot.households.flatMap((h) => (h.order ? [{ household: h.household, order: h.order }] : []));
     const ordered = await this.#backend.placeOrders(interval, orders);
     this.#record('order', ordered);
+    this.#summary.addOrders(interval, snapshot);
     this.#emit({ type: 'orders', interval, outcome: ordered });
 
-    const byAgent = this.#options.operator === 'agent';
+    const byAgent = this.#byAgent;
     const zones = this.neighbourhood.zones;
-    if (!byAgent) await clock.sleep(start - timing.gateClosureMs + this.#skewMs - clock.now(), signal);
+    const orderedZones = new Set(orders.map((o) => o.household.zone));
+    // The agent looks at the book a moment after gate closure; waiting for it starts there too.
+    await this.#waitUntil(start - timing.gateClosureMs + this.#skewMs);
     if (this.stopped) return;
-    const cleared = byAgent ? [] : await Promise.all(zones.map((zone) => this.#backend.clear(interval, zone)));
+    // A bounded run reports the agent's results, so it waits for them; live mode (npm start's demo) does not.
+    const bounded = this.#intervals !== undefined && this.#backend.result !== undefined && this.#backend.settlement !== undefined;
+    const cleared = byAgent
+      ? bounded
+        ? await Promise.all(zones.filter((z) => orderedZones.has(z)).map((zone) => this.#awaitAgent('agent-clear', () => this.#backend.result?.(interval, zone) ?? Promise.resolve(undefined), timing)))
+        : []
+      : await Promise.all(zones.map((zone) => this.#backend.clear(interval, zone)));
     cleared.forEach(({ outcome, result }, i) => {
-      this.#record('clear', outcome);
+      this.#record(byAgent ? 'agent-clear' : 'clear', outcome);
       if (result) this.#summary.addClearing(result);
-      this.#emit({ type: 'cleared', interval, zone: zones[i], price: result?.price, volumeKwh: result?.volumeKwh ?? 0, outcome });
+      this.#emit({ type: 'cleared', interval, zone: result?.zone ?? zones[i], price: result?.price, volumeKwh: result?.volumeKwh ?? 0, outcome });
     });
 
-    await clock.sleep(start + timing.intervalMs + this.#skewMs - clock.now(), signal);
+    await this.#waitUntil(start + timing.intervalMs + this.#skewMs);
     if (this.stopped) return;
-    const read = await this.#backend.submitReadings(interval, snapshot.households);
+    const read = await this.#backend.submitReadings(interval, snapshot.households, !byAgent);
     this.#record('reading', read);
-    this.#summary.addInterval(snapshot);
+    this.#summary.addInterval(snapshot, interval);
     this.#emit({ type: 'readings', interval, outcome: read });
 
+    const clearedZones = cleared.flatMap(({ result }) => (result ? [result.zone] : []));
     if (!byAgent) {
       const settled = combineOutcomes(await Promise.all(zones.map((zone) => this.#backend.settle(interval, zone))));
       this.#record('settle', settled);
+      await this.#readSettlements(interval, clearedZones);
       this.#emit({ type: 'settled', interval, outcome: settled });
+    } else if (bounded) {
+      const waited = await Promise.all(
+        clearedZones.map((zone) => this.#awaitAgent('agent-settle', () => this.#backend.settlement?.(interval, zone) ?? Promise.resolve(undefined), timing)),
+      );
+      waited.forEach(({ outcome, result }) => {
+        this.#record('agent-settle', outcome);
+        if (result) this.#summary.addSettlement(interval, result);
+      });
+      this.#emit({ type: 'settled', interval, outcome: combineOutcomes(waited.map((w) => w.outcome)) });
     }
     this.#done++;
     this.#emit({ type: 'interval-done', interval, done: this.#done });
+  }
+
+  /** The operator's view of each settled zone's totals, for the summary (a read, not a transaction). */
+  async #readSettlements(interval: string, zones: readonly string[]): Promise<void> {
+    if (!this.#backend.settlement) return;
+    for (const zone of zones) {
+      try {
+        const totals = await this.#backend.settlement(interval, zone);
+        if (totals) this.#summary.addSettlement(interval, totals);
+      } catch {
+        // A read that fails leaves the row's totals short; the settle outcome already counts failures.
+      }
+    }
+  }
+
+  /** Polls until the agent's result is there (a zone with orders is always cleared; then settled once read). */
+  async #awaitAgent<T>(what: string, look: () => Promise<T | undefined>, timing: MarketTiming): Promise<{ outcome: TxOutcome; result?: T }> {
+    const deadline = this.#clock.now() + (this.#options.agentTimeoutMs ?? 3 * timing.intervalMs + 60_000);
+    let lastError: unknown;
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const result = await look();
+        if (result !== undefined) return { outcome: NO_TX, result };
+      } catch (err) {
+        lastError = err;
+      }
+      if (this.#clock.now() >= deadline) break;
+      await this.#clock.sleep(Math.min(2000, 250 * 2 ** attempt), this.#abort.signal);
+    }
+    const reason = lastError instanceof Error ? lastError.message : 'not done in time';
+    return { outcome: this.stopped ? NO_TX : { submitted: 1, failed: 1, errors: [`${what}: ${reason}`] } };
+  }
+
+  #scenarioLedger(): ScenarioLedger {
+    return {
+      submit: async (as, method, path, body) => {
+        if (!this.#backend.submitAs) return { submitted: 1, failed: 1, errors: [`${method} ${path}: this backend takes no scenario actions`] };
+        return this.#backend.submitAs(as, method, path, body);
+      },
+    };
   }
 
   #record(operation: string, outcome: TxOutcome): void {

@@ -14,14 +14,17 @@ import { call } from '../ledger/call';
 import { ChaincodeError } from '../ledger/errors';
 import { ApiKeyStore } from '../http/auth';
 import { GatewayMetrics } from '../http/metrics';
-import { openLedger } from '../open-ledger';
+import { ledgerHooks } from '../open-ledger';
+import { defaultIdentities } from '../demo/identities';
+import { openLedger } from '../ledger/factory';
 import type { Ledger } from '../ledger/port';
 import { loadOrCreateGatewayFile } from '../setup';
 
 /**
  * A gateway on the embedded ledger, started in this process on a loopback port, for `npm run simulate` and the
  * benchmarks: the same app, config file, API keys and governance bootstrap as `npm start`, without the demo seed,
- * so the caller decides which identities exist. The HTTP path is real; nothing is short-circuited.
+ * so the caller decides which identities exist. The HTTP path is real; nothing is short-circuited. With
+ * `fabricConfig` the same gateway runs on a real Fabric network (`npm run simulate -- --ledger fabric`).
  */
 export interface EmbeddedGatewayOptions {
   readonly dataDir: string;
@@ -33,6 +36,11 @@ export interface EmbeddedGatewayOptions {
    * (the interval length cannot change after InitConfig). Ignored when the data dir's channel is configured already.
    */
   readonly governance?: Readonly<Record<string, number>>;
+  /**
+   * A real Fabric network instead of the embedded ledger: its connection config (network/native/generated/connection.json).
+   * The identities are then the connection config's; the network's own governance stays as its scripts set it.
+   */
+  readonly fabricConfig?: string;
 }
 
 export interface EmbeddedGateway {
@@ -78,13 +86,29 @@ export function readApiKeys(file: string): Record<string, string> {
 
 export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Promise<EmbeddedGateway> {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const config = loadConfig({ OBE_DATA_DIR: options.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: options.logLevel ?? 'silent', OBE_DEMO: 'off' });
+  const fabric = options.fabricConfig !== undefined;
+  const config = loadConfig({
+    OBE_DATA_DIR: options.dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: options.logLevel ?? 'silent',
+    OBE_DEMO: 'off',
+    ...(fabric ? { OBE_LEDGER: 'fabric' } : {}),
+  });
   const logger = pino({ level: config.logLevel });
   const { file, demoKeysFile } = loadOrCreateGatewayFile(config.configFile, config.dataDir, true, options.identities);
   if (!demoKeysFile) throw new Error(`no demo-api-keys.json in ${config.dataDir}: start from an empty data dir`);
   // One set of metrics for the ledger's retries and the API's requests and submits.
   const metrics = new GatewayMetrics();
-  const ledger = await openLedger(config, file, logger, metrics);
+  const ledger = await openLedger({
+    kind: config.ledger,
+    dataDir: config.dataDir,
+    identities: file.identities ?? defaultIdentities(),
+    retry: { conflictAttempts: config.submitAttempts },
+    hooks: ledgerHooks(logger, metrics),
+    logger,
+    env: fabric ? { ...process.env, OBE_FABRIC_CONFIG: options.fabricConfig } : process.env,
+  });
   const context = new GatewayContext({
     metrics,
     logger,
@@ -97,7 +121,7 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
     ledger,
   });
   try {
-    await initGovernance(ledger, options.governance ?? {});
+    if (!fabric) await initGovernance(ledger, options.governance ?? {});
   } catch (err) {
     await ledger.close();
     throw err;

@@ -3,7 +3,7 @@ import { NO_TX, combineOutcomes, type MarketTiming, type OrderRequest, type Simu
 import { GatewayClient, GatewayHttpError, mapLimit } from './gateway-client';
 import type { MeterKeyStore } from './meter-keys';
 import { signReadings, type ReadingInput } from './readings';
-import type { ZoneClearing } from './summary';
+import type { SettlementTotals, TokenTotals, ZoneClearing } from './summary';
 
 /**
  * The simulator's backend over the gateway's REST API. Every household acts with its own API key (its own Fabric
@@ -225,7 +225,7 @@ export class HttpBackend implements SimulationBackend {
    * Readings go in as a meter head-end would send them: the utility's head-end submits its meters in batches
    * of at most `readingBatchSize`, each reading signed by its own meter's device key.
    */
-  async submitReadings(interval: string, readings: readonly HouseholdInterval[]): Promise<TxOutcome> {
+  async submitReadings(interval: string, readings: readonly HouseholdInterval[], publishTotals = true): Promise<TxOutcome> {
     const intervalStart = Date.parse(interval);
     const inputs: ReadingInput[] = readings.map((r) => ({
       assetId: meterIdOf(r.household),
@@ -246,7 +246,7 @@ export class HttpBackend implements SimulationBackend {
       }
     });
     // Zone totals become public only when the DSO publishes them (under the small-group rule), once all are in.
-    const zones = this.#publishZoneTotals ? [...new Set(readings.map((r) => r.household.zone))].sort() : [];
+    const zones = this.#publishZoneTotals && publishTotals ? [...new Set(readings.map((r) => r.household.zone))].sort() : [];
     const published = await mapLimit(zones, this.#concurrency, (zone) =>
       idempotent(() =>
         this.#client.submit('POST', `/api/v1/metering/zones/${encodeURIComponent(zone)}/totals/${intervalStart}/publish`, this.#keys.operator),
@@ -273,6 +273,70 @@ export class HttpBackend implements SimulationBackend {
     const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/result`;
     const result = await this.#client.get<{ details?: { volumeWh?: number | null } }>(path, this.#keys.operator);
     return result.details?.volumeWh ?? 0;
+  }
+
+  async operatorAgentRunning(): Promise<boolean> {
+    try {
+      const status = await this.#client.get<{ enabled?: boolean; state?: string }>('/api/v1/operator/status', this.#keys.operator);
+      return status.enabled === true && status.state !== 'stopped';
+    } catch (err) {
+      // A gateway without the endpoint (older) or an operator it does not know runs no agent for us.
+      if (err instanceof GatewayHttpError && (err.status === 404 || err.status === 403)) return false;
+      throw err;
+    }
+  }
+
+  async result(interval: string, zone: string): Promise<ZoneClearing | undefined> {
+    const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/result`;
+    try {
+      const r = await this.#client.get<{ price: number | null; volumeWh: number | null; details?: { volumeWh?: number | null } }>(path, this.#keys.operator);
+      const volumeWh = r.volumeWh ?? r.details?.volumeWh ?? 0;
+      return { interval, zone, ...(r.price === null ? {} : { price: r.price / this.#priceUnits }), volumeKwh: volumeWh / 1000 };
+    } catch (err) {
+      if (err instanceof GatewayHttpError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async settlement(interval: string, zone: string): Promise<SettlementTotals | undefined> {
+    const path = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}/settlement`;
+    try {
+      const s = await this.#client.get<{ recordCount: number; details?: Record<string, unknown> }>(path, this.#keys.operator);
+      const d = s.details ?? {};
+      const n = (key: string) => (typeof d[key] === 'number' ? (d[key] as number) : 0);
+      return {
+        records: s.recordCount,
+        energyPaid: n('energyPaid'),
+        energyReceived: n('energyReceived'),
+        imbalanceCharged: n('imbalanceCharged'),
+        balancingCredit: n('balancingCredit'),
+        missingReadings: n('missingReadings'),
+      };
+    } catch (err) {
+      if (err instanceof GatewayHttpError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every participant's balance as the market operator sees it, summed exactly. */
+  async tokenTotals(): Promise<TokenTotals> {
+    const balances = await this.#client.list<{ available: number; escrowed: number }>('/api/v1/tokens/balances', this.#keys.operator, 100);
+    let available = 0n;
+    let escrowed = 0n;
+    for (const b of balances) {
+      available += BigInt(b.available);
+      escrowed += BigInt(b.escrowed);
+    }
+    return { accounts: balances.length, available, escrowed };
+  }
+
+  async submitAs(as: 'operator' | 'utility', method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome> {
+    try {
+      await this.#client.submit(method, path, as === 'operator' ? this.#keys.operator : this.#keys.utilityAdmin, body);
+      return ok();
+    } catch (err) {
+      return failed(err);
+    }
   }
 
   async settle(interval: string, zone: string): Promise<TxOutcome> {

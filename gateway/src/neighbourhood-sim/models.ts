@@ -144,3 +144,87 @@ function gaussian(x: number, mean: number, sd: number): number {
 export function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
+
+/**
+ * An electric vehicle charged at home: it is plugged in from its evening arrival until its morning departure and
+ * arrives needing `arrivalNeedKwh` (the day's driving). A plain charger starts at full power on arrival (the evening
+ * peak); a smart charger spreads the need over the cheapest intervals of its plug-in window, judged by a price signal
+ * (the household's tariff forecast), and still delivers it all by departure when it can.
+ */
+export interface EvSpec {
+  readonly chargerKw: number;
+  /** Energy drawn per kWh added to the battery is 1 / efficiency. */
+  readonly efficiency: number;
+  readonly smart: boolean;
+  /** Local hours of the evening arrival and the morning departure. */
+  readonly arrivalHour: number;
+  readonly departureHour: number;
+  /** Energy (at the socket) the day's driving used, added to the need on arrival. */
+  readonly arrivalNeedKwh: number;
+}
+
+/** A price signal by local hour (0–24): lower is cheaper. What a smart charger ranks its intervals by. */
+export type PriceSignal = (hour: number) => number;
+
+/**
+ * A time-of-use tariff forecast: cheap at night and around midday (PV), dear at the evening peak. The default
+ * signal of a scenario; a scenario may replace it.
+ */
+export const TIME_OF_USE: PriceSignal = (hour) => {
+  const h = ((hour % 24) + 24) % 24;
+  if (h >= 17 && h < 21) return 0.34;
+  if (h >= 11 && h < 15) return 0.18;
+  if (h < 6 || h >= 23) return 0.2;
+  return 0.27;
+};
+
+export class ElectricVehicle {
+  readonly spec: EvSpec;
+  #needKwh = 0;
+  #plugged: boolean | undefined;
+
+  constructor(spec: EvSpec) {
+    this.spec = spec;
+  }
+
+  /** Whether the car is at home (plugged in) at a local hour. */
+  pluggedAt(hour: number): boolean {
+    const h = ((hour % 24) + 24) % 24;
+    return h >= this.spec.arrivalHour || h < this.spec.departureHour;
+  }
+
+  get needKwh(): number {
+    return this.#needKwh;
+  }
+
+  /**
+   * Energy (kWh at the socket) the car draws in the interval starting at `hour` of length `hours`, at most
+   * `maxKw` (a limit the grid may impose). `initialNeedKwh` is what a car already plugged in at the first step still needs.
+   */
+  charge(hour: number, hours: number, signal: PriceSignal, maxKw = Infinity, initialNeedKwh = 0): number {
+    const plugged = this.pluggedAt(hour);
+    if (this.#plugged === undefined) this.#needKwh = plugged ? initialNeedKwh : 0;
+    else if (plugged && !this.#plugged) this.#needKwh += this.spec.arrivalNeedKwh;
+    else if (!plugged) this.#needKwh = 0;
+    this.#plugged = plugged;
+    if (!plugged || this.#needKwh <= 0) return 0;
+    const powerKw = Math.max(0, Math.min(this.spec.chargerKw, maxKw));
+    const full = Math.min(this.#needKwh, powerKw * hours);
+    if (this.spec.smart && !this.#cheapEnough(hour, hours, signal)) return 0;
+    this.#needKwh -= full;
+    return full;
+  }
+
+  /** A smart charger charges now if this interval is among the cheapest it needs before departure (ties: earliest). */
+  #cheapEnough(hour: number, hours: number, signal: PriceSignal): boolean {
+    const h = ((hour % 24) + 24) % 24;
+    const untilDeparture = h < this.spec.departureHour ? this.spec.departureHour - h : 24 - h + this.spec.departureHour;
+    const slots = Math.max(1, Math.ceil(untilDeparture / hours - 1e-9));
+    const needed = Math.ceil(this.#needKwh / (this.spec.chargerKw * hours) - 1e-9);
+    if (needed >= slots) return true;
+    const now = signal(h);
+    let cheaper = 0;
+    for (let j = 1; j < slots; j++) if (signal(h + j * hours) < now) cheaper++;
+    return cheaper < needed;
+  }
+}

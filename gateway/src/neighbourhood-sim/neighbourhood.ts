@@ -1,9 +1,22 @@
-import { Battery, Weather, clearSkyIrradiance, householdLoadKw, pvPowerKw, type BatterySpec, type LoadProfile, type PvSystem } from './models';
+import {
+  Battery,
+  ElectricVehicle,
+  TIME_OF_USE,
+  Weather,
+  clearSkyIrradiance,
+  householdLoadKw,
+  pvPowerKw,
+  type BatterySpec,
+  type EvSpec,
+  type LoadProfile,
+  type PriceSignal,
+  type PvSystem,
+} from './models';
 import { SeededRandom } from './random';
 
 /**
- * A synthetic neighbourhood: households (prosumers with PV and maybe a battery, plain consumers) spread over
- * feeder zones, stepped interval by interval. Produces what each household's meter measures and the order its
+ * A synthetic neighbourhood: households (prosumers with PV and maybe a battery, plain consumers, some with an
+ * electric vehicle) spread over feeder zones, stepped interval by interval. Produces what each household's meter measures and the order its
  * home energy manager places ahead of delivery, from a forecast that differs from what then happens.
  */
 
@@ -21,6 +34,14 @@ export interface NeighbourhoodOptions {
   readonly startHour: number;
   /** Simulated length of one interval in minutes (independent of the ledger's interval length). */
   readonly intervalMinutes: number;
+  /** Share of households (of either kind) with an electric vehicle charged at home. */
+  readonly evShare: number;
+  /** Share of those vehicles whose charger shifts charging into the cheapest intervals of its plug-in window. */
+  readonly smartChargingShare: number;
+  /** Mean cloud index of the day's weather (0 clear – 1 overcast). */
+  readonly meanCloud: number;
+  /** The tariff forecast smart chargers rank intervals by. */
+  readonly priceSignal: PriceSignal;
 }
 
 export const DEFAULT_NEIGHBOURHOOD: Omit<NeighbourhoodOptions, 'seed' | 'prosumers' | 'consumers'> = {
@@ -30,6 +51,10 @@ export const DEFAULT_NEIGHBOURHOOD: Omit<NeighbourhoodOptions, 'seed' | 'prosume
   dayOfYear: 172,
   startHour: 6,
   intervalMinutes: 120,
+  evShare: 0.3,
+  smartChargingShare: 0.4,
+  meanCloud: 0.3,
+  priceSignal: TIME_OF_USE,
 };
 
 export interface Household {
@@ -40,6 +65,7 @@ export interface Household {
   readonly pv?: PvSystem;
   readonly batterySpec?: BatterySpec;
   readonly load: LoadProfile;
+  readonly ev?: EvSpec;
   /** Lowest price (per kWh) this household sells at, highest it buys at. */
   readonly askPrice: number;
   readonly bidPrice: number;
@@ -48,7 +74,10 @@ export interface Household {
 export interface HouseholdInterval {
   readonly household: Household;
   readonly productionKwh: number;
+  /** Everything the home drew, the vehicle's charging included. */
   readonly consumptionKwh: number;
+  /** Of which the electric vehicle's charging. */
+  readonly evKwh: number;
   readonly batteryKwh: number;
   /** Measured at the grid connection: exported (>0) or imported (<0) energy. */
   readonly netKwh: number;
@@ -68,22 +97,44 @@ export interface IntervalSnapshot {
   readonly index: number;
   readonly simulatedHour: number;
   readonly cloudIndex: number;
+  /** What the scenario imposed on this interval (none: an empty object). */
+  readonly conditions: IntervalConditions;
   readonly households: readonly HouseholdInterval[];
+}
+
+/**
+ * Physical limits a scenario imposes on one interval, per household connection (a grid event such as a DSO's
+ * operating envelope or a demand-response call becomes one of these). Absent fields impose nothing.
+ */
+export interface IntervalConditions {
+  /** Most a connection may export (kW): surplus beyond it is curtailed at the inverter. */
+  readonly exportLimitKw?: number;
+  /** Most a connection may import (kW): vehicle charging is reduced first. */
+  readonly importLimitKw?: number;
+  /** Most a vehicle may charge at (kW), e.g. 0 during a demand-response event. */
+  readonly evMaxKw?: number;
+}
+
+export interface StepOptions {
+  /** Converts the simulated step's energies to the ledger's interval (see step()). */
+  readonly energyScale?: number;
+  readonly conditions?: IntervalConditions;
 }
 
 /** Orders below this size are not worth a transaction. */
 const MIN_ORDER_KWH = 0.001;
 
 export class Neighbourhood {
-  readonly options: NeighbourhoodOptions;
+  #options: NeighbourhoodOptions;
   readonly households: readonly Household[];
   readonly #batteries = new Map<string, Battery>();
+  readonly #evs = new Map<string, { vehicle: ElectricVehicle; initialNeedKwh: number }>();
   readonly #noise = new Map<string, SeededRandom>();
   readonly #weather: Weather;
   #nextIndex = 0;
 
   constructor(options: Partial<NeighbourhoodOptions> & Pick<NeighbourhoodOptions, 'seed' | 'prosumers'>) {
-    this.options = { ...DEFAULT_NEIGHBOURHOOD, consumers: Math.ceil(options.prosumers / 2), ...options };
+    this.#options = { ...DEFAULT_NEIGHBOURHOOD, consumers: Math.ceil(options.prosumers / 2), ...options };
     if (!Number.isInteger(this.options.prosumers) || this.options.prosumers < 0) {
       throw new RangeError(`prosumers must be a non-negative integer, got ${this.options.prosumers}`);
     }
@@ -121,14 +172,41 @@ export class Neighbourhood {
             askPrice: round(random.uniform(0.08, 0.16), 4),
             bidPrice: round(random.uniform(0.14, 0.3), 4),
           };
-      households.push(household);
+      // Vehicles draw from a stream of their own, so adding them left every other household property unchanged.
+      const evRandom = SeededRandom.derive(this.options.seed, `ev/${id}`);
+      const withEv: Household = evRandom.chance(this.options.evShare)
+        ? {
+            ...household,
+            ev: {
+              chargerKw: evRandom.chance(0.5) ? 7.4 : evRandom.chance(0.6) ? 11 : 3.7,
+              efficiency: 0.9,
+              smart: evRandom.chance(this.options.smartChargingShare),
+              arrivalHour: clampHour(evRandom.normal(18, 1.2), 15.5, 22.5),
+              departureHour: clampHour(evRandom.normal(7.5, 0.7), 5.5, 9.5),
+              arrivalNeedKwh: round(clampHour(evRandom.normal(9, 3.5), 2, 25), 2),
+            },
+          }
+        : household;
+      households.push(withEv);
+      if (withEv.ev) this.#evs.set(id, { vehicle: new ElectricVehicle(withEv.ev), initialNeedKwh: round(evRandom.uniform(0, 0.6) * withEv.ev.arrivalNeedKwh, 2) });
       if (household.batterySpec) {
         this.#batteries.set(id, new Battery(household.batterySpec, random.uniform(0.2, 0.6)));
       }
       this.#noise.set(id, SeededRandom.derive(this.options.seed, `noise/${id}`));
     }
     this.households = households;
-    this.#weather = new Weather(SeededRandom.derive(this.options.seed, 'weather'));
+    this.#weather = new Weather(SeededRandom.derive(this.options.seed, 'weather'), this.options.meanCloud);
+  }
+
+  get options(): NeighbourhoodOptions {
+    return this.#options;
+  }
+
+  /** Sets the simulated length of an interval (e.g. to the ledger's own), before the first step only. */
+  useStepMinutes(minutes: number): void {
+    if (this.#nextIndex > 0) throw new Error('the step length is fixed once the neighbourhood has stepped');
+    if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 1440) throw new RangeError(`step minutes must be in (0, 1440], got ${minutes}`);
+    this.#options = { ...this.#options, intervalMinutes: minutes };
   }
 
   get zones(): readonly string[] {
@@ -139,39 +217,61 @@ export class Neighbourhood {
    * Simulate the next interval. `energyScale` converts the simulated step's energies to the ledger's interval:
    * a 2-hour simulated step traded on 1-minute ledger intervals reports its average power over one minute
    * (scale 1/120), which keeps readings within what the registered capacities can deliver in an interval.
+   * `conditions` are the scenario's limits for this interval (grid events).
    */
-  step(energyScale = 1): IntervalSnapshot {
+  step(options: number | StepOptions = {}): IntervalSnapshot {
+    const { energyScale = 1, conditions = {} } = typeof options === 'number' ? { energyScale: options } : options;
     const index = this.#nextIndex++;
     const hours = this.options.intervalMinutes / 60;
-    const midHour = this.options.startHour + (index + 0.5) * hours;
+    const startHour = this.options.startHour + index * hours;
+    const midHour = startHour + 0.5 * hours;
     const cloudIndex = index === 0 ? this.#weather.cloudIndex : this.#weather.step();
     const irradiance = clearSkyIrradiance(this.options.latitudeDeg, this.options.dayOfYear, midHour % 24);
     const transmittance = this.#weather.transmittance;
     const result: HouseholdInterval[] = [];
     for (const household of this.households) {
       const noise = this.#noise.get(household.id) as SeededRandom;
-      const productionKwh = household.pv
+      let productionKwh = household.pv
         ? pvPowerKw(household.pv, irradiance, transmittance, noise.normal(0, 0.05)) * hours
         : 0;
-      const consumptionKwh = householdLoadKw(household.load, midHour % 24, noise.normal(0, 0.2)) * hours;
+      const baseKwh = householdLoadKw(household.load, midHour % 24, noise.normal(0, 0.2)) * hours;
+      const ev = this.#evs.get(household.id);
+      let evKwh = ev ? ev.vehicle.charge(startHour, hours, this.options.priceSignal, conditions.evMaxKw, ev.initialNeedKwh) : 0;
+      if (conditions.importLimitKw !== undefined && evKwh > 0) {
+        // The vehicle gives way first when the connection may import less than the home would draw.
+        const room = Math.max(0, conditions.importLimitKw * hours + productionKwh - baseKwh);
+        evKwh = Math.min(evKwh, room);
+      }
+      const consumptionKwh = baseKwh + evKwh;
       const battery = this.#batteries.get(household.id);
-      const step = battery
+      let step = battery
         ? battery.apply(productionKwh - consumptionKwh, hours)
         : { residualKwh: productionKwh - consumptionKwh, batteryKwh: 0 };
+      if (conditions.exportLimitKw !== undefined && step.residualKwh > conditions.exportLimitKw * hours) {
+        // Curtailment at the inverter: the export beyond the envelope is never produced.
+        const curtailed = step.residualKwh - conditions.exportLimitKw * hours;
+        productionKwh -= curtailed;
+        step = { ...step, residualKwh: step.residualKwh - curtailed };
+      }
       const forecastNetKwh = step.residualKwh * (1 + noise.normal(0, 0.08)) * energyScale;
       const order = planOrder(household, forecastNetKwh);
       result.push({
         household,
         productionKwh: round(productionKwh * energyScale, 4),
         consumptionKwh: round(consumptionKwh * energyScale, 4),
+        evKwh: round(evKwh * energyScale, 4),
         batteryKwh: round(step.batteryKwh * energyScale, 4),
         netKwh: round(step.residualKwh * energyScale, 4),
         forecastNetKwh: round(forecastNetKwh, 4),
         ...(order ? { order } : {}),
       });
     }
-    return { index, simulatedHour: this.options.startHour + index * hours, cloudIndex, households: result };
+    return { index, simulatedHour: startHour, cloudIndex, conditions, households: result };
   }
+}
+
+function clampHour(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
 }
 
 function planOrder(household: Household, forecastNetKwh: number): PlannedOrder | undefined {

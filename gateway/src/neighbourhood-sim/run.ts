@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SimulationRun, type SimulationEvent } from './driver';
+import { SimulationRun, type SimulationEvent, type SimulationOptions } from './driver';
 import { GatewayClient } from './gateway-client';
 import { HttpBackend } from './http-backend';
 import type { NeighbourhoodKeys } from './keys';
@@ -31,7 +31,9 @@ export interface RunOptions {
    * Who clears, settles and publishes zone totals: the simulation itself as the market operator (default, `npm run
    * simulate`), or the gateway's market operator agent (`npm start`'s demo), leaving the households to order and read.
    */
-  readonly operator?: 'self' | 'agent';
+  readonly operator?: 'self' | 'agent' | 'auto';
+  /** Simulated time, grid-event hooks, step length, token check, first interval: see SimulationOptions. */
+  readonly day?: Pick<SimulationOptions, 'scheduler' | 'firstIntervalStart' | 'stepMinutes' | 'intervalsFor' | 'hooks' | 'checkTokens' | 'agentTimeoutMs'>;
 }
 
 export function createRun(options: RunOptions): SimulationRun {
@@ -53,6 +55,7 @@ export function createRun(options: RunOptions): SimulationRun {
     intervals: options.intervals,
     onEvent: options.onEvent,
     operator: options.operator ?? 'self',
+    ...options.day,
   });
   run.neighbourhood.households.forEach((h: Household, i: number) => keyOf.set(h.id, options.keys.households[i % options.keys.households.length]));
   return run;

@@ -2,7 +2,8 @@ import type { IntervalSnapshot } from './neighbourhood';
 
 /**
  * Running totals of a simulation: what the neighbourhood produced and consumed, what the market cleared locally,
- * and how many ledger transactions failed. Energies in kWh.
+ * what settlement moved, and how many ledger transactions failed; per interval and for the whole run. Energies in
+ * kWh as metered on the ledger's intervals, prices per kWh, token amounts in the smallest token unit.
  */
 export interface ZoneClearing {
   readonly interval: string;
@@ -12,12 +13,71 @@ export interface ZoneClearing {
   readonly volumeKwh: number;
 }
 
+/** The settlement totals of one zone and interval (the operator's full view; see chaincode settlement/compute.ts). */
+export interface SettlementTotals {
+  readonly records: number;
+  readonly energyPaid: number;
+  readonly energyReceived: number;
+  readonly imbalanceCharged: number;
+  readonly balancingCredit: number;
+  readonly missingReadings: number;
+}
+
+const SETTLEMENT_FIELDS = ['records', 'energyPaid', 'energyReceived', 'imbalanceCharged', 'balancingCredit', 'missingReadings'] as const;
+const NO_SETTLEMENT: SettlementTotals = { records: 0, energyPaid: 0, energyReceived: 0, imbalanceCharged: 0, balancingCredit: 0, missingReadings: 0 };
+
+export function addSettlement(a: SettlementTotals, b: SettlementTotals): SettlementTotals {
+  const out: Record<string, number> = {};
+  for (const f of SETTLEMENT_FIELDS) out[f] = a[f] + b[f];
+  return out as unknown as SettlementTotals;
+}
+
+/** Every participant's tokens at one moment, summed as exact integers (decimal strings in JSON). */
+export interface TokenTotals {
+  readonly accounts: number;
+  readonly available: bigint;
+  readonly escrowed: bigint;
+}
+
+export interface TokenCheck {
+  readonly before: { accounts: number; available: string; escrowed: string; total: string };
+  readonly after: { accounts: number; available: string; escrowed: string; total: string };
+  /** Tokens are only moved by settlement during the run: the total over every account must not change. */
+  readonly conserved: boolean;
+}
+
+export interface IntervalRow {
+  readonly index: number;
+  readonly interval: string;
+  /** Simulated local time of the interval's start, HH:MM. */
+  readonly time: string;
+  readonly cloudIndex: number;
+  readonly productionKwh: number;
+  readonly consumptionKwh: number;
+  readonly evKwh: number;
+  readonly exportedKwh: number;
+  readonly importedKwh: number;
+  /** Share of the interval's consumption met inside the neighbourhood. */
+  readonly selfSufficiency: number;
+  readonly orders: number;
+  readonly tradedKwh: number;
+  /** Volume-weighted clearing price over the zones; undefined when nothing traded. */
+  readonly price?: number;
+  readonly zonesCleared: number;
+  readonly zonesSettled: number;
+  readonly settlement: SettlementTotals;
+  /** Limits a scenario hook imposed on the interval (grid events). */
+  readonly conditions?: Readonly<Record<string, number>>;
+}
+
 export interface SimulationSummary {
   readonly households: number;
   readonly zones: number;
   readonly intervals: number;
   readonly productionKwh: number;
   readonly consumptionKwh: number;
+  /** Of the consumption: electric vehicles charging. */
+  readonly evKwh: number;
   readonly exportedKwh: number;
   readonly importedKwh: number;
   /** Energy matched on the local P2P market. */
@@ -26,53 +86,134 @@ export interface SimulationSummary {
   readonly selfSufficiency: number;
   /** Volume-weighted clearing price per kWh; undefined if nothing traded. */
   readonly averagePrice?: number;
+  /** Sum of every settled zone-interval's totals. */
+  readonly settlement: SettlementTotals;
+  readonly tokens?: TokenCheck;
+  /** Who cleared and settled: the run itself or the gateway's market operator agent. */
+  readonly operator?: 'self' | 'agent';
   readonly transactions: number;
   readonly failedTransactions: number;
   readonly failuresByOperation: Readonly<Record<string, number>>;
   readonly elapsedMs: number;
   readonly transactionsPerSecond: number;
+  readonly perInterval: readonly IntervalRow[];
 }
 
+interface RowState {
+  index: number;
+  interval: string;
+  time: string;
+  cloudIndex: number;
+  productionKwh: number;
+  consumptionKwh: number;
+  evKwh: number;
+  exportedKwh: number;
+  importedKwh: number;
+  fromOutsideKwh: number;
+  orders: number;
+  tradedKwh: number;
+  priceVolume: number;
+  zonesCleared: number;
+  zonesSettled: number;
+  settlement: SettlementTotals;
+  conditions?: Record<string, number>;
+}
+
+const hhmm = (hour: number) => {
+  const minutes = Math.round((((hour % 24) + 24) % 24) * 60);
+  return `${String(Math.floor(minutes / 60) % 24).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+};
+
 export class SummaryAccumulator {
-  #households = 0;
-  #zones = 0;
+  readonly #households: number;
+  readonly #zones: number;
+  readonly #rows = new Map<string, RowState>();
   #intervals = 0;
-  #production = 0;
-  #consumption = 0;
-  #exported = 0;
-  #imported = 0;
-  #traded = 0;
-  #priceVolume = 0;
-  #fromOutside = 0;
   #transactions = 0;
   #failed = 0;
   readonly #failures: Record<string, number> = {};
-  readonly #started = Date.now();
+  // Real elapsed time, also under a virtual clock (sim-time.ts), which does not move performance.now().
+  readonly #started = performance.now();
+  #tokens: TokenCheck | undefined;
+  #operator: 'self' | 'agent' | undefined;
 
   constructor(households: number, zones: number) {
     this.#households = households;
     this.#zones = zones;
   }
 
-  addInterval(snapshot: IntervalSnapshot): void {
-    this.#intervals++;
-    let exported = 0;
-    let imported = 0;
-    for (const h of snapshot.households) {
-      this.#production += h.productionKwh;
-      this.#consumption += h.consumptionKwh;
-      if (h.netKwh > 0) exported += h.netKwh;
-      else imported -= h.netKwh;
+  #row(interval: string): RowState {
+    let row = this.#rows.get(interval);
+    if (!row) {
+      row = {
+        index: this.#rows.size,
+        interval,
+        time: '',
+        cloudIndex: 0,
+        productionKwh: 0,
+        consumptionKwh: 0,
+        evKwh: 0,
+        exportedKwh: 0,
+        importedKwh: 0,
+        fromOutsideKwh: 0,
+        orders: 0,
+        tradedKwh: 0,
+        priceVolume: 0,
+        zonesCleared: 0,
+        zonesSettled: 0,
+        settlement: NO_SETTLEMENT,
+      };
+      this.#rows.set(interval, row);
     }
-    this.#exported += exported;
-    this.#imported += imported;
+    return row;
+  }
+
+  /** The interval's planned orders (count only) and its timing, when they are placed. */
+  addOrders(interval: string, snapshot: IntervalSnapshot): void {
+    const row = this.#row(interval);
+    row.index = snapshot.index;
+    row.time = hhmm(snapshot.simulatedHour);
+    row.cloudIndex = Math.round(snapshot.cloudIndex * 1000) / 1000;
+    row.orders = snapshot.households.filter((h) => h.order).length;
+    if (Object.keys(snapshot.conditions).length > 0) row.conditions = { ...snapshot.conditions } as Record<string, number>;
+  }
+
+  /** What the meters measured in a delivered interval (counted once its readings are submitted). */
+  addInterval(snapshot: IntervalSnapshot, interval = `#${snapshot.index}`): void {
+    this.#intervals++;
+    const row = this.#row(interval);
+    row.index = snapshot.index;
+    row.time ||= hhmm(snapshot.simulatedHour);
+    for (const h of snapshot.households) {
+      row.productionKwh += h.productionKwh;
+      row.consumptionKwh += h.consumptionKwh;
+      row.evKwh += h.evKwh;
+      if (h.netKwh > 0) row.exportedKwh += h.netKwh;
+      else row.importedKwh -= h.netKwh;
+    }
     // Physically, imports beyond what neighbours export in the same interval come from the upstream grid.
-    this.#fromOutside += Math.max(0, imported - exported);
+    row.fromOutsideKwh = Math.max(0, row.importedKwh - row.exportedKwh);
   }
 
   addClearing(result: ZoneClearing): void {
-    this.#traded += result.volumeKwh;
-    if (result.price !== undefined) this.#priceVolume += result.price * result.volumeKwh;
+    const row = this.#row(result.interval);
+    row.zonesCleared++;
+    row.tradedKwh += result.volumeKwh;
+    if (result.price !== undefined) row.priceVolume += result.price * result.volumeKwh;
+  }
+
+  addSettlement(interval: string, totals: SettlementTotals): void {
+    const row = this.#row(interval);
+    row.zonesSettled++;
+    row.settlement = addSettlement(row.settlement, totals);
+  }
+
+  setTokens(check: TokenCheck): void {
+    this.#tokens = check;
+  }
+
+  setOperator(operator: 'self' | 'agent'): void {
+    this.#operator = operator;
   }
 
   transactionSucceeded(count = 1): void {
@@ -94,41 +235,116 @@ export class SummaryAccumulator {
   }
 
   summary(): SimulationSummary {
-    const elapsedMs = Date.now() - this.#started;
-    const selfSufficiency = this.#consumption > 0 ? Math.max(0, 1 - this.#fromOutside / this.#consumption) : 1;
+    const elapsedMs = Math.round(performance.now() - this.#started);
+    const rows = [...this.#rows.values()].sort((a, b) => a.index - b.index);
+    const sum = (f: (r: RowState) => number) => rows.reduce((n, r) => n + f(r), 0);
+    const consumption = sum((r) => r.consumptionKwh);
+    const fromOutside = sum((r) => r.fromOutsideKwh);
+    const traded = sum((r) => r.tradedKwh);
+    const priceVolume = sum((r) => r.priceVolume);
+    const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
     return {
       households: this.#households,
       zones: this.#zones,
       intervals: this.#intervals,
-      productionKwh: this.#production,
-      consumptionKwh: this.#consumption,
-      exportedKwh: this.#exported,
-      importedKwh: this.#imported,
-      tradedLocallyKwh: this.#traded,
-      selfSufficiency,
-      ...(this.#traded > 0 ? { averagePrice: this.#priceVolume / this.#traded } : {}),
+      productionKwh: r4(sum((r) => r.productionKwh)),
+      consumptionKwh: r4(consumption),
+      evKwh: r4(sum((r) => r.evKwh)),
+      exportedKwh: r4(sum((r) => r.exportedKwh)),
+      importedKwh: r4(sum((r) => r.importedKwh)),
+      tradedLocallyKwh: r4(traded),
+      selfSufficiency: consumption > 0 ? Math.max(0, 1 - fromOutside / consumption) : 1,
+      ...(traded > 0 ? { averagePrice: priceVolume / traded } : {}),
+      settlement: rows.reduce((t, r) => addSettlement(t, r.settlement), NO_SETTLEMENT),
+      ...(this.#tokens ? { tokens: this.#tokens } : {}),
+      ...(this.#operator ? { operator: this.#operator } : {}),
       transactions: this.#transactions,
       failedTransactions: this.#failed,
       failuresByOperation: { ...this.#failures },
       elapsedMs,
       transactionsPerSecond: elapsedMs > 0 ? (this.#transactions * 1000) / elapsedMs : 0,
+      perInterval: rows.map((r) => ({
+        index: r.index,
+        interval: r.interval,
+        time: r.time,
+        cloudIndex: r.cloudIndex,
+        productionKwh: r4(r.productionKwh),
+        consumptionKwh: r4(r.consumptionKwh),
+        evKwh: r4(r.evKwh),
+        exportedKwh: r4(r.exportedKwh),
+        importedKwh: r4(r.importedKwh),
+        selfSufficiency: r.consumptionKwh > 0 ? Math.round(Math.max(0, 1 - r.fromOutsideKwh / r.consumptionKwh) * 1000) / 1000 : 1,
+        orders: r.orders,
+        tradedKwh: r4(r.tradedKwh),
+        ...(r.tradedKwh > 0 ? { price: Math.round((r.priceVolume / r.tradedKwh) * 10_000) / 10_000 } : {}),
+        zonesCleared: r.zonesCleared,
+        zonesSettled: r.zonesSettled,
+        settlement: r.settlement,
+        ...(r.conditions ? { conditions: r.conditions } : {}),
+      })),
     };
   }
+}
+
+/** The token check from the totals before and after a run. */
+export function tokenCheck(before: TokenTotals, after: TokenTotals): TokenCheck {
+  const view = (t: TokenTotals) => ({ accounts: t.accounts, available: String(t.available), escrowed: String(t.escrowed), total: String(t.available + t.escrowed) });
+  return { before: view(before), after: view(after), conserved: before.available + before.escrowed === after.available + after.escrowed };
+}
+
+/** The summary as JSON (token amounts are exact decimal strings already). */
+export function summaryJson(s: SimulationSummary): string {
+  return JSON.stringify(s, null, 2);
 }
 
 export function formatSummary(s: SimulationSummary, currency = 'EUR'): string {
   const kwh = (v: number) => `${v.toFixed(3)} kWh`;
   const failures = Object.entries(s.failuresByOperation).map(([op, n]) => `${op}: ${n}`).join(', ');
-  return [
+  const lines = [
     'Simulation summary',
-    `  households            ${s.households} in ${s.zones} zone(s), ${s.intervals} interval(s)`,
+    `  households            ${s.households} in ${s.zones} zone(s), ${s.intervals} interval(s)${s.operator ? `, cleared and settled by ${s.operator === 'agent' ? "the gateway's operator agent" : 'the simulation'}` : ''}`,
     `  production            ${kwh(s.productionKwh)}`,
-    `  consumption           ${kwh(s.consumptionKwh)}`,
+    `  consumption           ${kwh(s.consumptionKwh)} (electric vehicles ${kwh(s.evKwh)})`,
     `  exported / imported   ${kwh(s.exportedKwh)} / ${kwh(s.importedKwh)}`,
     `  traded locally        ${kwh(s.tradedLocallyKwh)}`,
     `  self-sufficiency      ${(s.selfSufficiency * 100).toFixed(1)} %`,
     `  average price         ${s.averagePrice === undefined ? '— (nothing traded)' : `${s.averagePrice.toFixed(4)} ${currency}/kWh`}`,
+    `  settlement            ${s.settlement.records} records, paid ${s.settlement.energyPaid}, received ${s.settlement.energyReceived}, imbalance ${s.settlement.imbalanceCharged}, balancing ${s.settlement.balancingCredit} (token units)`,
+  ];
+  if (s.tokens) {
+    lines.push(`  tokens                ${s.tokens.conserved ? 'conserved' : 'NOT CONSERVED'}: ${s.tokens.before.total} before, ${s.tokens.after.total} after, over ${s.tokens.after.accounts} accounts`);
+  }
+  lines.push(
     `  transactions          ${s.transactions} in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.transactionsPerSecond.toFixed(1)} tx/s)`,
     `  failed transactions   ${s.failedTransactions}${failures ? ` (${failures})` : ''}`,
-  ].join('\n');
+  );
+  return lines.join('\n');
+}
+
+/** A short per-interval table: one line per interval, or per `every` intervals aggregated on a long run. */
+export function formatIntervalTable(s: SimulationSummary, every = s.perInterval.length > 24 ? 4 : 1): string {
+  const header = ' time   PV kWh  load kWh  EV kWh  traded kWh  price   self-suff  settled';
+  const lines = [header];
+  for (let i = 0; i < s.perInterval.length; i += every) {
+    const group = s.perInterval.slice(i, i + every);
+    const sum = (f: (r: IntervalRow) => number) => group.reduce((n, r) => n + f(r), 0);
+    const traded = sum((r) => r.tradedKwh);
+    const value = sum((r) => (r.price ?? 0) * r.tradedKwh);
+    const consumption = sum((r) => r.consumptionKwh);
+    const outside = sum((r) => Math.max(0, r.importedKwh - r.exportedKwh));
+    const self = consumption > 0 ? Math.max(0, 1 - outside / consumption) : 1;
+    lines.push(
+      [
+        ` ${group[0].time}`,
+        sum((r) => r.productionKwh).toFixed(2).padStart(7),
+        consumption.toFixed(2).padStart(9),
+        sum((r) => r.evKwh).toFixed(2).padStart(7),
+        traded.toFixed(3).padStart(11),
+        (traded > 0 ? (value / traded).toFixed(3) : '—').padStart(6),
+        `${(self * 100).toFixed(0)} %`.padStart(10),
+        `${sum((r) => r.zonesSettled)}/${sum((r) => r.zonesCleared)}`.padStart(8),
+      ].join(' '),
+    );
+  }
+  return lines.join('\n');
 }
