@@ -193,3 +193,75 @@ describe('demand response verified from meters', () => {
     expect(await fx.balance(fx.cast.dso)).toMatchObject({ available: 1_000_000 - 69_950 - 5000, escrowed: 0 });
   });
 });
+
+/**
+ * The other paths: an aggregator the program names issues and funds an event; a cancelled event returns its escrow,
+ * takes no opt-in or settlement, and its day counts again for baselines; a reading signed with a key the DSO declared
+ * compromised is not delivery; an unregistered identity is refused.
+ */
+describe('demand response: aggregators, cancellation, distrusted readings', () => {
+  let fx: MarketFixture;
+  let h: Household;
+  let day: number;
+  const eighteen = () => day + 18 * HOUR;
+  const dr = { endorsingOrgs: [GRID, REGULATOR] };
+
+  beforeAll(async () => {
+    fx = await MarketFixture.start({ minPublicGroupSize: 1 });
+    day = Math.floor(Date.now() / DAY) * DAY + 3 * DAY;
+    setClock(day - 5 * DAY);
+    const actor = await fx.net.participant(UTILITY, 'h', ['CONSUMER']);
+    const device = newDevice();
+    await fx.net.submit(actor.identity, TX.Registry.RegisterAsset, [{ assetId: 'dr2-meter', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 20, devicePublicKey: device.publicKeyPem }]);
+    await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: 'dr2-meter' }]);
+    await fx.net.submit(actor.identity, TX.Registry.ActivateAsset, [{ assetId: 'dr2-meter' }]);
+    h = { ...actor, meterId: 'dr2-meter', device };
+    await fx.mint(fx.cast.aggregator, 100_000);
+    await fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.CreateProgram, [{ programId: 'agg', zone: ZONE, baseline: { days: 1, lookbackDays: 3 }, aggregators: [fx.cast.aggregator.pseudonym] }]);
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  const create = (actor: Actor, start: number) =>
+    fx.net.submit<{ eventId: string }>(actor.identity, TX.DemandResponse.CreateEvent, [{ programId: 'agg', start: new Date(start).toISOString(), targetsWh: [1000], pricePerKwh: 20 }], {
+      transient: { salt: salt() },
+      ...dr,
+    });
+
+  it('lets a named aggregator issue and fund an event; a cancel returns its escrow and closes it', async () => {
+    setClock(eighteen() - DAY - 6 * HOUR);
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.unregistered, TX.DemandResponse.CreateEvent, [{ programId: 'agg', start: new Date(eighteen() - DAY).toISOString(), targetsWh: [1], pricePerKwh: 1 }], { transient: { salt: salt() } }), 'FORBIDDEN');
+    const cancelled = await create(fx.cast.aggregator, eighteen() - DAY);
+    expect(await fx.balance(fx.cast.aggregator)).toMatchObject({ available: 80_000, escrowed: 20_000 });
+    await fx.net.submit(h.identity, TX.DemandResponse.OptIn, [{ eventId: cancelled.eventId, meterId: h.meterId }]);
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.CancelEvent, [{ eventId: cancelled.eventId }], { transient: { salt: salt() }, ...dr }), 'FORBIDDEN');
+    const result = await fx.net.submit(fx.cast.aggregator.identity, TX.DemandResponse.CancelEvent, [{ eventId: cancelled.eventId }], { transient: { salt: salt() }, ...dr });
+    expect(result).toMatchObject({ status: 'CANCELLED' });
+    expect(await fx.balance(fx.cast.aggregator)).toMatchObject({ available: 100_000, escrowed: 0 });
+    await expectRefused(fx.net, () => fx.net.submit(h.identity, TX.DemandResponse.OptIn, [{ eventId: cancelled.eventId, meterId: h.meterId }]), 'RULE_VIOLATION', /cancelled/);
+    setClock(eighteen() - DAY + HOUR);
+    await expectRefused(fx.net, () => fx.net.submit(fx.cast.aggregator.identity, TX.DemandResponse.SettleEvent, [{ eventId: cancelled.eventId }], { transient: { salt: salt() }, ...dr }), 'CONFLICT');
+  });
+
+  it('counts the cancelled event day in the baseline, and pays nothing for a reading signed with a compromised key', async () => {
+    setClock(day + 12 * HOUR);
+    const { eventId } = await create(fx.cast.aggregator, eighteen());
+    await fx.net.submit(h.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: h.meterId }]);
+    setClock(eighteen() + HOUR);
+    const sign = (t: number, importedWh: number) => signReading(h.device, { assetId: h.meterId, intervalStart: t, importedWh, exportedWh: 0, sequence: t / 1000 });
+    await fx.net.submit(fx.cast.dso.identity, TX.Metering.SubmitReadings, [], {
+      transient: { readings: JSON.stringify({ salt: randomBytes(24).toString('hex'), readings: [sign(eighteen() - DAY, 900), sign(eighteen(), 100)] }) },
+      endorsingOrgs: [GRID, UTILITY],
+    });
+    // The key leaked before the event: the DSO replaces it and distrusts it from then on.
+    await fx.net.submit(fx.cast.dso.identity, TX.Registry.RotateDeviceKey, [{ assetId: h.meterId, devicePublicKey: newDevice().publicKeyPem, compromisedSince: eighteen() - HOUR }]);
+    await fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.SettleEvent, [{ eventId }], { transient: { salt: salt() }, ...dr });
+    const details = (await fx.net.evaluate<{ details?: { amount: number; intervals: { baselineWh: number | null; meteredWh: number | null }[] } }>(h.identity, TX.DemandResponse.GetReport, [{ eventId, participant: h.pseudonym }])).details!;
+    // The baseline day is the cancelled event's day (its reading predates the leak); the event reading does not count.
+    expect(details.intervals).toEqual([expect.objectContaining({ baselineWh: 900, meteredWh: null, reductionWh: 0, paidWh: 0 })]);
+    expect(details.amount).toBe(0);
+    expect(await fx.balance(fx.cast.aggregator)).toMatchObject({ available: 100_000, escrowed: 0 });
+  });
+});
