@@ -35,7 +35,8 @@ const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex SHA-256');
 
 export const attestationInputSchema = z.strictObject({
   sourceChannel: name,
-  market: z.enum(['RETAIL', 'WHOLESALE']),
+  /** CERTIFICATES: a sealed certificate interval (certificates/seal.ts), attested like a settlement. */
+  market: z.enum(['RETAIL', 'WHOLESALE', 'CERTIFICATES']),
   zone: name,
   interval: z.iso.datetime(),
   merkleRoot: hex64,
@@ -45,7 +46,7 @@ export const attestationInputSchema = z.strictObject({
 export type AttestationInput = z.output<typeof attestationInputSchema>;
 
 export const attestationKeySchema = attestationInputSchema.pick({ sourceChannel: true, market: true, zone: true, interval: true });
-export const attestationListSchema = z.strictObject({ sourceChannel: name.optional(), market: z.enum(['RETAIL', 'WHOLESALE']).optional(), zone: name.optional() });
+export const attestationListSchema = z.strictObject({ sourceChannel: name.optional(), market: z.enum(['RETAIL', 'WHOLESALE', 'CERTIFICATES']).optional(), zone: name.optional() });
 
 export interface Attestation extends AttestationInput {
   /** The attesting org: what an attestation vouches for. */

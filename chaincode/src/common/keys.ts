@@ -9,23 +9,36 @@ export const KEY = {
   asset: 'obe.asset',
   readingHash: 'obe.reading.hash',
   reading: 'obe.reading',
+  /** One chunk of a batch's readings in one readings collection (metering/store.ts): [txId, chunk]. */
+  readingChunk: 'obe.reading.chunk',
   zoneDelta: 'obe.zone.delta',
   zoneTotal: 'obe.zone.total',
   /** Per asset and interval, the Wh its open market offers commit (market/book.ts); the registry reads it too. */
   offered: 'obe.market.offered',
+  /** Grid topology (grid/topology.ts): a DSO-registered node [nodeId]; the registry checks zone nodes exist. */
+  gridNode: 'obe.grid.node',
+  /** Written once, when the DSO registers its first zone node: from then on every asset's zone must be a zone node. */
+  gridTopology: 'obe.grid.topology',
+  /** An asset's attachment to a feeder [zone, assetId] (grid/topology.ts); clearing and settlement read it. */
+  gridAttachment: 'obe.grid.attachment',
+  /** Operating envelope [interval, zone, nodeId] and network tariff [interval, zone] the DSO publishes (grid/). */
+  gridEnvelope: 'obe.grid.envelope',
+  gridTariff: 'obe.grid.tariff',
+  /** Feeder loading vs envelope per [interval, zone], written by the retail clearing (market/grid-constraints.ts). */
+  gridLoading: 'obe.grid.loading',
 } as const;
 
 /** Private collection holding channel secrets (the pseudonym key); every org on the channel is a member. */
 export const SECRETS_COLLECTION = 'obeSecrets';
 
 /** Per-org private collections: `<kind>_<MSP ID>`; members are that org, the grid operator and the regulator. */
-export type OrgCollectionKind = 'readings' | 'orders' | 'settlement' | 'tokens';
+export type OrgCollectionKind = 'readings' | 'orders' | 'settlement' | 'tokens' | 'certificates';
 
 export function orgCollection(kind: OrgCollectionKind, mspId: string): string {
   return `${kind}_${mspId}`;
 }
 
-const ORG_COLLECTION_KINDS: readonly OrgCollectionKind[] = ['readings', 'orders', 'settlement', 'tokens'];
+const ORG_COLLECTION_KINDS: readonly OrgCollectionKind[] = ['readings', 'orders', 'settlement', 'tokens', 'certificates'];
 
 /** The MSP whose per-org collection this is, or undefined for any other collection name. */
 export function orgCollectionOwner(collection: string): string | undefined {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../common/canonical-json';
+import { canonicalJson } from './canonical-json';
 
 /**
- * Merkle commitment over settled records, shared by the chaincode (which publishes the root in `SettlementCompleted`
+ * Merkle commitment over settled records (and certificate events, certificates/seal.ts), shared by the chaincode (which publishes the root in `SettlementCompleted`
  * and on the audit channel) and by anyone holding one record (the regulator, via the gateway) who wants to prove it
  * belongs to that root.
  *

@@ -30,6 +30,18 @@ const fields = {
    * distinct participants is suppressed, because with one or two members a total reveals each member's own value.
    */
   minPublicGroupSize: z.number().int().min(1).max(1000),
+  /**
+   * Green certificates (certificates/): how long after its interval ends a certificate may be moved or claimed; then
+   * it expires and the interval can be sealed. Absent: CERTIFICATE_DEFAULTS.claimWindowMinutes.
+   */
+  certificateClaimWindowMinutes: z.number().int().min(1).max(3 * 366 * MINUTES_PER_DAY),
+  /** The MSP whose DSO participants issue certificates (a certificate body); absent: any DSO. */
+  certificateIssuerMspId: mspIdSchema,
+  /**
+   * Grid (settlement/grid-charges.ts): price per kWh charged for metered flow beyond a DSO operating envelope, paid to
+   * the DSO by the awards that caused it. Absent: GRID_DEFAULTS.envelopeViolationPricePerKwh.
+   */
+  envelopeViolationPricePerKwh: z.number().int().min(0).max(1_000_000).optional(),
 };
 
 export const DEFAULTS = {
@@ -42,7 +54,10 @@ export const DEFAULTS = {
   minPublicGroupSize: 3,
 } as const;
 
-function checkConsistency(config: z.output<z.ZodObject<typeof fields>>, issues: z.RefinementCtx): void {
+/** The optional fields (certificates) are absent from a configuration made before them. */
+type CheckedConfig = Omit<z.output<z.ZodObject<typeof fields>>, 'certificateClaimWindowMinutes' | 'certificateIssuerMspId'> & { certificateIssuerMspId?: string };
+
+function checkConsistency(config: CheckedConfig, issues: z.RefinementCtx): void {
   if (config.priceFloor > config.priceCap) {
     issues.addIssue({ code: 'custom', path: ['priceFloor'], message: 'must not exceed priceCap' });
   }
@@ -62,6 +77,9 @@ function checkConsistency(config: z.output<z.ZodObject<typeof fields>>, issues: 
   if (!entries.some(([, roles]) => roles.includes('DSO'))) {
     issues.addIssue({ code: 'custom', path: ['orgs'], message: 'at least one MSP must hold DSO' });
   }
+  if (config.certificateIssuerMspId !== undefined && !(config.certificateIssuerMspId in config.orgs)) {
+    issues.addIssue({ code: 'custom', path: ['certificateIssuerMspId'], message: 'must be one of the configured orgs' });
+  }
   if (!(config.tokenIssuerMspId in config.orgs)) {
     issues.addIssue({ code: 'custom', path: ['tokenIssuerMspId'], message: 'must be one of the configured orgs' });
   }
@@ -78,6 +96,9 @@ export const governanceConfigSchema = z
     imbalanceFactorPermille: fields.imbalanceFactorPermille.default(DEFAULTS.imbalanceFactorPermille),
     settlementDeadlineMinutes: fields.settlementDeadlineMinutes.default(DEFAULTS.settlementDeadlineMinutes),
     minPublicGroupSize: fields.minPublicGroupSize.default(DEFAULTS.minPublicGroupSize),
+    certificateClaimWindowMinutes: fields.certificateClaimWindowMinutes.optional(),
+    certificateIssuerMspId: fields.certificateIssuerMspId.optional(),
+    envelopeViolationPricePerKwh: fields.envelopeViolationPricePerKwh,
   })
   .superRefine(checkConsistency);
 

@@ -9,6 +9,7 @@ import { ClearingInputError } from '../market/clearing';
 import { TokenLedger, type Escrow } from '../tokens/ledger';
 import { allocateMetered, computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
 import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerkleProofStep } from './merkle';
+import { bindCertificatesToSettlement } from '../certificates/settle-hook';
 
 /**
  * Settlement of one cleared interval against metered delivery, written in one transaction:
@@ -253,6 +254,8 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   if (computed.totals.balancingCredit > 0) {
     await ledger.credit(inputs.balancingAccount, computed.totals.balancingCredit, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:balancing`);
   }
+  // Green certificates move with the delivered energy, in this same transaction (certificates/settle-hook.ts).
+  await bindCertificatesToSettlement(ctx, { market, zone, interval, records: computed.records, secretSalt: inputs.secretSalt });
   // Bids that won nothing kept their escrow through clearing, which moves no tokens: it returns to them now.
   const awarded = new Set(awards.map((a) => a.orderId));
   for (const order of orders) {

@@ -8,6 +8,8 @@ import { ChaincodeError } from '../ledger/errors';
 import type { EventStream, Ledger, LedgerEvent } from '../ledger/port';
 
 export const SETTLEMENT_EVENT = 'SettlementCompleted';
+/** A sealed certificate interval (chaincode/src/certificates/seal.ts): same payload shape, anchored alike. */
+export const CERTIFICATES_SEALED_EVENT = 'CertificatesSealed';
 
 interface Checkpoint {
   blockNumber: number;
@@ -93,7 +95,7 @@ export class AuditRelay {
         for await (const event of this.#stream) {
           if (this.#stopped) break;
           // Other events need no checkpoint (replaying them is harmless); saving now and then only shortens a replay.
-          if (event.name === SETTLEMENT_EVENT) await this.#anchor(event);
+          if (event.name === SETTLEMENT_EVENT || event.name === CERTIFICATES_SEALED_EVENT) await this.#anchor(event);
           else if (++skipped % 500 !== 0) continue;
           this.#save({ blockNumber: event.blockNumber, txIndex: event.txIndex });
         }

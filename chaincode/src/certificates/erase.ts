@@ -1,0 +1,60 @@
+import type { Context } from 'fabric-contract-api';
+import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
+import { CertificateBook } from './book';
+import { CERT, type PublicClaimed, type PublicLot } from './model';
+
+export interface CertificateErasure {
+  /** Private lot records purged (every lot the participant ever held, spent or not). */
+  readonly lots: number;
+  /** Claim records of the given meters purged. */
+  readonly claims: number;
+  /** Whether a holder secret existed (and was purged). */
+  readonly holder: boolean;
+}
+
+/**
+ * Purges (purgePrivateData: gone from every peer's private store and its history, the public hash stays) every
+ * certificate private record of a participant, for participant erasure (the erase transaction calls this):
+ *  - each lot it ever held: found through the holder index, whose tag is derived from the participant's holder
+ *    secret, so no scan of other participants' data is needed;
+ *  - the holder secret itself (crypto-shredding: the public index tags can no longer be linked to anyone);
+ *  - the claim records of `meterIds` (the participant's consumer meters; the caller knows them from the registry).
+ * The public index entries are deleted. Public lot and event records stay: they hold commitments, statuses and Merkle
+ * leaf hashes, so the sealed roots and the public totals remain verifiable. Event bodies hold lot ids and quantities,
+ * never a pseudonym, and stay for the audit trail.
+ *
+ * The transaction must be endorsed by peers of orgs that are members of the participant's certificates collection,
+ * and its creator's org must be one (Fabric checks write access to purge).
+ */
+export async function eraseCertificateHolder(ctx: Context, pseudonym: string, meterIds: readonly string[] = []): Promise<CertificateErasure> {
+  const book = new CertificateBook(ctx);
+  const collection = await book.collectionOf(pseudonym);
+  const tag = await book.holderTag(pseudonym, false);
+  let lots = 0;
+  if (tag !== undefined) {
+    for (const entry of await readJsonByPrefix<{ zone: string; interval: string; lotId: string }>(ctx, CERT.held, [tag])) {
+      const key = book.lotKey(entry.value.zone, entry.value.interval, entry.value.lotId);
+      const lot = await readJson<PublicLot>(ctx, key);
+      if (lot) {
+        await ctx.stub.purgePrivateData(lot.collection, key);
+        lots++;
+      }
+      await ctx.stub.deleteState(entry.key);
+    }
+    await ctx.stub.purgePrivateData(collection, book.holderSecretKey(pseudonym));
+  }
+  let claims = 0;
+  for (const meterId of [...new Set(meterIds)].sort()) {
+    for (const entry of await readJsonByPrefix<PublicClaimed>(ctx, CERT.claimed, [meterId])) {
+      await ctx.stub.purgePrivateData(entry.value.collection, entry.key);
+      claims++;
+    }
+  }
+  return { lots, claims, holder: tag !== undefined };
+}
+
+/** Whether any certificate private record of the participant is still readable here (for tests and checks). */
+export async function holderSecretPresent(ctx: Context, pseudonym: string): Promise<boolean> {
+  const book = new CertificateBook(ctx);
+  return (await readPrivateJson<unknown>(ctx, await book.collectionOf(pseudonym), book.holderSecretKey(pseudonym))) !== undefined;
+}
