@@ -11,7 +11,7 @@ import { governanceConfigPatchSchema, governanceConfigSchema } from '../governan
 import { MIN_PSEUDONYM_KEY_CHARS } from '../governance/configure';
 import { pseudonymArgSchema, pseudonymSchema, roleChangeSchema } from '../participants/participant';
 import { participantSecretSchema } from '../participants/secret';
-import { eraseArgSchema, erasureResultRecord } from '../erasure/erase';
+import { eraseArgSchema } from '../erasure/erase';
 import { assetFilterSchema, assetIdSchema, assetRefSchema, commissionSchema, offerTransferSchema, registerAssetSchema, rotateKeySchema, zoneSchema } from '../registry/asset';
 import { intervalStartArgSchema, readingBatchSchema, zoneIntervalSchema } from '../metering/reading';
 import { accountSchema, mintSchema, movementSchema, transferSchema } from '../tokens/contract';
@@ -81,7 +81,7 @@ const Participants = contractTxs('Participants', {
     channels: ENERGY,
     args: [eraseArgSchema],
     argNames: ['argsJson'],
-    result: erasureResultRecord,
+    result: R.erasureResultRecord,
     roles: "the participant itself or an admin of its org; refused while it has obligations (assets in service, unsettled orders or DR opt-ins, escrow, non-zero balance)",
     description: 'Purges every private record of the participant (and its secret: crypto-shredding) and leaves a public ERASED tombstone; settled totals and Merkle roots stay verifiable',
   }),

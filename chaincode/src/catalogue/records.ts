@@ -10,6 +10,7 @@ import type { AccountBalance, Escrow } from '../tokens/ledger';
 import type { Attestation } from '../audit/contract';
 
 export * from '../grid/dr/records';
+export * from '../erasure/records';
 export * from '../market/coupling/records';
 
 /**

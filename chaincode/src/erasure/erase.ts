@@ -99,7 +99,7 @@ export async function eraseParticipant(ctx: Context, argsJson: string): Promise<
   const settledRecords = await purgeSettledRecordsOf(ctx, pseudonym);
   const readings = await purgeReadingsOf(ctx, pseudonym, assets);
   const demandResponseReports = await purgeDemandResponseOf(ctx, pseudonym);
-  const certificateRecords = await purgeCertificatesOf(ctx, pseudonym, assets.map((asset) => asset.assetId));
+  const certificateRecords = await purgeCertificatesOf(ctx, pseudonym, assets.map((asset) => asset.assetId), orders);
   await purgeParticipantSecret(ctx, pseudonym, participant.mspId);
 
   const erasedAt = txTimeIso(ctx);
@@ -124,29 +124,3 @@ export async function eraseParticipant(ctx: Context, argsJson: string): Promise<
     },
   };
 }
-
-const count = z.number().int().min(0);
-
-/** The catalogue's result schema of Participants:Erase. */
-export const erasureResultRecord = z
-  .looseObject({
-    pseudonym: z.string(),
-    mspId: z.string(),
-    erasedAt: z.string(),
-    txId: z.string(),
-    requestedBy: z.enum(['PARTICIPANT', 'ORG_ADMIN']),
-    purged: z.strictObject({
-      orders: count,
-      offers: count,
-      awards: count,
-      settledRecords: count,
-      tokenRecords: count,
-      readings: count,
-      readingChunksRewritten: count,
-      zoneDeltas: count,
-      demandResponseReports: count,
-      certificateRecords: count,
-      participantSecret: count,
-    }),
-  })
-  .meta({ id: 'ErasureResult' });

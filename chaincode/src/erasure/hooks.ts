@@ -2,8 +2,10 @@ import type { Context } from 'fabric-contract-api';
 import { RuleViolationError } from '../common/errors';
 import { readJson, readJsonByPrefix } from '../common/state';
 import { eraseCertificateHolder } from '../certificates/erase';
+import { CERT } from '../certificates/model';
 import { EVENT, OPT_IN, REPORT } from '../grid/dr/events';
 import type { DrEvent, DrOptIn, DrPublicReport } from '../grid/dr/schema';
+import type { PublicOrder } from '../market/book';
 
 /**
  * Erasure hooks of the domains that keep private records of a participant beside the market, settlement, tokens and
@@ -33,10 +35,21 @@ export async function purgeDemandResponseOf(ctx: Context, pseudonym: string): Pr
   return purged;
 }
 
-/** Certificates (chaincode/src/certificates/erase.ts): lots it held, its holder secret, claims of its meters. */
-export async function purgeCertificatesOf(ctx: Context, pseudonym: string, meterIds: readonly string[]): Promise<number> {
+/**
+ * Certificates (chaincode/src/certificates/erase.ts): lots it held, its holder secret, claims of its meters; and here
+ * the private binding of each of its settled orders (delivered and certified Wh of that award).
+ */
+export async function purgeCertificatesOf(ctx: Context, pseudonym: string, meterIds: readonly string[], orders: readonly PublicOrder[]): Promise<number> {
   const erased = await eraseCertificateHolder(ctx, pseudonym, meterIds);
-  return erased.lots + erased.claims + (erased.holder ? 1 : 0);
+  let bindings = 0;
+  for (const order of orders) {
+    const key = ctx.stub.createCompositeKey(CERT.binding, [order.market, order.zone, order.interval, order.orderId]);
+    const binding = await readJson<{ collection: string }>(ctx, key);
+    if (!binding) continue;
+    await ctx.stub.purgePrivateData(binding.collection, key);
+    bindings++;
+  }
+  return erased.lots + erased.claims + (erased.holder ? 1 : 0) + bindings;
 }
 
 export function refuseObligations(what: string, reason: string, items: readonly string[]): void {

@@ -103,6 +103,18 @@ export const registryOperations: OperationSpec[] = [
     errors: [403, 404],
   },
   {
+    operationId: 'eraseParticipant',
+    method: 'post',
+    path: '/api/v1/registry/participants/{pseudonym}/erase',
+    tag: 'registry',
+    summary:
+      'Erase a participant (the participant itself or an admin of its org): purges every private record of it and its secret, leaves an ERASED tombstone; ' +
+      '422 while it has obligations (meters in service, unsettled orders or DR opt-ins, escrow, balance), 409 if already erased (docs/privacy-and-erasure.md)',
+    pathParams: { pseudonym },
+    ...answers(TX.Participants.Erase),
+    errors: [403, 404, 409, 422],
+  },
+  {
     operationId: 'registerAsset',
     method: 'post',
     path: '/api/v1/registry/assets',

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { TX, type TxArgs } from '@obe/chaincode';
 import { HttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
@@ -18,7 +19,14 @@ const channelOf = (query: Record<string, unknown>) => ({ channel: String(query.c
 /** Participants, roles and governance: Participants:* and Governance:* transactions. */
 export function registryRoutes(deps: RouteDeps): Handlers {
   return {
-    registerSelf: (ctx) => submit(deps, ctx, TX.Participants.Register, [], channelOf(ctx.query)),
+    // On the energy channel the participant gets its own secret (crypto-shredding, docs/privacy-and-erasure.md): random,
+    // in transient data only; the chaincode derives the stored secret from it and the gateway keeps no copy.
+    registerSelf: (ctx) => {
+      const { channel } = channelOf(ctx.query);
+      const transient = channel === CHANNEL_ENERGY ? { participantSecret: crypto.randomBytes(32).toString('hex') } : undefined;
+      return submit(deps, ctx, TX.Participants.Register, [], { channel, transient });
+    },
+    eraseParticipant: (ctx) => submit(deps, ctx, TX.Participants.Erase, [{ pseudonym: String(ctx.params.pseudonym) }]),
     listParticipants: async (ctx) => {
       const all = await evaluate(deps, ctx, TX.Participants.ListParticipants, [], channelOf(ctx.query));
       return { status: 200, body: paginate(all, ctx) };
