@@ -22,6 +22,7 @@ export { readingSigningPayload, READINGS_TRANSIENT, type Reading, type SignedRea
 export { verifyMerkleProof, merkleLeafHash, merkleRoot, type MerkleProofStep } from './settlement/merkle';
 export { MAX_ORDER_WH, MAX_PRICE, MIN_BID_PRICE } from './market/rules';
 export { MAX_TOKEN_SUPPLY } from './tokens/ledger';
+export { COLLECTION_BLOCK_TO_LIVE, READINGS_BLOCK_TO_LIVE, requiredBlockToLive } from './governance/collections';
 
 export const contracts: (typeof Contract)[] = [
   GovernanceContract,

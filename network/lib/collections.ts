@@ -3,6 +3,7 @@
  * deploy scripts use them: checked against the channel's members before a deployment, and re-targeted at other
  * MSP IDs for the fabric-samples test-network.
  */
+import { requiredBlockToLive } from '@obe/chaincode';
 import { collectionConfigSchema, collectionsConfigSchema, type CollectionDefinition } from '@obe/fabric-embedded';
 
 /**
@@ -72,6 +73,11 @@ export function checkCollections(input: unknown, channelMspIds: readonly string[
     }
     if (c.maxPeerCount < c.requiredPeerCount) {
       problems.push(`${c.name}: maxPeerCount ${c.maxPeerCount} is below requiredPeerCount ${c.requiredPeerCount}`);
+    }
+    // Retention (docs/privacy-and-erasure.md): every OBE collection declares the blockToLive its data needs.
+    const retention = requiredBlockToLive(c.name);
+    if (retention !== undefined && c.blockToLive !== retention) {
+      problems.push(`${c.name}: blockToLive ${c.blockToLive}, but OBE's retention for it is ${retention} (see docs/privacy-and-erasure.md)`);
     }
     if (!c.endorsementPolicy) {
       warnings.push(

@@ -42,3 +42,39 @@ export function orgOutsideCollection(ctx: Context, config: GovernanceConfig, col
   if (peer !== undefined && !members.includes(peer)) return { mspId: peer, as: 'peer' };
   return undefined;
 }
+
+/**
+ * Retention on the peers: the `blockToLive` each collection must declare (collections/<channel>.json; checked by
+ * network/lib/collections.ts before a deployment). docs/privacy-and-erasure.md, "Retention", gives the reasons:
+ *  - obeSecrets 0: the pseudonym key must outlive every participant (participant secrets live in `tokens_*`);
+ *  - tokens 0: a balance is the sum of its deltas, an expired delta would change it; erasure purges an account;
+ *  - settlement 0: settled records are the evidence of settled money (bookkeeping retention runs for years) and the
+ *    audits' leaves; erasure purges a participant's;
+ *  - orders 0: an order may be placed for an interval far ahead and is read until its interval settles;
+ *  - certificates 0: lots are held until claimed or expired by governance, and claims are audit evidence;
+ *  - readings: a reading is read until its interval settles (governance settlementDeadlineMinutes ≤ 366 days), by
+ *    demand-response baselines and certificate issuance within that time; after it, it is only billing evidence
+ *    kept by the orgs off chain. Fabric counts blocks, not time: READINGS_BLOCK_TO_LIVE is 366 days at the fastest
+ *    block rate of OBE's orderer (a block at most every 250 ms BatchTimeout below 1000 transactions per block), so no
+ *    reading expires before a rule needs it; at a slower rate it lives longer. A participant's readings go earlier
+ *    by erasure.
+ */
+export const FASTEST_BLOCK_INTERVAL_MS = 250;
+export const READINGS_RETENTION_DAYS = 366;
+export const READINGS_BLOCK_TO_LIVE = (READINGS_RETENTION_DAYS * 24 * 3600 * 1000) / FASTEST_BLOCK_INTERVAL_MS;
+
+export const COLLECTION_BLOCK_TO_LIVE: Readonly<Record<string, number>> = {
+  obeSecrets: 0,
+  readings: READINGS_BLOCK_TO_LIVE,
+  orders: 0,
+  settlement: 0,
+  tokens: 0,
+  certificates: 0,
+};
+
+/** The blockToLive a collection must declare: by its name, or its kind for `<kind>_<MSP>`; undefined if unknown. */
+export function requiredBlockToLive(collection: string): number | undefined {
+  if (Object.hasOwn(COLLECTION_BLOCK_TO_LIVE, collection)) return COLLECTION_BLOCK_TO_LIVE[collection];
+  const kind = collection.slice(0, Math.max(0, collection.indexOf('_')));
+  return Object.hasOwn(COLLECTION_BLOCK_TO_LIVE, kind) ? COLLECTION_BLOCK_TO_LIVE[kind] : undefined;
+}
