@@ -7,7 +7,7 @@ import { readJson, readPrivateJson } from '../common/state';
 import { txTimeMs } from '../common/tx-time';
 import type { GovernanceConfig } from '../governance/config';
 import { intervalMs } from '../governance/config';
-import { parseInterval, type DeliveryInterval } from '../market/interval';
+import { parseInterval, type DeliveryInterval } from '../common/interval';
 import { findReadingHash, findStoredReading } from '../metering/store';
 import { readingTrusted } from '../metering/trust';
 import type { ActingParticipant } from '../participants/participant';

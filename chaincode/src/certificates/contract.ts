@@ -7,7 +7,7 @@ import { transientJson, transientSalt } from '../common/transient';
 import { parseJsonArg } from '../common/validate';
 import { intervalMs } from '../governance/config';
 import { getConfig } from '../governance/store';
-import { parseInterval } from '../market/interval';
+import { parseInterval } from '../common/interval';
 import { participantOrNone, requireParticipant, requireRole } from '../participants/authorize';
 import { getParticipant } from '../participants/store';
 import { CertificateBook } from './book';

@@ -8,7 +8,7 @@ import { readingTrusted } from '../metering/trust';
 import type { ActingParticipant } from '../participants/participant';
 import { meteringStartMs, ownerAt, suspensionDuring, type Asset } from '../registry/asset';
 import { findAsset } from '../registry/store';
-import type { DeliveryInterval } from '../market/interval';
+import type { DeliveryInterval } from '../common/interval';
 import { CertificateBook, certificateIdOf, certificatesCollection } from './book';
 import { CERT, GREEN_TECHNOLOGY, claimWindowMs, type PublicCertificate } from './model';
 

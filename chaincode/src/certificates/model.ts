@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { saltSchema } from '../common/transient';
 import type { GovernanceConfig } from '../governance/config';
-import { intervalText } from '../market/interval';
+import { intervalText } from '../common/interval';
 import { pseudonymSchema } from '../participants/participant';
 import { assetIdSchema, zoneSchema, type AssetType } from '../registry/asset';
 

@@ -6,12 +6,16 @@ import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerklePro
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
 import { txTimeIso, txTimeMs } from '../common/tx-time';
 import type { GovernanceConfig } from '../governance/config';
-import { tooSmall } from '../market/book';
-import type { DeliveryInterval } from '../market/interval';
+import type { DeliveryInterval } from '../common/interval';
 import { ownerAt } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import { CertificateBook, certificatesCollection } from './book';
 import { CERT, CERTIFICATES_SEALED_EVENT, claimWindowMs, type CertificateSeal, type CertificatesSealedEvent, type EventBody, type PrivateLot, type PublicCertificate, type PublicEvent, type PublicLot, type SealTotals } from './model';
+
+/** The small-group rule (docs/adr/0006), as market/book.ts applies it: a total over 0 < n < k participants is withheld. */
+function tooSmall(participants: number, k: number): boolean {
+  return participants > 0 && participants < k;
+}
 
 export function sealKey(ctx: Context, zone: string, interval: string): string {
   return ctx.stub.createCompositeKey(CERT.seal, [zone, interval]);

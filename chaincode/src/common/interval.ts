@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidArgumentError } from '../common/errors';
+import { InvalidArgumentError } from './errors';
 
 /**
  * Delivery intervals are named by their start instant in canonical UTC ISO form (`2026-11-23T21:00:00.000Z`), so the
