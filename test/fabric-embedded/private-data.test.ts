@@ -76,6 +76,24 @@ test('purge removes the value from every peer, the hash, and the files on disk',
   expect(fs.readFileSync(file).includes(Buffer.from(encoded))).toBe(false);
 });
 
+test('purge removes every version of its key from disk, and only that key: other history stays, as on a peer', async () => {
+  const file = path.join(net.fabric.dataDir, 'channels', 'ch', `private-${A}.log`);
+  const onDisk = (value: string) => fs.readFileSync(file).includes(Buffer.from(Buffer.from(value).toString('base64')));
+  await put(A, 'abOnly', 'hist-kept', 'kept-version-one');
+  await put(A, 'abOnly', 'hist-kept', 'kept-version-two');
+  await put(A, 'abOnly', 'hist-purged', 'purged-version-one');
+  await put(A, 'abOnly', 'hist-purged', 'purged-version-two');
+  await net.submit(A, 'PvtPurge', ['abOnly', 'hist-purged']);
+  expect(onDisk('purged-version-one')).toBe(false);
+  expect(onDisk('purged-version-two')).toBe(false);
+  // Fabric keeps an overwritten version in its private data store; only purge and expiry remove history.
+  expect(onDisk('kept-version-one')).toBe(true);
+  expect(onDisk('kept-version-two')).toBe(true);
+  // A key written again after its purge is held again.
+  await put(A, 'abOnly', 'hist-purged', 'after-the-purge');
+  expect(net.fabric.privateData(B, 'ch', 'kv', 'abOnly', 'hist-purged')?.toString()).toBe('after-the-purge');
+});
+
 test('blockToLive: data committed in block n is gone once block n + blockToLive + 1 commits', async () => {
   const r = await put(A, 'shortLived', 'ttl', 'short');
   const n = r.blockNumber;
@@ -89,6 +107,17 @@ test('blockToLive: data committed in block n is gone once block n + blockToLive 
   expect(net.fabric.privateData(A, 'ch', 'kv', 'shortLived', 'ttl')).toBeUndefined();
   expect(net.fabric.privateData(B, 'ch', 'kv', 'shortLived', 'ttl')).toBeUndefined();
   expect(await net.evaluate(A, 'PvtHash', ['shortLived', 'ttl'])).toBe('');
+});
+
+test('blockToLive: an expired version leaves the disk too', async () => {
+  const file = path.join(net.fabric.dataDir, 'channels', 'ch', `private-${A}.log`);
+  const encoded = Buffer.from(Buffer.from('expires-from-disk').toString('base64'));
+  const r = await put(A, 'shortLived', 'ttl-disk', 'expires-from-disk');
+  expect(fs.readFileSync(file).includes(encoded)).toBe(true);
+  let tick = 0;
+  while (net.fabric.height('ch') <= r.blockNumber + 3) await net.submit(A, 'Put', [`ttl-disk-tick-${tick++}`, 'x']);
+  expect(net.fabric.privateData(A, 'ch', 'kv', 'shortLived', 'ttl-disk')).toBeUndefined();
+  expect(fs.readFileSync(file).includes(encoded)).toBe(false);
 });
 
 test('implicit org collections hold data for their org only', async () => {

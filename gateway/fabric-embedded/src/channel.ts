@@ -99,6 +99,11 @@ export class Channel implements BlockSource {
   readonly #expiries = new Map<number, Expiry[]>();
   readonly #blockLog: RecordLog;
   readonly #privateLogs = new Map<string, RecordLog>();
+  /**
+   * Per org, what its private data file must lose at the next compaction: every version of a purged key up to the
+   * purge's block (Fabric's purge), and each expired version (blockToLive). Other history stays, as on a peer.
+   */
+  readonly #dropped = new Map<string, { purged: Map<string, number>; expired: Set<string> }>();
   #queue: Ordered[] = [];
   #timer: NodeJS.Timeout | undefined;
   #commitChain: Promise<void> = Promise.resolve();
@@ -319,7 +324,10 @@ export class Channel implements BlockSource {
         const version = { blockNum: record.block, txNum: e.txNum };
         if (e.value === null) {
           space.delete(e.key);
-          if (e.purge) dirty.add(org);
+          if (e.purge) {
+            this.#droppedOf(org).purged.set(entryId(e.ns, e.collection, e.key), record.block);
+            dirty.add(org);
+          }
         } else {
           space.set(e.key, { value: Buffer.from(e.value, 'base64'), version });
           const btl = this.chaincodes.get(e.ns)?.collections.get(e.collection)?.blockToLive ?? 0;
@@ -333,6 +341,7 @@ export class Channel implements BlockSource {
         const space = state.privateSpace(expiry.org, expiry.ns, expiry.collection);
         if (same(space.get(expiry.key)?.version)) {
           space.delete(expiry.key);
+          this.#droppedOf(expiry.org).expired.add(versionId(entryId(expiry.ns, expiry.collection, expiry.key), expiry.version.blockNum, expiry.version.txNum));
           dirty.add(expiry.org);
         }
       } else {
@@ -351,21 +360,34 @@ export class Channel implements BlockSource {
     list.push(expiry);
   }
 
-  /** Rewrites an org's private data file with only what its peer still holds, so purged values leave the disk. */
+  #droppedOf(org: string): { purged: Map<string, number>; expired: Set<string> } {
+    let dropped = this.#dropped.get(org);
+    if (!dropped) this.#dropped.set(org, (dropped = { purged: new Map(), expired: new Set() }));
+    return dropped;
+  }
+
+  /**
+   * Rewrites an org's private data file without what its peer no longer holds, so purged and expired values leave
+   * the disk. As Fabric's private data store: a purge removes every version of the key committed at or before the
+   * purge (the purge entry itself included); an expiry removes that version; every other version, deletes included,
+   * stays in the history.
+   */
   async #compact(orgs: ReadonlySet<string>): Promise<void> {
     for (const org of orgs) {
-      const byBlock = new Map<number, PrivateRecordEntry[]>();
-      for (const [id, space] of this.#state.private.get(org) ?? []) {
-        const [ns, collection] = id.split('\u0000');
-        for (const [key, entry] of space.entries()) {
-          let list = byBlock.get(entry.version.blockNum);
-          if (!list) byBlock.set(entry.version.blockNum, (list = []));
-          list.push({ txNum: entry.version.txNum, ns, collection, key, value: entry.value.toString('base64'), purge: false });
-        }
+      const dropped = this.#dropped.get(org);
+      this.#dropped.delete(org);
+      if (!dropped) continue;
+      const records: Buffer[] = [];
+      for (const raw of readLog(this.#privateLogFile(org)).records) {
+        const record = JSON.parse(raw.toString('utf8')) as PrivateRecord;
+        const entries = record.entries.filter((e) => {
+          const id = entryId(e.ns, e.collection, e.key);
+          const purgedAt = dropped.purged.get(id);
+          if (purgedAt !== undefined && record.block <= purgedAt) return false;
+          return !dropped.expired.has(versionId(id, record.block, e.txNum));
+        });
+        if (entries.length > 0) records.push(Buffer.from(JSON.stringify({ block: record.block, entries } satisfies PrivateRecord)));
       }
-      const records = [...byBlock.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([block, entries]) => Buffer.from(JSON.stringify({ block, entries: entries.sort((x, y) => x.txNum - y.txNum) } satisfies PrivateRecord)));
       await (this.#privateLogs.get(org) as RecordLog).rewrite(records);
     }
   }
@@ -478,4 +500,13 @@ export class Channel implements BlockSource {
     await this.#blockLog.close();
     for (const log of this.#privateLogs.values()) await log.close();
   }
+}
+
+/** A private key's identity within an org's store: namespace, collection, key. */
+function entryId(ns: string, collection: string, key: string): string {
+  return `${ns}\u0000${collection}\u0000${key}`;
+}
+
+function versionId(id: string, blockNum: number, txNum: number): string {
+  return `${id}\u0000${blockNum}\u0000${txNum}`;
 }
