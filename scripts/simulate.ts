@@ -1,32 +1,24 @@
 /**
- * `npm run simulate -- --prosumers N --intervals K [--ledger embedded|fabric] [--seed S]`
+ * `npm run simulate -- [--prosumers N] [--intervals K] [--ledger embedded|fabric] [--clock simulated|wall] [--seed S]`
  *
- * Embedded (default): starts a gateway in this process on a fresh data dir with one Fabric identity per household,
- * sets 1-minute delivery intervals with gate closure at the interval start in that data dir's governance (the
- * shortest the chaincode allows, so a run of K intervals takes about K + 1 minutes), then trades and settles K
- * intervals over the REST API. With --url/--keys it drives a running gateway instead, e.g. one on Fabric.
- * Exits 1 if any transaction failed.
+ * A day of a neighbourhood (PV, household load, batteries, electric vehicles) traded, metered with device-signed
+ * readings, cleared and settled through the gateway's REST API (see gateway/src/neighbourhood-sim/day.ts).
+ * Embedded (default): a gateway in this process on a fresh data dir in simulated time, 96 intervals of 15 minutes in
+ * well under a minute for a small neighbourhood. Fabric: a gateway in this process on the native network's
+ * connection config (or a running gateway with --url/--keys), in real time on the network's intervals.
+ * Prints a per-interval table and the summary, writes the summary as JSON; exits 1 if any transaction failed or
+ * tokens were not conserved, 2 on bad arguments.
  */
 import '../gateway/src/neighbourhood-sim/quiet-logs';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { ConfiguredIdentity } from '../gateway/src/config';
 import { parseSimulateArgs, USAGE, UsageError, type SimulateArgs } from '../gateway/src/neighbourhood-sim/cli-args';
-import { createRun, formatSummary, neighbourhoodKeysFrom, startEmbeddedGateway, type SimulationEvent } from '../gateway/src/neighbourhood-sim';
+import { runDay } from '../gateway/src/neighbourhood-sim/day';
+import { neighbourhoodKeysFrom, type SimulationEvent } from '../gateway/src/neighbourhood-sim';
 import { ProgressBar } from '../gateway/src/neighbourhood-sim/progress';
+import { formatIntervalTable, formatSummary, summaryJson } from '../gateway/src/neighbourhood-sim/summary';
 
-const ADMINS: ConfiguredIdentity[] = [
-  { label: 'gridoperator-admin', mspId: 'GridOperatorMSP', admin: true },
-  { label: 'utility-admin', mspId: 'UtilityMSP', admin: true },
-  { label: 'regulator-admin', mspId: 'RegulatorMSP', admin: true },
-];
-
-function householdIdentities(count: number): ConfiguredIdentity[] {
-  return Array.from({ length: count }, (_, i) => ({ label: `household-${String(i + 1).padStart(4, '0')}`, mspId: 'UtilityMSP' }));
-}
-
-function reporter(intervals: number) {
+function reporter() {
   let bar: ProgressBar | undefined;
   let registration: ProgressBar | undefined;
   let tx = 0;
@@ -50,10 +42,9 @@ function reporter(intervals: number) {
         case 'registered':
           registration?.finish(status());
           phase = 'waiting for the first tradable interval';
-          bar = new ProgressBar(process.stdout, intervals, 'intervals');
-          bar.update(0, status());
           return;
         case 'scheduled':
+          bar = new ProgressBar(process.stdout, event.intervals.length, 'intervals');
           phase = `first interval ${event.intervals[0]}`;
           break;
         case 'orders':
@@ -81,61 +72,52 @@ function reporter(intervals: number) {
 }
 
 async function main(args: SimulateArgs): Promise<number> {
-  const progress = reporter(args.intervals);
-  let keysFile: string;
-  let url: string;
-  let close: (() => Promise<void>) | undefined;
-  let dataDir = args.dataDir;
-
-  if (args.url) {
-    url = args.url;
-    keysFile = path.resolve(args.keysFile as string);
-  } else if (args.ledger === 'fabric') {
-    throw new UsageError(
-      '--ledger fabric drives a gateway already running on the Fabric network: start it with `OBE_LEDGER=fabric npm start` ' +
-        '(after `npm run network:up`) and pass --url http://127.0.0.1:3000 --keys <its demo-api-keys.json>',
-    );
-  } else {
-    dataDir = path.resolve(dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'obe-simulate-')));
-    const households = args.prosumers + (args.consumers ?? Math.ceil(args.prosumers / 2));
-    process.stdout.write(`Starting an embedded gateway in ${dataDir} (${households} household identities)…\n`);
-    const gateway = await startEmbeddedGateway({
-      dataDir,
-      identities: () => [...ADMINS, ...householdIdentities(households)],
-      governance: { intervalMinutes: 1, gateClosureMinutes: 0 },
-    });
-    url = gateway.url;
-    keysFile = path.join(dataDir, 'demo-api-keys.json');
-    close = () => gateway.close();
-    process.stdout.write(`Gateway at ${url} — dashboard ${url}/ while the run lasts\n`);
-  }
-
-  try {
-    const keys = neighbourhoodKeysFrom(JSON.parse(fs.readFileSync(keysFile, 'utf8')) as Record<string, { key: string; mspId: string }>);
-    const run = createRun({
-      url,
-      keys,
-      seed: args.seed,
-      prosumers: args.prosumers,
-      ...(args.consumers === undefined ? {} : { consumers: args.consumers }),
-      intervals: args.intervals,
-      dataDir,
-      onEvent: (e) => progress.onEvent(e),
-    });
-    const stop = () => {
-      process.stdout.write('\nstopping after the current step…\n');
-      run.stop();
-    };
-    process.once('SIGINT', stop);
-    const summary = await run.run();
-    process.removeListener('SIGINT', stop);
-    progress.finish();
-    process.stdout.write(`\n${formatSummary(summary)}\n`);
-    if (progress.firstErrors.length) process.stdout.write(`\nFirst errors:\n  ${progress.firstErrors.join('\n  ')}\n`);
-    return summary.failedTransactions > 0 ? 1 : 0;
-  } finally {
-    await close?.();
-  }
+  const progress = reporter();
+  const abort = new AbortController();
+  const stop = () => {
+    process.stdout.write('\nstopping after the current step…\n');
+    abort.abort();
+  };
+  process.once('SIGINT', stop);
+  const keys = args.url
+    ? neighbourhoodKeysFrom(JSON.parse(fs.readFileSync(path.resolve(args.keysFile as string), 'utf8')) as Record<string, { key: string; mspId: string }>)
+    : undefined;
+  const where =
+    args.url ?? (args.ledger === 'fabric' ? `a gateway here on the Fabric network of ${args.fabricConfig ?? 'network/native/generated/connection.json'}` : 'a gateway here on the embedded ledger');
+  process.stdout.write(`Simulating ${args.intervals ?? 'a day of'} interval(s) through ${where}, ${args.clock === 'simulated' ? 'in simulated time' : 'in real time'}…\n`);
+  const result = await runDay({
+    ledger: args.ledger,
+    clock: args.clock,
+    ...(args.url ? { url: args.url, keys } : {}),
+    ...(args.fabricConfig ? { fabricConfig: args.fabricConfig } : {}),
+    ...(args.dataDir ? { dataDir: args.dataDir, keepDataDir: true } : {}),
+    seed: args.seed,
+    prosumers: args.prosumers,
+    ...(args.consumers === undefined ? {} : { consumers: args.consumers }),
+    ...(args.intervals === undefined ? {} : { intervals: args.intervals }),
+    ...(args.intervalMinutes === undefined ? {} : { intervalMinutes: args.intervalMinutes }),
+    ...(args.stepMinutes === undefined ? {} : { stepMinutes: args.stepMinutes }),
+    operator: args.operator,
+    signal: abort.signal,
+    onEvent: (e) => progress.onEvent(e),
+    onGateway: ({ url, dataDir }) => {
+      if (!args.url) process.stdout.write(`Gateway at ${url}${dataDir ? ` (data dir ${dataDir})` : ''}\n`);
+    },
+  });
+  process.removeListener('SIGINT', stop);
+  progress.finish();
+  const summary = result.summary;
+  const jsonFile = path.resolve(args.jsonFile ?? path.join(args.dataDir ?? '.', 'simulation-summary.json'));
+  fs.writeFileSync(
+    jsonFile,
+    `${summaryJson({ ...summary, ...{ seed: args.seed, ledger: args.ledger, clock: args.clock, intervalMinutes: result.intervalMinutes, stepMinutes: result.stepMinutes, firstInterval: result.firstInterval } })}\n`,
+  );
+  process.stdout.write(
+    `\nLedger intervals of ${result.intervalMinutes} min, each ${result.stepMinutes} simulated min, from ${result.firstInterval ?? '—'}\n` +
+      `${formatIntervalTable(summary)}\n\n${formatSummary(summary)}\n  JSON                  ${jsonFile}\n`,
+  );
+  if (progress.firstErrors.length) process.stdout.write(`\nFirst errors:\n  ${progress.firstErrors.join('\n  ')}\n`);
+  return summary.failedTransactions > 0 || summary.tokens?.conserved === false ? 1 : 0;
 }
 
 let args: SimulateArgs;

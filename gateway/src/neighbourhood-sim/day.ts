@@ -145,8 +145,13 @@ export async function runDay(options: DayOptions): Promise<DayResult> {
         ...(scheduler
           ? {
               scheduler,
-              // Simulated time: the day from the next midnight whose first order window is still ahead.
-              firstIntervalStart: (timing, now) => Math.ceil((now + 60_000 + timing.gateClosureMs + timing.intervalMs) / DAY_MS) * DAY_MS,
+              // Simulated time: the day from the next midnight whose first order window is still ahead; the first
+              // interval at the scenario's start hour (UTC read as local solar time), so ledger and model agree.
+              firstIntervalStart: (timing, now) => {
+                const startHour = scenario.neighbourhood.startHour ?? 0;
+                const offset = Math.round((startHour * 3_600_000) / timing.intervalMs) * timing.intervalMs;
+                return Math.ceil((now + 60_000 + timing.gateClosureMs + timing.intervalMs - offset) / DAY_MS) * DAY_MS + offset;
+              },
             }
           : {}),
       },

@@ -13,7 +13,7 @@ export class ProgressBar {
   readonly #total: number;
   readonly #label: string;
   #lastDone = -1;
-  #started = Date.now();
+  #started = performance.now(); // real time, also under a virtual clock (sim-time.ts)
 
   constructor(stream: ProgressStream, total: number, label: string) {
     this.#stream = stream;
@@ -26,7 +26,7 @@ export class ProgressBar {
     const isTty = this.#stream.isTTY === true;
     if (!isTty && done === this.#lastDone) return;
     this.#lastDone = done;
-    const line = renderBar(done, this.#total, this.#label, status, Date.now() - this.#started);
+    const line = renderBar(done, this.#total, this.#label, status, performance.now() - this.#started);
     this.#stream.write(isTty ? `\r${line.slice(0, (this.#stream.columns ?? 120) - 1)}\x1b[K` : `${line}\n`);
   }
 
