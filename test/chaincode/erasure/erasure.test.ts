@@ -53,6 +53,8 @@ describe('erasure of a participant that keeps the evidence', () => {
   const PRICE = 37;
   const QUANTITY = 4321;
   const IMPORTED = 44_447;
+  const MINTED_FIRST = 123_457;
+  const CANCELLED_QUANTITY = 3131;
 
   const attest = async (summary: { merkleRoot: string; recordCount: number; settlementTxId: string }) => {
     const attestation = { sourceChannel: 'energy', market: 'RETAIL', zone: ZONE, interval, merkleRoot: summary.merkleRoot, recordCount: summary.recordCount, sourceTxId: summary.settlementTxId };
@@ -64,6 +66,8 @@ describe('erasure of a participant that keeps the evidence', () => {
     `"importedWh":${IMPORTED}`,
     deriveParticipantSecret(secretInput, erased.pseudonym),
     `"price":${PRICE}`,
+    `"quantityWh":${CANCELLED_QUANTITY}`,
+    `"amount":${29 * CANCELLED_QUANTITY}`,
   ];
 
   beforeAll(async () => {
@@ -76,7 +80,11 @@ describe('erasure of a participant that keeps the evidence', () => {
     await fx.net.submit(fx.cast.admins[UTILITY], TX.Participants.GrantRole, [{ pseudonym: registered.pseudonym, role: 'CONSUMER' }]);
     const actor: Actor = { name: 'e-erased', identity, mspId: UTILITY, pseudonym: registered.pseudonym, roles: ['CONSUMER'] };
     erased = { ...actor, meterId: await fx.asset(actor, 'meter', ZONE) };
-    await fx.mint(erased, 200_000);
+    // History the erasure must reach although no current state lists it: minted amounts folded by a consolidation
+    // (purged there), and the escrow of a bid cancelled before (a deleted key: erasure purges it by the order id).
+    await fx.mint(erased, MINTED_FIRST);
+    await fx.mint(erased, 200_000 - MINTED_FIRST);
+    await fx.net.submit(identity, TX.Tokens.Consolidate, [], { transient: { salt: salt() } });
     neighbour = await fx.consumer('e-neighbour', ZONE, 100_000);
     seller = await fx.prosumer('e-seller');
   });
@@ -87,6 +95,8 @@ describe('erasure of a participant that keeps the evidence', () => {
 
   it('trades: both bids win against one offer; erasure is refused while the interval is open', async () => {
     setClock(start - 30 * MINUTE);
+    const cancelled = await fx.placeOrder(erased, ZONE, interval, 'BUY', 29, CANCELLED_QUANTITY);
+    await fx.net.submit(erased.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: cancelled.orderId }]);
     bidId = (await fx.placeOrder(erased, ZONE, interval, 'BUY', PRICE, QUANTITY)).orderId;
     neighbourBidId = (await fx.placeOrder(neighbour, ZONE, interval, 'BUY', 30, 1000)).orderId;
     await fx.placeOrder(seller, ZONE, interval, 'SELL', 10, 6000);
@@ -129,6 +139,8 @@ describe('erasure of a participant that keeps the evidence', () => {
 
   it('holds the participant’s private data on disk before erasure (the scan can fail)', async () => {
     expect(onDisk(fx.net.fabric.dataDir, needles())).toEqual([...needles()].sort());
+    // The consolidation already purged the deltas it folded: no peer keeps the first mint's amount.
+    expect(onDisk(fx.net.fabric.dataDir, [`"amount":${MINTED_FIRST}`, `"amount":${200_000 - MINTED_FIRST}`])).toEqual([]);
     supplyBefore = await totalTokens();
     rootBefore = (await fx.net.evaluate<{ merkleRoot: string }>(fx.cast.regulator.identity, TX.Settlement.GetSettlement, [{ market: 'RETAIL', zone: ZONE, interval }])).merkleRoot;
     neighbourReading = await fx.net.evaluate(fx.cast.regulator.identity, TX.Metering.GetReading, [neighbour.meterId, String(start)]);
@@ -137,7 +149,7 @@ describe('erasure of a participant that keeps the evidence', () => {
   it('erases on the org admin’s request: every private record purged, a tombstone left, refused the second time', async () => {
     const result = await erase(fx.cast.admins[UTILITY]);
     expect(result).toMatchObject({ pseudonym: erased.pseudonym, requestedBy: 'ORG_ADMIN', mspId: UTILITY });
-    expect(result.purged).toMatchObject({ orders: 1, awards: 1, settledRecords: 1, readings: 1, readingChunksRewritten: 1, participantSecret: 1 });
+    expect(result.purged).toMatchObject({ orders: 2, awards: 1, settledRecords: 1, readings: 1, readingChunksRewritten: 1, participantSecret: 1 });
     await expectRefused(fx.net, () => erase(fx.cast.admins[UTILITY]), 'CONFLICT', /already erased/);
     await expectRefused(fx.net, () => erase(erased.identity), 'CONFLICT', /already erased/);
   });
