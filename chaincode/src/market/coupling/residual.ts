@@ -19,7 +19,7 @@ import { checkPrices, priceSchema, quantitySchema, zoneSchema } from '../rules';
 import { MAX_CURVE_BLOCKS, WHOLESALE, WHOLESALE_ZONE } from '../wholesale/rules';
 
 /**
- * Wholesale ↔ retail coupling (docs/markets.md, docs/demand-response.md#coupling). After a retail zone's interval is
+ * Wholesale ↔ retail coupling (docs/demand-response.md#coupling). After a retail zone's interval is
  * cleared, what a retailer's (or aggregator's) org did not match locally there — its households' unawarded bids minus
  * their unawarded offers — may enter the wholesale market as one aggregated curve: a demand curve when the households
  * lacked energy, a supply curve when they had surplus. The chaincode derives the residual itself from the retail
