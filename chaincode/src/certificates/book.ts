@@ -106,6 +106,12 @@ export class CertificateBook {
     return secret === undefined ? undefined : hmacSha256Hex(Buffer.from(secret, 'utf8'), 'certificate-holder').slice(0, 40);
   }
 
+  /** The holder's secret itself, if it has one (erase.ts salts the erasure's records from it before purging it). */
+  async holderSecret(owner: string): Promise<string | undefined> {
+    await this.holderTag(owner, false);
+    return this.#holderSecrets.get(owner);
+  }
+
   holderSecretKey(owner: string): string {
     return this.#holderKey(owner);
   }

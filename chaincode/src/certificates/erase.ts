@@ -1,4 +1,5 @@
 import type { Context } from 'fabric-contract-api';
+import { deriveSalt } from '../common/hash';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
 import { CertificateBook } from './book';
 import { CERT, type PublicClaimed, type PublicLot } from './model';
@@ -10,6 +11,8 @@ export interface CertificateErasure {
   readonly claims: number;
   /** Whether a holder secret existed (and was purged). */
   readonly holder: boolean;
+  /** Lots still ACTIVE that expired with the erasure (an EXPIRE event each, so every issued Wh stays accounted for). */
+  readonly retired: number;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface CertificateErasure {
  *  - each lot it ever held: found through the holder index, whose tag is derived from the participant's holder
  *    secret, so no scan of other participants' data is needed;
  *  - the holder secret itself (crypto-shredding: the public index tags can no longer be linked to anyone);
+ *  - lots still ACTIVE first expire (an EXPIRE event with the quantity, salted from the holder secret that is purged
+ *    next), so the interval's seal still accounts for every issued Wh: issued = claimed + expired;
  *  - the claim records of `meterIds` (the participant's consumer meters; the caller knows them from the registry).
  * The public index entries are deleted. Public lot and event records stay: they hold commitments, statuses and Merkle
  * leaf hashes, so the sealed roots and the public totals remain verifiable. Event bodies hold lot ids and quantities,
@@ -31,7 +36,23 @@ export async function eraseCertificateHolder(ctx: Context, pseudonym: string, me
   const collection = await book.collectionOf(pseudonym);
   const tag = await book.holderTag(pseudonym, false);
   let lots = 0;
+  let retired = 0;
   if (tag !== undefined) {
+    const secret = (await book.holderSecret(pseudonym))!;
+    const retire = new CertificateBook(ctx, deriveSalt(secret, `cert-erase:${ctx.stub.getTxID()}`));
+    for (const lot of await book.activeLotsOf(pseudonym)) {
+      await retire.move({
+        kind: 'EXPIRE',
+        certId: lot.record.certId,
+        zone: lot.record.zone,
+        interval: lot.record.interval,
+        input: lot,
+        outputs: [],
+        expiredWh: lot.body.quantityWh,
+        ref: { rule: 'erasure' },
+      });
+      retired++;
+    }
     for (const entry of await readJsonByPrefix<{ zone: string; interval: string; lotId: string }>(ctx, CERT.held, [tag])) {
       const key = book.lotKey(entry.value.zone, entry.value.interval, entry.value.lotId);
       const lot = await readJson<PublicLot>(ctx, key);
@@ -50,7 +71,7 @@ export async function eraseCertificateHolder(ctx: Context, pseudonym: string, me
       claims++;
     }
   }
-  return { lots, claims, holder: tag !== undefined };
+  return { lots, claims, holder: tag !== undefined, retired };
 }
 
 /** Whether any certificate private record of the participant is still readable here (for tests and checks). */
