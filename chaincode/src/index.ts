@@ -14,6 +14,7 @@ import { SettlementContract } from './settlement/contract';
 import { AuditContract } from './audit/contract';
 import { CertificatesContract } from './certificates/contract';
 import { DemandResponseContract } from './grid/dr/contract';
+import { GridContract } from './grid/contract';
 import { MarketCouplingContract } from './market/coupling/contract';
 
 export * from './common';
@@ -37,4 +38,5 @@ export const contracts: (typeof Contract)[] = [
   CertificatesContract,
   DemandResponseContract,
   MarketCouplingContract,
+  GridContract,
 ];

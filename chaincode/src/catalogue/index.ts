@@ -24,6 +24,10 @@ import { createEventSchema, createProgramSchema, drSaltTransient, eventFilterSch
 import { residualArgSchema, residualCurveSchema, residualRefSchema } from '../market/coupling/contract';
 import { residualRecord, residualView } from '../market/coupling/records';
 import { drEventRecord, drOptInRecord, drProgramRecord, drPublicReportRecord, drReportView, drSettledRecord } from '../grid/dr/records';
+import { attachSchema, attachmentFilterSchema, nodeFilterSchema, nodeIdSchema, registerNodeSchema } from '../grid/topology';
+import { gridSlotSchema, publishEnvelopesSchema } from '../grid/envelope';
+import { publishTariffsSchema } from '../grid/fees';
+import { attachmentRecord, envelopeRecord, gridNodeRecord, loadingRecord, tariffRecord } from './grid-records';
 import { contractTxs, tx, type TxEntry } from './define';
 import * as R from './records';
 import { Certificates } from './certificates';
@@ -277,8 +281,22 @@ const DemandResponse = contractTxs('DemandResponse', {
   GetReport: tx({ kind: 'evaluate', channels: ENERGY, args: [reportRefSchema], argNames: ['argsJson'], result: drReportView, roles: "anyone (details: the participant, its org's retailers and aggregators, DSO, market operator, regulator)", description: "One participant's report: baseline, metered, reduction and payment per interval" }),
 });
 
+const Grid = contractTxs('Grid', {
+  RegisterGridNode: tx({ kind: 'submit', channels: ENERGY, args: [registerNodeSchema], argNames: ['argsJson'], result: gridNodeRecord, roles: 'a DSO', description: 'Registers a grid node: a zone (substation/transformer zone) or a feeder in a zone' }),
+  AttachAsset: tx({ kind: 'submit', channels: ENERGY, args: [attachSchema], argNames: ['argsJson'], result: attachmentRecord, roles: 'a DSO', description: "Attaches (or moves) a meter or DER to a feeder of its zone; the history is kept" }),
+  PublishEnvelopes: tx({ kind: 'submit', channels: ENERGY, args: [publishEnvelopesSchema], argNames: ['argsJson'], result: list(envelopeRecord), roles: "a DSO, before each interval's gate closes and before it is cleared", description: 'Publishes operating envelopes (import/export limits per node and interval) the retail clearing honours' }),
+  PublishTariffs: tx({ kind: 'submit', channels: ENERGY, args: [publishTariffsSchema], argNames: ['argsJson'], result: list(tariffRecord), roles: "a DSO, before each interval's gate closes and before it is cleared", description: "Publishes network tariffs per zone and interval, added to buyers' prices and paid to the DSO" }),
+  GetGridNode: tx({ kind: 'evaluate', channels: ENERGY, args: [nodeIdSchema], argNames: ['nodeId'], result: gridNodeRecord, roles: 'anyone', description: 'One grid node' }),
+  ListGridNodes: tx({ kind: 'evaluate', channels: ENERGY, args: [nodeFilterSchema], argNames: ['filterJson'], result: list(gridNodeRecord), roles: 'anyone', description: 'Grid nodes, optionally of one zone or kind' }),
+  GetAttachment: tx({ kind: 'evaluate', channels: ENERGY, args: [assetIdSchema], argNames: ['assetId'], result: attachmentRecord, roles: 'anyone', description: "An asset's feeder and attachment history" }),
+  ListAttachments: tx({ kind: 'evaluate', channels: ENERGY, args: [attachmentFilterSchema], argNames: ['filterJson'], result: list(attachmentRecord), roles: 'anyone', description: 'Attachments of a zone, optionally of one feeder' }),
+  ListEnvelopes: tx({ kind: 'evaluate', channels: ENERGY, args: [gridSlotSchema], argNames: ['argsJson'], result: list(envelopeRecord), roles: 'anyone', description: "A zone's operating envelopes for one interval" }),
+  GetTariff: tx({ kind: 'evaluate', channels: ENERGY, args: [gridSlotSchema], argNames: ['argsJson'], result: tariffRecord, roles: 'anyone', description: "A zone's network tariff for one interval" }),
+  GetFeederLoading: tx({ kind: 'evaluate', channels: ENERGY, args: [gridSlotSchema], argNames: ['argsJson'], result: loadingRecord, roles: 'anyone', description: 'Awarded Wh per node against its envelope for a cleared interval (small-group rule applies)' }),
+});
+
 /** Every transaction, by contract and function: `TX.Registry.GetAsset`. */
-export const TX = { Governance, Participants, Registry, Metering, Tokens, RetailMarket, WholesaleMarket, Settlement, Audit, DemandResponse, MarketCoupling, Certificates } as const;
+export const TX = { Governance, Participants, Registry, Metering, Tokens, RetailMarket, WholesaleMarket, Settlement, Audit, DemandResponse, MarketCoupling, Certificates, Grid } as const;
 
 /** Every entry, in contract order. */
 export const CATALOGUE: readonly TxEntry[] = Object.values(TX).flatMap((contract) => Object.values(contract) as TxEntry[]);

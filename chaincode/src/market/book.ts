@@ -9,7 +9,8 @@ import { parseJsonArg } from '../common/validate';
 import { txTimeMs } from '../common/tx-time';
 import { participantSecretOrCreate, shreddableSalt } from '../participants/secret';
 import { TokenLedger } from '../tokens/ledger';
-import { clearInterval, ClearingInputError, type ClearingOrder, type Side } from './clearing';
+import { clearInterval, ClearingInputError, type BindingLimit, type ClearingOrder, type Side } from './clearing';
+import { feederOfMeters, writeLoading, type AwardGridTerms, type GridClearing } from './grid-constraints';
 import { MIN_BID_PRICE } from './rules';
 
 /**
@@ -109,6 +110,10 @@ export interface MarketResult {
   readonly awardedSellOrders: number;
   readonly clearedAt: string;
   readonly clearingTxId: string;
+  /** Retail slots with a DSO envelope: the limits that curtailed an order (public: only those whose side total is shown). */
+  readonly binding?: BindingLimit[];
+  /** Retail slots with a DSO tariff: Σ network fees of the awards (null when suppressed, like value). */
+  readonly gridFees?: number | null;
 }
 
 export interface PrivateAward {
@@ -123,6 +128,8 @@ export interface PrivateAward {
   readonly amount: number;
   readonly meterIds: readonly string[];
   readonly salt: string;
+  /** Retail slots with a DSO envelope or tariff: the award's feeder and (buyers) its network fee terms. */
+  readonly grid?: AwardGridTerms;
 }
 
 export interface PublicAward {
@@ -442,6 +449,7 @@ export async function clearOrders(
   secretSalt: string,
   supplied: readonly PrivateOrder[] | undefined,
   oversight: { readonly collection: string; readonly minPublicGroupSize: number },
+  grid?: GridClearing,
 ): Promise<ClearOutcome> {
   if (await readResult(ctx, market, zone, interval)) {
     throw new ConflictError(`${market.toLowerCase()} ${zone} ${interval} is already cleared`, { reason: 'ALREADY_CLEARED' });
@@ -453,13 +461,14 @@ export async function clearOrders(
   for (const order of open) {
     const body = given ? checkedBody(order, given.get(order.orderId)) : await readPrivateOrder(ctx, order);
     bodies.set(order.orderId, body);
+    const node = grid ? feederOfMeters(grid, body.meterIds) : undefined;
     body.blocks.forEach((block, i) =>
-      clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt }),
+      clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt, ...(node === undefined ? {} : { node }) }),
     );
   }
   let cleared: ReturnType<typeof clearInterval>;
   try {
-    cleared = clearInterval(clearingOrders);
+    cleared = clearInterval(clearingOrders, grid?.options);
   } catch (err) {
     if (err instanceof ClearingInputError) throw new RuleViolationError(`cannot clear ${market.toLowerCase()} ${zone} ${interval}: ${err.message}`, { reason: 'CLEARING_INPUT' });
     throw err;
@@ -467,9 +476,14 @@ export async function clearOrders(
 
   // Fold block awards back into one award per order.
   const awardedWh = new Map<string, number>();
+  const feeOf = new Map<string, { fee: number; localWh: number }>();
   for (const award of cleared.awards) {
     const orderId = award.id.slice(0, award.id.lastIndexOf('#'));
     awardedWh.set(orderId, (awardedWh.get(orderId) ?? 0) + award.quantity);
+    if (award.fee !== undefined) {
+      const sofar = feeOf.get(orderId) ?? { fee: 0, localWh: 0 };
+      feeOf.set(orderId, { fee: sofar.fee + award.fee, localWh: sofar.localWh + award.localWh! });
+    }
   }
 
   const awards: PrivateAward[] = [];
@@ -492,6 +506,7 @@ export async function clearOrders(
       amount: price * quantityWh,
       meterIds: body.meterIds,
       salt: deriveSalt(secretSalt, `award:${order.orderId}`),
+      ...(grid ? { grid: awardGridTerms(grid, body.meterIds, feeOf.get(order.orderId)) } : {}),
     };
     publicAwards.push({ orderId: order.orderId, owner: order.owner, ownerMsp: order.ownerMsp, side: order.side, collection: order.collection, commitment: commitmentOf(award) });
     const group = byCollection.get(order.collection);
@@ -523,15 +538,28 @@ export async function clearOrders(
     awardedSellOrders: awards.filter((a) => a.side === 'SELL').length,
     clearedAt: new Date(txTimeMs(ctx)).toISOString(),
     clearingTxId: ctx.stub.getTxID(),
+    ...(cleared.binding ? { binding: [...cleared.binding] } : {}),
+    ...(cleared.fees !== undefined ? { gridFees: cleared.fees } : {}),
   };
   const small = ['BUY', 'SELL'].some((side) => tooSmall(new Set(awards.filter((a) => a.side === side).map((a) => a.owner)).size, oversight.minPublicGroupSize));
-  const result: MarketResult = small ? { ...full, volumeWh: null, value: null, suppressed: true } : full;
+  let result: MarketResult = small ? { ...full, volumeWh: null, value: null, suppressed: true, ...(cleared.fees !== undefined ? { gridFees: null } : {}) } : full;
+  if (grid && grid.envelopes.length > 0) {
+    const loading = await writeLoading(ctx, zone, interval, grid, awards, cleared.binding ?? [], oversight.minPublicGroupSize);
+    result = { ...result, binding: [...loading.binding] };
+  }
   const rKey = resultKey(ctx, market, zone, interval);
   await ctx.stub.putState(rKey, canonicalBytes(result));
   // Salted: the block carries the SHA-256 of every private value, and without a salt the hash of the full result would
   // confirm a guess of the withheld volume (price, counts and every other field are public).
   await ctx.stub.putPrivateData(oversight.collection, rKey, canonicalBytes({ ...full, salt: deriveSalt(secretSalt, `result:${rKey}`) }));
   return { result, awards };
+}
+
+/** An award's grid terms: its feeder, and for a buyer its fee under the slot's tariff (clearing.ts). */
+function awardGridTerms(grid: GridClearing, meterIds: readonly string[], fee: { fee: number; localWh: number } | undefined): AwardGridTerms {
+  const feeder = feederOfMeters(grid, meterIds) ?? null;
+  if (!fee || !grid.tariff) return { feeder };
+  return { feeder, feePerKwh: grid.tariff.feePerKwh, localFeePerKwh: grid.tariff.localFeePerKwh, localWh: fee.localWh, fee: fee.fee, feeAccount: grid.tariff.publishedBy };
 }
 
 /** The small-group rule: a total over n distinct participants is withheld when 0 < n < k (n = 0: nothing to hide). */

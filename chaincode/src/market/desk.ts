@@ -31,6 +31,7 @@ import {
 } from './book';
 import type { Side } from './clearing';
 import type { Eligibility } from './eligibility';
+import type { GridClearing } from './grid-constraints';
 import { parseInterval, type DeliveryInterval } from './interval';
 import { checkPrices, gateClosed, gateOpen, mayWithdraw } from './rules';
 
@@ -93,6 +94,8 @@ export interface MarketRules<Order> {
   readonly words: { readonly order: string; readonly placing: string; readonly cancelling: string };
   /** The market and slot as messages name them ('retail zone-1 <interval>', 'wholesale <interval>'). */
   where(zone: string, intervalId: string): string;
+  /** The grid rule (retail): the DSO's envelopes and tariff for the slot, if any (market/grid-constraints.ts). */
+  grid?(ctx: Context, zone: string, intervalId: string): Promise<GridClearing | undefined>;
 }
 
 /** The nine transactions of a market, each taking the contract's JSON argument and returning its JSON answer. */
@@ -164,10 +167,11 @@ export class MarketDesk<Order> {
     const salt = transientSalt(ctx);
     const operator = await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
+    const grid = await this.rules.grid?.(ctx, zone, interval.id);
     const { result } = await clearOrders(ctx, this.rules.market, zone, interval.id, salt, suppliedOrders(ctx), {
       collection: orgCollection('settlement', operator.mspId),
       minPublicGroupSize: config.minPublicGroupSize,
-    });
+    }, grid);
     ctx.stub.setEvent(this.rules.events.cleared, Buffer.from(canonicalJson(result)));
     return canonicalJson(result);
   }

@@ -9,6 +9,7 @@ import { ClearingInputError } from '../market/clearing';
 import { TokenLedger, type Escrow } from '../tokens/ledger';
 import { allocateMetered, computeSettlement, type SettlementRecord, type SettlementTotals } from './compute';
 import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerkleProofStep } from './merkle';
+import { gridSettlementFor } from './grid-charges';
 import { bindCertificatesToSettlement } from '../certificates/settle-hook';
 
 /**
@@ -214,6 +215,8 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
     });
   }
 
+  // Grid fees and envelope charges (grid-charges.ts): none unless the slot had a DSO envelope or tariff.
+  const grid = await gridSettlementFor(ctx, zone, interval, awards, metered);
   // Every bid locked a positive escrow; one that is gone anyway settles against 0 rather than strand the others.
   const escrows = new Map<string, Escrow>();
   for (const award of awards.filter((a) => a.side === 'BUY')) {
@@ -230,11 +233,12 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
         side: a.side,
         price: a.price,
         awardedWh: a.quantityWh,
-        escrow: escrows.get(a.orderId)?.amount,
+        escrow: grid ? grid.escrowFor(a.orderId, escrows.get(a.orderId)?.amount) : escrows.get(a.orderId)?.amount,
         meteredWh: metered.get(a.orderId) ?? null,
       })),
       inputs.imbalanceFactorPermille,
     );
+    if (grid) computed = grid.apply(computed);
   } catch (err) {
     if (err instanceof ClearingInputError) throw new RuleViolationError(`cannot settle ${market.toLowerCase()} ${zone} ${interval}: ${err.message}`, { reason: 'SETTLEMENT_INPUT' });
     throw err;
@@ -254,6 +258,7 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   if (computed.totals.balancingCredit > 0) {
     await ledger.credit(inputs.balancingAccount, computed.totals.balancingCredit, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:balancing`);
   }
+  for (const payout of grid?.payouts() ?? []) await ledger.credit(payout.account, payout.amount, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:grid:${payout.account}`);
   // Green certificates move with the delivered energy, in this same transaction (certificates/settle-hook.ts).
   await bindCertificatesToSettlement(ctx, { market, zone, interval, records: computed.records, secretSalt: inputs.secretSalt });
   // Bids that won nothing kept their escrow through clearing, which moves no tokens: it returns to them now.
@@ -297,11 +302,12 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
     suppressed: [],
     collection: inputs.oversightCollection,
   };
-  const summary: SettlementSummary = { ...full, ...shown.totals, suppressed: shown.suppressed };
+  const gridTotals = grid ? { ...grid.totals(), ...(shown.suppressed.length > 0 ? { gridFees: null, envelopeCharged: null, envelopeUnpaid: null, envelopeViolationWh: null } : {}) } : {};
+  const summary: SettlementSummary = { ...full, ...shown.totals, suppressed: shown.suppressed, ...gridTotals };
   await ctx.stub.putState(key, canonicalBytes(summary));
   // Salted: the block carries the SHA-256 of every private value, and the unsalted full summary's hash would confirm
   // a guess of the withheld totals (every other field is public, and the totals of a small group follow from a few).
-  await ctx.stub.putPrivateData(inputs.oversightCollection, key, canonicalBytes({ ...full, salt: deriveSalt(inputs.secretSalt, `summary:${key}`) }));
+  await ctx.stub.putPrivateData(inputs.oversightCollection, key, canonicalBytes({ ...full, ...(grid ? grid.totals() : {}), salt: deriveSalt(inputs.secretSalt, `summary:${key}`) }));
   const event: SettlementCompletedEvent = {
     channel: ctx.stub.getChannelID(),
     market,

@@ -4,6 +4,7 @@ import { gateClosureMs } from '../../governance/config';
 import { assetIdSchema } from '../../registry/asset';
 import type { MarketRules } from '../desk';
 import { retailBuyerEligibility, retailSellerEligibility } from '../eligibility';
+import { loadGridClearing } from '../grid-constraints';
 import { intervalText } from '../interval';
 import { orderIdSchema, priceSchema, quantitySchema, zoneSchema } from '../rules';
 
@@ -57,4 +58,5 @@ export const retailRules: MarketRules<RetailOrder> = {
   events: { placed: ORDER_PLACED_EVENT, cancelled: ORDER_CANCELLED_EVENT, cleared: MARKET_CLEARED_EVENT, withZone: true },
   words: { order: 'order', placing: 'orders', cancelling: 'orders' },
   where: (zone, intervalId) => `retail ${zone} ${intervalId}`,
+  grid: loadGridClearing,
 };

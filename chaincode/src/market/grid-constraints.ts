@@ -1,0 +1,216 @@
+import type { Context } from 'fabric-contract-api';
+import { canonicalBytes } from '../common/canonical-json';
+import { KEY } from '../common/keys';
+import { readJson, readJsonByPrefix } from '../common/state';
+import type { BindingLimit, ClearingLimits, ClearingOptions, NodeLimit } from './clearing';
+
+/**
+ * What the retail clearing and settlement read of the grid: the records the DSO publishes through the grid contract
+ * (chaincode/src/grid), declared here because the market consumes them and the grid domain sits above the market
+ * (grid → market, never back): the grid writes records of these shapes under these keys (common/keys.ts).
+ *
+ *   obe.grid.attachment [zone, assetId]          an asset's feeder (a DSO's attachment), one range read per zone
+ *   obe.grid.envelope   [interval, zone, nodeId] import/export limits of a feeder (or of the zone: nodeId = zone)
+ *   obe.grid.tariff     [interval, zone]         the network fee per kWh and the local (same feeder) fee
+ *   obe.grid.loading    [interval, zone]         written by the clearing: per feeder, awarded Wh vs envelope
+ *
+ * A slot with neither an envelope nor a tariff clears exactly as before (no topology read at all).
+ */
+
+export type NodeKind = 'ZONE' | 'FEEDER';
+
+/** Who published a grid record: the DSO participant and the certificate that signed the transaction. */
+export interface GridPublisher {
+  /** The DSO's pseudonym; fees and envelope charges are paid to it. */
+  readonly publishedBy: string;
+  readonly publisherMsp: string;
+  /** SHA-256 (hex) of the certificate that signed the publishing transaction, so its signature can be checked in the block. */
+  readonly signerCertSha256: string;
+  readonly publishedAt: string;
+  readonly txId: string;
+  /** 1 for the first publication of this key, then +1 for each revision before gate closure. */
+  readonly revision: number;
+}
+
+export interface AttachmentPeriod {
+  readonly feeder: string;
+  readonly from: string;
+  /** Null: still attached there. */
+  readonly until: string | null;
+  readonly by: string;
+}
+
+export interface AttachmentRecord {
+  readonly assetId: string;
+  readonly zone: string;
+  /** The feeder node it is attached to now. */
+  readonly feeder: string;
+  readonly attachedBy: string;
+  readonly attachedAt: string;
+  readonly txId: string;
+  /** Every attachment, oldest first. */
+  readonly history: readonly AttachmentPeriod[];
+}
+
+export interface EnvelopeRecord extends GridPublisher {
+  readonly zone: string;
+  readonly interval: string;
+  /** A feeder node, or the zone itself (a cap on the whole zone). */
+  readonly nodeId: string;
+  readonly nodeKind: NodeKind;
+  /** Most Wh awarded to buyers (import) / sellers (export) on the node in the interval; null: no limit. */
+  readonly importLimitWh: number | null;
+  readonly exportLimitWh: number | null;
+}
+
+export interface TariffRecord extends GridPublisher {
+  readonly zone: string;
+  readonly interval: string;
+  /** Network fee added to the buyer's price, price units per kWh (fee × Wh = token units). */
+  readonly feePerKwh: number;
+  /** The fee for energy matched within the buyer's own feeder; ≤ feePerKwh. */
+  readonly localFeePerKwh: number;
+}
+
+/** What a clearing (and later the settlement) of one retail slot takes from the grid. */
+export interface GridClearing {
+  readonly options: ClearingOptions;
+  /** Feeder of each attached asset of the zone. */
+  readonly feederOf: ReadonlyMap<string, string>;
+  readonly envelopes: readonly EnvelopeRecord[];
+  readonly tariff: TariffRecord | undefined;
+}
+
+/** An award's grid terms, stored with the private award when the slot had an envelope or a tariff. */
+export interface AwardGridTerms {
+  /** The feeder the award's meter was attached to at clearing; null: none. */
+  readonly feeder: string | null;
+  /** Buyers: the tariff, the Wh matched on their own feeder, the fee at the awarded quantity and who it is paid to. */
+  readonly feePerKwh?: number;
+  readonly localFeePerKwh?: number;
+  readonly localWh?: number;
+  readonly fee?: number;
+  readonly feeAccount?: string;
+}
+
+export interface FeederLoading {
+  readonly nodeId: string;
+  readonly importLimitWh: number | null;
+  readonly exportLimitWh: number | null;
+  /** Awarded Wh on the feeder; null when fewer than k distinct participants were awarded on that side (small-group rule). */
+  readonly importWh: number | null;
+  readonly exportWh: number | null;
+  /** Whether the limit curtailed an order; null where the side's total is withheld (a bound limit equals the total). */
+  readonly importBound: boolean | null;
+  readonly exportBound: boolean | null;
+}
+
+export interface LoadingRecord {
+  readonly zone: string;
+  readonly interval: string;
+  readonly feeders: readonly FeederLoading[];
+  /** The binding limits whose side total is shown (the full list is in the market result's details). */
+  readonly binding: readonly BindingLimit[];
+  readonly clearingTxId: string;
+}
+
+export async function readAttachments(ctx: Context, zone: string): Promise<AttachmentRecord[]> {
+  return (await readJsonByPrefix<AttachmentRecord>(ctx, KEY.gridAttachment, [zone])).map((entry) => entry.value);
+}
+
+export async function readEnvelopes(ctx: Context, zone: string, interval: string): Promise<EnvelopeRecord[]> {
+  return (await readJsonByPrefix<EnvelopeRecord>(ctx, KEY.gridEnvelope, [interval, zone])).map((entry) => entry.value);
+}
+
+export function tariffKey(ctx: Context, zone: string, interval: string): string {
+  return ctx.stub.createCompositeKey(KEY.gridTariff, [interval, zone]);
+}
+
+export async function readTariff(ctx: Context, zone: string, interval: string): Promise<TariffRecord | undefined> {
+  return readJson<TariffRecord>(ctx, tariffKey(ctx, zone, interval));
+}
+
+export function loadingKey(ctx: Context, zone: string, interval: string): string {
+  return ctx.stub.createCompositeKey(KEY.gridLoading, [interval, zone]);
+}
+
+export async function readLoading(ctx: Context, zone: string, interval: string): Promise<LoadingRecord | undefined> {
+  return readJson<LoadingRecord>(ctx, loadingKey(ctx, zone, interval));
+}
+
+/** The clearing limits of a slot's envelopes: the zone's own envelope caps the total, a feeder's its node. */
+export function limitsOf(zone: string, envelopes: readonly EnvelopeRecord[]): ClearingLimits {
+  const nodes: Record<string, NodeLimit> = {};
+  let total: NodeLimit | undefined;
+  for (const envelope of envelopes) {
+    const limit = { importWh: envelope.importLimitWh, exportWh: envelope.exportLimitWh };
+    if (envelope.nodeId === zone) total = limit;
+    else nodes[envelope.nodeId] = limit;
+  }
+  return { nodes, ...(total ? { total } : {}), totalNode: zone };
+}
+
+/**
+ * The grid inputs of one retail slot, or undefined when the DSO published neither an envelope nor a tariff for it
+ * (then the clearing is the plain rule). Reads are in the clearing's read set: an envelope or tariff written
+ * concurrently with the clearing fails one of them on MVCC.
+ */
+export async function loadGridClearing(ctx: Context, zone: string, interval: string): Promise<GridClearing | undefined> {
+  const envelopes = await readEnvelopes(ctx, zone, interval);
+  const tariff = await readTariff(ctx, zone, interval);
+  if (envelopes.length === 0 && tariff === undefined) return undefined;
+  const feederOf = new Map((await readAttachments(ctx, zone)).map((a) => [a.assetId, a.feeder]));
+  const options: ClearingOptions = {
+    ...(envelopes.length > 0 ? { limits: limitsOf(zone, envelopes) } : {}),
+    ...(tariff ? { fee: { perKwh: tariff.feePerKwh, localPerKwh: tariff.localFeePerKwh } } : {}),
+  };
+  return { options, feederOf, envelopes, tariff };
+}
+
+/** The feeder an order is on: that of the first of its meters the DSO attached. */
+export function feederOfMeters(grid: GridClearing, meterIds: readonly string[]): string | undefined {
+  for (const meterId of meterIds) {
+    const feeder = grid.feederOf.get(meterId);
+    if (feeder !== undefined) return feeder;
+  }
+  return undefined;
+}
+
+interface AwardOnFeeder {
+  readonly owner: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly quantityWh: number;
+  readonly grid?: AwardGridTerms;
+}
+
+/**
+ * Writes the slot's loading record: per feeder with an envelope, the awarded Wh per side against its limits. A side's
+ * total over fewer than k distinct participants is withheld (null), like every public aggregate (docs/adr/0006).
+ */
+export async function writeLoading(ctx: Context, zone: string, interval: string, grid: GridClearing, awards: readonly AwardOnFeeder[], binding: readonly BindingLimit[], k: number): Promise<LoadingRecord> {
+  const feeders: FeederLoading[] = [];
+  for (const envelope of [...grid.envelopes].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))) {
+    const on = (side: 'BUY' | 'SELL') => awards.filter((a) => a.side === side && (envelope.nodeId === zone || a.grid?.feeder === envelope.nodeId));
+    const total = (side: 'BUY' | 'SELL') => {
+      const list = on(side);
+      const owners = new Set(list.map((a) => a.owner)).size;
+      return owners > 0 && owners < k ? null : list.reduce((s, a) => s + a.quantityWh, 0);
+    };
+    const bound = (direction: 'IMPORT' | 'EXPORT', shown: number | null) => (shown === null ? null : binding.some((b) => b.node === envelope.nodeId && b.direction === direction));
+    const importWh = total('BUY');
+    const exportWh = total('SELL');
+    feeders.push({
+      nodeId: envelope.nodeId,
+      importLimitWh: envelope.importLimitWh,
+      exportLimitWh: envelope.exportLimitWh,
+      importWh,
+      exportWh,
+      importBound: bound('IMPORT', importWh),
+      exportBound: bound('EXPORT', exportWh),
+    });
+  }
+  const shown = new Set(feeders.flatMap((f) => [f.importBound === null ? [] : [`${f.nodeId}:IMPORT`], f.exportBound === null ? [] : [`${f.nodeId}:EXPORT`]].flat()));
+  const record: LoadingRecord = { zone, interval, feeders, binding: binding.filter((b) => shown.has(`${b.node}:${b.direction}`)), clearingTxId: ctx.stub.getTxID() };
+  await ctx.stub.putState(loadingKey(ctx, zone, interval), canonicalBytes(record));
+  return record;
+}
