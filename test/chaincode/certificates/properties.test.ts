@@ -129,7 +129,7 @@ describe('certificate conservation and no double claim (embedded runtime)', () =
           const held = (await Promise.all(everyone.map(heldBy))).reduce((s, h) => s + h, 0);
           expect(held + claimedBy.reduce((s, c) => s + c, 0)).toBe(exported);
         }
-        for (const [i, c] of consumers.entries()) expect(claimedBy[i + 1]).toBeLessThanOrEqual(imports[i]);
+        for (const i of consumers.keys()) expect(claimedBy[i + 1]).toBeLessThanOrEqual(imports[i]);
 
         setClock(start + INTERVAL + WINDOW_MINUTES * MINUTE);
         const seal = await fx.net.submit<{ issuedWh: number; claimedWh: number; expiredWh: number }>(fx.cast.dso.identity, TX.Certificates.SealInterval, [slot], {
