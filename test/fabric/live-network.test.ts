@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 /**
  * Checks on the running native network (npm run test:fabric): the chaincode went through the peer lifecycle with
  * its collections, governance maps the MSP IDs onto OBE roles, and a private record reaches exactly the peers of
@@ -81,9 +81,12 @@ describeLive('native Fabric network', () => {
 
     const day = 86_400_000;
     const interval = new Date((Math.floor(Date.now() / day) + 3) * day).toISOString();
-    // The salt travels only in the transient map and lives only in the private record: a unique needle.
+    // The quantity travels only in the transient map and lives only in the private record: a needle unique to this
+    // run. (The stored salt is derived from the transient one and the participant's secret, crypto-shredding.)
     const salt = `obe-fabric-salt-${process.pid}-${Date.now().toString(36)}`;
-    const curve = JSON.stringify({ side: 'DEMAND', blocks: [{ price: 120, quantityWh: 5000 }], salt });
+    const quantityWh = randomInt(100_003, 999_983);
+    const needle = `"quantityWh":${quantityWh}`;
+    const curve = JSON.stringify({ side: 'DEMAND', blocks: [{ price: 1, quantityWh }], salt });
     const placed = JSON.parse(
       call('gridoperator-user1', 'submit', TX.WholesaleMarket.SubmitCurve.name, [JSON.stringify({ interval })], { curve }),
     ) as { collection: string; orderId: string };
@@ -92,15 +95,16 @@ describeLive('native Fabric network', () => {
     // Members of orders_GridOperatorMSP (grid operator, regulator) hold the record in their private data store —
     // the positive control that the scan finds what is there.
     for (const member of ['gridoperator', 'regulator'] as const) {
-      expect(filesContaining(peerDataDir(member), salt)).toEqual(
+      expect(filesContaining(peerDataDir(member), needle)).toEqual(
         expect.arrayContaining([expect.stringMatching(/^ledgersData\/pvtdataStore\//)]),
       );
     }
     // The utility is on the channel but not in the collection: nothing anywhere under its peer's directory.
-    expect(filesContaining(peerDataDir('utility'), salt)).toEqual([]);
+    expect(filesContaining(peerDataDir('utility'), needle)).toEqual([]);
     // The public record carries only a commitment, never the salt, on every peer.
     const publicRecord = call('utility-user1', 'evaluate', TX.WholesaleMarket.ListCurves.name, [JSON.stringify({ interval })]);
     expect(publicRecord).toContain(placed.orderId);
     expect(publicRecord).not.toContain(salt);
+    expect(publicRecord).not.toContain(needle);
   });
 });

@@ -73,7 +73,8 @@ export function adminRoutes(deps: RouteDeps): Handlers {
       const label = freshLabel(ledger, request.label);
       const enrolled = await ledger.enrolIdentity({ label, mspId: admin.mspId });
       const self = { identity: label, channel: CHANNEL_ENERGY };
-      const registered = await call(ledger, TX.Participants.Register, self, []);
+      // Its own secret (crypto-shredding, docs/privacy-and-erasure.md): random, transient only, never kept here.
+      const registered = await call(ledger, TX.Participants.Register, self, [], { participantSecret: crypto.randomBytes(32).toString('hex') });
       let roles = registered.roles;
       try {
         for (const role of request.roles) {
