@@ -1,0 +1,197 @@
+import type { MarketTiming, OrderRequest, SimulationBackend, TxOutcome } from '../../../gateway/src/neighbourhood-sim/backend';
+import { SimulationRun } from '../../../gateway/src/neighbourhood-sim/driver';
+import { ElectricVehicle, TIME_OF_USE, type EvSpec } from '../../../gateway/src/neighbourhood-sim/models';
+import { Neighbourhood, type Household, type HouseholdInterval } from '../../../gateway/src/neighbourhood-sim/neighbourhood';
+import { conditionsFor, limitBetween, type IntervalContext } from '../../../gateway/src/neighbourhood-sim/scenario';
+import { DiscreteScheduler, installVirtualClock } from '../../../gateway/src/neighbourhood-sim/sim-time';
+import { tokenCheck } from '../../../gateway/src/neighbourhood-sim/summary';
+
+const ev = (overrides: Partial<EvSpec> = {}): EvSpec => ({ chargerKw: 7.4, efficiency: 0.9, smart: false, arrivalHour: 18, departureHour: 7.5, arrivalNeedKwh: 10, ...overrides });
+
+/** Charges a car over `hours` hours from `fromHour` in steps of `step` hours; the energy per step. */
+function drive(car: ElectricVehicle, fromHour: number, hours: number, step = 0.25, maxKw?: number): number[] {
+  const out: number[] = [];
+  for (let h = fromHour; h < fromHour + hours - 1e-9; h += step) out.push(car.charge(h, step, TIME_OF_USE, maxKw));
+  return out;
+}
+
+describe('ElectricVehicle', () => {
+  it('a plain charger starts at full power on arrival and stops when the need is met', () => {
+    const energy = drive(new ElectricVehicle(ev()), 12, 12);
+    const byHour = (h: number) => energy[(h - 12) * 4];
+    expect(energy.slice(0, 24).every((e) => e === 0)).toBe(true); // away until 18:00
+    expect(byHour(18)).toBeCloseTo(7.4 * 0.25);
+    expect(energy.reduce((a, b) => a + b, 0)).toBeCloseTo(10);
+  });
+
+  it('a smart charger leaves the evening peak for the cheap night and still delivers the whole need before departure', () => {
+    const energy = drive(new ElectricVehicle(ev({ smart: true })), 12, 20); // 12:00 → 08:00
+    const at = (h: number) => energy[Math.round((h - 12) * 4)];
+    for (const h of [18, 19, 20, 20.75]) expect(at(h)).toBe(0);
+    expect(at(23)).toBeGreaterThan(0);
+    expect(energy.reduce((a, b) => a + b, 0)).toBeCloseTo(10);
+  });
+
+  it('charges what is still needed from the first step when plugged in at the start, and nothing while away or capped to 0', () => {
+    const car = new ElectricVehicle(ev());
+    expect(car.charge(0, 0.25, TIME_OF_USE, Infinity, 3)).toBeCloseTo(1.85);
+    expect(car.needKwh).toBeCloseTo(1.15);
+    expect(drive(car, 0.25, 2, 0.25, 0).every((e) => e === 0)).toBe(true);
+    expect(car.charge(9, 0.25, TIME_OF_USE)).toBe(0); // left at 07:30: the need went with it
+    expect(car.needKwh).toBe(0);
+  });
+});
+
+describe('Neighbourhood with vehicles and grid limits', () => {
+  const base = { seed: 'evs', prosumers: 6, consumers: 4, startHour: 0, intervalMinutes: 15 };
+
+  it('gives cars to households without changing anything else about them (vehicles draw from their own stream)', () => {
+    const without = new Neighbourhood({ ...base, evShare: 0 }).households;
+    const withCars = new Neighbourhood({ ...base, evShare: 0.8 }).households;
+    expect(withCars.filter((h) => h.ev).length).toBeGreaterThan(3);
+    expect(withCars.map(({ ev: _ev, ...rest }) => rest)).toEqual(without);
+  });
+
+  it('counts vehicle charging in consumption and keeps the energy balance at the connection', () => {
+    const n = new Neighbourhood({ ...base, evShare: 1, smartChargingShare: 0 });
+    const day = Array.from({ length: 96 }, () => n.step());
+    const evening = day.slice(17 * 4, 22 * 4).flatMap((s) => s.households);
+    expect(evening.reduce((a, h) => a + h.evKwh, 0)).toBeGreaterThan(5);
+    for (const h of day.flatMap((s) => s.households)) {
+      expect(h.evKwh).toBeLessThanOrEqual(h.consumptionKwh + 1e-9);
+      expect(h.productionKwh - h.consumptionKwh - h.batteryKwh).toBeCloseTo(h.netKwh, 2);
+    }
+    expect(day.slice(10 * 4, 15 * 4).flatMap((s) => s.households).every((h) => h.evKwh === 0)).toBe(true);
+  });
+
+  it('curtails export to an envelope and holds vehicles back under an import limit', () => {
+    const free = new Neighbourhood({ ...base, startHour: 12, batteryShare: 0 }).step();
+    const capped = new Neighbourhood({ ...base, startHour: 12, batteryShare: 0 }).step({ conditions: { exportLimitKw: 0.4 } });
+    expect(Math.max(...free.households.map((h) => h.netKwh))).toBeGreaterThan(0.1);
+    for (const h of capped.households) expect(h.netKwh).toBeLessThanOrEqual(0.4 * 0.25 + 1e-9);
+    expect(capped.conditions).toEqual({ exportLimitKw: 0.4 });
+
+    const evening = { ...base, startHour: 18.5, evShare: 1, smartChargingShare: 0, batteryShare: 0 };
+    const limited = new Neighbourhood(evening).step({ conditions: { importLimitKw: 2 } });
+    const unlimited = new Neighbourhood(evening).step();
+    expect(unlimited.households.some((h) => -h.netKwh > 2 * 0.25 + 1e-6)).toBe(true);
+    for (const h of limited.households) if (h.evKwh > 0) expect(-h.netKwh).toBeLessThanOrEqual(2 * 0.25 + 1e-6);
+  });
+
+  it('refuses a step length change once it has stepped', () => {
+    const n = new Neighbourhood(base);
+    n.useStepMinutes(30);
+    expect(n.options.intervalMinutes).toBe(30);
+    n.step();
+    expect(() => n.useStepMinutes(15)).toThrow(/fixed/);
+    expect(() => new Neighbourhood(base).useStepMinutes(0)).toThrow(RangeError);
+  });
+});
+
+describe('scenario hooks', () => {
+  const ctx = (hour: number): IntervalContext => ({ index: 0, interval: '2026-06-21T00:00:00.000Z', intervalMs: 900_000, hour, hours: 0.25, zones: ['feeder-1'] });
+
+  it('merge to the tightest limit of each kind, only in the hours a hook names', () => {
+    const hooks = [limitBetween('envelope', 11, 15, { exportLimitKw: 3 }), limitBetween('tighter', 12, 13, { exportLimitKw: 1.5, evMaxKw: 0 })];
+    expect(conditionsFor(hooks, ctx(9))).toEqual({});
+    expect(conditionsFor(hooks, ctx(11.5))).toEqual({ exportLimitKw: 3 });
+    expect(conditionsFor(hooks, ctx(12.25))).toEqual({ exportLimitKw: 1.5, evMaxKw: 0 });
+    expect(conditionsFor(hooks, ctx(24 + 12.25))).toEqual({ exportLimitKw: 1.5, evMaxKw: 0 });
+  });
+
+  it('refuse a negative or non-finite limit, naming the hook', () => {
+    expect(() => conditionsFor([limitBetween('bad', 0, 24, { exportLimitKw: -1 })], ctx(1))).toThrow(/bad: exportLimitKw/);
+    expect(() => conditionsFor([limitBetween('nan', 0, 24, { evMaxKw: Number.NaN })], ctx(1))).toThrow(RangeError);
+  });
+});
+
+describe('virtual clock and discrete-event scheduler', () => {
+  it('runs waiting tasks in time order, jumping the process clock; Date is restored afterwards', async () => {
+    const realNow = Date.now();
+    const clock = installVirtualClock(Date.UTC(2030, 0, 1));
+    try {
+      expect(Math.abs(Date.now() - Date.UTC(2030, 0, 1))).toBeLessThan(1000);
+      expect(new Date().getUTCFullYear()).toBe(2030);
+      expect(new Date(0).toISOString()).toBe('1970-01-01T00:00:00.000Z');
+      expect(new Date() instanceof Date).toBe(true);
+      expect(() => installVirtualClock()).toThrow(/installed already/);
+      const scheduler = new DiscreteScheduler(clock);
+      const seen: string[] = [];
+      const task = async (name: string, times: number[]) => {
+        scheduler.enter();
+        try {
+          for (const t of times) {
+            await scheduler.waitUntil(t);
+            seen.push(`${name}@${new Date(Date.now()).toISOString().slice(11, 16)}`);
+          }
+        } finally {
+          scheduler.done();
+        }
+      };
+      const at = (h: number, m = 0) => Date.UTC(2030, 0, 1, h, m);
+      const all = Promise.all([task('a', [at(1), at(3)]), task('b', [at(2), at(2, 30)]), task('c', [at(0, 30)])]);
+      scheduler.release();
+      await all;
+      expect(seen).toEqual(['c@00:30', 'a@01:00', 'b@02:00', 'b@02:30', 'a@03:00']);
+      clock.advanceTo(at(1)); // never backwards
+      expect(Date.now()).toBeGreaterThanOrEqual(at(3));
+    } finally {
+      clock.uninstall();
+    }
+    expect(Math.abs(Date.now() - realNow)).toBeLessThan(60_000);
+  });
+
+  it('drives a run: orders before gate closure, clearing after it, readings after delivery, all stamped in simulated time', async () => {
+    const timing: MarketTiming = { intervalMs: 15 * 60_000, gateClosureMs: 5 * 60_000 };
+    const calls: { op: string; interval: string; at: number }[] = [];
+    const ok = (n: number): TxOutcome => ({ submitted: n, failed: 0, errors: [] });
+    const backend: SimulationBackend = {
+      timing: async () => timing,
+      register: async (h: readonly Household[]) => ok(h.length),
+      placeOrders: async (interval: string, orders: readonly OrderRequest[]) => (calls.push({ op: 'orders', interval, at: Date.now() }), ok(orders.length)),
+      submitReadings: async (interval: string, r: readonly HouseholdInterval[]) => (calls.push({ op: 'readings', interval, at: Date.now() }), ok(r.length)),
+      clear: async (interval: string, zone: string) => (calls.push({ op: 'clear', interval, at: Date.now() }), { outcome: ok(1), result: { interval, zone, price: 0.1, volumeKwh: 1 } }),
+      settle: async (interval: string) => (calls.push({ op: 'settle', interval, at: Date.now() }), ok(1)),
+    };
+    const clock = installVirtualClock(Date.UTC(2030, 5, 20, 20));
+    const started = performance.now();
+    try {
+      const run = new SimulationRun(backend, {
+        seed: 1,
+        prosumers: 2,
+        consumers: 1,
+        intervals: 96,
+        scheduler: new DiscreteScheduler(clock),
+        stepMinutes: 'ledger',
+        startHour: 0,
+        firstIntervalStart: () => Date.UTC(2030, 5, 21),
+      });
+      const summary = await run.run();
+      expect(summary.intervals).toBe(96);
+      expect(summary.perInterval.map((r) => r.time)[4]).toBe('01:00');
+    } finally {
+      clock.uninstall();
+    }
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const intervals = [...new Set(calls.map((c) => c.interval))];
+    expect(intervals).toHaveLength(96);
+    for (const interval of intervals) {
+      const start = Date.parse(interval);
+      const of = (op: string) => calls.find((c) => c.op === op && c.interval === interval)!;
+      expect(of('orders').at).toBeLessThan(start - timing.gateClosureMs);
+      expect(of('clear').at).toBeGreaterThanOrEqual(start - timing.gateClosureMs);
+      expect(of('clear').at).toBeLessThan(start);
+      expect(of('readings').at).toBeGreaterThanOrEqual(start + timing.intervalMs);
+      expect(of('settle').at).toBeGreaterThanOrEqual(of('readings').at);
+    }
+  });
+});
+
+describe('token check', () => {
+  it('sums exactly beyond 2^53 and tells a change in the total', () => {
+    const big = 2n ** 60n;
+    const before = { accounts: 3, available: big + 1n, escrowed: 5n };
+    expect(tokenCheck(before, { accounts: 3, available: big + 6n, escrowed: 0n })).toMatchObject({ conserved: true, after: { total: String(big + 6n), escrowed: '0' } });
+    expect(tokenCheck(before, { accounts: 3, available: big + 7n, escrowed: 0n }).conserved).toBe(false);
+  });
+});
