@@ -94,6 +94,7 @@ describe('demand response verified from meters', () => {
     await expectRefused(fx.net, () => createEvent(fx.cast.retailer, earlier), 'FORBIDDEN');
     await expectRefused(fx.net, () => createEvent(fx.cast.dso, { ...earlier, start: new Date(eighteen() - DAY + 60_000).toISOString() }), 'INVALID_ARGUMENT', /interval/);
     await expectRefused(fx.net, () => createEvent(fx.cast.dso, { ...earlier, pricePerKwh: 1_000_000, targetsWh: [1_000_000] }), 'RULE_VIOLATION', /insufficient funds/);
+    await expectRefused(fx.net, () => createEvent(fx.cast.dso, { ...earlier, pricePerKwh: 1_000_000, targetsWh: Array(12).fill(1_000_000_000) }), 'RULE_VIOLATION', /supply cap/);
     await expectRefused(fx.net, () => createEvent(fx.cast.dso, { ...earlier, start: new Date(day - DAY + 6 * HOUR).toISOString() }), 'RULE_VIOLATION', /before its window/);
     earlierEventId = (await createEvent(fx.cast.dso, earlier)).eventId;
     await optIn(a, earlierEventId);
@@ -216,6 +217,9 @@ describe('demand response: aggregators, cancellation, distrusted readings', () =
     await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: 'dr2-meter' }]);
     await fx.net.submit(actor.identity, TX.Registry.ActivateAsset, [{ assetId: 'dr2-meter' }]);
     h = { ...actor, meterId: 'dr2-meter', device };
+    await fx.net.submit(actor.identity, TX.Registry.RegisterAsset, [{ assetId: 'dr2-second', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 20, devicePublicKey: device.publicKeyPem }]);
+    await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: 'dr2-second' }]);
+    await fx.net.submit(actor.identity, TX.Registry.ActivateAsset, [{ assetId: 'dr2-second' }]);
     await fx.mint(fx.cast.aggregator, 100_000);
     await fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.CreateProgram, [{ programId: 'agg', zone: ZONE, baseline: { days: 1, lookbackDays: 3 }, aggregators: [fx.cast.aggregator.pseudonym] }]);
   });
@@ -249,10 +253,16 @@ describe('demand response: aggregators, cancellation, distrusted readings', () =
     setClock(day + 12 * HOUR);
     const { eventId } = await create(fx.cast.aggregator, eighteen());
     await fx.net.submit(h.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: h.meterId }]);
+    // A meter bought today: its readings of the days before are the seller's consumption, never the buyer's baseline.
+    const buyer = await fx.net.participant(UTILITY, 'buyer', ['CONSUMER']);
+    await fx.net.submit(h.identity, TX.Registry.OfferTransfer, [{ assetId: 'dr2-second', to: buyer.pseudonym }]);
+    await fx.net.submit(buyer.identity, TX.Registry.AcceptTransfer, [{ assetId: 'dr2-second' }]);
+    await fx.net.submit(buyer.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: 'dr2-second' }]);
     setClock(eighteen() + HOUR);
     const sign = (t: number, importedWh: number) => signReading(h.device, { assetId: h.meterId, intervalStart: t, importedWh, exportedWh: 0, sequence: t / 1000 });
+    const signOther = (t: number, importedWh: number) => signReading(h.device, { assetId: 'dr2-second', intervalStart: t, importedWh, exportedWh: 0, sequence: t / 1000 });
     await fx.net.submit(fx.cast.dso.identity, TX.Metering.SubmitReadings, [], {
-      transient: { readings: JSON.stringify({ salt: randomBytes(24).toString('hex'), readings: [sign(eighteen() - DAY, 900), sign(eighteen(), 100)] }) },
+      transient: { readings: JSON.stringify({ salt: randomBytes(24).toString('hex'), readings: [sign(eighteen() - DAY, 900), sign(eighteen(), 100), signOther(eighteen() - DAY, 900), signOther(eighteen(), 100)] }) },
       endorsingOrgs: [GRID, UTILITY],
     });
     // The key leaked before the event: the DSO replaces it and distrusts it from then on.
@@ -262,6 +272,8 @@ describe('demand response: aggregators, cancellation, distrusted readings', () =
     // The baseline day is the cancelled event's day (its reading predates the leak); the event reading does not count.
     expect(details.intervals).toEqual([expect.objectContaining({ baselineWh: 900, meteredWh: null, reductionWh: 0, paidWh: 0 })]);
     expect(details.amount).toBe(0);
+    const bought = (await fx.net.evaluate<{ details?: { intervals: { baselineWh: number | null; meteredWh: number | null }[] } }>(fx.cast.dso.identity, TX.DemandResponse.GetReport, [{ eventId, participant: buyer.pseudonym }])).details!;
+    expect(bought.intervals).toEqual([expect.objectContaining({ baselineWh: null, meteredWh: 100, reductionWh: 0 })]);
     expect(await fx.balance(fx.cast.aggregator)).toMatchObject({ available: 100_000, escrowed: 0 });
   });
 });

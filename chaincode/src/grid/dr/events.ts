@@ -17,7 +17,7 @@ import { hasRole, participantOrNone, requireParticipant, requireRole } from '../
 import type { ActingParticipant } from '../../participants/participant';
 import type { Asset } from '../../registry/asset';
 import { findAsset } from '../../registry/store';
-import { TokenLedger } from '../../tokens/ledger';
+import { MAX_TOKEN_SUPPLY, TokenLedger } from '../../tokens/ledger';
 import { candidateDays, deliveredReduction, intervalBaseline, paidReductions, paymentFor, type BaselineRule } from './baseline';
 import {
   MAX_OPT_INS,
@@ -127,6 +127,9 @@ export async function createEvent(ctx: Context, args: CreateEventArgs, salt: str
   if (txTimeMs(ctx) >= first.startMs) throw new RuleViolationError(`a demand-response event must be issued before its window starts (${first.id})`, { reason: 'EVENT_STARTED' });
   const intervals = args.targetsWh.map((targetWh, index) => ({ index, start: new Date(first.startMs + index * length).toISOString(), targetWh }));
   const totalTarget = args.targetsWh.reduce((sum, t) => sum + BigInt(t), 0n);
+  if (totalTarget * BigInt(args.pricePerKwh) > BigInt(MAX_TOKEN_SUPPLY)) {
+    throw new RuleViolationError(`price × Σ targets = ${totalTarget * BigInt(args.pricePerKwh)} exceeds the token supply cap ${MAX_TOKEN_SUPPLY}`, { reason: 'BUDGET_TOO_LARGE' });
+  }
   const budget = paymentFor(Number(totalTarget), args.pricePerKwh);
   const eventId = ctx.stub.getTxID();
   await new TokenLedger(ctx, salt).lock(caller.pseudonym, eventId, budget, `dr:${eventId}`);
@@ -233,11 +236,16 @@ async function eventDays(ctx: Context, meterId: string, candidates: readonly num
   return out;
 }
 
-/** The trusted imported Wh of a meter's interval, or null (missing, or signed by a key since declared compromised). */
-async function trustedImport(ctx: Context, meter: Asset | undefined, intervalStart: number): Promise<number | null> {
+/**
+ * The participant's own trusted imported Wh of a meter's interval, or null: missing, signed by a key since declared
+ * compromised, or recorded for another owner of the meter at that interval (a meter bought with its history does not
+ * bring its previous owner's consumption into the buyer's baseline).
+ */
+async function trustedImport(ctx: Context, meter: Asset | undefined, participant: string, intervalStart: number): Promise<number | null> {
   if (!meter) return null;
   const stored = await findStoredReading(ctx, meter.assetId, intervalStart);
   if (!stored || !readingTrusted(meter, stored)) return null;
+  if (stored.owner !== undefined && stored.owner !== participant) return null;
   return stored.reading.importedWh;
 }
 
@@ -263,7 +271,7 @@ async function computeParticipant(ctx: Context, event: DrEvent, program: DrProgr
     const found = new Map<number, number | null>();
     for (const day of candidates) {
       const sampleAt = day + (at - eventDay);
-      found.set(sampleAt, await trustedImport(ctx, meter, sampleAt));
+      found.set(sampleAt, await trustedImport(ctx, meter, optIn.participant, sampleAt));
       if ([...found.values()].filter((v) => v !== null).length >= rule.days) break;
     }
     const baseline = intervalBaseline(candidates, at - eventDay, rule, (t) => found.get(t) ?? null);
@@ -271,7 +279,7 @@ async function computeParticipant(ctx: Context, event: DrEvent, program: DrProgr
       const hash = await findReadingHash(ctx, optIn.meterId, sample.intervalStart);
       inputs.push({ intervalStart: sample.intervalStart, readingHash: hash?.hash ?? '' });
     }
-    const meteredWh = await trustedImport(ctx, meter, at);
+    const meteredWh = await trustedImport(ctx, meter, optIn.participant, at);
     intervals.push({
       start: interval.start,
       baselineWh: baseline.baselineWh,
