@@ -277,3 +277,48 @@ describe('demand response: aggregators, cancellation, distrusted readings', () =
     expect(await fx.balance(fx.cast.aggregator)).toMatchObject({ available: 100_000, escrowed: 0 });
   });
 });
+
+/** With the DSO's grid topology (grid/topology.ts): programs name a registered zone, and a feeder program takes only meters attached to that feeder. */
+describe('demand response on a registered topology', () => {
+  let fx: MarketFixture;
+
+  beforeAll(async () => {
+    fx = await MarketFixture.start({ minPublicGroupSize: 1 });
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('refuses an unregistered zone and a feeder of another zone; opts in only meters attached to the program feeder', async () => {
+    const dso = fx.cast.dso.identity;
+    for (const node of [
+      { nodeId: 'topo-zone', kind: 'ZONE' },
+      { nodeId: 'other-zone', kind: 'ZONE' },
+      { nodeId: 'topo-f1', kind: 'FEEDER', zone: 'topo-zone' },
+      { nodeId: 'topo-f2', kind: 'FEEDER', zone: 'topo-zone' },
+      { nodeId: 'other-f1', kind: 'FEEDER', zone: 'other-zone' },
+    ]) {
+      await fx.net.submit(dso, TX.Grid.RegisterGridNode, [node]);
+    }
+    await expectRefused(fx.net, () => fx.net.submit(dso, TX.DemandResponse.CreateProgram, [{ programId: 'p0', zone: 'nowhere' }]), 'RULE_VIOLATION', /not a zone the DSO registered/);
+    await expectRefused(fx.net, () => fx.net.submit(dso, TX.DemandResponse.CreateProgram, [{ programId: 'p0', zone: 'topo-zone', feeder: 'other-f1' }]), 'RULE_VIOLATION', /other-zone/);
+    await expectRefused(fx.net, () => fx.net.submit(dso, TX.DemandResponse.CreateProgram, [{ programId: 'p0', zone: 'topo-zone', feeder: 'no-feeder' }]), 'NOT_FOUND');
+    expect(await fx.net.submit(dso, TX.DemandResponse.CreateProgram, [{ programId: 'p1', zone: 'topo-zone', feeder: 'topo-f1' }])).toMatchObject({ feeder: 'topo-f1' });
+
+    const on = await fx.consumer('on-f1', 'topo-zone');
+    const elsewhere = await fx.consumer('on-f2', 'topo-zone');
+    const loose = await fx.consumer('unattached', 'topo-zone');
+    await fx.net.submit(dso, TX.Grid.AttachAsset, [{ assetId: on.meterId, feeder: 'topo-f1' }]);
+    await fx.net.submit(dso, TX.Grid.AttachAsset, [{ assetId: elsewhere.meterId, feeder: 'topo-f2' }]);
+    await fx.mint(fx.cast.dso, 10_000);
+    const start = Math.floor(Date.now() / DAY) * DAY + 2 * DAY + 18 * HOUR;
+    const { eventId } = await fx.net.submit<{ eventId: string; feeder: string }>(dso, TX.DemandResponse.CreateEvent, [{ programId: 'p1', start: new Date(start).toISOString(), targetsWh: [100], pricePerKwh: 10 }], {
+      transient: { salt: salt() },
+      endorsingOrgs: [GRID, REGULATOR],
+    });
+    await expectRefused(fx.net, () => fx.net.submit(elsewhere.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: elsewhere.meterId }]), 'RULE_VIOLATION', /on feeder 'topo-f2'/);
+    await expectRefused(fx.net, () => fx.net.submit(loose.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: loose.meterId }]), 'RULE_VIOLATION', /attached to no feeder/);
+    expect(await fx.net.submit(on.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: on.meterId }])).toMatchObject({ meterId: on.meterId });
+  });
+});

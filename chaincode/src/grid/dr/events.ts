@@ -16,7 +16,9 @@ import { readingTrusted } from '../../metering/trust';
 import { hasRole, participantOrNone, requireParticipant, requireRole } from '../../participants/authorize';
 import type { ActingParticipant } from '../../participants/participant';
 import type { Asset } from '../../registry/asset';
+import { requireRegisteredZone } from '../../registry/grid-zone';
 import { findAsset } from '../../registry/store';
+import { getAttachment, requireGridNode } from '../topology';
 import { MAX_TOKEN_SUPPLY, TokenLedger } from '../../tokens/ledger';
 import { candidateDays, deliveredReduction, intervalBaseline, paidReductions, paymentFor, type BaselineRule } from './baseline';
 import {
@@ -71,10 +73,16 @@ export async function createProgram(ctx: Context, args: CreateProgramArgs): Prom
   const dso = await requireRole(ctx, 'DSO');
   const k = key(ctx, PROGRAM, [args.programId]);
   if (await readJson(ctx, k)) throw new ConflictError(`demand-response program '${args.programId}' already exists`);
-  // Zones: the registry's zone names (a DSO-registered topology would be checked here once it exists on the ledger).
+  // A zone the DSO registered (once the channel has grid topology, grid/topology.ts); a feeder must be one of its feeders.
+  await requireRegisteredZone(ctx, args.zone);
+  if (args.feeder !== undefined) {
+    const node = await requireGridNode(ctx, args.feeder, 'FEEDER');
+    if (node.zone !== args.zone) throw new RuleViolationError(`feeder '${args.feeder}' is in zone '${node.zone}', not '${args.zone}'`, { reason: 'GRID_ZONE_MISMATCH' });
+  }
   const program: DrProgram = {
     programId: args.programId,
     zone: args.zone,
+    feeder: args.feeder ?? null,
     owner: dso.pseudonym,
     ownerMsp: dso.mspId,
     baseline: { method: args.baseline.method, days: args.baseline.days, minDays: args.baseline.minDays ?? args.baseline.days, lookbackDays: args.baseline.lookbackDays, dayType: args.baseline.dayType },
@@ -137,6 +145,7 @@ export async function createEvent(ctx: Context, args: CreateEventArgs, salt: str
     eventId,
     programId: program.programId,
     zone: program.zone,
+    feeder: program.feeder ?? null,
     issuer: caller.pseudonym,
     issuerMsp: caller.mspId,
     start: first.id,
@@ -195,6 +204,19 @@ export async function cancelEvent(ctx: Context, eventId: string, salt: string): 
 
 // ---- opt-in ----
 
+/** A feeder event takes only meters the DSO attached to that feeder (the attachment now, grid/topology.ts). */
+async function requireOnFeeder(ctx: Context, meterId: string, feeder: string): Promise<void> {
+  let attached: string | undefined;
+  try {
+    attached = (await getAttachment(ctx, meterId)).feeder;
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  if (attached !== feeder) {
+    throw new RuleViolationError(`meter '${meterId}' is ${attached ? `on feeder '${attached}'` : 'attached to no feeder'}, not the event's feeder '${feeder}'`, { reason: 'NOT_ON_FEEDER' });
+  }
+}
+
 export async function optIn(ctx: Context, eventId: string, meterId: string): Promise<DrOptIn> {
   const caller = await requireRole(ctx, ...DR_PARTICIPANT_ROLES);
   const event = await getEvent(ctx, eventId);
@@ -213,6 +235,7 @@ export async function optIn(ctx: Context, eventId: string, meterId: string): Pro
             ? `is in zone '${meter.zone}', not the event's zone '${event.zone}'`
             : undefined;
   if (problem) throw new RuleViolationError(`meter '${meterId}' ${problem}`, { reason: 'NO_ELIGIBLE_METER' });
+  if (event.feeder) await requireOnFeeder(ctx, meterId, event.feeder);
   const existing = await optIns(ctx, eventId);
   if (existing.some((o) => o.participant === caller.pseudonym)) throw new ConflictError(`participant ${caller.pseudonym} has already opted in to event '${eventId}'`);
   if (existing.some((o) => o.meterId === meterId)) throw new ConflictError(`meter '${meterId}' is already opted in to event '${eventId}'`);

@@ -16,6 +16,7 @@ export const drProgramRecord = z
   .looseObject({
     programId: z.string(),
     zone: z.string(),
+    feeder: z.string().nullable().describe('The registered feeder the program targets (null: the whole zone)'),
     owner: pseudonymSchema.describe('The DSO that runs the program'),
     ownerMsp: z.string(),
     baseline: z.looseObject({
@@ -36,6 +37,7 @@ export const drEventRecord = z
     eventId: txId,
     programId: z.string(),
     zone: z.string(),
+    feeder: z.string().nullable(),
     issuer: pseudonymSchema,
     issuerMsp: z.string(),
     start: z.string(),

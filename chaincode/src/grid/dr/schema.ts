@@ -42,8 +42,10 @@ export const baselineRuleSchema = z
 
 export const createProgramSchema = z.strictObject({
   programId: programIdSchema,
-  /** The zone (grid node) the program's events may target. */
+  /** The zone (grid node) the program's events target; once the DSO has grid topology, a registered zone node. */
   zone: zoneSchema,
+  /** Optionally one registered feeder of that zone: then only meters the DSO attached to it may opt in. */
+  feeder: zoneSchema.optional(),
   baseline: baselineRuleSchema.default({ method: 'MEAN_SAME_INTERVAL', days: 5, lookbackDays: 10, dayType: 'ALL' }),
   /** Aggregators (pseudonyms) that may issue events under this program for the DSO, funding them from their own account. */
   aggregators: z.array(pseudonymSchema).max(MAX_AGGREGATORS).default([]),
@@ -77,6 +79,7 @@ export type BaselineRuleArgs = z.output<typeof baselineRuleSchema>;
 export interface DrProgram {
   readonly programId: string;
   readonly zone: string;
+  readonly feeder: string | null;
   readonly owner: string;
   readonly ownerMsp: string;
   readonly baseline: { readonly method: 'MEAN_SAME_INTERVAL'; readonly days: number; readonly minDays: number; readonly lookbackDays: number; readonly dayType: 'ALL' | 'SAME_DAY_TYPE' };
@@ -97,6 +100,7 @@ export interface DrEvent {
   readonly eventId: string;
   readonly programId: string;
   readonly zone: string;
+  readonly feeder: string | null;
   /** Who issued and funds it (the DSO or one of the program's aggregators). */
   readonly issuer: string;
   readonly issuerMsp: string;
