@@ -219,3 +219,16 @@ describe('erasure of a participant that keeps the evidence', () => {
     return total;
   }
 });
+
+describe('erasure in every org', () => {
+  let fx: MarketFixture;
+  beforeAll(async () => {
+    fx = await MarketFixture.start();
+  });
+  afterAll(() => fx?.close());
+
+  it.each([UTILITY, GRID, REGULATOR])('erases a participant of %s, on its own request', async (mspId) => {
+    const actor = await fx.net.participant(mspId, `every-org-${mspId}`, []);
+    expect(await fx.net.submit(actor.identity, TX.Participants.Erase, [{ pseudonym: actor.pseudonym }])).toMatchObject({ pseudonym: actor.pseudonym, requestedBy: 'PARTICIPANT', mspId });
+  });
+});
