@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,10 +50,18 @@ export interface DayOptions {
   readonly onGateway?: (info: { url: string; dataDir?: string }) => void;
   readonly signal?: AbortSignal;
   readonly concurrency?: number;
+  /**
+   * Prefix of the run's asset ids and zones. Default: none when the meters' device keys are kept (a fresh embedded
+   * ledger, or a data dir the caller keeps), else a random tag, so a run on a network an earlier run used (whose meter
+   * keys are gone) registers meters and zones of its own instead of signing for meters registered with other keys.
+   */
+  readonly runTag?: string;
 }
 
 export interface DayResult {
   readonly summary: SimulationSummary;
+  /** The prefix of the run's asset ids and zones ('' for none). */
+  readonly runTag: string;
   readonly intervalMinutes: number;
   readonly stepMinutes: number;
   readonly firstInterval?: string;
@@ -114,6 +123,8 @@ export async function runDay(options: DayOptions): Promise<DayResult> {
     }
     options.onGateway?.({ url, ...(dataDir ? { dataDir } : {}) });
 
+    const keysKept = !options.url && (options.ledger === 'embedded' || (options.dataDir !== undefined && options.keepDataDir === true));
+    const runTag = options.runTag ?? (keysKept ? '' : `s${randomBytes(3).toString('hex')}-`);
     const scheduler = clock ? new DiscreteScheduler(clock) : undefined;
     let ledgerMinutes = 0;
     let stepMinutes = options.stepMinutes ?? (options.ledger === 'embedded' && options.clock === 'wall' ? 15 : undefined);
@@ -132,6 +143,7 @@ export async function runDay(options: DayOptions): Promise<DayResult> {
       },
       neighbourhood: scenario.neighbourhood,
       operator: options.operator ?? 'auto',
+      ...(runTag ? { runTag } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       day: {
         hooks: scenario.hooks,
@@ -162,6 +174,7 @@ export async function runDay(options: DayOptions): Promise<DayResult> {
       const summary = await run.run();
       return {
         summary,
+        runTag,
         intervalMinutes: ledgerMinutes,
         stepMinutes: stepMinutes ?? ledgerMinutes,
         ...(firstStart !== undefined ? { firstInterval: new Date(firstStart).toISOString() } : {}),

@@ -35,12 +35,17 @@ export interface HttpBackendOptions {
   readonly readingBatchSize?: number;
   /** Whether the operator's key publishes zone totals after readings (default true; off when the operator agent does). */
   readonly publishZoneTotals?: boolean;
+  /**
+   * Prepended to every asset id (meter-h0001 → <prefix>meter-h0001), so a run whose meter keys are not kept (a
+   * temporary data dir, --url) registers meters of its own on a network an earlier run already used.
+   */
+  readonly assetPrefix?: string;
 }
 
-/** A household's device ids on chain. */
-export const meterIdOf = (h: Household) => `meter-${h.id}`;
-export const pvIdOf = (h: Household) => `pv-${h.id}`;
-export const batteryIdOf = (h: Household) => `battery-${h.id}`;
+/** A household's device ids on chain (after the run's asset prefix). */
+export const meterIdOf = (h: Household, prefix = '') => `${prefix}meter-${h.id}`;
+export const pvIdOf = (h: Household, prefix = '') => `${prefix}pv-${h.id}`;
+export const batteryIdOf = (h: Household, prefix = '') => `${prefix}battery-${h.id}`;
 
 /** Rated power of a household's meter (kW), as registered. */
 const METER_KW = 25;
@@ -52,13 +57,13 @@ function deliverableWh(kw: number, intervalMs: number, storageKwh?: number): num
 }
 
 /** The asset a household sells from: its PV when that can deliver the offer, else its battery when it can, else the larger. */
-function sellSource(h: Household, wantedWh: number, intervalMs: number): { assetId: string; maxWh: number } {
+function sellSource(h: Household, wantedWh: number, intervalMs: number, prefix: string): { assetId: string; maxWh: number } {
   const meterWh = deliverableWh(METER_KW, intervalMs);
   const candidates = [
-    ...(h.pv ? [{ assetId: pvIdOf(h), maxWh: Math.min(meterWh, deliverableWh(h.pv.peakKw, intervalMs)) }] : []),
-    ...(h.batterySpec ? [{ assetId: batteryIdOf(h), maxWh: Math.min(meterWh, deliverableWh(h.batterySpec.maxPowerKw, intervalMs, h.batterySpec.capacityKwh)) }] : []),
+    ...(h.pv ? [{ assetId: pvIdOf(h, prefix), maxWh: Math.min(meterWh, deliverableWh(h.pv.peakKw, intervalMs)) }] : []),
+    ...(h.batterySpec ? [{ assetId: batteryIdOf(h, prefix), maxWh: Math.min(meterWh, deliverableWh(h.batterySpec.maxPowerKw, intervalMs, h.batterySpec.capacityKwh)) }] : []),
   ];
-  if (candidates.length === 0) return { assetId: pvIdOf(h), maxWh: wantedWh };
+  if (candidates.length === 0) return { assetId: pvIdOf(h, prefix), maxWh: wantedWh };
   return candidates.find((c) => c.maxWh >= wantedWh) ?? candidates.reduce((a, b) => (b.maxWh > a.maxWh ? b : a));
 }
 
@@ -85,6 +90,7 @@ export class HttpBackend implements SimulationBackend {
   readonly #priceUnits: number;
   readonly #readingBatchSize: number;
   readonly #publishZoneTotals: boolean;
+  readonly #prefix: string;
   #timing: MarketTiming | undefined;
   readonly #zoneOf = new Map<string, string>();
   #mints: Promise<void> = Promise.resolve();
@@ -98,6 +104,7 @@ export class HttpBackend implements SimulationBackend {
     this.#priceUnits = options.priceUnitsPerCurrency ?? 1000;
     this.#readingBatchSize = options.readingBatchSize ?? 250;
     this.#publishZoneTotals = options.publishZoneTotals ?? true;
+    this.#prefix = options.assetPrefix ?? '';
   }
 
   #key(h: Household): string {
@@ -145,11 +152,11 @@ export class HttpBackend implements SimulationBackend {
     try {
       const outcomes = [await this.#enrol(key, this.#keys.utilityAdmin, [h.kind === 'prosumer' ? 'PROSUMER' : 'CONSUMER'])];
       const assets: Record<string, unknown>[] = [
-        { assetId: meterIdOf(h), type: 'meter', segment: 'retail', zone: h.zone, capacityKw: METER_KW, devicePublicKey: this.#meterKeys.get(meterIdOf(h)).publicKeyPem },
+        { assetId: meterIdOf(h, this.#prefix), type: 'meter', segment: 'retail', zone: h.zone, capacityKw: METER_KW, devicePublicKey: this.#meterKeys.get(meterIdOf(h, this.#prefix)).publicKeyPem },
       ];
-      if (h.pv) assets.push({ assetId: pvIdOf(h), type: 'pv', segment: 'retail', zone: h.zone, capacityKw: h.pv.peakKw });
+      if (h.pv) assets.push({ assetId: pvIdOf(h, this.#prefix), type: 'pv', segment: 'retail', zone: h.zone, capacityKw: h.pv.peakKw });
       if (h.batterySpec) {
-        assets.push({ assetId: batteryIdOf(h), type: 'battery', segment: 'retail', zone: h.zone, capacityKw: h.batterySpec.maxPowerKw, storageKwh: h.batterySpec.capacityKwh });
+        assets.push({ assetId: batteryIdOf(h, this.#prefix), type: 'battery', segment: 'retail', zone: h.zone, capacityKw: h.batterySpec.maxPowerKw, storageKwh: h.batterySpec.capacityKwh });
       }
       for (const asset of assets) outcomes.push(await this.#bringIntoService(asset, key));
       outcomes.push(await this.#fund(key));
@@ -199,7 +206,7 @@ export class HttpBackend implements SimulationBackend {
     const { intervalMs } = await this.timing();
     const outcomes = await mapLimit(orders, this.#concurrency, async ({ household, order }) => {
       const wantedWh = Math.max(1, Math.round(order.quantityKwh * 1000));
-      const source = order.side === 'SELL' ? sellSource(household, wantedWh, intervalMs) : undefined;
+      const source = order.side === 'SELL' ? sellSource(household, wantedWh, intervalMs, this.#prefix) : undefined;
       // A bid's limit is at least 1 price unit; an offer never exceeds what its asset and meter can deliver (the
       // chaincode refuses both), so a household offers what its source can deliver and keeps the rest.
       const price = Math.round(order.limitPrice * this.#priceUnits);
@@ -210,7 +217,7 @@ export class HttpBackend implements SimulationBackend {
           side: order.side,
           price: order.side === 'BUY' ? Math.max(1, price) : price,
           quantityWh: source ? Math.min(wantedWh, source.maxWh) : wantedWh,
-          meterId: meterIdOf(household),
+          meterId: meterIdOf(household, this.#prefix),
           ...(source ? { assetId: source.assetId } : {}),
         });
         return ok();
@@ -228,7 +235,7 @@ export class HttpBackend implements SimulationBackend {
   async submitReadings(interval: string, readings: readonly HouseholdInterval[], publishTotals = true): Promise<TxOutcome> {
     const intervalStart = Date.parse(interval);
     const inputs: ReadingInput[] = readings.map((r) => ({
-      assetId: meterIdOf(r.household),
+      assetId: meterIdOf(r.household, this.#prefix),
       intervalStart,
       importedWh: Math.round(Math.max(0, -r.netKwh) * 1000),
       exportedWh: Math.round(Math.max(0, r.netKwh) * 1000),

@@ -42,6 +42,8 @@ export interface NeighbourhoodOptions {
   readonly meanCloud: number;
   /** The tariff forecast smart chargers rank intervals by. */
   readonly priceSignal: PriceSignal;
+  /** Prepended to every zone name (feeder-1 → <prefix>feeder-1), to keep a run's zones apart from earlier runs'. */
+  readonly zonePrefix: string;
 }
 
 export const DEFAULT_NEIGHBOURHOOD: Omit<NeighbourhoodOptions, 'seed' | 'prosumers' | 'consumers'> = {
@@ -55,6 +57,7 @@ export const DEFAULT_NEIGHBOURHOOD: Omit<NeighbourhoodOptions, 'seed' | 'prosume
   smartChargingShare: 0.4,
   meanCloud: 0.3,
   priceSignal: TIME_OF_USE,
+  zonePrefix: '',
 };
 
 export interface Household {
@@ -148,7 +151,7 @@ export class Neighbourhood {
     for (let i = 0; i < total; i++) {
       const id = `h${String(i + 1).padStart(4, '0')}`;
       const random = SeededRandom.derive(this.options.seed, `household/${id}`);
-      const zone = `feeder-${(i % zoneCount) + 1}`;
+      const zone = `${this.options.zonePrefix}feeder-${(i % zoneCount) + 1}`;
       const isProsumer = i < this.options.prosumers;
       const load: LoadProfile = { annualKwh: random.uniform(2500, isProsumer ? 6000 : 9000), peakShiftHours: random.normal(0, 0.7) };
       const household: Household = isProsumer

@@ -33,6 +33,8 @@ export interface RunOptions {
    */
   readonly operator?: 'self' | 'agent' | 'auto';
   /** Simulated time, grid-event hooks, step length, token check, first interval: see SimulationOptions. */
+  /** Prefix of the run's asset ids and zones (see HttpBackendOptions.assetPrefix); default none. */
+  readonly runTag?: string;
   readonly day?: Pick<SimulationOptions, 'scheduler' | 'firstIntervalStart' | 'stepMinutes' | 'intervalsFor' | 'hooks' | 'checkTokens' | 'agentTimeoutMs'>;
 }
 
@@ -45,9 +47,11 @@ export function createRun(options: RunOptions): SimulationRun {
     meterKeys,
     concurrency: options.concurrency,
     publishZoneTotals: options.operator !== 'agent',
+    ...(options.runTag ? { assetPrefix: options.runTag } : {}),
   });
   const run = new SimulationRun(backend, {
     ...options.neighbourhood,
+    ...(options.runTag ? { zonePrefix: options.runTag } : {}),
     ...(options.orderLeadMs === undefined ? {} : { orderLeadMs: options.orderLeadMs }),
     seed: options.seed,
     prosumers: options.prosumers,
