@@ -84,7 +84,8 @@ async function main(args: SimulateArgs): Promise<number> {
     : undefined;
   const where =
     args.url ?? (args.ledger === 'fabric' ? `a gateway here on the Fabric network of ${args.fabricConfig ?? 'network/native/generated/connection.json'}` : 'a gateway here on the embedded ledger');
-  process.stdout.write(`Simulating ${args.intervals ?? 'a day of'} interval(s) through ${where}, ${args.clock === 'simulated' ? 'in simulated time' : 'in real time'}…\n`);
+  const span = args.intervals === undefined ? 'a day' : `${args.intervals} interval(s)`;
+  process.stdout.write(`Simulating ${span} through ${where}, ${args.clock === 'simulated' ? 'in simulated time' : 'in real time'}…\n`);
   const result = await runDay({
     ledger: args.ledger,
     clock: args.clock,
