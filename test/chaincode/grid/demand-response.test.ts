@@ -138,6 +138,12 @@ describe('demand response verified from meters', () => {
 
     await expectRefused(fx.net, () => settle(fx.cast.prosumer, eventId), 'FORBIDDEN');
     await expectRefused(fx.net, () => settle(fx.cast.regulator, eventId), 'FORBIDDEN');
+    // C never reported its first interval: the DSO (who pays) cannot settle before the governance deadline (a day).
+    await expectRefused(fx.net, () => settle(fx.cast.dso, eventId), 'RULE_VIOLATION', /has not reported/);
+    await expectRefused(fx.net, () => settle(c, eventId), 'FORBIDDEN');
+    setClock(eighteen() + 30 * 60_000 + DAY);
+    await expectRefused(fx.net, () => settle(fx.cast.prosumer, eventId), 'FORBIDDEN');
+    await expectRefused(fx.net, () => settle(c, eventId), 'FORBIDDEN');
     const settled = await settle(fx.cast.dso, eventId);
     // A submit returns public records only: no baseline, reading or amount of anyone.
     expect(JSON.stringify(settled)).not.toMatch(/baselineWh|meteredWh|amount/);
@@ -186,7 +192,8 @@ describe('demand response verified from meters', () => {
 
   it('settles the earlier event with one participant: totals withheld under the small-group rule, the rest returned', async () => {
     // A had no reading history before its first event day beyond 6 days, and its metered 100 is below its 1000 baseline.
-    const settled = await settle(fx.cast.dso, earlierEventId);
+    // Past its deadline the regulator may settle it: the issuer cannot keep the escrow locked and the payment back.
+    const settled = await settle(fx.cast.regulator, earlierEventId);
     expect(settled).toMatchObject({ event: { participants: 1, deliveredWh: null, paid: null } });
     const details = (await fx.net.evaluate<{ details?: { amount: number } }>(a.identity, TX.DemandResponse.GetReport, [{ eventId: earlierEventId, participant: a.pseudonym }])).details!;
     // Baseline from days −2..−6 before the earlier event day (1000), metered 100: 900 Wh, capped at the target of 500.

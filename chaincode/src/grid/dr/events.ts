@@ -326,16 +326,35 @@ export interface SettledEvent {
 export async function settleEvent(ctx: Context, eventId: string, salt: string): Promise<SettledEvent> {
   const caller = await requireParticipant(ctx);
   const event = await getEvent(ctx, eventId);
-  if (caller.pseudonym !== event.issuer && !hasRole(caller, 'DSO')) throw new ForbiddenError(`only the issuer or a DSO may settle demand-response event '${eventId}'`);
-  if (event.status !== 'ACTIVE') throw new ConflictError(`demand-response event '${eventId}' is already ${event.status.toLowerCase()}`, { reason: 'EVENT_CLOSED' });
-  if (txTimeMs(ctx) < Date.parse(event.end)) throw new RuleViolationError(`demand-response event '${eventId}' can be settled once its window has ended (${event.end})`, { reason: 'EVENT_NOT_ENDED' });
-  const program = await getProgram(ctx, event.programId);
   const config = await getConfig(ctx);
   const opted = await optIns(ctx, eventId);
-  // Delivery is read from the participants' readings collections: the caller's org and this peer must hold them all.
-  for (const msp of [...new Set(opted.map((o) => o.participantMsp))].sort()) {
-    const outsider = orgOutsideCollection(ctx, config, readingsCollectionFor(msp));
-    if (outsider) throw new ForbiddenError(`${describeOutsider(outsider)} cannot read the readings of ${msp}'s participants; a DSO settles this event`);
+  const now = txTimeMs(ctx);
+  const deadline = Date.parse(event.end) + config.settlementDeadlineMinutes * 60_000;
+  // The payer must not settle before the readings are in (that would pay nothing), nor keep the escrow locked for ever:
+  // before the governance settlement deadline the issuer or a DSO settles once every opted-in meter has reported every
+  // interval; from the deadline on, also the market operator or the regulator, with whatever readings there are.
+  const payerSide = caller.pseudonym === event.issuer || hasRole(caller, 'DSO');
+  if (!payerSide && !(hasRole(caller, 'MARKET_OPERATOR', 'REGULATOR') && now >= deadline)) {
+    throw new ForbiddenError(`only the issuer or a DSO may settle demand-response event '${eventId}' (the market operator or the regulator from ${new Date(deadline).toISOString()})`);
+  }
+  if (event.status !== 'ACTIVE') throw new ConflictError(`demand-response event '${eventId}' is already ${event.status.toLowerCase()}`, { reason: 'EVENT_CLOSED' });
+  if (now < Date.parse(event.end)) throw new RuleViolationError(`demand-response event '${eventId}' can be settled once its window has ended (${event.end})`, { reason: 'EVENT_NOT_ENDED' });
+  if (now < deadline) {
+    for (const o of opted) {
+      for (const interval of event.intervals) {
+        if (!(await findReadingHash(ctx, o.meterId, Date.parse(interval.start)))) {
+          throw new RuleViolationError(`meter '${o.meterId}' has not reported ${interval.start}: settle once every opted-in meter has, or from ${new Date(deadline).toISOString()}`, { reason: 'READINGS_PENDING' });
+        }
+      }
+    }
+  }
+  const program = await getProgram(ctx, event.programId);
+  // Delivery is read from the participants' readings collections and the escrow from the issuer's token collection:
+  // the caller's org and this peer must hold them all.
+  const needed = [orgCollection('tokens', event.issuerMsp), ...[...new Set(opted.map((o) => o.participantMsp))].sort().map(readingsCollectionFor)];
+  for (const collection of needed) {
+    const outsider = orgOutsideCollection(ctx, config, collection);
+    if (outsider) throw new ForbiddenError(`${describeOutsider(outsider)} cannot read ${collection}; a DSO settles this event`);
   }
   const computed: Computed[] = [];
   for (const o of opted) computed.push(await computeParticipant(ctx, event, program, o));
