@@ -23,6 +23,7 @@ export { readingSigningPayload, READINGS_TRANSIENT, type Reading, type SignedRea
 export { verifyMerkleProof, merkleLeafHash, merkleRoot, type MerkleProofStep } from './settlement/merkle';
 export { MAX_ORDER_WH, MAX_PRICE, MIN_BID_PRICE } from './market/rules';
 export { MAX_TOKEN_SUPPLY } from './tokens/ledger';
+export { gcDocument, signGcDocument, verifyGcDocument, GC_FORMAT, GC_STANDARD, type GcAttestation, type GcDocument, type GcVerification, type LotExportSource } from './certificates/export';
 export { COLLECTION_BLOCK_TO_LIVE, READINGS_BLOCK_TO_LIVE, requiredBlockToLive } from './governance/collections';
 
 export const contracts: (typeof Contract)[] = [

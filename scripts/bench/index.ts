@@ -20,6 +20,7 @@ const SECTIONS: readonly [string, () => Promise<{ default: Section }>][] = [
   ['ingestion', () => import('./ingestion')],
   ['gateway', () => import('./gateway-overhead')],
   ['clearing', () => import('./clearing')],
+  ['clearing-limits', () => import('./clearing-limits')],
   ['fabric', () => import('./fabric')],
 ];
 

@@ -12,6 +12,7 @@ import type { Attestation } from '../audit/contract';
 export * from '../grid/dr/records';
 export * from '../erasure/records';
 export * from '../market/coupling/records';
+export * from './certificate-records';
 
 /**
  * What the transactions return, as zod schemas. Records the chaincode owns are open (`looseObject`: the ledger may add

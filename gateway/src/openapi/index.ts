@@ -3,6 +3,7 @@ import { recordComponents } from './catalogue';
 import { commonSchemas } from './schemas';
 import { adminOperations } from './admin';
 import { auditOperations, auditSchemas } from './audit';
+import { certificateOperations, certificateSchemas } from './certificates';
 import { demandResponseOperations } from './demand-response';
 import { eventOperations } from './events';
 import { marketSchemas } from './market';
@@ -34,6 +35,7 @@ const segments: Segment[] = [
   { operations: wholesaleOperations },
   { operations: tokenOperations },
   { operations: auditOperations, schemas: auditSchemas },
+  { operations: certificateOperations, schemas: certificateSchemas },
   { operations: eventOperations },
   { operations: operatorOperations },
   { operations: demandResponseOperations },

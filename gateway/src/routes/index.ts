@@ -1,6 +1,7 @@
 import type { Handlers } from '../http/operations';
 import { adminRoutes } from './admin';
 import { auditRoutes } from './audit';
+import { certificateRoutes } from './certificates';
 import { demandResponseRoutes } from './demand-response';
 import { eventRoutes } from './events';
 import { meteringRoutes } from './metering';
@@ -23,6 +24,7 @@ export function routeHandlers(deps: RouteDeps): Handlers {
     ...wholesaleRoutes(deps),
     ...tokenRoutes(deps),
     ...auditRoutes(deps),
+    ...certificateRoutes(deps),
     ...eventRoutes(deps),
     ...operatorRoutes(deps),
     ...demandResponseRoutes(deps),

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { TX, gcDocument, signGcDocument, verifyGcDocument, type GcAttestation, type LotExportSource, type TxArgs } from '@obe/chaincode';
+import type { Handlers, OperationContext } from '../http/operations';
+import { ChaincodeError } from '../ledger/errors';
+import { newSalt } from './market-support';
+import { CHANNEL_AUDIT, CHANNEL_ENERGY, body, evaluate, params, submit, type RouteDeps } from './support';
+
+type Query = Record<string, string | undefined>;
+type Slot = { zone: string; interval: string };
+
+/**
+ * The Ed25519 key certificate exports are signed with: OBE_CERT_EXPORT_KEY_FILE (PKCS#8 PEM) when set, otherwise one
+ * generated per process (documents it signed still verify against the public key they carry, but a verifier who
+ * pins the key must fetch it again after a restart; docs/certificates.md).
+ */
+let exportKey: KeyObject | undefined;
+function signingKey(): KeyObject {
+  if (!exportKey) {
+    const file = process.env.OBE_CERT_EXPORT_KEY_FILE;
+    exportKey = file ? createPrivateKey(fs.readFileSync(file)) : generateKeyPairSync('ed25519').privateKey;
+  }
+  return exportKey;
+}
+
+function slotOf(ctx: OperationContext): Slot {
+  const { zone, interval } = params<Slot>(ctx);
+  return { zone, interval };
+}
+
+/** Certificates:* transactions; a transfer's and a claim's private fields travel in the transient map. */
+export function certificateRoutes(deps: RouteDeps): Handlers {
+  return {
+    issueCertificates: (ctx) => submit(deps, ctx, TX.Certificates.Issue, [body<TxArgs<typeof TX.Certificates.Issue>[0]>(ctx)], { transient: { salt: newSalt() } }),
+    transferCertificate: (ctx) => {
+      const input = body<{ zone: string; interval: string; lotId: string; to: string; quantityWh: number; salt?: string }>(ctx);
+      return submit(deps, ctx, TX.Certificates.Transfer, [], { transient: { transfer: { ...input, salt: input.salt ?? newSalt() } } });
+    },
+    claimCertificates: (ctx) => {
+      const input = body<{ zone: string; interval: string; lotIds: string[]; meterId: string; quantityWh: number; salt?: string }>(ctx);
+      return submit(deps, ctx, TX.Certificates.Claim, [], { transient: { claim: { ...input, salt: input.salt ?? newSalt() } } });
+    },
+    listMyCertificateLots: async (ctx) => {
+      const { zone, interval } = ctx.query as Query;
+      return { status: 200, body: await evaluate(deps, ctx, TX.Certificates.ListMyLots, [{ ...(zone ? { zone } : {}), ...(interval ? { interval } : {}) }]) };
+    },
+    getMatchingScore: async (ctx) => {
+      const { meterId, from, to, resolution } = ctx.query as Query;
+      const args = { meterId: String(meterId), from: String(from), to: String(to), ...(resolution ? { resolution: resolution as 'INTERVAL' | 'HOUR' } : {}) };
+      return { status: 200, body: await evaluate(deps, ctx, TX.Certificates.GetMatchingScore, [args]) };
+    },
+    getCertificateBinding: async (ctx) => {
+      const { market, zone, interval, orderId } = params<{ market: 'RETAIL' | 'WHOLESALE'; zone: string; interval: string; orderId: string }>(ctx);
+      return { status: 200, body: await evaluate(deps, ctx, TX.Certificates.GetBinding, [{ market, zone, interval, orderId }]) };
+    },
+    listCertificates: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, TX.Certificates.ListCertificates, [slotOf(ctx)]) }),
+    listCertificateEvents: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, TX.Certificates.ListEvents, [slotOf(ctx)]) }),
+    getCertificateSeal: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, TX.Certificates.GetSeal, [slotOf(ctx)]) }),
+    sealCertificates: (ctx) => submit(deps, ctx, TX.Certificates.SealInterval, [slotOf(ctx)], { transient: { salt: newSalt() } }),
+    getCertificateTrail: async (ctx) => ({
+      status: 200,
+      body: await evaluate(deps, ctx, TX.Certificates.GetTrail, [{ ...slotOf(ctx), certId: params<{ certId: string }>(ctx).certId }]),
+    }),
+    getCertificateLot: async (ctx) => ({
+      status: 200,
+      body: await evaluate(deps, ctx, TX.Certificates.GetLot, [{ ...slotOf(ctx), lotId: params<{ lotId: string }>(ctx).lotId }]),
+    }),
+    exportCertificateLot: async (ctx) => {
+      const lot = await evaluate(deps, ctx, TX.Certificates.GetLot, [{ ...slotOf(ctx), lotId: params<{ lotId: string }>(ctx).lotId }]);
+      const attestation = await attestationFor(deps, ctx, lot.certificate.zone, lot.certificate.interval);
+      const doc = signGcDocument(gcDocument(lot as unknown as LotExportSource, attestation, new Date().toISOString()), signingKey());
+      return { status: 200, body: { ...doc, verification: verifyGcDocument(doc) } };
+    },
+    getCertificateExportKey: async () => ({
+      status: 200,
+      body: { algorithm: 'Ed25519', publicKey: createPublicKey(signingKey()).export({ type: 'spki', format: 'pem' }).toString() },
+    }),
+  };
+}
+
+/**
+ * The audit channel's attestation of the sealed interval, read as the caller (orgs holding MARKET_OPERATOR, DSO or
+ * REGULATOR may read attestations); null when the caller may not, or none exists yet: the document then carries the
+ * sealed root only, and its verifier must obtain the attested root itself.
+ */
+async function attestationFor(deps: RouteDeps, ctx: OperationContext, zone: string, interval: string): Promise<GcAttestation | null> {
+  try {
+    const a = await evaluate(deps, ctx, TX.Audit.GetAttestation, [{ sourceChannel: CHANNEL_ENERGY, market: 'CERTIFICATES', zone, interval }], { channel: CHANNEL_AUDIT });
+    return { merkleRoot: a.merkleRoot, sourceTxId: a.sourceTxId, attestedByMspId: a.attestedByMspId, attestedAt: a.attestedAt, txId: a.txId };
+  } catch (err) {
+    if (err instanceof ChaincodeError) return null;
+    throw err;
+  }
+}
