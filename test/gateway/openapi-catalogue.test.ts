@@ -31,6 +31,8 @@ const GATEWAY_ONLY = new Set([
   'offboardParticipant', // the key store, then Participants:Suspend
   'revokeApiKey', // the key store
   'getOperatorStatus', // the market operator agent's own state (operator-agent/)
+  'exportCertificateLot', // Certificates:GetLot and Audit:GetAttestation, assembled and signed by the gateway
+  'getCertificateExportKey', // the gateway's signing key
 ]);
 
 /** Parameters the gateway narrows or adds, with why; everything else must be the catalogue's own schema. */
