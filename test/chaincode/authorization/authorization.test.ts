@@ -129,6 +129,8 @@ describe('authorization matrix', () => {
     { fn: TX.Participants.GetParticipant.name, kind: 'evaluate', args: () => [target.pseudonym], expect: all('OK') },
     { fn: TX.Participants.ListParticipants.name, kind: 'evaluate', expect: all('OK') },
     { fn: TX.Participants.WhoAmI.name, kind: 'evaluate', expect: all('OK') },
+    // Erasure (docs/privacy-and-erasure.md): the participant itself or an admin of its org; the consumer owns nothing.
+    { fn: TX.Participants.Erase.name, kind: 'submit', args: () => [{ pseudonym: cast.consumer.pseudonym }], expect: { CONSUMER: 'OK', ADMIN_UTILITY: 'OK' } },
     { fn: TX.Registry.RegisterAsset.name, kind: 'submit', args: () => [newMeter()], expect: all('OK', HOLDERS) },
     {
       fn: TX.Registry.RegisterAsset.name,
