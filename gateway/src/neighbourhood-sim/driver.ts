@@ -242,15 +242,17 @@ export class SimulationRun {
     if (this.stopped) return;
     // A bounded run reports the agent's results, so it waits for them; live mode (npm start's demo) does not.
     const bounded = this.#intervals !== undefined && this.#backend.result !== undefined && this.#backend.settlement !== undefined;
-    const cleared = byAgent
-      ? bounded
-        ? await Promise.all(zones.filter((z) => orderedZones.has(z)).map((zone) => this.#awaitAgent('agent-clear', () => this.#backend.result?.(interval, zone) ?? Promise.resolve(undefined), timing)))
-        : []
-      : await Promise.all(zones.map((zone) => this.#backend.clear(interval, zone)));
+    // The agent clears only a zone with orders; the simulation as operator clears every zone.
+    const clearing = byAgent ? (bounded ? zones.filter((z) => orderedZones.has(z)) : []) : zones;
+    const cleared = await Promise.all(
+      clearing.map((zone) =>
+        byAgent ? this.#awaitAgent('agent-clear', () => this.#backend.result?.(interval, zone) ?? Promise.resolve(undefined), timing) : this.#backend.clear(interval, zone),
+      ),
+    );
     cleared.forEach(({ outcome, result }, i) => {
       this.#record(byAgent ? 'agent-clear' : 'clear', outcome);
       if (result) this.#summary.addClearing(result);
-      this.#emit({ type: 'cleared', interval, zone: result?.zone ?? zones[i], price: result?.price, volumeKwh: result?.volumeKwh ?? 0, outcome });
+      this.#emit({ type: 'cleared', interval, zone: clearing[i], price: result?.price, volumeKwh: result?.volumeKwh ?? 0, outcome });
     });
 
     await this.#waitUntil(start + timing.intervalMs + this.#skewMs);

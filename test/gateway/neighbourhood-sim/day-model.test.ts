@@ -195,3 +195,78 @@ describe('token check', () => {
     expect(tokenCheck(before, { accounts: 3, available: big + 7n, escrowed: 0n }).conserved).toBe(false);
   });
 });
+
+describe('with the market operator agent (wall clock)', () => {
+  const timing: MarketTiming = { intervalMs: 400, gateClosureMs: 100 };
+  const ok = (n: number): TxOutcome => ({ submitted: n, failed: 0, errors: [] });
+
+  /** A gateway whose agent clears each zone 150 ms after gate closure and settles 150 ms after its readings. */
+  function agentBackend(settles = true) {
+    const calls: string[] = [];
+    const clearedAt = new Map<string, number>();
+    const readAt = new Map<string, number>();
+    const backend: SimulationBackend = {
+      timing: async () => timing,
+      register: async (h) => ok(h.length),
+      operatorAgentRunning: async () => true,
+      placeOrders: async (interval, orders) => {
+        calls.push(`orders ${interval}`);
+        clearedAt.set(interval, Date.parse(interval) - timing.gateClosureMs + 150);
+        return ok(orders.length);
+      },
+      submitReadings: async (interval, r, publishTotals) => {
+        calls.push(`readings ${interval} publish=${publishTotals}`);
+        readAt.set(interval, Date.now());
+        return ok(r.length);
+      },
+      clear: async (interval, zone) => (calls.push(`clear ${interval}`), { outcome: ok(1), result: { interval, zone, volumeKwh: 0 } }),
+      settle: async (interval) => (calls.push(`settle ${interval}`), ok(1)),
+      result: async (interval, zone) => (Date.now() >= (clearedAt.get(interval) ?? Infinity) ? { interval, zone, price: 0.12, volumeKwh: 2 } : undefined),
+      settlement: async (interval) =>
+        settles && Date.now() >= (readAt.get(interval) ?? Infinity) + 150
+          ? { records: 2, energyPaid: 240, energyReceived: 240, imbalanceCharged: 0, balancingCredit: 0, missingReadings: 0 }
+          : undefined,
+    };
+    return { backend, calls };
+  }
+
+  /** Every household orders every interval (at 400 ms intervals the model's energies are below an order's 1 Wh). */
+  function ordering(run: SimulationRun): SimulationRun {
+    const step = run.neighbourhood.step.bind(run.neighbourhood);
+    run.neighbourhood.step = (options) => {
+      const snapshot = step(options);
+      return { ...snapshot, households: snapshot.households.map((h) => ({ ...h, order: { side: 'BUY' as const, quantityKwh: 1, limitPrice: 0.2 } })) };
+    };
+    return run;
+  }
+
+  it('never clears or settles itself, leaves zone totals to the agent, and reports what the agent cleared and settled', async () => {
+    const { backend, calls } = agentBackend();
+    const run = ordering(new SimulationRun(backend, { seed: 2, prosumers: 3, consumers: 1, intervals: 2, orderLeadMs: 50, skewMs: 20, operator: 'auto' }));
+    const s = await run.run();
+    expect(calls.filter((c) => c.startsWith('clear') || c.startsWith('settle'))).toEqual([]);
+    expect(calls.filter((c) => c.startsWith('readings')).every((c) => c.endsWith('publish=false'))).toBe(true);
+    expect(s.operator).toBe('agent');
+    expect(s.failedTransactions).toBe(0);
+    expect(s.tradedLocallyKwh).toBeCloseTo(4);
+    expect(s.settlement).toMatchObject({ records: 4, energyPaid: 480 });
+    expect(s.perInterval.map((r) => [r.zonesCleared, r.zonesSettled])).toEqual([[1, 1], [1, 1]]);
+  });
+
+  it('counts an interval the agent does not settle in time as a failure, without acting itself', async () => {
+    const { backend, calls } = agentBackend(false);
+    const run = ordering(new SimulationRun(backend, { seed: 2, prosumers: 2, consumers: 1, intervals: 1, orderLeadMs: 50, skewMs: 20, operator: 'auto', agentTimeoutMs: 600 }));
+    const s = await run.run();
+    expect(calls.some((c) => c.startsWith('settle'))).toBe(false);
+    expect(s.failuresByOperation).toEqual({ 'agent-settle': 1 });
+  });
+
+  it('acts as the operator itself when the gateway runs no agent', async () => {
+    const { backend, calls } = agentBackend();
+    const run = ordering(new SimulationRun({ ...backend, operatorAgentRunning: async () => false }, { seed: 2, prosumers: 2, consumers: 1, intervals: 1, orderLeadMs: 50, skewMs: 20, operator: 'auto' }));
+    const s = await run.run();
+    expect(s.operator).toBe('self');
+    expect(calls.filter((c) => c.startsWith('clear') || c.startsWith('settle'))).toHaveLength(2);
+    expect(calls.find((c) => c.startsWith('readings'))).toMatch(/publish=true$/);
+  });
+});
