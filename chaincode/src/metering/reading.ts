@@ -62,6 +62,19 @@ export interface ReadingHashRecord {
   readonly hash: string;
   readonly collection: string;
   readonly txId: string;
+  /**
+   * The reading's place among the batch's readings in `collection` (sorted by asset, then interval): chunk
+   * ⌊leaf / READINGS_PER_CHUNK⌋, position leaf mod READINGS_PER_CHUNK (store.ts).
+   */
+  readonly leaf: number;
+}
+
+/**
+ * Private, in one readings collection: up to READINGS_PER_CHUNK of one batch's readings, in leaf order. Every entry
+ * carries its own salt, so the chunk's hash in the block confirms no guess.
+ */
+export interface ReadingChunk {
+  readonly readings: readonly StoredReading[];
 }
 
 /** Private, in the readings collection of the org that owned the asset at the reading's interval. */

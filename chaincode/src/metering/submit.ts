@@ -2,8 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import type { Context } from 'fabric-contract-api';
 import { canonicalBytes } from '../common/canonical-json';
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, RuleViolationError } from '../common/errors';
-import { deriveSalt, saltedHash } from '../common/hash';
-import { readPrivateJson, transientText, writeJson, writePrivateJson } from '../common/state';
+import { deriveSalt, sha256Hex } from '../common/hash';
+import { transientText, writeJson, writePrivateJson } from '../common/state';
 import { txTimeIso, txTimeMs } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
 import { intervalMs, type GovernanceConfig } from '../governance/config';
@@ -18,17 +18,19 @@ import {
   readingBatchSchema,
   readingOf,
   readingSaltLabel,
+  readingSigningPayload,
   zoneDeltaSaltLabel,
   sameReading,
   type Reading,
+  type ReadingChunk,
   type ReadingHashRecord,
   type SignedReading,
   type StoredReading,
   type ZoneBatchMarker,
   type ZoneDelta,
 } from './reading';
-import { devicePublicKey, verifyReadingSignature } from './signature';
-import { findReadingHash, readingHashKey, readingKey, readingsCollectionFor, zoneDeltaKey } from './store';
+import { devicePublicKey, verifyPayloadSignature } from './signature';
+import { READINGS_PER_CHUNK, findReadingHash, readingChunkKey, readingDay, readingHashKey, readingHashesOfDay, readingsCollectionFor, storedReadingOf, zoneDeltaKey } from './store';
 
 export const READINGS_EVENT = 'ReadingsSubmitted';
 
@@ -44,6 +46,8 @@ export interface SubmitReadingsResult {
 interface Checked {
   readonly index: number;
   readonly reading: Reading;
+  /** The reading's canonical JSON: the bytes the device signed, and what its salted hash covers. */
+  readonly payload: string;
   readonly signature: string;
   readonly asset: Asset;
   /** The owner at the reading's interval: its org's collection holds the reading, and access follows it. */
@@ -129,7 +133,8 @@ async function check(
   if (!key) {
     throw new RuleViolationError(`${at}: asset '${asset.assetId}' had no device key in force at ${interval} and cannot report for it`, { index });
   }
-  if (!verifyReadingSignature(cache.key(key.devicePublicKey), reading, signed.signature)) {
+  const payload = readingSigningPayload(reading);
+  if (!verifyPayloadSignature(cache.key(key.devicePublicKey), payload, signed.signature)) {
     throw new ForbiddenError(`${at}: the signature does not verify against the device key of asset '${asset.assetId}' in force at ${interval}`, { index });
   }
   const maxWh = maxEnergyWhPerInterval(asset, config.intervalMinutes);
@@ -138,12 +143,49 @@ async function check(
       index,
     });
   }
-  return { index, reading, signature: signed.signature, asset, owner, keyValidFrom: key.validFrom };
+  return { index, reading, payload, signature: signed.signature, asset, owner, keyValidFrom: key.validFrom };
 }
 
 /** The reading's own salt: derived from the batch's secret and the reading's asset and interval. */
 export function readingSalt(secret: string, reading: Reading): string {
   return deriveSalt(secret, readingSaltLabel(reading.assetId, reading.intervalStart));
+}
+
+/** saltedHash(salt, reading) from the reading's canonical JSON, which check() built once already. */
+function readingHashOf(salt: string, item: Checked): string {
+  return sha256Hex(`${salt}\n${item.payload}`);
+}
+
+/**
+ * The records already on the ledger for the batch's readings, read per meter and UTC day rather than per reading: a
+ * day with one reading in the batch is one point read, a day with several is one range read over that meter's day
+ * (at most 96 records at 15 minutes). Only that meter's own keys are in the range, so another head-end's concurrent
+ * batch for other meters never makes this transaction a phantom read.
+ */
+async function existingRecords(ctx: Context, items: readonly Checked[]): Promise<Map<Checked, ReadingHashRecord>> {
+  const days = new Map<string, Checked[]>();
+  for (const item of items) {
+    const id = `${item.reading.assetId}\n${readingDay(item.reading.intervalStart)}`;
+    const group = days.get(id);
+    if (group) group.push(item);
+    else days.set(id, [item]);
+  }
+  const found = new Map<Checked, ReadingHashRecord>();
+  for (const id of [...days.keys()].sort()) {
+    const group = days.get(id) ?? [];
+    const { assetId, intervalStart } = group[0].reading;
+    if (group.length === 1) {
+      const record = await findReadingHash(ctx, assetId, intervalStart);
+      if (record) found.set(group[0], record);
+      continue;
+    }
+    const recorded = await readingHashesOfDay(ctx, assetId, readingDay(intervalStart));
+    for (const item of group) {
+      const record = recorded.get(item.reading.intervalStart);
+      if (record) found.set(item, record);
+    }
+  }
+  return found;
 }
 
 /**
@@ -152,11 +194,10 @@ export function readingSalt(secret: string, reading: Reading): string {
  * members of the collection it was recorded in can read (after a transfer to another org, that may not be the
  * caller's org).
  */
-async function alreadyRecorded(ctx: Context, config: GovernanceConfig, secret: string, item: Checked): Promise<boolean> {
+async function alreadyRecorded(ctx: Context, config: GovernanceConfig, secret: string, item: Checked, existing: ReadingHashRecord | undefined): Promise<boolean> {
   const { reading } = item;
-  const existing = await findReadingHash(ctx, reading.assetId, reading.intervalStart);
   if (!existing) return false;
-  if (saltedHash(readingSalt(secret, reading), reading) === existing.hash) return true;
+  if (readingHashOf(readingSalt(secret, reading), item) === existing.hash) return true;
   const interval = new Date(reading.intervalStart).toISOString();
   const outsider = orgOutsideCollection(ctx, config, existing.collection);
   if (outsider !== undefined) {
@@ -166,7 +207,7 @@ async function alreadyRecorded(ctx: Context, config: GovernanceConfig, secret: s
       { index: item.index },
     );
   }
-  const stored = await readPrivateJson<StoredReading>(ctx, existing.collection, readingKey(ctx, reading.assetId, reading.intervalStart));
+  const stored = await storedReadingOf(ctx, existing);
   if (stored && sameReading(stored.reading, reading)) return true;
   throw new ConflictError(`reading[${item.index}]: asset '${reading.assetId}' already has a different reading for the interval starting ${interval}`, { index: item.index });
 }
@@ -201,8 +242,9 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
   }
 
   const fresh: Checked[] = [];
+  const existing = await existingRecords(ctx, [...unique.values()]);
   for (const item of unique.values()) {
-    if (await alreadyRecorded(ctx, config, batch.salt, item)) duplicates++;
+    if (await alreadyRecorded(ctx, config, batch.salt, item, existing.get(item))) duplicates++;
     else fresh.push(item);
   }
 
@@ -210,14 +252,34 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
   const submittedAt = txTimeIso(ctx);
   // Per zone and interval: one private delta per collection (the owners' org), one public marker without values.
   const deltas = new Map<string, { zone: string; intervalStart: number; collection: string; importedWh: number; exportedWh: number; readings: number; owners: Set<string> }>();
-  for (const { reading, signature, owner, asset, keyValidFrom } of fresh) {
+  // Per collection, the batch's readings in (asset, interval) order: leaf i sits in chunk ⌊i / READINGS_PER_CHUNK⌋.
+  const byCollection = new Map<string, Checked[]>();
+  for (const item of fresh) {
+    const collection = readingsCollectionFor(item.owner.ownerMspId);
+    const list = byCollection.get(collection);
+    if (list) list.push(item);
+    else byCollection.set(collection, [item]);
+  }
+  const order = (a: Checked, b: Checked) =>
+    a.reading.assetId === b.reading.assetId ? a.reading.intervalStart - b.reading.intervalStart : a.reading.assetId < b.reading.assetId ? -1 : 1;
+  for (const collection of [...byCollection.keys()].sort()) {
+    const items = (byCollection.get(collection) ?? []).sort(order);
+    for (let first = 0; first < items.length; first += READINGS_PER_CHUNK) {
+      const readings: StoredReading[] = [];
+      for (let leaf = first; leaf < Math.min(items.length, first + READINGS_PER_CHUNK); leaf++) {
+        const item = items[leaf];
+        const { reading } = item;
+        const salt = readingSalt(batch.salt, reading);
+        readings.push({ reading, signature: item.signature, salt, submittedAt, owner: item.owner.owner, keyValidFrom: item.keyValidFrom });
+        const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: readingHashOf(salt, item), collection, txId, leaf };
+        await writeJson(ctx, readingHashKey(ctx, reading.assetId, reading.intervalStart), record);
+      }
+      const chunk: ReadingChunk = { readings };
+      await writePrivateJson(ctx, collection, readingChunkKey(ctx, txId, first / READINGS_PER_CHUNK), chunk);
+    }
+  }
+  for (const { reading, owner, asset } of fresh) {
     const collection = readingsCollectionFor(owner.ownerMspId);
-    const salt = readingSalt(batch.salt, reading);
-    const stored: StoredReading = { reading, signature, salt, submittedAt, owner: owner.owner, keyValidFrom };
-    await writePrivateJson(ctx, collection, readingKey(ctx, reading.assetId, reading.intervalStart), stored);
-    const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: saltedHash(salt, reading), collection, txId };
-    await writeJson(ctx, readingHashKey(ctx, reading.assetId, reading.intervalStart), record);
-
     const id = `${asset.zone}\n${reading.intervalStart}\n${collection}`;
     const current = deltas.get(id) ?? { zone: asset.zone, intervalStart: reading.intervalStart, collection, importedWh: 0, exportedWh: 0, readings: 0, owners: new Set<string>() };
     current.importedWh += reading.importedWh;

@@ -2,7 +2,8 @@ import { createHash, sign } from 'node:crypto';
 import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
 import type { ErrorCode } from '../../../chaincode/src/common/errors';
 import { deriveSalt } from '../../../chaincode/src/common/hash';
-import { readingSaltLabel, readingSigningPayload } from '../../../chaincode/src/metering/reading';
+import { readingSaltLabel, readingSigningPayload, type ReadingHashRecord } from '../../../chaincode/src/metering/reading';
+import { READINGS_PER_CHUNK } from '../../../chaincode/src/metering/store';
 import {
   atTime,
   DAY_MS,
@@ -58,8 +59,11 @@ describe('authenticated metering', () => {
       endorsingOrgs: ENDORSERS,
     });
   const total = (zone: string, intervalStart: number) => net.evaluate<ZoneTotal>(cast.regulator.identity, TX.Metering.GetZoneTotal, [zone, String(intervalStart)]);
-  const hashOf = (meter: Meter, intervalStart: number) =>
-    net.evaluate<{ hash: string }>(cast.retailer.identity, TX.Metering.GetReadingHash, [meter.assetId, String(intervalStart)]);
+  const hashOf = (meter: Meter | string, intervalStart: number) =>
+    net.evaluate<ReadingHashRecord>(cast.retailer.identity, TX.Metering.GetReadingHash, [typeof meter === 'string' ? meter : meter.assetId, String(intervalStart)]);
+  /** The private chunk holding a recorded reading: [txId, ⌊leaf / READINGS_PER_CHUNK⌋] (metering/store.ts). */
+  const chunkKeyOf = (record: ReadingHashRecord) =>
+    `\u0000obe.reading.chunk\u0000${record.txId}\u0000${String(Math.floor(record.leaf / READINGS_PER_CHUNK)).padStart(6, '0')}\u0000`;
 
   beforeAll(async () => {
     net = await ObeNet.start();
@@ -166,9 +170,10 @@ describe('authenticated metering', () => {
     expect(record.hash).toBe(createHash('sha256').update(`${own}\n${canonical}`).digest('hex'));
 
     // The utility is not a member of the grid operator's readings collection: its peer holds nothing, its users read nothing.
-    const keyOf = (assetId: string, start: number) => `\u0000obe.reading\u0000${assetId}\u0000${String(start).padStart(15, '0')}\u0000`;
-    expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_GridOperatorMSP', keyOf('plant-meter', t))).toBeUndefined();
-    expect(net.fabric.privateData(REGULATOR, 'energy', 'obe', 'readings_GridOperatorMSP', keyOf('plant-meter', t))).toBeDefined();
+    // The values sit in the batch's private chunk that the public record points to (metering/store.ts).
+    expect(record).toMatchObject({ collection: 'readings_GridOperatorMSP', leaf: 0 });
+    expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_GridOperatorMSP', chunkKeyOf(record))).toBeUndefined();
+    expect(net.fabric.privateData(REGULATOR, 'energy', 'obe', 'readings_GridOperatorMSP', chunkKeyOf(record))).toBeDefined();
     await expect(net.evaluate(cast.retailer.identity, TX.Metering.GetReading, ['plant-meter', String(t)])).rejects.toThrow('[FORBIDDEN]');
 
     for (const who of [cast.generator, cast.marketOperator, cast.regulator]) {
@@ -185,7 +190,7 @@ describe('authenticated metering', () => {
     expect(view.reading.importedWh).toBe(101);
     await expect(net.evaluate(cast.retailer.identity, TX.Metering.GetReading, [meters[1].assetId, String(t)])).resolves.toBeDefined();
     await expect(net.evaluate(cast.consumer.identity, TX.Metering.GetReading, [meters[1].assetId, String(t)])).rejects.toThrow('[FORBIDDEN]');
-    expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_UtilityMSP', `\u0000obe.reading\u0000hh-1\u0000${String(t).padStart(15, '0')}\u0000`)).toBeDefined();
+    expect(net.fabric.privateData(UTILITY, 'energy', 'obe', 'readings_UtilityMSP', chunkKeyOf(await hashOf(meters[1], t)))).toBeDefined();
   });
 
   it('returns and emits ids and counts only, never values', async () => {
