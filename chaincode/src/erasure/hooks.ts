@@ -6,6 +6,7 @@ import { CERT } from '../certificates/model';
 import { EVENT, OPT_IN, REPORT } from '../grid/dr/events';
 import type { DrEvent, DrOptIn, DrPublicReport } from '../grid/dr/schema';
 import type { PublicOrder } from '../market/book';
+import { completeScan } from './scan';
 
 /**
  * Erasure hooks of the domains that keep private records of a participant beside the market, settlement, tokens and
@@ -16,7 +17,7 @@ import type { PublicOrder } from '../market/book';
 /** Demand response: an opt-in to an event not yet settled is an obligation (settlement will pay or read it). */
 export async function demandResponseObligations(ctx: Context, pseudonym: string): Promise<string[]> {
   const open: string[] = [];
-  for (const { value } of await readJsonByPrefix<DrOptIn>(ctx, OPT_IN, [])) {
+  for (const { value } of completeScan(await readJsonByPrefix<DrOptIn>(ctx, OPT_IN, []), 'the demand-response opt-ins')) {
     if (value.participant !== pseudonym) continue;
     const event = await readJson<DrEvent>(ctx, ctx.stub.createCompositeKey(EVENT, [value.eventId]));
     if (event?.status === 'ACTIVE') open.push(value.eventId);
@@ -27,7 +28,7 @@ export async function demandResponseObligations(ctx: Context, pseudonym: string)
 /** Demand response: the participant's private reports (baseline, metered, payment per interval) leave every peer. */
 export async function purgeDemandResponseOf(ctx: Context, pseudonym: string): Promise<number> {
   let purged = 0;
-  for (const { key, value } of await readJsonByPrefix<DrPublicReport>(ctx, REPORT, [])) {
+  for (const { key, value } of completeScan(await readJsonByPrefix<DrPublicReport>(ctx, REPORT, []), 'the demand-response reports')) {
     if (value.participant !== pseudonym) continue;
     await ctx.stub.purgePrivateData(value.collection, key);
     purged++;

@@ -1,6 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { tryPrivate } from '../common/private-details';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
+import { completeScan } from '../erasure/scan';
 import { readSettlement } from '../settlement/settle';
 import { ORDER, awardsKey, offeredKey, orderKey, type PrivateOrder, type PublicAward, type PublicOffered, type PublicOrder } from './book';
 
@@ -12,7 +13,9 @@ import { ORDER, awardsKey, offeredKey, orderKey, type PrivateOrder, type PublicA
 
 /** The participant's orders, every market, zone and interval, in key order. */
 export async function ordersOf(ctx: Context, owner: string): Promise<PublicOrder[]> {
-  return (await readJsonByPrefix<PublicOrder>(ctx, ORDER, [])).map((entry) => entry.value).filter((order) => order.owner === owner);
+  return completeScan(await readJsonByPrefix<PublicOrder>(ctx, ORDER, []), 'the order book')
+    .map((entry) => entry.value)
+    .filter((order) => order.owner === owner);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { RuleViolationError } from '../common/errors';
+import { completeScan } from '../erasure/scan';
 import { KEY } from '../common/keys';
 import { readJsonByPrefix, readPrivateJson, writeJson, writePrivateJson } from '../common/state';
 import { findParticipant } from '../participants/store';
@@ -33,7 +34,7 @@ export async function assertOwnerNotErased(ctx: Context, owner: Pick<OwnershipPe
 
 /** Assets whose ownership history names the participant (it owns them now or did once). */
 export async function assetsEverOwnedBy(ctx: Context, pseudonym: string): Promise<Asset[]> {
-  return (await listAssets(ctx)).filter((asset) => ownershipHistory(asset).some((period) => period.owner === pseudonym));
+  return completeScan(await listAssets(ctx), 'the asset registry').filter((asset) => ownershipHistory(asset).some((period) => period.owner === pseudonym));
 }
 
 export interface ReadingsPurge {

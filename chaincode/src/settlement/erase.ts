@@ -1,5 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { readJsonByPrefix } from '../common/state';
+import { completeScan } from '../erasure/scan';
 import { SETTLEMENT_RECORD, type PublicSettledRecord } from './settle';
 
 /**
@@ -11,7 +12,7 @@ import { SETTLEMENT_RECORD, type PublicSettledRecord } from './settle';
  */
 export async function purgeSettledRecordsOf(ctx: Context, owner: string): Promise<number> {
   let purged = 0;
-  for (const { key, value } of await readJsonByPrefix<PublicSettledRecord>(ctx, SETTLEMENT_RECORD, [])) {
+  for (const { key, value } of completeScan(await readJsonByPrefix<PublicSettledRecord>(ctx, SETTLEMENT_RECORD, []), 'the settled records')) {
     if (value.owner !== owner) continue;
     await ctx.stub.purgePrivateData(value.collection, key);
     purged++;
