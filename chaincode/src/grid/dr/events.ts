@@ -162,7 +162,7 @@ export async function createEvent(ctx: Context, args: CreateEventArgs, salt: str
     closingTxId: null,
   };
   await ctx.stub.putState(key(ctx, EVENT, [eventId]), canonicalBytes(event));
-  emit(ctx, DR_EVENT_CREATED, { eventId, programId: program.programId, zone: program.zone, start: event.start, end: event.end });
+  emit(ctx, DR_EVENT_CREATED, { eventId, programId: program.programId, zone: program.zone, feeder: event.feeder, start: event.start, end: event.end });
   return event;
 }
 
