@@ -147,7 +147,7 @@ export interface GcVerification {
     readonly leavesMatch: boolean;
     /** Every proof reaches the root: the one given, else the attested one. */
     readonly proofsReachRoot: boolean;
-    /** The sealed root is the attested root (and the given one). */
+    /** The sealed root is the attested root: the carried attestation's and/or the one the verifier brought. */
     readonly rootAttested: boolean;
     /** Issued first, each event consumes a lot the one before created, the lot is the last one created. */
     readonly lineageConsistent: boolean;
@@ -181,9 +181,14 @@ export function verifyGcDocument(doc: GcDocument, options: { root?: string; publ
   });
   const leavesMatch = tryOr(() => lineage.length > 0 && lineage.every((e) => e.details !== undefined && merkleLeafHash(e.details) === e.event.leafHash));
   const proofsReachRoot = tryOr(() => root !== null && lineage.every((e) => e.proof !== undefined && verifyMerkleProof(e.details, e.proof.proof, root)));
-  const rootAttested = tryOr(
-    () => doc.evidence.attestation !== null && doc.evidence.sealedRoot === doc.evidence.attestation.merkleRoot && (options.root === undefined || options.root === doc.evidence.sealedRoot),
-  );
+  // The sealed root must be the attested one: the attestation the document carries, the root the verifier brought, or
+  // both (then all three agree). A holder's export may carry none (its org cannot read the audit channel).
+  const rootAttested = tryOr(() => {
+    const sealed = doc.evidence.sealedRoot;
+    const carried = doc.evidence.attestation?.merkleRoot;
+    if (sealed === null || (carried === undefined && options.root === undefined)) return false;
+    return (carried === undefined || carried === sealed) && (options.root === undefined || options.root === sealed);
+  });
   const bundleId = doc?.certificate?.bundleId;
   const lineageConsistent = tryOr(() => {
     if (lineage[0]?.details?.kind !== 'ISSUE' || lineage[0].details.input !== null) return false;

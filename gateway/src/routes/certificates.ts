@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { TX, gcDocument, signGcDocument, verifyGcDocument, type GcAttestation, type LotExportSource, type TxArgs } from '@obe/chaincode';
 import type { Handlers, OperationContext } from '../http/operations';
-import { ChaincodeError } from '../ledger/errors';
+import { LedgerUnavailableError } from '../ledger/errors';
 import { newSalt } from './market-support';
 import { CHANNEL_AUDIT, CHANNEL_ENERGY, body, evaluate, params, submit, type RouteDeps } from './support';
 
@@ -88,7 +88,8 @@ async function attestationFor(deps: RouteDeps, ctx: OperationContext, zone: stri
     const a = await evaluate(deps, ctx, TX.Audit.GetAttestation, [{ sourceChannel: CHANNEL_ENERGY, market: 'CERTIFICATES', zone, interval }], { channel: CHANNEL_AUDIT });
     return { merkleRoot: a.merkleRoot, sourceTxId: a.sourceTxId, attestedByMspId: a.attestedByMspId, attestedAt: a.attestedAt, txId: a.txId };
   } catch (err) {
-    if (err instanceof ChaincodeError) return null;
-    throw err;
+    // Refused (not an attesting org's member, not on the audit channel) or not attested yet: no attestation to carry.
+    if (err instanceof LedgerUnavailableError) throw err;
+    return null;
   }
 }
