@@ -56,7 +56,7 @@ export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: r
   const txId = ctx.stub.getTxID();
   const mine: { record: ReadingHashRecord; zone: string }[] = [];
   for (const asset of assets) {
-    for (const { value } of await readJsonByPrefix<ReadingHashRecord>(ctx, KEY.readingHash, [asset.assetId])) {
+    for (const { value } of completeScan(await readJsonByPrefix<ReadingHashRecord>(ctx, KEY.readingHash, [asset.assetId]), `the readings of ${asset.assetId}`)) {
       if (ownerAt(asset, value.intervalStart)?.owner === pseudonym) mine.push({ record: value, zone: asset.zone });
     }
   }
