@@ -23,6 +23,7 @@ const GATEWAY_ONLY = new Set([
   'getCaller', // the API key's identity
   'getSubmitStatus', // the submit service's records
   'streamEvents', // chaincode events, not a transaction
+  'streamGridSignals', // chaincode events (GridSignal, MarketCleared) as device price signals
   'listRetailIntervals', // computed from governance
   'getRetailCurves', // an aggregate of the order details the caller may see
   'verifySettledRecord', // a check over a record, its proof and its attestation

@@ -13,6 +13,7 @@ export * from '../grid/dr/records';
 export * from '../erasure/records';
 export * from '../market/coupling/records';
 export * from './certificate-records';
+export * from './grid-records';
 
 /**
  * What the transactions return, as zod schemas. Records the chaincode owns are open (`looseObject`: the ledger may add

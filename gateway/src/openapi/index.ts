@@ -6,6 +6,7 @@ import { auditOperations, auditSchemas } from './audit';
 import { certificateOperations, certificateSchemas } from './certificates';
 import { demandResponseOperations } from './demand-response';
 import { eventOperations } from './events';
+import { gridOperations } from './grid';
 import { marketSchemas } from './market';
 import { meteringOperations, meteringSchemas } from './metering';
 import { operatorOperations } from './operator';
@@ -39,6 +40,7 @@ const segments: Segment[] = [
   { operations: eventOperations },
   { operations: operatorOperations },
   { operations: demandResponseOperations },
+  { operations: gridOperations },
 ];
 
 const builtins: Record<string, Record<string, Schema>> = {

@@ -52,85 +52,109 @@ async function startOptions(deps: RouteDeps, ctx: OperationContext, channel: str
   return { startBlock: height, identity };
 }
 
+/** One SSE message: its `event:` name and its JSON `data`. */
+export interface StreamMessage {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/**
+ * Serves a channel's chaincode events as Server-Sent Events: the start (Last-Event-ID, lastEventId, fromBlock or the
+ * head), the per-key and total stream limits, the heartbeat and the end on revocation or disconnect are the same for
+ * every stream; `render` turns one ledger event into the messages to send (none: skip it), each with the event's id.
+ */
+export async function serveEventStream(deps: RouteDeps, ctx: OperationContext, channel: string, render: (event: LedgerEvent) => readonly StreamMessage[]): Promise<undefined> {
+  const ledger = deps.gateway.ledger();
+  const { keyId } = callerOf(ctx);
+  const start = await startOptions(deps, ctx, channel);
+  let close = () => undefined as void;
+  const slot = deps.gateway.openStream(keyId, () => close());
+  if ('refused' in slot) {
+    const limits = deps.gateway.limits;
+    deps.gateway.metrics.rateLimited.inc({ scope: 'event-streams' });
+    throw rateLimited(
+      'event-streams',
+      5,
+      slot.refused === 'key'
+        ? `this API key already has ${limits.streamsPerKey} open event streams; close one first`
+        : `the gateway already serves ${limits.streamsTotal} event streams; retry later`,
+    );
+  }
+  // Opening the stream first lets a refusal (e.g. an org outside the channel) still answer as JSON.
+  let stream: ReturnType<typeof ledger.events>;
+  try {
+    stream = ledger.events(channel, start);
+  } catch (err) {
+    slot.release();
+    throw err;
+  }
+  const { req, res } = ctx;
+  res.status(200).set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  res.write('retry: 2000\n: connected\n\n');
+  let open = true;
+  const heartbeat = setInterval(() => {
+    // A key revoked while its stream is open: the stream ends at the next heartbeat at the latest.
+    if (!deps.gateway.currentKeys().has(keyId)) close();
+    else res.write(': heartbeat\n\n');
+  }, HEARTBEAT_MS);
+  close = () => {
+    if (!open) return;
+    open = false;
+    clearInterval(heartbeat);
+    stream.close();
+    slot.release();
+    res.end();
+  };
+  req.on('close', close);
+  // A client that left while the start was worked out (an await above) has already had its 'close': end now.
+  if (res.destroyed || req.socket.destroyed) close();
+  try {
+    for await (const event of stream as AsyncIterable<LedgerEvent>) {
+      if (!open) break;
+      const id = eventId(event);
+      for (const message of render(event)) {
+        res.write(`id: ${id}\nevent: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`);
+        deps.gateway.metrics.events.inc({ channel });
+      }
+    }
+  } catch (err) {
+    ctx.log.warn({ err }, 'event stream ended with an error');
+    if (open) res.write(`event: error\ndata: ${JSON.stringify({ message: 'event stream interrupted; reconnect with Last-Event-ID' })}\n\n`);
+  } finally {
+    close();
+  }
+  return undefined;
+}
+
 export function eventRoutes(deps: RouteDeps): Handlers {
   return {
     streamEvents: async (ctx) => {
       const channel = String(ctx.query.channel ?? 'energy');
       const names = ctx.query.names ? new Set(String(ctx.query.names).split(',')) : undefined;
-      const ledger = deps.gateway.ledger();
-      const { keyId } = callerOf(ctx);
-      const start = await startOptions(deps, ctx, channel);
-      let close = () => undefined as void;
-      const slot = deps.gateway.openStream(keyId, () => close());
-      if ('refused' in slot) {
-        const limits = deps.gateway.limits;
-        deps.gateway.metrics.rateLimited.inc({ scope: 'event-streams' });
-        throw rateLimited(
-          'event-streams',
-          5,
-          slot.refused === 'key'
-            ? `this API key already has ${limits.streamsPerKey} open event streams; close one first`
-            : `the gateway already serves ${limits.streamsTotal} event streams; retry later`,
-        );
-      }
-      // Opening the stream first lets a refusal (e.g. an org outside the channel) still answer as JSON.
-      let stream: ReturnType<typeof ledger.events>;
-      try {
-        stream = ledger.events(channel, start);
-      } catch (err) {
-        slot.release();
-        throw err;
-      }
-      const { req, res } = ctx;
-      res.status(200).set({
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
-      res.flushHeaders();
-      res.write('retry: 2000\n: connected\n\n');
-      let open = true;
-      const heartbeat = setInterval(() => {
-        // A key revoked while its stream is open: the stream ends at the next heartbeat at the latest.
-        if (!deps.gateway.currentKeys().has(keyId)) close();
-        else res.write(': heartbeat\n\n');
-      }, HEARTBEAT_MS);
-      close = () => {
-        if (!open) return;
-        open = false;
-        clearInterval(heartbeat);
-        stream.close();
-        slot.release();
-        res.end();
-      };
-      req.on('close', close);
-      // A client that left while the start was worked out (an await above) has already had its 'close': end now.
-      if (res.destroyed || req.socket.destroyed) close();
-      try {
-        for await (const event of stream as AsyncIterable<LedgerEvent>) {
-          if (!open) break;
-          if (names && !names.has(event.name)) continue;
-          const id = eventId(event);
-          const data = {
-            id,
-            channel: event.channel,
-            blockNumber: event.blockNumber,
-            txIndex: event.txIndex,
-            txId: event.txId,
-            name: event.name,
-            payload: decodeResult(event.payload),
-          };
-          res.write(`id: ${id}\nevent: ${event.name}\ndata: ${JSON.stringify(data)}\n\n`);
-          deps.gateway.metrics.events.inc({ channel });
-        }
-      } catch (err) {
-        ctx.log.warn({ err }, 'event stream ended with an error');
-        if (open) res.write(`event: error\ndata: ${JSON.stringify({ message: 'event stream interrupted; reconnect with Last-Event-ID' })}\n\n`);
-      } finally {
-        close();
-      }
-      return undefined;
+      return serveEventStream(deps, ctx, channel, (event) =>
+        names && !names.has(event.name)
+          ? []
+          : [
+              {
+                event: event.name,
+                data: {
+                  id: eventId(event),
+                  channel: event.channel,
+                  blockNumber: event.blockNumber,
+                  txIndex: event.txIndex,
+                  txId: event.txId,
+                  name: event.name,
+                  payload: decodeResult(event.payload),
+                },
+              },
+            ],
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import { auditRoutes } from './audit';
 import { certificateRoutes } from './certificates';
 import { demandResponseRoutes } from './demand-response';
 import { eventRoutes } from './events';
+import { gridRoutes } from './grid';
 import { meteringRoutes } from './metering';
 import { operatorRoutes } from './operator';
 import { registryRoutes } from './registry';
@@ -28,5 +29,6 @@ export function routeHandlers(deps: RouteDeps): Handlers {
     ...eventRoutes(deps),
     ...operatorRoutes(deps),
     ...demandResponseRoutes(deps),
+    ...gridRoutes(deps),
   };
 }
