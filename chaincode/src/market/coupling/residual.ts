@@ -12,6 +12,7 @@ import { describeOutsider, orgOutsideCollection } from '../../governance/collect
 import { intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { requireParticipant, requireRole } from '../../participants/authorize';
+import { pseudonymSchema } from '../../participants/participant';
 import { listOrders, listPublicAwards, orderKey, placeOrder, readPrivateAwards, readResult, totalWh, type PriceBlock, type PrivateOrder } from '../book';
 import { intervalText, parseInterval } from '../interval';
 import { RETAIL } from '../retail/rules';
@@ -45,7 +46,7 @@ export const residualArgSchema = z.strictObject({
   /** The retail zones whose unmatched volume of the caller's org this residual carries. */
   zones: z.array(zoneSchema).min(1).max(MAX_RESIDUAL_ZONES),
 });
-export const residualRefSchema = z.strictObject({ interval: intervalText, retailer: z.string().min(1).max(128) });
+export const residualRefSchema = z.strictObject({ interval: intervalText, retailer: pseudonymSchema });
 const blockSchema = z.strictObject({ price: priceSchema, quantityWh: quantitySchema });
 export const residualCurveSchema = z.strictObject({
   /** Price blocks of the aggregated curve (demand: falling prices; supply: rising); their total at most the residual. */
