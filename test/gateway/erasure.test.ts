@@ -54,10 +54,15 @@ describe('erasing a participant over the API', () => {
     expectError(await http(h.app).post('/api/v1/registry/participants').set(h.auth('stranger')), 409, 'CONFLICT');
   });
 
-  it('lets an admin of its org erase a participant without obligations', async () => {
+  it('lets an admin of its org erase a participant without obligations, then revoke its keys', async () => {
     const pseudonym = h.pseudonyms.newcomer;
     const erased = await erase(pseudonym, 'utility-admin');
     expect(erased.status).toBe(200);
     expect(erased.body.result).toMatchObject({ pseudonym, requestedBy: 'ORG_ADMIN' });
+    const revoked = await http(h.app).delete(`/api/v1/admin/participants/${pseudonym}`).set(h.auth('utility-admin'));
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ pseudonym, status: 'ERASED' });
+    expect(revoked.body.revokedKeys).toHaveLength(1);
+    expectError(await http(h.app).get('/api/v1/registry/participants/me').set(h.auth('newcomer')), 401, 'UNAUTHENTICATED');
   });
 });

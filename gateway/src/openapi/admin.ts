@@ -53,9 +53,11 @@ export const adminOperations: OperationSpec[] = [
     method: 'delete',
     path: '/api/v1/admin/participants/{pseudonym}',
     tag: 'admin',
-    summary: "Revoke a participant of the caller's org: its API keys on this gateway at once, and suspend it on chain (Participants:Suspend)",
+    summary:
+      "Revoke a participant of the caller's org: its API keys on this gateway at once, and suspend it on chain (Participants:Suspend); " +
+      'for an erased participant only its keys (status ERASED)',
     pathParams: { pseudonym },
-    response: obj({ pseudonym, status: str({ enum: ['SUSPENDED'] }), revokedKeys: arr(keyId) }),
+    response: obj({ pseudonym, status: str({ enum: ['SUSPENDED', 'ERASED'] }), revokedKeys: arr(keyId) }),
     errors: [403, 404, 409, 422],
   },
   {

@@ -115,6 +115,11 @@ export function adminRoutes(deps: RouteDeps): Handlers {
       if (labels.has(admin.label)) throw new HttpError(403, 'FORBIDDEN', 'an admin cannot revoke itself');
       // Keys first: they stop working at once, whatever happens on chain.
       const revokedKeys = deps.gateway.revokeKeys((k) => labels.has(k.identity));
+      // An erased participant (docs/privacy-and-erasure.md) is past suspension: only its keys are left to end.
+      if (participant.status === 'ERASED') {
+        deps.gateway.logger.info({ by: admin.label, pseudonym, revokedKeys }, 'erased participant revoked');
+        return { status: 200, body: { pseudonym, status: 'ERASED', revokedKeys } };
+      }
       if (participant.status !== 'SUSPENDED') {
         try {
           await call(ledger, TX.Participants.Suspend, { identity: admin.label, channel: CHANNEL_ENERGY }, [{ pseudonym }]);
