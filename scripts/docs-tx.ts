@@ -9,7 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TX, type TxEntry } from '../chaincode/src';
 
-export const TX_DOCS = ['docs/chaincode.md', 'docs/markets.md', 'docs/demand-response.md', 'docs/grid.md'];
+export const TX_DOCS = ['docs/chaincode.md', 'docs/markets.md', 'docs/demand-response.md', 'docs/grid.md', 'docs/certificates.md'];
 
 const BLOCK = /(<!-- tx-table:begin ([A-Za-z,]+) -->\n)[\s\S]*?(<!-- tx-table:end -->)/g;
 
