@@ -2,6 +2,8 @@ import { Api, ApiError } from './api.js';
 import { color, renderChart, clearChart } from './charts.js';
 import { OPERATOR_ROLES, loadDashboard, loadDemoIdentities, loadIdentity, loadOperatorPanels, loadOwnBalance, verifyAttestation } from './data.js';
 import { followEvents } from './sse.js';
+import { loadFeederLoading, renderFeederLoading } from './grid-panel.js';
+import { loadCertificates, renderCertificates } from './certificates-panel.js';
 import { lockedLabel, orgName, visibilityOf } from './transparency.js';
 
 /**
@@ -421,8 +423,9 @@ async function refresh() {
     renderOwnBalance(balance);
     const staff = who.roles.some((r) => OPERATOR_ROLES.includes(r));
     if (staff) {
-      const panels = await loadOperatorPanels(api, data.market.results);
+      const [panels, feederLoading] = await Promise.all([loadOperatorPanels(api, data.market.results), loadFeederLoading(api)]);
       if (state.current !== current) return;
+      renderFeederLoading(feederLoading);
       renderSettlement(panels.settlements);
       renderWholesale(panels.wholesale);
       renderOperator(panels.agent);
@@ -436,6 +439,9 @@ async function refresh() {
     renderMetering(data.metering);
     renderTokens(data.tokens);
     renderAudit(data.audit);
+    const certificates = await loadCertificates(api, who);
+    if (state.current !== current) return;
+    renderCertificates(certificates);
     document.body.dataset.loaded = 'true';
     document.body.dataset.viewAs = forLabel;
     document.body.dataset.roles = who.roles.join(',');
