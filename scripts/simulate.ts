@@ -16,6 +16,7 @@ import { parseSimulateArgs, USAGE, UsageError, type SimulateArgs } from '../gate
 import { runDay } from '../gateway/src/neighbourhood-sim/day';
 import { neighbourhoodKeysFrom, type SimulationEvent } from '../gateway/src/neighbourhood-sim';
 import { ProgressBar } from '../gateway/src/neighbourhood-sim/progress';
+import { SUMMER_DAY } from '../gateway/src/neighbourhood-sim/scenario';
 import { formatIntervalTable, formatSummary, summaryJson } from '../gateway/src/neighbourhood-sim/summary';
 
 function reporter() {
@@ -99,6 +100,7 @@ async function main(args: SimulateArgs): Promise<number> {
     ...(args.intervalMinutes === undefined ? {} : { intervalMinutes: args.intervalMinutes }),
     ...(args.stepMinutes === undefined ? {} : { stepMinutes: args.stepMinutes }),
     operator: args.operator,
+    ...(args.startHour === undefined ? {} : { scenario: { ...SUMMER_DAY, neighbourhood: { ...SUMMER_DAY.neighbourhood, startHour: args.startHour } } }),
     signal: abort.signal,
     onEvent: (e) => progress.onEvent(e),
     onGateway: ({ url, dataDir }) => {

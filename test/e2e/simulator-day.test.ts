@@ -144,6 +144,7 @@ describe('npm run simulate: bad arguments', () => {
     [['--url', 'ftp://x', '--keys', 'k.json'], /--url needs an http\(s\) URL/],
     [['--fabric-config', 'c.json'], /--fabric-config goes with --ledger fabric/],
     [['--seed'], /--seed needs a value/],
+    [['--start-hour', '24'], /--start-hour needs a whole hour 0–23, got '24'/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
   ])('%j is refused with a message naming the option', (argv, message) => {
     expect(() => parseSimulateArgs(argv)).toThrow(UsageError);

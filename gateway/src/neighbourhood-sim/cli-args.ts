@@ -15,6 +15,8 @@ export interface SimulateArgs {
   /** Simulated minutes per ledger interval. */
   stepMinutes?: number;
   operator: 'auto' | 'self' | 'agent';
+  /** Simulated local hour of the first interval (default 0, midnight). */
+  startHour?: number;
   seed: string;
   /** A running gateway to drive instead of starting one in-process. */
   url?: string;
@@ -48,6 +50,8 @@ export const USAGE = `Usage: npm run simulate -- [options]
                          15 on the embedded wall clock); larger compresses the day into fewer intervals
   --operator O           auto (default: the gateway's market operator agent clears and settles when it
                          runs, else the simulation does), self or agent
+  --start-hour H         simulated local hour of the first interval, 0–23 (default 0); e.g. 10 with
+                         --intervals 8 for two hours around midday
   --seed S               seed of the synthetic neighbourhood and its weather (default 1)
   --url URL              drive a running gateway instead (needs --keys; wall clock)
   --keys FILE            demo-api-keys.json of that gateway
@@ -113,6 +117,13 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
       case '--operator':
         args.operator = oneOf('operator', value(), ['auto', 'self', 'agent'] as const);
         break;
+      case '--start-hour': {
+        const raw = value();
+        const hour = Number(raw);
+        if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new UsageError(`--start-hour needs a whole hour 0–23, got '${raw}'`);
+        args.startHour = hour;
+        break;
+      }
       case '--seed':
         args.seed = value();
         break;
