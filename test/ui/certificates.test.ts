@@ -114,7 +114,7 @@ describeWithBrowser('green certificates panel in chromium', () => {
       await page.locator('#table-certificate-trail tbody tr').first().waitFor({ timeout: 15_000 });
       const kinds = await page.locator('#table-certificate-trail tbody tr').evaluateAll((rows) => rows.map((r) => `${(r as HTMLElement).dataset.kind}:${(r as HTMLElement).dataset.verified}`));
       expect(kinds).toEqual(['ISSUE:true', 'CLAIM:true', 'EXPIRE:true']);
-      expect(await page.textContent('#certificate-trail-title')).toContain('sealed, root');
+      expect(await page.textContent('#certificate-trail-title')).toContain('sealed, attested root');
       await page.screenshot({ path: artifactPath('dashboard-certificate-trail.png'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {

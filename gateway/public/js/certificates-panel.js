@@ -1,12 +1,11 @@
 /**
  * "Green certificates" (docs/certificates.md): a household sees its green share per interval — the share of its
  * metered import covered by the certificates it claimed (GET /api/v1/certificates/matching-score) — and the market
- * operator and the regulator see a certificate's trail, each event's leaf checked in the browser against the sealed
- * root (SHA-256, the construction of chaincode/src/common/merkle.ts).
+ * operator and the regulator see the trail of a certificate of the newest attested interval, each event's leaf checked
+ * in the browser against the root the audit channel attests (SHA-256, the construction of chaincode/src/common/merkle.ts).
  */
 
 const PAST = 8;
-const MAX_ZONES = 4;
 const OVERSIGHT = ['MARKET_OPERATOR', 'REGULATOR'];
 
 async function optional(read, fallback) {
@@ -67,27 +66,23 @@ async function loadGreenShare(api, me) {
   return score && { meterId: meters[0].assetId, buckets: score.buckets, total: score.total };
 }
 
-/** The newest certificate of the zones with green assets, with its trail and each leaf checked. */
+/**
+ * The newest sealed certificate interval the audit channel attests (one list read), its first certificate, and that
+ * certificate's trail with each leaf checked against the sealed root.
+ */
 async function loadTrail(api) {
-  const green = await optional(() => api.list('/api/v1/registry/assets', { type: 'pv' }), []);
-  const zones = [...new Set(green.map((a) => a.zone))].sort().slice(0, MAX_ZONES);
-  const intervals = (await optional(() => api.get('/api/v1/retail/intervals', { offset: -4 * PAST, count: 4 * PAST }), [])).map((i) => i.interval).reverse();
-  for (const interval of intervals) {
-    for (const zone of zones) {
-      const slot = `/api/v1/certificates/zones/${encodeURIComponent(zone)}/intervals/${encodeURIComponent(interval)}`;
-      const certificates = await optional(() => api.get(slot), []);
-      if (certificates.length === 0) continue;
-      const certificate = certificates[0];
-      const trail = await api.get(`${slot}/certificates/${encodeURIComponent(certificate.certId)}/trail`);
-      const events = [];
-      for (const e of trail.events) {
-        const root = trail.seal ? trail.seal.merkleRoot : undefined;
-        events.push({ ...e, verified: root ? await verifyLeaf(e.details, e.event.leafHash, e.proof && e.proof.proof, root) : undefined });
-      }
-      return { certificate, events, seal: trail.seal };
-    }
-  }
-  return undefined;
+  const attested = await optional(() => api.list('/api/v1/audit/attestations', { market: 'CERTIFICATES' }), []);
+  const newest = attested.sort((a, b) => (a.interval < b.interval ? 1 : a.interval > b.interval ? -1 : 0))[0];
+  if (!newest) return undefined;
+  const slot = `/api/v1/certificates/zones/${encodeURIComponent(newest.zone)}/intervals/${encodeURIComponent(newest.interval)}`;
+  const certificates = await optional(() => api.get(slot), []);
+  if (certificates.length === 0) return undefined;
+  const certificate = certificates[0];
+  const trail = await api.get(`${slot}/certificates/${encodeURIComponent(certificate.certId)}/trail`);
+  const root = newest.merkleRoot;
+  const events = [];
+  for (const e of trail.events) events.push({ ...e, verified: await verifyLeaf(e.details, e.event.leafHash, e.proof && e.proof.proof, root) });
+  return { certificate, events, seal: trail.seal, attested: root };
 }
 
 export async function loadCertificates(api, who) {
@@ -144,7 +139,7 @@ export function renderCertificates(data) {
     return;
   }
   const c = data.trail.certificate;
-  document.getElementById('certificate-trail-title').textContent = `${c.certId.slice(0, 15)}… · ${c.zone} · ${c.interval.slice(0, 16)} · ${c.energySource}/${c.technology} · ${data.trail.seal ? `sealed, root ${data.trail.seal.merkleRoot.slice(0, 12)}…` : 'not sealed yet'}`;
+  document.getElementById('certificate-trail-title').textContent = `${c.certId.slice(0, 15)}… · ${c.zone} · ${c.interval.slice(0, 16)} · ${c.energySource}/${c.technology} · sealed, attested root ${data.trail.attested.slice(0, 12)}…`;
   trailBody.replaceChildren(
     ...data.trail.events.map((e) => {
       const tr = document.createElement('tr');
