@@ -47,7 +47,8 @@ describe('grid segment over HTTP', () => {
     expect(nodes.body.map((n: { nodeId: string }) => n.nodeId).sort()).toEqual(['grid-f1', ZONE]);
     expect((await http(h.app).get(`${base}/nodes/grid-f1`).set(h.auth('consumer-01'))).body).toMatchObject({ kind: 'FEEDER', zone: ZONE });
     expectError(await http(h.app).get(`${base}/nodes/nope`).set(h.auth('consumer-01')), 404, 'NOT_FOUND');
-    // From now on a zone must be a registered zone node.
+    // With governance requiring registered zones, an asset's zone must be a registered zone node.
+    expect((await http(h.app).put('/api/v1/governance').set(h.auth(DSO)).send({ requireRegisteredZones: true })).status).toBe(200);
     expectError(
       await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ assetId: 'grid-stray', type: 'pv', segment: 'retail', zone: 'unregistered-zone', capacityKw: 1 }),
       422,

@@ -17,7 +17,7 @@ export const KEY = {
   offered: 'obe.market.offered',
   /** Grid topology (grid/topology.ts): a DSO-registered node [nodeId]; the registry checks zone nodes exist. */
   gridNode: 'obe.grid.node',
-  /** Written once, when the DSO registers its first zone node: from then on every asset's zone must be a zone node. */
+  /** Written with the DSO's first zone node: from then on new grid objects (e.g. DR programs) must name a zone node. */
   gridTopology: 'obe.grid.topology',
   /** An asset's attachment to a feeder [zone, assetId] (grid/topology.ts); clearing and settlement read it. */
   gridAttachment: 'obe.grid.attachment',

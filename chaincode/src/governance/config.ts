@@ -42,6 +42,11 @@ const fields = {
    * the DSO by the awards that caused it. Absent: GRID_DEFAULTS.envelopeViolationPricePerKwh.
    */
   envelopeViolationPricePerKwh: z.number().int().min(0).max(1_000_000).optional(),
+  /**
+   * Grid topology (registry/grid-zone.ts): when true, an asset may be registered only in a zone the DSO registered as a
+   * zone node; absent or false, zones are free strings (channels created before topology existed).
+   */
+  requireRegisteredZones: z.boolean().optional(),
 };
 
 export const DEFAULTS = {
@@ -99,6 +104,7 @@ export const governanceConfigSchema = z
     certificateClaimWindowMinutes: fields.certificateClaimWindowMinutes.optional(),
     certificateIssuerMspId: fields.certificateIssuerMspId.optional(),
     envelopeViolationPricePerKwh: fields.envelopeViolationPricePerKwh,
+    requireRegisteredZones: fields.requireRegisteredZones,
   })
   .superRefine(checkConsistency);
 

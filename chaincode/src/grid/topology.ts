@@ -10,16 +10,16 @@ import type { AttachmentRecord, NodeKind } from '../market/grid-constraints';
 import { requireRole } from '../participants/authorize';
 import { assetIdSchema, GRID_ASSET_TYPES, zoneSchema } from '../registry/asset';
 import { findAsset, getAsset } from '../registry/store';
-import { zoneNodeKey, topologyMarkerKey, type GridNode } from '../registry/grid-zone';
+import { topologyMarkerKey, zoneNodeKey, type GridNode } from '../registry/grid-zone';
 
 /**
  * Grid topology, registered by the DSO: zone nodes (a substation or transformer zone: what the markets and the
  * registry call a zone), feeder nodes inside a zone, and the attachment of each meter or DER to a feeder.
  *
+ * With governance `requireRegisteredZones`, RegisterAsset requires the asset's zone to be a registered zone node;
+ * from the first zone node on, new grid objects naming a zone must name a zone node (registry/grid-zone.ts).
  * Keys (common/keys.ts):
  *   obe.grid.node       [nodeId]          public GridNode; node ids are one name space (a zone's id is its zone name)
- *   obe.grid.topology   ['enforced']      written with the first zone node: from then on RegisterAsset requires the
- *                                         asset's zone to be a registered zone node (registry/grid-zone.ts)
  *   obe.grid.attachment [zone, assetId]   public AttachmentRecord: the asset's feeder now and every earlier one
  *
  * Only a DSO registers nodes and attaches assets (the DSO knows the network; an owner cannot choose its feeder, so

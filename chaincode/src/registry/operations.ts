@@ -25,7 +25,7 @@ import {
   type Asset,
   type DeviceKeyPeriod,
 } from './asset';
-import { requireRegisteredZone } from './grid-zone';
+import { requireAssetZone } from './grid-zone';
 import { canTransition, LIFECYCLE, type LifecycleAction } from './lifecycle';
 import { findAsset, getAsset, listAssets, putAsset } from './store';
 
@@ -56,7 +56,7 @@ export async function registerAsset(ctx: Context, argsJson: string): Promise<Ass
   if (await findAsset(ctx, input.assetId)) {
     throw new ConflictError(`asset '${input.assetId}' already exists`);
   }
-  await requireRegisteredZone(ctx, input.zone);
+  await requireAssetZone(ctx, input.zone);
   const now = txTimeIso(ctx);
   const asset: Asset = {
     assetId: input.assetId,

@@ -38,15 +38,13 @@ describe('grid: topology, envelopes and fees', () => {
 
   const dso = () => fx.cast.dso.identity;
 
-  it('topology: only a DSO registers nodes; a zone node migrates an existing zone; then zones must be registered', async () => {
+  it('topology: only a DSO registers nodes; a zone node migrates an existing zone; governance then requires registered zones', async () => {
     await expectRefused(fx.net, () => fx.net.submit(sellersA[0].identity, TX.Grid.RegisterGridNode, [{ nodeId: ZONE, kind: 'ZONE' }]), 'FORBIDDEN');
     await expectRefused(fx.net, () => fx.net.submit(fx.cast.marketOperator.identity, TX.Grid.RegisterGridNode, [{ nodeId: ZONE, kind: 'ZONE' }]), 'FORBIDDEN');
     await expectRefused(fx.net, () => fx.net.submit(dso(), TX.Grid.RegisterGridNode, [{ nodeId: 'fa', kind: 'FEEDER', zone: ZONE }]), 'NOT_FOUND', /not registered/);
     await expectRefused(fx.net, () => fx.net.submit(dso(), TX.Grid.RegisterGridNode, [{ nodeId: 'fa', kind: 'FEEDER' }]), 'INVALID_ARGUMENT');
 
-    // Before any zone node, a free-string zone is still accepted (existing channels keep working).
-    await fx.net.submit(sellersA[0].identity, TX.Registry.RegisterAsset, [{ assetId: 'pre-topology', type: 'pv', segment: 'retail', zone: 'elsewhere', capacityKw: 1 }]);
-
+    // The assets of the fixture were registered in a free-string zone; the DSO registers that zone as a node.
     const zone = await fx.net.submit<{ nodeId: string; kind: string; zone: string }>(dso(), TX.Grid.RegisterGridNode, [{ nodeId: ZONE, kind: 'ZONE' }]);
     expect(zone).toMatchObject({ nodeId: ZONE, kind: 'ZONE', zone: ZONE, registeredBy: fx.cast.dso.pseudonym });
     await fx.net.submit(dso(), TX.Grid.RegisterGridNode, [{ nodeId: 'fa', kind: 'FEEDER', zone: ZONE }]);
@@ -54,14 +52,18 @@ describe('grid: topology, envelopes and fees', () => {
     await expectRefused(fx.net, () => fx.net.submit(dso(), TX.Grid.RegisterGridNode, [{ nodeId: 'fa', kind: 'FEEDER', zone: ZONE }]), 'CONFLICT');
     await expectRefused(fx.net, () => fx.net.submit(dso(), TX.Grid.RegisterGridNode, [{ nodeId: 'fc', kind: 'FEEDER', zone: 'fa' }]), 'RULE_VIOLATION', /feeder, not a zone/);
 
-    // From now on a zone is a registered zone node, not a free string.
+    // Until governance requires registered zones, a free-string zone is still accepted (existing channels keep working).
+    await fx.net.submit(sellersA[0].identity, TX.Registry.RegisterAsset, [{ assetId: 'pre-switch', type: 'pv', segment: 'retail', zone: 'elsewhere', capacityKw: 1 }]);
+    await fx.net.submit(await fx.net.admin(GRID), TX.Governance.UpdateConfig, [{ requireRegisteredZones: true }]);
     await expectRefused(
       fx.net,
       () => fx.net.submit(sellersA[0].identity, TX.Registry.RegisterAsset, [{ assetId: 'nowhere-pv', type: 'pv', segment: 'retail', zone: 'nowhere', capacityKw: 1 }]),
       'RULE_VIOLATION',
       /not a zone the DSO registered/,
     );
-    await fx.net.submit(sellersA[0].identity, TX.Registry.RegisterAsset, [{ assetId: 'post-topology', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 1, devicePublicKey: DEVICE_PUBLIC_KEY }]);
+    // A feeder is not a zone.
+    await expectRefused(fx.net, () => fx.net.submit(sellersA[0].identity, TX.Registry.RegisterAsset, [{ assetId: 'feeder-pv', type: 'pv', segment: 'retail', zone: 'fa', capacityKw: 1 }]), 'RULE_VIOLATION');
+    await fx.net.submit(sellersA[0].identity, TX.Registry.RegisterAsset, [{ assetId: 'post-switch', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 1, devicePublicKey: DEVICE_PUBLIC_KEY }]);
     const nodes = await fx.net.evaluate<{ nodeId: string }[]>(sellersA[0].identity, TX.Grid.ListGridNodes, [{ zone: ZONE }]);
     expect(nodes.map((n) => n.nodeId).sort()).toEqual(['fa', 'fb', ZONE]);
   });
