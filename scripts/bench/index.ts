@@ -18,6 +18,7 @@ type Section = (opts: BenchOptions) => Promise<Record<string, unknown>>;
 const SECTIONS: readonly [string, () => Promise<{ default: Section }>][] = [
   ['runtime', () => import('./runtime')],
   ['ingestion', () => import('./ingestion')],
+  ['profile', () => import('./profile')],
   ['gateway', () => import('./gateway-overhead')],
   ['clearing', () => import('./clearing')],
   ['clearing-limits', () => import('./clearing-limits')],

@@ -116,18 +116,43 @@ export function plotsFor(results: Json): PlotSpec[] {
   const plots: PlotSpec[] = [];
   const ingestion = section(results, 'ingestion');
   if (ingestion && Array.isArray(ingestion.runs)) {
+    // Runs carry a path (rest/port) and a shape (interval/day) since the batched storage; older documents have neither.
     const runs = ingestion.runs.filter(isObj);
+    const rest = runs.filter((r) => r.path === undefined || r.path === 'rest');
+    const label = (r: Json) => `${r.shape === 'day' ? 'day-shaped ' : ''}batch ${r.batchSize}`;
     const fabric = section(results, 'fabric');
     const fabricRuns = fabric && Array.isArray(fabric.ingestion) ? fabric.ingestion.filter(isObj) : [];
+    const port = rest.map((r) => num(runs.find((p) => p.path === 'port' && p.shape === r.shape && p.batchSize === r.batchSize)?.readingsPerSecond));
     plots.push({
       kind: 'bar',
       name: 'ingestion-readings-per-second',
-      title: 'Signed-reading ingestion through REST',
+      title: 'Signed-reading ingestion',
       unit: 'readings/s',
-      labels: runs.map((r) => `batch ${r.batchSize}`),
+      labels: rest.map(label),
       series: [
-        { name: 'embedded', values: runs.map((r) => num(r.readingsPerSecond)) },
-        ...(fabricRuns.length ? [{ name: 'fabric', values: runs.map((r) => num(fabricRuns.find((f) => f.batchSize === r.batchSize)?.readingsPerSecond)) }] : []),
+        { name: 'embedded, REST', values: rest.map((r) => num(r.readingsPerSecond)) },
+        ...(port.some((v) => v !== null) ? [{ name: 'embedded, Ledger port', values: port }] : []),
+        ...(fabricRuns.length
+          ? [{ name: 'fabric, REST', values: rest.map((r) => num(fabricRuns.find((f) => f.batchSize === r.batchSize && (f.shape ?? 'interval') === (r.shape ?? 'interval'))?.readingsPerSecond)) }]
+          : []),
+      ],
+    });
+  }
+  const profile = section(results, 'profile');
+  if (profile && Array.isArray(profile.profiles)) {
+    const rows = profile.profiles.filter(isObj);
+    const stage = (field: string) => rows.map((r) => (isObj(r.shares) ? num(r.shares[field]) : null));
+    plots.push({
+      kind: 'bar',
+      name: 'reading-path-profile',
+      title: 'Where a batch of readings spends its time (share of REST latency)',
+      unit: 'share',
+      labels: rows.map((r) => `batch ${r.batchSize}`),
+      series: [
+        { name: 'gateway (HTTP, validation, records)', values: stage('gateway') },
+        { name: 'endorsement without signature checks', values: stage('endorsementOther') },
+        { name: 'signature checks (all endorsers)', values: stage('signatureChecks') },
+        { name: 'ordering, validation, commit', values: stage('commit') },
       ],
     });
   }

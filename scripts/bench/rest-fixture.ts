@@ -24,12 +24,21 @@ export const HEAD_END = 'utility-admin';
 export const OPERATOR = 'gridoperator-admin';
 const ZONE = 'bench-zone';
 const INTERVAL_MS = 15 * 60_000;
+const DAY_MS = 24 * 3600_000;
+
+/** How a batch is cut from the fleet's readings (see RestFixture.nextBatch). */
+export type BatchShape = 'interval' | 'day';
 
 export interface RestFixture {
   readonly gateway: EmbeddedGateway;
   readonly meters: readonly string[];
-  /** The next `size` readings, each for a (meter, interval) never used before in this fixture. */
-  nextBatch(size: number): ReadingBatch;
+  /** The meters' device keys (the profile re-checks their signatures in-process). */
+  readonly keys: MeterKeyStore;
+  /**
+   * The next `size` readings, each for a (meter, interval) never used before in this fixture: interval-major (one
+   * reading per meter per batch while size ≤ meters) or meter-major ('day': whole UTC days of one meter in a row).
+   */
+  nextBatch(size: number, shape?: BatchShape): ReadingBatch;
   close(): Promise<void>;
 }
 
@@ -65,20 +74,37 @@ export async function startRestFixture(meterCount: number): Promise<RestFixture>
   };
   for (let i = 0; i < meters.length; i += 25) await Promise.all(meters.slice(i, i + 25).map(register));
 
-  // Walk back from the last finished interval: interval k covers every meter once.
+  // Interval-major: walk back from the last finished interval, interval k covering every meter once; a batch no larger
+  // than the fleet holds one reading per meter, as a head-end sends each quarter-hour.
   const lastEnded = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - INTERVAL_MS;
   let cursor = 0;
+  // Meter-major: whole UTC days of one meter (96 readings), as a head-end that collects daily sends them; meter m's
+  // day d is used once. They start 15 days back (metering began 30 days back), clear of the interval-major walk.
+  const firstDay = Math.floor(Date.now() / DAY_MS) * DAY_MS - 14 * DAY_MS;
+  let dayCursor = 0;
+  const intervalsPerDay = DAY_MS / INTERVAL_MS;
+  const sign = (readings: ReadingInput[]) => signReadings(readings, (assetId) => keys.get(assetId).privateKey);
   return {
     gateway,
     meters,
-    nextBatch(size: number): ReadingBatch {
+    keys,
+    nextBatch(size: number, shape: BatchShape = 'interval'): ReadingBatch {
       const readings: ReadingInput[] = [];
-      for (let i = 0; i < size; i++, cursor++) {
-        const meter = meters[cursor % meters.length];
-        const intervalStart = lastEnded - Math.floor(cursor / meters.length) * INTERVAL_MS;
-        readings.push({ assetId: meter, intervalStart, importedWh: 100 + (cursor % 900), exportedWh: cursor % 500, sequence: intervalStart / 1000 });
+      for (let i = 0; i < size; i++) {
+        if (shape === 'interval') {
+          const meter = meters[cursor % meters.length];
+          const intervalStart = lastEnded - Math.floor(cursor / meters.length) * INTERVAL_MS;
+          readings.push({ assetId: meter, intervalStart, importedWh: 100 + (cursor % 900), exportedWh: cursor % 500, sequence: intervalStart / 1000 });
+          cursor++;
+        } else {
+          const meterDay = Math.floor(dayCursor / intervalsPerDay);
+          const meter = meters[meterDay % meters.length];
+          const intervalStart = firstDay - (1 + Math.floor(meterDay / meters.length)) * DAY_MS + (dayCursor % intervalsPerDay) * INTERVAL_MS;
+          readings.push({ assetId: meter, intervalStart, importedWh: 100 + (dayCursor % 900), exportedWh: dayCursor % 500, sequence: intervalStart / 1000 });
+          dayCursor++;
+        }
       }
-      return signReadings(readings, (assetId) => keys.get(assetId).privateKey);
+      return sign(readings);
     },
     async close() {
       await gateway.close();

@@ -157,10 +157,17 @@ function readingHashOf(salt: string, item: Checked): string {
 }
 
 /**
- * The records already on the ledger for the batch's readings, read per meter and UTC day rather than per reading: a
- * day with one reading in the batch is one point read, a day with several is one range read over that meter's day
- * (at most 96 records at 15 minutes). Only that meter's own keys are in the range, so another head-end's concurrent
- * batch for other meters never makes this transaction a phantom read.
+ * A meter's day with at least this many readings in the batch is checked with one range read over the day (two shim
+ * round trips, at most 96 records at 15 minutes) instead of one point read per reading. Below it point reads are as
+ * cheap, and they never conflict with a concurrent batch holding other intervals of the same meter's day.
+ */
+export const RANGE_READ_FROM = 4;
+
+/**
+ * The records already on the ledger for the batch's readings, read per meter and UTC day rather than per reading when
+ * the batch holds several of that meter's intervals (see RANGE_READ_FROM). Only that meter's own keys are in the
+ * range, so another head-end's concurrent batch for other meters never makes this transaction a phantom read; a
+ * concurrent batch with other intervals of the same meter's day does, and is retried by the gateway.
  */
 async function existingRecords(ctx: Context, items: readonly Checked[]): Promise<Map<Checked, ReadingHashRecord>> {
   const days = new Map<string, Checked[]>();
@@ -174,9 +181,11 @@ async function existingRecords(ctx: Context, items: readonly Checked[]): Promise
   for (const id of [...days.keys()].sort()) {
     const group = days.get(id) ?? [];
     const { assetId, intervalStart } = group[0].reading;
-    if (group.length === 1) {
-      const record = await findReadingHash(ctx, assetId, intervalStart);
-      if (record) found.set(group[0], record);
+    if (group.length < RANGE_READ_FROM) {
+      for (const item of group) {
+        const record = await findReadingHash(ctx, assetId, item.reading.intervalStart);
+        if (record) found.set(item, record);
+      }
       continue;
     }
     const recorded = await readingHashesOfDay(ctx, assetId, readingDay(intervalStart));

@@ -5,6 +5,7 @@
  * between concurrent batches, and no more state operations than the design promises.
  */
 import { readingDay, READINGS_PER_CHUNK } from '../../../chaincode/src/metering/store';
+import { RANGE_READ_FROM } from '../../../chaincode/src/metering/submit';
 import type { ReadingHashRecord } from '../../../chaincode/src/metering/reading';
 import { TxValidationError } from '@obe/fabric-embedded';
 import {
@@ -72,8 +73,11 @@ describe('batched reading storage', () => {
     const chunks = tx.rwset.collections.flatMap((c) => c.hashedWrites.map(() => c.collection));
     // 120 readings in one collection: three chunks, plus one private zone delta per interval touched (60).
     expect(chunks.filter((c) => c === 'readings_UtilityMSP')).toHaveLength(Math.ceil(120 / READINGS_PER_CHUNK) + 60);
-    // Reads: one per meter and day (range or point), none per reading.
-    expect(tx.rwset.reads.filter((r) => r.key.includes('obe.reading.hash')).length + tx.rwset.rangeQueries.length).toBe(dayGroups(batch).length);
+    // Reads: one range read per meter and day holding RANGE_READ_FROM or more of the batch's readings, else point reads.
+    const groups = dayGroups(batch);
+    expect(groups.some((n) => n >= RANGE_READ_FROM)).toBe(true);
+    expect(tx.rwset.rangeQueries).toHaveLength(groups.filter((n) => n >= RANGE_READ_FROM).length);
+    expect(tx.rwset.reads.filter((r) => r.key.includes('obe.reading.hash'))).toHaveLength(groups.filter((n) => n < RANGE_READ_FROM).reduce((a, n) => a + n, 0));
     await net.fabric.commit(tx);
 
     const leaves = new Set<number>();
@@ -89,14 +93,14 @@ describe('batched reading storage', () => {
     expect(Math.max(...leaves)).toBeGreaterThanOrEqual(2 * READINGS_PER_CHUNK);
   });
 
-  it('finds duplicates across batches with one read per meter and day, and writes nothing for them', async () => {
+  it('finds duplicates across batches with one range read per meter and day, and writes nothing for them', async () => {
     const batch = meters.slice(0, 2).flatMap((meter, m) => Array.from({ length: 60 }, (_, k) => reading(meter, pastInterval(k), 1000 * m + k)));
     const again = await endorse(batch);
     expect(again.rwset.writes).toEqual([]);
     expect(again.rwset.collections.every((c) => c.hashedWrites.length === 0)).toBe(true);
     const groups = dayGroups(batch);
-    expect(again.rwset.rangeQueries).toHaveLength(groups.filter((n) => n > 1).length);
-    expect(again.rwset.reads.filter((r) => r.key.includes('obe.reading.hash'))).toHaveLength(groups.filter((n) => n === 1).length);
+    expect(again.rwset.rangeQueries).toHaveLength(groups.filter((n) => n >= RANGE_READ_FROM).length);
+    expect(again.rwset.reads.filter((r) => r.key.includes('obe.reading.hash'))).toHaveLength(groups.filter((n) => n < RANGE_READ_FROM).reduce((a, n) => a + n, 0));
     // Mixed with new readings: the old ones are duplicates, the new ones are stored.
     const mixed = [...batch.slice(0, 5), reading(meters[0], pastInterval(70), 7), reading(meters[2], pastInterval(0), 8)];
     expect(await submit(mixed)).toMatchObject({ accepted: 2, duplicates: 5 });
@@ -104,12 +108,9 @@ describe('batched reading storage', () => {
   });
 
   it('refuses a reading that contradicts a recorded one found by the day range read, naming its index', async () => {
-    const batch = [reading(meters[1], pastInterval(3), 1003), reading(meters[1], pastInterval(4), 999_999), reading(meters[1], pastInterval(80), 1)];
-    if (readingDay(pastInterval(3)) === readingDay(pastInterval(4))) {
-      await expectRefused(net, () => submit(batch), 'CONFLICT', /reading\[1\]: asset 'bs-1' already has a different reading/);
-    } else {
-      await expectRefused(net, () => submit(batch), 'CONFLICT', /reading\[1\]/);
-    }
+    // Five intervals of one meter: a range read (or two, across midnight) finds the contradiction at index 1.
+    const batch = [3, 4, 5, 6, 7].map((k) => reading(meters[1], pastInterval(k), k === 4 ? 999_999 : 1000 + k));
+    await expectRefused(net, () => submit(batch), 'CONFLICT', /reading\[1\]: asset 'bs-1' already has a different reading/);
     // With a new salt an identical reading is still a duplicate: the private value is compared.
     expect(await submit([reading(meters[1], pastInterval(3), 1003), reading(meters[1], pastInterval(2), 1002)], 'another-salt-of-at-least-thirty-two-chars')).toMatchObject({
       accepted: 0,
@@ -121,11 +122,11 @@ describe('batched reading storage', () => {
     const t = pastInterval(200);
     for (const [name, extra] of [
       ['point read', [] as number[]],
-      ['day range read', [INTERVAL_MS]],
+      ['day range read', [1, 2, 3].map((k) => k * INTERVAL_MS)],
     ] as const) {
       const meter = name === 'point read' ? meters[2] : meters[3];
       const first = await endorse([reading(meter, t, 1), ...extra.map((d) => reading(meter, t - d, 5))]);
-      const second = await endorse([reading(meter, t, 2), ...extra.map((d) => reading(meter, t - 2 * d, 6))]);
+      const second = await endorse([reading(meter, t, 2), ...extra.map((d) => reading(meter, t - 4 * INTERVAL_MS - d, 6))]);
       const outcomes = await Promise.allSettled([net.fabric.commit(first), net.fabric.commit(second)]);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
       const failure = (outcomes[1] as PromiseRejectedResult).reason as TxValidationError;

@@ -47,8 +47,28 @@ describe('benchmark plots', () => {
     const plots = plotsFor(results);
     expect(plots.map((p) => p.name)).toEqual(['ingestion-readings-per-second', 'runtime-submit-throughput', 'gateway-overhead-throughput', 'gateway-latency-percentiles', 'clearing-time-vs-orders']);
     const ingestion = plots[0];
-    expect(ingestion.kind === 'bar' && ingestion.series).toEqual([{ name: 'embedded', values: [90, 4000] }]);
+    expect(ingestion.kind === 'bar' && ingestion.series).toEqual([{ name: 'embedded, REST', values: [90, 4000] }]);
     expect(plotsFor({ sections: { ingestion: { skipped: 'x' } } })).toEqual([]);
+    // Since the batched storage: runs per path and shape, and the reading path's profile.
+    const [byPath, profile] = plotsFor({
+      sections: {
+        ingestion: {
+          runs: [
+            { path: 'rest', shape: 'interval', batchSize: 500, readingsPerSecond: 3000 },
+            { path: 'port', shape: 'interval', batchSize: 500, readingsPerSecond: 3500 },
+            { path: 'rest', shape: 'day', batchSize: 480, readingsPerSecond: 5000 },
+          ],
+        },
+        profile: { profiles: [{ batchSize: 500, shares: { gateway: 0.1, endorsementOther: 0.3, signatureChecks: 0.4, commit: 0.2 } }] },
+      },
+    });
+    expect(byPath.kind === 'bar' && byPath.labels).toEqual(['batch 500', 'day-shaped batch 480']);
+    expect(byPath.kind === 'bar' && byPath.series).toEqual([
+      { name: 'embedded, REST', values: [3000, 5000] },
+      { name: 'embedded, Ledger port', values: [3500, null] },
+    ]);
+    expect(profile.name).toBe('reading-path-profile');
+    expect(profile.kind === 'bar' && profile.series.map((s) => s.values[0])).toEqual([0.1, 0.3, 0.4, 0.2]);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-plot-'));
     try {

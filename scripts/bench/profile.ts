@@ -1,0 +1,172 @@
+/**
+ * Bench section "profile": where a batch of device-signed readings spends its time on the embedded ledger, one batch
+ * at a time (no queueing), by stage:
+ *  - clientSigningMs: the meters' ECDSA signatures (done on the devices in reality; here before the clock starts);
+ *  - restMs: POST /api/v1/metering/readings end to end; gatewayMs = restMs − (endorsementMs + commitMs), i.e. HTTP,
+ *    auth, OpenAPI validation, JSON mapping and the submit record;
+ *  - endorsementMs: the Ledger port's startSubmit — proposal, the chaincode on every endorsing org's peer, comparing
+ *    the endorsements; of which signatureChecksMs is the device-key import and ECDSA verification alone (measured
+ *    in-process on the same readings, times the number of endorsers);
+ *  - commitMs: commitStatus — ordering (batch timeout), validation (MVCC, phantoms, endorsement policy), block write
+ *    with fsync, state and private data apply;
+ *  - stateOps: the read-write set of one batch — point reads, range reads, public writes, private writes — in total and
+ *    per reading (each is one shim round trip to the peer on a real network; a range read is two: query and close).
+ * Medians over `repeats` batches. Embedded only: the native breakdown is in the fabric section's profile.
+ */
+import { performance } from 'node:perf_hooks';
+import { TX } from '@obe/chaincode';
+import { devicePublicKey, verifyPayloadSignature } from '../../chaincode/src/metering/signature';
+import { readingSigningPayload } from '../../chaincode/src/metering/reading';
+import { txRequest } from '../../gateway/src/ledger/call';
+import { EmbeddedLedger } from '../../gateway/src/ledger/embedded/adapter';
+import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
+import type { ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
+import { MeterKeyStore } from '../../gateway/src/neighbourhood-sim/meter-keys';
+import { HEAD_END, startRestFixture } from './rest-fixture';
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? Number(sorted[Math.floor((sorted.length - 1) / 2)].toFixed(2)) : NaN;
+};
+
+export interface StateOps {
+  pointReads: number;
+  rangeReads: number;
+  publicWrites: number;
+  privateWrites: number;
+  total: number;
+  perReading: number;
+}
+
+export interface StageProfile {
+  batchSize: number;
+  repeats: number;
+  endorsers: number;
+  clientSigningMs: number;
+  restMs: number;
+  gatewayMs: number;
+  endorsementMs: number;
+  signatureChecksMs: number;
+  commitMs: number;
+  /** Share of restMs per stage (gateway, endorsement without signature checks, signature checks, commit). */
+  shares: Record<'gateway' | 'endorsementOther' | 'signatureChecks' | 'commit', number>;
+  stateOps: StateOps;
+}
+
+/** The state operations one endorsed SubmitReadings makes, from its read-write set. */
+export function stateOpsOf(rwset: { reads: unknown[]; rangeQueries: unknown[]; writes: unknown[]; collections: { hashedWrites: unknown[] }[] }, readings: number): StateOps {
+  const pointReads = rwset.reads.length;
+  const rangeReads = rwset.rangeQueries.length;
+  const publicWrites = rwset.writes.length;
+  const privateWrites = rwset.collections.reduce((n, c) => n + c.hashedWrites.length, 0);
+  const total = pointReads + rangeReads + publicWrites + privateWrites;
+  return { pointReads, rangeReads, publicWrites, privateWrites, total, perReading: Number((total / readings).toFixed(3)) };
+}
+
+/** Device-key import (once per meter) and signature checks of one batch, as one endorser's chaincode does them. */
+function signatureChecks(batch: ReadingBatch, keys: MeterKeyStore): number {
+  const pems = new Map<string, string>();
+  for (const r of batch.readings) if (!pems.has(r.assetId)) pems.set(r.assetId, keys.get(r.assetId).publicKeyPem);
+  const t0 = performance.now();
+  const imported = new Map([...pems].map(([assetId, pem]) => [assetId, devicePublicKey(pem)]));
+  for (const r of batch.readings) {
+    const key = imported.get(r.assetId);
+    if (!key || !verifyPayloadSignature(key, readingSigningPayload(r), r.signature)) throw new Error(`reading of ${r.assetId} does not verify`);
+  }
+  return performance.now() - t0;
+}
+
+export default async function profileSection(opts: { quick: boolean; fabric?: boolean }): Promise<Record<string, unknown>> {
+  const repeats = opts.quick ? 3 : 7;
+  const sizes = opts.quick ? [1, 500] : [1, 100, 500, 1000];
+  const fixture = await startRestFixture(opts.quick ? 100 : 250);
+  try {
+    const client = new GatewayClient(fixture.gateway.url);
+    const apiKey = fixture.gateway.keys[HEAD_END];
+    const { ledger } = fixture.gateway;
+    if (!(ledger instanceof EmbeddedLedger)) throw new Error('the profile section runs on the embedded ledger');
+    const request = (batch: ReadingBatch) => txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } });
+    for (let i = 0; i < 3; i++) await ledger.submit(request(fixture.nextBatch(10)));
+
+    const profiles: StageProfile[] = [];
+    for (const size of sizes) {
+      const signing: number[] = [];
+      const rest: number[] = [];
+      const endorsement: number[] = [];
+      const commit: number[] = [];
+      const checks: number[] = [];
+      let endorsers = 0;
+      let stateOps: StateOps | undefined;
+      for (let i = 0; i < repeats; i++) {
+        let t0 = performance.now();
+        const viaRest = fixture.nextBatch(size);
+        signing.push(performance.now() - t0);
+        t0 = performance.now();
+        const answer = await client.submit<{ accepted: number }>('POST', '/api/v1/metering/readings', apiKey, viaRest, null);
+        rest.push(performance.now() - t0);
+        if (answer.result.accepted !== size) throw new Error(`batch of ${size}: ${answer.result.accepted} accepted`);
+
+        const viaPort = fixture.nextBatch(size);
+        if (i === 0) {
+          // The read-write set of the same kind of batch, endorsed and dropped (never ordered).
+          const endorsed = await ledger.runtime.endorse(await ledgerRequest(ledger, request(fixture.nextBatch(size))));
+          endorsers = endorsed.endorsers.length;
+          stateOps = stateOpsOf(endorsed.rwset, size);
+        }
+        t0 = performance.now();
+        const pending = await ledger.startSubmit(request(viaPort));
+        endorsement.push(performance.now() - t0);
+        t0 = performance.now();
+        await ledger.commitStatus(pending);
+        commit.push(performance.now() - t0);
+        checks.push(signatureChecks(viaPort, fixture.keys));
+      }
+      const restMs = median(rest);
+      const endorsementMs = median(endorsement);
+      const commitMs = median(commit);
+      const signatureChecksMs = Number((median(checks) * endorsers).toFixed(2));
+      const gatewayMs = Number(Math.max(0, restMs - endorsementMs - commitMs).toFixed(2));
+      const share = (v: number) => Number((v / restMs).toFixed(3));
+      profiles.push({
+        batchSize: size,
+        repeats,
+        endorsers,
+        clientSigningMs: median(signing),
+        restMs,
+        gatewayMs,
+        endorsementMs,
+        signatureChecksMs,
+        commitMs,
+        shares: {
+          gateway: share(gatewayMs),
+          endorsementOther: share(Math.max(0, endorsementMs - signatureChecksMs)),
+          signatureChecks: share(signatureChecksMs),
+          commit: share(commitMs),
+        },
+        stateOps: stateOps ?? stateOpsOf({ reads: [], rangeQueries: [], writes: [], collections: [] }, size),
+      });
+    }
+    return {
+      description: 'Where one batch of device-signed readings spends its time on the embedded ledger (one batch at a time, medians)',
+      batchShape: 'interval-major: consecutive meters, then the previous interval (the fixture walks back from the last finished interval)',
+      profiles,
+    };
+  } finally {
+    await fixture.close();
+  }
+}
+
+/** The runtime request the port builds for a TransactionRequest (identity resolved), to endorse without ordering. */
+async function ledgerRequest(ledger: EmbeddedLedger, request: ReturnType<typeof txRequest>) {
+  const identity = ledger.identityMaterial(request.identity);
+  if (!identity) throw new Error(`no identity ${request.identity}`);
+  return {
+    channel: request.channel,
+    chaincode: 'obe',
+    identity,
+    fn: request.fn,
+    args: [...(request.args ?? [])],
+    transient: Object.fromEntries(Object.entries(request.transient ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
+    endorsingOrgs: request.endorsingOrgs ? [...request.endorsingOrgs] : undefined,
+  };
+}
