@@ -10,7 +10,8 @@ import { getConfig } from '../governance/store';
 import { parseInterval } from '../common/interval';
 import { participantOrNone, requireParticipant, requireRole } from '../participants/authorize';
 import { getParticipant } from '../participants/store';
-import { CertificateBook } from './book';
+import { describeOutsider, orgOutsideCollection } from '../governance/collections';
+import { CertificateBook, certificatesCollection } from './book';
 import { claimCertificates, matchingScore, ownLot, requireOpenWindow } from './claim';
 import { issueCertificates, requireIssuerOrg } from './issue';
 import {
@@ -56,7 +57,7 @@ export class CertificatesContract extends Contract {
     const issuer = await requireRole(ctx, 'DSO');
     requireIssuerOrg(config, issuer);
     const result = await issueCertificates(ctx, config, issuer, interval, args.items, salt);
-    emit(ctx, 'ISSUE', args.items.length === 1 ? (result.issued[0]?.zone ?? '') : '', interval.id);
+    emit(ctx, 'ISSUE', [...new Set(result.issued.map((i) => i.zone))].sort().join(','), interval.id);
     return canonicalJson(result);
   }
 
@@ -72,6 +73,10 @@ export class CertificatesContract extends Contract {
     if (input.to === caller.pseudonym) throw new InvalidArgumentError('invalid transfer: to: a transfer to yourself is not allowed');
     const recipient = await getParticipant(ctx, input.to);
     if (recipient.status !== 'ACTIVE') throw new ForbiddenError(`participant ${input.to} is ${recipient.status.toLowerCase()} and cannot receive certificates`);
+    // The recipient's holder record lives in its org's certificates collection, which the move reads: the caller's org
+    // (and the endorsing peer's) must be a member, as the grid operator's and the regulator's are of every one.
+    const outsider = orgOutsideCollection(ctx, config, certificatesCollection(recipient.mspId));
+    if (outsider) throw new ForbiddenError(`${describeOutsider(outsider)} cannot move certificates to a participant of ${recipient.mspId} (not a member of its certificates collection)`);
     const book = new CertificateBook(ctx, input.salt);
     const lot = await ownLot(book, caller, input.zone, interval.id, input.lotId);
     if (input.quantityWh > lot.body.quantityWh) {

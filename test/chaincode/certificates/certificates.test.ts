@@ -140,6 +140,8 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
   it('refuses a claim above the metered import, beyond the lots, of someone else’s lot or meter, and twice', async () => {
     // b2 passes b1 more certificates than b1's import (2000 Wh) can absorb.
     const b2Lot = (await lots(b2))[0];
+    // Not to a participant of an org whose certificates collection b2's org cannot read (a generator of the grid operator).
+    await expectRefused(fx.net, () => transfer(b2, b2Lot.lot.lotId, fx.cast.generator.pseudonym, 1), 'FORBIDDEN', /not a member of its certificates collection/);
     await transfer(b2, b2Lot.lot.lotId, b1.pseudonym, 500);
     const mine = await lots(b1);
     const total = mine.reduce((s, l) => s + l.details.quantityWh, 0);
