@@ -5,6 +5,7 @@
 import type { Contract } from 'fabric-contract-api';
 import { GovernanceContract } from './governance';
 import { ParticipantsContract } from './participants';
+import { eraseParticipant } from './erasure/erase';
 import { MeteringContract } from './metering';
 import { RegistryContract } from './registry';
 import { TokensContract } from './tokens/contract';
@@ -26,9 +27,16 @@ export { MAX_TOKEN_SUPPLY } from './tokens/ledger';
 export { gcDocument, signGcDocument, verifyGcDocument, GC_FORMAT, GC_STANDARD, type GcAttestation, type GcDocument, type GcVerification, type LotExportSource } from './certificates/export';
 export { COLLECTION_BLOCK_TO_LIVE, READINGS_BLOCK_TO_LIVE, requiredBlockToLive } from './governance/collections';
 
+/** The Participants contract with erasure wired in (erasure reaches every domain, which all import participants). */
+export class ParticipantsWithErasure extends ParticipantsContract {
+  constructor() {
+    super(eraseParticipant);
+  }
+}
+
 export const contracts: (typeof Contract)[] = [
   GovernanceContract,
-  ParticipantsContract,
+  ParticipantsWithErasure,
   RegistryContract,
   MeteringContract,
   TokensContract,

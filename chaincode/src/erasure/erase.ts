@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError } from '../common/errors';
 import { isOrgAdmin } from '../common/identity';
 import { txTimeIso } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
-import { openObligations, ordersOf, purgeOrdersOf } from '../market/erase';
+import { ordersOf, purgeOrdersOf } from '../market/erase';
 import { assetsEverOwnedBy, purgeReadingsOf } from '../metering/erase';
 import { PARTICIPANT_EVENT } from '../participants/manage';
 import { pseudonymArgSchema, type Participant } from '../participants/participant';
@@ -14,7 +14,7 @@ import { purgeParticipantSecret } from '../participants/secret';
 import { getParticipant, putParticipant } from '../participants/store';
 import { purgeSettledRecordsOf } from '../settlement/erase';
 import { TokenLedger } from '../tokens/ledger';
-import { demandResponseObligations, purgeCertificatesOf, purgeDemandResponseOf, refuseObligations } from './hooks';
+import { demandResponseObligations, openObligations, purgeCertificatesOf, purgeDemandResponseOf, refuseObligations } from './hooks';
 
 /**
  * Participants:Erase — the right to erasure (GDPR art. 17) on a ledger that keeps evidence. See

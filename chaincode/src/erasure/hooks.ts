@@ -6,7 +6,8 @@ import { CERT } from '../certificates/model';
 import { EVENT, OPT_IN, REPORT } from '../grid/dr/events';
 import type { DrEvent, DrOptIn, DrPublicReport } from '../grid/dr/schema';
 import type { PublicOrder } from '../market/book';
-import { completeScan } from './scan';
+import { readSettlement } from '../settlement/settle';
+import { completeScan } from '../common/scan';
 
 /**
  * Erasure hooks of the domains that keep private records of a participant beside the market, settlement, tokens and
@@ -67,4 +68,16 @@ export function refuseObligations(what: string, reason: string, items: readonly 
       count: items.length,
     });
   }
+}
+
+/**
+ * Orders that still carry an obligation: open (not cancelled) in an interval that has not settled. Cleared but
+ * unsettled orders count too: settlement still pays or charges them.
+ */
+export async function openObligations(ctx: Context, orders: readonly PublicOrder[]): Promise<PublicOrder[]> {
+  const open: PublicOrder[] = [];
+  for (const order of orders) {
+    if (order.status === 'OPEN' && !(await readSettlement(ctx, order.market, order.zone, order.interval))) open.push(order);
+  }
+  return open;
 }

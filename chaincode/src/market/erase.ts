@@ -1,8 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { tryPrivate } from '../common/private-details';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
-import { completeScan } from '../erasure/scan';
-import { readSettlement } from '../settlement/settle';
+import { completeScan } from '../common/scan';
 import { ORDER, awardsKey, offeredKey, orderKey, type PrivateOrder, type PublicAward, type PublicOffered, type PublicOrder } from './book';
 
 /**
@@ -16,18 +15,6 @@ export async function ordersOf(ctx: Context, owner: string): Promise<PublicOrder
   return completeScan(await readJsonByPrefix<PublicOrder>(ctx, ORDER, []), 'the order book')
     .map((entry) => entry.value)
     .filter((order) => order.owner === owner);
-}
-
-/**
- * Orders that still carry an obligation: open (not cancelled) in an interval that has not settled. Cleared but
- * unsettled orders count too: settlement still pays or charges them.
- */
-export async function openObligations(ctx: Context, orders: readonly PublicOrder[]): Promise<PublicOrder[]> {
-  const open: PublicOrder[] = [];
-  for (const order of orders) {
-    if (order.status === 'OPEN' && !(await readSettlement(ctx, order.market, order.zone, order.interval))) open.push(order);
-  }
-  return open;
 }
 
 export interface MarketPurge {

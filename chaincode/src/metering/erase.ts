@@ -1,6 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { RuleViolationError } from '../common/errors';
-import { completeScan } from '../erasure/scan';
+import { completeScan } from '../common/scan';
 import { KEY } from '../common/keys';
 import { readJsonByPrefix, readPrivateJson, writeJson, writePrivateJson } from '../common/state';
 import { findParticipant } from '../participants/store';

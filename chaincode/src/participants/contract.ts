@@ -1,15 +1,23 @@
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { canonicalJson } from '../common/canonical-json';
 import { parseWith } from '../common/validate';
-import { eraseParticipant } from '../erasure/erase';
 import { grantRole, reactivate, register, revokeRole, suspend, whoAmI } from './manage';
 import { pseudonymSchema } from './participant';
 import { getParticipant, listParticipants } from './store';
 
+/**
+ * Participants:Erase runs across every domain (chaincode/src/erasure), and those domains import participants: the
+ * contract takes the erasure as a constructor argument, given where the contracts are assembled (chaincode/src/index.ts).
+ */
+export type EraseParticipant = (ctx: Context, argsJson: string) => Promise<unknown>;
+
 @Info({ title: 'Participants', description: 'Pseudonymous participants, their roles and status' })
 export class ParticipantsContract extends Contract {
-  constructor() {
+  readonly #erase: EraseParticipant | undefined;
+
+  constructor(erase?: EraseParticipant) {
     super('Participants');
+    this.#erase = erase;
   }
 
   @Transaction()
@@ -51,7 +59,8 @@ export class ParticipantsContract extends Contract {
   @Transaction()
   @Returns('string')
   async Erase(ctx: Context, argsJson: string): Promise<string> {
-    return canonicalJson(await eraseParticipant(ctx, argsJson));
+    if (!this.#erase) throw new Error('Participants:Erase is not wired: use the contracts of chaincode/src/index.ts');
+    return canonicalJson(await this.#erase(ctx, argsJson));
   }
 
   @Param('pseudonym', 'string')

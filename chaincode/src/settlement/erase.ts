@@ -1,6 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { readJsonByPrefix } from '../common/state';
-import { completeScan } from '../erasure/scan';
+import { completeScan } from '../common/scan';
 import { SETTLEMENT_RECORD, type PublicSettledRecord } from './settle';
 
 /**

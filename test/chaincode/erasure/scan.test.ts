@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ERASURE_SCAN_LIMIT, completeScan } from '../../../chaincode/src/erasure/scan';
+import { ERASURE_SCAN_LIMIT, completeScan } from '../../../chaincode/src/common/scan';
 
 /** A peer truncates a range query at totalQueryLimit without an error: erasure refuses rather than miss records. */
 test('a scan that reaches the peer query limit refuses the erasure', () => {
