@@ -1,0 +1,152 @@
+/**
+ * Grid topology, a binding operating envelope and the network fee on the native Fabric network, over HTTP against a
+ * gateway with OBE_LEDGER=fabric (test:fabric starts the network with 1-minute intervals; the operator agent is off,
+ * so this suite clears and settles itself): the DSO registers a zone and two feeders and attaches the meters, publishes
+ * an export envelope on feeder A and a tariff before the gate, three cheap sellers on A offer more than its envelope,
+ * the clearing curtails them by price priority and reports the bound limit, and settlement pays the fee to the DSO,
+ * conserving every token. Every write by another role is refused. Skips without Fabric.
+ */
+import crypto from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { describeLive } from './support/live';
+import { useLiveGateway } from './support/live-gateway';
+
+interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describeLive('grid envelopes and fees on the native Fabric network', () => {
+  const gateway = useLiveGateway('obe-fabric-grid-', 'off');
+
+  it('topology → envelope and tariff → orders → clearing curtails feeder A at its envelope → settlement pays the DSO fee', async () => {
+    const gw = gateway();
+    const call = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+      const res = await fetch(`${gw.baseUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${gw.keys[label]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const ok = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+      const reply = await call(label, method, path, body);
+      if (reply.status !== 200) throw new Error(`${method} ${path} as ${label}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
+      return reply;
+    };
+    const waitUntil = async (ms: number) => {
+      while (Date.now() < ms) await new Promise((r) => setTimeout(r, Math.min(1000, ms - Date.now() + 5)));
+    };
+
+    const run = crypto.randomBytes(3).toString('hex');
+    const zone = `ge-${run}`;
+    const feederA = `${zone}-a`;
+    const feederB = `${zone}-b`;
+    const { config } = (await ok('gridoperator-admin', 'GET', '/api/v1/governance')).body as { config: { intervalMinutes: number; gateClosureMinutes: number } };
+    const lengthMs = config.intervalMinutes * 60_000;
+    const gateMs = config.gateClosureMinutes * 60_000;
+
+    const sellersA = ['prosumer-15', 'prosumer-16', 'prosumer-17'];
+    const sellerB = 'prosumer-18';
+    const buyers = ['consumer-04', 'consumer-05', 'consumer-06'];
+    const pseudonym: Record<string, string> = {};
+    for (const label of ['gridoperator-admin', 'utility-admin', 'regulator-admin', ...sellersA, sellerB, ...buyers]) {
+      const reg = await call(label, 'POST', '/api/v1/registry/participants');
+      expect([200, 409]).toContain(reg.status);
+      pseudonym[label] = (await ok(label, 'GET', '/api/v1/registry/participants/me')).body.pseudonym;
+    }
+    const grant = async (admin: string, label: string, role: string) => {
+      const res = await call(admin, 'POST', `/api/v1/registry/participants/${pseudonym[label]}/roles`, { role });
+      expect([200, 409]).toContain(res.status);
+    };
+    await grant('gridoperator-admin', 'gridoperator-admin', 'MARKET_OPERATOR');
+    await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
+    await grant('regulator-admin', 'regulator-admin', 'REGULATOR');
+    for (const s of [...sellersA, sellerB]) await grant('utility-admin', s, 'PROSUMER');
+    for (const b of buyers) await grant('utility-admin', b, 'CONSUMER');
+
+    // Topology: only the DSO writes it.
+    expect((await call('prosumer-15', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' })).status).toBe(403);
+    await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' });
+    await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: feederA, kind: 'FEEDER', zone });
+    await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: feederB, kind: 'FEEDER', zone });
+
+    const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
+    const bringIntoService = async (owner: string, asset: Record<string, unknown>) => {
+      await ok(owner, 'POST', '/api/v1/registry/assets', asset);
+      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/commission`, {});
+      await ok(owner, 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/activate`);
+    };
+    for (const label of [...sellersA, sellerB, ...buyers]) {
+      const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const meterId = `${zone}-m-${label}`;
+      await bringIntoService(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+      let pvId: string | undefined;
+      if (label.startsWith('prosumer')) {
+        pvId = `${zone}-pv-${label}`;
+        await bringIntoService(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw: 50 });
+      }
+      devices[label] = { meterId, pvId, privateKey };
+      const feeder = sellersA.includes(label) ? feederA : feederB;
+      expect((await call(label, 'PUT', `/api/v1/grid/attachments/${meterId}`, { feeder })).status).toBe(403);
+      await ok('gridoperator-admin', 'PUT', `/api/v1/grid/attachments/${meterId}`, { feeder });
+    }
+    for (const b of buyers) await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[b], amount: 1_000_000 });
+
+    // Envelope and tariff for an interval a few gates ahead.
+    const start = Math.floor(Date.now() / lengthMs) * lengthMs + 3 * lengthMs;
+    const interval = new Date(start).toISOString();
+    const envelope = { envelopes: [{ nodeId: feederA, interval, importLimitWh: null, exportLimitWh: 2500 }] };
+    const tariff = { tariffs: [{ zone, interval, feePerKwh: 4, localFeePerKwh: 1 }] };
+    expect((await call('utility-admin', 'POST', '/api/v1/grid/envelopes', envelope)).status).toBe(403);
+    expect((await call('regulator-admin', 'POST', '/api/v1/grid/tariffs', tariff)).status).toBe(403);
+    await ok('gridoperator-admin', 'POST', '/api/v1/grid/envelopes', envelope);
+    await ok('gridoperator-admin', 'POST', '/api/v1/grid/tariffs', tariff);
+
+    // Feeder A offers 4500 Wh against its 2500 Wh envelope; feeder B 2000 Wh, dearer; three bids of 1500 Wh.
+    const order = (label: string, side: 'BUY' | 'SELL', price: number, quantityWh: number) =>
+      ok(label, 'POST', '/api/v1/retail/orders', { zone, interval, side, price, quantityWh, meterId: devices[label].meterId, ...(side === 'SELL' ? { assetId: devices[label].pvId } : {}) });
+    await order('prosumer-15', 'SELL', 10, 1500);
+    await order('prosumer-16', 'SELL', 11, 1500);
+    await order('prosumer-17', 'SELL', 12, 1500);
+    await order(sellerB, 'SELL', 20, 2000);
+    for (const b of buyers) await order(b, 'BUY', 40, 1500);
+
+    const slot = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${zone}`;
+    await waitUntil(start - gateMs + 1500);
+    expect((await call('gridoperator-admin', 'POST', '/api/v1/grid/envelopes', envelope)).status).toBe(422); // gate closed
+    const cleared = await ok('gridoperator-admin', 'POST', `${slot}/clear`);
+    expect(cleared.body.result).toMatchObject({ price: 28, gridFees: 1500 + 4500 + 6000 });
+    const full = (await ok('regulator-admin', 'GET', `${slot}/result`)).body;
+    expect(full.details).toMatchObject({ volumeWh: 4500, binding: [{ node: feederA, direction: 'EXPORT', limitWh: 2500 }] });
+    const loading = (await ok('utility-admin', 'GET', `/api/v1/grid/zones/${zone}/intervals/${encodeURIComponent(interval)}/loading`)).body;
+    expect(loading.feeders).toEqual([expect.objectContaining({ nodeId: feederA, exportLimitWh: 2500 })]);
+
+    // After the interval: every meter delivered what it was awarded (pv-c on A nothing), then settle.
+    await waitUntil(start + lengthMs + 2000);
+    const sign = (label: string, importedWh: number, exportedWh: number) => {
+      const reading = { assetId: devices[label].meterId, intervalStart: start, importedWh, exportedWh, sequence: Math.floor(start / 1000) };
+      return { ...reading, signature: crypto.sign('sha256', Buffer.from(canonicalize(reading)!, 'utf8'), devices[label].privateKey).toString('base64') };
+    };
+    await ok('utility-admin', 'POST', '/api/v1/metering/readings', {
+      readings: [sign('prosumer-15', 0, 1500), sign('prosumer-16', 0, 1000), sign('prosumer-17', 0, 0), sign(sellerB, 0, 2000), ...buyers.map((b) => sign(b, 1500, 0))],
+    });
+    const balance = async (label: string) => {
+      const b = (await ok('regulator-admin', 'GET', `/api/v1/tokens/accounts/${pseudonym[label]}`)).body as { available: number; escrowed: number };
+      return b.available + b.escrowed;
+    };
+    const dsoBefore = await balance('gridoperator-admin');
+    const buyersBefore = new Map<string, number>();
+    for (const b of buyers) buyersBefore.set(b, await balance(b));
+    expect((await call('prosumer-15', 'POST', `${slot}/settle`)).status).toBe(403);
+    const settled = await ok('gridoperator-admin', 'POST', `${slot}/settle`);
+    expect(settled.body.result).toMatchObject({ gridFees: 12_000, envelopeCharged: 0 });
+    // The DSO is also the market operator here (the balancing account): it gains the fees, and the balancing credit of
+    // a settlement where everyone delivered is 0.
+    expect((await balance('gridoperator-admin')) - dsoBefore).toBe(12_000);
+    let spent = 0;
+    for (const b of buyers) spent += buyersBefore.get(b)! - (await balance(b));
+    expect(spent).toBe(28 * 4500 + 12_000);
+  }, 45 * 60_000);
+});
