@@ -158,6 +158,14 @@ describe('npm run simulate: bad arguments', () => {
     expect(parseSimulateArgs(['--url', 'http://127.0.0.1:3000', '--keys', 'k.json']).clock).toBe('wall');
   });
 
+  it('says how to get a Fabric network when --ledger fabric has no connection config; simulated time is embedded only', async () => {
+    const missing = path.join(ROOT, 'network/native/generated/no-such-connection.json');
+    await expect(runDay({ ledger: 'fabric', clock: 'wall', fabricConfig: missing, seed: '1', prosumers: 1, intervals: 1 })).rejects.toThrow(
+      /no Fabric connection config at .*no-such-connection\.json: bring the network up first \(npm run network:up\)/,
+    );
+    await expect(runDay({ ledger: 'fabric', clock: 'simulated', seed: '1', prosumers: 1 })).rejects.toThrow(/simulated time needs the embedded ledger/);
+  });
+
   it('the script exits 2 and prints the usage on a bad argument', () => {
     const out = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/simulate.ts'), '--intervals', '-3'], {
       cwd: ROOT,
