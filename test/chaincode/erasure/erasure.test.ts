@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { TX } from '@obe/chaincode';
 import { merkleRootOfLeaves, verifyMerkleProof, type MerkleProofStep } from '../../../chaincode/src/settlement/merkle';
 import { deriveParticipantSecret } from '../../../chaincode/src/participants/secret';
-import { GRID, REGULATOR, UTILITY, expectRefused, type Actor } from '../support';
+import { GRID, REGULATOR, UTILITY, expectRefused, newDevice, signReading, type Actor } from '../support';
 import { OBE_CHAINCODE } from '../../../gateway/src/ledger/embedded/obe-network';
 import { MarketFixture, ZONE, salt, setClock, restoreClock, signedReading, type Trader } from '../market/fixture';
 
@@ -230,5 +230,73 @@ describe('erasure in every org', () => {
   it.each([UTILITY, GRID, REGULATOR])('erases a participant of %s, on its own request', async (mspId) => {
     const actor = await fx.net.participant(mspId, `every-org-${mspId}`, []);
     expect(await fx.net.submit(actor.identity, TX.Participants.Erase, [{ pseudonym: actor.pseudonym }])).toMatchObject({ pseudonym: actor.pseudonym, requestedBy: 'PARTICIPANT', mspId });
+  });
+});
+
+/**
+ * A household that took part in demand response: erasure waits for the event to settle, then purges its report
+ * (baseline, metered, payment) from every peer and the disk.
+ */
+describe('erasure after demand response', () => {
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  let fx: MarketFixture;
+  let household: Actor & { meterId: string; device: ReturnType<typeof newDevice> };
+  let eventId: string;
+  let eighteen: number;
+  const dr = { endorsingOrgs: [GRID, REGULATOR] };
+  const BASELINE = 7777;
+  const METERED = 1234;
+
+  beforeAll(async () => {
+    fx = await MarketFixture.start({ minPublicGroupSize: 1 });
+    const day = Math.floor(Date.now() / DAY) * DAY + 3 * DAY;
+    eighteen = day + 18 * HOUR;
+    setClock(day - 5 * DAY);
+    const actor = await fx.net.participant(UTILITY, 'dr-erased', ['CONSUMER']);
+    const device = newDevice();
+    await fx.net.submit(actor.identity, TX.Registry.RegisterAsset, [{ assetId: 'dr-erased-meter', type: 'meter', segment: 'retail', zone: 'dr-zone', capacityKw: 20, devicePublicKey: device.publicKeyPem }]);
+    await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: 'dr-erased-meter' }]);
+    await fx.net.submit(actor.identity, TX.Registry.ActivateAsset, [{ assetId: 'dr-erased-meter' }]);
+    household = { ...actor, meterId: 'dr-erased-meter', device };
+    await fx.mint(fx.cast.dso, 100_000);
+    await fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.CreateProgram, [{ programId: 'erasure', zone: 'dr-zone', baseline: { days: 1, lookbackDays: 3 } }]);
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('refuses while the household is opted in to an unsettled event, purges its report after', async () => {
+    setClock(eighteen - 6 * HOUR);
+    const event = await fx.net.submit<{ eventId: string }>(fx.cast.dso.identity, TX.DemandResponse.CreateEvent, [{ programId: 'erasure', start: new Date(eighteen).toISOString(), targetsWh: [7000], pricePerKwh: 3 }], {
+      transient: { salt: salt() },
+      ...dr,
+    });
+    eventId = event.eventId;
+    await fx.net.submit(household.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: household.meterId }]);
+    const erase = () => fx.net.submit(household.identity, TX.Participants.Erase, [{ pseudonym: household.pseudonym }]);
+    await expectRefused(fx.net, erase, 'RULE_VIOLATION', /demand-response events that have not settled/);
+
+    setClock(eighteen + 2 * HOUR);
+    const signed = [[eighteen - DAY, BASELINE], [eighteen, METERED]].map(([t, wh]) => signReading(household.device, { assetId: household.meterId, intervalStart: t, importedWh: wh, exportedWh: 0, sequence: t / 1000 }));
+    await fx.net.submit(fx.cast.dso.identity, TX.Metering.SubmitReadings, [], { transient: { readings: JSON.stringify({ salt: randomBytes(24).toString('hex'), readings: signed }) }, endorsingOrgs: [GRID, UTILITY] });
+    await fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.SettleEvent, [{ eventId }], { transient: { salt: salt() }, ...dr });
+    const report = () => fx.net.evaluate<{ details?: { amount: number } }>(fx.cast.regulator.identity, TX.DemandResponse.GetReport, [{ eventId, participant: household.pseudonym }]);
+    const amount = (await report()).details!.amount;
+    expect(amount).toBe((BASELINE - METERED) * 3);
+    const needles = [`"amount":${amount}`, `"baselineWh":${BASELINE}`, `"meteredWh":${METERED}`];
+    expect(onDisk(fx.net.fabric.dataDir, needles)).toEqual([...needles].sort());
+
+    await fx.net.submit(household.identity, TX.Registry.DecommissionAsset, [{ assetId: household.meterId }]);
+    // Paid out in two parts: the receiver's own movements (which stay: they are its records) then never hold the
+    // household's payment amount.
+    for (const part of [amount - 1000, 1000]) {
+      await fx.net.submit(household.identity, TX.Tokens.Transfer, [{ to: fx.cast.dso.pseudonym }], { transient: { movement: JSON.stringify({ amount: part, salt: salt() }) } });
+    }
+    const result = await erase();
+    expect(result).toMatchObject({ purged: { demandResponseReports: 1, readings: 2 } });
+    expect((await report()).details).toBeUndefined();
+    expect(onDisk(fx.net.fabric.dataDir, needles)).toEqual([]);
   });
 });
