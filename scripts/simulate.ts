@@ -11,6 +11,7 @@
  */
 import '../gateway/src/neighbourhood-sim/quiet-logs';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseSimulateArgs, USAGE, UsageError, type SimulateArgs } from '../gateway/src/neighbourhood-sim/cli-args';
 import { runDay } from '../gateway/src/neighbourhood-sim/day';
@@ -110,7 +111,8 @@ async function main(args: SimulateArgs): Promise<number> {
   process.removeListener('SIGINT', stop);
   progress.finish();
   const summary = result.summary;
-  const jsonFile = path.resolve(args.jsonFile ?? path.join(args.dataDir ?? '.', 'simulation-summary.json'));
+  // Never into the working tree by default: the data dir the caller keeps, else the OS temp dir.
+  const jsonFile = path.resolve(args.jsonFile ?? path.join(args.dataDir ?? os.tmpdir(), args.dataDir ? 'simulation-summary.json' : 'obe-simulation-summary.json'));
   fs.writeFileSync(
     jsonFile,
     `${summaryJson({ ...summary, ...{ seed: args.seed, ledger: args.ledger, clock: args.clock, intervalMinutes: result.intervalMinutes, stepMinutes: result.stepMinutes, firstInterval: result.firstInterval } })}\n`,

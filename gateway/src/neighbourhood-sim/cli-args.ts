@@ -25,7 +25,7 @@ export interface SimulateArgs {
   /** Fabric connection config for a gateway in this process (--ledger fabric). */
   fabricConfig?: string;
   dataDir?: string;
-  /** Where the JSON summary goes (default: simulation-summary.json in the data dir, or the working dir). */
+  /** Where the JSON summary goes (default: simulation-summary.json in --data-dir, else obe-simulation-summary.json in the OS temp dir). */
   jsonFile?: string;
   help: boolean;
 }
@@ -58,7 +58,7 @@ export const USAGE = `Usage: npm run simulate -- [options]
   --fabric-config FILE   connection config for --ledger fabric (default network/native/generated/connection.json)
   --data-dir DIR         data dir of the in-process gateway (default: a new temp dir, removed afterwards)
   --json FILE            write the summary as JSON (default: simulation-summary.json in --data-dir, else
-                         in the working directory)
+                         obe-simulation-summary.json in the OS temp dir; the path is printed)
   --help                 this text`;
 
 function positiveInt(name: string, raw: string | undefined, min: number): number {
