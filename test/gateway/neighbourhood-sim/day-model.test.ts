@@ -187,6 +187,58 @@ describe('virtual clock and discrete-event scheduler', () => {
   });
 });
 
+describe('scenario hooks on the ledger', () => {
+  it('run before each interval\'s orders with its context, as a role of the run, and count their transactions', async () => {
+    const timing: MarketTiming = { intervalMs: 15 * 60_000, gateClosureMs: 5 * 60_000 };
+    const calls: string[] = [];
+    const ok = (n: number): TxOutcome => ({ submitted: n, failed: 0, errors: [] });
+    const backend: SimulationBackend = {
+      timing: async () => timing,
+      register: async (h) => ok(h.length),
+      placeOrders: async (interval, orders) => (calls.push(`orders ${interval.slice(11, 16)}`), ok(orders.length)),
+      submitReadings: async (_interval, r) => ok(r.length),
+      clear: async (interval, zone) => ({ outcome: ok(1), result: { interval, zone, volumeKwh: 0 } }),
+      settle: async () => ok(1),
+      submitAs: async (as, method, path) => {
+        calls.push(`${as} ${method} ${path}`);
+        return path.endsWith('/fail') ? { submitted: 1, failed: 1, errors: ['refused'] } : ok(1);
+      },
+    };
+    const clock = installVirtualClock(Date.UTC(2030, 5, 20, 20));
+    let summary;
+    try {
+      const run = new SimulationRun(backend, {
+        seed: 1,
+        prosumers: 1,
+        consumers: 1,
+        intervals: 3,
+        scheduler: new DiscreteScheduler(clock),
+        stepMinutes: 'ledger',
+        startHour: 12,
+        firstIntervalStart: () => Date.UTC(2030, 5, 21, 12),
+        hooks: [
+          {
+            name: 'envelope',
+            beforeOrders: (ctx, ledger) => ledger.submit('operator', 'POST', `/api/v1/grid/test/${ctx.hour}${ctx.index === 2 ? '/fail' : ''}`),
+          },
+        ],
+      });
+      summary = await run.run();
+    } finally {
+      clock.uninstall();
+    }
+    expect(calls).toEqual([
+      'operator POST /api/v1/grid/test/12',
+      'orders 12:00',
+      'operator POST /api/v1/grid/test/12.25',
+      'orders 12:15',
+      'operator POST /api/v1/grid/test/12.5/fail',
+      'orders 12:30',
+    ]);
+    expect(summary.failuresByOperation).toEqual({ 'hook:envelope': 1 });
+  });
+});
+
 describe('token check', () => {
   it('sums exactly beyond 2^53 and tells a change in the total', () => {
     const big = 2n ** 60n;
