@@ -117,9 +117,9 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     await waitUntil(start - gateMs + 1500);
     expect((await call('gridoperator-admin', 'POST', '/api/v1/grid/envelopes', envelope)).status).toBe(422); // gate closed
     const cleared = await ok('gridoperator-admin', 'POST', `${slot}/clear`);
-    expect(cleared.body.result).toMatchObject({ price: 28, gridFees: 1500 + 4500 + 6000 });
+    expect(cleared.body.result).toMatchObject({ price: 28 });
     const full = (await ok('regulator-admin', 'GET', `${slot}/result`)).body;
-    expect(full.details).toMatchObject({ volumeWh: 4500, binding: [{ node: feederA, direction: 'EXPORT', limitWh: 2500 }] });
+    expect(full.details).toMatchObject({ volumeWh: 4500, gridFees: 1500 + 4500 + 6000, binding: [{ node: feederA, direction: 'EXPORT', limitWh: 2500 }] });
     const loading = (await ok('utility-admin', 'GET', `/api/v1/grid/zones/${zone}/intervals/${encodeURIComponent(interval)}/loading`)).body;
     expect(loading.feeders).toEqual([expect.objectContaining({ nodeId: feederA, exportLimitWh: 2500 })]);
 
@@ -140,8 +140,8 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     const buyersBefore = new Map<string, number>();
     for (const b of buyers) buyersBefore.set(b, await balance(b));
     expect((await call('prosumer-15', 'POST', `${slot}/settle`)).status).toBe(403);
-    const settled = await ok('gridoperator-admin', 'POST', `${slot}/settle`);
-    expect(settled.body.result).toMatchObject({ gridFees: 12_000, envelopeCharged: 0 });
+    await ok('gridoperator-admin', 'POST', `${slot}/settle`);
+    expect((await ok('regulator-admin', 'GET', `${slot}/settlement`)).body.details).toMatchObject({ gridFees: 12_000, envelopeCharged: 0 });
     // The DSO is also the market operator here (the balancing account): it gains the fees, and the balancing credit of
     // a settlement where everyone delivered is 0.
     expect((await balance('gridoperator-admin')) - dsoBefore).toBe(12_000);

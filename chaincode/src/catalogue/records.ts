@@ -207,7 +207,7 @@ export const marketResultRecord = z
       .array(z.strictObject({ node: z.string(), direction: z.enum(['IMPORT', 'EXPORT']), limitWh: count }))
       .optional()
       .describe('Retail slot with a DSO envelope: the limits that curtailed an order (docs/grid.md); public only where the side total is shown'),
-    gridFees: nullableInt.optional().describe('Retail slot with a DSO tariff: Σ network fees of the awards (null like value)'),
+    gridFees: nullableInt.optional().describe('Retail slot with a DSO tariff: Σ network fees of the awards (in details only)'),
   })
   .meta({ id: 'MarketResult' });
 

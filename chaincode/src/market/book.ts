@@ -112,7 +112,7 @@ export interface MarketResult {
   readonly clearingTxId: string;
   /** Retail slots with a DSO envelope: the limits that curtailed an order (public: only those whose side total is shown). */
   readonly binding?: BindingLimit[];
-  /** Retail slots with a DSO tariff: Σ network fees of the awards (null when suppressed, like value). */
+  /** Retail slots with a DSO tariff: Σ network fees of the awards; in the full result only (details). */
   readonly gridFees?: number | null;
 }
 
@@ -542,7 +542,10 @@ export async function clearOrders(
     ...(cleared.fees !== undefined ? { gridFees: cleared.fees } : {}),
   };
   const small = ['BUY', 'SELL'].some((side) => tooSmall(new Set(awards.filter((a) => a.side === side).map((a) => a.owner)).size, oversight.minPublicGroupSize));
-  let result: MarketResult = small ? { ...full, volumeWh: null, value: null, suppressed: true, ...(cleared.fees !== undefined ? { gridFees: null } : {}) } : full;
+  // Grid fees stay in the full result: with local rates their sum would tell how much was matched within feeders,
+  // which on a feeder with one or two traders is their own quantity.
+  const { gridFees: _fees, ...shown } = full;
+  let result: MarketResult = small ? { ...shown, volumeWh: null, value: null, suppressed: true } : shown;
   if (grid && grid.envelopes.length > 0) {
     const loading = await writeLoading(ctx, zone, interval, grid, awards, cleared.binding ?? [], oversight.minPublicGroupSize);
     result = { ...result, binding: [...loading.binding] };

@@ -302,8 +302,7 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
     suppressed: [],
     collection: inputs.oversightCollection,
   };
-  const gridTotals = grid ? { ...grid.totals(), ...(shown.suppressed.length > 0 ? { gridFees: null, envelopeCharged: null, envelopeUnpaid: null, envelopeViolationWh: null } : {}) } : {};
-  const summary: SettlementSummary = { ...full, ...shown.totals, suppressed: shown.suppressed, ...gridTotals };
+  const summary: SettlementSummary = { ...full, ...shown.totals, suppressed: shown.suppressed };
   await ctx.stub.putState(key, canonicalBytes(summary));
   // Salted: the block carries the SHA-256 of every private value, and the unsalted full summary's hash would confirm
   // a guess of the withheld totals (every other field is public, and the totals of a small group follow from a few).

@@ -127,11 +127,13 @@ describe('grid: topology, envelopes and fees', () => {
     const result = await fx.clear(ZONE, interval);
     // Two sellers were awarded on fa, fewer than k = 3: the public result withholds that fa's limit bound (it would
     // reveal their total); the operator's and the regulator's details carry it.
-    expect(result).toMatchObject({ volumeWh: 4500, binding: [], gridFees: 1500 + 4500 + 6000 });
+    expect(result).toMatchObject({ volumeWh: 4500, binding: [] });
+    expect(result).not.toHaveProperty('gridFees');
     // The marginal offer is fb's at 20; bids enter at 40 − 4 = 36: the price is the midpoint of [20, 36].
     expect(result.price).toBe(28);
-    const full = await fx.net.evaluate<{ details: { binding: unknown[] } }>(fx.cast.regulator.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval }]);
+    const full = await fx.net.evaluate<{ details: { binding: unknown[]; gridFees: number } }>(fx.cast.regulator.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval }]);
     expect(full.details.binding).toEqual([{ node: 'fa', direction: 'EXPORT', limitWh: 2500 }]);
+    expect(full.details.gridFees).toBe(1500 + 4500 + 6000);
     const loading = await fx.net.evaluate<{ feeders: Record<string, unknown>[] }>(fx.cast.dso.identity, TX.Grid.GetFeederLoading, [{ zone: ZONE, interval }]);
     expect(loading.feeders).toEqual([{ nodeId: 'fa', importLimitWh: null, exportLimitWh: 2500, importWh: 0, exportWh: null, importBound: false, exportBound: null }]);
 
@@ -176,7 +178,9 @@ describe('grid: topology, envelopes and fees', () => {
     for (const b of buyers) await fx.reading(b.meterId, start, 1500, 0);
     await expectRefused(fx.net, () => fx.net.submit(sellersA[0].identity, TX.Settlement.SettleInterval, [{ market: 'RETAIL', zone: ZONE, interval }], { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] }), 'FORBIDDEN');
     const summary = await fx.settle('RETAIL', ZONE, interval);
-    expect(summary).toMatchObject({ gridFees: 1500 + 4500 + 6000, envelopeCharged: 28_000, envelopeViolationWh: '900', envelopeUnpaid: String(900_000 - 28_000) });
+    expect(summary).not.toHaveProperty('gridFees'); // grid totals are in the operator's and the regulator's details
+    const settlement = await fx.net.evaluate<{ details: Record<string, unknown> }>(fx.cast.regulator.identity, TX.Settlement.GetSettlement, [{ market: 'RETAIL', zone: ZONE, interval }]);
+    expect(settlement.details).toMatchObject({ gridFees: 1500 + 4500 + 6000, envelopeCharged: 28_000, envelopeViolationWh: '900', envelopeUnpaid: String(900_000 - 28_000) });
 
     const delta = async (t: { pseudonym: string; identity: Trader['identity'] }, was: Balance) => {
       const now = await fx.balance(t as Trader);
