@@ -20,6 +20,7 @@ const SECTIONS: readonly [string, () => Promise<{ default: Section }>][] = [
   ['ingestion', () => import('./ingestion')],
   ['profile', () => import('./profile')],
   ['gateway', () => import('./gateway-overhead')],
+  ['adapter', () => import('./adapter-overhead')],
   ['clearing', () => import('./clearing')],
   ['clearing-limits', () => import('./clearing-limits')],
   ['fabric', () => import('./fabric')],

@@ -35,3 +35,19 @@ it('signs a SHA-256 digest with the MSP key; the certificate verifies it and S i
   expect(verify('sha256', Buffer.from('other bytes'), publicKey, der)).toBe(false);
   expect(sOf(der) <= P256_ORDER / 2n).toBe(true);
 });
+
+it('signs with OpenSSL (p256Signer): every signature is DER, verifies over SHA-256 of the message, and has a low S', async () => {
+  const { generateKeyPairSync, randomBytes } = await import('node:crypto');
+  const { p256Signer } = await import('../../../gateway/src/ledger/fabric/msp-identity');
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const signer = p256Signer(privateKey);
+  for (let i = 0; i < 200; i++) {
+    const message = randomBytes(1 + (i % 300));
+    const der = Buffer.from(await signer(message));
+    expect(der[0]).toBe(0x30);
+    expect(der[1]).toBe(der.length - 2);
+    expect(verify('sha256', message, publicKey, der)).toBe(true);
+    expect(verify('sha256', Buffer.concat([message, Buffer.from([1])]), publicKey, der)).toBe(false);
+    expect(sOf(der) <= P256_ORDER / 2n).toBe(true);
+  }
+});
