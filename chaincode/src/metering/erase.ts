@@ -1,14 +1,15 @@
 import type { Context } from 'fabric-contract-api';
 import { RuleViolationError } from '../common/errors';
 import { completeScan } from '../common/scan';
+import { deriveSalt, sha256Hex } from '../common/hash';
 import { KEY } from '../common/keys';
 import { readJsonByPrefix, readPrivateJson, writeJson, writePrivateJson } from '../common/state';
 import { findParticipant } from '../participants/store';
 import { shreddableSalt } from '../participants/secret';
 import { ownerAt, ownershipHistory, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { listAssets } from '../registry/store';
-import { readingSaltLabel, type Reading, type ReadingChunk, type ReadingHashRecord, type StoredReading, type ZoneDelta } from './reading';
-import { READINGS_PER_CHUNK, chunkOf, findReadingHash, readingChunkKey, readingHashKey, zoneDeltaKey } from './store';
+import { readingSaltLabel, type PublishedZoneTotal, type Reading, type ReadingChunk, type ReadingHashRecord, type StoredReading, type ZoneBatchMarker, type ZoneDelta } from './reading';
+import { READINGS_PER_CHUNK, chunkOf, findPublishedZoneTotal, findReadingHash, readingChunkKey, readingHashKey, zoneBatchMarkers, zoneDeltaKey, zoneTotalKey } from './store';
 
 /**
  * Metering's part of erasure and crypto-shredding (docs/privacy-and-erasure.md). Owned by the erasure work; it uses
@@ -39,21 +40,32 @@ export async function assetsEverOwnedBy(ctx: Context, pseudonym: string): Promis
 
 export interface ReadingsPurge {
   readonly readings: number;
-  /** Chunks that also held other owners' readings: those were rewritten under a new key (see purgeReadingsOf). */
+  /** Chunks that also held other owners' readings: those were written again under another chunk number. */
   readonly rewrittenChunks: number;
+  /** Zone deltas that held the participant's readings (purged; the other owners' part written again). */
   readonly zoneDeltas: number;
 }
 
+/** Chunk numbers of rewritten chunks start here, clear of a batch's own chunks (at most MAX_BATCH / READINGS_PER_CHUNK). */
+export const REWRITTEN_CHUNK_BASE = 1000;
+
 /**
  * Purges the readings of the meters the participant owned, for the intervals it owned them (ownerAt at the interval),
- * from the readings collection holding them. A private value is purged whole: a chunk that also holds other owners'
- * readings is purged and theirs are written again, unchanged (same reading, signature and salt, so the same public
- * hash), under a chunk key of this transaction, their public records pointing there. A batch's private zone delta
- * whose only owner is the participant is its reading sum and is purged too; one over several owners is an aggregate
- * and stays (its owners list keeps the pseudonym, which no longer resolves).
+ * from the readings collection holding them. Fabric purges whole private values, and two kinds hold several owners:
+ *
+ * - A chunk of a batch (up to READINGS_PER_CHUNK readings): purged; the other owners' readings are written again,
+ *   unchanged (same reading, signature and salt, so the same public hash), as a new chunk of the same batch (a chunk
+ *   number from REWRITTEN_CHUNK_BASE up that this batch does not use yet, by its private-data hash), and their public
+ *   records point there (`leaf`; `txId` stays the batch's).
+ * - A batch's zone delta (its sum per zone, interval and collection): collection members hold the other owners'
+ *   readings and could subtract them, so every delta that counts the participant is purged, and the others' part is
+ *   written as the delta of a batch SHA-256(`<batch>/<erasure txId>`) with its own public marker (the private delta
+ *   names the batch it came from); the old marker loses the
+ *   collection (or goes). A publication that included the old batch includes the new one, so its figures stand and a
+ *   republication never sees the erasure as new readings (which would reveal the participant's part by difference).
  */
 export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: readonly Asset[]): Promise<ReadingsPurge> {
-  const txId = ctx.stub.getTxID();
+  const erasure = ctx.stub.getTxID();
   const mine: { record: ReadingHashRecord; zone: string }[] = [];
   for (const asset of assets) {
     for (const { value } of completeScan(await readJsonByPrefix<ReadingHashRecord>(ctx, KEY.readingHash, [asset.assetId]), `the readings of ${asset.assetId}`)) {
@@ -61,19 +73,20 @@ export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: r
     }
   }
 
-  // Chunks by collection, batch and chunk number; the readings of the participant in each.
-  const chunks = new Map<string, { collection: string; txId: string; chunk: number; positions: Set<number> }>();
+  // Chunks by collection, batch and chunk number; the participant's readings in each (kept for the zone deltas).
+  const chunks = new Map<string, { collection: string; batch: string; chunk: number; positions: Set<number> }>();
   for (const { record } of mine) {
     const { chunk, position } = chunkOf(record.leaf);
-    const id = `${record.collection}\u0000${record.txId}\u0000${chunk}`;
-    const entry = chunks.get(id) ?? { collection: record.collection, txId: record.txId, chunk, positions: new Set<number>() };
+    const id = `${record.collection}\u0000${record.txId}\u0000${String(chunk).padStart(6, '0')}`;
+    const entry = chunks.get(id) ?? { collection: record.collection, batch: record.txId, chunk, positions: new Set<number>() };
     entry.positions.add(position);
     chunks.set(id, entry);
   }
+  const values = new Map<string, Reading>();
+  const used = new Set<string>();
   let rewrittenChunks = 0;
-  const next = new Map<string, number>();
   for (const id of [...chunks.keys()].sort()) {
-    const { collection, txId: batch, chunk, positions } = chunks.get(id)!;
+    const { collection, batch, chunk, positions } = chunks.get(id)!;
     const key = readingChunkKey(ctx, batch, chunk);
     const stored = await readPrivateJson<ReadingChunk>(ctx, collection, key);
     if (stored === undefined) {
@@ -81,36 +94,90 @@ export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: r
         reason: 'PRIVATE_DATA_UNAVAILABLE',
       });
     }
+    for (const position of positions) {
+      const reading = stored.readings[position]?.reading;
+      if (reading) values.set(`${collection}\u0000${batch}\u0000${reading.assetId}\u0000${reading.intervalStart}`, reading);
+    }
     await ctx.stub.purgePrivateData(collection, key);
     const others: StoredReading[] = stored.readings.filter((_, position) => !positions.has(position));
     if (others.length === 0) continue;
     rewrittenChunks++;
-    // Fresh chunks of this transaction in the same collection, the others' readings in their old order.
-    for (let start = 0; start < others.length; start += READINGS_PER_CHUNK) {
-      const number = next.get(collection) ?? 0;
-      next.set(collection, number + 1);
-      const part = others.slice(start, start + READINGS_PER_CHUNK);
-      await writePrivateJson(ctx, collection, readingChunkKey(ctx, txId, number), { readings: part } satisfies ReadingChunk);
-      for (const [position, other] of part.entries()) {
-        const record = await findReadingHash(ctx, other.reading.assetId, other.reading.intervalStart);
-        const leaf = number * READINGS_PER_CHUNK + position;
-        if (record) await writeJson(ctx, readingHashKey(ctx, other.reading.assetId, other.reading.intervalStart), { ...record, txId, leaf } satisfies ReadingHashRecord);
-      }
+    // A chunk number of this batch nobody holds yet: the hashed state says (readable on every peer, so deterministic).
+    let number = REWRITTEN_CHUNK_BASE;
+    for (;;) {
+      const taken = used.has(`${collection}\u0000${batch}\u0000${number}`) || (await ctx.stub.getPrivateDataHash(collection, readingChunkKey(ctx, batch, number))).length > 0;
+      if (!taken) break;
+      number++;
+    }
+    used.add(`${collection}\u0000${batch}\u0000${number}`);
+    await writePrivateJson(ctx, collection, readingChunkKey(ctx, batch, number), { readings: others } satisfies ReadingChunk);
+    for (const [position, other] of others.entries()) {
+      const record = await findReadingHash(ctx, other.reading.assetId, other.reading.intervalStart);
+      if (record) await writeJson(ctx, readingHashKey(ctx, other.reading.assetId, other.reading.intervalStart), { ...record, leaf: number * READINGS_PER_CHUNK + position } satisfies ReadingHashRecord);
     }
   }
 
-  // Zone deltas of the batches that carried the participant's readings.
+  // Zone deltas: per zone and interval, every batch marker of the participant's collections whose delta counts it.
   let zoneDeltas = 0;
-  const seen = new Set<string>();
+  const slots = new Map<string, { zone: string; intervalStart: number; collections: Set<string> }>();
   for (const { record, zone } of mine) {
-    const key = zoneDeltaKey(ctx, zone, record.intervalStart, record.txId);
-    const id = `${record.collection}\u0000${key}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const delta = await readPrivateJson<ZoneDelta>(ctx, record.collection, key);
-    if (delta && delta.owners.length === 1 && delta.owners[0] === pseudonym) {
-      await ctx.stub.purgePrivateData(record.collection, key);
-      zoneDeltas++;
+    const id = `${zone}\u0000${record.intervalStart}`;
+    const slot = slots.get(id) ?? { zone, intervalStart: record.intervalStart, collections: new Set<string>() };
+    slot.collections.add(record.collection);
+    slots.set(id, slot);
+  }
+  for (const id of [...slots.keys()].sort()) {
+    const { zone, intervalStart, collections } = slots.get(id)!;
+    const published = await findPublishedZoneTotal(ctx, zone, intervalStart);
+    const included = new Set(published?.includedBatches ?? []);
+    let batchesChange = 0;
+    let includedChanged = false;
+    for (const marker of await zoneBatchMarkers(ctx, zone, intervalStart)) {
+      const markerKey = zoneDeltaKey(ctx, zone, intervalStart, marker.txId);
+      let remaining = marker;
+      for (const collection of marker.collections.filter((c) => collections.has(c))) {
+        const delta = await readPrivateJson<ZoneDelta>(ctx, collection, markerKey);
+        if (!delta || !delta.owners.includes(pseudonym)) continue;
+        // The participant's part: its readings of the batch this delta (or an earlier erasure's remainder) came from.
+        const batch = (delta as ZoneDelta & { batch?: string }).batch ?? marker.txId;
+        const part = [...values.entries()]
+          .filter(([key]) => key.startsWith(`${collection}\u0000${batch}\u0000`))
+          .map(([, reading]) => reading)
+          .filter((reading) => reading.intervalStart === intervalStart && mine.some((m) => m.zone === zone && m.record.assetId === reading.assetId));
+        await ctx.stub.purgePrivateData(collection, markerKey);
+        zoneDeltas++;
+        remaining = { ...remaining, collections: remaining.collections.filter((c) => c !== collection), readings: remaining.readings - delta.readings };
+        const rest: ZoneDelta & { batch: string } = {
+          importedWh: delta.importedWh - part.reduce((sum, r) => sum + r.importedWh, 0),
+          exportedWh: delta.exportedWh - part.reduce((sum, r) => sum + r.exportedWh, 0),
+          readings: delta.readings - part.length,
+          owners: delta.owners.filter((owner) => owner !== pseudonym),
+          salt: deriveSalt(delta.salt, `erasure:${erasure}`),
+          batch,
+        };
+        if (rest.readings <= 0) continue;
+        // A batch id of the transaction-id form, unique to this batch and erasure.
+        const successor = sha256Hex(`${batch}/${erasure}`);
+        await writePrivateJson(ctx, collection, zoneDeltaKey(ctx, zone, intervalStart, successor), rest);
+        await writeJson(ctx, zoneDeltaKey(ctx, zone, intervalStart, successor), { zone, intervalStart, txId: successor, readings: rest.readings, collections: [collection] } satisfies ZoneBatchMarker);
+        batchesChange++;
+        if (included.has(marker.txId)) {
+          included.add(successor);
+          includedChanged = true;
+        }
+      }
+      if (remaining === marker) continue;
+      if (remaining.collections.length > 0) {
+        await writeJson(ctx, markerKey, remaining);
+      } else {
+        await ctx.stub.deleteState(markerKey);
+        batchesChange--;
+        if (included.delete(marker.txId)) includedChanged = true;
+      }
+    }
+    // The publication keeps its figures; its batch list follows the markers, so it still matches them.
+    if (published && (includedChanged || batchesChange !== 0)) {
+      await writeJson(ctx, zoneTotalKey(ctx, zone, intervalStart), { ...published, batches: published.batches + batchesChange, includedBatches: [...included].sort() } satisfies PublishedZoneTotal);
     }
   }
   return { readings: mine.length, rewrittenChunks, zoneDeltas };

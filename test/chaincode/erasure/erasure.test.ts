@@ -118,6 +118,9 @@ describe('erasure of a participant that keeps the evidence', () => {
     const summary = await fx.settle('RETAIL', ZONE, interval);
     expect(summary.recordCount).toBe(3);
     await attest(summary as never);
+    // The zone's total for the interval is published: a public aggregate the erasure must leave standing.
+    published = await fx.net.submit(fx.cast.dso.identity, TX.Metering.PublishZoneTotal, [{ zone: ZONE, intervalStart: start }], { endorsingOrgs: [GRID, REGULATOR] });
+    expect(published).toMatchObject({ importedWh: IMPORTED + 1000, exportedWh: 5321, participants: 3 });
   });
 
   it('refuses erasure by another participant, another org’s admin, or while a balance or a meter in service remains', async () => {
@@ -133,6 +136,7 @@ describe('erasure of a participant that keeps the evidence', () => {
     expect(await fx.balance(erased)).toMatchObject({ available: 0, escrowed: 0 });
   });
 
+  let published: Record<string, unknown> = {};
   let supplyBefore = 0n;
   let rootBefore = '';
   let neighbourReading: Record<string, unknown> = {};
@@ -201,12 +205,39 @@ describe('erasure of a participant that keeps the evidence', () => {
     const reading = await fx.net.evaluate<Record<string, unknown>>(fx.cast.regulator.identity, TX.Metering.GetReading, [neighbour.meterId, String(start)]);
     expect({ ...reading, txId: undefined }).toEqual({ ...neighbourReading, txId: undefined });
     expect(reading.hash).toBe(neighbourReading.hash);
+    // The published zone total stands, for everyone, and a republication without new readings changes nothing.
+    const { txId: _tx, includedBatches: _batches, publishedAt: _at, ...figures } = published;
+    for (const viewer of [neighbour, fx.cast.regulator]) {
+      expect(await fx.net.evaluate(viewer.identity, TX.Metering.GetZoneTotal, [ZONE, String(start)])).toEqual(figures);
+    }
+    const again = await fx.net.submit<Record<string, unknown>>(fx.cast.dso.identity, TX.Metering.PublishZoneTotal, [{ zone: ZONE, intervalStart: start }], { endorsingOrgs: [GRID, REGULATOR] });
+    expect(again).toMatchObject({ importedWh: IMPORTED + 1000, exportedWh: 5321, txId: published.txId });
   });
 
   it('conserves money: every token still accounted for, none lost with the erased account', async () => {
     expect(await totalTokens()).toBe(supplyBefore);
     const balance = await fx.net.evaluate(fx.cast.regulator.identity, TX.Tokens.GetBalance, [{ account: erased.pseudonym }]);
     expect(balance).toEqual({ account: erased.pseudonym, available: 0, escrowed: 0 });
+  });
+
+  it('erases the seller too: its sell order, the offer totals on its PV and meter, its award and its readings', async () => {
+    const needlesOfSeller = ['"offeredWh":6000', '"exportedWh":5321,"importedWh":0'];
+    expect(onDisk(fx.net.fabric.dataDir, needlesOfSeller)).toEqual([...needlesOfSeller].sort());
+    for (const assetId of [seller.meterId, seller.pvId!]) await fx.net.submit(seller.identity, TX.Registry.DecommissionAsset, [{ assetId }]);
+    const { available } = await fx.balance(seller);
+    await fx.net.submit(seller.identity, TX.Tokens.Transfer, [{ to: neighbour.pseudonym }], { transient: { movement: JSON.stringify({ amount: available, salt: salt() }) } });
+    const result = await erase(seller.identity, seller.pseudonym);
+    expect(result).toMatchObject({ requestedBy: 'PARTICIPANT', purged: { orders: 1, offers: 2, settledRecords: 1, readings: 1 } });
+    expect(onDisk(fx.net.fabric.dataDir, needlesOfSeller)).toEqual([]);
+    // The root still stands on the public leaves; the neighbour's record still proves against it.
+    const slot = { market: 'RETAIL', zone: ZONE, interval };
+    const leaves = (await fx.net.evaluate<{ leafHash: string }[]>(fx.cast.regulator.identity, TX.Settlement.ListRecords, [slot])).map((r) => r.leafHash);
+    expect(merkleRootOfLeaves(leaves)).toBe(rootBefore);
+    const ref = [{ ...slot, orderId: neighbourBidId }];
+    const view = await fx.net.evaluate<{ details: Record<string, unknown> }>(fx.cast.regulator.identity, TX.Settlement.GetRecord, ref);
+    const proof = await fx.net.evaluate<{ proof: MerkleProofStep[] }>(fx.cast.regulator.identity, TX.Settlement.GetProof, ref);
+    expect(verifyMerkleProof(view.details, proof.proof, rootBefore)).toBe(true);
+    expect(await totalTokens()).toBe(supplyBefore);
   });
 
   async function totalTokens(): Promise<bigint> {
