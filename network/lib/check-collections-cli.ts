@@ -3,6 +3,7 @@
  *   tsx network/lib/check-collections-cli.ts <file> <energy|audit> [native|test-network|test-network-ca]
  * Exits 1 with every problem listed; warnings are printed and do not fail.
  */
+import './quiet-chaincode-logs';
 import fs from 'node:fs';
 import { checkCollections } from './collections';
 import { orgsOf, type ObeOrg } from './connection-config';

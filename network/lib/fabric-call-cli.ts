@@ -6,6 +6,7 @@
  *       [JSON array of string arguments] [JSON object of transient values]
  * e.g. tsx network/lib/fabric-call-cli.ts network/native/generated/connection.json utility-user1 energy evaluate Governance:GetConfig
  */
+import './quiet-chaincode-logs';
 import { runCli } from './cli';
 import { withConnection } from './fabric-client';
 

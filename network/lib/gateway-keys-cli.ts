@@ -7,6 +7,7 @@
  * file yet. An existing file is left as it is: the native network uses the same identity labels as the embedded
  * demo, so keys issued by an earlier embedded start keep working.
  */
+import './quiet-chaincode-logs';
 import fs from 'node:fs';
 import { createGatewayFile, loadConfig } from '../../gateway/src';
 import { connectionConfigSchema } from './connection-config';

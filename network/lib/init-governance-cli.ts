@@ -4,6 +4,7 @@
  *   tsx network/lib/init-governance-cli.ts <native|test-network|test-network-ca> <connection.json>
  * A channel that is already configured is left as it is, so the step can be re-run.
  */
+import './quiet-chaincode-logs';
 import { randomBytes } from 'node:crypto';
 import { TX } from '@obe/chaincode';
 import { orgsOf } from './connection-config';

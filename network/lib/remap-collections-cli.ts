@@ -2,6 +2,7 @@
  * Writes collections/<channel>.json re-targeted at the fabric-samples test-network's MSP IDs. Usage:
  *   tsx network/lib/remap-collections-cli.ts <input.json> <output.json>
  */
+import './quiet-chaincode-logs';
 import fs from 'node:fs';
 import { collectionsFileSchema, remapMspIds } from './collections';
 import { NATIVE_ORGS, OBE_ORGS, TEST_NETWORK_ORGS } from './connection-config';

@@ -4,6 +4,7 @@
  *   tsx network/lib/write-connection-cli.ts test-network|test-network-ca <fabric-samples>/test-network/organizations <output file>
  * The crypto dir is the directory that holds peerOrganizations/.
  */
+import './quiet-chaincode-logs';
 import path from 'node:path';
 import { buildConnectionConfig, ConnectionConfigError, orgsOf, writeConnectionConfig } from './connection-config';
 

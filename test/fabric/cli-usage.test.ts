@@ -7,10 +7,11 @@ import { ROOT } from './support/shell';
 
 import { TX } from '@obe/chaincode';
 /** The CLIs that talk to a network run under tsx (fabric-gateway's signer is an ES module jest cannot load). */
-function tsx(script: string, args: string[]) {
+function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'network/lib', script), ...args], {
     encoding: 'utf8',
     timeout: 60_000,
+    env,
   });
 }
 
@@ -33,6 +34,18 @@ describe('network CLIs refuse bad invocations with a usage line', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('ENOENT');
     expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("fabric-call-cli's stdout is only the payload: the chaincode library's load-time logs stay off it, whatever level is inherited", () => {
+    // 'fatal' is what fabric-contract-api writes back after setLevel('CRITICAL'), and what it then reads as 'info'.
+    for (const level of ['INFO', 'fatal']) {
+      const missing = tsx('fabric-call-cli.ts', ['/nonexistent/connection.json', 'utility-user1', 'energy', 'evaluate', TX.Governance.GetConfig.name], {
+        ...process.env,
+        CORE_CHAINCODE_LOGGING_LEVEL: level,
+      });
+      expect(missing.status).toBe(1);
+      expect(missing.stdout).toBe('');
+    }
   });
 
   it('init-governance-cli: usage for an unknown network mode, and a missing connection config reported without a stack trace', () => {
