@@ -38,5 +38,6 @@ else
 fi
 
 cd "$OBE_ROOT"
+# The directory, not the prefix: a bare `test/fabric` pattern also matches test/fabric-embedded/, which npm test runs.
 OBE_FABRIC_TEST=1 OBE_FABRIC_CONFIG="$GEN_DIR/connection.json" OBE_FABRIC_NETWORK_DIR="$GEN_DIR" \
-  npx --no-install jest --runInBand test/fabric "$@"
+  npx --no-install jest --runInBand test/fabric/ "$@"
