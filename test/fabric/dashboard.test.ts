@@ -3,59 +3,46 @@
  * no demo there ("View as" absent), so a user signs in with an API key; the views follow the key's org and roles.
  * Skipped, saying why, without a running network (plain `npm test`) or without chromium.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
 import type { Page } from 'playwright-core';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
-import { loadConfig } from '../../gateway/src/config';
-import { newApiKey } from '../../gateway/src/http/auth';
 import { artifactPath, CHROMIUM, launchBrowser, type BrowserSession } from '../ui/browser';
-import { CONNECTION_FILE, describeLive } from './support/live';
+import { describeLive } from './support/live';
+import { useLiveGateway } from './support/live-gateway';
 
 const OPERATOR = 'gridoperator-admin';
 const USER = 'utility-user1';
 
 const body = () => {
-  let dataDir: string;
-  let gw: RunningGateway;
+  // A gateway process (jest cannot load fabric-gateway's ES-module signer in-process); its API keys are the
+  // network's identities', issued as an operator would.
+  const gateway = useLiveGateway('obe-fabric-ui-', 'off', () => ({ OBE_AUDIT_RELAY: 'off' }));
   let browser: BrowserSession;
-  const keys: Record<string, string> = {};
+  let keys: Record<string, string>;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-fabric-ui-'));
-    const apiKeys = [OPERATOR, USER].map((label) => {
-      const issued = newApiKey(label);
-      keys[label] = issued.key;
-      return issued.stored;
-    });
-    fs.writeFileSync(path.join(dataDir, 'gateway.json'), JSON.stringify({ apiKeys }));
-    const env = { PORT: '0', OBE_LEDGER: 'fabric', OBE_FABRIC_CONFIG: CONNECTION_FILE, OBE_DATA_DIR: dataDir, OBE_AUDIT_RELAY: 'off', OBE_DEMO: 'off', LOG_LEVEL: 'silent' };
-    gw = await startGateway(loadConfig(env), pino({ level: 'silent' }));
-    await gw.ready;
+    const gw = gateway();
+    keys = gw.keys;
     // The operator's admin acts as market operator (registered and granted by itself: an admin of its own org).
     const post = (p: string, label: string, json?: unknown) =>
-      fetch(`${gw.url.replace(/\/$/, '')}${p}`, {
+      fetch(`${gw.baseUrl}${p}`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${keys[label]}`, ...(json ? { 'Content-Type': 'application/json' } : {}) },
         body: json ? JSON.stringify(json) : undefined,
       });
     await post('/api/v1/registry/participants', OPERATOR);
-    const me = (await (await fetch(`${gw.url}api/v1/registry/participants/me`, { headers: { Authorization: `Bearer ${keys[OPERATOR]}` } })).json()) as { pseudonym: string };
+    const me = (await (await fetch(`${gw.baseUrl}/api/v1/registry/participants/me`, { headers: { Authorization: `Bearer ${keys[OPERATOR]}` } })).json()) as {
+      pseudonym: string;
+    };
     await post(`/api/v1/registry/participants/${me.pseudonym}/roles`, OPERATOR, { role: 'MARKET_OPERATOR' });
     browser = await launchBrowser();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await gw?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function signIn(label: string): Promise<Page> {
     const page = await browser.context.newPage();
-    await page.goto(gw.url);
+    await page.goto(gateway().baseUrl);
     await page.fill('#api-key', keys[label]!);
     await page.click('#sign-in button[type="submit"]');
     await page.waitForSelector(`body[data-signed-in="true"][data-loaded="true"][data-view-as="${label}"]`, { timeout: 60_000 });

@@ -11,8 +11,11 @@ import { connectionConfigSchema } from '../../../network/lib/connection-config';
 import { startGateway, type GatewayProcess } from '../../e2e/support/gateway-process';
 import { CONNECTION_FILE } from './live';
 
-/** Registers the suite's beforeAll/afterAll; the returned function gives the running gateway (inside tests only). */
-export function useLiveGateway(tmpPrefix: string, operatorAgent: 'on' | 'off'): () => GatewayProcess {
+/**
+ * Registers the suite's beforeAll/afterAll; the returned function gives the running gateway (inside tests only).
+ * `extraEnv` is read in beforeAll (the network's files exist only then) and added to the gateway's environment.
+ */
+export function useLiveGateway(tmpPrefix: string, operatorAgent: 'on' | 'off', extraEnv: () => Record<string, string> = () => ({})): () => GatewayProcess {
   let gw: GatewayProcess | undefined;
   let dataDir: string;
 
@@ -26,6 +29,7 @@ export function useLiveGateway(tmpPrefix: string, operatorAgent: 'on' | 'off'): 
       OBE_FABRIC_CONFIG: CONNECTION_FILE,
       OBE_CONFIG: path.join(dataDir, 'gateway.json'),
       OBE_OPERATOR_AGENT: operatorAgent,
+      ...extraEnv(),
     });
   }, 120_000);
 
