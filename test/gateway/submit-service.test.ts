@@ -197,6 +197,25 @@ describe('SubmitService', () => {
     expect(drained).toBe(true);
   });
 
+  it('drain() leaves a follower stuck in a ledger call after a short grace: the stop does not wait out a commit-status deadline, and the record stays pending for the next start', async () => {
+    const ledger = new ScriptedLedger();
+    ledger.hold(); // the commit status never answers (a transaction the orderer lost)
+    const submits = service(ledger, dir);
+    const pending = await submits.submit({ tx, fingerprint: 'a', respondAsync: true });
+    expect(pending.status).toBe('pending');
+    const started = Date.now();
+    await submits.drain();
+    expect(Date.now() - started).toBeLessThan(5000);
+    const records = fs.readdirSync(path.join(dir, 'submits')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, 'submits', f), 'utf8')) as { txId: string; status: string });
+    expect(records).toEqual([expect.objectContaining({ txId: pending.txId, status: 'pending' })]);
+    // The next start follows it to its outcome.
+    ledger.release();
+    const next = service(ledger, dir);
+    await next.resumePending();
+    expect((await next.status(pending.txId, tx.identity))?.status).toBe('committed');
+    await next.drain();
+  });
+
   describe('durability (records are on disk before they are relied on, without blocking the event loop)', () => {
     const onDisk = (sub: string) =>
       fs

@@ -150,6 +150,12 @@ function loadOrCreateKey(file: string): Buffer {
 const FOLLOW_BACKOFF = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 200, maxDelayMs: 5_000 };
 const FINAL_CHECK_BACKOFF = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 500, maxDelayMs: 10_000 };
 
+/**
+ * How long drain() waits for followers still inside a ledger call before leaving them: a stop must not wait out a
+ * commit-status deadline for submits the next start resumes anyway.
+ */
+const FOLLOWER_STOP_GRACE_MS = 2000;
+
 /** How long a status request waits for a pending commit before answering that it is still pending. */
 const STATUS_WAIT_MS = 2000;
 
@@ -653,15 +659,16 @@ export class SubmitService {
   }
 
   /**
-   * Resolves once every submit in flight has finished (graceful shutdown). Followers of pending submits stop where
-   * they are (their records stay pending on disk; the next start resumes them).
+   * Resolves once every submit in flight has finished (graceful shutdown): a client is waiting for each. Followers of
+   * pending submits stop where they are (their records stay pending on disk; the next start resumes them): one asleep
+   * at once, one inside a ledger call after at most FOLLOWER_STOP_GRACE_MS. That call may be a commit-status wait of
+   * up to its whole gRPC deadline (30 s on Fabric, for a transaction the orderer lost); the ledger's close() ends it.
    */
   async drain(): Promise<void> {
     this.#stopping = true;
     for (const wake of [...this.#sleepers]) wake();
-    while (this.#inFlight.size || this.#resolving.size) {
-      await Promise.allSettled([...this.#inFlight, ...this.#resolving.values()]);
-    }
+    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+    await withinMs(Promise.allSettled([...this.#resolving.values()]), FOLLOWER_STOP_GRACE_MS);
   }
 
   get inFlight(): number {
