@@ -156,6 +156,32 @@ export function plotsFor(results: Json): PlotSpec[] {
       ],
     });
   }
+  // Client-count sweeps: tx/s per path at each client count (the fabric section on the network, the adapter section
+  // over the in-process peer stand-in).
+  for (const [name, key, title] of [
+    ['fabric-sweep-throughput', 'fabric', 'Native Fabric: tx/s by path and concurrent clients'],
+    ['adapter-overhead-throughput', 'adapter', 'Client-side cost: tx/s by path (peer answers at once)'],
+  ] as const) {
+    const result = section(results, key);
+    const sweep = result && isObj(result.sweep) ? result.sweep : undefined;
+    if (!sweep) continue;
+    const counts = Object.keys(sweep);
+    const paths = [...new Set(counts.flatMap((c) => (isObj(sweep[c]) ? Object.keys(sweep[c]) : [])))];
+    plots.push({
+      kind: 'bar',
+      name,
+      title,
+      unit: 'tx/s',
+      labels: counts.map((c) => `${c} clients`),
+      series: paths.map((p) => ({
+        name: p,
+        values: counts.map((c) => {
+          const row = isObj(sweep[c]) ? sweep[c][p] : undefined;
+          return isObj(row) ? num(row.tps) : null;
+        }),
+      })),
+    });
+  }
   const runtime = section(results, 'runtime');
   if (runtime && isObj(runtime.trivialWrite) && isObj(runtime.rangeRead1000)) {
     const rows = [
