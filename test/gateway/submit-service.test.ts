@@ -393,6 +393,32 @@ describe('SubmitService', () => {
       expect(ledger.endorsed.filter((r) => r.fn === tx.fn)).toHaveLength(1);
     });
 
+    it('resumed past its deadline, a submit the orderer confirmed and then lost goes straight to the final check: no commit-status wait first', async () => {
+      /** The orderer took the transaction and lost it (SIGKILL before its batch was cut): its commit status never answers. */
+      class LostLedger extends OrdererDownLedger {
+        statusWaits = 0;
+        override async commitStatus(pending: PendingSubmit): Promise<SubmitResult> {
+          if (this.fences.includes(pending.txId)) return super.commitStatus(pending);
+          this.statusWaits++;
+          return new Promise<SubmitResult>(() => undefined);
+        }
+      }
+      const ledger = new LostLedger();
+      ledger.fenceOk = true;
+      const before = shortDeadline(ledger, 100);
+      const pending = await before.submit({ tx, fingerprint: 'a', respondAsync: true });
+      await before.drain(); // left inside its commit-status wait
+      expect(ledger.statusWaits).toBe(1);
+      await new Promise((r) => setTimeout(r, 200)); // the deadline passes while the gateway is down
+
+      const after = shortDeadline(ledger, 100);
+      await after.resumePending();
+      expect(records()).toEqual([expect.objectContaining({ txId: pending.txId, status: 'failed', error: expect.objectContaining({ kind: 'expired' }) })]);
+      expect(ledger.statusWaits).toBe(1);
+      expect(ledger.lookups).toBe(1);
+      await after.drain();
+    });
+
     it('past its deadline a submit stays pending while ordering is down (no fence can commit), and fails SUBMIT_EXPIRED once it is live again', async () => {
       const ledger = new OrdererDownLedger();
       const submits = shortDeadline(ledger, 100);

@@ -483,9 +483,11 @@ export class SubmitService {
             }
           }
         }
-        // Never confirmed by the orderer and not re-sent now: there is no status to ask for yet.
+        // Never confirmed by the orderer and not re-sent now: there is no status to ask for yet. At or past the
+        // deadline (e.g. resumed after it) the final check below answers instead, committed included: a commit-status
+        // wait for a transaction the orderer lost would first hold this follower for its whole gRPC deadline.
         const unsent = pending.commitState.length === 0 && ledger.resend !== undefined && pending.envelope !== undefined;
-        if (!unsent && (await this.#settleFromStatus(ledger, record, pending, resends))) return;
+        if (!unsent && Date.now() < deadline && (await this.#settleFromStatus(ledger, record, pending, resends))) return;
       }
       if (Date.now() >= deadline) break;
       if (resends !== (record.resends ?? 0)) {
