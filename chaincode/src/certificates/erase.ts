@@ -38,9 +38,17 @@ export async function eraseCertificateHolder(ctx: Context, pseudonym: string, me
   let lots = 0;
   let retired = 0;
   if (tag !== undefined) {
+    // Everything read first (a transaction never reads what it wrote): the index, each lot's public record, the secret.
+    const entries = await readJsonByPrefix<{ zone: string; interval: string; lotId: string }>(ctx, CERT.held, [tag]);
+    const held: { indexKey: string; lotKey: string; lot: PublicLot | undefined }[] = [];
+    for (const entry of entries) {
+      const lotKey = book.lotKey(entry.value.zone, entry.value.interval, entry.value.lotId);
+      held.push({ indexKey: entry.key, lotKey, lot: await readJson<PublicLot>(ctx, lotKey) });
+    }
+    const active = await book.activeLotsOf(pseudonym);
     const secret = (await book.holderSecret(pseudonym))!;
     const retire = new CertificateBook(ctx, deriveSalt(secret, `cert-erase:${ctx.stub.getTxID()}`));
-    for (const lot of await book.activeLotsOf(pseudonym)) {
+    for (const lot of active) {
       await retire.move({
         kind: 'EXPIRE',
         certId: lot.record.certId,
@@ -53,14 +61,12 @@ export async function eraseCertificateHolder(ctx: Context, pseudonym: string, me
       });
       retired++;
     }
-    for (const entry of await readJsonByPrefix<{ zone: string; interval: string; lotId: string }>(ctx, CERT.held, [tag])) {
-      const key = book.lotKey(entry.value.zone, entry.value.interval, entry.value.lotId);
-      const lot = await readJson<PublicLot>(ctx, key);
+    for (const { indexKey, lotKey, lot } of held) {
       if (lot) {
-        await ctx.stub.purgePrivateData(lot.collection, key);
+        await ctx.stub.purgePrivateData(lot.collection, lotKey);
         lots++;
       }
-      await ctx.stub.deleteState(entry.key);
+      await ctx.stub.deleteState(indexKey);
     }
     await ctx.stub.purgePrivateData(collection, book.holderSecretKey(pseudonym));
   }

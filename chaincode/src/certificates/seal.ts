@@ -1,7 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { canonicalBytes } from '../common/canonical-json';
 import { ConflictError, NotFoundError, RuleViolationError } from '../common/errors';
-import { deriveSalt } from '../common/hash';
+import { commitmentOf, deriveSalt } from '../common/hash';
 import { merkleLeafHash, merkleProofOfLeaves, merkleRootOfLeaves, type MerkleProofStep } from '../common/merkle';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
 import { txTimeIso, txTimeMs } from '../common/tx-time';
@@ -77,6 +77,7 @@ export async function sealInterval(ctx: Context, config: GovernanceConfig, seale
     if (entry.value.status !== 'ACTIVE') continue;
     const body = await readPrivateJson<PrivateLot>(ctx, entry.value.collection, entry.key);
     if (!body) throw new RuleViolationError(`this peer holds no private lot ${entry.value.lotId}`, { reason: 'PRIVATE_DATA_UNAVAILABLE' });
+    if (commitmentOf(body) !== entry.value.commitment) throw new RuleViolationError(`certificate lot '${entry.value.lotId}' does not match its commitment`);
     const event = await book.move({
       kind: 'EXPIRE',
       certId: entry.value.certId,
