@@ -1,0 +1,86 @@
+/**
+ * Batched reading storage on the native Fabric network (docs/adr/0014), over HTTP against a gateway with
+ * OBE_LEDGER=fabric: one batch of 120 device-signed readings of two meters (three private chunks, range reads per
+ * meter-day on the peers' real state database) commits; the same batch again is all duplicates; a reading in the
+ * third chunk reads back through GetReading; a contradicting reading is a 409 and nothing of its batch is written.
+ * Skips without Fabric.
+ */
+import crypto from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { describeLive } from './support/live';
+import { useLiveGateway } from './support/live-gateway';
+
+interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describeLive('batched reading storage on the native Fabric network', () => {
+  const gateway = useLiveGateway('obe-fabric-metering-', 'off');
+
+  it('commits 120 readings in chunks, finds them all as duplicates again, reads the last chunk back, refuses a contradiction', async () => {
+    const gw = gateway();
+    const call = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+      const res = await fetch(`${gw.baseUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${gw.keys[label]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const ok = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+      const reply = await call(label, method, path, body);
+      if (reply.status !== 200) throw new Error(`${method} ${path} as ${label}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
+      return reply;
+    };
+
+    const owners = ['prosumer-19', 'prosumer-20'];
+    const pseudonym: Record<string, string> = {};
+    for (const label of ['gridoperator-admin', 'utility-admin', 'regulator-admin', ...owners]) {
+      const reg = await call(label, 'POST', '/api/v1/registry/participants');
+      expect([200, 409]).toContain(reg.status);
+      pseudonym[label] = (await ok(label, 'GET', '/api/v1/registry/participants/me')).body.pseudonym;
+    }
+    const grant = async (admin: string, label: string, role: string) => expect([200, 409]).toContain((await call(admin, 'POST', `/api/v1/registry/participants/${pseudonym[label]}/roles`, { role })).status);
+    await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
+    await grant('regulator-admin', 'regulator-admin', 'REGULATOR');
+    for (const owner of owners) await grant('utility-admin', owner, 'PROSUMER');
+
+    const { config } = (await ok('gridoperator-admin', 'GET', '/api/v1/governance')).body as { config: { intervalMinutes: number } };
+    const lengthMs = config.intervalMinutes * 60_000;
+    const lastEnded = Math.floor(Date.now() / lengthMs) * lengthMs - lengthMs;
+    const run = crypto.randomBytes(3).toString('hex');
+    const meters = owners.map((owner, i) => ({ owner, assetId: `mb-${run}-${i}`, ...crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) }));
+    for (const meter of meters) {
+      const devicePublicKey = meter.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      await ok(meter.owner, 'POST', '/api/v1/registry/assets', { assetId: meter.assetId, type: 'meter', segment: 'retail', zone: `mb-${run}`, capacityKw: 10, devicePublicKey });
+      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${meter.assetId}/commission`, { meteringFrom: lastEnded - 200 * lengthMs });
+      await ok(meter.owner, 'POST', `/api/v1/registry/assets/${meter.assetId}/activate`);
+    }
+    const sign = (meter: (typeof meters)[number], back: number, importedWh: number) => {
+      const intervalStart = lastEnded - back * lengthMs;
+      const reading = { assetId: meter.assetId, intervalStart, importedWh, exportedWh: 0, sequence: intervalStart / 1000 };
+      return { ...reading, signature: crypto.sign('sha256', Buffer.from(canonicalize(reading)!, 'utf8'), meter.privateKey).toString('base64') };
+    };
+    const readings = meters.flatMap((meter, m) => Array.from({ length: 60 }, (_, k) => sign(meter, k, 1000 * m + k)));
+
+    const first = await ok('utility-admin', 'POST', '/api/v1/metering/readings', { readings });
+    expect(first.body.result).toMatchObject({ accepted: 120, duplicates: 0 });
+    const again = await ok('utility-admin', 'POST', '/api/v1/metering/readings', { readings });
+    expect(again.body.result).toMatchObject({ accepted: 0, duplicates: 120 });
+
+    // The second meter's last interval sorts last in the batch: leaf 119, the third chunk of 50.
+    const t = lastEnded - 59 * lengthMs;
+    const hash = await ok('regulator-admin', 'GET', `/api/v1/metering/assets/${meters[1].assetId}/readings/${t}/hash`);
+    expect(hash.body).toMatchObject({ collection: 'readings_UtilityMSP', leaf: 119, txId: first.body.txId });
+    const view = await ok('regulator-admin', 'GET', `/api/v1/metering/assets/${meters[1].assetId}/readings/${t}`);
+    expect(view.body.reading).toMatchObject({ intervalStart: t, importedWh: 1059 });
+
+    // A contradiction inside a meter-day range: refused whole, so its new reading is not written either.
+    const contradiction = [sign(meters[0], 61, 5), sign(meters[0], 3, 999_999), sign(meters[0], 4, 1004), sign(meters[0], 5, 1005)];
+    const refused = await call('utility-admin', 'POST', '/api/v1/metering/readings', { readings: contradiction });
+    expect(refused.status).toBe(409);
+    expect((await call('regulator-admin', 'GET', `/api/v1/metering/assets/${meters[0].assetId}/readings/${lastEnded - 61 * lengthMs}/hash`)).status).toBe(404);
+  });
+});
