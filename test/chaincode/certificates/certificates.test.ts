@@ -1,6 +1,6 @@
 import { verifyMerkleProof } from '../../../chaincode/src/common/merkle';
 import { GRID, REGULATOR, UTILITY, expectRefused, outcome } from '../support';
-import { MarketFixture, ZONE, salt, setClock, restoreClock, type Trader } from '../market/fixture';
+import { MarketFixture, OTHER_ZONE, ZONE, salt, setClock, restoreClock, type Trader } from '../market/fixture';
 
 import { TX } from '@obe/chaincode';
 
@@ -20,7 +20,7 @@ interface LotView {
  */
 describe('green certificates: issuance, settlement binding, claims, expiry, audit trail', () => {
   let fx: MarketFixture;
-  let s1: Trader, s2: Trader, b1: Trader, b2: Trader;
+  let s1: Trader, s2: Trader, b1: Trader, b2: Trader, s4: Trader, b4: Trader;
   let start: number;
   let interval: string;
   const orders: Record<string, string> = {};
@@ -48,6 +48,8 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
     interval = new Date(start).toISOString();
     [s1, s2] = [await fx.prosumer('c-s1'), await fx.prosumer('c-s2')];
     [b1, b2] = [await fx.consumer('c-b1', ZONE, 100_000), await fx.consumer('c-b2', ZONE, 100_000)];
+    // Another zone, whose seller holds no certificate.
+    [s4, b4] = [await fx.prosumer('c-s4', OTHER_ZONE), await fx.consumer('c-b4', OTHER_ZONE, 100_000)];
     battery = await fx.asset(s1, 'battery', ZONE);
     pv2 = await fx.asset(s1, 'pv', ZONE);
     setClock(start - 30 * MINUTE);
@@ -55,8 +57,11 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
     orders.S2 = (await fx.placeOrder(s2, ZONE, interval, 'SELL', 12, 2000)).orderId;
     orders.B1 = (await fx.placeOrder(b1, ZONE, interval, 'BUY', 30, 2000)).orderId;
     orders.B2 = (await fx.placeOrder(b2, ZONE, interval, 'BUY', 20, 2500)).orderId;
+    orders.S4 = (await fx.placeOrder(s4, OTHER_ZONE, interval, 'SELL', 10, 400)).orderId;
+    orders.B4 = (await fx.placeOrder(b4, OTHER_ZONE, interval, 'BUY', 30, 400)).orderId;
     setClock(start - 4 * MINUTE);
     await fx.clear(ZONE, interval);
+    await fx.clear(OTHER_ZONE, interval);
   });
   afterAll(async () => {
     restoreClock();
@@ -115,7 +120,7 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
     expect(await outcome(fx.net.evaluate(b1.identity, TX.Certificates.GetBinding, [{ market: 'RETAIL', zone: ZONE, interval, orderId: orders.B1 }]))).toBe('NOT_FOUND');
   });
 
-  it('a settled award moves payment and certificate in one transaction; a seller without certificate moves none', async () => {
+  it('a settled award moves payment and certificate in one transaction', async () => {
     const before = { b1: await fx.balance(b1), s1: await fx.balance(s1) };
     const summary = await fx.settle('RETAIL', ZONE, interval);
     expect(summary.recordCount).toBe(4);
@@ -135,6 +140,20 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
     // Another participant sees the status, never the quantities.
     expect(await fx.net.evaluate(b2.identity, TX.Certificates.GetBinding, [{ market: 'RETAIL', zone: ZONE, interval, orderId: orders.B1 }])).not.toHaveProperty('details');
     expect([bS1.binding.status, bS2.binding.status]).toEqual(expect.arrayContaining([expect.stringMatching(/MOVED|PARTIAL/)]));
+  });
+
+  it('settles a seller without a certificate: the payment moves, no certificate does, and the record says so', async () => {
+    await fx.reading(s4.meterId, start, 0, 400);
+    await fx.reading(b4.meterId, start, 400, 0);
+    const before = await fx.balance(s4);
+    await fx.settle('RETAIL', OTHER_ZONE, interval);
+    expect((await fx.balance(s4)).available).toBeGreaterThan(before.available);
+    for (const [who, order] of [[s4, orders.S4], [b4, orders.B4]] as const) {
+      const view = await fx.net.evaluate<{ binding: { status: string }; details: { deliveredWh: number; certifiedWh: number } }>(who.identity, TX.Certificates.GetBinding, [{ market: 'RETAIL', zone: OTHER_ZONE, interval, orderId: order }]);
+      expect(view.binding.status).toBe('NO_CERTIFICATE');
+      expect(view.details).toMatchObject({ deliveredWh: 400, certifiedWh: 0 });
+    }
+    expect(await fx.net.evaluate(b4.identity, TX.Certificates.ListMyLots, [{}])).toEqual([]);
   });
 
   it('refuses a claim above the metered import, beyond the lots, of someone else’s lot or meter, and twice', async () => {
