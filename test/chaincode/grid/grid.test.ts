@@ -201,6 +201,29 @@ describe('grid: topology, envelopes and fees', () => {
     for (const b of buyers) expect((await fx.balance(b)).escrowed).toBe(0);
   });
 
+  it('an envelope cannot change a cleared interval: not with a backdated timestamp, not endorsed before the clearing and committed after it', async () => {
+    const next = start + 4 * INTERVAL;
+    const slotInterval = new Date(next).toISOString();
+    const envelope = (exportLimitWh: number) => [{ envelopes: [{ nodeId: 'fa', interval: slotInterval, importLimitWh: null, exportLimitWh }] }];
+    setClock(next - 30 * MINUTE);
+    await fx.net.submit(dso(), TX.Grid.PublishEnvelopes, envelope(1000));
+    await fx.placeOrder(sellersA[0], ZONE, slotInterval, 'SELL', 10, 1500);
+    await fx.placeOrder(buyers[0], ZONE, slotInterval, 'BUY', 30, 1500);
+    // A revision endorsed while the gate is open, held back, and committed after the clearing: MVCC refuses it.
+    const late = await fx.net.endorse(dso(), TX.Grid.PublishEnvelopes, envelope(5000));
+    setClock(next - 4 * MINUTE);
+    await fx.clear(ZONE, slotInterval);
+    const full = await fx.net.evaluate<{ details: { volumeWh: number; binding: unknown[] } }>(fx.cast.regulator.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval: slotInterval }]);
+    expect(full.details).toMatchObject({ volumeWh: 1000, binding: [{ node: 'fa', direction: 'EXPORT', limitWh: 1000 }] });
+    await expect(fx.net.fabric.commit(late)).rejects.toThrow(/MVCC_READ_CONFLICT|PHANTOM_READ_CONFLICT/);
+    // A client that backdates its transaction to before the gate is refused too: the clearing's result exists.
+    setClock(next - 30 * MINUTE);
+    await expectRefused(fx.net, () => fx.net.submit(dso(), TX.Grid.PublishEnvelopes, envelope(5000)), 'RULE_VIOLATION', /already cleared/);
+    await expectRefused(fx.net, () => fx.net.submit(dso(), TX.Grid.PublishTariffs, [{ tariffs: [{ zone: ZONE, interval: slotInterval, feePerKwh: 0, localFeePerKwh: 0 }] }]), 'RULE_VIOLATION', /already cleared/);
+    const listed = await fx.net.evaluate<{ exportLimitWh: number; revision: number }[]>(buyers[0].identity, TX.Grid.ListEnvelopes, [{ zone: ZONE, interval: slotInterval }]);
+    expect(listed).toEqual([expect.objectContaining({ exportLimitWh: 1000, revision: 1 })]);
+  });
+
   it('a slot without envelope or tariff clears exactly as before (no grid fields)', async () => {
     const next = start + 8 * INTERVAL;
     const other = new Date(next).toISOString();
