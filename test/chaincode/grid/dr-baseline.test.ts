@@ -1,22 +1,58 @@
 import fc from 'fast-check';
-import { candidateDays, DAY_MS, deliveredReduction, intervalBaseline, isWeekend, paidReductions, paymentFor, type BaselineRule } from '../../../chaincode/src/grid/dr/baseline';
+import { baselineDays, committedAt, DAY_MS, deliveredReduction, intervalBaseline, isWeekend, paidReductions, paymentFor, type BaselineRule } from '../../../chaincode/src/grid/dr/baseline';
 
 /** The pure demand-response rules: baseline days, baseline, delivered reduction and the pro-rata cap. */
 describe('demand-response baseline and payment rules', () => {
   const monday = Date.UTC(2026, 10, 30); // a Monday
   const rule: BaselineRule = { days: 3, minDays: 2, lookbackDays: 10, dayType: 'ALL' };
 
-  it('takes the earlier days newest first, skipping event days and, for SAME_DAY_TYPE, the other day type', () => {
+  const offset = 18 * 3_600_000;
+  const quarter = 15 * 60_000;
+  const none = () => false;
+
+  it('takes the earlier days newest first, skipping committed samples and, for SAME_DAY_TYPE, the other day type', () => {
     expect(isWeekend(monday)).toBe(false);
-    expect(candidateDays(monday, { ...rule, lookbackDays: 3 }, new Set())).toEqual([monday - DAY_MS, monday - 2 * DAY_MS, monday - 3 * DAY_MS]);
-    expect(candidateDays(monday, { ...rule, lookbackDays: 3 }, new Set([monday - 2 * DAY_MS]))).toEqual([monday - DAY_MS, monday - 3 * DAY_MS]);
+    const announced = monday + 12 * 3_600_000; // the event day at noon
+    expect(baselineDays(monday, offset, quarter, announced, { ...rule, lookbackDays: 3 }, none)).toEqual([monday - DAY_MS, monday - 2 * DAY_MS, monday - 3 * DAY_MS]);
+    const committed = (t: number) => t === monday - 2 * DAY_MS + offset;
+    expect(baselineDays(monday, offset, quarter, announced, { ...rule, lookbackDays: 3 }, committed)).toEqual([monday - DAY_MS, monday - 3 * DAY_MS]);
     // Monday: Sunday and Saturday are left out.
-    expect(candidateDays(monday, { ...rule, lookbackDays: 4, dayType: 'SAME_DAY_TYPE' }, new Set())).toEqual([monday - 3 * DAY_MS, monday - 4 * DAY_MS]);
+    expect(baselineDays(monday, offset, quarter, announced, { ...rule, lookbackDays: 4, dayType: 'SAME_DAY_TYPE' }, none)).toEqual([monday - 3 * DAY_MS, monday - 4 * DAY_MS]);
+    // Stops at `days`.
+    expect(baselineDays(monday, offset, quarter, announced, rule, none)).toHaveLength(3);
   });
 
-  it('averages the newest `days` readings of the same interval (floor), and has none below minDays', () => {
-    const days = candidateDays(monday, rule, new Set());
-    const offset = 18 * 3_600_000;
+  it('starts from the newest day whose interval had ended when the event was announced', () => {
+    // Announced on Friday at noon for Monday 18:00: Friday 18:00 and the weekend are after the announcement.
+    const friday = monday - 3 * DAY_MS;
+    expect(baselineDays(monday, offset, quarter, friday + 12 * 3_600_000, { ...rule, lookbackDays: 3 }, none)).toEqual([friday - DAY_MS, friday - 2 * DAY_MS, friday - 3 * DAY_MS]);
+    // Announced at 18:15 on Friday: Friday's 18:00–18:15 had just ended.
+    expect(baselineDays(monday, offset, quarter, friday + offset + quarter, { ...rule, lookbackDays: 1 }, none)).toEqual([friday]);
+    expect(baselineDays(monday, offset, quarter, friday + offset + quarter - 1, { ...rule, lookbackDays: 1 }, none)).toEqual([friday - DAY_MS]);
+  });
+
+  it('never uses an interval after the announcement or a committed one, and fixes the days before any reading (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 95 }), fc.integer({ min: 0, max: 40 * 96 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 20 }), fc.boolean(), fc.array(fc.integer({ min: 1, max: 25 }), { maxLength: 6 }), (slot, before, days, lookbackDays, sameType, committedBack) => {
+        const at = slot * quarter;
+        const announced = monday + at - before * quarter;
+        const r: BaselineRule = { days: Math.min(days, lookbackDays), minDays: 1, lookbackDays, dayType: sameType ? 'SAME_DAY_TYPE' : 'ALL' };
+        const committed = new Set(committedBack.map((back) => monday - back * DAY_MS + at));
+        const chosen = baselineDays(monday, at, quarter, announced, r, (t) => committed.has(t));
+        expect(chosen.length).toBeLessThanOrEqual(r.days);
+        expect([...chosen].sort((x, y) => y - x)).toEqual(chosen);
+        for (const day of chosen) {
+          expect(day + at + quarter).toBeLessThanOrEqual(announced);
+          expect(day).toBeLessThan(monday);
+          expect(committed.has(day + at)).toBe(false);
+          if (sameType) expect(isWeekend(day)).toBe(isWeekend(monday));
+        }
+      }),
+    );
+  });
+
+  it('averages the readings of the fixed days (floor); a missing one is not replaced by an older day, and below minDays there is none', () => {
+    const days = baselineDays(monday, offset, quarter, monday, { ...rule, days: 10 }, none);
     const readings = new Map([
       [days[0] + offset, 1000],
       [days[2] + offset, 1001],
@@ -24,9 +60,29 @@ describe('demand-response baseline and payment rules', () => {
       [days[4] + offset, 9999],
     ]);
     const b = intervalBaseline(days, offset, rule, (t) => readings.get(t) ?? null);
-    expect(b.baselineWh).toBe(1001); // floor((1000 + 1001 + 1003) / 3); the fourth is never read
-    expect(b.samples.map((s) => s.intervalStart)).toEqual([days[0] + offset, days[2] + offset, days[3] + offset]);
+    expect(b.baselineWh).toBe(1000); // floor((1000 + 1001) / 2): day 1 is missing, days 3 and 4 are not among the first 3
+    expect(b.samples.map((s) => s.intervalStart)).toEqual([days[0] + offset, days[2] + offset]);
     expect(intervalBaseline(days, offset, rule, (t) => (t === days[0] + offset ? 5 : null)).baselineWh).toBeNull();
+  });
+
+  it('cannot be raised by withholding readings: with minDays = days, any baseline is the mean of the same fixed days (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(5000), { minLength: 10, maxLength: 10 }), fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }), fc.integer({ min: 1, max: 5 }), (values, kept, n) => {
+        const r: BaselineRule = { days: n, minDays: n, lookbackDays: 10, dayType: 'ALL' };
+        const days = baselineDays(monday, offset, quarter, monday, r, none);
+        const all = intervalBaseline(days, offset, r, (t) => values[(monday - (t - offset)) / DAY_MS - 1]);
+        const some = intervalBaseline(days, offset, r, (t) => (kept[(monday - (t - offset)) / DAY_MS - 1] ? values[(monday - (t - offset)) / DAY_MS - 1] : null));
+        expect(some.baselineWh === null || some.baselineWh === all.baselineWh).toBe(true);
+      }),
+    );
+  });
+
+  it('committedAt: a sample counts as committed only if it began after the opt-in and before any cancel', () => {
+    expect(committedAt([{ from: 100, until: null }], 100)).toBe(true);
+    expect(committedAt([{ from: 100, until: null }], 99)).toBe(false);
+    expect(committedAt([{ from: 100, until: 200 }], 199)).toBe(true);
+    expect(committedAt([{ from: 100, until: 200 }], 200)).toBe(false);
+    expect(committedAt([{ from: -Infinity, until: null }], 0)).toBe(true);
   });
 
   it('pays a reduction only against a baseline and a metered reading, never below 0 or above the baseline', () => {

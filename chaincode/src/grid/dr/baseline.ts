@@ -5,12 +5,13 @@
  * directly (test/chaincode/grid/dr-baseline.test.ts). Every amount is an exact integer; sums and products are BigInt.
  *
  * Baseline method `MEAN_SAME_INTERVAL` (docs/demand-response.md):
- *  - candidate days: the `lookbackDays` UTC days before the event's day, newest first; with dayType `SAME_DAY_TYPE`
- *    only days of the event day's type (Monday–Friday or Saturday–Sunday); never a day on which the meter was opted in
- *    to a demand-response event (its consumption there is not its normal consumption);
- *  - per event interval: the same interval of the day on the newest candidate days that have a trusted, device-signed
- *    reading for it, until `days` are found; the baseline is the floor of the mean of their imported Wh;
- *  - fewer than `minDays` such days: no baseline for that interval, so nothing is paid for it.
+ *  - baseline days, per event interval and fixed before any reading is looked at: the newest `days` UTC days before the
+ *    event's day whose same interval had ended when the event was announced, within `lookbackDays` days; with dayType
+ *    `SAME_DAY_TYPE` only days of the event day's type (Monday–Friday or Saturday–Sunday); never a day whose interval
+ *    began while the meter was opted in to another demand-response event (not normal consumption);
+ *  - the baseline is the floor of the mean of the trusted, device-signed imported Wh of those days' same interval; a
+ *    missing reading is a missing sample (never replaced by an older day's), and fewer than `minDays` samples give no
+ *    baseline for that interval, so nothing is paid for it.
  * Delivered reduction of an interval = max(0, baseline − metered import), so it never exceeds the baseline; a missing or
  * untrusted reading for the event interval itself gives no reduction. An interval's paid reduction across all
  * participants is capped at its target: when the reductions add up to more, each is scaled down pro rata (floored), and
@@ -35,19 +36,6 @@ export function isWeekend(dayStartMs: number): boolean {
   return weekday === 0 || weekday === 6;
 }
 
-/** The candidate days (UTC day starts) for an event on `eventDayStart`, newest first, before any reading is looked at. */
-export function candidateDays(eventDayStart: number, rule: BaselineRule, excluded: ReadonlySet<number>): number[] {
-  const out: number[] = [];
-  const weekend = isWeekend(eventDayStart);
-  for (let back = 1; back <= rule.lookbackDays; back++) {
-    const day = eventDayStart - back * DAY_MS;
-    if (rule.dayType === 'SAME_DAY_TYPE' && isWeekend(day) !== weekend) continue;
-    if (excluded.has(day)) continue;
-    out.push(day);
-  }
-  return out;
-}
-
 /** One reading that fed a baseline: the interval it measured and the imported Wh it said. */
 export interface BaselineSample {
   readonly intervalStart: number;
@@ -61,13 +49,50 @@ export interface IntervalBaseline {
 }
 
 /**
- * The baseline of one event interval from the samples found on the candidate days (newest first; `readingOn(day)` is
- * the trusted imported Wh of the same interval of that day, or null when missing or untrusted). Stops at `days` samples.
+ * A meter's commitment to another demand-response event on one UTC day: from its opt-in until that event's
+ * cancellation (null: never cancelled). A sample interval that began while the meter was committed is not normal
+ * consumption. A commitment made after an interval began never strikes it out, so a participant cannot opt in to a late
+ * event after seeing a low reading to drop that day, and an issuer cannot cancel after seeing a high one to put it back.
  */
-export function intervalBaseline(candidates: readonly number[], offsetMs: number, rule: BaselineRule, readingOn: (intervalStart: number) => number | null): IntervalBaseline {
+export interface Commitment {
+  readonly from: number;
+  readonly until: number | null;
+}
+
+/** Whether a sample interval starting at `sampleStart` began while one of the commitments held. */
+export function committedAt(commitments: readonly Commitment[], sampleStart: number): boolean {
+  return commitments.some((c) => c.from <= sampleStart && (c.until === null || sampleStart < c.until));
+}
+
+/**
+ * The baseline days of one event interval (its offset from the event day's 00:00 UTC), newest first, fixed before any
+ * reading is looked at: the newest day whose same interval had ended when the event was announced (`announcedMs`, its
+ * creation), then earlier days, at most `lookbackDays` of them, skipping days of the other type (SAME_DAY_TYPE) and
+ * samples taken while the meter was committed to another event (`committed(sampleStart)`), until `days` are found.
+ * Intervals after the announcement never count: a participant that knows of the event cannot inflate them.
+ */
+export function baselineDays(eventDayStart: number, offsetMs: number, lengthMs: number, announcedMs: number, rule: BaselineRule, committed: (sampleStart: number) => boolean): number[] {
+  const latest = Math.min(eventDayStart - DAY_MS, Math.floor((announcedMs - offsetMs - lengthMs) / DAY_MS) * DAY_MS);
+  const weekend = isWeekend(eventDayStart);
+  const out: number[] = [];
+  for (let back = 0; back < rule.lookbackDays && out.length < rule.days; back++) {
+    const day = latest - back * DAY_MS;
+    if (rule.dayType === 'SAME_DAY_TYPE' && isWeekend(day) !== weekend) continue;
+    if (committed(day + offsetMs)) continue;
+    out.push(day);
+  }
+  return out;
+}
+
+/**
+ * The baseline of one event interval from its baseline days (newest first; `readingOn(t)` is the trusted imported Wh of
+ * the interval starting at t, or null when missing or untrusted). Only the first `days` days count: a missing reading
+ * is a missing sample, never replaced by an older day's, so whoever reports the readings cannot choose the high days by
+ * withholding the low ones. Fewer than `minDays` samples: no baseline.
+ */
+export function intervalBaseline(days: readonly number[], offsetMs: number, rule: BaselineRule, readingOn: (intervalStart: number) => number | null): IntervalBaseline {
   const samples: BaselineSample[] = [];
-  for (const day of candidates) {
-    if (samples.length >= rule.days) break;
+  for (const day of days.slice(0, rule.days)) {
     const intervalStart = day + offsetMs;
     const importedWh = readingOn(intervalStart);
     if (importedWh !== null) samples.push({ intervalStart, importedWh });

@@ -11,16 +11,16 @@ import { describeOutsider, orgOutsideCollection } from '../../governance/collect
 import { intervalMs } from '../../governance/config';
 import { getConfig } from '../../governance/store';
 import { parseInterval, utcDayStart } from '../../market/interval';
-import { findReadingHash, findStoredReading, readingsCollectionFor } from '../../metering/store';
+import { findReadingHash, readingsCollectionFor, storedReadingOf } from '../../metering/store';
 import { readingTrusted } from '../../metering/trust';
 import { hasRole, participantOrNone, requireParticipant, requireRole } from '../../participants/authorize';
 import type { ActingParticipant } from '../../participants/participant';
-import type { Asset } from '../../registry/asset';
+import { meteringStartMs, type Asset } from '../../registry/asset';
 import { requireRegisteredZone } from '../../registry/grid-zone';
 import { findAsset } from '../../registry/store';
 import { getAttachment, requireGridNode } from '../topology';
 import { MAX_TOKEN_SUPPLY, TokenLedger } from '../../tokens/ledger';
-import { candidateDays, deliveredReduction, intervalBaseline, paidReductions, paymentFor, type BaselineRule } from './baseline';
+import { baselineDays, committedAt, deliveredReduction, intervalBaseline, paidReductions, paymentFor, type BaselineRule, type Commitment } from './baseline';
 import {
   MAX_OPT_INS,
   type CreateEventArgs,
@@ -38,7 +38,9 @@ import {
  *   obe.dr.program  [programId]                   public program
  *   obe.dr.event    [eventId]                     public event (status, and after settlement totals under the k rule)
  *   obe.dr.optin    [eventId, participant]        public opt-in (meter named)
- *   obe.dr.eventday [meterId, utcDay, eventId]    marks a day the meter was in an event: never a baseline day
+ *   obe.dr.eventday [meterId, utcDay, eventId]    the meter's commitment to an event on a day (opt-in time, and the
+ *                                                 cancel time if cancelled): refuses an overlapping opt-in, and strikes
+ *                                                 the intervals it covered out of the meter's later baselines
  *   obe.dr.report   [eventId, participant]        public commitment; the report itself under the same key in the
  *                                                 participant org's settlement collection
  * Money: the event's issuer escrows price × Σ targets at creation (token ledger escrow `<issuer>/<eventId>`); the
@@ -179,6 +181,23 @@ function eventDayKey(ctx: Context, meterId: string, dayStart: number, eventId: s
   return key(ctx, EVENT_DAY, [meterId, timeKeyPart(dayStart), eventId]);
 }
 
+/** A meter's commitment to an event on one UTC day (obe.dr.eventday). Markers written before optedInAt was kept hold the whole day. */
+interface EventDayMarker {
+  readonly meterId: string;
+  readonly day: string;
+  readonly eventId: string;
+  readonly optedInAt?: string;
+  readonly cancelledAt?: string;
+}
+
+function eventDayMarker(optIn: DrOptIn, day: number, cancelledAt?: string): EventDayMarker {
+  return { meterId: optIn.meterId, day: new Date(day).toISOString(), eventId: optIn.eventId, optedInAt: optIn.optedInAt, ...(cancelledAt ? { cancelledAt } : {}) };
+}
+
+async function eventDayMarkers(ctx: Context, meterId: string, dayStart: number): Promise<EventDayMarker[]> {
+  return (await readJsonByPrefix<EventDayMarker>(ctx, EVENT_DAY, [meterId, timeKeyPart(dayStart)])).map((e) => e.value);
+}
+
 /** The UTC days an event's window touches. */
 function daysOf(event: DrEvent): number[] {
   const days = new Set(event.intervals.map((i) => utcDayStart(Date.parse(i.start))));
@@ -194,8 +213,12 @@ export async function cancelEvent(ctx: Context, eventId: string, salt: string): 
   const ledger = new TokenLedger(ctx, salt);
   const escrow = await ledger.getEscrow(event.issuer, eventId);
   if (escrow) await ledger.closeEscrow(escrow, 0);
-  // The event never happened: its days are normal days again for the opted-in meters' baselines.
-  for (const optIn of await optIns(ctx, eventId)) for (const day of daysOf(event)) await ctx.stub.deleteState(eventDayKey(ctx, optIn.meterId, day, eventId));
+  // The opted-in meters are free from now on: intervals after the cancel are normal consumption again, those that began
+  // while they were committed stay out of their baselines (an issuer cannot cancel after seeing a high reading to put
+  // it back). The markers keep the commitment's end.
+  for (const optIn of await optIns(ctx, eventId)) {
+    for (const day of daysOf(event)) await ctx.stub.putState(eventDayKey(ctx, optIn.meterId, day, eventId), canonicalBytes(eventDayMarker(optIn, day, txTimeIso(ctx))));
+  }
   const cancelled: DrEvent = { ...event, status: 'CANCELLED', closedAt: txTimeIso(ctx), closingTxId: ctx.stub.getTxID() };
   await ctx.stub.putState(key(ctx, EVENT, [eventId]), canonicalBytes(cancelled));
   emit(ctx, DR_EVENT_CANCELLED, { eventId });
@@ -214,6 +237,26 @@ async function requireOnFeeder(ctx: Context, meterId: string, feeder: string): P
   }
   if (attached !== feeder) {
     throw new RuleViolationError(`meter '${meterId}' is ${attached ? `on feeder '${attached}'` : 'attached to no feeder'}, not the event's feeder '${feeder}'`, { reason: 'NOT_ON_FEEDER' });
+  }
+}
+
+/**
+ * One meter, one event at a time: a meter already in another active event whose window overlaps this one's would be
+ * paid twice for the same reduction (two programs of a zone, or a DSO's and an aggregator's events). Cancelled events
+ * no longer hold it; a settled one has ended, so it cannot overlap an event still open to opt-ins.
+ */
+async function requireNoOverlap(ctx: Context, event: DrEvent, meterId: string): Promise<void> {
+  const start = Date.parse(event.start);
+  const end = Date.parse(event.end);
+  for (const day of daysOf(event)) {
+    for (const marker of await eventDayMarkers(ctx, meterId, day)) {
+      if (marker.eventId === event.eventId || marker.cancelledAt !== undefined) continue;
+      const other = await readJson<DrEvent>(ctx, key(ctx, EVENT, [marker.eventId]));
+      if (!other || other.status !== 'ACTIVE') continue;
+      if (Date.parse(other.start) < end && start < Date.parse(other.end)) {
+        throw new ConflictError(`meter '${meterId}' is in demand-response event '${other.eventId}' (${other.start} to ${other.end}), which overlaps this one`, { reason: 'OVERLAPPING_EVENT' });
+      }
+    }
   }
 }
 
@@ -240,78 +283,92 @@ export async function optIn(ctx: Context, eventId: string, meterId: string): Pro
   if (existing.some((o) => o.participant === caller.pseudonym)) throw new ConflictError(`participant ${caller.pseudonym} has already opted in to event '${eventId}'`);
   if (existing.some((o) => o.meterId === meterId)) throw new ConflictError(`meter '${meterId}' is already opted in to event '${eventId}'`);
   if (existing.length >= MAX_OPT_INS) throw new RuleViolationError(`demand-response event '${eventId}' is full (${MAX_OPT_INS} participants)`, { reason: 'EVENT_FULL' });
+  await requireNoOverlap(ctx, event, meterId);
   const record: DrOptIn = { eventId, participant: caller.pseudonym, participantMsp: caller.mspId, meterId, optedInAt: txTimeIso(ctx), txId: ctx.stub.getTxID() };
   await ctx.stub.putState(key(ctx, OPT_IN, [eventId, caller.pseudonym]), canonicalBytes(record));
-  for (const day of daysOf(event)) await ctx.stub.putState(eventDayKey(ctx, meterId, day, eventId), canonicalBytes({ meterId, day: new Date(day).toISOString(), eventId }));
+  for (const day of daysOf(event)) await ctx.stub.putState(eventDayKey(ctx, meterId, day, eventId), canonicalBytes(eventDayMarker(record, day)));
   emit(ctx, DR_OPTED_IN, { eventId, participant: caller.pseudonym });
   return record;
 }
 
 // ---- settlement ----
 
-/** Days the meter was in another event (any event it opted in to, cancelled ones excepted: their markers are gone). */
-async function eventDays(ctx: Context, meterId: string, candidates: readonly number[], eventId: string): Promise<Set<number>> {
-  const out = new Set<number>();
-  for (const day of candidates) {
-    const markers = await readJsonByPrefix<{ eventId: string }>(ctx, EVENT_DAY, [meterId, timeKeyPart(day)]);
-    if (markers.some((m) => m.value.eventId !== eventId)) out.add(day);
-  }
-  return out;
-}
-
 /**
- * The participant's own trusted imported Wh of a meter's interval, or null: missing, signed by a key since declared
- * compromised, or recorded for another owner of the meter at that interval (a meter bought with its history does not
- * bring its previous owner's consumption into the buyer's baseline).
+ * The participant's own trusted imported Wh of a meter's interval: `recorded` says whether any reading of it is on the
+ * ledger; `importedWh` is null when none is, when it was signed by a key since declared compromised, or when it was
+ * recorded for another owner of the meter at that interval (a meter bought with its history does not bring its previous
+ * owner's consumption into the buyer's baseline).
  */
-async function trustedImport(ctx: Context, meter: Asset | undefined, participant: string, intervalStart: number): Promise<number | null> {
-  if (!meter) return null;
-  const stored = await findStoredReading(ctx, meter.assetId, intervalStart);
-  if (!stored || !readingTrusted(meter, stored)) return null;
-  if (stored.owner !== undefined && stored.owner !== participant) return null;
-  return stored.reading.importedWh;
+async function trustedImport(ctx: Context, meter: Asset | undefined, participant: string, intervalStart: number): Promise<{ recorded: boolean; importedWh: number | null }> {
+  if (!meter) return { recorded: false, importedWh: null };
+  const record = await findReadingHash(ctx, meter.assetId, intervalStart);
+  if (!record) return { recorded: false, importedWh: null };
+  const stored = await storedReadingOf(ctx, record);
+  if (!stored || !readingTrusted(meter, stored)) return { recorded: true, importedWh: null };
+  if (stored.owner !== undefined && stored.owner !== participant) return { recorded: true, importedWh: null };
+  return { recorded: true, importedWh: stored.reading.importedWh };
 }
 
 interface Computed {
   readonly optIn: DrOptIn;
   readonly intervals: Omit<DrReportInterval, 'paidWh' | 'amount'>[];
   readonly inputs: { intervalStart: number; readingHash: string }[];
+  /** Event and baseline intervals (since the meter's metering began) with no reading on the ledger yet. */
+  readonly pending: number[];
 }
 
 async function computeParticipant(ctx: Context, event: DrEvent, program: DrProgram, optIn: DrOptIn): Promise<Computed> {
   const meter = await findAsset(ctx, optIn.meterId);
+  const meteringFrom = meter ? (meteringStartMs(meter) ?? Infinity) : Infinity;
   const rule: BaselineRule = program.baseline;
   const startMs = Date.parse(event.start);
+  const lengthMs = (Date.parse(event.end) - startMs) / event.intervals.length;
   const eventDay = utcDayStart(startMs);
-  // Every interval's candidate days come from the day the window starts; the offset keeps the time of day.
-  const lookback = candidateDays(eventDay, { ...rule, dayType: 'ALL' }, new Set());
-  const excluded = await eventDays(ctx, optIn.meterId, lookback, event.eventId);
-  const candidates = candidateDays(eventDay, rule, excluded);
+  const announced = Date.parse(event.createdAt);
+  // The meter's commitments to other events, per UTC day (read once per day).
+  const commitments = new Map<number, Commitment[]>();
+  const commitmentsOn = async (dayStart: number): Promise<Commitment[]> => {
+    let found = commitments.get(dayStart);
+    if (!found) {
+      found = (await eventDayMarkers(ctx, optIn.meterId, dayStart))
+        .filter((m) => m.eventId !== event.eventId)
+        .map((m) => ({ from: m.optedInAt ? Date.parse(m.optedInAt) : -Infinity, until: m.cancelledAt ? Date.parse(m.cancelledAt) : null }));
+      commitments.set(dayStart, found);
+    }
+    return found;
+  };
   const intervals: Omit<DrReportInterval, 'paidWh' | 'amount'>[] = [];
   const inputs: { intervalStart: number; readingHash: string }[] = [];
+  const pending: number[] = [];
   for (const interval of event.intervals) {
     const at = Date.parse(interval.start);
+    const offset = at - eventDay;
+    // Load the commitments of every day the lookback can reach, then fix the baseline days (no reading looked at yet).
+    const probe = baselineDays(eventDay, offset, lengthMs, announced, { ...rule, days: rule.lookbackDays, dayType: 'ALL' }, () => false);
+    for (const day of probe) await commitmentsOn(utcDayStart(day + offset));
+    const days = baselineDays(eventDay, offset, lengthMs, announced, rule, (sampleStart) => committedAt(commitments.get(utcDayStart(sampleStart)) ?? [], sampleStart));
     const found = new Map<number, number | null>();
-    for (const day of candidates) {
-      const sampleAt = day + (at - eventDay);
-      found.set(sampleAt, await trustedImport(ctx, meter, optIn.participant, sampleAt));
-      if ([...found.values()].filter((v) => v !== null).length >= rule.days) break;
+    for (const day of days) {
+      const sample = await trustedImport(ctx, meter, optIn.participant, day + offset);
+      found.set(day + offset, sample.importedWh);
+      if (!sample.recorded && day + offset >= meteringFrom) pending.push(day + offset);
     }
-    const baseline = intervalBaseline(candidates, at - eventDay, rule, (t) => found.get(t) ?? null);
+    const baseline = intervalBaseline(days, offset, rule, (t) => found.get(t) ?? null);
     for (const sample of baseline.samples) {
       const hash = await findReadingHash(ctx, optIn.meterId, sample.intervalStart);
       inputs.push({ intervalStart: sample.intervalStart, readingHash: hash?.hash ?? '' });
     }
-    const meteredWh = await trustedImport(ctx, meter, optIn.participant, at);
+    const metered = await trustedImport(ctx, meter, optIn.participant, at);
+    if (!metered.recorded) pending.push(at);
     intervals.push({
       start: interval.start,
       baselineWh: baseline.baselineWh,
       baselineIntervals: baseline.samples.map((s) => s.intervalStart),
-      meteredWh,
-      reductionWh: deliveredReduction(baseline.baselineWh, meteredWh),
+      meteredWh: metered.importedWh,
+      reductionWh: deliveredReduction(baseline.baselineWh, metered.importedWh),
     });
   }
-  return { optIn, intervals, inputs };
+  return { optIn, intervals, inputs, pending };
 }
 
 export interface SettledEvent {
@@ -332,22 +389,14 @@ export async function settleEvent(ctx: Context, eventId: string, salt: string): 
   const deadline = Date.parse(event.end) + config.settlementDeadlineMinutes * 60_000;
   // The payer must not settle before the readings are in (that would pay nothing), nor keep the escrow locked for ever:
   // before the governance settlement deadline the issuer or a DSO settles once every opted-in meter has reported every
-  // interval; from the deadline on, also the market operator or the regulator, with whatever readings there are.
+  // event and baseline interval; from the deadline on, also the market operator or the regulator, with whatever
+  // readings there are.
   const payerSide = caller.pseudonym === event.issuer || hasRole(caller, 'DSO');
   if (!payerSide && !(hasRole(caller, 'MARKET_OPERATOR', 'REGULATOR') && now >= deadline)) {
     throw new ForbiddenError(`only the issuer or a DSO may settle demand-response event '${eventId}' (the market operator or the regulator from ${new Date(deadline).toISOString()})`);
   }
   if (event.status !== 'ACTIVE') throw new ConflictError(`demand-response event '${eventId}' is already ${event.status.toLowerCase()}`, { reason: 'EVENT_CLOSED' });
   if (now < Date.parse(event.end)) throw new RuleViolationError(`demand-response event '${eventId}' can be settled once its window has ended (${event.end})`, { reason: 'EVENT_NOT_ENDED' });
-  if (now < deadline) {
-    for (const o of opted) {
-      for (const interval of event.intervals) {
-        if (!(await findReadingHash(ctx, o.meterId, Date.parse(interval.start)))) {
-          throw new RuleViolationError(`meter '${o.meterId}' has not reported ${interval.start}: settle once every opted-in meter has, or from ${new Date(deadline).toISOString()}`, { reason: 'READINGS_PENDING' });
-        }
-      }
-    }
-  }
   const program = await getProgram(ctx, event.programId);
   // Delivery is read from the participants' readings collections and the escrow from the issuer's token collection:
   // the caller's org and this peer must hold them all.
@@ -358,6 +407,17 @@ export async function settleEvent(ctx: Context, eventId: string, salt: string): 
   }
   const computed: Computed[] = [];
   for (const o of opted) computed.push(await computeParticipant(ctx, event, program, o));
+  // Before the deadline the payer waits for every reading the settlement uses: the event's intervals and the baseline
+  // days' (settling before those are in would pay nothing for a delivered reduction).
+  if (now < deadline) {
+    for (const c of computed) {
+      if (c.pending.length > 0) {
+        throw new RuleViolationError(`meter '${c.optIn.meterId}' has not reported ${new Date(Math.min(...c.pending)).toISOString()}: settle once every opted-in meter has reported its event and baseline intervals, or from ${new Date(deadline).toISOString()}`, {
+          reason: 'READINGS_PENDING',
+        });
+      }
+    }
+  }
 
   // Per interval, the paid share of each participant's reduction (capped at the target).
   const paid: number[][] = computed.map(() => []);
