@@ -78,6 +78,12 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
     await fx.reading(b1.meterId, start, 2000, 0);
     await fx.reading(b2.meterId, start, 1500, 0);
     await expectRefused(fx.net, () => issue([{ assetId: s1.pvId!, meterId: s1.meterId }], s1.identity), 'FORBIDDEN', /DSO/);
+    // A certificate body named in governance: only its DSO participants issue; the MSP must be a configured org.
+    const gridAdmin = await fx.net.admin(GRID);
+    await fx.net.submit(gridAdmin, TX.Governance.UpdateConfig, [{ certificateIssuerMspId: UTILITY }]);
+    await expectRefused(fx.net, () => issue([{ assetId: s1.pvId!, meterId: s1.meterId }]), 'FORBIDDEN', /certificate body UtilityMSP/);
+    await expectRefused(fx.net, () => fx.net.submit(gridAdmin, TX.Governance.UpdateConfig, [{ certificateIssuerMspId: 'NoSuchMSP' }]), 'INVALID_ARGUMENT', /certificateIssuerMspId/);
+    await fx.net.submit(gridAdmin, TX.Governance.UpdateConfig, [{ certificateIssuerMspId: GRID }]);
     await expectRefused(fx.net, () => issue([{ assetId: battery, meterId: s1.meterId }]), 'RULE_VIOLATION', /not a green/);
     await expectRefused(fx.net, () => issue([{ assetId: s1.pvId!, meterId: s2.meterId }]), 'RULE_VIOLATION', /different owners/);
     await expectRefused(fx.net, () => fx.net.submit(fx.cast.dso.identity, TX.Certificates.Issue, [{ interval, items: [{ assetId: s1.pvId, meterId: s1.meterId }] }]), 'INVALID_ARGUMENT', /salt/);
