@@ -4,6 +4,7 @@ import { expectError, expectNoServerErrors, http } from './support/http';
 import { activeAsset, deviceKey, intervalAt } from './support/fixtures';
 import { startHarness, type Harness } from './support/harness';
 import { readEvents } from './support/sse';
+import { restoreClock, setClock } from '../chaincode/support/clock';
 
 expectNoServerErrors();
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
   await activeAsset(h, 'prosumer-01', { assetId: 'grid-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: deviceKey().publicKeyPem });
 }, 90_000);
 afterAll(async () => {
+  restoreClock();
   h?.gateway.closeStreams();
   await new Promise((r) => server?.close(r));
   await h?.close();
@@ -95,5 +97,19 @@ describe('grid segment over HTTP', () => {
     expect(envelope).toMatchObject({ version: 1, kind: 'ENVELOPE', zone: ZONE, interval, nodeId: 'grid-f1', importLimitWh: 5000, exportLimitWh: 2000 });
     expect(tariff).toMatchObject({ version: 1, kind: 'TARIFF', zone: ZONE, interval, feePerKwh: 3, localFeePerKwh: 1 });
     expect(events[0].id).toMatch(/^\d+\.\d+$/);
+  });
+
+  it('streams a retail clearing as a PRICE signal with that interval’s fee, and records the feeder loading', async () => {
+    const live = readEvents(`${url}${base}/signals?zone=${ZONE}`, { Authorization: `Bearer ${h.keys['prosumer-01']}` }, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    setClock(Date.parse(interval) - 60_000); // the gate has closed
+    const cleared = await http(h.app).post(`/api/v1/retail/intervals/${interval}/zones/${ZONE}/clear`).set(h.auth(DSO));
+    expect(cleared.status).toBe(200);
+    const { events } = await live;
+    expect(JSON.parse(events[0].data!)).toMatchObject({ version: 1, kind: 'PRICE', zone: ZONE, interval, clearingPrice: null, feePerKwh: 3, binding: [] });
+    const loading = await http(h.app).get(`${base}/zones/${ZONE}/intervals/${interval}/loading`).set(h.auth('consumer-01'));
+    expect(loading.body.feeders).toEqual([{ nodeId: 'grid-f1', importLimitWh: 5000, exportLimitWh: 2000, importWh: 0, exportWh: 0, importBound: false, exportBound: false }]);
+    // Published limits are final once the interval is cleared.
+    expectError(await http(h.app).post(`${base}/tariffs`).set(h.auth(DSO)).send({ tariffs: [{ zone: ZONE, interval, feePerKwh: 1, localFeePerKwh: 0 }] }), 422, 'RULE_VIOLATION');
   });
 });

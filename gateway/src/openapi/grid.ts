@@ -141,7 +141,7 @@ export const gridOperations: OperationSpec[] = [
     description:
       `Each signal is sent as \`id: <blockNumber>.<txIndex>\`, \`event: ${SIGNAL_EVENT}\`, \`data: {version: 1, kind, zone, interval, …}\` ` +
       '(docs/grid.md#price-signals): kind TARIFF carries feePerKwh and localFeePerKwh; kind ENVELOPE nodeId, importLimitWh and exportLimitWh; ' +
-      'kind PRICE the retail clearing price, the fee per kWh in force (null without a tariff) and the binding limits. ' +
+      'kind PRICE the retail clearing price, the fee per kWh of that interval\'s tariff (null without one) and the public binding limits. ' +
       'Every signal of one transaction shares its id. Resume, start and heartbeat work as for /api/v1/events.',
     query: {
       zone: { schema: zone, description: 'Only signals of this zone (default: every zone)' },

@@ -63,7 +63,12 @@ export interface StreamMessage {
  * head), the per-key and total stream limits, the heartbeat and the end on revocation or disconnect are the same for
  * every stream; `render` turns one ledger event into the messages to send (none: skip it), each with the event's id.
  */
-export async function serveEventStream(deps: RouteDeps, ctx: OperationContext, channel: string, render: (event: LedgerEvent) => readonly StreamMessage[]): Promise<undefined> {
+export async function serveEventStream(
+  deps: RouteDeps,
+  ctx: OperationContext,
+  channel: string,
+  render: (event: LedgerEvent) => readonly StreamMessage[] | Promise<readonly StreamMessage[]>,
+): Promise<undefined> {
   const ledger = deps.gateway.ledger();
   const { keyId } = callerOf(ctx);
   const start = await startOptions(deps, ctx, channel);
@@ -118,7 +123,7 @@ export async function serveEventStream(deps: RouteDeps, ctx: OperationContext, c
     for await (const event of stream as AsyncIterable<LedgerEvent>) {
       if (!open) break;
       const id = eventId(event);
-      for (const message of render(event)) {
+      for (const message of await render(event)) {
         res.write(`id: ${id}\nevent: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`);
         deps.gateway.metrics.events.inc({ channel });
       }

@@ -82,14 +82,20 @@ export function gridRoutes(deps: RouteDeps): Handlers {
     getFeederLoading: async (ctx) => ({ status: 200, body: await evaluate(deps, ctx, TX.Grid.GetFeederLoading, [slotOf(ctx)]) }),
     streamGridSignals: async (ctx) => {
       const { zone } = ctx.query as Query;
-      // The fee in force for a PRICE signal comes from the TARIFF signals of the same stream (a tariff is always
-      // published before its interval's clearing); an interval whose tariff came before the stream's start shows null.
-      const fees = new Map<string, number>();
-      return serveEventStream(deps, ctx, CHANNEL_ENERGY, (event) => {
-        const messages = priceSignals(event, zone, (z, i) => fees.get(`${z}\u0000${i}`) ?? null);
+      // The fee in force for a PRICE signal: from the TARIFF signals this stream carried, else the ledger's tariff of
+      // that zone and interval (a tariff is always published before its interval's clearing), else null.
+      const fees = new Map<string, number | null>();
+      const key = (z: string, i: string) => `${z}\u0000${i}`;
+      return serveEventStream(deps, ctx, CHANNEL_ENERGY, async (event) => {
+        const cleared = event.name === MARKET_CLEARED ? (decodeResult(event.payload) as { market?: string; zone?: unknown; interval?: unknown } | undefined) : undefined;
+        if (cleared?.market === 'RETAIL' && typeof cleared.zone === 'string' && typeof cleared.interval === 'string' && !fees.has(key(cleared.zone, cleared.interval))) {
+          const tariff = await evaluate(deps, ctx, TX.Grid.GetTariff, [{ zone: cleared.zone, interval: cleared.interval }]).catch(() => undefined);
+          fees.set(key(cleared.zone, cleared.interval), tariff?.feePerKwh ?? null);
+        }
+        const messages = priceSignals(event, zone, (z, i) => fees.get(key(z, i)) ?? null);
         for (const m of messages) {
           const data = m.data as { kind: string; zone: string; interval: string; feePerKwh?: number };
-          if (data.kind === 'TARIFF' && data.feePerKwh !== undefined) fees.set(`${data.zone}\u0000${data.interval}`, data.feePerKwh);
+          if (data.kind === 'TARIFF' && data.feePerKwh !== undefined) fees.set(key(data.zone, data.interval), data.feePerKwh);
         }
         return messages;
       });
