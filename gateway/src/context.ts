@@ -135,6 +135,23 @@ export class GatewayContext {
     return revoked;
   }
 
+  /**
+   * Forgets identities of an erased participant on this gateway (docs/privacy-and-erasure.md): the ledger drops them
+   * (wallet entry, certificate and key) and, with a config file, an embedded gateway's identity list loses them, so no
+   * label here maps to the erased pseudonym any more. Answers the labels forgotten.
+   */
+  async forgetIdentities(labels: readonly string[], forget: (label: string) => Promise<boolean>): Promise<string[]> {
+    const forgotten: string[] = [];
+    for (const label of labels) if (await forget(label)) forgotten.push(label);
+    const gone = new Set(labels);
+    if (this.#configFile && this.#keysFile && gone.size > 0) {
+      this.#editKeys((file) => {
+        if (file.identities) file.identities = file.identities.filter((i) => !gone.has(i.label));
+      }, (keys) => keys);
+    }
+    return forgotten;
+  }
+
   /** One read-modify-write of the config file (synchronous: no other edit of this process interleaves), then a reload. */
   #editKeys(editFile: (file: GatewayFile) => void, editMemory: (keys: StoredApiKey[]) => StoredApiKey[]): void {
     if (this.#configFile && this.#keysFile) {

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { expectError, expectNoServerErrors, http } from './support/http';
 import { startHarness, type Harness } from './support/harness';
 
@@ -64,5 +66,20 @@ describe('erasing a participant over the API', () => {
     expect(revoked.body).toMatchObject({ pseudonym, status: 'ERASED' });
     expect(revoked.body.revokedKeys).toHaveLength(1);
     expectError(await http(h.app).get('/api/v1/registry/participants/me').set(h.auth('newcomer')), 401, 'UNAUTHENTICATED');
+  });
+
+  it('forgets an onboarded household on this gateway once it is erased: keys ended, wallet entry and key file gone', async () => {
+    const created = await http(h.app).post('/api/v1/admin/participants').set(h.auth('utility-admin')).send({ roles: ['CONSUMER'], label: 'erasure-household' });
+    expect(created.status).toBe(200);
+    const householdKey = { Authorization: `Bearer ${created.body.key}` };
+    const caFile = path.join(h.dataDir, 'ledger', 'msp', 'UtilityMSP', 'users', 'erasure-household.json');
+    expect(fs.existsSync(caFile)).toBe(true);
+    const erased = await http(h.app).post(`/api/v1/registry/participants/${created.body.pseudonym}/erase`).set(householdKey);
+    expect(erased.status).toBe(200);
+    const revoked = await http(h.app).delete(`/api/v1/admin/participants/${created.body.pseudonym}`).set(h.auth('utility-admin'));
+    expect(revoked.body).toMatchObject({ status: 'ERASED', forgottenIdentities: ['erasure-household'] });
+    expect(h.ledger.identities().map((i) => i.label)).not.toContain('erasure-household');
+    expect(fs.existsSync(caFile)).toBe(false);
+    expectError(await http(h.app).get('/api/v1/registry/participants/me').set(householdKey), 401, 'UNAUTHENTICATED');
   });
 });

@@ -212,6 +212,14 @@ export class EmbeddedFabric {
     return ca.identity(name, options);
   }
 
+  /** Forgets an identity the org's CA issued (its stored certificate and key); answers whether it had one. */
+  forgetIdentity(mspId: string, name: string): boolean {
+    this.#assertOpen();
+    const ca = this.#cas.get(mspId);
+    if (!ca) throw new RuntimeUsageError(`unknown org ${mspId}`);
+    return ca.forget(name);
+  }
+
   /** The org CA's certificate (PEM). */
   caCertificate(mspId: string): Promise<string> {
     const ca = this.#cas.get(mspId);

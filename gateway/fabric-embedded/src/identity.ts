@@ -144,6 +144,18 @@ export class OrgCa {
     return issuing;
   }
 
+  /**
+   * Forgets the identity `name`: its stored certificate and private key leave the CA's directory, so nothing here
+   * maps the name to a certificate any more (erasure, docs/privacy-and-erasure.md). Answers whether there was one.
+   * Certificates it issued stay valid: Fabric has no revocation here either, the chaincode refuses the erased one.
+   */
+  forget(name: string): boolean {
+    const file = path.join(this.#dir, 'users', `${encodeURIComponent(name)}.json`);
+    if (!fs.existsSync(file)) return false;
+    fs.rmSync(file);
+    return true;
+  }
+
   async #issue(name: string, options: IdentityOptions): Promise<Identity> {
     const admin = options.admin === true;
     const attrs = { ...(options.attrs ?? {}) };

@@ -95,8 +95,11 @@ export interface EnrolmentTarget {
   addIdentity(issued: IssuedIdentity): LedgerIdentity;
 }
 
-/** IdentityEnroller for a cryptogen network: the org's signing CA issues, the target ledger takes the identity. */
-export class CaKeyEnroller implements IdentityEnroller {
+/**
+ * IdentityEnroller for a cryptogen network: the org's signing CA issues, the target ledger takes the identity (and
+ * forgets it: FabricLedger.forgetIdentity).
+ */
+export class CaKeyEnroller implements Omit<IdentityEnroller, 'forgetIdentity'> {
   constructor(private readonly options: { cas: readonly OrgSigningCa[]; walletDir: string; target: EnrolmentTarget }) {}
 
   isAdminIdentity(label: string): boolean {

@@ -18,11 +18,16 @@ export interface IdentityEnroller {
   isAdminIdentity(label: string): boolean;
   /** Enrols a new client identity of `mspId` and makes it usable under `label` at once; refuses a label in use. */
   enrolIdentity(spec: { label: string; mspId: string }): Promise<EnrolledIdentity>;
+  /**
+   * Forgets an identity this gateway enrolled (wallet entry, certificate and key), for an erased participant
+   * (docs/privacy-and-erasure.md); answers false for one it cannot forget (e.g. from a Fabric connection config).
+   */
+  forgetIdentity(label: string): Promise<boolean>;
 }
 
 export function enrollerOf(ledger: Ledger): (Ledger & IdentityEnroller) | undefined {
   const candidate = ledger as Ledger & Partial<IdentityEnroller>;
-  return typeof candidate.isAdminIdentity === 'function' && typeof candidate.enrolIdentity === 'function'
+  return typeof candidate.isAdminIdentity === 'function' && typeof candidate.enrolIdentity === 'function' && typeof candidate.forgetIdentity === 'function'
     ? (candidate as Ledger & IdentityEnroller)
     : undefined;
 }

@@ -55,9 +55,9 @@ export const adminOperations: OperationSpec[] = [
     tag: 'admin',
     summary:
       "Revoke a participant of the caller's org: its API keys on this gateway at once, and suspend it on chain (Participants:Suspend); " +
-      'for an erased participant only its keys (status ERASED)',
+      'for an erased participant its keys, and this gateway forgets its identities (status ERASED, forgottenIdentities: their labels)',
     pathParams: { pseudonym },
-    response: obj({ pseudonym, status: str({ enum: ['SUSPENDED', 'ERASED'] }), revokedKeys: arr(keyId) }),
+    response: obj({ pseudonym, status: str({ enum: ['SUSPENDED', 'ERASED'] }), revokedKeys: arr(keyId), forgottenIdentities: arr(str()) }, ['forgottenIdentities']),
     errors: [403, 404, 409, 422],
   },
   {

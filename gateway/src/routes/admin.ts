@@ -115,10 +115,12 @@ export function adminRoutes(deps: RouteDeps): Handlers {
       if (labels.has(admin.label)) throw new HttpError(403, 'FORBIDDEN', 'an admin cannot revoke itself');
       // Keys first: they stop working at once, whatever happens on chain.
       const revokedKeys = deps.gateway.revokeKeys((k) => labels.has(k.identity));
-      // An erased participant (docs/privacy-and-erasure.md) is past suspension: only its keys are left to end.
+      // An erased participant (docs/privacy-and-erasure.md) is past suspension: its keys end, and this gateway forgets
+      // its identities (wallet entry, certificate and key), so no label here leads to the erased pseudonym.
       if (participant.status === 'ERASED') {
-        deps.gateway.logger.info({ by: admin.label, pseudonym, revokedKeys }, 'erased participant revoked');
-        return { status: 200, body: { pseudonym, status: 'ERASED', revokedKeys } };
+        const forgottenIdentities = await deps.gateway.forgetIdentities([...labels].sort(), (label) => ledger.forgetIdentity(label));
+        deps.gateway.logger.info({ by: admin.label, pseudonym, revokedKeys, forgottenIdentities: forgottenIdentities.length }, 'erased participant revoked');
+        return { status: 200, body: { pseudonym, status: 'ERASED', revokedKeys, forgottenIdentities } };
       }
       if (participant.status !== 'SUSPENDED') {
         try {

@@ -105,6 +105,15 @@ export class EmbeddedLedger implements Ledger {
     return { ...added, enrollmentId: certificateCommonName(this.#identities.get(spec.label)!.identity.certificate) };
   }
 
+  /** IdentityEnroller: the identity leaves this ledger and the runtime's CA directory (certificate and key). */
+  async forgetIdentity(label: string): Promise<boolean> {
+    const entry = this.#identities.get(label);
+    if (!entry) return false;
+    this.#identities.delete(label);
+    this.#runtime.forgetIdentity(entry.spec.mspId, label);
+    return true;
+  }
+
   /** The X.509 identity behind a label (tests and the demo seed derive participant ids from certificates). */
   identityMaterial(label: string): Identity | undefined {
     return this.#identities.get(label)?.identity;

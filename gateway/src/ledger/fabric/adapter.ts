@@ -142,6 +142,7 @@ export class FabricLedger implements Ledger {
   /** Identities onboarded at run time (the wallet), after the connection config's. */
   readonly #added: IdentityEntry[] = [];
   readonly #enroller: CaKeyEnroller | undefined;
+  readonly #walletDir: string | undefined;
   #closed = false;
 
   /** Loads every identity's certificate and key now, so a misconfigured identity fails at startup, not mid-request. */
@@ -158,6 +159,7 @@ export class FabricLedger implements Ledger {
       this.#mspIds.set(entry.label, entry.mspId);
     }
     const enrolment = options.enrolment;
+    this.#walletDir = enrolment?.walletDir;
     if (enrolment) {
       for (const entry of walletIdentities(enrolment.walletDir)) if (!this.#identities.has(entry.label)) this.#addEntry(entry);
       if (enrolment.cas.length) {
@@ -195,6 +197,20 @@ export class FabricLedger implements Ledger {
       throw new LedgerUnavailableError('this gateway holds no signing CA to enrol identities with (OBE_FABRIC_SIGNING_CA; docs/api.md, Onboarding)');
     }
     return this.#enroller.enrolIdentity(spec);
+  }
+
+  /**
+   * IdentityEnroller: an identity onboarded into the wallet leaves it (certificate and key) and this gateway; one from
+   * the connection config stays (it is the operator's file), answering false.
+   */
+  async forgetIdentity(label: string): Promise<boolean> {
+    const index = this.#added.findIndex((entry) => entry.label === label);
+    if (index < 0 || this.#walletDir === undefined) return false;
+    this.#added.splice(index, 1);
+    this.#identities.delete(label);
+    this.#mspIds.delete(label);
+    fs.rmSync(path.join(this.#walletDir, label), { recursive: true, force: true });
+    return true;
   }
 
   get config(): ConnectionConfig {
