@@ -180,3 +180,62 @@ describe('review: demand-response baseline and payment gaming', () => {
     expect(await details(eventId, h)).toMatchObject({ amount: 800 * 10 });
   });
 });
+
+/**
+ * The small-group rule on an event's public totals (docs/adr/0006): three households opt in (k = 3), two reduce. The
+ * public delivered and paid totals covered only two contributors, so either of them learnt the other's reduction and
+ * payment by subtracting its own report. Totals are public only with k participants that contributed to them.
+ */
+describe('review: demand-response public totals and the small-group rule', () => {
+  let fx: MarketFixture;
+  let day: number;
+  const dr = { endorsingOrgs: [GRID, REGULATOR] };
+  const at = (d: number, hour: number) => day + d * DAY + hour * HOUR;
+
+  beforeAll(async () => {
+    fx = await MarketFixture.start({ minPublicGroupSize: 3 });
+    day = Math.floor(Date.now() / DAY) * DAY + 3 * DAY;
+    setClock(at(-3, 0));
+    await fx.mint(fx.cast.dso, 1_000_000);
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('withholds the totals when fewer than k participants delivered, though k opted in', async () => {
+    const homes: Household[] = [];
+    for (const name of ['k1', 'k2', 'k3']) {
+      const actor = await fx.net.participant(UTILITY, `rv-${name}`, ['CONSUMER']);
+      const device = newDevice();
+      const meterId = `rv-meter-${name}`;
+      await fx.net.submit(actor.identity, TX.Registry.RegisterAsset, [{ assetId: meterId, type: 'meter', segment: 'retail', zone: 'rv-k', capacityKw: 20, devicePublicKey: device.publicKeyPem }]);
+      await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: meterId }]);
+      await fx.net.submit(actor.identity, TX.Registry.ActivateAsset, [{ assetId: meterId }]);
+      homes.push({ ...actor, meterId, device });
+    }
+    await fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.CreateProgram, [{ programId: 'rv-k', zone: 'rv-k', baseline: { days: 1, lookbackDays: 2 } }]);
+    setClock(at(0, 12));
+    const { eventId } = await fx.net.submit<{ eventId: string }>(fx.cast.dso.identity, TX.DemandResponse.CreateEvent, [{ programId: 'rv-k', start: new Date(at(0, 18)).toISOString(), targetsWh: [5000], pricePerKwh: 10 }], {
+      transient: { salt: salt() },
+      ...dr,
+    });
+    for (const h of homes) await fx.net.submit(h.identity, TX.DemandResponse.OptIn, [{ eventId, meterId: h.meterId }]);
+    setClock(at(0, 19));
+    // k1 and k2 reduce from 1000 to 400 and 700; k3 uses more than its baseline.
+    for (const [h, metered] of [[homes[0], 400], [homes[1], 700], [homes[2], 1200]] as [Household, number][]) {
+      await fx.net.submit(fx.cast.dso.identity, TX.Metering.SubmitReadings, [], {
+        transient: {
+          readings: JSON.stringify({
+            salt: randomBytes(24).toString('hex'),
+            readings: [[at(-1, 18), 1000], [at(0, 18), metered]].map(([t, importedWh]) => signReading(h.device, { assetId: h.meterId, intervalStart: t, importedWh, exportedWh: 0, sequence: t / 1000 })),
+          }),
+        },
+        endorsingOrgs: [GRID, UTILITY],
+      });
+    }
+    const settled = await fx.net.submit<{ event: Record<string, unknown> }>(fx.cast.dso.identity, TX.DemandResponse.SettleEvent, [{ eventId }], { transient: { salt: salt() }, ...dr });
+    expect(settled.event).toMatchObject({ participants: 3, deliveredWh: null, paid: null });
+    expect(await fx.net.evaluate(homes[0].identity, TX.DemandResponse.GetEvent, [{ eventId }])).toMatchObject({ deliveredWh: null, paid: null });
+  });
+});

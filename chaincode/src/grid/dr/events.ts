@@ -432,6 +432,7 @@ export async function settleEvent(ctx: Context, eventId: string, salt: string): 
   let totalPaid = 0n;
   let totalDelivered = 0n;
   const reports: DrPublicReport[] = [];
+  const contributions: { reductionWh: number; amount: number }[] = [];
   for (const [p, c] of computed.entries()) {
     const intervals: DrReportInterval[] = c.intervals.map((iv, i) => ({ ...iv, paidWh: paid[p][i], amount: paymentFor(paid[p][i], event.pricePerKwh) }));
     const paidWh = intervals.reduce((s, iv) => s + iv.paidWh, 0);
@@ -458,17 +459,23 @@ export async function settleEvent(ctx: Context, eventId: string, salt: string): 
     if (amount > 0) await ledger.credit(c.optIn.participant, amount, 'SETTLEMENT_CREDIT', `dr:${eventId}`);
     totalPaid += BigInt(amount);
     totalDelivered += BigInt(reductionWh);
+    contributions.push({ reductionWh, amount });
     reports.push(pub);
   }
   if (totalPaid > BigInt(escrow.amount)) throw new RuleViolationError(`demand-response event '${eventId}' would pay ${totalPaid}, more than its escrow`, { reason: 'ESCROW_EXCEEDED' });
   await ledger.closeEscrow(escrow, Number(totalPaid));
-  const shown = computed.length >= config.minPublicGroupSize || computed.length === 0;
+  // The small-group rule (docs/adr/0006) counts the participants that contributed to a total, not those that opted
+  // in: with k opted in and two that reduced, either of the two would learn the other's reduction and payment by
+  // subtracting its own report from the public total. No participant at all: the totals are 0 and isolate nobody.
+  const shownOver = (contributors: number) => computed.length === 0 || contributors >= config.minPublicGroupSize;
+  const delivering = contributions.filter((r) => r.reductionWh > 0).length;
+  const paying = contributions.filter((r) => r.amount > 0).length;
   const settled: DrEvent = {
     ...event,
     status: 'SETTLED',
     participants: computed.length,
-    deliveredWh: shown ? Number(totalDelivered) : null,
-    paid: shown ? Number(totalPaid) : null,
+    deliveredWh: shownOver(delivering) ? Number(totalDelivered) : null,
+    paid: shownOver(paying) ? Number(totalPaid) : null,
     closedAt: txTimeIso(ctx),
     closingTxId: ctx.stub.getTxID(),
   };

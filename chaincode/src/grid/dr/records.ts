@@ -48,8 +48,8 @@ export const drEventRecord = z
     status: z.enum(['ACTIVE', 'CANCELLED', 'SETTLED']),
     createdAt: isoTime,
     participants: count.nullable(),
-    deliveredWh: count.nullable().describe('Σ delivered reduction; null below governance minPublicGroupSize participants'),
-    paid: count.nullable().describe('Σ payments; null below governance minPublicGroupSize participants'),
+    deliveredWh: count.nullable().describe('Σ delivered reduction; null when fewer than governance minPublicGroupSize participants delivered one'),
+    paid: count.nullable().describe('Σ payments; null when fewer than governance minPublicGroupSize participants were paid'),
     closedAt: isoTime.nullable(),
     closingTxId: txId.nullable(),
   })

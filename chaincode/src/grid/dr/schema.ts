@@ -112,7 +112,7 @@ export interface DrEvent {
   readonly budget: number;
   readonly status: DrEventStatus;
   readonly createdAt: string;
-  /** Settled: the number of opted-in participants, and totals (null below governance minPublicGroupSize participants). */
+  /** Settled: the number of opted-in participants, and totals (each null when fewer than governance minPublicGroupSize participants contributed to it). */
   readonly participants: number | null;
   readonly deliveredWh: number | null;
   readonly paid: number | null;
