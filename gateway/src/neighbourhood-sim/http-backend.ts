@@ -70,6 +70,11 @@ function sellSource(h: Household, wantedWh: number, intervalMs: number, prefix: 
 const ok = (n = 1): TxOutcome => ({ submitted: n, failed: 0, errors: [] });
 const failed = (err: unknown, n = 1): TxOutcome => ({ submitted: n, failed: n, errors: [err instanceof Error ? err.message : String(err)] });
 
+/** The chaincode's refusal of a second clear or settle (CONFLICT ALREADY_CLEARED / ALREADY_SETTLED). */
+function isAlready(err: unknown, what: 'cleared' | 'settled'): boolean {
+  return err instanceof GatewayHttpError && err.code === 'CONFLICT' && err.message.includes(`is already ${what}`);
+}
+
 /** A submit whose CONFLICT means "already done" (a rerun on the same data dir). */
 async function idempotent(run: () => Promise<unknown>): Promise<TxOutcome> {
   try {
@@ -271,6 +276,11 @@ export class HttpBackend implements SimulationBackend {
       const volume = volumeWh ?? (await this.#fullVolumeWh(interval, zone));
       return { outcome: ok(), result: { interval, zone, ...(price === null ? {} : { price: price / this.#priceUnits }), volumeKwh: volume / 1000 } };
     } catch (err) {
+      // Another operator (a market operator agent in some gateway) cleared it first: its result counts, no failure.
+      if (isAlready(err, 'cleared')) {
+        const result = await this.result(interval, zone).catch(() => undefined);
+        return { outcome: NO_TX, ...(result ? { result } : {}) };
+      }
       return { outcome: failed(err) };
     }
   }
@@ -352,7 +362,7 @@ export class HttpBackend implements SimulationBackend {
       await this.#client.submit('POST', path, this.#keys.operator);
       return ok();
     } catch (err) {
-      return failed(err);
+      return isAlready(err, 'settled') ? NO_TX : failed(err);
     }
   }
 }

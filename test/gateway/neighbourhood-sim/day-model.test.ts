@@ -1,5 +1,8 @@
 import type { MarketTiming, OrderRequest, SimulationBackend, TxOutcome } from '../../../gateway/src/neighbourhood-sim/backend';
 import { SimulationRun } from '../../../gateway/src/neighbourhood-sim/driver';
+import { GatewayClient, GatewayHttpError, type SubmitAnswer } from '../../../gateway/src/neighbourhood-sim/gateway-client';
+import { HttpBackend } from '../../../gateway/src/neighbourhood-sim/http-backend';
+import { MeterKeyStore } from '../../../gateway/src/neighbourhood-sim/meter-keys';
 import { ElectricVehicle, TIME_OF_USE, type EvSpec } from '../../../gateway/src/neighbourhood-sim/models';
 import { Neighbourhood, type Household, type HouseholdInterval } from '../../../gateway/src/neighbourhood-sim/neighbourhood';
 import { conditionsFor, limitBetween, type IntervalContext } from '../../../gateway/src/neighbourhood-sim/scenario';
@@ -320,5 +323,37 @@ describe('with the market operator agent (wall clock)', () => {
     expect(s.operator).toBe('self');
     expect(calls.filter((c) => c.startsWith('clear') || c.startsWith('settle'))).toHaveLength(2);
     expect(calls.find((c) => c.startsWith('readings'))).toMatch(/publish=true$/);
+  });
+});
+
+describe('HttpBackend when another operator acted first', () => {
+  /** A gateway whose clear and settle are refused as done already (an agent elsewhere won), and whose result reads. */
+  class AlreadyDone extends GatewayClient {
+    constructor(readonly code = 'CONFLICT', readonly message = 'is already') {
+      super('http://127.0.0.1:9');
+    }
+    override async submit<T>(_method: string, path: string): Promise<SubmitAnswer<T>> {
+      const what = path.endsWith('/clear') ? 'cleared' : 'settled';
+      throw new GatewayHttpError(409, this.code, `retail feeder-1 2030-06-21T12:00:00.000Z ${this.message} ${what}`, `POST ${path}`);
+    }
+    override async get<T>(): Promise<T> {
+      return { price: 120, volumeWh: 2500 } as T;
+    }
+  }
+  const backend = (client: GatewayClient) =>
+    new HttpBackend({ client, keys: { operator: 'op', utilityAdmin: 'ut', households: new Map() }, meterKeys: new MeterKeyStore() });
+
+  it("takes the other operator's clearing result and settlement without counting a failure", async () => {
+    const b = backend(new AlreadyDone());
+    const cleared = await b.clear('2030-06-21T12:00:00.000Z', 'feeder-1');
+    expect(cleared.outcome).toEqual({ submitted: 0, failed: 0, errors: [] });
+    expect(cleared.result).toEqual({ interval: '2030-06-21T12:00:00.000Z', zone: 'feeder-1', price: 0.12, volumeKwh: 2.5 });
+    expect(await b.settle('2030-06-21T12:00:00.000Z', 'feeder-1')).toEqual({ submitted: 0, failed: 0, errors: [] });
+  });
+
+  it('still counts any other refusal as a failure', async () => {
+    const b = backend(new AlreadyDone('RULE_VIOLATION', 'gate not closed, not'));
+    expect((await b.clear('2030-06-21T12:00:00.000Z', 'feeder-1')).outcome.failed).toBe(1);
+    expect((await b.settle('2030-06-21T12:00:00.000Z', 'feeder-1')).failed).toBe(1);
   });
 });
