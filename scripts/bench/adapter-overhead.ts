@@ -2,7 +2,8 @@
  * Bench section "adapter": what the gateway itself costs against a raw @hyperledger/fabric-gateway client, with the
  * network taken out. The three paths run over the same in-process transport — a stand-in for a peer's Gateway service
  * that answers every Endorse, Submit and CommitStatus at once (VALID) — so what is left is client-side work only:
- *  - rawClient: connect() + contract.submit() of fabric-gateway, as an application would call it;
+ *  - rawClient: connect() + contract.submit() of fabric-gateway with its own signer, as an application would call it;
+ *    rawClientOpenSsl: the same with the adapter's OpenSSL signer (see msp-identity.ts), a second baseline;
  *  - port: the Ledger port's Fabric adapter (gateway/src/ledger/fabric), Ledger.submit with its retry policy;
  *  - rest: POST /api/v1/metering/readings through the whole REST gateway (auth, OpenAPI validation, JSON mapping,
  *    metrics) on that adapter, without and with an Idempotency-Key (fsynced records).
@@ -27,6 +28,7 @@ import { ApiKeyStore, newApiKey } from '../../gateway/src/http/auth';
 import { txRequest } from '../../gateway/src/ledger/call';
 import { FabricLedger } from '../../gateway/src/ledger/fabric';
 import { parseConnectionConfig } from '../../gateway/src/ledger/fabric/connection-config';
+import { p256Signer } from '../../gateway/src/ledger/fabric/msp-identity';
 import { protos } from '../../gateway/src/ledger/fabric/protos';
 import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
 import { signReadings, type ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
@@ -143,6 +145,17 @@ async function writeMsp(dir: string): Promise<{ mspPath: string; certificate: Bu
   return { mspPath, certificate: Buffer.from(cert.toString('pem')), privateKeyPem };
 }
 
+/** Each path's tx/s and p99 against one baseline path of the same run (the raw clients themselves left out). */
+export function ratiosTo(results: Record<string, { tps: number; latencyMs: { p99: number } }>, baseline: string): Record<string, { tps: number; p99: number }> {
+  const base = results[baseline];
+  if (!base) return {};
+  return Object.fromEntries(
+    Object.entries(results)
+      .filter(([name]) => !name.startsWith('rawClient'))
+      .map(([name, r]) => [name, { tps: Number((r.tps / base.tps).toFixed(3)), p99: Number((r.latencyMs.p99 / base.latencyMs.p99).toFixed(2)) }]),
+  );
+}
+
 interface PathResult {
   tps: number;
   cpuUsPerTx: number;
@@ -173,6 +186,14 @@ export default async function adapterOverheadSection(opts: { quick: boolean; fab
     hash: hash.sha256,
   });
   const contract = raw.getNetwork('energy').getContract('obe');
+  // The same raw client with the adapter's OpenSSL signer: what an application gets when it signs as the gateway does.
+  const rawFast = connect({
+    client: peer as unknown as GrpcClient,
+    identity: { mspId: MSP_ID, credentials: new Uint8Array(certificate) },
+    signer: p256Signer(createPrivateKey(privateKeyPem)),
+    hash: hash.none,
+  });
+  const contractFast = rawFast.getNetwork('energy').getContract('obe');
   const apiKey = newApiKey(LABEL);
   const context = new GatewayContext({ logger: pino({ level: 'silent' }), keys: new ApiKeyStore([apiKey.stored]), dataDir: path.join(dir, 'gateway'), bodyLimit: '8mb', ledger, limits: { rateLimit: false } });
   const server = createApp(context).listen(0, '127.0.0.1');
@@ -188,14 +209,18 @@ export default async function adapterOverheadSection(opts: { quick: boolean; fab
   };
   const paths: Record<string, (b: ReadingBatch) => Promise<unknown>> = {
     rawClient: (b) => contract.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(b)) } }),
+    rawClientOpenSsl: (b) => contractFast.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(b)) } }),
     port: (b) => ledger.submit(txRequest(TX.Metering.SubmitReadings, { identity: LABEL, channel: 'energy' }, [], { readings: { ...b, readings: [...b.readings] } })),
     rest: (b) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, b, null),
     restIdempotent: (b) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, b),
   };
+  const only = process.env.OBE_BENCH_ADAPTER_PATHS?.split(',').filter(Boolean);
+  if (only?.length) for (const name of Object.keys(paths)) if (!only.includes(name)) delete paths[name];
   try {
     for (const run of Object.values(paths)) for (let i = 0; i < 20; i++) await run(batch());
     const sweep: Record<string, Record<string, PathResult>> = {};
     const ratios: Record<string, Record<string, { tps: number; p99: number }>> = {};
+    const ratiosOpenSsl: Record<string, Record<string, { tps: number; p99: number }>> = {};
     for (const clients of CLIENT_COUNTS) {
       const results: Record<string, PathResult> = {};
       // Interleaved rounds, so that a slow phase of the machine (other processes) hits every path alike.
@@ -214,11 +239,8 @@ export default async function adapterOverheadSection(opts: { quick: boolean; fab
         results[name] = { tps: Number(tps.toFixed(1)), cpuUsPerTx: Number((1e6 / tps).toFixed(0)), latencyMs: percentiles(lat) };
       }
       sweep[String(clients)] = results;
-      ratios[String(clients)] = Object.fromEntries(
-        Object.entries(results)
-          .filter(([name]) => name !== 'rawClient')
-          .map(([name, r]) => [name, { tps: Number((r.tps / results.rawClient.tps).toFixed(3)), p99: Number((r.latencyMs.p99 / results.rawClient.latencyMs.p99).toFixed(2)) }]),
-      );
+      ratios[String(clients)] = ratiosTo(results, 'rawClient');
+      ratiosOpenSsl[String(clients)] = ratiosTo(results, 'rawClientOpenSsl');
     }
     return {
       description: 'Client-side cost of each path over an in-process peer stand-in that answers at once: raw fabric-gateway client, the Ledger port adapter, REST (plain and with Idempotency-Key)',
@@ -226,11 +248,13 @@ export default async function adapterOverheadSection(opts: { quick: boolean; fab
       transactionsPerRun: perRun,
       sweep,
       ratiosToRawClient: ratios,
+      ratiosToRawClientOpenSsl: ratiosOpenSsl,
     };
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await context.submits?.drain();
     raw.close();
+    rawFast.close();
     await ledger.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

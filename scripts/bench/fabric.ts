@@ -19,6 +19,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import * as grpc from '@grpc/grpc-js';
+import { connect, type Gateway } from '@hyperledger/fabric-gateway';
 import pino from 'pino';
 import { TX, type TxArgs, type TxEntry } from '@obe/chaincode';
 import { call, txRequest } from '../../gateway/src/ledger/call';
@@ -27,10 +29,12 @@ import { GatewayContext } from '../../gateway/src/context';
 import { enrol, initGovernance } from '../../gateway/src/demo/seed';
 import { ApiKeyStore, newApiKey } from '../../gateway/src/http/auth';
 import { connectionConfigPath, createFabricLedger } from '../../gateway/src/ledger/fabric';
+import { loadMspIdentity } from '../../gateway/src/ledger/fabric/msp-identity';
 import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
 import { MeterKeyStore } from '../../gateway/src/neighbourhood-sim/meter-keys';
 import { signReadings, type ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
 import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-client';
+import { ratiosTo } from './adapter-overhead';
 import { percentiles, timed } from './rest-fixture';
 
 /** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
@@ -55,6 +59,33 @@ function reachable(endpoint: string, timeoutMs = 1500): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** A raw fabric-gateway connection as connectDirect makes it, signing with the adapter's identity loader (OpenSSL). */
+function connectWithOpenSsl(config: ReturnType<typeof readConnectionConfig>, label: string): { gateway: Gateway; close(): void } {
+  const entry = config.identities.find((i) => i.label === label);
+  if (!entry) throw new Error(`no identity '${label}' in the connection config`);
+  const peer = config.peers[entry.mspId];
+  if (!peer) throw new Error(`no peer for ${entry.mspId}`);
+  const client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(fs.readFileSync(peer.tlsRootCertPath)), { 'grpc.ssl_target_name_override': peer.hostOverride });
+  const { identity, signer, hash } = loadMspIdentity(entry);
+  const gateway = connect({
+    client,
+    identity,
+    signer,
+    hash,
+    evaluateOptions: () => ({ deadline: Date.now() + 10_000 }),
+    endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
+    submitOptions: () => ({ deadline: Date.now() + 10_000 }),
+    commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
+  });
+  return {
+    gateway,
+    close: () => {
+      gateway.close();
+      client.close();
+    },
+  };
 }
 
 export async function fabricNetworkStatus(): Promise<{ up: true; file: string } | { up: false; reason: string }> {
@@ -86,6 +117,8 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     hooks: { onConflict: () => void conflicts++, onRetry: () => void retries++ },
   });
   const raw = connectDirect(config, HEAD_END);
+  // A second raw client signing as the adapter does (OpenSSL, msp-identity.ts), so the sweep also compares like with like.
+  const rawFast = connectWithOpenSsl(config, HEAD_END);
   const apiKey = newApiKey(HEAD_END);
   const context = new GatewayContext({
     logger: pino({ level: 'silent' }),
@@ -131,10 +164,13 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
       return signReadings(readings, (assetId) => keys.get(assetId).privateKey);
     };
     const contract = raw.gateway.getNetwork('energy').getContract(config.chaincode ?? 'obe');
+    const contractFast = rawFast.gateway.getNetwork('energy').getContract(config.chaincode ?? 'obe');
     const request = (batch: ReadingBatch) => txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } });
     const paths = {
       rawClient: (batch: ReadingBatch) =>
         contract.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
+      rawClientOpenSsl: (batch: ReadingBatch) =>
+        contractFast.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
       port: (batch: ReadingBatch) => ledger.submit(request(batch)).then(() => undefined),
       rest: (batch: ReadingBatch) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, batch, null).then(() => undefined),
       restKeyed: (batch: ReadingBatch) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, batch).then(() => undefined),
@@ -144,6 +180,7 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     // Sweep: per client count, every path in interleaved rounds.
     const sweep: Record<string, Record<string, { tps: number; latencyMs: ReturnType<typeof percentiles> }>> = {};
     const ratios: Record<string, Record<string, { tps: number; p99: number }>> = {};
+    const ratiosOpenSsl: Record<string, Record<string, { tps: number; p99: number }>> = {};
     for (const clients of opts.quick ? [4, 32] : [4, 32, 128]) {
       const perRound = Math.max(opts.quick ? 40 : 100, clients * 2);
       const rounds = 2;
@@ -160,11 +197,8 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
         Object.entries(acc).map(([name, { ms, lat }]) => [name, { tps: Number(((lat.length * 1000) / ms).toFixed(1)), latencyMs: percentiles(lat) }]),
       );
       sweep[String(clients)] = results;
-      ratios[String(clients)] = Object.fromEntries(
-        Object.entries(results)
-          .filter(([name]) => name !== 'rawClient')
-          .map(([name, r]) => [name, { tps: Number((r.tps / results.rawClient.tps).toFixed(3)), p99: Number((r.latencyMs.p99 / results.rawClient.latencyMs.p99).toFixed(2)) }]),
-      );
+      ratios[String(clients)] = ratiosTo(results, 'rawClient');
+      ratiosOpenSsl[String(clients)] = ratiosTo(results, 'rawClientOpenSsl');
     }
 
     // Ingestion through REST at 32 clients, by batch size.
@@ -216,6 +250,7 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
       transaction: `${TX.Metering.SubmitReadings.name} (1 reading in the sweep)`,
       sweep,
       ratiosToRawClient: ratios,
+      ratiosToRawClientOpenSsl: ratiosOpenSsl,
       ingestion,
       profile,
       goals: {
@@ -232,6 +267,7 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await context.submits?.drain();
     raw.close();
+    rawFast.close();
     await ledger.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
