@@ -82,6 +82,11 @@ describe('review: demand-response baseline and payment gaming', () => {
     const after = await createEvent('rv-overlap-b', at(-10, 18) + 30 * 60_000);
     await optIn(h, first);
     await expectRefused(fx.net, () => optIn(h, overlapping), 'CONFLICT', /overlap/);
+    // Nor the same participant with a second meter (a sub-meter behind the first would measure the same reduction).
+    await fx.net.submit(h.identity, TX.Registry.RegisterAsset, [{ assetId: 'rv-meter-overlap-sub', type: 'meter', segment: 'retail', zone: 'rv-overlap', capacityKw: 20, devicePublicKey: h.device.publicKeyPem }]);
+    await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: 'rv-meter-overlap-sub' }]);
+    await fx.net.submit(h.identity, TX.Registry.ActivateAsset, [{ assetId: 'rv-meter-overlap-sub' }]);
+    await expectRefused(fx.net, () => fx.net.submit(h.identity, TX.DemandResponse.OptIn, [{ eventId: overlapping, meterId: 'rv-meter-overlap-sub' }]), 'CONFLICT', /overlap/);
     // Not overlapping: the interval after the first event's window; another meter in the overlapping event.
     await optIn(h, after);
     await optIn(other, overlapping);

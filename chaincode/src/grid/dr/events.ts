@@ -41,6 +41,7 @@ import {
  *   obe.dr.eventday [meterId, utcDay, eventId]    the meter's commitment to an event on a day (opt-in time, and the
  *                                                 cancel time if cancelled): refuses an overlapping opt-in, and strikes
  *                                                 the intervals it covered out of the meter's later baselines
+ *   obe.dr.participantday [participant, utcDay, eventId]  the participant's events of a day: refuses an overlapping opt-in
  *   obe.dr.report   [eventId, participant]        public commitment; the report itself under the same key in the
  *                                                 participant org's settlement collection
  * Money: the event's issuer escrows price × Σ targets at creation (token ledger escrow `<issuer>/<eventId>`); the
@@ -53,6 +54,7 @@ export const PROGRAM = 'obe.dr.program';
 export const EVENT = 'obe.dr.event';
 export const OPT_IN = 'obe.dr.optin';
 export const EVENT_DAY = 'obe.dr.eventday';
+export const PARTICIPANT_DAY = 'obe.dr.participantday';
 export const REPORT = 'obe.dr.report';
 
 export const DR_EVENT_CREATED = 'DemandResponseEventCreated';
@@ -241,21 +243,25 @@ async function requireOnFeeder(ctx: Context, meterId: string, feeder: string): P
 }
 
 /**
- * One meter, one event at a time: a meter already in another active event whose window overlaps this one's would be
- * paid twice for the same reduction (two programs of a zone, or a DSO's and an aggregator's events). Cancelled events
- * no longer hold it; a settled one has ended, so it cannot overlap an event still open to opt-ins.
+ * One meter and one participant, one event at a time: a meter already in another active event whose window overlaps
+ * this one's would be paid twice for the same reduction (two programs of a zone, or a DSO's and an aggregator's events),
+ * and so would a participant with a second meter behind the first (as within one event, one participant, one meter).
+ * Cancelled events no longer hold them; a settled one has ended, so it cannot overlap an event still open to opt-ins.
  */
-async function requireNoOverlap(ctx: Context, event: DrEvent, meterId: string): Promise<void> {
+async function requireNoOverlap(ctx: Context, event: DrEvent, meterId: string, participant: string): Promise<void> {
   const start = Date.parse(event.start);
   const end = Date.parse(event.end);
+  const others = new Set<string>();
   for (const day of daysOf(event)) {
-    for (const marker of await eventDayMarkers(ctx, meterId, day)) {
-      if (marker.eventId === event.eventId || marker.cancelledAt !== undefined) continue;
-      const other = await readJson<DrEvent>(ctx, key(ctx, EVENT, [marker.eventId]));
-      if (!other || other.status !== 'ACTIVE') continue;
-      if (Date.parse(other.start) < end && start < Date.parse(other.end)) {
-        throw new ConflictError(`meter '${meterId}' is in demand-response event '${other.eventId}' (${other.start} to ${other.end}), which overlaps this one`, { reason: 'OVERLAPPING_EVENT' });
-      }
+    for (const marker of await eventDayMarkers(ctx, meterId, day)) if (marker.cancelledAt === undefined) others.add(marker.eventId);
+    for (const { value } of await readJsonByPrefix<{ eventId: string }>(ctx, PARTICIPANT_DAY, [participant, timeKeyPart(day)])) others.add(value.eventId);
+  }
+  others.delete(event.eventId);
+  for (const eventId of [...others].sort()) {
+    const other = await readJson<DrEvent>(ctx, key(ctx, EVENT, [eventId]));
+    if (!other || other.status !== 'ACTIVE') continue;
+    if (Date.parse(other.start) < end && start < Date.parse(other.end)) {
+      throw new ConflictError(`meter '${meterId}' or its owner is in demand-response event '${other.eventId}' (${other.start} to ${other.end}), which overlaps this one`, { reason: 'OVERLAPPING_EVENT' });
     }
   }
 }
@@ -283,10 +289,13 @@ export async function optIn(ctx: Context, eventId: string, meterId: string): Pro
   if (existing.some((o) => o.participant === caller.pseudonym)) throw new ConflictError(`participant ${caller.pseudonym} has already opted in to event '${eventId}'`);
   if (existing.some((o) => o.meterId === meterId)) throw new ConflictError(`meter '${meterId}' is already opted in to event '${eventId}'`);
   if (existing.length >= MAX_OPT_INS) throw new RuleViolationError(`demand-response event '${eventId}' is full (${MAX_OPT_INS} participants)`, { reason: 'EVENT_FULL' });
-  await requireNoOverlap(ctx, event, meterId);
+  await requireNoOverlap(ctx, event, meterId, caller.pseudonym);
   const record: DrOptIn = { eventId, participant: caller.pseudonym, participantMsp: caller.mspId, meterId, optedInAt: txTimeIso(ctx), txId: ctx.stub.getTxID() };
   await ctx.stub.putState(key(ctx, OPT_IN, [eventId, caller.pseudonym]), canonicalBytes(record));
-  for (const day of daysOf(event)) await ctx.stub.putState(eventDayKey(ctx, meterId, day, eventId), canonicalBytes(eventDayMarker(record, day)));
+  for (const day of daysOf(event)) {
+    await ctx.stub.putState(eventDayKey(ctx, meterId, day, eventId), canonicalBytes(eventDayMarker(record, day)));
+    await ctx.stub.putState(key(ctx, PARTICIPANT_DAY, [caller.pseudonym, timeKeyPart(day), eventId]), canonicalBytes({ eventId }));
+  }
   emit(ctx, DR_OPTED_IN, { eventId, participant: caller.pseudonym });
   return record;
 }
