@@ -68,6 +68,8 @@ describe('green certificates over HTTP (/api/v1/certificates)', () => {
     expect(mine.body[0].details).toMatchObject({ quantityWh: 1500, owner: h.pseudonyms['prosumer-01'] });
     lotId = mine.body[0].lot.lotId;
     expect((await http(h.app).get(`${base}/lots`).set(h.auth('consumer-01'))).body).toEqual([]);
+    // Every org has a certificates collection (the regulator's too): an identity that never held one gets none, not a 500.
+    for (const who of ['regulator-admin', 'gridoperator-admin', 'generator-1']) expect((await http(h.app).get(`${base}/lots?zone=${ZONE}`).set(h.auth(who))).body).toEqual([]);
     const transfer = { zone: ZONE, interval, lotId, to: h.pseudonyms['consumer-01'], quantityWh: 1000 };
     for (const who of EVERYONE.filter((w) => w !== 'prosumer-01' && w !== 'consumer-01')) {
       expectError(await http(h.app).post(`${base}/transfers`).set(h.auth(who)).send(transfer), 403, 'FORBIDDEN');
