@@ -88,6 +88,9 @@ function orderLeadMs(orders: number): number {
   return 5000 + orders * 150;
 }
 
+/** Per-interval rows a live run keeps (a day of 15-minute intervals). */
+const LIVE_ROWS = 96;
+
 export class SimulationRun {
   readonly neighbourhood: Neighbourhood;
   readonly #backend: SimulationBackend;
@@ -111,7 +114,9 @@ export class SimulationRun {
     this.#hooks = options.hooks ?? [];
     this.#intervals = options.intervals;
     this.neighbourhood = new Neighbourhood(options);
-    this.#summary = new SummaryAccumulator(this.neighbourhood.households.length, this.neighbourhood.zones.length);
+    // A live run (npm start's demo) never ends: it keeps the last day of rows, and totals over everything.
+    const live = options.intervals === undefined && options.intervalsFor === undefined;
+    this.#summary = new SummaryAccumulator(this.neighbourhood.households.length, this.neighbourhood.zones.length, live ? LIVE_ROWS : Infinity);
   }
 
   get intervalsDone(): number {

@@ -137,16 +137,41 @@ export class SummaryAccumulator {
   #tokens: TokenCheck | undefined;
   #operator: 'self' | 'agent' | undefined;
 
-  constructor(households: number, zones: number) {
+  readonly #keepRows: number;
+  #created = 0;
+  /** Rows beyond `keepRows` (oldest first), folded into one: their energies and money still count in the totals. */
+  #retired: RowState | undefined;
+
+  /** `keepRows` bounds the per-interval rows kept (a live run never ends); the totals cover every interval. */
+  constructor(households: number, zones: number, keepRows = Infinity) {
     this.#households = households;
     this.#zones = zones;
+    this.#keepRows = keepRows;
+  }
+
+  #retireOldest(): void {
+    let oldest: RowState | undefined;
+    for (const row of this.#rows.values()) if (!oldest || row.index < oldest.index) oldest = row;
+    if (!oldest) return;
+    this.#rows.delete(oldest.interval);
+    const r = (this.#retired ??= { ...oldest, settlement: NO_SETTLEMENT, productionKwh: 0, consumptionKwh: 0, evKwh: 0, exportedKwh: 0, importedKwh: 0, fromOutsideKwh: 0, tradedKwh: 0, priceVolume: 0 });
+    r.productionKwh += oldest.productionKwh;
+    r.consumptionKwh += oldest.consumptionKwh;
+    r.evKwh += oldest.evKwh;
+    r.exportedKwh += oldest.exportedKwh;
+    r.importedKwh += oldest.importedKwh;
+    r.fromOutsideKwh += oldest.fromOutsideKwh;
+    r.tradedKwh += oldest.tradedKwh;
+    r.priceVolume += oldest.priceVolume;
+    r.settlement = addSettlement(r.settlement, oldest.settlement);
   }
 
   #row(interval: string): RowState {
     let row = this.#rows.get(interval);
     if (!row) {
       row = {
-        index: this.#rows.size,
+        // Until the snapshot names it: rows are created in interval order, so a running count orders them.
+        index: this.#created++,
         interval,
         time: '',
         cloudIndex: 0,
@@ -164,6 +189,7 @@ export class SummaryAccumulator {
         settlement: NO_SETTLEMENT,
       };
       this.#rows.set(interval, row);
+      if (this.#rows.size > this.#keepRows) this.#retireOldest();
     }
     return row;
   }
@@ -237,7 +263,8 @@ export class SummaryAccumulator {
   summary(): SimulationSummary {
     const elapsedMs = Math.round(performance.now() - this.#started);
     const rows = [...this.#rows.values()].sort((a, b) => a.index - b.index);
-    const sum = (f: (r: RowState) => number) => rows.reduce((n, r) => n + f(r), 0);
+    const all = this.#retired ? [...rows, this.#retired] : rows;
+    const sum = (f: (r: RowState) => number) => all.reduce((n, r) => n + f(r), 0);
     const consumption = sum((r) => r.consumptionKwh);
     const fromOutside = sum((r) => r.fromOutsideKwh);
     const traded = sum((r) => r.tradedKwh);
@@ -253,9 +280,9 @@ export class SummaryAccumulator {
       exportedKwh: r4(sum((r) => r.exportedKwh)),
       importedKwh: r4(sum((r) => r.importedKwh)),
       tradedLocallyKwh: r4(traded),
-      selfSufficiency: consumption > 0 ? Math.max(0, 1 - fromOutside / consumption) : 1,
-      ...(traded > 0 ? { averagePrice: priceVolume / traded } : {}),
-      settlement: rows.reduce((t, r) => addSettlement(t, r.settlement), NO_SETTLEMENT),
+      selfSufficiency: consumption > 0 ? r4(Math.max(0, 1 - fromOutside / consumption)) : 1,
+      ...(traded > 0 ? { averagePrice: Math.round((priceVolume / traded) * 1e6) / 1e6 } : {}),
+      settlement: all.reduce((t, r) => addSettlement(t, r.settlement), NO_SETTLEMENT),
       ...(this.#tokens ? { tokens: this.#tokens } : {}),
       ...(this.#operator ? { operator: this.#operator } : {}),
       transactions: this.#transactions,

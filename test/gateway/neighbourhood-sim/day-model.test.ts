@@ -7,7 +7,7 @@ import { ElectricVehicle, TIME_OF_USE, type EvSpec } from '../../../gateway/src/
 import { Neighbourhood, type Household, type HouseholdInterval } from '../../../gateway/src/neighbourhood-sim/neighbourhood';
 import { conditionsFor, limitBetween, type IntervalContext } from '../../../gateway/src/neighbourhood-sim/scenario';
 import { DiscreteScheduler, installVirtualClock } from '../../../gateway/src/neighbourhood-sim/sim-time';
-import { tokenCheck } from '../../../gateway/src/neighbourhood-sim/summary';
+import { SummaryAccumulator, tokenCheck } from '../../../gateway/src/neighbourhood-sim/summary';
 
 const ev = (overrides: Partial<EvSpec> = {}): EvSpec => ({ chargerKw: 7.4, efficiency: 0.9, smart: false, arrivalHour: 18, departureHour: 7.5, arrivalNeedKwh: 10, ...overrides });
 
@@ -239,6 +239,34 @@ describe('scenario hooks on the ledger', () => {
       'orders 12:30',
     ]);
     expect(summary.failuresByOperation).toEqual({ 'hook:envelope': 1 });
+  });
+});
+
+describe('summary rows', () => {
+  it('keeps at most keepRows intervals (a live run never ends) while the totals still cover every interval', () => {
+    const n = new Neighbourhood({ seed: 'rows', prosumers: 2, consumers: 1, startHour: 10, intervalMinutes: 15 });
+    const bounded = new SummaryAccumulator(3, 1, 4);
+    const full = new SummaryAccumulator(3, 1);
+    for (let k = 0; k < 10; k++) {
+      const snapshot = n.step();
+      const interval = new Date(Date.UTC(2030, 0, 1, 10, 15 * k)).toISOString();
+      for (const acc of [bounded, full]) {
+        acc.addOrders(interval, snapshot);
+        acc.addClearing({ interval, zone: 'feeder-1', price: 0.1 + k / 100, volumeKwh: 1 });
+        acc.addInterval(snapshot, interval);
+        acc.addSettlement(interval, { records: 2, energyPaid: 100, energyReceived: 100, imbalanceCharged: 1, balancingCredit: 1, missingReadings: 0 });
+      }
+    }
+    const b = bounded.summary();
+    const f = full.summary();
+    expect(b.perInterval.map((r) => r.index)).toEqual([6, 7, 8, 9]);
+    expect(f.perInterval).toHaveLength(10);
+    expect(b.perInterval).toEqual(f.perInterval.slice(6));
+    const { perInterval: _b, elapsedMs: _e1, transactionsPerSecond: _t1, ...bTotals } = b;
+    const { perInterval: _f, elapsedMs: _e2, transactionsPerSecond: _t2, ...fTotals } = f;
+    expect(bTotals).toEqual(fTotals);
+    expect(b.settlement.records).toBe(20);
+    expect(b.tradedLocallyKwh).toBe(10);
   });
 });
 
