@@ -92,6 +92,7 @@ export const demandResponseOperations: OperationSpec[] = [
     path: `${base}/events/{eventId}/opt-ins`,
     tag: 'grid',
     summary: "Opt in to an event with your active meter in its zone (a prosumer or consumer; before the window; the VEN's opt-in)",
+    description: 'One meter per participant and event; a meter, or a participant, already in another active event whose window overlaps is refused (409 OVERLAPPING_EVENT), since one reduction would be paid twice.',
     pathParams: { eventId },
     body: bodyOf(TX.DemandResponse.OptIn.args[0], { pick: ['meterId'] }),
     ...answers(TX.DemandResponse.OptIn),
