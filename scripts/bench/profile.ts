@@ -13,6 +13,7 @@
  *    per reading (each is one shim round trip to the peer on a real network; a range read is two: query and close).
  * Medians over `repeats` batches. Embedded only: the native breakdown is in the fabric section's profile.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { TX } from '@obe/chaincode';
 import { devicePublicKey, verifyPayloadSignature } from '../../chaincode/src/metering/signature';
@@ -51,6 +52,12 @@ export interface StageProfile {
   /** Share of restMs per stage (gateway, endorsement without signature checks, signature checks, commit). */
   shares: Record<'gateway' | 'endorsementOther' | 'signatureChecks' | 'commit', number>;
   stateOps: StateOps;
+  /**
+   * Readings/s this machine could commit if all its cores did nothing but the chaincode's signature checks (device-key
+   * import once per meter and transaction, ECDSA verification per reading, on every endorser): the ceiling batching
+   * cannot lift, since every reading must be verified by every endorsing peer.
+   */
+  signatureCeilingReadingsPerSecond: number;
 }
 
 /** The state operations one endorsed SubmitReadings makes, from its read-write set. */
@@ -144,6 +151,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
           commit: share(commitMs),
         },
         stateOps: stateOps ?? stateOpsOf({ reads: [], rangeQueries: [], writes: [], collections: [] }, size),
+        signatureCeilingReadingsPerSecond: Math.round((os.cpus().length * 1000 * size) / signatureChecksMs),
       });
     }
     return {
