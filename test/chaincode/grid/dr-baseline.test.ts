@@ -22,6 +22,14 @@ describe('demand-response baseline and payment rules', () => {
     expect(baselineDays(monday, offset, quarter, announced, rule, none)).toHaveLength(3);
   });
 
+  it('judges the day type by the day each interval falls on (a window across midnight into Saturday)', () => {
+    const friday = monday + 4 * DAY_MS;
+    // A Friday 23:45 event's second interval is Saturday 00:00: its samples are earlier weekend days' 00:00.
+    const saturdayMidnight = DAY_MS;
+    const days = baselineDays(friday, saturdayMidnight, quarter, friday + 12 * 3_600_000, { ...rule, days: 2, lookbackDays: 7, dayType: 'SAME_DAY_TYPE' }, none);
+    expect(days.map((d) => new Date(d + saturdayMidnight).getUTCDay())).toEqual([0, 6]);
+  });
+
   it('starts from the newest day whose interval had ended when the event was announced', () => {
     // Announced on Friday at noon for Monday 18:00: Friday 18:00 and the weekend are after the announcement.
     const friday = monday - 3 * DAY_MS;

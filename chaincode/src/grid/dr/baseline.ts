@@ -73,11 +73,13 @@ export function committedAt(commitments: readonly Commitment[], sampleStart: num
  */
 export function baselineDays(eventDayStart: number, offsetMs: number, lengthMs: number, announcedMs: number, rule: BaselineRule, committed: (sampleStart: number) => boolean): number[] {
   const latest = Math.min(eventDayStart - DAY_MS, Math.floor((announcedMs - offsetMs - lengthMs) / DAY_MS) * DAY_MS);
-  const weekend = isWeekend(eventDayStart);
+  // The day type of the day the interval falls on (a window across midnight has intervals on the next day).
+  const dayOf = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+  const weekend = isWeekend(dayOf(eventDayStart + offsetMs));
   const out: number[] = [];
   for (let back = 0; back < rule.lookbackDays && out.length < rule.days; back++) {
     const day = latest - back * DAY_MS;
-    if (rule.dayType === 'SAME_DAY_TYPE' && isWeekend(day) !== weekend) continue;
+    if (rule.dayType === 'SAME_DAY_TYPE' && isWeekend(dayOf(day + offsetMs)) !== weekend) continue;
     if (committed(day + offsetMs)) continue;
     out.push(day);
   }
