@@ -147,7 +147,7 @@ export function plotsFor(results: Json): PlotSpec[] {
       name: 'reading-path-profile',
       title: 'Where a batch of readings spends its time (share of REST latency)',
       unit: 'share',
-      labels: rows.map((r) => `batch ${r.batchSize}`),
+      labels: rows.map((r) => `${r.shape === 'day' ? 'day-shaped ' : ''}batch ${r.batchSize}`),
       series: [
         { name: 'gateway (HTTP, validation, records)', values: stage('gateway') },
         { name: 'endorsement without signature checks', values: stage('endorsementOther') },

@@ -23,7 +23,7 @@ import { EmbeddedLedger } from '../../gateway/src/ledger/embedded/adapter';
 import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
 import type { ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
 import { MeterKeyStore } from '../../gateway/src/neighbourhood-sim/meter-keys';
-import { HEAD_END, startRestFixture } from './rest-fixture';
+import { HEAD_END, startRestFixture, type BatchShape } from './rest-fixture';
 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,6 +40,7 @@ export interface StateOps {
 }
 
 export interface StageProfile {
+  shape: BatchShape;
   batchSize: number;
   repeats: number;
   endorsers: number;
@@ -85,8 +86,12 @@ function signatureChecks(batch: ReadingBatch, keys: MeterKeyStore): number {
 
 export default async function profileSection(opts: { quick: boolean; fabric?: boolean }): Promise<Record<string, unknown>> {
   const repeats = opts.quick ? 3 : 7;
-  const sizes = opts.quick ? [1, 500] : [1, 100, 500, 1000];
-  const fixture = await startRestFixture(opts.quick ? 100 : 250);
+  const plan: { shape: BatchShape; size: number }[] = [
+    ...(opts.quick ? [1, 500] : [1, 100, 500, 1000]).map((size) => ({ shape: 'interval' as const, size })),
+    { shape: 'day', size: 480 },
+  ];
+  // Interval-major batches hold one reading per meter: the fleet is as large as the largest batch.
+  const fixture = await startRestFixture(Math.max(...plan.map((p) => p.size)));
   try {
     const client = new GatewayClient(fixture.gateway.url);
     const apiKey = fixture.gateway.keys[HEAD_END];
@@ -96,7 +101,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
     for (let i = 0; i < 3; i++) await ledger.submit(request(fixture.nextBatch(10)));
 
     const profiles: StageProfile[] = [];
-    for (const size of sizes) {
+    for (const { shape, size } of plan) {
       const signing: number[] = [];
       const rest: number[] = [];
       const endorsement: number[] = [];
@@ -106,17 +111,17 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
       let stateOps: StateOps | undefined;
       for (let i = 0; i < repeats; i++) {
         let t0 = performance.now();
-        const viaRest = fixture.nextBatch(size);
+        const viaRest = fixture.nextBatch(size, shape);
         signing.push(performance.now() - t0);
         t0 = performance.now();
         const answer = await client.submit<{ accepted: number }>('POST', '/api/v1/metering/readings', apiKey, viaRest, null);
         rest.push(performance.now() - t0);
         if (answer.result.accepted !== size) throw new Error(`batch of ${size}: ${answer.result.accepted} accepted`);
 
-        const viaPort = fixture.nextBatch(size);
+        const viaPort = fixture.nextBatch(size, shape);
         if (i === 0) {
           // The read-write set of the same kind of batch, endorsed and dropped (never ordered).
-          const endorsed = await ledger.runtime.endorse(await ledgerRequest(ledger, request(fixture.nextBatch(size))));
+          const endorsed = await ledger.runtime.endorse(await ledgerRequest(ledger, request(fixture.nextBatch(size, shape))));
           endorsers = endorsed.endorsers.length;
           stateOps = stateOpsOf(endorsed.rwset, size);
         }
@@ -135,6 +140,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
       const gatewayMs = Number(Math.max(0, restMs - endorsementMs - commitMs).toFixed(2));
       const share = (v: number) => Number((v / restMs).toFixed(3));
       profiles.push({
+        shape,
         batchSize: size,
         repeats,
         endorsers,
@@ -156,7 +162,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
     }
     return {
       description: 'Where one batch of device-signed readings spends its time on the embedded ledger (one batch at a time, medians)',
-      batchShape: 'interval-major: consecutive meters, then the previous interval (the fixture walks back from the last finished interval)',
+      batchShapes: 'interval: one reading per meter (a quarter-hour as a head-end sends it); day: whole UTC days of a meter (96 readings each)',
       profiles,
     };
   } finally {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { TX } from '../../chaincode/src/catalogue';
-import { readConnectionConfig } from '../../network/lib/fabric-client';
+import { connectionConfigSchema } from '../../network/lib/connection-config';
 
 const HEAD_END = 'utility-admin';
 const OPERATOR = 'gridoperator-admin';
@@ -27,7 +27,7 @@ function onlyFile(dir: string): string {
 }
 
 export function caliperSetup(configFile: string, outDir: string, workspace: string): Record<string, unknown> {
-  const config = readConnectionConfig(configFile);
+  const config = connectionConfigSchema.parse(JSON.parse(fs.readFileSync(configFile, 'utf8')));
   const base = path.dirname(path.resolve(configFile));
   const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(base, p));
   const rel = (p: string) => path.relative(workspace, p);

@@ -9,11 +9,12 @@
  *
  * Round arguments: { channel, contractId, headEnd, operator, meters, batchSize, fns: { register, commission,
  * activate, submitReadings } }. `headEnd` needs a head-end role (e.g. RETAILER) in its org and `operator` the DSO
- * role: `npm run bench -- --fabric` and the demo seed enrol them.
+ * role: `npm run bench -- --fabric` and the demo seed enrol them. The module implements Caliper's workload interface
+ * (initializeWorkloadRound, submitTransaction, cleanupWorkloadRound) without requiring @hyperledger/caliper-core, so
+ * it loads wherever Caliper is installed and can be tested without it.
  */
 const { Buffer } = require('node:buffer');
 const crypto = require('node:crypto');
-const { WorkloadModuleBase } = require('@hyperledger/caliper-core');
 
 const INTERVAL_MS = 15 * 60_000;
 const METERING_BACKDATE_MS = 30 * 24 * 3600_000;
@@ -23,9 +24,8 @@ function signingPayload(r) {
   return JSON.stringify({ assetId: r.assetId, exportedWh: r.exportedWh, importedWh: r.importedWh, intervalStart: r.intervalStart, sequence: r.sequence });
 }
 
-class SubmitReadingsWorkload extends WorkloadModuleBase {
+class SubmitReadingsWorkload {
   constructor() {
-    super();
     this.meters = [];
     this.cursor = 0;
   }
@@ -38,7 +38,9 @@ class SubmitReadingsWorkload extends WorkloadModuleBase {
   }
 
   async initializeWorkloadRound(workerIndex, totalWorkers, roundIndex, roundArguments, sutAdapter, sutContext) {
-    await super.initializeWorkloadRound(workerIndex, totalWorkers, roundIndex, roundArguments, sutAdapter, sutContext);
+    Object.assign(this, { workerIndex, totalWorkers, roundIndex, roundArguments, sutAdapter, sutContext });
+    this.meters = [];
+    this.cursor = 0;
     const a = this.roundArguments;
     const run = `${Date.now().toString(36)}-w${workerIndex}-r${roundIndex}`;
     const zone = `caliper-${run}`;
@@ -67,6 +69,10 @@ class SubmitReadingsWorkload extends WorkloadModuleBase {
     }
     const batch = { salt: crypto.randomBytes(24).toString('base64url'), readings };
     return this.#send(a.fns.submitReadings, [], a.headEnd, { readings: Buffer.from(JSON.stringify(batch)) });
+  }
+
+  async cleanupWorkloadRound() {
+    this.meters = [];
   }
 }
 

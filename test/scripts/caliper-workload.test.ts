@@ -1,0 +1,102 @@
+/**
+ * The Caliper workload (scripts/caliper/workloads/submit-readings.js) against a stand-in SUT adapter: what it sends is
+ * what OBE's chaincode takes — registration, commissioning and activation per meter under the roles' identities, then
+ * batches whose every reading verifies with the chaincode's own verifier against its meter's registered key, each
+ * (meter, interval) once, in the transient map only. And generate.ts writes a Caliper setup from a connection config.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { TX } from '@obe/chaincode';
+import { devicePublicKey, verifyReadingSignature } from '../../chaincode/src/metering/signature';
+import { readingBatchSchema } from '../../chaincode/src/metering/reading';
+import { caliperSetup } from '../../scripts/caliper/generate';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createWorkloadModule } = require('../../scripts/caliper/workloads/submit-readings.js') as { createWorkloadModule: () => Workload };
+
+interface Workload {
+  initializeWorkloadRound(worker: number, workers: number, round: number, args: unknown, adapter: unknown, context: unknown): Promise<void>;
+  submitTransaction(): Promise<unknown>;
+  cleanupWorkloadRound(): Promise<void>;
+}
+
+interface SentRequest {
+  contractId: string;
+  channel: string;
+  contractFunction: string;
+  contractArguments: string[];
+  invokerIdentity: string;
+  readOnly: boolean;
+  transientMap?: Record<string, Buffer>;
+}
+
+const fns = { register: TX.Registry.RegisterAsset.name, commission: TX.Registry.CommissionAsset.name, activate: TX.Registry.ActivateAsset.name, submitReadings: TX.Metering.SubmitReadings.name };
+
+it('registers its meters under the right identities, then sends batches that the chaincode verifies, each reading once', async () => {
+  const sent: SentRequest[] = [];
+  const adapter = { sendRequests: async (request: SentRequest) => void sent.push(request) };
+  const workload = createWorkloadModule();
+  const args = { channel: 'energy', contractId: 'obe', headEnd: 'utility-admin', operator: 'gridoperator-admin', meters: 5, batchSize: 3, fns };
+  await workload.initializeWorkloadRound(0, 1, 0, args, adapter, {});
+  expect(sent.map((r) => [r.contractFunction, r.invokerIdentity])).toEqual(
+    Array.from({ length: 5 }, () => [
+      [fns.register, 'utility-admin'],
+      [fns.commission, 'gridoperator-admin'],
+      [fns.activate, 'utility-admin'],
+    ]).flat(),
+  );
+  const keys = new Map(sent.filter((r) => r.contractFunction === fns.register).map((r) => {
+    const body = JSON.parse(r.contractArguments[0]) as { assetId: string; devicePublicKey: string };
+    return [body.assetId, devicePublicKey(body.devicePublicKey)];
+  }));
+  sent.length = 0;
+  for (let i = 0; i < 10; i++) await workload.submitTransaction();
+  const seen = new Set<string>();
+  for (const request of sent) {
+    expect(request).toMatchObject({ contractFunction: fns.submitReadings, contractArguments: [], invokerIdentity: 'utility-admin', readOnly: false, channel: 'energy' });
+    const batch = readingBatchSchema.parse(JSON.parse(request.transientMap!.readings.toString('utf8')));
+    expect(batch.readings).toHaveLength(3);
+    for (const reading of batch.readings) {
+      expect(verifyReadingSignature(keys.get(reading.assetId)!, reading, reading.signature)).toBe(true);
+      const id = `${reading.assetId}@${reading.intervalStart}`;
+      expect(seen.has(id)).toBe(false);
+      seen.add(id);
+    }
+  }
+  expect(seen.size).toBe(30);
+  await workload.cleanupWorkloadRound();
+});
+
+it('generates a Caliper network config, per-org profiles and a benchmark config from a connection config', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-caliper-'));
+  try {
+    const msp = path.join(dir, 'msp');
+    for (const sub of ['signcerts', 'keystore']) fs.mkdirSync(path.join(msp, sub), { recursive: true });
+    fs.writeFileSync(path.join(msp, 'signcerts', 'cert.pem'), 'cert');
+    fs.writeFileSync(path.join(msp, 'keystore', 'key_sk'), 'key');
+    fs.writeFileSync(path.join(dir, 'ca.crt'), 'ca');
+    const config = {
+      chaincode: 'obe',
+      channels: ['energy', 'audit'],
+      peers: { UtilityMSP: { endpoint: 'localhost:9051', tlsRootCertPath: path.join(dir, 'ca.crt'), hostOverride: 'peer0.utility.obe.local' } },
+      identities: [{ label: 'utility-admin', mspId: 'UtilityMSP', mspPath: msp }],
+    };
+    const file = path.join(dir, 'connection.json');
+    fs.writeFileSync(file, JSON.stringify(config));
+    const out = path.join(dir, 'generated');
+    const files = caliperSetup(file, out, dir);
+    const network = files[path.join(out, 'network.yaml')] as { channels: unknown; organizations: { mspid: string; identities: { certificates: { name: string }[] } }[] };
+    expect(network.channels).toEqual([{ channelName: 'energy', contracts: [{ id: 'obe' }] }]);
+    expect(network.organizations.map((o) => [o.mspid, o.identities.certificates.map((c) => c.name)])).toEqual([['UtilityMSP', ['utility-admin']]]);
+    const profile = files[path.join(out, 'profile-UtilityMSP.json')] as { peers: Record<string, { url: string; tlsCACerts: { path: string } }> };
+    expect(profile.peers['peer0.utility.obe.local']).toMatchObject({ url: 'grpcs://localhost:9051', tlsCACerts: { path: path.join(dir, 'ca.crt') } });
+    const bench = files[path.join(out, 'benchmark.yaml')] as { test: { rounds: { workload: { arguments: { fns: unknown; batchSize: number } } }[] } };
+    expect(bench.test.rounds.map((r) => r.workload.arguments.batchSize)).toEqual([1, 100, 500]);
+    expect(bench.test.rounds[0].workload.arguments.fns).toEqual(fns);
+    expect(() => yaml.dump(bench)).not.toThrow();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
