@@ -82,6 +82,10 @@ describeLive('demand response on the native Fabric network', () => {
     const eventId = event.body.result.eventId as string;
     for (const label of ['prosumer-01', 'consumer-01']) await ok(label, 'POST', `/api/v1/grid/dr/events/${eventId}/opt-ins`, { meterId: devices[label].assetId });
     expect((await call('utility-admin', 'POST', `/api/v1/grid/dr/events/${eventId}/opt-ins`, { meterId: devices['prosumer-01'].assetId })).status).toBe(403);
+    // A second event over the same window: the same meter is refused (one reduction, paid once); its escrow returns on cancel.
+    const second = (await ok('gridoperator-admin', 'POST', '/api/v1/grid/dr/events', { programId: `evening-${run}`, start: new Date(start).toISOString(), targetsWh: [1000], pricePerKwh: 10 })).body.result.eventId as string;
+    expect((await call('prosumer-01', 'POST', `/api/v1/grid/dr/events/${second}/opt-ins`, { meterId: devices['prosumer-01'].assetId })).status).toBe(409);
+    await ok('gridoperator-admin', 'POST', `/api/v1/grid/dr/events/${second}/cancel`);
 
     // After the window: readings of the two days before (baseline 800 each) and of the event interval.
     await waitUntil(start + lengthMs + 2000);
