@@ -40,15 +40,33 @@ async function mapLimit(items, limit, task) {
   return out;
 }
 
+/** Intervals of per-zone results and totals the dashboard asks for. */
+const RECENT_INTERVALS = 24;
+
+/**
+ * The latest intervals of a per-zone list (clearing results, zone totals). The gateway refuses a request whose
+ * intervals × zones exceed its fan-out bound (400 INVALID_ARGUMENT), which a market with more than a few zones
+ * reaches at 24 intervals: fewer intervals are then asked for, down to one, instead of failing the whole dashboard.
+ */
+async function recentPerZone(api, path) {
+  for (let count = RECENT_INTERVALS; ; count = Math.floor(count / 2)) {
+    try {
+      return await api.list(path, { count });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 400 || error.code !== 'INVALID_ARGUMENT' || count <= 1) throw error;
+    }
+  }
+}
+
 const slotPath = (market, zone, interval) =>
   `/api/v1/${market === 'WHOLESALE' ? 'wholesale' : 'retail'}/intervals/${encodeURIComponent(interval)}/zones/${encodeURIComponent(zone)}`;
 
 export async function loadDashboard(api) {
   const [ready, results, assets, aggregates, balances, audit] = await Promise.all([
     optional(() => api.get('/readyz'), { status: 'unknown', channels: {} }),
-    optional(() => api.list('/api/v1/retail/results', { count: 24 }), []),
+    optional(() => recentPerZone(api, '/api/v1/retail/results'), []),
     optional(() => api.list('/api/v1/registry/assets'), []),
-    optional(() => api.list('/api/v1/metering/aggregates', { count: 24 }), []),
+    optional(() => recentPerZone(api, '/api/v1/metering/aggregates'), []),
     // Balances are private: the market operator and the regulator list them all, anyone else sees their own.
     optional(() => api.list('/api/v1/tokens/balances'), null).then((all) => all ?? optional(async () => [await api.get('/api/v1/tokens/balance')], [])),
     readOrLocked(() => api.list('/api/v1/audit/attestations')),
@@ -218,7 +236,7 @@ const settlementPath = (market, zone, interval) =>
  */
 export async function loadOperatorPanels(api, retailResults) {
   const [wholesale, agent] = await Promise.all([
-    optional(() => api.list('/api/v1/wholesale/results', { count: 24 }), []),
+    optional(() => recentPerZone(api, '/api/v1/wholesale/results'), []),
     (await servesOperatorStatus()) ? readOperatorStatus(api) : { available: false, reason: 'no operator agent on this gateway' },
   ]);
   const cleared = [
