@@ -77,6 +77,10 @@ export class CertificateBook {
     this.#secret = secret;
   }
 
+  get ctx(): Context {
+    return this.#ctx;
+  }
+
   /** The owner's certificates collection (participant records are public). */
   async collectionOf(owner: string): Promise<string> {
     let collection = this.#collections.get(owner);

@@ -13,6 +13,7 @@ import { readingTrusted } from '../metering/trust';
 import type { ActingParticipant } from '../participants/participant';
 import { ownerAt } from '../registry/asset';
 import { findAsset } from '../registry/store';
+import { requireBacked } from './backing';
 import { CertificateBook, certificatesCollection, type HeldLot } from './book';
 import { CERT, claimWindowMs, type PrivateClaimed, type PublicClaimed } from './model';
 
@@ -29,6 +30,7 @@ export async function ownLot(book: CertificateBook, caller: ActingParticipant, z
   if (!lot) throw new NotFoundError(`no certificate lot '${lotId}' in ${zone} ${interval}`);
   if (lot.body.owner !== caller.pseudonym) throw new ForbiddenError(`certificate lot '${lotId}' is not yours`);
   if (lot.record.status !== 'ACTIVE') throw new RuleViolationError(`certificate lot '${lotId}' is ${lot.record.status.toLowerCase()}`, { reason: 'LOT_NOT_ACTIVE' });
+  await requireBacked(book.ctx, zone, interval, lot.record.certId);
   return lot;
 }
 

@@ -122,6 +122,7 @@ export async function issueCertificates(
       commissionedAt: asset.commissionedAt ?? null,
       readingHash: hash.hash,
       readingTxId: hash.txId,
+      readingKeyValidFrom: stored.keyValidFrom ?? null,
       issuerMspId: issuer.mspId,
       issuedAt: txTimeIso(ctx),
       txId: ctx.stub.getTxID(),

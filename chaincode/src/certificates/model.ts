@@ -111,6 +111,11 @@ export interface PublicCertificate {
   /** The meter reading's public salted hash and the transaction that recorded it. */
   readonly readingHash: string;
   readonly readingTxId: string;
+  /**
+   * The start of the device-key period that verified the reading (null: recorded before key periods were tracked).
+   * The certificate counts while that period is still the one in force at its interval (certificates/backing.ts).
+   */
+  readonly readingKeyValidFrom?: string | null;
   readonly issuerMspId: string;
   readonly issuedAt: string;
   readonly txId: string;

@@ -1,6 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import { canonicalBytes } from '../common/canonical-json';
 import { commitmentOf, deriveSalt } from '../common/hash';
+import { certificateBacked } from './backing';
 import { CertificateBook, type HeldLot } from './book';
 import { CERT, type BindingStatus, type PrivateBinding, type PublicBinding } from './model';
 
@@ -64,7 +65,11 @@ export async function bindCertificatesToSettlement(ctx: Context, inputs: Binding
   for (const pair of pairs) {
     let held = lots.get(pair.seller.participant);
     if (!held) {
-      held = (await book.activeLotsOf(pair.seller.participant, inputs.zone, inputs.interval)).map((lot) => ({ lot, left: lot.body.quantityWh, to: new Map<string, number>() }));
+      held = [];
+      // A lot whose certificate's reading was voided (key compromise declared) no longer counts: it moves nothing.
+      for (const lot of await book.activeLotsOf(pair.seller.participant, inputs.zone, inputs.interval)) {
+        if (await certificateBacked(ctx, inputs.zone, inputs.interval, lot.record.certId)) held.push({ lot, left: lot.body.quantityWh, to: new Map<string, number>() });
+      }
       lots.set(pair.seller.participant, held);
     }
     let wanted = pair.wh;
