@@ -37,6 +37,12 @@
  *    order, each up to min(its quantity, the volume left, what its node's cap has left, what the total has left). An
  *    order a limit stopped short is curtailed; the result's `binding` names every limit (node and direction, or the
  *    total) that curtailed an order while its side still had volume to allocate.
+ *  - Limits that bind nothing change nothing: the clearing without limits is computed first, and when its awards are
+ *    within every limit it is the result (binding: [], and optimal under the limits, since caps never raise the
+ *    volume). Only otherwise are steps 1–4 run under the caps, and `binding` then also names every limit the
+ *    unconstrained awards exceeded. (Without this, a cap that curtails no award could still move the price: D'(p)
+ *    enters the imbalance tie-break at other candidate prices.) So binding is empty exactly when the result is that of
+ *    the clearing without limits.
  *
  * Exact arithmetic. Every sum here (demand, supply, the imbalance, value) is taken in BigInt, so no sum is ever
  * rounded and the result cannot depend on the order the orders came in; each number leaving the function is converted
@@ -361,34 +367,36 @@ export function clearInterval(orders: readonly ClearingOrder[], options?: Cleari
   validate(orders);
   if (options) validateOptions(options);
   const fee = options?.fee;
+  const limits = options?.limits;
   const allBuys = orders.filter((o) => o.side === 'BUY');
   // With a fee a bid takes part at its limit less the full fee; a bid that cannot cover the fee takes no part.
   const buys = fee ? allBuys.filter((o) => o.price >= fee.perKwh).map((o) => ({ ...o, price: o.price - fee.perKwh })) : allBuys;
   const sells = orders.filter((o) => o.side === 'SELL');
-  const extras = { ...(options?.limits ? { binding: [] } : {}), ...(fee ? { fees: 0 } : {}) };
+  const extras = { ...(limits ? { binding: [] } : {}), ...(fee ? { fees: 0 } : {}) };
   const noTrade: ClearingResult = { price: null, volume: 0, value: 0, buyOrders: allBuys.length, sellOrders: sells.length, awards: [], ...extras };
   if (buys.length === 0 || sells.length === 0) return noTrade;
 
-  const buyCaps = sideCaps(options?.limits, 'importWh');
-  const sellCaps = sideCaps(options?.limits, 'exportWh');
-  const levels = priceLevels(buys, sells, buyCaps, sellCaps);
-  let maxVolume = 0n;
-  for (const level of levels) {
-    const volume = minBig(level.demand, level.supply);
-    if (volume > maxVolume) maxVolume = volume;
-  }
-  if (maxVolume === 0n) return noTrade;
-
-  const atMax = levels.filter((level) => minBig(level.demand, level.supply) === maxVolume);
-  let minImbalance = absBig(atMax[0].demand - atMax[0].supply);
-  for (const level of atMax) if (absBig(level.demand - level.supply) < minImbalance) minImbalance = absBig(level.demand - level.supply);
-  const best = atMax.filter((level) => absBig(level.demand - level.supply) === minImbalance);
-  const price = Number((BigInt(best[0].price) + BigInt(best[best.length - 1].price)) / 2n);
-
-  const volume = safeNumber(maxVolume, 'traded volume');
+  const buyCaps = sideCaps(limits, 'importWh');
+  const sellCaps = sideCaps(limits, 'exportWh');
   const bound = { IMPORT: new Set<string>(), EXPORT: new Set<string>() };
-  let buyAwards = fill(buys.filter((o) => o.price >= price).sort(compareBuyPriority), maxVolume, price, buyCaps, bound.IMPORT);
-  const sellAwards = fill(sells.filter((o) => o.price <= price).sort(compareSellPriority), maxVolume, price, sellCaps, bound.EXPORT);
+  // Limits that bind nothing change nothing: the clearing without them is taken whenever its awards are within every
+  // limit (then it is also optimal under them: no capped volume exceeds the uncapped one). A cap that curtails no
+  // award could otherwise still move the price, since the capped D'(p) enters the imbalance tie-break at other prices.
+  const plain = uniformClearing(buys, sells, NO_CAPS, NO_CAPS, { IMPORT: new Set(), EXPORT: new Set() });
+  let cleared = plain;
+  if (limits && plain) {
+    const exceeded = { IMPORT: exceededCaps(plain.buyAwards, buys, buyCaps), EXPORT: exceededCaps(plain.sellAwards, sells, sellCaps) };
+    if (exceeded.IMPORT.size > 0 || exceeded.EXPORT.size > 0) {
+      cleared = uniformClearing(buys, sells, buyCaps, sellCaps, bound);
+      // The limits made the result differ from the clearing without them: each limit the unconstrained awards would
+      // exceed bound it, whether or not the capped allocation then used it up.
+      for (const direction of ['IMPORT', 'EXPORT'] as const) for (const entry of exceeded[direction]) bound[direction].add(entry);
+    }
+  }
+  // A limit can stop all trade (a cap of 0): nothing trades, and the limits that stopped it are named.
+  if (!cleared) return limits ? { ...noTrade, binding: bindingLimits(bound, limits) } : noTrade;
+  const { price, volume: maxVolume, sellAwards } = cleared;
+  let buyAwards = cleared.buyAwards;
   let fees: bigint | undefined;
   if (fee) {
     buyAwards = withFees(buyAwards, sellAwards, new Map(orders.map((o) => [o.id, o.node])), fee);
@@ -396,12 +404,56 @@ export function clearInterval(orders: readonly ClearingOrder[], options?: Cleari
   }
   return {
     price,
-    volume,
+    volume: safeNumber(maxVolume, 'traded volume'),
     value: safeNumber(BigInt(price) * maxVolume, 'traded value'),
     buyOrders: allBuys.length,
     sellOrders: sells.length,
     awards: [...buyAwards, ...sellAwards],
-    ...(options?.limits ? { binding: bindingLimits(bound, options.limits) } : {}),
+    ...(limits ? { binding: bindingLimits(bound, limits) } : {}),
     ...(fees !== undefined ? { fees: safeNumber(fees, 'fees') } : {}),
   };
+}
+
+interface UniformClearing {
+  readonly price: number;
+  readonly volume: bigint;
+  readonly buyAwards: ClearingAward[];
+  readonly sellAwards: ClearingAward[];
+}
+
+/** Steps 1–4 of the rule under the given caps (none: the plain rule); undefined when nothing trades. */
+function uniformClearing(buys: readonly ClearingOrder[], sells: readonly ClearingOrder[], buyCaps: SideCaps, sellCaps: SideCaps, bound: { IMPORT: Set<string>; EXPORT: Set<string> }): UniformClearing | undefined {
+  const levels = priceLevels(buys, sells, buyCaps, sellCaps);
+  let maxVolume = 0n;
+  for (const level of levels) {
+    const volume = minBig(level.demand, level.supply);
+    if (volume > maxVolume) maxVolume = volume;
+  }
+  if (maxVolume === 0n) return undefined;
+
+  const atMax = levels.filter((level) => minBig(level.demand, level.supply) === maxVolume);
+  let minImbalance = absBig(atMax[0].demand - atMax[0].supply);
+  for (const level of atMax) if (absBig(level.demand - level.supply) < minImbalance) minImbalance = absBig(level.demand - level.supply);
+  const best = atMax.filter((level) => absBig(level.demand - level.supply) === minImbalance);
+  const price = Number((BigInt(best[0].price) + BigInt(best[best.length - 1].price)) / 2n);
+
+  const buyAwards = fill(buys.filter((o) => o.price >= price).sort(compareBuyPriority), maxVolume, price, buyCaps, bound.IMPORT);
+  const sellAwards = fill(sells.filter((o) => o.price <= price).sort(compareSellPriority), maxVolume, price, sellCaps, bound.EXPORT);
+  return { price, volume: maxVolume, buyAwards, sellAwards };
+}
+
+/** The caps (as `fill` names them in `bound`) that these awards exceed. */
+function exceededCaps(awards: readonly ClearingAward[], orders: readonly ClearingOrder[], caps: SideCaps): Set<string> {
+  const out = new Set<string>();
+  const nodeOf = new Map(orders.map((o) => [o.id, o.node]));
+  const onNode = new Map<string, bigint>();
+  let total = 0n;
+  for (const award of awards) {
+    total += BigInt(award.quantity);
+    const node = nodeOf.get(award.id);
+    if (node !== undefined && caps.nodes.has(node)) onNode.set(node, (onNode.get(node) ?? 0n) + BigInt(award.quantity));
+  }
+  for (const [node, wh] of onNode) if (wh > caps.nodes.get(node)!) out.add(`node\u0000${node}`);
+  if (caps.total !== null && total > caps.total) out.add('total');
+  return out;
 }
