@@ -22,6 +22,8 @@ export const GC_STANDARD = 'EnergyTag Granular Certificate Scheme Standard (v2, 
 export interface LineageDetails {
   readonly kind: string;
   readonly certId: string;
+  readonly zone?: string;
+  readonly interval?: string;
   readonly input: { readonly lotId: string; readonly quantityWh: number } | null;
   readonly outputs: readonly { readonly lotId: string; readonly quantityWh: number }[];
   readonly issuedWh: number;
@@ -143,19 +145,35 @@ export interface GcVerification {
   readonly checks: {
     /** The signature verifies under the key in the document (and that key is the pinned one, if one is given). */
     readonly signatureValid: boolean;
+    /**
+     * The verifier pinned the exporter's key (and the signature is by it). Without a pinned key the signature proves
+     * nothing — anyone can sign a document of their own making with a key of their own — and neither do the carried
+     * attestation, the holder or anything else outside the Merkle leaves: the document is then never `verified`.
+     */
+    readonly signerPinned: boolean;
     /** Every lineage event's body hashes to its public leaf hash. */
     readonly leavesMatch: boolean;
     /** Every proof reaches the root: the one given, else the attested one. */
     readonly proofsReachRoot: boolean;
     /** The sealed root is the attested root: the carried attestation's and/or the one the verifier brought. */
     readonly rootAttested: boolean;
-    /** Issued first, each event consumes a lot the one before created, the lot is the last one created. */
+    /**
+     * Issued first, each event consumes a lot the one before created, the lot is the last one created; once sealed
+     * (every lot of a sealed interval is spent) the event that consumed the lot is there and `status` says what it did.
+     */
     readonly lineageConsistent: boolean;
-    /** The certificate fields match the issuance event (id, reading, face value) and the lot's quantity. */
+    /**
+     * The certificate fields match the issuance event — id, interval, zone, meter reading, face value, and the device
+     * (id, energy source, technology, capacity, operational date) — and the lot's quantity; every event is of the
+     * certificate's zone and interval.
+     */
     readonly certificateMatches: boolean;
   };
   readonly root: string | null;
 }
+
+/** The lot status the event that consumed it leaves (certificates/book.ts). */
+const SPENT_STATUS: Record<string, string> = { CLAIM: 'CLAIMED', EXPIRE: 'EXPIRED', TRANSFER: 'SPLIT', SETTLE: 'SPLIT' };
 
 function tryOr(check: () => boolean): boolean {
   try {
@@ -172,6 +190,7 @@ function tryOr(check: () => boolean): boolean {
 export function verifyGcDocument(doc: GcDocument, options: { root?: string; publicKeyPem?: string } = {}): GcVerification {
   const lineage: readonly LineageEvent[] = Array.isArray(doc?.evidence?.lineage) ? doc.evidence.lineage : [];
   const root = options.root ?? doc?.evidence?.attestation?.merkleRoot ?? null;
+  const signerPinned = options.publicKeyPem !== undefined;
   const signatureValid = tryOr(() => {
     const sig = doc.signature;
     if (!sig || sig.algorithm !== 'Ed25519') return false;
@@ -197,25 +216,39 @@ export function verifyGcDocument(doc: GcDocument, options: { root?: string; publ
     for (const e of lineage.slice(1)) {
       if (!e.details?.input || !created.includes(e.details.input.lotId)) return false;
       if (e.details.certId !== lineage[0].details.certId) return false;
-      if (sawLot) return e === lineage[lineage.length - 1] && e.details.input.lotId === bundleId;
+      if (sawLot) return e === lineage[lineage.length - 1] && e.details.input.lotId === bundleId && SPENT_STATUS[e.details.kind] === doc.certificate.status;
       created = e.details.outputs.map((o) => o.lotId);
       sawLot = created.includes(bundleId);
     }
-    return sawLot;
+    // Not consumed: only an interval that is not sealed has ACTIVE lots (the seal expires every one left).
+    return sawLot && doc.evidence.sealedRoot === null && doc.certificate.status === 'ACTIVE';
   });
   const certificateMatches = tryOr(() => {
     const issue = lineage[0]?.details;
-    const reading = doc.certificate.meterReading as { readingHash?: string } | undefined;
+    const c = doc.certificate;
+    const reading = c.meterReading as { readingHash?: string; meterId?: string } | undefined;
+    const issuedFrom = issue?.ref.reading as { hash?: string; assetId?: string } | undefined;
+    const device = issue?.ref.device as Record<string, unknown> | undefined;
     const creating = lineage.find((e) => e.details?.outputs.some((o) => o.lotId === bundleId));
     const quantity = creating?.details?.outputs.find((o) => o.lotId === bundleId)?.quantityWh;
     return (
       issue !== undefined &&
-      issue.certId === doc.certificate.certificateId &&
-      (issue.ref.reading as { hash?: string } | undefined)?.hash === reading?.readingHash &&
-      issue.issuedWh === doc.certificate.faceValueWh &&
-      quantity === doc.certificate.bundleQuantityWh
+      device !== undefined &&
+      issue.certId === c.certificateId &&
+      issue.interval === c.productionStart &&
+      issue.zone === c.regionOfIssuance &&
+      lineage.every((e) => e.details?.zone === issue.zone && e.details?.interval === issue.interval) &&
+      issuedFrom?.hash === reading?.readingHash &&
+      issuedFrom?.assetId === reading?.meterId &&
+      device.assetId === c.productionDeviceId &&
+      device.energySource === c.energySource &&
+      device.technology === c.technology &&
+      device.capacityKw === c.productionDeviceCapacityKw &&
+      device.commissionedAt === c.productionDeviceOperationalDate &&
+      issue.issuedWh === c.faceValueWh &&
+      quantity === c.bundleQuantityWh
     );
   });
-  const checks = { signatureValid, leavesMatch, proofsReachRoot, rootAttested, lineageConsistent, certificateMatches };
+  const checks = { signatureValid, signerPinned, leavesMatch, proofsReachRoot, rootAttested, lineageConsistent, certificateMatches };
   return { verified: Object.values(checks).every(Boolean), checks, root };
 }

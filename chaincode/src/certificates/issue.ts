@@ -106,7 +106,13 @@ export async function issueCertificates(
       input: null,
       outputs: [{ owner: owner.owner, quantityWh }],
       issuedWh: quantityWh,
-      ref: { reading: { assetId: meter.assetId, intervalStart: interval.startMs, hash: hash.hash, txId: hash.txId }, exportedWh: stored.reading.exportedWh, capWh },
+      ref: {
+        reading: { assetId: meter.assetId, intervalStart: interval.startMs, hash: hash.hash, txId: hash.txId },
+        exportedWh: stored.reading.exportedWh,
+        capWh,
+        // The device as certified, inside the leaf: an exported document's device fields are checked against it.
+        device: { assetId: asset.assetId, energySource: green.energySource, technology: green.technology, capacityKw: asset.capacityKw, commissionedAt: asset.commissionedAt ?? null },
+      },
       collection: certificatesCollection(owner.ownerMspId),
     });
     const certificate: PublicCertificate = {

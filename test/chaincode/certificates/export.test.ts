@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { TX } from '@obe/chaincode';
 import { gcDocument, signGcDocument, verifyGcDocument, type GcDocument, type LotExportSource } from '../../../chaincode/src/certificates/export';
+import { merkleLeafHash, merkleRootOfLeaves } from '../../../chaincode/src/common/merkle';
 import { GRID, REGULATOR, UTILITY } from '../support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../market/fixture';
 
@@ -81,7 +82,7 @@ describe('certificate export: signed document verifiable offline', () => {
       change(copy);
       return copy;
     };
-    const failed = (d: GcDocument, options: { root?: string; publicKeyPem?: string } = { root: attestedRoot }) =>
+    const failed = (d: GcDocument, options: { root?: string; publicKeyPem?: string } = { root: attestedRoot, publicKeyPem: publicPem }) =>
       Object.entries(verifyGcDocument(d, options).checks).filter(([, ok]) => !ok).map(([name]) => name);
     // A bigger bundle: the signature breaks, and the lot no longer matches its lineage.
     expect(failed(tamper((d) => ((d.certificate as Record<string, unknown>).bundleQuantityWh = 1100)))).toEqual(['signatureValid', 'certificateMatches']);
@@ -89,11 +90,70 @@ describe('certificate export: signed document verifiable offline', () => {
     const inflated = tamper((d) => ((d.evidence.lineage[0].details as unknown as { issuedWh: number }).issuedWh = 5000));
     expect(failed(signGcDocument(inflated, key.privateKey))).toEqual(['leavesMatch', 'proofsReachRoot', 'certificateMatches']);
     // Another root than the attested one; another signer than the pinned one; a dropped claim.
-    expect(failed(doc, { root: 'f'.repeat(64) })).toEqual(['proofsReachRoot', 'rootAttested']);
+    expect(failed(doc, { root: 'f'.repeat(64), publicKeyPem: publicPem })).toEqual(['proofsReachRoot', 'rootAttested']);
     const other = generateKeyPairSync('ed25519');
     expect(failed(signGcDocument(doc, other.privateKey), { root: attestedRoot, publicKeyPem: publicPem })).toEqual(['signatureValid']);
     const truncated = tamper((d) => (d.evidence as unknown as { lineage: unknown[] }).lineage.splice(1, 1));
     expect(failed(signGcDocument(truncated, key.privateKey))).toEqual(['lineageConsistent', 'certificateMatches']);
+  });
+
+  // Review R3: what a forger who does not hold the exporter's key can do.
+  describe('review R3: forgeries without the exporter’s key', () => {
+    const forger = generateKeyPairSync('ed25519');
+    const copy = (): GcDocument & { certificate: Record<string, unknown> } => JSON.parse(JSON.stringify(doc)) as GcDocument & { certificate: Record<string, unknown> };
+    const failedChecks = (d: GcDocument, options: { root?: string; publicKeyPem?: string }) =>
+      Object.entries(verifyGcDocument(d, options).checks).filter(([, ok]) => !ok).map(([name]) => name);
+
+    it('a document of the forger’s own making, own key and own “attestation”, is never verified without a pinned key', () => {
+      // Fabricated leaves: a bigger issuance, its own root, an attestation carrying that root, all signed by the forger.
+      const forged = copy();
+      const lineage = forged.evidence.lineage as unknown as { event: { leafHash: string }; details: { issuedWh: number; outputs: { quantityWh: number }[] }; proof: { proof: unknown[]; merkleRoot: string } }[];
+      lineage.splice(1);
+      lineage[0].details.issuedWh = 50_000;
+      lineage[0].details.outputs = [{ ...lineage[0].details.outputs[0], quantityWh: 50_000 }];
+      lineage[0].event.leafHash = merkleLeafHash(lineage[0].details);
+      const root = merkleRootOfLeaves([lineage[0].event.leafHash]);
+      lineage[0].proof = { proof: [], merkleRoot: root };
+      (forged.certificate as Record<string, unknown>).faceValueWh = 50_000;
+      (forged.certificate as Record<string, unknown>).bundleQuantityWh = 50_000;
+      (forged.certificate as Record<string, unknown>).bundleId = (lineage[0].details.outputs[0] as unknown as { lotId: string }).lotId;
+      (forged.certificate as Record<string, unknown>).status = 'SPLIT';
+      (forged.evidence as unknown as Record<string, unknown>).sealedRoot = root;
+      (forged.evidence as unknown as Record<string, unknown>).attestation = { ...forged.evidence.attestation, merkleRoot: root };
+      const signed = signGcDocument(forged, forger.privateKey);
+      expect(verifyGcDocument(signed).verified).toBe(false);
+      expect(failedChecks(signed, {})).toContain('signerPinned');
+      // Pinned, the forger's signature fails; against the attested root, its leaves fail.
+      expect(failedChecks(signed, { publicKeyPem: publicPem })).toContain('signatureValid');
+      expect(verifyGcDocument(signed, { root: attestedRoot }).verified).toBe(false);
+    });
+
+    it('fields outside the signature’s reach are bound to the issuance leaf: interval, zone, device, technology, meter', () => {
+      const tampered: [string, (c: Record<string, unknown>) => void][] = [
+        ['productionStart', (c) => (c.productionStart = new Date(Date.parse(String(c.productionStart)) + INTERVAL).toISOString())],
+        ['regionOfIssuance', (c) => (c.regionOfIssuance = 'feeder-2')],
+        ['productionDeviceId', (c) => (c.productionDeviceId = 'another-pv')],
+        ['technology', (c) => ((c.energySource = 'wind'), (c.technology = 'wind turbine'))],
+        ['productionDeviceCapacityKw', (c) => (c.productionDeviceCapacityKw = 5000)],
+        ['meterReading', (c) => (c.meterReading = { ...(c.meterReading as object), meterId: 'another-meter' })],
+      ];
+      for (const [field, change] of tampered) {
+        const d = copy();
+        change(d.certificate);
+        // Re-signed by the pinned exporter key (an exporter bug, or an insider): the leaf still refuses it.
+        expect([field, failedChecks(signGcDocument(d, key.privateKey), { root: attestedRoot, publicKeyPem: publicPem })]).toEqual([field, ['certificateMatches']]);
+      }
+    });
+
+    it('a claimed lot cannot pass for an unclaimed one by dropping the claim from its lineage', () => {
+      const d = copy();
+      (d.evidence as unknown as { lineage: unknown[] }).lineage.pop();
+      d.certificate.status = 'ACTIVE';
+      expect(failedChecks(signGcDocument(d, key.privateKey), { root: attestedRoot, publicKeyPem: publicPem })).toEqual(['lineageConsistent']);
+      const relabelled = copy();
+      relabelled.certificate.status = 'EXPIRED';
+      expect(failedChecks(signGcDocument(relabelled, key.privateKey), { root: attestedRoot, publicKeyPem: publicPem })).toEqual(['lineageConsistent']);
+    });
   });
 
   it('scripts/verify-certificate.ts says so too (exit 0 verified, 1 tampered)', () => {
