@@ -42,6 +42,8 @@ export class GatewayContext {
   readonly bodyLimit: string;
   readonly submits: SubmitService | undefined;
   readonly demoKeysFile: string | undefined;
+  /** The gateway's data directory (idempotency records, pending submits, the certificate export key), if it has one. */
+  readonly dataDir: string | undefined;
   readonly limits: GatewayLimits;
   keys: ApiKeyStore;
   readonly #keysFile: ApiKeyFile | undefined;
@@ -71,6 +73,7 @@ export class GatewayContext {
     this.#configFile = options.keysFile;
     this.bodyLimit = options.bodyLimit ?? '1mb';
     this.demoKeysFile = options.demoKeysFile;
+    this.dataDir = options.dataDir;
     this.submits = options.dataDir
       ? new SubmitService({
           ledger: () => this.ledger(),

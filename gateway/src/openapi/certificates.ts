@@ -20,8 +20,8 @@ const verification: Schema = record(
   {
     verified: bool(),
     checks: record(
-      { signatureValid: bool(), leavesMatch: bool(), proofsReachRoot: bool(), rootAttested: bool(), lineageConsistent: bool(), certificateMatches: bool() },
-      ['signatureValid', 'leavesMatch', 'proofsReachRoot', 'rootAttested', 'lineageConsistent', 'certificateMatches'],
+      { signatureValid: bool(), signerPinned: bool(), leavesMatch: bool(), proofsReachRoot: bool(), rootAttested: bool(), lineageConsistent: bool(), certificateMatches: bool() },
+      ['signatureValid', 'signerPinned', 'leavesMatch', 'proofsReachRoot', 'rootAttested', 'lineageConsistent', 'certificateMatches'],
     ),
     root: str({ nullable: true }),
   },

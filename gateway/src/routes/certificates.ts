@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { TX, gcDocument, signGcDocument, verifyGcDocument, type GcAttestation, type LotExportSource, type TxArgs } from '@obe/chaincode';
 import type { Handlers, OperationContext } from '../http/operations';
@@ -9,18 +10,43 @@ import { CHANNEL_AUDIT, CHANNEL_ENERGY, body, evaluate, params, submit, type Rou
 type Query = Record<string, string | undefined>;
 type Slot = { zone: string; interval: string };
 
+/** Where a gateway without OBE_CERT_EXPORT_KEY_FILE keeps the export key it generated (in its data directory). */
+export const EXPORT_KEY_FILE_NAME = 'certificate-export-key.pem';
+
 /**
- * The Ed25519 key certificate exports are signed with: OBE_CERT_EXPORT_KEY_FILE (PKCS#8 PEM) when set, otherwise one
- * generated per process (documents it signed still verify against the public key they carry, but a verifier who
- * pins the key must fetch it again after a restart; docs/certificates.md).
+ * The Ed25519 key certificate exports are signed with. A verifier trusts a document only under a key it pinned
+ * (verifyGcDocument), so the key must outlive the process: OBE_CERT_EXPORT_KEY_FILE (PKCS#8 PEM) when set; else the
+ * key in the gateway's data directory, generated there (mode 0600) on first use and reused after every restart; only
+ * a gateway without a data directory (tests) signs with a key of the process. docs/certificates.md, "Export".
  */
-let exportKey: KeyObject | undefined;
-function signingKey(): KeyObject {
-  if (!exportKey) {
-    const file = process.env.OBE_CERT_EXPORT_KEY_FILE;
-    exportKey = file ? createPrivateKey(fs.readFileSync(file)) : generateKeyPairSync('ed25519').privateKey;
+const exportKeys = new Map<string, KeyObject>();
+function signingKey(deps: RouteDeps): KeyObject {
+  const configured = process.env.OBE_CERT_EXPORT_KEY_FILE;
+  const dataDir = deps.gateway.dataDir;
+  const file = configured ?? (dataDir === undefined ? undefined : path.join(dataDir, EXPORT_KEY_FILE_NAME));
+  const cacheKey = file ?? '';
+  let key = exportKeys.get(cacheKey);
+  if (!key) {
+    if (file === undefined) key = generateKeyPairSync('ed25519').privateKey;
+    else if (configured !== undefined || fs.existsSync(file)) key = createPrivateKey(fs.readFileSync(file));
+    else {
+      key = generateKeyPairSync('ed25519').privateKey;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // 'wx': two gateways sharing the directory never overwrite each other's key; the loser reads the winner's.
+      try {
+        fs.writeFileSync(file, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        key = createPrivateKey(fs.readFileSync(file));
+      }
+    }
+    exportKeys.set(cacheKey, key);
   }
-  return exportKey;
+  return key;
+}
+
+function publicPemOf(key: KeyObject): string {
+  return createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
 }
 
 function slotOf(ctx: OperationContext): Slot {
@@ -68,13 +94,11 @@ export function certificateRoutes(deps: RouteDeps): Handlers {
     exportCertificateLot: async (ctx) => {
       const lot = await evaluate(deps, ctx, TX.Certificates.GetLot, [{ ...slotOf(ctx), lotId: params<{ lotId: string }>(ctx).lotId }]);
       const attestation = await attestationFor(deps, ctx, lot.certificate.zone, lot.certificate.interval);
-      const doc = signGcDocument(gcDocument(lot as unknown as LotExportSource, attestation, new Date().toISOString()), signingKey());
-      return { status: 200, body: { ...doc, verification: verifyGcDocument(doc) } };
+      const key = signingKey(deps);
+      const doc = signGcDocument(gcDocument(lot as unknown as LotExportSource, attestation, new Date().toISOString()), key);
+      return { status: 200, body: { ...doc, verification: verifyGcDocument(doc, { publicKeyPem: publicPemOf(key) }) } };
     },
-    getCertificateExportKey: async () => ({
-      status: 200,
-      body: { algorithm: 'Ed25519', publicKey: createPublicKey(signingKey()).export({ type: 'spki', format: 'pem' }).toString() },
-    }),
+    getCertificateExportKey: async () => ({ status: 200, body: { algorithm: 'Ed25519', publicKey: publicPemOf(signingKey(deps)) } }),
   };
 }
 
