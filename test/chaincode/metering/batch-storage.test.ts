@@ -118,6 +118,35 @@ describe('batched reading storage', () => {
     });
   });
 
+  it('refuses with the first broken rule in reading order, though the signatures are verified together', async () => {
+    const t = pastInterval(400);
+    const forged = (r: SignedReadingInput) => ({ ...r, importedWh: r.importedWh + 1 });
+    const batch = () => meters.map((meter, i) => reading(meter, t - i * INTERVAL_MS, 10 + i));
+    // A forged signature at 1 comes before an unknown asset at 3, and an unknown asset at 1 before a forgery at 3.
+    let b = batch();
+    b[1] = forged(b[1]);
+    b[3] = { ...b[3], assetId: 'ghost' };
+    await expectRefused(net, () => submit(b), 'FORBIDDEN', /^.*reading\[1\]: the signature does not verify/);
+    b = batch();
+    b[1] = { ...b[1], assetId: 'ghost' };
+    b[3] = forged(b[3]);
+    await expectRefused(net, () => submit(b), 'NOT_FOUND', /reading\[1\]: asset 'ghost' does not exist/);
+    // Within one reading the signature comes before the capacity rule; the capacity rule of an earlier reading first.
+    b = batch();
+    b[2] = forged(reading(meters[2], t - 2 * INTERVAL_MS, 0, 10_000_000));
+    await expectRefused(net, () => submit(b), 'FORBIDDEN', /reading\[2\]: the signature does not verify/);
+    b = batch();
+    b[0] = reading(meters[0], t, 0, 10_000_000);
+    b[2] = forged(b[2]);
+    await expectRefused(net, () => submit(b), 'RULE_VIOLATION', /reading\[0\]: exported 10000000 Wh exceeds/);
+    // A contradiction inside the batch at 2 comes before a forgery at 3.
+    b = batch();
+    b[2] = reading(meters[0], t, 11);
+    b[3] = forged(b[3]);
+    await expectRefused(net, () => submit(b), 'CONFLICT', /reading\[2\]: differs from reading\[0\]/);
+    expect(await submit(batch())).toMatchObject({ accepted: 4, duplicates: 0 });
+  });
+
   it('never commits two concurrent batches that both record the same meter and interval (point read or day range read)', async () => {
     const t = pastInterval(200);
     for (const [name, extra] of [
