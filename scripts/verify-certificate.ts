@@ -1,8 +1,9 @@
 /**
- * `npx tsx scripts/verify-certificate.ts certificate.json [--root <attested root hex>] [--key <exporter public key PEM file>]`
+ * `npx tsx scripts/verify-certificate.ts certificate.json --key <exporter public key PEM file> [--root <attested root hex>]`
  *
  * Verifies a granular certificate document exported by GET /api/v1/certificates/zones/{zone}/intervals/{interval}/
- * lots/{lotId}/export, offline: the Ed25519 signature (against the pinned key if --key is given), every lineage event's
+ * lots/{lotId}/export, offline: the Ed25519 signature against the pinned key (without --key nothing is verified: anyone
+ * can sign a document of their own making), every lineage event's
  * body against its Merkle leaf, every proof against the root (--root: the attested root obtained from the regulator or
  * the audit channel; otherwise the attestation the document carries), the lineage from issuance to the lot, and the
  * certificate fields against the issuance. Prints the checks as JSON; exit 0 when verified, 1 when not, 2 on bad usage.
@@ -10,7 +11,7 @@
 import fs from 'node:fs';
 import { verifyGcDocument, type GcDocument } from '../chaincode/src/certificates/export';
 
-const USAGE = 'usage: verify-certificate <certificate.json> [--root <hex>] [--key <public.pem>]';
+const USAGE = 'usage: verify-certificate <certificate.json> --key <public.pem> [--root <hex>]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
