@@ -130,6 +130,11 @@ export async function attachAsset(ctx: Context, argsJson: string): Promise<Attac
   const current = await readJson<AttachmentRecord>(ctx, key);
   if (current?.feeder === feeder) throw new ConflictError(`asset '${assetId}' is already attached to feeder '${feeder}'`, { reason: 'ALREADY_ATTACHED' });
   const now = txTimeIso(ctx);
+  // The clearing takes each meter's feeder at the gate from this history (market/grid-constraints.ts feederAt): a
+  // move dated before the current period began would rewrite which feeder a meter was on for a closed gate.
+  if (current && Date.parse(now) < Date.parse(current.attachedAt)) {
+    throw new RuleViolationError(`asset '${assetId}' was attached to '${current.feeder}' at ${current.attachedAt}; a move cannot be dated earlier (${now})`, { reason: 'ATTACHMENT_BACKDATED' });
+  }
   const history = (current?.history ?? []).map((period) => (period.until === null ? { ...period, until: now } : period));
   const record: AttachmentRecord = {
     assetId,

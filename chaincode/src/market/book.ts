@@ -547,7 +547,7 @@ export async function clearOrders(
   const { gridFees: _fees, ...shown } = full;
   let result: MarketResult = small ? { ...shown, volumeWh: null, value: null, suppressed: true } : shown;
   if (grid && grid.envelopes.length > 0) {
-    const loading = await writeLoading(ctx, zone, interval, grid, awards, cleared.binding ?? [], oversight.minPublicGroupSize);
+    const loading = await writeLoading(ctx, zone, interval, grid, awards, cleared.binding ?? [], oversight.minPublicGroupSize, small);
     result = { ...result, binding: [...loading.binding] };
   }
   const rKey = resultKey(ctx, market, zone, interval);

@@ -94,8 +94,11 @@ export interface MarketRules<Order> {
   readonly words: { readonly order: string; readonly placing: string; readonly cancelling: string };
   /** The market and slot as messages name them ('retail zone-1 <interval>', 'wholesale <interval>'). */
   where(zone: string, intervalId: string): string;
-  /** The grid rule (retail): the DSO's envelopes and tariff for the slot, if any (market/grid-constraints.ts). */
-  grid?(ctx: Context, zone: string, intervalId: string): Promise<GridClearing | undefined>;
+  /**
+   * The grid rule (retail): the DSO's envelopes and tariff for the slot, if any, with each meter's feeder as it was
+   * attached when the gate closed at `gateMs` (market/grid-constraints.ts).
+   */
+  grid?(ctx: Context, zone: string, intervalId: string, gateMs: number): Promise<GridClearing | undefined>;
 }
 
 /** The nine transactions of a market, each taking the contract's JSON argument and returning its JSON answer. */
@@ -167,7 +170,7 @@ export class MarketDesk<Order> {
     const salt = transientSalt(ctx);
     const operator = await requireRole(ctx, 'MARKET_OPERATOR');
     if (txTimeMs(ctx) < gateMs) throw gateOpen(gateMs);
-    const grid = await this.rules.grid?.(ctx, zone, interval.id);
+    const grid = await this.rules.grid?.(ctx, zone, interval.id, gateMs);
     const { result } = await clearOrders(ctx, this.rules.market, zone, interval.id, salt, suppliedOrders(ctx), {
       collection: orgCollection('settlement', operator.mspId),
       minPublicGroupSize: config.minPublicGroupSize,

@@ -97,10 +97,14 @@ export interface FeederLoading {
   readonly nodeId: string;
   readonly importLimitWh: number | null;
   readonly exportLimitWh: number | null;
-  /** Awarded Wh on the feeder; null when fewer than k distinct participants were awarded on that side (small-group rule). */
+  /**
+   * Awarded Wh on the feeder; null when fewer than k distinct participants were awarded on that side, when the rest of
+   * the side outside the shown feeders is such a small group, or when the public result withholds the volume
+   * (small-group rule, `shownFeeders`).
+   */
   readonly importWh: number | null;
   readonly exportWh: number | null;
-  /** Whether the limit curtailed an order; null where the side's total is withheld (a bound limit equals the total). */
+  /** Whether the limit bound (clearing.ts); null where the side's total is withheld (a limit used up equals the total). */
   readonly importBound: boolean | null;
   readonly exportBound: boolean | null;
 }
@@ -155,11 +159,15 @@ export function limitsOf(zone: string, envelopes: readonly EnvelopeRecord[]): Cl
  * (then the clearing is the plain rule). Reads are in the clearing's read set: an envelope or tariff written
  * concurrently with the clearing fails one of them on MVCC.
  */
-export async function loadGridClearing(ctx: Context, zone: string, interval: string): Promise<GridClearing | undefined> {
+export async function loadGridClearing(ctx: Context, zone: string, interval: string, gateMs: number): Promise<GridClearing | undefined> {
   const envelopes = await readEnvelopes(ctx, zone, interval);
   const tariff = await readTariff(ctx, zone, interval);
   if (envelopes.length === 0 && tariff === undefined) return undefined;
-  const feederOf = new Map((await readAttachments(ctx, zone)).map((a) => [a.assetId, a.feeder]));
+  const feederOf = new Map<string, string>();
+  for (const attachment of await readAttachments(ctx, zone)) {
+    const feeder = feederAt(attachment, gateMs);
+    if (feeder !== undefined) feederOf.set(attachment.assetId, feeder);
+  }
   const options: ClearingOptions = {
     ...(envelopes.length > 0 ? { limits: limitsOf(zone, envelopes) } : {}),
     ...(tariff ? { fee: { perKwh: tariff.feePerKwh, localPerKwh: tariff.localFeePerKwh } } : {}),
@@ -167,7 +175,20 @@ export async function loadGridClearing(ctx: Context, zone: string, interval: str
   return { options, feederOf, envelopes, tariff };
 }
 
-/** The feeder an order is on: that of the first of its meters the DSO attached. */
+/**
+ * The feeder an asset was attached to at `atMs` (the slot's gate closure), from the attachment's history; undefined
+ * when it was attached to none then. Envelopes are frozen at the gate, and so is which orders they bind: a DSO that
+ * moves a meter after the gate (and before the clearing) changes later intervals, not this one. Where periods overlap
+ * (a later attachment dated earlier), the latest attachment covering `atMs` counts.
+ */
+export function feederAt(record: AttachmentRecord, atMs: number): string | undefined {
+  for (const period of [...record.history].reverse()) {
+    if (Date.parse(period.from) <= atMs && (period.until === null || atMs < Date.parse(period.until))) return period.feeder;
+  }
+  return undefined;
+}
+
+/** The feeder an order is on: that of the first of its meters the DSO attached (at the gate, see feederAt). */
 export function feederOfMeters(grid: GridClearing, meterIds: readonly string[]): string | undefined {
   for (const meterId of meterIds) {
     const feeder = grid.feederOf.get(meterId);
@@ -184,19 +205,60 @@ interface AwardOnFeeder {
 }
 
 /**
- * Writes the slot's loading record: per feeder with an envelope, the awarded Wh per side against its limits. A side's
- * total over fewer than k distinct participants is withheld (null), like every public aggregate (docs/adr/0006).
+ * The feeders (with an envelope, not the zone's own node) whose side total the loading record may show. A side's total
+ * over fewer than k distinct participants is withheld; and since the public market result shows the zone's volume
+ * (= each side's total), the participants on the side outside the shown feeders must not be fewer than k either, or
+ * the volume less the shown totals would be theirs: the shown feeder with the fewest participants (then the larger
+ * node id) is withheld too until that holds. When the result withholds the volume, no side total is shown: the other
+ * side's feeders would add up to it.
  */
-export async function writeLoading(ctx: Context, zone: string, interval: string, grid: GridClearing, awards: readonly AwardOnFeeder[], binding: readonly BindingLimit[], k: number): Promise<LoadingRecord> {
+export function shownFeeders(zone: string, feeders: readonly string[], awards: readonly AwardOnFeeder[], side: 'BUY' | 'SELL', k: number, suppressed: boolean): Set<string> {
+  if (suppressed) return new Set();
+  const onSide = awards.filter((a) => a.side === side);
+  const ownersOn = (feeder: string) => new Set(onSide.filter((a) => a.grid?.feeder === feeder).map((a) => a.owner));
+  const shown = new Set(feeders.filter((f) => f !== zone).filter((f) => !tooFew(ownersOn(f).size, k)));
+  for (;;) {
+    const outside = new Set(onSide.filter((a) => a.grid?.feeder === undefined || a.grid.feeder === null || !shown.has(a.grid.feeder)).map((a) => a.owner));
+    if (!tooFew(outside.size, k)) return shown;
+    const smallest = [...shown]
+      .map((f) => ({ f, owners: ownersOn(f).size }))
+      .filter((e) => e.owners > 0)
+      .sort((a, b) => a.owners - b.owners || (a.f < b.f ? 1 : a.f > b.f ? -1 : 0))[0];
+    if (!smallest) return shown;
+    shown.delete(smallest.f);
+  }
+}
+
+/** The small-group rule: n distinct participants are too few to publish a total over when 0 < n < k. */
+function tooFew(participants: number, k: number): boolean {
+  return participants > 0 && participants < k;
+}
+
+/**
+ * Writes the slot's loading record: per feeder with an envelope, the awarded Wh per side against its limits. A side's
+ * total is shown only where `shownFeeders` allows (small-group rule, docs/adr/0006, differencing against the public
+ * volume included); the zone's own node shows the zone's total exactly when the public result shows the volume.
+ */
+export async function writeLoading(
+  ctx: Context,
+  zone: string,
+  interval: string,
+  grid: GridClearing,
+  awards: readonly AwardOnFeeder[],
+  binding: readonly BindingLimit[],
+  k: number,
+  suppressed: boolean,
+): Promise<LoadingRecord> {
+  const nodes = grid.envelopes.map((e) => e.nodeId);
+  const shown = { BUY: shownFeeders(zone, nodes, awards, 'BUY', k, suppressed), SELL: shownFeeders(zone, nodes, awards, 'SELL', k, suppressed) };
   const feeders: FeederLoading[] = [];
   for (const envelope of [...grid.envelopes].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))) {
-    const on = (side: 'BUY' | 'SELL') => awards.filter((a) => a.side === side && (envelope.nodeId === zone || a.grid?.feeder === envelope.nodeId));
     const total = (side: 'BUY' | 'SELL') => {
-      const list = on(side);
-      const owners = new Set(list.map((a) => a.owner)).size;
-      return owners > 0 && owners < k ? null : list.reduce((s, a) => s + a.quantityWh, 0);
+      const visible = envelope.nodeId === zone ? !suppressed : shown[side].has(envelope.nodeId);
+      if (!visible) return null;
+      return awards.filter((a) => a.side === side && (envelope.nodeId === zone || a.grid?.feeder === envelope.nodeId)).reduce((s, a) => s + a.quantityWh, 0);
     };
-    const bound = (direction: 'IMPORT' | 'EXPORT', shown: number | null) => (shown === null ? null : binding.some((b) => b.node === envelope.nodeId && b.direction === direction));
+    const bound = (direction: 'IMPORT' | 'EXPORT', shownTotal: number | null) => (shownTotal === null ? null : binding.some((b) => b.node === envelope.nodeId && b.direction === direction));
     const importWh = total('BUY');
     const exportWh = total('SELL');
     feeders.push({
@@ -209,8 +271,8 @@ export async function writeLoading(ctx: Context, zone: string, interval: string,
       exportBound: bound('EXPORT', exportWh),
     });
   }
-  const shown = new Set(feeders.flatMap((f) => [f.importBound === null ? [] : [`${f.nodeId}:IMPORT`], f.exportBound === null ? [] : [`${f.nodeId}:EXPORT`]].flat()));
-  const record: LoadingRecord = { zone, interval, feeders, binding: binding.filter((b) => shown.has(`${b.node}:${b.direction}`)), clearingTxId: ctx.stub.getTxID() };
+  const visible = new Set(feeders.flatMap((f) => [f.importBound === null ? [] : [`${f.nodeId}:IMPORT`], f.exportBound === null ? [] : [`${f.nodeId}:EXPORT`]].flat()));
+  const record: LoadingRecord = { zone, interval, feeders, binding: binding.filter((b) => visible.has(`${b.node}:${b.direction}`)), clearingTxId: ctx.stub.getTxID() };
   await ctx.stub.putState(loadingKey(ctx, zone, interval), canonicalBytes(record));
   return record;
 }
