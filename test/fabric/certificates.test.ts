@@ -124,8 +124,11 @@ describeLive('green certificates on the native Fabric network', () => {
       const exported = (await ok('regulator-admin', 'GET', `/api/v1/certificates/zones/${zone}/intervals/${interval}/lots/${lots[0].lot.lotId}/export`)).body;
       const { verification, ...doc } = exported;
       expect(verification.verified).toBe(true);
-      expect(verifyGcDocument(doc, { root: attested!.merkleRoot }).verified).toBe(true);
-      expect(verifyGcDocument({ ...doc, certificate: { ...doc.certificate, bundleQuantityWh: 601 } }, { root: attested!.merkleRoot }).verified).toBe(false);
+      // Verified only under the pinned exporter key (review R3): without it, anyone's signature would do.
+      const publicKeyPem = (await ok('regulator-admin', 'GET', '/api/v1/certificates/export-key')).body.publicKey as string;
+      expect(verifyGcDocument(doc, { root: attested!.merkleRoot }).verified).toBe(false);
+      expect(verifyGcDocument(doc, { root: attested!.merkleRoot, publicKeyPem }).verified).toBe(true);
+      expect(verifyGcDocument({ ...doc, certificate: { ...doc.certificate, bundleQuantityWh: 601 } }, { root: attested!.merkleRoot, publicKeyPem }).verified).toBe(false);
     } finally {
       await call('gridoperator-admin', 'PUT', '/api/v1/governance', { gateClosureMinutes: before.gateClosureMinutes, certificateClaimWindowMinutes: before.certificateClaimWindowMinutes ?? 7 * 1440 });
     }
