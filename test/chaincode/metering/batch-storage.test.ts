@@ -101,6 +101,11 @@ describe('batched reading storage', () => {
     const groups = dayGroups(batch);
     expect(again.rwset.rangeQueries).toHaveLength(groups.filter((n) => n >= RANGE_READ_FROM).length);
     expect(again.rwset.reads.filter((r) => r.key.includes('obe.reading.hash'))).toHaveLength(groups.filter((n) => n < RANGE_READ_FROM).reduce((a, n) => a + n, 0));
+    // With another salt the public hashes differ: each of the 120 is compared with its private value, the chunks read
+    // once per transaction however many of their readings are looked up.
+    const salted = await endorse(batch, 'a-different-salt-of-at-least-thirty-two-chars');
+    expect(salted.rwset.writes).toEqual([]);
+    expect(salted.rwset.collections.filter((c) => c.collection === 'readings_UtilityMSP').flatMap((c) => c.hashedReads)).toHaveLength(Math.ceil(120 / READINGS_PER_CHUNK));
     // Mixed with new readings: the old ones are duplicates, the new ones are stored.
     const mixed = [...batch.slice(0, 5), reading(meters[0], pastInterval(70), 7), reading(meters[2], pastInterval(0), 8)];
     expect(await submit(mixed)).toMatchObject({ accepted: 2, duplicates: 5 });
