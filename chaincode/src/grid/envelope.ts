@@ -15,7 +15,7 @@ import { intervalText, parseInterval, type DeliveryInterval } from '../market/in
 import type { ActingParticipant } from '../participants/participant';
 import { requireRole } from '../participants/authorize';
 import { zoneSchema } from '../registry/asset';
-import { nodeIdSchema, requireGridNode } from './topology';
+import { nodeIdSchema, requireGridNode, requireZoneOperator } from './topology';
 
 /**
  * Operating envelopes: per grid node (a feeder, or a whole zone) and delivery interval, the most Wh the retail market
@@ -80,6 +80,7 @@ export async function publishEnvelopes(ctx: Context, argsJson: string): Promise<
     if (seen.has(id)) throw new InvalidArgumentError(`envelope for '${input.nodeId}' at ${interval.id} is listed twice`);
     seen.add(id);
     const node = await requireGridNode(ctx, input.nodeId);
+    await requireZoneOperator(ctx, caller, node.zone);
     await requireBeforeGate(ctx, config, node.zone, interval);
     const key = envelopeKey(ctx, node.zone, interval.id, node.nodeId);
     const previous = await readJson<EnvelopeRecord>(ctx, key);

@@ -11,7 +11,7 @@ import { MAX_PRICE } from '../market/rules';
 import { requireRole } from '../participants/authorize';
 import { zoneSchema } from '../registry/asset';
 import { GRID_SIGNAL_EVENT, gridSlotSchema, MAX_BATCH, publisherOf, requireBeforeGate } from './envelope';
-import { requireGridNode } from './topology';
+import { requireZoneOperator } from './topology';
 
 /**
  * Network tariffs: per zone and delivery interval (so time-of-use is a tariff per interval), the fee per kWh added to
@@ -38,7 +38,7 @@ export async function publishTariffs(ctx: Context, argsJson: string): Promise<Ta
     const id = `${input.zone}\u0000${interval.id}`;
     if (seen.has(id)) throw new InvalidArgumentError(`tariff for '${input.zone}' at ${interval.id} is listed twice`);
     seen.add(id);
-    await requireGridNode(ctx, input.zone, 'ZONE');
+    await requireZoneOperator(ctx, caller, input.zone);
     await requireBeforeGate(ctx, config, input.zone, interval);
     const previous = await readTariff(ctx, input.zone, interval.id);
     const record: TariffRecord = { zone: input.zone, interval: interval.id, feePerKwh: input.feePerKwh, localFeePerKwh: input.localFeePerKwh, ...publisherOf(ctx, caller, previous) };

@@ -1,12 +1,13 @@
 import type { Context } from 'fabric-contract-api';
 import { z } from 'zod';
 import { canonicalBytes } from '../common/canonical-json';
-import { ConflictError, NotFoundError, RuleViolationError } from '../common/errors';
+import { ConflictError, ForbiddenError, NotFoundError, RuleViolationError } from '../common/errors';
 import { KEY } from '../common/keys';
 import { readJson, readJsonByPrefix } from '../common/state';
 import { txTimeIso } from '../common/tx-time';
 import { parseJsonArg } from '../common/validate';
 import type { AttachmentRecord, NodeKind } from '../market/grid-constraints';
+import type { ActingParticipant } from '../participants/participant';
 import { requireRole } from '../participants/authorize';
 import { assetIdSchema, GRID_ASSET_TYPES, zoneSchema } from '../registry/asset';
 import { findAsset, getAsset } from '../registry/store';
@@ -68,13 +69,26 @@ export async function requireGridNode(ctx: Context, nodeId: string, kind?: NodeK
   return node;
 }
 
+/**
+ * A DSO acts on a zone's network (feeders, attachments, envelopes, tariffs) only for a zone its own org registered:
+ * fees and envelope charges are paid to the publisher, so on a channel with more than one DSO org, another org's DSO
+ * must not republish a zone's tariff to collect its fees, or cap (or move meters on) another DSO's feeders.
+ */
+export async function requireZoneOperator(ctx: Context, caller: ActingParticipant, zone: string): Promise<GridNode> {
+  const node = await requireGridNode(ctx, zone, 'ZONE');
+  if (node.registeredMsp !== caller.mspId) {
+    throw new ForbiddenError(`zone '${zone}' is operated by ${node.registeredMsp}; a DSO of ${caller.mspId} may not act on it`, { reason: 'NOT_ZONE_OPERATOR' });
+  }
+  return node;
+}
+
 /** The DSO registers a zone or feeder node. Returns the node. */
 export async function registerGridNode(ctx: Context, argsJson: string): Promise<GridNode> {
   const input = parseJsonArg(registerNodeSchema, argsJson, 'grid node');
   const caller = await requireRole(ctx, 'DSO');
   if (await findGridNode(ctx, input.nodeId)) throw new ConflictError(`grid node '${input.nodeId}' already exists`, { reason: 'GRID_NODE_EXISTS' });
   const zone = input.kind === 'ZONE' ? input.nodeId : input.zone!;
-  if (input.kind === 'FEEDER') await requireGridNode(ctx, zone, 'ZONE');
+  if (input.kind === 'FEEDER') await requireZoneOperator(ctx, caller, zone);
   if (input.assetId !== undefined) {
     const asset = await getAsset(ctx, input.assetId);
     const wanted = input.kind === 'ZONE' ? 'transformer' : 'feeder';
@@ -126,6 +140,7 @@ export async function attachAsset(ctx: Context, argsJson: string): Promise<Attac
   if (node.zone !== asset.zone) {
     throw new RuleViolationError(`feeder '${feeder}' is in zone '${node.zone}'; asset '${assetId}' is in zone '${asset.zone}'`, { reason: 'GRID_ZONE_MISMATCH' });
   }
+  await requireZoneOperator(ctx, caller, node.zone);
   const key = attachmentKey(ctx, asset.zone, assetId);
   const current = await readJson<AttachmentRecord>(ctx, key);
   if (current?.feeder === feeder) throw new ConflictError(`asset '${assetId}' is already attached to feeder '${feeder}'`, { reason: 'ALREADY_ATTACHED' });
