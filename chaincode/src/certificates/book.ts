@@ -6,6 +6,7 @@ import { orgCollection } from '../common/keys';
 import { merkleLeafHash } from '../common/merkle';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
 import { txTimeIso } from '../common/tx-time';
+import { findParticipantSecret, shreddableSalt } from '../participants/secret';
 import { getParticipant } from '../participants/store';
 import { CERT, type EventBody, type EventKind, type LotStatus, type PrivateLot, type PublicEvent, type PublicLot } from './model';
 
@@ -103,7 +104,13 @@ export class CertificateBook {
       this.#holderSecrets.set(owner, secret);
     }
     if (secret === undefined && create) {
-      secret = deriveSalt(this.#requireSecret(), `cert-holder:${owner}`);
+      // Whoever creates the holder's first lot (the issuer, a sender, the settling operator) chose this transaction's
+      // salt: with the participant's own secret mixed in, it cannot compute the tag and follow the holder's later lots,
+      // and erasure (which purges both secrets) leaves the tags in the blocks unlinkable. A participant registered
+      // without a secret (never through the gateway) falls back to the transaction's salt alone.
+      const participant = await getParticipant(this.#ctx, owner);
+      const own = await findParticipantSecret(this.#ctx, owner, participant.mspId);
+      secret = shreddableSalt(own, this.#requireSecret(), `cert-holder:${owner}`);
       await this.#ctx.stub.putPrivateData(await this.collectionOf(owner), this.#holderKey(owner), canonicalBytes({ owner, secret }));
       this.#holderSecrets.set(owner, secret);
     }

@@ -6,6 +6,10 @@
  * and settlement treats it as missing. The certificate issued from it must stop counting too — not transferable, not
  * claimable, not moved by a settlement — otherwise whoever stole the key keeps green energy that was never metered.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { deriveSalt, hmacSha256Hex } from '../../../chaincode/src/common/hash';
 import { GRID, REGULATOR, UTILITY, expectRefused, newDevice } from '../support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../market/fixture';
 
@@ -79,5 +83,81 @@ describe('review R3: a certificate whose reading is voided by a key-compromise d
     const [rest] = await lots(producer);
     await expectRefused(fx.net, () => transfer(producer, rest.lot.lotId, consumer.pseudonym, 100), 'RULE_VIOLATION', /compromised|no longer counts/);
     await expectRefused(fx.net, () => transfer(consumer, mine.lot.lotId, producer.pseudonym, 100), 'RULE_VIOLATION', /compromised|no longer counts/);
+  });
+});
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+}
+
+/** Whether `needle` occurs anywhere in the data directory, raw or inside a base64 run (as erasure.test.ts scans). */
+function onDisk(dir: string, needle: string): boolean {
+  for (const file of filesUnder(dir)) {
+    const text = fs.readFileSync(file).toString('latin1');
+    if (text.includes(needle)) return true;
+    for (const run of text.match(/[A-Za-z0-9+/]{12,}={0,2}/g) ?? []) {
+      for (let shift = 0; shift < 4; shift++) if (Buffer.from(run.slice(shift), 'base64').toString('latin1').includes(needle)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The holder index tags a holder's lots with an HMAC of its holder secret, so the public index links lots to each
+ * other but never to a pseudonym, and erasure purges the secret for good. A secret derived from the salt of whoever
+ * first gave the holder a lot is that party's to compute: it can follow every lot anyone else gives the holder, and
+ * after the erasure still link them in the blocks. With a participant secret (every participant the gateway
+ * registers has one), the holder secret must need it.
+ */
+describe('review R3: the certificate holder index cannot be followed by whoever first gave the holder a lot', () => {
+  let fx: MarketFixture;
+  let giver: Trader;
+  let other: Trader;
+  let start: number;
+  let interval: string;
+  let holder: { identity: Awaited<ReturnType<MarketFixture['net']['identity']>>; pseudonym: string };
+
+  const transfer = (t: Trader, lotId: string, to: string, quantityWh: number, chosenSalt = salt()) =>
+    fx.net.submit(t.identity, TX.Certificates.Transfer, [], {
+      transient: { transfer: JSON.stringify({ zone: ZONE, interval, lotId, to, quantityWh, salt: chosenSalt }) },
+      endorsingOrgs: [GRID, UTILITY],
+    });
+  const lotOf = async (t: Trader) => (await fx.net.evaluate<LotView[]>(t.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval }]))[0].lot.lotId;
+
+  beforeAll(async () => {
+    start = Math.floor(Date.now() / INTERVAL) * INTERVAL + 4 * INTERVAL;
+    interval = new Date(start).toISOString();
+    setClock(start - 60 * MINUTE);
+    fx = await MarketFixture.start({ minPublicGroupSize: 1, certificateClaimWindowMinutes: 600 });
+    giver = await fx.prosumer('r3-giver');
+    other = await fx.prosumer('r3-other');
+    // Registered as the gateway registers a household: with its own participant secret.
+    const identity = await fx.net.identity(UTILITY, 'r3-holder');
+    const registered = await fx.net.submit<{ pseudonym: string }>(identity, TX.Participants.Register, [], { transient: { participantSecret: randomBytes(32).toString('hex') } });
+    await fx.net.submit(fx.cast.admins[UTILITY], TX.Participants.GrantRole, [{ pseudonym: registered.pseudonym, role: 'CONSUMER' }]);
+    holder = { identity, pseudonym: registered.pseudonym };
+    setClock(start + INTERVAL + MINUTE);
+    for (const t of [giver, other]) await fx.reading(t.meterId, start, 0, 1000);
+    await fx.net.submit(fx.cast.dso.identity, TX.Certificates.Issue, [{ interval, items: [giver, other].map((t) => ({ assetId: t.pvId, meterId: t.meterId })) }], {
+      transient: { salt: salt() },
+      endorsingOrgs: [GRID, REGULATOR],
+    });
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('the giver’s own salt does not yield the tag under which a third party’s lot for the holder is indexed', async () => {
+    const chosen = salt();
+    await transfer(giver, await lotOf(giver), holder.pseudonym, 1, chosen);
+    await transfer(other, await lotOf(other), holder.pseudonym, 500);
+    const held = await fx.net.evaluate<LotView[]>(holder.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval }]);
+    expect(held.map((l) => l.details.quantityWh).sort((a, b) => a - b)).toEqual([1, 500]);
+    // What the giver computes from the salt it chose (certificates/book.ts before the fix).
+    const guessed = hmacSha256Hex(Buffer.from(deriveSalt(chosen, `cert-holder:${holder.pseudonym}`), 'utf8'), 'certificate-holder').slice(0, 40);
+    // The check can fail: the index tag is on disk (the two lots' index keys), whatever its value.
+    expect(onDisk(fx.net.fabric.dataDir, 'obe.cert.held')).toBe(true);
+    expect(onDisk(fx.net.fabric.dataDir, guessed)).toBe(false);
   });
 });
