@@ -164,7 +164,8 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
 
   it('refuses a claim above the metered import, beyond the lots, of someone else’s lot or meter, and twice', async () => {
     // b2 passes b1 more certificates than b1's import (2000 Wh) can absorb.
-    const b2Lot = (await lots(b2))[0];
+    // Its largest lot (lot ids are hashes of transaction ids: the listing's order varies from run to run).
+    const b2Lot = (await lots(b2)).sort((x, y) => y.details.quantityWh - x.details.quantityWh)[0];
     // Not to a participant of an org whose certificates collection b2's org cannot read (a generator of the grid operator).
     await expectRefused(fx.net, () => transfer(b2, b2Lot.lot.lotId, fx.cast.generator.pseudonym, 1), 'FORBIDDEN', /not a member of its certificates collection/);
     await transfer(b2, b2Lot.lot.lotId, b1.pseudonym, 500);
@@ -215,7 +216,8 @@ describe('green certificates: issuance, settlement binding, claims, expiry, audi
   it('expires unclaimed certificates after the governance window, seals the interval, and the trail verifies against the attested root', async () => {
     await expectRefused(fx.net, () => fx.net.submit(fx.cast.dso.identity, TX.Certificates.SealInterval, [{ zone: ZONE, interval }], { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] }), 'RULE_VIOLATION', /seal after/);
     setClock(start + INTERVAL + WINDOW_MINUTES * MINUTE);
-    const b2Lot = (await lots(b2))[0];
+    // Its largest lot (lot ids are hashes of transaction ids: the listing's order varies from run to run).
+    const b2Lot = (await lots(b2)).sort((x, y) => y.details.quantityWh - x.details.quantityWh)[0];
     await expectRefused(fx.net, () => transfer(b2, b2Lot.lot.lotId, b1.pseudonym, 1), 'RULE_VIOLATION', /expired/);
     const b2Lots = (await lots(b2)).map((l) => l.lot.lotId);
     await expectRefused(fx.net, () => claim(b2, b2Lots.length ? b2Lots : ['0'.repeat(40)], 1), 'RULE_VIOLATION', /expired/);
