@@ -6,8 +6,9 @@ import { createApp } from './app';
 import { AuditRelay } from './audit-relay/relay';
 import type { GatewayConfig } from './config';
 import { GatewayContext } from './context';
-import { CONSUMER_COUNT, PROSUMER_COUNT, defaultIdentities } from './demo/identities';
+import { CONSUMER_COUNT, PROSUMER_COUNT, consumerLabel, defaultIdentities, prosumerLabel } from './demo/identities';
 import { DEMO_TIMING, initGovernance, seedDemo } from './demo/seed';
+import { startDemoClaims, type DemoClaims } from './demo/certificate-claims';
 import { ApiKeyStore } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
 import { createHttpServer } from './http/server';
@@ -69,6 +70,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
   let relay: AuditRelay | undefined;
   let live: LiveSimulation | undefined;
   let agent: OperatorAgent | undefined;
+  let claims: DemoClaims | undefined;
   const ready = (async () => {
     const opened = await openLedger(config, file, logger, gateway.metrics);
     ledger = opened;
@@ -97,7 +99,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
     const hasOperator = operatorIdentity !== undefined && opened.identities().some((i) => i.label === operatorIdentity);
     const agentOn = config.operatorAgent ?? (embedded ? config.demo : hasOperator);
     if (agentOn && hasOperator) {
-      agent = new OperatorAgent({ ledger: opened, identity: operatorIdentity, dataDir: config.dataDir, logger: logger.child({ component: 'operator-agent' }), registry: gateway.metrics.registry });
+      const duties = config.operatorDuties ?? {};
+      agent = new OperatorAgent({
+        ledger: opened,
+        identity: operatorIdentity,
+        dataDir: config.dataDir,
+        logger: logger.child({ component: 'operator-agent' }),
+        registry: gateway.metrics.registry,
+        ...(duties.certificates === undefined ? {} : { certificates: duties.certificates }),
+        ...(duties.wholesaleHorizonMinutes === undefined ? {} : { wholesaleHorizonMs: duties.wholesaleHorizonMinutes * 60_000 }),
+      });
       agent.start();
       gateway.operatorAgent = agent;
     } else if (agentOn) {
@@ -118,6 +129,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
         operator: agent ? 'agent' : 'self',
         onError: (err) => logger.warn({ err }, 'the demo simulation stopped'),
       });
+      // The households claim the green certificates they received with their energy against their own import.
+      const households = [...Array.from({ length: PROSUMER_COUNT }, (_, i) => prosumerLabel(i + 1)), ...Array.from({ length: CONSUMER_COUNT }, (_, i) => consumerLabel(i + 1))];
+      claims = startDemoClaims({ ledger: opened, identities: households.filter((label) => opened.identities().some((i) => i.label === label)), logger: logger.child({ component: 'demo-claims' }) });
     }
     logger.info(
       { url, docs: `${url}docs/`, openapi: `${url}openapi.json`, demoApiKeys: demoKeysFile ?? '(none: keys from OBE_CONFIG)' },
@@ -138,6 +152,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
       server.closeIdleConnections();
       await settled;
       if (live) await Promise.race([live.stop(), new Promise((r) => setTimeout(r, SIMULATION_STOP_GRACE_MS).unref())]);
+      await claims?.stop();
       await agent?.stop();
       await relay?.stop();
       await gateway.submits?.drain();

@@ -24,6 +24,12 @@ export interface GatewayConfig {
    */
   operatorAgent?: boolean;
   /**
+   * The operator agent's duties (gateway/src/operator-agent, docs/operations.md): OBE_OPERATOR_CERTIFICATES=on|off
+   * (issue certificates before settling, seal after the claim window; default on) and
+   * OBE_OPERATOR_WHOLESALE_HORIZON_MINUTES (clear a wholesale interval this long before delivery; default 0).
+   */
+  operatorDuties?: { certificates?: boolean; wholesaleHorizonMinutes?: number };
+  /**
    * Market timing written into governance on the first embedded start (OBE_INTERVAL_MINUTES, OBE_GATE_CLOSURE_MINUTES);
    * absent: the chaincode's defaults (15 and 5). The interval length cannot change after that first configuration.
    */
@@ -154,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     demo: switchFromEnv(env, 'OBE_DEMO'),
     auditRelay: switchFromEnv(env, 'OBE_AUDIT_RELAY'),
     ...(env.OBE_OPERATOR_AGENT === undefined ? {} : { operatorAgent: switchFromEnv(env, 'OBE_OPERATOR_AGENT') }),
+    operatorDuties: {
+      ...(env.OBE_OPERATOR_CERTIFICATES === undefined ? {} : { certificates: switchFromEnv(env, 'OBE_OPERATOR_CERTIFICATES') }),
+      ...(env.OBE_OPERATOR_WHOLESALE_HORIZON_MINUTES === undefined ? {} : { wholesaleHorizonMinutes: intFromEnv(env, 'OBE_OPERATOR_WHOLESALE_HORIZON_MINUTES', 0, 0, 2160) }),
+    },
     initialGovernance: {
       ...(env.OBE_INTERVAL_MINUTES === undefined ? {} : { intervalMinutes: intFromEnv(env, 'OBE_INTERVAL_MINUTES', 15, 1, 1440) }),
       ...(env.OBE_GATE_CLOSURE_MINUTES === undefined ? {} : { gateClosureMinutes: intFromEnv(env, 'OBE_GATE_CLOSURE_MINUTES', 5, 0, 1439) }),

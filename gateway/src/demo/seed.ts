@@ -31,9 +31,11 @@ async function once<E extends TxEntry>(ledger: Ledger, identity: string, channel
 /**
  * The embedded demo's market timing on a fresh data dir, so a newcomer sees a whole cycle within minutes: 1-minute
  * intervals, gate closure at the interval start (the shortest the chaincode allows), settlement at the latest 5 minutes
- * after an interval ends. OBE_INTERVAL_MINUTES and OBE_GATE_CLOSURE_MINUTES override the first two.
+ * after an interval ends, and green certificates claimable for 10 minutes after their interval (then the operator
+ * agent seals them, so sealed and attested certificate trails appear too). OBE_INTERVAL_MINUTES and
+ * OBE_GATE_CLOSURE_MINUTES override the first two.
  */
-export const DEMO_TIMING = { intervalMinutes: 1, gateClosureMinutes: 0, settlementDeadlineMinutes: 5 } as const;
+export const DEMO_TIMING = { intervalMinutes: 1, gateClosureMinutes: 0, settlementDeadlineMinutes: 5, certificateClaimWindowMinutes: 10 } as const;
 
 /**
  * First start of a network: governance on both channels, configured by the grid operator's admin (the market
@@ -41,7 +43,7 @@ export const DEMO_TIMING = { intervalMinutes: 1, gateClosureMinutes: 0, settleme
  */
 export async function initGovernance(
   ledger: Ledger,
-  timing: { intervalMinutes?: number; gateClosureMinutes?: number; settlementDeadlineMinutes?: number } = {},
+  timing: { intervalMinutes?: number; gateClosureMinutes?: number; settlementDeadlineMinutes?: number; certificateClaimWindowMinutes?: number } = {},
   admin = 'gridoperator-admin',
 ): Promise<void> {
   for (const channel of [ENERGY, AUDIT]) {

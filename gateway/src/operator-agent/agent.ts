@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../common/atomic-file';
 import { decodePayload, txRequest, typedResult } from '../ledger/call';
 import { ChaincodeError } from '../ledger/errors';
 import type { Ledger } from '../ledger/port';
+import { CertificateDuty, type CertificateDutyStatus, type DutyGovernance } from './certificate-duty';
 import { OperatorAgentMetrics } from './metrics';
 
 /**
@@ -23,6 +24,8 @@ import { OperatorAgentMetrics } from './metrics';
  *                 passed, SettleInterval is submitted.
  *       publish → (retail zones) once every active meter of the zone reported, or at the deadline: PublishZoneTotal.
  *       attest  → after settlement: watches the audit channel until the relay's attestation is there (its lag).
+ *       issue   → (retail zones, certificate duties on) green certificates of the interval, before it is settled;
+ *                 seal: each zone-interval with certificates once its claim window has passed (certificate-duty.ts).
  *  3. reports metrics, logs and a status.
  *
  * Restart-safe: everything is derived from the ledger (results, settlements, attestations, zone totals, governance).
@@ -33,8 +36,8 @@ import { OperatorAgentMetrics } from './metrics';
  */
 
 export type Market = 'RETAIL' | 'WHOLESALE';
-export type Stage = 'clear' | 'settle' | 'publish' | 'attest';
-const STAGES: readonly Stage[] = ['clear', 'settle', 'publish', 'attest'];
+export type Stage = 'clear' | 'settle' | 'publish' | 'attest' | 'issue' | 'seal';
+const STAGES: readonly Stage[] = ['clear', 'settle', 'publish', 'attest', 'issue', 'seal'];
 const SYSTEM = 'SYSTEM';
 const DAY_MS = 86_400_000;
 /** The wholesale day-ahead gate: noon UTC the day before delivery (chaincode/src/market/wholesale/rules.ts). */
@@ -58,8 +61,14 @@ export interface OperatorAgentOptions {
   maxRetryMs?: number;
   /** Ledger calls per tick at most; the rest waits for the next tick (default 200). */
   maxCallsPerTick?: number;
-  /** Wholesale intervals are cleared once their day-ahead gate has passed and they start within this horizon (default 2 h). */
+  /**
+   * Wholesale intervals are cleared once their day-ahead gate has passed and they start within this horizon (default 0:
+   * at delivery start, once retail residuals — accepted until the interval starts — can no longer enter; see
+   * docs/demand-response.md, Coupling). OBE_OPERATOR_WHOLESALE_HORIZON_MINUTES.
+   */
   wholesaleHorizonMs?: number;
+  /** The certificate duties (issue before settling, seal after the claim window; default on). OBE_OPERATOR_CERTIFICATES. */
+  certificates?: boolean;
   /**
    * Margin after a gate closure before the agent looks at the book (default 1 s): a transaction's time is its
    * proposal's, so a client whose clock is a little behind ours may still place an order just after our gate time.
@@ -109,9 +118,11 @@ export interface OperatorStatus {
   lagSeconds: Record<Stage, number>;
   totals: { cleared: number; settled: number; published: number; already: number; failures: number };
   recent: OperatorAction[];
+  /** The certificate duties (certificate-duty.ts): whether this org may issue, the seal cursor, totals. */
+  certificates: CertificateDutyStatus | { enabled: false };
 }
 
-interface Governance {
+interface Governance extends DutyGovernance {
   intervalMs: number;
   gateClosureMs: number;
   deadlineMs: number;
@@ -133,6 +144,8 @@ const newSalt = () => crypto.randomBytes(24).toString('base64url');
 export class OperatorAgent {
   readonly metrics: OperatorAgentMetrics;
   readonly #o: Required<Omit<OperatorAgentOptions, 'dataDir' | 'registry'>> & { dataDir?: string };
+  readonly #certs: CertificateDuty | undefined;
+  #firstGovernanceMs: number | undefined;
   readonly #file: string | undefined;
   readonly #jobs = new Map<string, Job>();
   #zones = new Map<string, number>();
@@ -160,7 +173,8 @@ export class OperatorAgent {
       retryMs: 5000,
       maxRetryMs: 300_000,
       maxCallsPerTick: 200,
-      wholesaleHorizonMs: 2 * 3600_000,
+      wholesaleHorizonMs: 0,
+      certificates: true,
       skewMs: 1000,
       now: () => Date.now(),
       channel: 'energy',
@@ -170,6 +184,17 @@ export class OperatorAgent {
     this.metrics = new OperatorAgentMetrics(options.registry);
     this.#file = options.dataDir ? path.join(options.dataDir, 'operator-agent.json') : undefined;
     this.#checkpoint = this.#readCheckpoint();
+    this.#certs = this.#o.certificates
+      ? new CertificateDuty({
+          calls: { evaluate: (entry, args, transient) => this.#evaluate(entry, args, transient), submit: (entry, args, transient) => this.#submit(entry, args, transient), budgetLeft: () => this.#o.maxCallsPerTick - this.#calls },
+          identity: this.#o.identity,
+          logger: this.#o.logger,
+          metrics: this.metrics,
+          record: (action, zone, interval, outcome, extra) => this.#recordAction({ action, market: 'RETAIL', zone, interval }, outcome, extra),
+          ...(this.#o.dataDir ? { dataDir: this.#o.dataDir } : {}),
+          skewMs: this.#o.skewMs,
+        })
+      : undefined;
   }
 
   start(): void {
@@ -194,6 +219,11 @@ export class OperatorAgent {
       pending[job.stage]++;
       if (job.dueAt <= now) lag[job.stage] = Math.max(lag[job.stage], Math.round((now - job.dueAt) / 1000));
     }
+    if (this.#certs && this.#governance) {
+      const seal = this.#certs.sealBacklog(now, this.#governance);
+      pending.seal = seal.pending;
+      lag.seal = seal.lagSeconds;
+    }
     return {
       enabled: true,
       state: this.#state,
@@ -208,6 +238,7 @@ export class OperatorAgent {
       lagSeconds: lag,
       totals: { ...this.#totals },
       recent: [...this.#recent],
+      certificates: this.#certs ? this.#certs.status() : { enabled: false },
     };
   }
 
@@ -250,6 +281,7 @@ export class OperatorAgent {
       }
       await this.#run(job, now, gov);
     }
+    if (this.#certs && !this.#stopped && this.#state === 'running' && this.#calls < this.#o.maxCallsPerTick) await this.#sealDue(now, gov);
     this.#report(now);
     this.#saveCheckpoint();
     this.#lastTickAt = now;
@@ -291,7 +323,14 @@ export class OperatorAgent {
   async #readGovernance(): Promise<Governance> {
     const { config } = await this.#evaluate(TX.Governance.GetConfig, []);
     const raw = { intervalMinutes: config.intervalMinutes, gateClosureMinutes: config.gateClosureMinutes, settlementDeadlineMinutes: config.settlementDeadlineMinutes };
-    this.#governance = { intervalMs: raw.intervalMinutes * 60_000, gateClosureMs: raw.gateClosureMinutes * 60_000, deadlineMs: raw.settlementDeadlineMinutes * 60_000, raw };
+    this.#governance = {
+      intervalMs: raw.intervalMinutes * 60_000,
+      gateClosureMs: raw.gateClosureMinutes * 60_000,
+      deadlineMs: raw.settlementDeadlineMinutes * 60_000,
+      raw,
+      ...(config.certificateClaimWindowMinutes === undefined ? {} : { claimWindowMinutes: config.certificateClaimWindowMinutes }),
+      ...(config.certificateIssuerMspId === undefined ? {} : { certificateIssuerMspId: config.certificateIssuerMspId }),
+    };
     return this.#governance;
   }
 
@@ -304,6 +343,7 @@ export class OperatorAgent {
   async #lowerBound(now: number, gov: Governance): Promise<number> {
     const history = await this.#evaluate(TX.Governance.GetConfigHistory, []);
     const first = history.length ? Date.parse(history[history.length - 1].updatedAt) : now;
+    this.#firstGovernanceMs = first;
     const floor = (t: number) => Math.floor(t / gov.intervalMs) * gov.intervalMs;
     return Math.max(floor(now - gov.deadlineMs - gov.intervalMs), floor(first), this.#checkpoint ?? -Infinity);
   }
@@ -333,7 +373,7 @@ export class OperatorAgent {
     // Wholesale (SYSTEM): day-ahead gate passed and delivery within the horizon.
     const gatePassed = now - this.#o.skewMs + DAY_AHEAD_GATE_MS;
     const gateLast = gatePassed - (gatePassed % DAY_MS) + DAY_MS - I;
-    const lastWholesale = Math.min(gateLast, Math.floor((now + this.#o.wholesaleHorizonMs) / I) * I);
+    const lastWholesale = Math.min(gateLast, Math.floor((now - this.#o.skewMs + this.#o.wholesaleHorizonMs) / I) * I);
     for (let t = this.#wholesaleCursor + I; t <= lastWholesale; t += I) {
       const gate = t - (t % DAY_MS) - DAY_AHEAD_GATE_MS;
       this.#add({ stage: 'clear', market: 'WHOLESALE', zone: SYSTEM, startMs: t, dueAt: gate + this.#o.skewMs });
@@ -344,6 +384,7 @@ export class OperatorAgent {
   #addRetail(zone: string, t: number, gov: Governance): void {
     this.#add({ stage: 'clear', market: 'RETAIL', zone, startMs: t, dueAt: t - gov.gateClosureMs + this.#o.skewMs });
     this.#add({ stage: 'publish', market: 'RETAIL', zone, startMs: t, dueAt: t + gov.intervalMs });
+    if (this.#certs) this.#add({ stage: 'issue', market: 'RETAIL', zone, startMs: t, dueAt: t + gov.intervalMs + this.#o.skewMs });
   }
 
   /** Retail zones and their active meters, from the registry (one ListAssets per interval: O(assets), see docs). */
@@ -381,6 +422,7 @@ export class OperatorAgent {
       if (job.stage === 'clear') await this.#clear(job, now, gov);
       else if (job.stage === 'settle') await this.#settle(job, now, gov);
       else if (job.stage === 'publish') await this.#publish(job, now, gov);
+      else if (job.stage === 'issue') await this.#issue(job, now, gov);
       else await this.#attest(job, now);
     } catch (err) {
       this.#totals.failures++;
@@ -469,6 +511,11 @@ export class OperatorAgent {
       }
       throw err;
     }
+    // Certificates move with the payment only if they exist when it settles: issue this interval's first.
+    if (job.market === 'RETAIL' && this.#certs && !(await this.#certs.readyToSettle(job.zone, job.startMs, gov, now))) {
+      this.#later(job, now, Math.max(deadline, now + 1));
+      return;
+    }
     try {
       const { txId, result } = await this.#submit(TX.Settlement.SettleInterval, [ref], { salt: newSalt() });
       this.#totals.settled++;
@@ -532,13 +579,34 @@ export class OperatorAgent {
     }
   }
 
+  async #issue(job: Job, now: number, gov: Governance): Promise<void> {
+    if (await this.#certs!.issue(job.zone, job.startMs, gov, now)) this.#done(job);
+    else this.#later(job, now, Math.max(job.startMs + gov.intervalMs + gov.deadlineMs, now + 1)); // a green meter's reading is missing
+  }
+
+  /** The seal duty (certificate-duty.ts): its own cursor, not a job per slot (claim windows last days). */
+  async #sealDue(now: number, gov: Governance): Promise<void> {
+    try {
+      await this.#certs!.seal(now, gov, this.#firstGovernanceMs ?? now);
+    } catch (err) {
+      this.#totals.failures++;
+      this.metrics.failures.inc({ action: 'seal', market: 'RETAIL' });
+      this.#lastError = err instanceof Error ? err.message : String(err);
+      this.#o.logger.warn({ err }, 'sealing certificates failed; retrying on the next tick');
+    }
+  }
+
   #count(job: Job, outcome: 'already'): void {
     this.#totals.already++;
     this.metrics.actions.inc({ action: job.stage, market: job.market, outcome });
   }
 
   #record(job: Job, outcome: string, extra: { txId?: string; message?: string } = {}): void {
-    this.#recent.unshift({ at: new Date(this.#o.now()).toISOString(), action: job.stage, market: job.market, zone: job.zone, interval: job.interval, outcome, ...extra });
+    this.#recordAction({ action: job.stage, market: job.market, zone: job.zone, interval: job.interval }, outcome, extra);
+  }
+
+  #recordAction(what: { action: Stage; market: Market; zone: string; interval: string }, outcome: string, extra: { txId?: string; message?: string } = {}): void {
+    this.#recent.unshift({ at: new Date(this.#o.now()).toISOString(), ...what, outcome, ...extra });
     this.#recent.length = Math.min(this.#recent.length, 20);
   }
 

@@ -7,11 +7,12 @@ export class OperatorAgentMetrics {
   readonly lag: Gauge<'stage'>;
   readonly pending: Gauge<'stage'>;
   readonly ticks: Counter<'outcome'>;
+  readonly mayIssue: Gauge;
 
   constructor(registry: Registry = new Registry()) {
     this.actions = new Counter({
       name: 'obe_operator_actions_total',
-      help: 'Market operator agent actions by action (clear, settle, publish), market and outcome (done: by this agent; already: found done on the ledger, e.g. by another instance; empty: no open orders)',
+      help: 'Market operator agent actions by action (clear, settle, publish, attest, issue, seal), market and outcome (done: by this agent — for issue, certificates issued; already: found done on the ledger, e.g. by another instance; empty: no open orders; not_issuer: a slot whose certificates this org may not issue)',
       labelNames: ['action', 'market', 'outcome'],
       registers: [registry],
     });
@@ -37,6 +38,11 @@ export class OperatorAgentMetrics {
       name: 'obe_operator_ticks_total',
       help: 'Market operator agent ticks by outcome (ok, error, idle: not the market operator)',
       labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.mayIssue = new Gauge({
+      name: 'obe_operator_may_issue_certificates',
+      help: "1 when the agent's identity may issue green certificates (a DSO, of governance certificateIssuerMspId when set) and the certificate duties are on; 0 otherwise",
       registers: [registry],
     });
   }
