@@ -463,12 +463,14 @@ export async function clearOrders(
     bodies.set(order.orderId, body);
     const node = grid ? feederOfMeters(grid, body.meterIds) : undefined;
     body.blocks.forEach((block, i) =>
-      clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt, ...(node === undefined ? {} : { node }) }),
+      clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt, ...(node === undefined ? {} : { node, owner: order.owner }) }),
     );
   }
   let cleared: ReturnType<typeof clearInterval>;
   try {
-    cleared = clearInterval(clearingOrders, grid?.options);
+    // The local fee obeys the small-group rule: a buyer's local Wh would tell it a lone neighbour's award (clearing.ts).
+    const options = grid?.options.fee ? { ...grid.options, fee: { ...grid.options.fee, minLocalGroupSize: oversight.minPublicGroupSize } } : grid?.options;
+    cleared = clearInterval(clearingOrders, options);
   } catch (err) {
     if (err instanceof ClearingInputError) throw new RuleViolationError(`cannot clear ${market.toLowerCase()} ${zone} ${interval}: ${err.message}`, { reason: 'CLEARING_INPUT' });
     throw err;

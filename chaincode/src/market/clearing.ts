@@ -26,6 +26,8 @@
  *    clearing price plus the full fee never exceeds its limit; each buy award carries `fee`, exact: localPerKwh × its
  *    local Wh + perKwh × the rest. Local Wh of a node = min(bought, sold on that node), given to its buy awards in
  *    buy priority order. Sellers receive price × quantity; buyers pay price × quantity + fee; the fee goes to the DSO.
+ *    With `minLocalGroupSize` k, a node's Wh are local only where its buy awards and its sell awards each have ≥ k
+ *    distinct owners: a buyer's local Wh would otherwise tell it a lone neighbour's award (the small-group rule).
  *  - Limits (operating envelopes): an order may name the grid node (feeder) its meter is attached to; a node may cap
  *    the awarded BUY volume of its orders (import) and the awarded SELL volume (export), and `total` caps the whole
  *    slot's per side. Steps 1–3 then use the capped demand D'(p) = min(total, Σ_nodes min(cap_n, D_n(p)) + D_free(p))
@@ -71,6 +73,8 @@ export interface ClearingOrder {
   readonly seq: number;
   /** The grid node (feeder) the order's meter is attached to, for operating envelopes and local fees; none: no node. */
   readonly node?: string;
+  /** Who placed it: only counted for the local fee's small-group rule (`ClearingFee.minLocalGroupSize`). */
+  readonly owner?: string;
 }
 
 /** One node's caps in Wh per interval: awarded BUY volume (import) and SELL volume (export); null: no cap. */
@@ -92,6 +96,12 @@ export interface ClearingFee {
   readonly perKwh: number;
   /** For Wh matched within the buyer's own node; ≤ perKwh. */
   readonly localPerKwh: number;
+  /**
+   * k of the small-group rule: a node's Wh are local only when its buy awards and its sell awards each have at least
+   * k distinct owners (orders without an owner count as one each). A buyer's local Wh tells it how much was sold on
+   * its feeder; on a feeder with one seller, that is the neighbour's own award. Absent: every node (k = 1).
+   */
+  readonly minLocalGroupSize?: number;
 }
 
 export interface ClearingOptions {
@@ -171,6 +181,7 @@ function validate(orders: readonly ClearingOrder[]): void {
     if (!Number.isSafeInteger(order.quantity) || order.quantity <= 0) throw new ClearingInputError(`order '${order.id}': quantity must be an integer > 0`);
     if (!Number.isFinite(order.seq)) throw new ClearingInputError(`order '${order.id}': seq must be a finite number`);
     if (order.node !== undefined && typeof order.node !== 'string') throw new ClearingInputError(`order '${order.id}': node must be a string`);
+    if (order.owner !== undefined && typeof order.owner !== 'string') throw new ClearingInputError(`order '${order.id}': owner must be a string`);
   }
 }
 
@@ -187,6 +198,9 @@ function validateOptions(options: ClearingOptions): void {
     cap(options.limits.total.exportWh, 'total export limit');
   }
   const fee = options.fee;
+  if (fee?.minLocalGroupSize !== undefined && (!Number.isSafeInteger(fee.minLocalGroupSize) || fee.minLocalGroupSize < 1)) {
+    throw new ClearingInputError('fee minLocalGroupSize must be an integer ≥ 1');
+  }
   if (fee) {
     if (!Number.isSafeInteger(fee.perKwh) || fee.perKwh < 0) throw new ClearingInputError('fee perKwh must be an integer ≥ 0');
     if (!Number.isSafeInteger(fee.localPerKwh) || fee.localPerKwh < 0 || fee.localPerKwh > fee.perKwh) {
@@ -338,19 +352,29 @@ function bindingLimits(bound: { IMPORT: Set<string>; EXPORT: Set<string> }, limi
  * The fee of each buy award (see the module comment): per node, local Wh = min(bought, sold there), given to its buy
  * awards in priority order (`buyAwards` is in priority order); localPerKwh on local Wh, perKwh on the rest.
  */
-function withFees(buyAwards: readonly ClearingAward[], sellAwards: readonly ClearingAward[], nodeOf: ReadonlyMap<string, string | undefined>, fee: ClearingFee): ClearingAward[] {
+function withFees(buyAwards: readonly ClearingAward[], sellAwards: readonly ClearingAward[], orderOf: ReadonlyMap<string, ClearingOrder>, fee: ClearingFee): ClearingAward[] {
+  const nodeOf = (id: string) => orderOf.get(id)?.node;
   const bought = new Map<string, bigint>();
   const sold = new Map<string, bigint>();
-  const add = (into: Map<string, bigint>, award: ClearingAward) => {
-    const node = nodeOf.get(award.id);
-    if (node !== undefined) into.set(node, (into.get(node) ?? 0n) + BigInt(award.quantity));
+  const owners = { bought: new Map<string, Set<string>>(), sold: new Map<string, Set<string>>() };
+  const add = (into: Map<string, bigint>, who: Map<string, Set<string>>, award: ClearingAward) => {
+    const node = nodeOf(award.id);
+    if (node === undefined) return;
+    into.set(node, (into.get(node) ?? 0n) + BigInt(award.quantity));
+    const set = who.get(node) ?? new Set<string>();
+    set.add(orderOf.get(award.id)?.owner ?? `\u0000${award.id}`);
+    who.set(node, set);
   };
-  buyAwards.forEach((a) => add(bought, a));
-  sellAwards.forEach((a) => add(sold, a));
+  buyAwards.forEach((a) => add(bought, owners.bought, a));
+  sellAwards.forEach((a) => add(sold, owners.sold, a));
+  const k = fee.minLocalGroupSize ?? 1;
   const localLeft = new Map<string, bigint>();
-  for (const [node, wh] of bought) localLeft.set(node, minBig(wh, sold.get(node) ?? 0n));
+  for (const [node, wh] of bought) {
+    const enough = (owners.bought.get(node)?.size ?? 0) >= k && (owners.sold.get(node)?.size ?? 0) >= k;
+    localLeft.set(node, enough ? minBig(wh, sold.get(node) ?? 0n) : 0n);
+  }
   return buyAwards.map((award) => {
-    const node = nodeOf.get(award.id);
+    const node = nodeOf(award.id);
     const room = node === undefined ? 0n : localLeft.get(node)!;
     const local = minBig(room, BigInt(award.quantity));
     if (node !== undefined) localLeft.set(node, room - local);
@@ -399,7 +423,7 @@ export function clearInterval(orders: readonly ClearingOrder[], options?: Cleari
   let buyAwards = cleared.buyAwards;
   let fees: bigint | undefined;
   if (fee) {
-    buyAwards = withFees(buyAwards, sellAwards, new Map(orders.map((o) => [o.id, o.node])), fee);
+    buyAwards = withFees(buyAwards, sellAwards, new Map(orders.map((o) => [o.id, o])), fee);
     fees = buyAwards.reduce((sum, a) => sum + BigInt(a.fee!), 0n);
   }
   return {

@@ -133,7 +133,8 @@ describe('grid: topology, envelopes and fees', () => {
     expect(result.price).toBe(28);
     const full = await fx.net.evaluate<{ details: { binding: unknown[]; gridFees: number } }>(fx.cast.regulator.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval }]);
     expect(full.details.binding).toEqual([{ node: 'fa', direction: 'EXPORT', limitWh: 2500 }]);
-    expect(full.details.gridFees).toBe(1500 + 4500 + 6000);
+    // fb sold to its own buyers, but from one seller (fewer than k): no local rate (the small-group rule, below).
+    expect(full.details.gridFees).toBe(3 * 1500 * 4);
     const loading = await fx.net.evaluate<{ feeders: Record<string, unknown>[] }>(fx.cast.dso.identity, TX.Grid.GetFeederLoading, [{ zone: ZONE, interval }]);
     expect(loading.feeders).toEqual([{ nodeId: 'fa', importLimitWh: null, exportLimitWh: 2500, importWh: 0, exportWh: null, importBound: false, exportBound: null }]);
 
@@ -146,8 +147,9 @@ describe('grid: topology, envelopes and fees', () => {
     expect((await awardOf(sellersA[1]))?.quantityWh).toBe(1000);
     expect(await awardOf(sellersA[2])).toBeUndefined();
     expect((await awardOf(sellerB))?.quantityWh).toBe(2000);
-    // Buyers on fb: fb sold 2000 Wh locally, given to the buyers in priority order (equal bids placed at the same
-    // time: by order id): 1500 + 500 + 0 local Wh, at 1 per kWh, the rest at 4.
+    // Buyers on fb: fb sold 2000 Wh to its own buyers, but all of it from sellerB alone: a local rate would tell the
+    // buyers that lone seller's award (1500 + 500 + 0 local Wh), so none is local and all pay 4 per kWh (review R2).
+    // The rule with and without the local rate: test/adversarial/review-r2-grid-local-fee.test.ts.
     const grids: Record<string, unknown>[] = [];
     for (const b of buyers) {
       const award = await awardOf(b);
@@ -157,7 +159,7 @@ describe('grid: topology, envelopes and fees', () => {
       buyerFee.set(b.pseudonym, grid.fee);
       grids.push(grid);
     }
-    expect(grids.map((g) => g.localWh).sort((a, b) => Number(a) - Number(b))).toEqual([0, 500, 1500]);
+    expect(grids.map((g) => g.localWh)).toEqual([0, 0, 0]);
   });
 
   it('settlement pays the fee to the DSO, charges the seller that exported beyond the envelope, and conserves tokens', async () => {
@@ -180,14 +182,14 @@ describe('grid: topology, envelopes and fees', () => {
     const summary = await fx.settle('RETAIL', ZONE, interval);
     expect(summary).not.toHaveProperty('gridFees'); // grid totals are in the operator's and the regulator's details
     const settlement = await fx.net.evaluate<{ details: Record<string, unknown> }>(fx.cast.regulator.identity, TX.Settlement.GetSettlement, [{ market: 'RETAIL', zone: ZONE, interval }]);
-    expect(settlement.details).toMatchObject({ gridFees: 1500 + 4500 + 6000, envelopeCharged: 28_000, envelopeViolationWh: '900', envelopeUnpaid: String(900_000 - 28_000) });
+    expect(settlement.details).toMatchObject({ gridFees: 3 * 1500 * 4, envelopeCharged: 28_000, envelopeViolationWh: '900', envelopeUnpaid: String(900_000 - 28_000) });
 
     const delta = async (t: { pseudonym: string; identity: Trader['identity'] }, was: Balance) => {
       const now = await fx.balance(t as Trader);
       return now.available + now.escrowed - (was.available + was.escrowed);
     };
     const dsoGain = await delta(fx.cast.dso, dsoBefore);
-    expect(dsoGain).toBe(12_000 + 28_000);
+    expect(dsoGain).toBe(18_000 + 28_000);
     // Each buyer paid price × 1500 + its fee.
     for (const b of buyers) expect(await delta(b, before.get(b.pseudonym)!)).toBe(-(28 * 1500 + buyerFee.get(b.pseudonym)!));
     expect(await delta(sellersA[0], before.get(sellersA[0].pseudonym)!)).toBe(28 * 1500);
