@@ -62,3 +62,16 @@ describe('review R2: grid routes refuse bad input with 4xx and write nothing', (
     expect((await http(h.app).put(`${base}/attachments/r2h-meter`).set(h.auth(DSO)).send({})).status).toBe(400);
   });
 });
+
+describe('review R2: a long-lived signal stream', () => {
+  it('remembers at most MAX_REMEMBERED_FEES fees (it grew by one per zone and interval for as long as it stayed open)', async () => {
+    const { MAX_REMEMBERED_FEES, rememberFee } = await import('../../gateway/src/routes/grid');
+    const fees = new Map<string, number | null>();
+    for (let i = 0; i < 3 * MAX_REMEMBERED_FEES; i++) rememberFee(fees, `zone\u0000${i}`, i);
+    expect(fees.size).toBe(MAX_REMEMBERED_FEES);
+    expect(fees.get(`zone\u0000${3 * MAX_REMEMBERED_FEES - 1}`)).toBe(3 * MAX_REMEMBERED_FEES - 1);
+    expect(fees.has('zone\u00000')).toBe(false);
+    rememberFee(fees, `zone\u0000${2 * MAX_REMEMBERED_FEES}`, 7); // a re-published tariff is the newest again
+    expect([...fees.keys()].pop()).toBe(`zone\u0000${2 * MAX_REMEMBERED_FEES}`);
+  });
+});

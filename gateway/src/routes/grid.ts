@@ -55,6 +55,16 @@ export function priceSignals(event: Pick<LedgerEvent, 'name' | 'payload' | 'txId
   return [];
 }
 
+/** Most (zone, interval) fees one signal stream remembers: a stream may stay open for weeks. */
+export const MAX_REMEMBERED_FEES = 1024;
+
+/** Remembers a fee, forgetting the oldest entries beyond MAX_REMEMBERED_FEES (a Map keeps insertion order). */
+export function rememberFee(fees: Map<string, number | null>, key: string, fee: number | null): void {
+  fees.delete(key);
+  fees.set(key, fee);
+  while (fees.size > MAX_REMEMBERED_FEES) fees.delete(fees.keys().next().value as string);
+}
+
 /**
  * The grid services segment (Grid:*): topology, envelopes and tariffs (the DSO writes; the chaincode enforces the
  * role), feeder loading, and the device price-signal stream. Demand response is routes/demand-response.ts.
@@ -90,12 +100,12 @@ export function gridRoutes(deps: RouteDeps): Handlers {
         const cleared = event.name === MARKET_CLEARED ? (decodeResult(event.payload) as { market?: string; zone?: unknown; interval?: unknown } | undefined) : undefined;
         if (cleared?.market === 'RETAIL' && typeof cleared.zone === 'string' && typeof cleared.interval === 'string' && !fees.has(key(cleared.zone, cleared.interval))) {
           const tariff = await evaluate(deps, ctx, TX.Grid.GetTariff, [{ zone: cleared.zone, interval: cleared.interval }]).catch(() => undefined);
-          fees.set(key(cleared.zone, cleared.interval), tariff?.feePerKwh ?? null);
+          rememberFee(fees, key(cleared.zone, cleared.interval), tariff?.feePerKwh ?? null);
         }
         const messages = priceSignals(event, zone, (z, i) => fees.get(key(z, i)) ?? null);
         for (const m of messages) {
           const data = m.data as { kind: string; zone: string; interval: string; feePerKwh?: number };
-          if (data.kind === 'TARIFF' && data.feePerKwh !== undefined) fees.set(key(data.zone, data.interval), data.feePerKwh);
+          if (data.kind === 'TARIFF' && data.feePerKwh !== undefined) rememberFee(fees, key(data.zone, data.interval), data.feePerKwh);
         }
         return messages;
       });
