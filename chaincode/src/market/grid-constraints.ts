@@ -214,19 +214,29 @@ interface AwardOnFeeder {
  */
 export function shownFeeders(zone: string, feeders: readonly string[], awards: readonly AwardOnFeeder[], side: 'BUY' | 'SELL', k: number, suppressed: boolean): Set<string> {
   if (suppressed) return new Set();
-  const onSide = awards.filter((a) => a.side === side);
-  const ownersOn = (feeder: string) => new Set(onSide.filter((a) => a.grid?.feeder === feeder).map((a) => a.owner));
-  const shown = new Set(feeders.filter((f) => f !== zone).filter((f) => !tooFew(ownersOn(f).size, k)));
-  for (;;) {
-    const outside = new Set(onSide.filter((a) => a.grid?.feeder === undefined || a.grid.feeder === null || !shown.has(a.grid.feeder)).map((a) => a.owner));
-    if (!tooFew(outside.size, k)) return shown;
-    const smallest = [...shown]
-      .map((f) => ({ f, owners: ownersOn(f).size }))
-      .filter((e) => e.owners > 0)
-      .sort((a, b) => a.owners - b.owners || (a.f < b.f ? 1 : a.f > b.f ? -1 : 0))[0];
-    if (!smallest) return shown;
-    shown.delete(smallest.f);
+  const candidates = new Set(feeders.filter((f) => f !== zone));
+  const ownersOn = new Map<string, Set<string>>();
+  const outside = new Set<string>();
+  for (const award of awards) {
+    if (award.side !== side) continue;
+    const feeder = award.grid?.feeder;
+    if (feeder === undefined || feeder === null || !candidates.has(feeder)) outside.add(award.owner);
+    else ownersOn.set(feeder, (ownersOn.get(feeder) ?? new Set<string>()).add(award.owner));
   }
+  const shown = new Set<string>();
+  for (const feeder of candidates) {
+    const owners = ownersOn.get(feeder);
+    if (owners && tooFew(owners.size, k)) owners.forEach((o) => outside.add(o));
+    else shown.add(feeder);
+  }
+  // One pass in the order of withholding: fewest participants first, then the larger node id.
+  const order = [...shown].filter((f) => ownersOn.has(f)).sort((a, b) => ownersOn.get(a)!.size - ownersOn.get(b)!.size || (a < b ? 1 : a > b ? -1 : 0));
+  for (const feeder of order) {
+    if (!tooFew(outside.size, k)) break;
+    shown.delete(feeder);
+    ownersOn.get(feeder)!.forEach((o) => outside.add(o));
+  }
+  return shown;
 }
 
 /** The small-group rule: n distinct participants are too few to publish a total over when 0 < n < k. */
@@ -251,12 +261,19 @@ export async function writeLoading(
 ): Promise<LoadingRecord> {
   const nodes = grid.envelopes.map((e) => e.nodeId);
   const shown = { BUY: shownFeeders(zone, nodes, awards, 'BUY', k, suppressed), SELL: shownFeeders(zone, nodes, awards, 'SELL', k, suppressed) };
+  // Awarded Wh per side: on each feeder and in the whole zone, in one pass.
+  const sums = { BUY: new Map<string, number>(), SELL: new Map<string, number>() };
+  for (const award of awards) {
+    const into = sums[award.side];
+    into.set(zone, (into.get(zone) ?? 0) + award.quantityWh);
+    const feeder = award.grid?.feeder;
+    if (feeder !== undefined && feeder !== null && feeder !== zone) into.set(feeder, (into.get(feeder) ?? 0) + award.quantityWh);
+  }
   const feeders: FeederLoading[] = [];
   for (const envelope of [...grid.envelopes].sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))) {
     const total = (side: 'BUY' | 'SELL') => {
       const visible = envelope.nodeId === zone ? !suppressed : shown[side].has(envelope.nodeId);
-      if (!visible) return null;
-      return awards.filter((a) => a.side === side && (envelope.nodeId === zone || a.grid?.feeder === envelope.nodeId)).reduce((s, a) => s + a.quantityWh, 0);
+      return visible ? (sums[side].get(envelope.nodeId) ?? 0) : null;
     };
     const bound = (direction: 'IMPORT' | 'EXPORT', shownTotal: number | null) => (shownTotal === null ? null : binding.some((b) => b.node === envelope.nodeId && b.direction === direction));
     const importWh = total('BUY');
