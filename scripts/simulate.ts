@@ -18,6 +18,7 @@ import { runDay } from '../gateway/src/neighbourhood-sim/day';
 import { neighbourhoodKeysFrom, type SimulationEvent } from '../gateway/src/neighbourhood-sim';
 import { ProgressBar } from '../gateway/src/neighbourhood-sim/progress';
 import { SUMMER_DAY } from '../gateway/src/neighbourhood-sim/scenario';
+import { gridScenario } from '../gateway/src/neighbourhood-sim/grid-scenario';
 import { formatIntervalTable, formatSummary, summaryJson } from '../gateway/src/neighbourhood-sim/summary';
 
 function reporter() {
@@ -88,6 +89,9 @@ async function main(args: SimulateArgs): Promise<number> {
     args.url ?? (args.ledger === 'fabric' ? `a gateway here on the Fabric network of ${args.fabricConfig ?? 'network/native/generated/connection.json'}` : 'a gateway here on the embedded ledger');
   const span = args.intervals === undefined ? 'a day' : `${args.intervals} interval(s)`;
   process.stdout.write(`Simulating ${span} through ${where}, ${args.clock === 'simulated' ? 'in simulated time' : 'in real time'}…\n`);
+  const summer = args.startHour === undefined ? SUMMER_DAY : { ...SUMMER_DAY, neighbourhood: { ...SUMMER_DAY.neighbourhood, startHour: args.startHour } };
+  // The grid day's demand response needs baseline days before the day on the ledger: simulated time only.
+  const scenario = args.scenario === 'grid' ? gridScenario(summer, args.clock === 'simulated' ? {} : { demandResponse: false }) : summer;
   const result = await runDay({
     ledger: args.ledger,
     clock: args.clock,
@@ -101,7 +105,7 @@ async function main(args: SimulateArgs): Promise<number> {
     ...(args.intervalMinutes === undefined ? {} : { intervalMinutes: args.intervalMinutes }),
     ...(args.stepMinutes === undefined ? {} : { stepMinutes: args.stepMinutes }),
     operator: args.operator,
-    ...(args.startHour === undefined ? {} : { scenario: { ...SUMMER_DAY, neighbourhood: { ...SUMMER_DAY.neighbourhood, startHour: args.startHour } } }),
+    scenario,
     signal: abort.signal,
     onEvent: (e) => progress.onEvent(e),
     onGateway: ({ url, dataDir }) => {
@@ -115,7 +119,7 @@ async function main(args: SimulateArgs): Promise<number> {
   const jsonFile = path.resolve(args.jsonFile ?? path.join(args.dataDir ?? os.tmpdir(), args.dataDir ? 'simulation-summary.json' : 'obe-simulation-summary.json'));
   fs.writeFileSync(
     jsonFile,
-    `${summaryJson({ ...summary, ...{ seed: args.seed, ledger: args.ledger, clock: args.clock, intervalMinutes: result.intervalMinutes, stepMinutes: result.stepMinutes, firstInterval: result.firstInterval } })}\n`,
+    `${summaryJson({ ...summary, ...{ seed: args.seed, scenario: args.scenario, ledger: args.ledger, clock: args.clock, intervalMinutes: result.intervalMinutes, stepMinutes: result.stepMinutes, firstInterval: result.firstInterval } })}\n`,
   );
   process.stdout.write(
     `\nLedger intervals of ${result.intervalMinutes} min, each ${result.stepMinutes} simulated min, from ${result.firstInterval ?? '—'}\n` +

@@ -1,4 +1,5 @@
 import type { Household, HouseholdInterval, PlannedOrder } from './neighbourhood';
+import type { BackfillReading } from './scenario';
 import type { SettlementTotals, TokenTotals, ZoneClearing } from './summary';
 
 /**
@@ -26,6 +27,9 @@ export function combineOutcomes(outcomes: readonly TxOutcome[]): TxOutcome {
     errors: outcomes.flatMap((o) => o.errors),
   };
 }
+
+/** Who a scenario acts as: the grid operator's admin (market operator, DSO), the utility's admin, or a household. */
+export type Actor = 'operator' | 'utility' | { readonly household: Household };
 
 export interface OrderRequest {
   readonly household: Household;
@@ -56,5 +60,13 @@ export interface SimulationBackend {
   /** Every participant's tokens, summed exactly (market operator's view). */
   tokenTotals?(): Promise<TokenTotals>;
   /** A REST submit as one of the run's roles, for scenario hooks (grid events). */
-  submitAs?(as: 'operator' | 'utility', method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome>;
+  submitAs?(as: Actor, method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome>;
+  /** The same, returning the transaction's result; throws on a refusal. */
+  callAs?<T>(as: Actor, method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** A REST read as one of the run's roles; throws on an error. */
+  readAs?<T>(as: Actor, path: string): Promise<T>;
+  /** A household's meter id on chain. */
+  meterIdOf?(household: Household): string;
+  /** Signed readings of intervals before the run (baseline history). */
+  backfillReadings?(readings: readonly BackfillReading[]): Promise<TxOutcome>;
 }

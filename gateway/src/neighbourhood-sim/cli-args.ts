@@ -18,6 +18,8 @@ export interface SimulateArgs {
   /** Simulated local hour of the first interval (default 0, midnight). */
   startHour?: number;
   seed: string;
+  /** summer (default): the plain summer day; grid: the DSO's envelopes, tariffs and an evening demand-response event. */
+  scenario: 'summer' | 'grid';
   /** A running gateway to drive instead of starting one in-process. */
   url?: string;
   /** demo-api-keys.json of the running gateway (with --url). */
@@ -53,6 +55,10 @@ export const USAGE = `Usage: npm run simulate -- [options]
   --start-hour H         simulated local hour of the first interval, 0–23 (default 0); e.g. 10 with
                          --intervals 8 for two hours around midday
   --seed S               seed of the synthetic neighbourhood and its weather (default 1)
+  --scenario S           summer (default) or grid: the DSO registers zones and feeders, publishes a
+                         time-of-use network tariff, export envelopes that bind at midday (11–14 h) and
+                         an evening demand-response event (18–19 h, simulated time only; settled from
+                         signed readings after the window; see docs/operations.md)
   --url URL              drive a running gateway instead (needs --keys; wall clock)
   --keys FILE            demo-api-keys.json of that gateway
   --fabric-config FILE   connection config for --ledger fabric (default network/native/generated/connection.json)
@@ -75,7 +81,7 @@ function oneOf<T extends string>(name: string, raw: string, values: readonly T[]
 }
 
 export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
-  const args: SimulateArgs = { prosumers: 20, ledger: 'embedded', clock: 'simulated', operator: 'auto', seed: '1', help: false };
+  const args: SimulateArgs = { prosumers: 20, ledger: 'embedded', clock: 'simulated', operator: 'auto', seed: '1', scenario: 'summer', help: false };
   let clockGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -126,6 +132,9 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
       }
       case '--seed':
         args.seed = value();
+        break;
+      case '--scenario':
+        args.scenario = oneOf('scenario', value(), ['summer', 'grid'] as const);
         break;
       case '--url': {
         const url = value();

@@ -92,6 +92,10 @@ export async function runDay(options: DayOptions): Promise<DayResult> {
     throw new Error('simulated time needs the embedded ledger in this process (a remote or Fabric gateway keeps real time)');
   }
   const scenario = options.scenario ?? SUMMER_DAY;
+  const historyDays = scenario.historyDays ?? 0;
+  if (historyDays > 0 && options.clock !== 'simulated') {
+    throw new Error(`scenario ${scenario.name} needs ${historyDays} day(s) of ledger history before its day: simulated time only (--clock simulated on the embedded ledger)`);
+  }
   const consumers = options.consumers ?? Math.ceil(options.prosumers / 2);
   let clock: VirtualClock | undefined;
   let gateway: EmbeddedGateway | undefined;
@@ -162,7 +166,9 @@ export async function runDay(options: DayOptions): Promise<DayResult> {
               firstIntervalStart: (timing, now) => {
                 const startHour = scenario.neighbourhood.startHour ?? 0;
                 const offset = Math.round((startHour * 3_600_000) / timing.intervalMs) * timing.intervalMs;
-                return Math.ceil((now + 60_000 + timing.gateClosureMs + timing.intervalMs - offset) / DAY_MS) * DAY_MS + offset;
+                const firstDay = Math.ceil((now + 60_000 + timing.gateClosureMs + timing.intervalMs - offset) / DAY_MS) * DAY_MS + offset;
+                // Days of history (e.g. demand-response baseline days) lie between registration and the simulated day.
+                return firstDay + historyDays * DAY_MS;
               },
             }
           : {}),

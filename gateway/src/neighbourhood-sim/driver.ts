@@ -2,7 +2,7 @@ import { NO_TX, combineOutcomes, type MarketTiming, type SimulationBackend, type
 import { Neighbourhood, type IntervalSnapshot, type NeighbourhoodOptions } from './neighbourhood';
 import { conditionsFor, type IntervalContext, type ScenarioHook, type ScenarioLedger } from './scenario';
 import type { DiscreteScheduler } from './sim-time';
-import { SummaryAccumulator, tokenCheck, type SimulationSummary, type TokenTotals } from './summary';
+import { SummaryAccumulator, tokenCheck, type GridRunReport, type SimulationSummary, type TokenTotals, type ZoneClearing } from './summary';
 
 /**
  * Drives a neighbourhood through the market on the ledger's own clock. Each delivery interval runs its own
@@ -100,6 +100,8 @@ export class SimulationRun {
   readonly #abort = new AbortController();
   readonly #skewMs: number;
   readonly #hooks: readonly ScenarioHook[];
+  /** The neighbourhood without household limits, stepped alongside (only when a hook sets household limits). */
+  readonly #twin: Neighbourhood | undefined;
   #byAgent = false;
   #intervals: number | undefined;
   #done = 0;
@@ -114,6 +116,7 @@ export class SimulationRun {
     this.#hooks = options.hooks ?? [];
     this.#intervals = options.intervals;
     this.neighbourhood = new Neighbourhood(options);
+    this.#twin = this.#hooks.some((h) => h.householdConditions) ? new Neighbourhood(options) : undefined;
     // A live run (npm start's demo) never ends: it keeps the last day of rows, and totals over everything.
     const live = options.intervals === undefined && options.intervalsFor === undefined;
     this.#summary = new SummaryAccumulator(this.neighbourhood.households.length, this.neighbourhood.zones.length, live ? LIVE_ROWS : Infinity);
@@ -128,7 +131,18 @@ export class SimulationRun {
   }
 
   summary(): SimulationSummary {
-    return this.#summary.summary();
+    const summary = this.#summary.summary();
+    const reporting = this.#hooks.filter((h) => h.intervalReport || h.runReport);
+    if (reporting.length === 0) return summary;
+    const perInterval = summary.perInterval.map((row) => {
+      const grid = reporting.map((h) => h.intervalReport?.(row.interval)).find((g) => g !== undefined);
+      return grid ? { ...row, grid } : row;
+    });
+    const reports = reporting.map((h) => h.runReport?.()).filter((r): r is Partial<GridRunReport> => r !== undefined);
+    // Fees and envelope charges are what settlement paid the DSO (the operator's full settlement totals).
+    const paid = { feesToDso: summary.settlement.gridFees ?? 0, envelopeCharged: summary.settlement.envelopeCharged ?? 0 };
+    const grid = reports.length > 0 ? (Object.assign({}, ...reports, paid) as GridRunReport) : undefined;
+    return { ...summary, perInterval, ...(grid ? { grid } : {}) };
   }
 
   /**
@@ -148,11 +162,17 @@ export class SimulationRun {
     const timing = await this.#backend.timing();
     if (this.#options.stepMinutes !== undefined) {
       this.neighbourhood.useStepMinutes(this.#options.stepMinutes === 'ledger' ? timing.intervalMs / 60_000 : this.#options.stepMinutes);
+      this.#twin?.useStepMinutes(this.neighbourhood.options.intervalMinutes);
     }
     if (this.#options.intervalsFor) this.#intervals = this.#options.intervalsFor(timing, this.neighbourhood.options.intervalMinutes);
     const operator = this.#options.operator ?? 'self';
     this.#byAgent = operator === 'agent' || (operator === 'auto' && ((await this.#backend.operatorAgentRunning?.()) ?? false));
     this.#summary.setOperator(this.#byAgent ? 'agent' : 'self');
+    for (const hook of this.#hooks) {
+      if (!hook.setup) continue;
+      const outcome = await hook.setup({ households: this.neighbourhood.households, zones: this.neighbourhood.zones }, this.#scenarioLedger());
+      if (outcome) this.#record(`hook:${hook.name}`, outcome);
+    }
     const tokensBefore = this.#options.checkTokens ? await this.#tokenTotals() : undefined;
     const households = this.neighbourhood.households.length;
     const firstStart = this.#options.firstIntervalStart?.(timing, this.#clock.now()) ?? this.#firstTradableStart(timing, households);
@@ -178,11 +198,18 @@ export class SimulationRun {
         hour: this.neighbourhood.options.startHour + (k * this.neighbourhood.options.intervalMinutes) / 60,
         hours: this.neighbourhood.options.intervalMinutes / 60,
         zones: this.neighbourhood.zones,
+        ...(this.#intervals === undefined ? {} : { intervals: this.#intervals }),
       };
       // Snapshots are taken in interval order so a run replays exactly from its seed.
-      const snapshot = this.neighbourhood.step({ energyScale, conditions: conditionsFor(this.#hooks, ctx) });
+      const conditions = conditionsFor(this.#hooks, ctx);
+      const snapshot = this.neighbourhood.step({
+        energyScale,
+        conditions,
+        ...(this.#twin ? { householdConditions: (h) => conditionsFor(this.#hooks, ctx, h) } : {}),
+      });
+      const counterfactual = this.#twin?.step({ energyScale, conditions });
       scheduler?.enter();
-      const pipeline: Promise<void> = this.#runInterval(ctx, start, ordersAt, timing, snapshot).finally(() => {
+      const pipeline: Promise<void> = this.#runInterval(ctx, start, ordersAt, timing, snapshot, counterfactual).finally(() => {
         pipelines.delete(pipeline);
         scheduler?.done();
       });
@@ -224,16 +251,17 @@ export class SimulationRun {
     return this.#clock.sleep(at - this.#clock.now(), this.#abort.signal);
   }
 
-  async #runInterval(ctx: IntervalContext, start: number, ordersAt: number, timing: MarketTiming, snapshot: IntervalSnapshot): Promise<void> {
+  async #runInterval(ctx: IntervalContext, start: number, ordersAt: number, timing: MarketTiming, planned: IntervalSnapshot, counterfactual?: IntervalSnapshot): Promise<void> {
+    let snapshot = planned;
     const interval = ctx.interval;
     await this.#waitUntil(ordersAt);
     if (this.stopped) return;
+    const orders = snapshot.households.flatMap((h) => (h.order ? [{ household: h.household, order: h.order }] : []));
     for (const hook of this.#hooks) {
       if (!hook.beforeOrders) continue;
-      const outcome = await hook.beforeOrders(ctx, this.#scenarioLedger());
+      const outcome = await hook.beforeOrders({ ...ctx, planned: orders }, this.#scenarioLedger());
       if (outcome) this.#record(`hook:${hook.name}`, outcome);
     }
-    const orders = snapshot.households.flatMap((h) => (h.order ? [{ household: h.household, order: h.order }] : []));
     const ordered = await this.#backend.placeOrders(interval, orders);
     this.#record('order', ordered);
     this.#summary.addOrders(interval, snapshot);
@@ -259,6 +287,14 @@ export class SimulationRun {
       if (result) this.#summary.addClearing(result);
       this.#emit({ type: 'cleared', interval, zone: clearing[i], price: result?.price, volumeKwh: result?.volumeKwh ?? 0, outcome });
     });
+    const results = cleared.flatMap(({ result }): ZoneClearing[] => (result ? [result] : []));
+    for (const hook of this.#hooks) {
+      if (!hook.afterClearing) continue;
+      const outcome = await hook.afterClearing(ctx, results, this.#scenarioLedger());
+      if (outcome) this.#record(`hook:${hook.name}`, outcome);
+    }
+
+    snapshot = await this.#capExports(ctx, snapshot);
 
     await this.#waitUntil(start + timing.intervalMs + this.#skewMs);
     if (this.stopped) return;
@@ -266,6 +302,11 @@ export class SimulationRun {
     this.#record('reading', read);
     this.#summary.addInterval(snapshot, interval);
     this.#emit({ type: 'readings', interval, outcome: read });
+    for (const hook of this.#hooks) {
+      if (!hook.afterReadings) continue;
+      const outcome = await hook.afterReadings(ctx, snapshot, counterfactual, this.#scenarioLedger());
+      if (outcome) this.#record(`hook:${hook.name}`, outcome);
+    }
 
     const clearedZones = cleared.flatMap(({ result }) => (result ? [result.zone] : []));
     if (!byAgent) {
@@ -285,6 +326,28 @@ export class SimulationRun {
     }
     this.#done++;
     this.#emit({ type: 'interval-done', interval, done: this.#done });
+  }
+
+  /** The interval as metered once hooks' export caps apply: export beyond a cap is curtailed at the inverter. */
+  async #capExports(ctx: IntervalContext, snapshot: IntervalSnapshot): Promise<IntervalSnapshot> {
+    const caps = new Map<string, number>();
+    for (const hook of this.#hooks) {
+      if (!hook.exportCaps) continue;
+      try {
+        for (const [id, kwh] of (await hook.exportCaps(ctx, this.#scenarioLedger())) ?? []) caps.set(id, Math.min(caps.get(id) ?? Infinity, Math.max(0, kwh)));
+      } catch (err) {
+        this.#record(`hook:${hook.name}`, { submitted: 1, failed: 1, errors: [err instanceof Error ? err.message : String(err)] });
+      }
+    }
+    if (caps.size === 0) return snapshot;
+    const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
+    const households = snapshot.households.map((h) => {
+      const cap = caps.get(h.household.id);
+      if (cap === undefined || h.netKwh <= cap) return h;
+      const curtailed = h.netKwh - cap;
+      return { ...h, netKwh: r4(cap), productionKwh: r4(Math.max(0, h.productionKwh - curtailed)) };
+    });
+    return { ...snapshot, households };
   }
 
   /** The operator's view of each settled zone's totals, for the summary (a read, not a transaction). */
@@ -319,10 +382,28 @@ export class SimulationRun {
   }
 
   #scenarioLedger(): ScenarioLedger {
+    const backend = this.#backend;
+    const unsupported = (what: string) => new Error(`${what}: this backend takes no scenario actions`);
     return {
       submit: async (as, method, path, body) => {
-        if (!this.#backend.submitAs) return { submitted: 1, failed: 1, errors: [`${method} ${path}: this backend takes no scenario actions`] };
-        return this.#backend.submitAs(as, method, path, body);
+        if (!backend.submitAs) return { submitted: 1, failed: 1, errors: [`${method} ${path}: this backend takes no scenario actions`] };
+        return backend.submitAs(as, method, path, body);
+      },
+      call: async <T>(as: Parameters<ScenarioLedger['call']>[0], method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> => {
+        if (!backend.callAs) throw unsupported(`${method} ${path}`);
+        return backend.callAs<T>(as, method, path, body);
+      },
+      read: async <T>(as: Parameters<ScenarioLedger['read']>[0], path: string): Promise<T> => {
+        if (!backend.readAs) throw unsupported(`GET ${path}`);
+        return backend.readAs<T>(as, path);
+      },
+      meterOf: (household) => {
+        if (!backend.meterIdOf) throw unsupported('meter ids');
+        return backend.meterIdOf(household);
+      },
+      backfillReadings: async (readings) => {
+        if (!backend.backfillReadings) return { submitted: 1, failed: 1, errors: ['backfill: this backend takes no scenario actions'] };
+        return backend.backfillReadings(readings);
       },
     };
   }

@@ -1,8 +1,9 @@
 import type { Household, HouseholdInterval } from './neighbourhood';
-import { NO_TX, combineOutcomes, type MarketTiming, type OrderRequest, type SimulationBackend, type TxOutcome } from './backend';
+import { NO_TX, combineOutcomes, type Actor, type MarketTiming, type OrderRequest, type SimulationBackend, type TxOutcome } from './backend';
 import { GatewayClient, GatewayHttpError, mapLimit } from './gateway-client';
 import type { MeterKeyStore } from './meter-keys';
 import { signReadings, type ReadingInput } from './readings';
+import type { BackfillReading } from './scenario';
 import type { SettlementTotals, TokenTotals, ZoneClearing } from './summary';
 
 /**
@@ -246,17 +247,7 @@ export class HttpBackend implements SimulationBackend {
       exportedWh: Math.round(Math.max(0, r.netKwh) * 1000),
       sequence: Math.floor(intervalStart / 1000),
     }));
-    const batches: ReadingInput[][] = [];
-    for (let i = 0; i < inputs.length; i += this.#readingBatchSize) batches.push(inputs.slice(i, i + this.#readingBatchSize));
-    const outcomes = await mapLimit(batches, this.#concurrency, async (batch) => {
-      try {
-        const signed = signReadings(batch, (assetId) => this.#meterKeys.get(assetId).privateKey);
-        await this.#client.submit('POST', '/api/v1/metering/readings', this.#keys.utilityAdmin, signed);
-        return ok();
-      } catch (err) {
-        return failed(err);
-      }
-    });
+    const outcomes = await this.#submitSigned(inputs);
     // Zone totals become public only when the DSO publishes them (under the small-group rule), once all are in.
     const zones = this.#publishZoneTotals && publishTotals ? [...new Set(readings.map((r) => r.household.zone))].sort() : [];
     const published = await mapLimit(zones, this.#concurrency, (zone) =>
@@ -265,6 +256,50 @@ export class HttpBackend implements SimulationBackend {
       ),
     );
     return combineOutcomes([...outcomes, ...published]);
+  }
+
+  /** Signs each reading with its meter's device key and sends them in head-end batches as the utility. */
+  async #submitSigned(inputs: readonly ReadingInput[]): Promise<TxOutcome[]> {
+    const batches: ReadingInput[][] = [];
+    for (let i = 0; i < inputs.length; i += this.#readingBatchSize) batches.push(inputs.slice(i, i + this.#readingBatchSize));
+    return mapLimit(batches, this.#concurrency, async (batch) => {
+      try {
+        const signed = signReadings(batch, (assetId) => this.#meterKeys.get(assetId).privateKey);
+        await this.#client.submit('POST', '/api/v1/metering/readings', this.#keys.utilityAdmin, signed);
+        return ok();
+      } catch (err) {
+        return failed(err);
+      }
+    });
+  }
+
+  async backfillReadings(readings: readonly BackfillReading[]): Promise<TxOutcome> {
+    const inputs: ReadingInput[] = readings.map((r) => ({
+      assetId: meterIdOf(r.household, this.#prefix),
+      intervalStart: r.intervalStart,
+      importedWh: r.importedWh,
+      exportedWh: r.exportedWh,
+      sequence: Math.floor(r.intervalStart / 1000),
+    }));
+    return combineOutcomes(await this.#submitSigned(inputs));
+  }
+
+  meterIdOf(household: Household): string {
+    return meterIdOf(household, this.#prefix);
+  }
+
+  #actorKey(as: Actor): string {
+    if (as === 'operator') return this.#keys.operator;
+    if (as === 'utility') return this.#keys.utilityAdmin;
+    return this.#key(as.household);
+  }
+
+  async callAs<T>(as: Actor, method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return (await this.#client.submit<T>(method, path, this.#actorKey(as), body)).result;
+  }
+
+  readAs<T>(as: Actor, path: string): Promise<T> {
+    return this.#client.get<T>(path, this.#actorKey(as));
   }
 
   async clear(interval: string, zone: string): Promise<{ outcome: TxOutcome; result?: ZoneClearing }> {
@@ -328,6 +363,8 @@ export class HttpBackend implements SimulationBackend {
         imbalanceCharged: n('imbalanceCharged'),
         balancingCredit: n('balancingCredit'),
         missingReadings: n('missingReadings'),
+        // A slot with a DSO tariff or envelope: the network fees and envelope charges paid to the DSO.
+        ...('gridFees' in d || 'envelopeCharged' in d ? { gridFees: n('gridFees'), envelopeCharged: n('envelopeCharged') } : {}),
       };
     } catch (err) {
       if (err instanceof GatewayHttpError && err.status === 404) return undefined;
@@ -347,9 +384,9 @@ export class HttpBackend implements SimulationBackend {
     return { accounts: balances.length, available, escrowed };
   }
 
-  async submitAs(as: 'operator' | 'utility', method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome> {
+  async submitAs(as: Actor, method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome> {
     try {
-      await this.#client.submit(method, path, as === 'operator' ? this.#keys.operator : this.#keys.utilityAdmin, body);
+      await this.#client.submit(method, path, this.#actorKey(as), body);
       return ok();
     } catch (err) {
       return failed(err);

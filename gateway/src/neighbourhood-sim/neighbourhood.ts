@@ -122,6 +122,8 @@ export interface StepOptions {
   /** Converts the simulated step's energies to the ledger's interval (see step()). */
   readonly energyScale?: number;
   readonly conditions?: IntervalConditions;
+  /** One household's own limits on top of `conditions` (the tighter of each wins), e.g. a demand-response call. */
+  readonly householdConditions?: (household: Household) => IntervalConditions;
 }
 
 /** Orders below this size are not worth a transaction. */
@@ -223,7 +225,7 @@ export class Neighbourhood {
    * `conditions` are the scenario's limits for this interval (grid events).
    */
   step(options: number | StepOptions = {}): IntervalSnapshot {
-    const { energyScale = 1, conditions = {} } = typeof options === 'number' ? { energyScale: options } : options;
+    const { energyScale = 1, conditions: shared = {}, householdConditions } = typeof options === 'number' ? { energyScale: options } : options;
     const index = this.#nextIndex++;
     const hours = this.options.intervalMinutes / 60;
     const startHour = this.options.startHour + index * hours;
@@ -233,6 +235,7 @@ export class Neighbourhood {
     const transmittance = this.#weather.transmittance;
     const result: HouseholdInterval[] = [];
     for (const household of this.households) {
+      const conditions = householdConditions ? tighter(shared, householdConditions(household)) : shared;
       const noise = this.#noise.get(household.id) as SeededRandom;
       let productionKwh = household.pv
         ? pvPowerKw(household.pv, irradiance, transmittance, noise.normal(0, 0.05)) * hours
@@ -269,8 +272,18 @@ export class Neighbourhood {
         ...(order ? { order } : {}),
       });
     }
-    return { index, simulatedHour: startHour, cloudIndex, conditions, households: result };
+    return { index, simulatedHour: startHour, cloudIndex, conditions: shared, households: result };
   }
+}
+
+/** The tighter of two sets of limits, field by field. */
+function tighter(a: IntervalConditions, b: IntervalConditions): IntervalConditions {
+  const out: { -readonly [K in keyof IntervalConditions]: number } = { ...a };
+  for (const key of ['exportLimitKw', 'importLimitKw', 'evMaxKw'] as const) {
+    const value = b[key];
+    if (value !== undefined) out[key] = Math.min(out[key] ?? Infinity, value);
+  }
+  return out;
 }
 
 function clampHour(value: number, min: number, max: number): number {

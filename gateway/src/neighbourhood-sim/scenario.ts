@@ -1,6 +1,7 @@
-import type { TxOutcome } from './backend';
+import type { Actor, TxOutcome } from './backend';
 import { TIME_OF_USE, type PriceSignal } from './models';
-import type { IntervalConditions, NeighbourhoodOptions } from './neighbourhood';
+import type { Household, IntervalConditions, IntervalSnapshot, NeighbourhoodOptions, PlannedOrder } from './neighbourhood';
+import type { GridRunReport, IntervalGrid, ZoneClearing } from './summary';
 
 /**
  * A scenario: what kind of day the neighbourhood lives through (place, season, weather, who owns what) and what
@@ -21,20 +22,74 @@ export interface IntervalContext {
   /** Simulated length of the interval in hours. */
   readonly hours: number;
   readonly zones: readonly string[];
+  /** Intervals in the run (undefined: a live run without end). */
+  readonly intervals?: number;
+}
+
+/** What the households' home energy managers will order for the interval (given to `beforeOrders`: the DSO's forecast). */
+export interface PlannedOrders {
+  readonly planned: readonly { readonly household: Household; readonly order: PlannedOrder }[];
+}
+
+/** What a hook's `setup` sees once the households are registered. */
+export interface ScenarioSetup {
+  readonly households: readonly Household[];
+  readonly zones: readonly string[];
+}
+
+/** One signed reading a meter head-end sends late, for an interval before the run (a baseline day's history). */
+export interface BackfillReading {
+  readonly household: Household;
+  /** Start of the interval (ms), aligned to the ledger's interval. */
+  readonly intervalStart: number;
+  readonly importedWh: number;
+  readonly exportedWh: number;
 }
 
 /** A ledger action a hook may take through the gateway, as one of the simulation's roles. */
 export interface ScenarioLedger {
-  /** A submit (POST/PUT/DELETE) on the gateway's REST API as the market operator/DSO (grid operator) or the utility. */
-  submit(as: 'operator' | 'utility', method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome>;
+  /**
+   * A submit (POST/PUT/DELETE) on the gateway's REST API as the market operator/DSO (grid operator), the utility or a
+   * household (its own identity); failures are counted in the outcome, never thrown.
+   */
+  submit(as: Actor, method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<TxOutcome>;
+  /** The same submit returning the transaction's result; throws on a refusal. */
+  call<T>(as: Actor, method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** A GET as one of the run's roles (what that identity may read); throws on an error. */
+  read<T>(as: Actor, path: string): Promise<T>;
+  /** A household's meter id on chain (after the run's asset prefix). */
+  meterOf(household: Household): string;
+  /** Signed readings for intervals before the run, sent by the utility's head-end like any other. */
+  backfillReadings(readings: readonly BackfillReading[]): Promise<TxOutcome>;
 }
 
 export interface ScenarioHook {
   readonly name: string;
   /** Limits for the interval; undefined imposes none. Must be a pure function of the context (runs replay from the seed). */
   conditions?(ctx: IntervalContext): IntervalConditions | undefined;
+  /**
+   * Limits for one household in the interval (e.g. its charger answering a demand-response call), on top of
+   * `conditions`. Pure, like `conditions`. When a hook has it, the run also steps a twin of the neighbourhood without
+   * household limits: what each household would have done (`counterfactual` in `afterReadings`).
+   */
+  householdConditions?(ctx: IntervalContext, household: Household): IntervalConditions | undefined;
+  /** Ledger actions once the households are registered, before the first interval and the token count. */
+  setup?(env: ScenarioSetup, ledger: ScenarioLedger): Promise<TxOutcome | void>;
   /** Ledger actions before the interval's orders are placed. */
-  beforeOrders?(ctx: IntervalContext, ledger: ScenarioLedger): Promise<TxOutcome | void>;
+  beforeOrders?(ctx: IntervalContext & PlannedOrders, ledger: ScenarioLedger): Promise<TxOutcome | void>;
+  /** After the interval's zones are cleared (by the run or the operator agent), with their results. */
+  afterClearing?(ctx: IntervalContext, results: readonly ZoneClearing[], ledger: ScenarioLedger): Promise<TxOutcome | void>;
+  /**
+   * After clearing, before the readings: the most each named household may export in the interval (kWh, ledger
+   * scale), e.g. its inverter following the DSO's envelope down to its award; export beyond it is not produced.
+   */
+  exportCaps?(ctx: IntervalContext, ledger: ScenarioLedger): Promise<ReadonlyMap<string, number> | undefined>;
+  /** After the interval's readings are on the ledger; `counterfactual` is the twin's interval (see householdConditions). */
+  afterReadings?(ctx: IntervalContext, snapshot: IntervalSnapshot, counterfactual: IntervalSnapshot | undefined, ledger: ScenarioLedger): Promise<TxOutcome | void>;
+  /** What the hook adds to an interval's row of the summary. */
+  intervalReport?(interval: string): IntervalGrid | undefined;
+  /** What the hook adds to the run's summary. */
+  runReport?(): Partial<GridRunReport> | undefined;
 }
 
 export interface Scenario {
@@ -42,6 +97,11 @@ export interface Scenario {
   /** Neighbourhood shape: place and season, weather, equipment shares, tariff forecast. */
   readonly neighbourhood: Partial<Omit<NeighbourhoodOptions, 'seed' | 'prosumers' | 'consumers'>>;
   readonly hooks: readonly ScenarioHook[];
+  /**
+   * Days of ledger time before the simulated day (simulated time only): the day starts that many days later, so
+   * metering has run on the days before it (e.g. demand-response baseline days a hook fills with readings).
+   */
+  readonly historyDays?: number;
 }
 
 /** A clear-ish midsummer day in Munich from midnight, a third of the homes with a car, the usual time-of-use tariff. */
@@ -52,10 +112,10 @@ export const SUMMER_DAY: Scenario = {
 };
 
 /** Every hook's conditions for one interval, merged: the tightest limit of each kind wins. */
-export function conditionsFor(hooks: readonly ScenarioHook[], ctx: IntervalContext): IntervalConditions {
+export function conditionsFor(hooks: readonly ScenarioHook[], ctx: IntervalContext, household?: Household): IntervalConditions {
   const merged: { -readonly [K in keyof IntervalConditions]: number } = {};
   for (const hook of hooks) {
-    const c = hook.conditions?.(ctx);
+    const c = household ? hook.householdConditions?.(ctx, household) : hook.conditions?.(ctx);
     if (!c) continue;
     for (const key of ['exportLimitKw', 'importLimitKw', 'evMaxKw'] as const) {
       const value = c[key];

@@ -21,15 +21,96 @@ export interface SettlementTotals {
   readonly imbalanceCharged: number;
   readonly balancingCredit: number;
   readonly missingReadings: number;
+  /** Slots with a DSO tariff or envelope: network fees paid to the DSO, and envelope charges collected for it. */
+  readonly gridFees?: number;
+  readonly envelopeCharged?: number;
 }
 
 const SETTLEMENT_FIELDS = ['records', 'energyPaid', 'energyReceived', 'imbalanceCharged', 'balancingCredit', 'missingReadings'] as const;
+const GRID_SETTLEMENT_FIELDS = ['gridFees', 'envelopeCharged'] as const;
 const NO_SETTLEMENT: SettlementTotals = { records: 0, energyPaid: 0, energyReceived: 0, imbalanceCharged: 0, balancingCredit: 0, missingReadings: 0 };
 
 export function addSettlement(a: SettlementTotals, b: SettlementTotals): SettlementTotals {
   const out: Record<string, number> = {};
   for (const f of SETTLEMENT_FIELDS) out[f] = a[f] + b[f];
+  // The grid fields only when either side has them: a run without grid services keeps its old shape.
+  for (const f of GRID_SETTLEMENT_FIELDS) if (a[f] !== undefined || b[f] !== undefined) out[f] = (a[f] ?? 0) + (b[f] ?? 0);
   return out as unknown as SettlementTotals;
+}
+
+/** A DSO limit the retail clearing reported as binding (node, direction, limit). */
+export interface BindingLimitRow {
+  readonly node: string;
+  readonly direction: 'IMPORT' | 'EXPORT';
+  readonly limitWh: number;
+}
+
+/** Grid services in one interval (the grid scenario): envelopes published, which bound, and what they curtailed. */
+export interface IntervalGrid {
+  /** Export limits the DSO published for the interval, per node (Wh). */
+  readonly exportLimitsWh?: Readonly<Record<string, number>>;
+  /** The limits the clearing named as binding (the market operator's full result). */
+  readonly binding: readonly BindingLimitRow[];
+  /**
+   * Offered volume the binding export limits kept out of the market: on each bound feeder, the offers at or below
+   * the clearing price minus the limit (what a uniform-price clearing without the limit would have taken at least).
+   */
+  readonly curtailedKwh: number;
+  /** The network tariff in force (price units per kWh), when one was published. */
+  readonly feePerKwh?: number;
+  readonly localFeePerKwh?: number;
+  /** Households of a demand-response event whose window covers the interval. */
+  readonly demandResponse?: { readonly eventIds: readonly string[]; readonly responding: number; readonly optedIn: number };
+}
+
+/** One participant's demand-response report, as that participant reads it with its own identity. */
+export interface DrParticipantResult {
+  /** The simulator's local household name (never on chain). */
+  readonly household: string;
+  readonly meterId: string;
+  /** Whether the household's charger answered the call (paused) in the simulation. */
+  readonly responded: boolean;
+  readonly baselineWh: number;
+  readonly meteredWh: number;
+  readonly reductionWh: number;
+  readonly paidWh: number;
+  /** Tokens paid (smallest unit). */
+  readonly amount: number;
+}
+
+export interface DrEventResult {
+  readonly eventId: string;
+  readonly programId: string;
+  readonly zone: string;
+  readonly start: string;
+  readonly end: string;
+  readonly pricePerKwh: number;
+  readonly targetWh: number;
+  readonly budget: number;
+  readonly status: string;
+  readonly optedIn: number;
+  /** Public totals (null under the small-group rule). */
+  readonly publicDeliveredWh: number | null;
+  readonly publicPaid: number | null;
+  /** Σ of what each participant read of its own report. */
+  readonly deliveredWh: number;
+  readonly paid: number;
+  readonly participants: readonly DrParticipantResult[];
+}
+
+/** Grid services over the run (the grid scenario). */
+export interface GridRunReport {
+  readonly zoneNodes: number;
+  readonly feeders: number;
+  readonly attachedMeters: number;
+  readonly tariffsPublished: number;
+  readonly envelopesPublished: number;
+  readonly bindingIntervals: number;
+  readonly curtailedKwh: number;
+  /** Network fees and envelope charges paid to the DSO at settlement (token units). */
+  readonly feesToDso: number;
+  readonly envelopeCharged: number;
+  readonly demandResponse: readonly DrEventResult[];
 }
 
 /** Every participant's tokens at one moment, summed as exact integers (decimal strings in JSON). */
@@ -68,6 +149,8 @@ export interface IntervalRow {
   readonly settlement: SettlementTotals;
   /** Limits a scenario hook imposed on the interval (grid events). */
   readonly conditions?: Readonly<Record<string, number>>;
+  /** Grid services in the interval (the grid scenario). */
+  readonly grid?: IntervalGrid;
 }
 
 export interface SimulationSummary {
@@ -89,6 +172,8 @@ export interface SimulationSummary {
   /** Sum of every settled zone-interval's totals. */
   readonly settlement: SettlementTotals;
   readonly tokens?: TokenCheck;
+  /** Grid services over the run (the grid scenario). */
+  readonly grid?: GridRunReport;
   /** Who cleared and settled: the run itself or the gateway's market operator agent. */
   readonly operator?: 'self' | 'agent';
   readonly transactions: number;
@@ -338,6 +423,20 @@ export function formatSummary(s: SimulationSummary, currency = 'EUR'): string {
     `  average price         ${s.averagePrice === undefined ? '— (nothing traded)' : `${s.averagePrice.toFixed(4)} ${currency}/kWh`}`,
     `  settlement            ${s.settlement.records} records, paid ${s.settlement.energyPaid}, received ${s.settlement.energyReceived}, imbalance ${s.settlement.imbalanceCharged}, balancing ${s.settlement.balancingCredit} (token units)`,
   ];
+  if (s.grid) {
+    const g = s.grid;
+    lines.push(
+      `  grid topology         ${g.zoneNodes} zone node(s), ${g.feeders} feeder(s), ${g.attachedMeters} meter(s) attached`,
+      `  envelopes             ${g.envelopesPublished} published, binding in ${g.bindingIntervals} interval(s), ${g.curtailedKwh.toFixed(3)} kWh offered beyond them`,
+      `  paid to the DSO       network fees ${g.feesToDso} (${g.tariffsPublished} tariffs), envelope charges ${g.envelopeCharged} (token units)`,
+    );
+    for (const e of g.demandResponse) {
+      const reduced = e.participants.filter((p) => p.amount > 0).length;
+      lines.push(
+        `  demand response       ${e.zone} ${e.start.slice(11, 16)}–${e.end.slice(11, 16)} UTC: ${e.optedIn} opted in, ${e.deliveredWh} Wh delivered, ${e.paid} paid to ${reduced} participant(s) from a budget of ${e.budget} (${e.status.toLowerCase()})`,
+      );
+    }
+  }
   if (s.tokens) {
     lines.push(`  tokens                ${s.tokens.conserved ? 'conserved' : 'NOT CONSERVED'}: ${s.tokens.before.total} before, ${s.tokens.after.total} after, over ${s.tokens.after.accounts} accounts`);
   }
@@ -348,9 +447,19 @@ export function formatSummary(s: SimulationSummary, currency = 'EUR'): string {
   return lines.join('\n');
 }
 
+/** The grid column of a group of rows: binding limits with the curtailed kWh, and DR when a window covers one. */
+function gridCell(rows: readonly IntervalRow[]): string {
+  const binding = rows.reduce((n, r) => n + (r.grid?.binding.length ?? 0), 0);
+  const curtailed = rows.reduce((n, r) => n + (r.grid?.curtailedKwh ?? 0), 0);
+  const dr = rows.some((r) => r.grid?.demandResponse);
+  return [binding > 0 ? ` ${binding} bound, ${curtailed.toFixed(3)} kWh curtailed` : '', dr ? ' DR event' : ''].join('').padStart(1);
+}
+
 /** A short per-interval table: one line per interval, or per `every` intervals aggregated on a long run. */
 export function formatIntervalTable(s: SimulationSummary, every = s.perInterval.length > 24 ? 4 : 1): string {
-  const header = ' time   PV kWh  load kWh  EV kWh  traded kWh  price   self-suff  settled';
+  const grid = s.grid !== undefined;
+  // The grid day adds a column: binding limits (and the kWh offered beyond them) and demand-response windows.
+  const header = ` time   PV kWh  load kWh  EV kWh  traded kWh  price   self-suff  settled${grid ? '  grid' : ''}`;
   const lines = [header];
   for (let i = 0; i < s.perInterval.length; i += every) {
     const group = s.perInterval.slice(i, i + every);
@@ -370,6 +479,7 @@ export function formatIntervalTable(s: SimulationSummary, every = s.perInterval.
         (traded > 0 ? (value / traded).toFixed(3) : '—').padStart(6),
         `${(self * 100).toFixed(0)} %`.padStart(10),
         `${sum((r) => r.zonesSettled)}/${sum((r) => r.zonesCleared)}`.padStart(8),
+        ...(grid ? [gridCell(group)] : []),
       ].join(' '),
     );
   }
