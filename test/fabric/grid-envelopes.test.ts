@@ -119,7 +119,8 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     const cleared = await ok('gridoperator-admin', 'POST', `${slot}/clear`);
     expect(cleared.body.result).toMatchObject({ price: 28 });
     const full = (await ok('regulator-admin', 'GET', `${slot}/result`)).body;
-    expect(full.details).toMatchObject({ volumeWh: 4500, gridFees: 1500 + 4500 + 6000, binding: [{ node: feederA, direction: 'EXPORT', limitWh: 2500 }] });
+    // Feeder B's buyers bought from one seller there (fewer than k): no Wh is local, all pay 4 per kWh (docs/grid.md).
+    expect(full.details).toMatchObject({ volumeWh: 4500, gridFees: 3 * 1500 * 4, binding: [{ node: feederA, direction: 'EXPORT', limitWh: 2500 }] });
     const loading = (await ok('utility-admin', 'GET', `/api/v1/grid/zones/${zone}/intervals/${encodeURIComponent(interval)}/loading`)).body;
     expect(loading.feeders).toEqual([expect.objectContaining({ nodeId: feederA, exportLimitWh: 2500 })]);
 
@@ -141,12 +142,12 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     for (const b of buyers) buyersBefore.set(b, await balance(b));
     expect((await call('prosumer-15', 'POST', `${slot}/settle`)).status).toBe(403);
     await ok('gridoperator-admin', 'POST', `${slot}/settle`);
-    expect((await ok('regulator-admin', 'GET', `${slot}/settlement`)).body.details).toMatchObject({ gridFees: 12_000, envelopeCharged: 0 });
+    expect((await ok('regulator-admin', 'GET', `${slot}/settlement`)).body.details).toMatchObject({ gridFees: 18_000, envelopeCharged: 0 });
     // The DSO is also the market operator here (the balancing account): it gains the fees, and the balancing credit of
     // a settlement where everyone delivered is 0.
-    expect((await balance('gridoperator-admin')) - dsoBefore).toBe(12_000);
+    expect((await balance('gridoperator-admin')) - dsoBefore).toBe(18_000);
     let spent = 0;
     for (const b of buyers) spent += buyersBefore.get(b)! - (await balance(b));
-    expect(spent).toBe(28 * 4500 + 12_000);
+    expect(spent).toBe(28 * 4500 + 18_000);
   }, 45 * 60_000);
 });
