@@ -1,6 +1,8 @@
 import type { Context } from 'fabric-contract-api';
 import { deriveSalt } from '../common/hash';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
+import { ownerAt } from '../registry/asset';
+import { findAsset } from '../registry/store';
 import { CertificateBook } from './book';
 import { CERT, type PublicClaimed, type PublicLot } from './model';
 
@@ -23,7 +25,8 @@ export interface CertificateErasure {
  *  - the holder secret itself (crypto-shredding: the public index tags can no longer be linked to anyone);
  *  - lots still ACTIVE first expire (an EXPIRE event with the quantity, salted from the holder secret that is purged
  *    next), so the interval's seal still accounts for every issued Wh: issued = claimed + expired;
- *  - the claim records of `meterIds` (the participant's consumer meters; the caller knows them from the registry).
+ *  - the claim records of `meterIds` (the meters it ever owned; the caller knows them from the registry) for the
+ *    intervals it owned them — another owner's claims on the same meter stay.
  * The public index entries are deleted. Public lot and event records stay: they hold commitments, statuses and Merkle
  * leaf hashes, so the sealed roots and the public totals remain verifiable. Event bodies hold lot ids and quantities,
  * never a pseudonym, and stay for the audit trail.
@@ -72,7 +75,10 @@ export async function eraseCertificateHolder(ctx: Context, pseudonym: string, me
   }
   let claims = 0;
   for (const meterId of [...new Set(meterIds)].sort()) {
+    const meter = await findAsset(ctx, meterId);
     for (const entry of await readJsonByPrefix<PublicClaimed>(ctx, CERT.claimed, [meterId])) {
+      // Only the intervals it owned the meter: a meter changes hands, and the other owners' claims are theirs.
+      if (!meter || ownerAt(meter, Date.parse(entry.value.interval))?.owner !== pseudonym) continue;
       await ctx.stub.purgePrivateData(entry.value.collection, entry.key);
       claims++;
     }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { deriveSalt, hmacSha256Hex } from '../../../chaincode/src/common/hash';
+import { OBE_CHAINCODE } from '../../../gateway/src/ledger/embedded/obe-network';
 import { GRID, REGULATOR, UTILITY, expectRefused, newDevice } from '../support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../market/fixture';
 
@@ -159,5 +160,87 @@ describe('review R3: the certificate holder index cannot be followed by whoever 
     // The check can fail: the index tag is on disk (the two lots' index keys), whatever its value.
     expect(onDisk(fx.net.fabric.dataDir, 'obe.cert.held')).toBe(true);
     expect(onDisk(fx.net.fabric.dataDir, guessed)).toBe(false);
+  });
+});
+
+const composite = (type: string, ...parts: string[]) => `\u0000${[type, ...parts].join('\u0000')}\u0000`;
+
+/**
+ * A household sells its house: the meter goes to the buyer, who claims certificates against the meter's import of its
+ * own intervals. Erasing the seller must purge the seller's claims against that meter — the intervals it owned the
+ * meter — and never the buyer's (nor the other way round): a purged claim record of an interval that still has a
+ * public one blocks every further claim against it (PRIVATE_DATA_UNAVAILABLE) and drops it from the matching score.
+ */
+describe('review R3: erasing a meter’s former owner leaves the new owner’s certificate claims alone', () => {
+  let fx: MarketFixture;
+  let producer: Trader;
+  let seller: Trader;
+  let buyer: Trader;
+  let start1: number;
+  let start2: number;
+  const iv = (ms: number) => new Date(ms).toISOString();
+  const stored = (org: string, key: string) => fx.net.fabric.privateData(org, 'energy', OBE_CHAINCODE, `certificates_${UTILITY}`, key);
+  const lotsIn = (t: { identity: Trader['identity'] }, start: number) => fx.net.evaluate<LotView[]>(t.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval: iv(start) }]);
+  const give = async (start: number, to: Trader, quantityWh: number) => {
+    const [lot] = await lotsIn(producer, start);
+    await fx.net.submit(producer.identity, TX.Certificates.Transfer, [], {
+      transient: { transfer: JSON.stringify({ zone: ZONE, interval: iv(start), lotId: lot.lot.lotId, to: to.pseudonym, quantityWh, salt: salt() }) },
+      endorsingOrgs: [GRID, UTILITY],
+    });
+  };
+  const claimOn = async (who: Trader, start: number, quantityWh: number) => {
+    const lotIds = (await lotsIn(who, start)).map((l) => l.lot.lotId);
+    return fx.net.submit(who.identity, TX.Certificates.Claim, [], {
+      transient: { claim: JSON.stringify({ zone: ZONE, interval: iv(start), lotIds, meterId: seller.meterId, quantityWh, salt: salt() }) },
+      endorsingOrgs: [GRID, UTILITY],
+    });
+  };
+
+  beforeAll(async () => {
+    start1 = Math.floor(Date.now() / INTERVAL) * INTERVAL + 4 * INTERVAL;
+    start2 = start1 + 2 * INTERVAL;
+    setClock(start1 - 60 * MINUTE);
+    fx = await MarketFixture.start({ minPublicGroupSize: 1, certificateClaimWindowMinutes: 600 });
+    producer = await fx.prosumer('r3-sale-producer');
+    seller = await fx.consumer('r3-sale-seller');
+    buyer = await fx.consumer('r3-sale-buyer');
+    setClock(start1 + INTERVAL + MINUTE);
+    await fx.reading(producer.meterId, start1, 0, 1000);
+    await fx.reading(seller.meterId, start1, 500, 0);
+    // The house is sold between the two intervals.
+    await fx.net.submit(seller.identity, TX.Registry.OfferTransfer, [{ assetId: seller.meterId, to: buyer.pseudonym }]);
+    await fx.net.submit(buyer.identity, TX.Registry.AcceptTransfer, [{ assetId: seller.meterId }]);
+    setClock(start2 + INTERVAL + MINUTE);
+    await fx.reading(producer.meterId, start2, 0, 1000);
+    await fx.reading(seller.meterId, start2, 500, 0);
+    for (const start of [start1, start2]) {
+      await fx.net.submit(fx.cast.dso.identity, TX.Certificates.Issue, [{ interval: iv(start), items: [{ assetId: producer.pvId, meterId: producer.meterId }] }], {
+        transient: { salt: salt() },
+        endorsingOrgs: [GRID, REGULATOR],
+      });
+    }
+    await give(start1, seller, 400);
+    await give(start2, buyer, 400);
+    await claimOn(seller, start1, 100);
+    await claimOn(buyer, start2, 100);
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('purges the seller’s claim on the meter, keeps the buyer’s, and the buyer claims on', async () => {
+    for (const org of [GRID, UTILITY, REGULATOR]) {
+      expect(stored(org, composite('obe.cert.claimed', seller.meterId, iv(start1)))).toBeDefined();
+      expect(stored(org, composite('obe.cert.claimed', seller.meterId, iv(start2)))).toBeDefined();
+    }
+    await fx.net.submit(fx.cast.admins[UTILITY], TX.Participants.Erase, [{ pseudonym: seller.pseudonym }], { endorsingOrgs: [UTILITY, GRID] });
+    for (const org of [GRID, UTILITY, REGULATOR]) {
+      expect(stored(org, composite('obe.cert.claimed', seller.meterId, iv(start1)))).toBeUndefined();
+      expect(stored(org, composite('obe.cert.claimed', seller.meterId, iv(start2)))).toBeDefined();
+    }
+    await claimOn(buyer, start2, 50);
+    const score = await fx.net.evaluate<{ total: { claimedWh: number } }>(buyer.identity, TX.Certificates.GetMatchingScore, [{ meterId: seller.meterId, from: iv(start2), to: iv(start2 + INTERVAL) }]);
+    expect(score.total.claimedWh).toBe(150);
   });
 });
