@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import '../../gateway/src/neighbourhood-sim/quiet-logs';
 import { runDay, type DayResult } from '../../gateway/src/neighbourhood-sim/day';
 import { neighbourhoodKeysFrom } from '../../gateway/src/neighbourhood-sim/keys';
+import { gridScenario } from '../../gateway/src/neighbourhood-sim/grid-scenario';
 import { SUMMER_DAY, type Scenario } from '../../gateway/src/neighbourhood-sim/scenario';
 import { CONNECTION_FILE, describeLive } from './support/live';
 import { useLiveGateway } from './support/live-gateway';
@@ -64,6 +65,38 @@ describeLive('simulator: --ledger fabric, a gateway in this process on the nativ
     expect(at('18:00').evKwh + at('21:00').evKwh).toBeGreaterThan(0);
     expect(at('12:00').evKwh).toBe(0);
   }, 40 * 60_000);
+});
+
+describeLive('simulator: the grid day at midday on the native network (--scenario grid on the wall clock: no demand response)', () => {
+  it('registers zone and feeders, attaches the meters, publishes tariffs and export envelopes that bind; fees go to the DSO, tokens conserved', async () => {
+    // Three intervals from 11:00, one simulated hour each: the midday envelope hours (demand response needs simulated time).
+    const midday: Scenario = { ...street, neighbourhood: { ...street.neighbourhood, startHour: 11 } };
+    const day = await runDay({
+      ledger: 'fabric',
+      clock: 'wall',
+      fabricConfig: CONNECTION_FILE,
+      seed: 'g3',
+      prosumers: 2,
+      consumers: 2,
+      intervals: 3,
+      stepMinutes: 60,
+      scenario: gridScenario(midday, { demandResponse: false }),
+      onEvent: events('grid'),
+    });
+    log?.(JSON.stringify(day.summary.perInterval, null, 1));
+    expectHealthyDay(day, 3);
+    const g = day.summary.grid!;
+    expect(g).toMatchObject({ zoneNodes: 1, feeders: 2, attachedMeters: 4, tariffsPublished: 3, demandResponse: [] });
+    expect(g.envelopesPublished).toBeGreaterThan(0);
+    expect(g.bindingIntervals).toBeGreaterThan(0);
+    for (const row of day.summary.perInterval.filter((r) => (r.grid?.binding.length ?? 0) > 0)) {
+      const limits = row.grid!.exportLimitsWh!;
+      for (const b of row.grid!.binding) expect(b.limitWh).toBe(limits[b.node]);
+      expect(Math.round(row.tradedKwh * 1000)).toBeLessThanOrEqual(Object.values(limits).reduce((n, v) => n + v, 0));
+    }
+    expect(g.feesToDso).toBeGreaterThan(0);
+    expect(g.envelopeCharged).toBe(0);
+  }, 20 * 60_000);
 });
 
 describeLive('simulator: a gateway with the market operator agent on the native network (the agent clears and settles)', () => {
