@@ -70,12 +70,18 @@ describeLive('batched reading storage on the native Fabric network', () => {
     const again = await ok('utility-admin', 'POST', '/api/v1/metering/readings', { readings });
     expect(again.body.result).toMatchObject({ accepted: 0, duplicates: 120 });
 
-    // The second meter's last interval sorts last in the batch: leaf 119, the third chunk of 50.
-    const t = lastEnded - 59 * lengthMs;
-    const hash = await ok('regulator-admin', 'GET', `/api/v1/metering/assets/${meters[1].assetId}/readings/${t}/hash`);
-    expect(hash.body).toMatchObject({ collection: 'readings_UtilityMSP', leaf: 119, txId: first.body.txId });
-    const view = await ok('regulator-admin', 'GET', `/api/v1/metering/assets/${meters[1].assetId}/readings/${t}`);
-    expect(view.body.reading).toMatchObject({ intervalStart: t, importedWh: 1059 });
+    // Leaves follow (meter, interval): the second meter's earliest interval is leaf 60 (second chunk), its latest
+    // leaf 119 (the third chunk of 50).
+    for (const [back, leaf] of [
+      [59, 60],
+      [0, 119],
+    ] as const) {
+      const t = lastEnded - back * lengthMs;
+      const hash = await ok('regulator-admin', 'GET', `/api/v1/metering/assets/${meters[1].assetId}/readings/${t}/hash`);
+      expect(hash.body).toMatchObject({ collection: 'readings_UtilityMSP', leaf, txId: first.body.txId });
+      const view = await ok('regulator-admin', 'GET', `/api/v1/metering/assets/${meters[1].assetId}/readings/${t}`);
+      expect(view.body.reading).toMatchObject({ intervalStart: t, importedWh: 1000 + back });
+    }
 
     // A contradiction inside a meter-day range: refused whole, so its new reading is not written either.
     const contradiction = [sign(meters[0], 61, 5), sign(meters[0], 3, 999_999), sign(meters[0], 4, 1004), sign(meters[0], 5, 1005)];
