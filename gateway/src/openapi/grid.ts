@@ -25,7 +25,8 @@ export const gridOperations: OperationSpec[] = [
     path: `${base}/nodes`,
     tag: 'grid',
     summary: 'Register a grid node (a DSO): a zone (substation/transformer zone) or a feeder in a zone',
-    description: 'Once the first zone node exists, every asset registered on the channel must name a registered zone node (docs/grid.md#topology).',
+    description:
+      'A zone node is run by the DSO org that registered it: only a DSO of that org adds feeders to it, attaches its assets and publishes its envelopes and tariffs (403 otherwise). With governance requireRegisteredZones, an asset must name a registered zone node (docs/grid.md#topology).',
     body: bodyOf(TX.Grid.RegisterGridNode.args[0]),
     ...answers(TX.Grid.RegisterGridNode),
     errors: [403, 404],
@@ -89,7 +90,8 @@ export const gridOperations: OperationSpec[] = [
     path: `${base}/envelopes`,
     tag: 'grid',
     summary: "Publish operating envelopes (a DSO): per node and interval, import and export limits in Wh, before the interval's gate closes",
-    description: 'A node is a feeder (limits the awards of orders whose meter is attached to it) or a zone (limits the whole zone). A republication before the gate replaces the limits (revision + 1).',
+    description:
+      "A node is a feeder (limits the awards of orders whose meter was attached to it when the gate closed) or a zone (limits the whole zone). Only a DSO of the org that registered the node's zone publishes (403 otherwise). A republication before the gate replaces the limits (revision + 1).",
     body: bodyOf(TX.Grid.PublishEnvelopes.args[0]),
     ...answers(TX.Grid.PublishEnvelopes),
     errors: [403, 404],
