@@ -59,7 +59,7 @@ export function priceSignals(event: Pick<LedgerEvent, 'name' | 'payload' | 'txId
 export const MAX_REMEMBERED_FEES = 1024;
 
 /** Remembers a fee, forgetting the oldest entries beyond MAX_REMEMBERED_FEES (a Map keeps insertion order). */
-export function rememberFee(fees: Map<string, number | null>, key: string, fee: number | null): void {
+export function rememberFee<T>(fees: Map<string, T>, key: string, fee: T): void {
   fees.delete(key);
   fees.set(key, fee);
   while (fees.size > MAX_REMEMBERED_FEES) fees.delete(fees.keys().next().value as string);
@@ -71,6 +71,21 @@ export function rememberFee(fees: Map<string, number | null>, key: string, fee: 
  */
 export function gridRoutes(deps: RouteDeps): Handlers {
   const slotOf = (ctx: Parameters<Handlers[string]>[0]) => params<{ zone: string; interval: string }>(ctx);
+  // The fee of a cleared slot, shared by every signal stream: a tariff is final once its interval is cleared, so one
+  // read per cleared slot serves them all (not one per open stream and clearing).
+  const clearedFees = new Map<string, Promise<number | null>>();
+  const clearedFee = (ctx: Parameters<Handlers[string]>[0], zone: string, interval: string): Promise<number | null> => {
+    const k = `${zone}\u0000${interval}`;
+    let fee = clearedFees.get(k);
+    if (fee === undefined) {
+      fee = evaluate(deps, ctx, TX.Grid.GetTariff, [{ zone, interval }]).then(
+        (tariff) => tariff.feePerKwh,
+        () => null,
+      );
+      rememberFee(clearedFees, k, fee);
+    }
+    return fee;
+  };
   return {
     registerGridNode: (ctx) => submit(deps, ctx, TX.Grid.RegisterGridNode, [body<TxArgs<typeof TX.Grid.RegisterGridNode>[0]>(ctx)]),
     listGridNodes: async (ctx) => {
@@ -98,9 +113,9 @@ export function gridRoutes(deps: RouteDeps): Handlers {
       const key = (z: string, i: string) => `${z}\u0000${i}`;
       return serveEventStream(deps, ctx, CHANNEL_ENERGY, async (event) => {
         const cleared = event.name === MARKET_CLEARED ? (decodeResult(event.payload) as { market?: string; zone?: unknown; interval?: unknown } | undefined) : undefined;
-        if (cleared?.market === 'RETAIL' && typeof cleared.zone === 'string' && typeof cleared.interval === 'string' && !fees.has(key(cleared.zone, cleared.interval))) {
-          const tariff = await evaluate(deps, ctx, TX.Grid.GetTariff, [{ zone: cleared.zone, interval: cleared.interval }]).catch(() => undefined);
-          rememberFee(fees, key(cleared.zone, cleared.interval), tariff?.feePerKwh ?? null);
+        const wanted = cleared?.market === 'RETAIL' && typeof cleared.zone === 'string' && typeof cleared.interval === 'string' && (zone === undefined || cleared.zone === zone);
+        if (wanted && !fees.has(key(cleared.zone as string, cleared.interval as string))) {
+          rememberFee(fees, key(cleared.zone as string, cleared.interval as string), await clearedFee(ctx, cleared.zone as string, cleared.interval as string));
         }
         const messages = priceSignals(event, zone, (z, i) => fees.get(key(z, i)) ?? null);
         for (const m of messages) {
