@@ -266,7 +266,7 @@ export class CertificateDuty {
   async seal(now: number, gov: DutyGovernance, firstGovernanceMs: number): Promise<void> {
     const I = gov.intervalMs;
     const windowMs = this.#windowMs(gov);
-    this.#window = gov.claimWindowMinutes ?? DEFAULT_CLAIM_WINDOW_MINUTES;
+    await this.#checkIssuer(now, gov); // for the status and the gauge from the first tick (a WhoAmI a minute at most)
     const lastClosed = Math.floor((now - this.#o.skewMs - windowMs - I) / I) * I;
     this.#sealCursor ??= Math.max(Math.floor(firstGovernanceMs / I) * I, lastClosed + I - this.#o.sealLookbackMs);
     if (this.#sealCursor > lastClosed) return;
