@@ -77,7 +77,6 @@ interface RowState {
   feePerKwh?: number;
   localFeePerKwh?: number;
   planned?: PlannedOrders['planned'];
-  drEvents?: string[];
 }
 
 class GridServices implements ScenarioHook {
@@ -124,20 +123,20 @@ class GridServices implements ScenarioHook {
     this.#households.push(...env.households);
     const outcomes: TxOutcome[] = [];
     // Idempotent on a network an earlier run of the same tag used: an existing node or program is a CONFLICT.
-    const once = async (what: string, run: () => Promise<TxOutcome>) => {
+    const once = async (run: () => Promise<TxOutcome>) => {
       const outcome = await run();
       return outcome.failed > 0 && outcome.errors.every((e) => e.includes('409 CONFLICT')) ? NO_TX : outcome;
     };
     for (const zone of env.zones) {
-      outcomes.push(await once('zone', () => ledger.submit('operator', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' })));
+      outcomes.push(await once(() => ledger.submit('operator', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' })));
       for (let k = 0; k < this.#feedersPerZone; k++) {
-        outcomes.push(await once('feeder', () => ledger.submit('operator', 'POST', '/api/v1/grid/nodes', { nodeId: this.#feederName(zone, k), kind: 'FEEDER', zone })));
+        outcomes.push(await once(() => ledger.submit('operator', 'POST', '/api/v1/grid/nodes', { nodeId: this.#feederName(zone, k), kind: 'FEEDER', zone })));
       }
       const inZone = env.households.filter((h) => h.zone === zone);
       for (const [i, h] of inZone.entries()) {
         const feeder = this.#feederName(zone, i % this.#feedersPerZone);
         this.#feederOf.set(h.id, feeder);
-        const attached = await ledger.submit('operator', 'PUT', `/api/v1/grid/attachments/${enc(ledger.meterOf(h))}`, { feeder });
+        const attached = await once(() => ledger.submit('operator', 'PUT', `/api/v1/grid/attachments/${enc(ledger.meterOf(h))}`, { feeder }));
         if (attached.failed === 0) this.#attached++;
         outcomes.push(attached);
       }
@@ -145,7 +144,7 @@ class GridServices implements ScenarioHook {
         const programId = `${zone}.dr`;
         const days = this.#dr.baselineDays;
         outcomes.push(
-          await once('program', () =>
+          await once(() =>
             ledger.submit('operator', 'POST', '/api/v1/grid/dr/programs', { programId, zone, baseline: { method: 'MEAN_SAME_INTERVAL', days, lookbackDays: days, dayType: 'ALL' } }),
           ),
         );
@@ -320,7 +319,6 @@ class GridServices implements ScenarioHook {
     const outcomes: TxOutcome[] = [];
     for (const event of this.#events) {
       if (!event.eventId || !event.indexes.includes(ctx.index)) continue;
-      this.#row(ctx.interval).drEvents = [...(this.#row(ctx.interval).drEvents ?? []), event.eventId];
       const usual = new Map<string, { importedWh: number; exportedWh: number }>();
       for (const h of counterfactual?.households ?? []) {
         usual.set(h.household.id, { importedWh: Math.round(Math.max(0, -h.netKwh) * 1000), exportedWh: Math.round(Math.max(0, h.netKwh) * 1000) });

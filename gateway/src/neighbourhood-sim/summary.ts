@@ -452,7 +452,7 @@ function gridCell(rows: readonly IntervalRow[]): string {
   const binding = rows.reduce((n, r) => n + (r.grid?.binding.length ?? 0), 0);
   const curtailed = rows.reduce((n, r) => n + (r.grid?.curtailedKwh ?? 0), 0);
   const dr = rows.some((r) => r.grid?.demandResponse);
-  return [binding > 0 ? ` ${binding} bound, ${curtailed.toFixed(3)} kWh curtailed` : '', dr ? ' DR event' : ''].join('').padStart(1);
+  return [binding > 0 ? ` ${binding} bound, ${curtailed.toFixed(3)} kWh curtailed` : '', dr ? ' DR event' : ''].join('');
 }
 
 /** A short per-interval table: one line per interval, or per `every` intervals aggregated on a long run. */
