@@ -36,6 +36,8 @@ export const CERT = {
   claimed: 'obe.cert.claimed',
   binding: 'obe.cert.binding',
   seal: 'obe.cert.seal',
+  /** [zone, interval, sha256(eventKey)] → {eventKey, collection}: a body erasure purges once the seal has counted it (erase.ts). */
+  purgeAtSeal: 'obe.cert.purge',
 } as const;
 
 export const CERTIFICATES_SEALED_EVENT = 'CertificatesSealed';

@@ -92,6 +92,11 @@ export async function sealInterval(ctx: Context, config: GovernanceConfig, seale
     totals.expiredWh += BigInt(body.quantityWh);
   }
   leaves.sort(byKey);
+  // Claim bodies of erased participants (certificates/erase.ts): counted above, purged now; the leaf hashes stay.
+  for (const marker of await readJsonByPrefix<{ eventKey: string; collection: string }>(ctx, CERT.purgeAtSeal, [zone, interval.id])) {
+    await ctx.stub.purgePrivateData(marker.value.collection, marker.value.eventKey);
+    await ctx.stub.deleteState(marker.key);
+  }
   const certificates = await listCertificates(ctx, zone, interval.id);
   const producers = new Set<string>();
   for (const certificate of certificates) {

@@ -42,13 +42,13 @@ export async function purgeDemandResponseOf(ctx: Context, pseudonym: string): Pr
  * the private binding of each of its settled orders (delivered and certified Wh of that award).
  */
 export async function purgeCertificatesOf(ctx: Context, pseudonym: string, meterIds: readonly string[], orders: readonly PublicOrder[]): Promise<number> {
-  let erased: { lots: number; claims: number; holder: boolean };
+  let erased: { lots: number; claims: number; claimEvents: number; holder: boolean };
   try {
     erased = await eraseCertificateHolder(ctx, pseudonym, meterIds);
   } catch (err) {
     // An org without a certificates collection (the regulator's) never held a certificate; its first read says so.
     if (!/collection \[certificates_[^\]]*\] not defined in the collection config/.test(err instanceof Error ? err.message : String(err))) throw err;
-    erased = { lots: 0, claims: 0, holder: false };
+    erased = { lots: 0, claims: 0, claimEvents: 0, holder: false };
   }
   let bindings = 0;
   for (const order of orders) {
@@ -58,7 +58,7 @@ export async function purgeCertificatesOf(ctx: Context, pseudonym: string, meter
     await ctx.stub.purgePrivateData(binding.collection, key);
     bindings++;
   }
-  return erased.lots + erased.claims + (erased.holder ? 1 : 0) + bindings;
+  return erased.lots + erased.claims + erased.claimEvents + (erased.holder ? 1 : 0) + bindings;
 }
 
 export function refuseObligations(what: string, reason: string, items: readonly string[]): void {

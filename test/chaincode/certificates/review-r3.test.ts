@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { deriveSalt, hmacSha256Hex } from '../../../chaincode/src/common/hash';
+import { verifyMerkleProof, type MerkleProofStep } from '../../../chaincode/src/common/merkle';
 import { OBE_CHAINCODE } from '../../../gateway/src/ledger/embedded/obe-network';
 import { GRID, REGULATOR, UTILITY, expectRefused, newDevice } from '../support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../market/fixture';
@@ -242,5 +243,93 @@ describe('review R3: erasing a meter’s former owner leaves the new owner’s c
     await claimOn(buyer, start2, 50);
     const score = await fx.net.evaluate<{ total: { claimedWh: number } }>(buyer.identity, TX.Certificates.GetMatchingScore, [{ meterId: seller.meterId, from: iv(start2), to: iv(start2 + INTERVAL) }]);
     expect(score.total.claimedWh).toBe(150);
+  });
+});
+
+/**
+ * A CLAIM event's private body names the consumer meter and the Wh claimed against its import: a lower bound of the
+ * household's consumption in that interval, which the grid operator can tie to an address. Erasure purges the
+ * household's readings; its claim bodies must go too — once the interval's seal has counted them (an unsealed
+ * interval's seal purges them after taking its totals). Nobody else's lineage runs through a claim, and the public leaf
+ * hash stays, so the root and every other proof still verify.
+ */
+describe('review R3: erasure purges the bodies of the household’s certificate claims', () => {
+  const WINDOW = 60;
+  let fx: MarketFixture;
+  let producer: Trader;
+  let household: Trader;
+  let sealedStart: number;
+  let openStart: number;
+  const iv = (ms: number) => new Date(ms).toISOString();
+  const bodyOnPeers = (key: string) => [GRID, UTILITY, REGULATOR].map((org) => fx.net.fabric.privateData(org, 'energy', OBE_CHAINCODE, `certificates_${UTILITY}`, key) !== undefined);
+  const claimEvent = async (start: number) => {
+    const events = await fx.net.evaluate<{ key: string; kind: string }[]>(fx.cast.regulator.identity, TX.Certificates.ListEvents, [{ zone: ZONE, interval: iv(start) }]);
+    return events.find((e) => e.kind === 'CLAIM')!.key;
+  };
+  const seal = (start: number) =>
+    fx.net.submit<{ merkleRoot: string; claimedWh: number; issuedWh: number; expiredWh: number }>(fx.cast.dso.identity, TX.Certificates.SealInterval, [{ zone: ZONE, interval: iv(start) }], {
+      transient: { salt: salt() },
+      endorsingOrgs: [GRID, REGULATOR],
+    });
+
+  beforeAll(async () => {
+    sealedStart = Math.floor(Date.now() / INTERVAL) * INTERVAL + 4 * INTERVAL;
+    openStart = sealedStart + 8 * INTERVAL;
+    setClock(sealedStart - 60 * MINUTE);
+    fx = await MarketFixture.start({ minPublicGroupSize: 1, certificateClaimWindowMinutes: WINDOW });
+    producer = await fx.prosumer('r3-claims-producer');
+    household = await fx.consumer('r3-claims-household');
+    for (const start of [sealedStart, openStart]) {
+      setClock(start + INTERVAL + MINUTE);
+      await fx.reading(producer.meterId, start, 0, 1000);
+      await fx.reading(household.meterId, start, 800, 0);
+      await fx.net.submit(fx.cast.dso.identity, TX.Certificates.Issue, [{ interval: iv(start), items: [{ assetId: producer.pvId, meterId: producer.meterId }] }], {
+        transient: { salt: salt() },
+        endorsingOrgs: [GRID, REGULATOR],
+      });
+      const [lot] = await fx.net.evaluate<LotView[]>(producer.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval: iv(start) }]);
+      await fx.net.submit(producer.identity, TX.Certificates.Transfer, [], {
+        transient: { transfer: JSON.stringify({ zone: ZONE, interval: iv(start), lotId: lot.lot.lotId, to: household.pseudonym, quantityWh: 700, salt: salt() }) },
+        endorsingOrgs: [GRID, UTILITY],
+      });
+      const [mine] = await fx.net.evaluate<LotView[]>(household.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval: iv(start) }]);
+      await fx.net.submit(household.identity, TX.Certificates.Claim, [], {
+        transient: { claim: JSON.stringify({ zone: ZONE, interval: iv(start), lotIds: [mine.lot.lotId], meterId: household.meterId, quantityWh: 654, salt: salt() }) },
+        endorsingOrgs: [GRID, UTILITY],
+      });
+    }
+    // The first interval is sealed before the erasure; the second one after it.
+    setClock(openStart + INTERVAL + MINUTE);
+    await seal(sealedStart);
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('purges a sealed interval’s claim body at once and an open one’s at its seal, whose totals still count it', async () => {
+    const sealedClaim = await claimEvent(sealedStart);
+    const openClaim = await claimEvent(openStart);
+    expect(bodyOnPeers(sealedClaim)).toEqual([true, true, true]);
+    expect(bodyOnPeers(openClaim)).toEqual([true, true, true]);
+    await fx.net.submit(household.identity, TX.Registry.DecommissionAsset, [{ assetId: household.meterId }]);
+    await fx.net.submit(fx.cast.admins[UTILITY], TX.Participants.Erase, [{ pseudonym: household.pseudonym }], { endorsingOrgs: [UTILITY, GRID] });
+    expect(bodyOnPeers(sealedClaim)).toEqual([false, false, false]);
+    setClock(openStart + INTERVAL + WINDOW * MINUTE);
+    const sealed = await seal(openStart);
+    expect(sealed).toMatchObject({ issuedWh: 1000, claimedWh: 654, expiredWh: 346 });
+    expect(bodyOnPeers(openClaim)).toEqual([false, false, false]);
+    // Every other event still verifies against the root; the claim keeps its public leaf hash and proof.
+    const [cert] = await fx.net.evaluate<{ certId: string }[]>(fx.cast.regulator.identity, TX.Certificates.ListCertificates, [{ zone: ZONE, interval: iv(openStart) }]);
+    const trail = await fx.net.evaluate<{ events: { key: string; event: { kind: string }; details?: unknown; proof: { proof: MerkleProofStep[]; leafHash: string } }[] }>(
+      fx.cast.regulator.identity,
+      TX.Certificates.GetTrail,
+      [{ zone: ZONE, interval: iv(openStart), certId: cert.certId }],
+    );
+    for (const e of trail.events) {
+      if (e.key === openClaim) expect(e.details).toBeUndefined();
+      else expect(verifyMerkleProof(e.details, e.proof.proof, sealed.merkleRoot)).toBe(true);
+    }
+    expect(trail.events.map((e) => e.event.kind)).toContain('CLAIM');
   });
 });
