@@ -333,3 +333,56 @@ describe('review R3: erasure purges the bodies of the household’s certificate 
     expect(trail.events.map((e) => e.event.kind)).toContain('CLAIM');
   });
 });
+
+/** The settlement side of a voided certificate: the seller holds lots of it; its own delivery settles, the lots stay. */
+describe('review R3: a settlement moves no certificate whose reading was voided', () => {
+  let fx: MarketFixture;
+  let producer: Trader;
+  let seller: Trader;
+  let buyer: Trader;
+  let start: number;
+  let interval: string;
+  let sellId: string;
+
+  beforeAll(async () => {
+    fx = await MarketFixture.start({ settlementDeadlineMinutes: 60, minPublicGroupSize: 1, certificateClaimWindowMinutes: 600 });
+    start = Math.ceil((Date.now() + 2 * 60 * MINUTE) / INTERVAL) * INTERVAL;
+    interval = new Date(start).toISOString();
+    producer = await fx.prosumer('r3-void-producer');
+    seller = await fx.prosumer('r3-void-seller');
+    buyer = await fx.consumer('r3-void-buyer', ZONE, 100_000);
+    setClock(start - 30 * MINUTE);
+    sellId = (await fx.placeOrder(seller, ZONE, interval, 'SELL', 10, 1000)).orderId;
+    await fx.placeOrder(buyer, ZONE, interval, 'BUY', 20, 1000);
+    setClock(start - 4 * MINUTE);
+    await fx.clear(ZONE, interval);
+    setClock(start + INTERVAL + MINUTE);
+    await fx.reading(producer.meterId, start, 0, 1000);
+    await fx.reading(seller.meterId, start, 0, 1000);
+    await fx.reading(buyer.meterId, start, 1000, 0);
+    // The seller holds only the producer's certificate (its own PV is not certified).
+    await fx.net.submit(fx.cast.dso.identity, TX.Certificates.Issue, [{ interval, items: [{ assetId: producer.pvId, meterId: producer.meterId }] }], {
+      transient: { salt: salt() },
+      endorsingOrgs: [GRID, REGULATOR],
+    });
+    const [lot] = await fx.net.evaluate<LotView[]>(producer.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval }]);
+    await fx.net.submit(producer.identity, TX.Certificates.Transfer, [], {
+      transient: { transfer: JSON.stringify({ zone: ZONE, interval, lotId: lot.lot.lotId, to: seller.pseudonym, quantityWh: 1000, salt: salt() }) },
+      endorsingOrgs: [GRID, UTILITY],
+    });
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('pays the seller for its delivery; the voided certificate stays with it, the buyer gets none', async () => {
+    await fx.net.submit(fx.cast.dso.identity, TX.Registry.RotateDeviceKey, [{ assetId: producer.meterId, devicePublicKey: newDevice().publicKeyPem, compromisedSince: start - 10 * MINUTE }]);
+    const before = (await fx.balance(seller)).available;
+    await fx.settle('RETAIL', ZONE, interval);
+    expect((await fx.balance(seller)).available).toBeGreaterThan(before);
+    expect(await fx.net.evaluate<LotView[]>(buyer.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval }])).toEqual([]);
+    const binding = await fx.net.evaluate<{ binding: { status: string } }>(seller.identity, TX.Certificates.GetBinding, [{ market: 'RETAIL', zone: ZONE, interval, orderId: sellId }]);
+    expect(binding.binding.status).toBe('NO_CERTIFICATE');
+  });
+});
