@@ -111,3 +111,34 @@ describe('review R2: feeder loading privacy and the feeder at the gate', () => {
     await expectRefused(fx.net, () => fx.net.submit(dso(), TX.Grid.AttachAsset, [{ assetId: sa[1].meterId, feeder: 'r2-fa' }]), 'RULE_VIOLATION', /cannot be dated earlier/);
   });
 });
+
+describe('review R2: an offer is bound by its inverter’s feeder when its meter is not attached', () => {
+  let fx: MarketFixture;
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('caps sellers whose PV (not meter) the DSO attached to the capped feeder', async () => {
+    fx = await MarketFixture.start();
+    const sellers = [await fx.prosumer('r2i-s1'), await fx.prosumer('r2i-s2')];
+    const buyers = [await fx.consumer('r2i-b1', ZONE, 500_000), await fx.consumer('r2i-b2', ZONE, 500_000), await fx.consumer('r2i-b3', ZONE, 500_000)];
+    const start = Math.ceil((Date.now() + 3 * 60 * MINUTE) / INTERVAL) * INTERVAL;
+    const interval = new Date(start).toISOString();
+    const dso = fx.cast.dso.identity;
+    setClock(start - 60 * MINUTE);
+    await fx.net.submit(dso, TX.Grid.RegisterGridNode, [{ nodeId: ZONE, kind: 'ZONE' }]);
+    await fx.net.submit(dso, TX.Grid.RegisterGridNode, [{ nodeId: 'r2i-fa', kind: 'FEEDER', zone: ZONE }]);
+    for (const s of sellers) await fx.net.submit(dso, TX.Grid.AttachAsset, [{ assetId: s.pvId!, feeder: 'r2i-fa' }]);
+    await fx.net.submit(dso, TX.Grid.PublishEnvelopes, [{ envelopes: [{ nodeId: 'r2i-fa', interval, importLimitWh: null, exportLimitWh: 1000 }] }]);
+    setClock(start - 30 * MINUTE);
+    await fx.placeOrder(sellers[0], ZONE, interval, 'SELL', 10, 1000);
+    await fx.placeOrder(sellers[1], ZONE, interval, 'SELL', 11, 1000);
+    for (const b of buyers) await fx.placeOrder(b, ZONE, interval, 'BUY', 40, 1000);
+    setClock(start - 4 * MINUTE);
+    await fx.clear(ZONE, interval);
+    const full = await fx.net.evaluate<{ details: { volumeWh: number; binding: unknown[] } }>(fx.cast.regulator.identity, TX.RetailMarket.GetResult, [{ zone: ZONE, interval }]);
+    // Before the fix: 2000 Wh traded, binding [] (the offers' meters were on no feeder).
+    expect(full.details).toMatchObject({ volumeWh: 1000, binding: [{ node: 'r2i-fa', direction: 'EXPORT', limitWh: 1000 }] });
+  });
+});

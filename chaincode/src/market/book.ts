@@ -461,7 +461,7 @@ export async function clearOrders(
   for (const order of open) {
     const body = given ? checkedBody(order, given.get(order.orderId)) : await readPrivateOrder(ctx, order);
     bodies.set(order.orderId, body);
-    const node = grid ? feederOfMeters(grid, body.meterIds) : undefined;
+    const node = grid ? feederOfMeters(grid, gridAssetsOf(body)) : undefined;
     body.blocks.forEach((block, i) =>
       clearingOrders.push({ id: blockId(order.orderId, i), side: order.side, price: block.price, quantity: block.quantityWh, seq: order.submittedAt, ...(node === undefined ? {} : { node, owner: order.owner }) }),
     );
@@ -508,7 +508,7 @@ export async function clearOrders(
       amount: price * quantityWh,
       meterIds: body.meterIds,
       salt: deriveSalt(secretSalt, `award:${order.orderId}`),
-      ...(grid ? { grid: awardGridTerms(grid, body.meterIds, feeOf.get(order.orderId)) } : {}),
+      ...(grid ? { grid: awardGridTerms(grid, gridAssetsOf(body), feeOf.get(order.orderId)) } : {}),
     };
     publicAwards.push({ orderId: order.orderId, owner: order.owner, ownerMsp: order.ownerMsp, side: order.side, collection: order.collection, commitment: commitmentOf(award) });
     const group = byCollection.get(order.collection);
@@ -558,6 +558,14 @@ export async function clearOrders(
   // confirm a guess of the withheld volume (price, counts and every other field are public).
   await ctx.stub.putPrivateData(oversight.collection, rKey, canonicalBytes({ ...full, salt: deriveSalt(secretSalt, `result:${rKey}`) }));
   return { result, awards };
+}
+
+/**
+ * The assets whose attachment puts an order on a feeder: its meters first, then the asset a sell order offers from
+ * (a DSO that attaches the inverters it caps but not their meters must not leave the offers unbound).
+ */
+function gridAssetsOf(body: PrivateOrder): string[] {
+  return typeof body.assetId === 'string' ? [...body.meterIds, body.assetId] : [...body.meterIds];
 }
 
 /** An award's grid terms: its feeder, and for a buyer its fee under the slot's tariff (clearing.ts). */

@@ -188,9 +188,12 @@ export function feederAt(record: AttachmentRecord, atMs: number): string | undef
   return undefined;
 }
 
-/** The feeder an order is on: that of the first of its meters the DSO attached (at the gate, see feederAt). */
-export function feederOfMeters(grid: GridClearing, meterIds: readonly string[]): string | undefined {
-  for (const meterId of meterIds) {
+/**
+ * The feeder an order is on: that of the first of its assets (its meters, then a sell order's source) the DSO had
+ * attached when the gate closed (feederAt).
+ */
+export function feederOfMeters(grid: GridClearing, assetIds: readonly string[]): string | undefined {
+  for (const meterId of assetIds) {
     const feeder = grid.feederOf.get(meterId);
     if (feeder !== undefined) return feeder;
   }
