@@ -27,6 +27,9 @@ describe('end to end with the market operator agent (embedded)', () => {
       log: process.env.OBE_TEST_LOG ? (m) => console.log(m) : undefined,
     });
     expect(report.volumeWh).toBe(1500);
+    // The agent's certificate duty issued the seller's PV certificate of the interval (before settling it).
+    const certificates = (await (await fetch(`${gw.url.replace(/\/$/, '')}/api/v1/certificates/zones/${report.zone}/intervals/${encodeURIComponent(report.interval)}`, { headers: { Authorization: `Bearer ${keys['regulator-admin']}` } })).json()) as { assetId: string }[];
+    expect(certificates.map((c) => c.assetId)).toEqual([`${report.zone}-pv-s`]);
     expect(gw.gateway.operatorAgent?.status().totals).toMatchObject({ cleared: 1, settled: 1, failures: 0 });
   }, 300_000);
 });

@@ -29,6 +29,9 @@ describeLive('market operator agent on the native Fabric network', () => {
       onFailure: () => console.error(`gateway output:\n${gw.output().slice(-4000)}`),
     });
     expect(report.volumeWh).toBe(1500);
+    // The agent's certificate duty issued the seller's PV certificate of the interval (before settling it).
+    const certificates = (await (await fetch(`${gw.baseUrl}/api/v1/certificates/zones/${report.zone}/intervals/${encodeURIComponent(report.interval)}`, { headers: { Authorization: `Bearer ${keys['regulator-admin']}` } })).json()) as { assetId: string }[];
+    expect(certificates.map((c) => c.assetId)).toEqual([`${report.zone}-pv-s`]);
 
     const attestations = JSON.parse(
       fabricCall({ label: 'regulator-user1', channel: 'audit', mode: 'evaluate', fn: TX.Audit.ListAttestations.name, args: [JSON.stringify({ sourceChannel: 'energy' })] }),

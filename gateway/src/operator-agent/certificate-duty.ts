@@ -130,10 +130,14 @@ export class CertificateDuty {
     return (gov.claimWindowMinutes ?? DEFAULT_CLAIM_WINDOW_MINUTES) * 60_000;
   }
 
-  /** Whether the agent's identity may issue (its DSO role re-checked every minute; governance's issuer on every call). */
-  async #checkIssuer(now: number, gov: DutyGovernance): Promise<boolean> {
+  /**
+   * Whether the agent's identity may issue: its DSO role re-checked every minute while it has it, every 10 s while it
+   * has not, and before every slot's issuance (`fresh`) while it has not (a role granted a moment ago counts); governance's
+   * issuer on every call.
+   */
+  async #checkIssuer(now: number, gov: DutyGovernance, fresh = false): Promise<boolean> {
     this.#window = gov.claimWindowMinutes ?? DEFAULT_CLAIM_WINDOW_MINUTES;
-    if (now - this.#roleCheckedAt >= ROLE_CHECK_MS) {
+    if (now - this.#roleCheckedAt >= (this.#isDso ? ROLE_CHECK_MS : 10_000) || (fresh && !this.#isDso)) {
       this.#roleCheckedAt = now;
       const me = await this.#o.calls.evaluate(TX.Participants.WhoAmI, []);
       this.#isDso = (me.effectiveRoles ?? me.participant?.roles ?? []).includes('DSO');
@@ -194,7 +198,7 @@ export class CertificateDuty {
       for (const [k, t] of this.#complete) if (t < now - gov.deadlineMs - 4 * gov.intervalMs) this.#complete.delete(k);
       return true;
     };
-    if (!(await this.#checkIssuer(now, gov))) {
+    if (!(await this.#checkIssuer(now, gov, true))) {
       this.#totals.notIssuer++;
       this.#o.metrics.actions.inc({ action: 'issue', market: 'RETAIL', outcome: 'not_issuer' });
       this.#o.logger.debug({ zone, interval, reason: this.#reason }, 'certificates not issued: this org may not issue');
