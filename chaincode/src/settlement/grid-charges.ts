@@ -5,7 +5,8 @@
  * settle.ts calls it in four places (reserve, apply, pay, summarise).
  *
  * Fee. A buyer's award records the tariff (feePerKwh, localFeePerKwh) and the Wh matched on its own feeder (localWh).
- * The fee is due on what was delivered: delivered = min(awarded, metered); local = min(localWh, delivered);
+ * The fee is due on what was delivered: delivered = min(awarded, metered); local = min(localWh, delivered, what its
+ * feeder's sellers delivered and no other buyer there took: `localDelivered`);
  *   fee = localFeePerKwh × local + feePerKwh × (delivered − local)             (token units, exact)
  * It is reserved out of the buyer's escrow before the energy settles (the clearing admitted the bid only if its limit
  * covers price + feePerKwh, so escrow ≥ energy + fee always), and paid to the DSO that published the tariff.
@@ -69,13 +70,42 @@ function safe(value: bigint, what: string): number {
   return Number(value);
 }
 
-/** The fee due on an award's delivered Wh (see the module comment); 0 without a tariff. */
-export function feeOnDelivered(award: GridAward, meteredWh: number | null): bigint {
+/**
+ * The fee due on an award's delivered Wh (see the module comment); 0 without a tariff. `localCap`: the most of it that
+ * was locally supplied at settlement (`localDelivered`); absent, the local Wh of the award.
+ */
+export function feeOnDelivered(award: GridAward, meteredWh: number | null, localCap?: bigint): bigint {
   const terms = award.grid;
   if (award.side !== 'BUY' || terms?.feePerKwh === undefined) return 0n;
   const delivered = minBig(BigInt(award.quantityWh), BigInt(meteredWh ?? 0));
-  const local = minBig(BigInt(terms.localWh ?? 0), delivered);
+  let local = minBig(BigInt(terms.localWh ?? 0), delivered);
+  if (localCap !== undefined) local = minBig(local, localCap);
   return BigInt(terms.localFeePerKwh ?? 0) * local + BigInt(terms.feePerKwh) * (delivered - local);
+}
+
+/**
+ * The local Wh each buy award may be charged the local fee on at settlement: its feeder's sellers must have delivered
+ * them. Per feeder, the sell awards' delivered Wh (min(awarded, metered)) is a pool that the buy awards with local Wh
+ * draw on, by order id, each up to min(its local Wh, its delivered Wh). Otherwise a buyer and a seller on one feeder
+ * could have the seller not deliver and the buyer still pay the local fee on energy that came from afar.
+ */
+export function localDelivered(awards: readonly GridAward[], metered: ReadonlyMap<string, number | null>): Map<string, bigint> {
+  const delivered = (a: GridAward) => minBig(BigInt(a.quantityWh), BigInt(metered.get(a.orderId) ?? 0));
+  const pool = new Map<string, bigint>();
+  for (const a of awards) {
+    const feeder = a.grid?.feeder;
+    if (a.side === 'SELL' && feeder) pool.set(feeder, (pool.get(feeder) ?? 0n) + delivered(a));
+  }
+  const out = new Map<string, bigint>();
+  for (const a of [...awards].sort((x, y) => compareIds(x.orderId, y.orderId))) {
+    const feeder = a.grid?.feeder;
+    if (a.side !== 'BUY' || a.grid?.feePerKwh === undefined) continue;
+    const left = feeder ? (pool.get(feeder) ?? 0n) : 0n;
+    const local = minBig(minBig(BigInt(a.grid.localWh ?? 0), delivered(a)), left);
+    if (feeder) pool.set(feeder, left - local);
+    out.set(a.orderId, local);
+  }
+  return out;
 }
 
 /** Per award, the violation Wh and the envelope it is charged under (the module comment's attribution). */
@@ -129,7 +159,8 @@ export class GridSettlement {
     private readonly violationPricePerKwh: number,
   ) {
     this.awards = new Map(awards.map((a) => [a.orderId, a]));
-    for (const award of awards) this.fees.set(award.orderId, feeOnDelivered(award, metered.get(award.orderId) ?? null));
+    const local = localDelivered(awards, metered);
+    for (const award of awards) this.fees.set(award.orderId, feeOnDelivered(award, metered.get(award.orderId) ?? null, local.get(award.orderId)));
     this.violations = attributeViolations(zone, awards, metered, envelopes);
   }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { computeSettlement } from '../../../chaincode/src/settlement/compute';
-import { attributeViolations, feeOnDelivered, GridSettlement, type GridAward } from '../../../chaincode/src/settlement/grid-charges';
+import { attributeViolations, feeOnDelivered, GridSettlement, localDelivered, type GridAward } from '../../../chaincode/src/settlement/grid-charges';
 import type { EnvelopeRecord } from '../../../chaincode/src/market/grid-constraints';
 
 /**
@@ -91,7 +91,7 @@ describe('grid charges at settlement (property)', () => {
           const record = applied.records.find((r) => r.orderId === a.orderId)!;
           expect(used + record.escrowReleased).toBe(a.escrow); // nothing stays locked
           expect(record.escrowReleased).toBeGreaterThanOrEqual(0);
-          expect((record as unknown as { gridFee: number }).gridFee).toBe(Number(feeOnDelivered(a, a.metered)));
+          expect((record as unknown as { gridFee: number }).gridFee).toBe(Number(feeOnDelivered(a, a.metered, localDelivered(awards, metered).get(a.orderId))));
         }
         for (const r of applied.records) {
           const extra = r as unknown as { envelopeCharged: number; envelopeViolationWh: number };
