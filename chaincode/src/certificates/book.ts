@@ -72,6 +72,7 @@ export class CertificateBook {
   /** Holder → its secret (read, or created in this transaction). */
   readonly #holderSecrets = new Map<string, string | undefined>();
   readonly #spent = new Set<string>();
+  readonly #erased = new Set<string>();
 
   constructor(ctx: Context, secret?: string) {
     this.#ctx = ctx;
@@ -86,8 +87,10 @@ export class CertificateBook {
   async collectionOf(owner: string): Promise<string> {
     let collection = this.#collections.get(owner);
     if (collection === undefined) {
-      collection = certificatesCollection((await getParticipant(this.#ctx, owner)).mspId);
+      const participant = await getParticipant(this.#ctx, owner);
+      collection = certificatesCollection(participant.mspId);
       this.#collections.set(owner, collection);
+      if (participant.status === 'ERASED') this.#erased.add(owner);
     }
     return collection;
   }
@@ -206,6 +209,10 @@ export class CertificateBook {
       const lotId = lotIds[i];
       const key = this.lotKey(movement.zone, movement.interval, lotId);
       const lotCollection = await this.collectionOf(output.owner);
+      // Nothing is written for an erased participant again (an issue for an interval it owned the asset, say).
+      if (this.#erased.has(output.owner)) {
+        throw new RuleViolationError(`participant ${output.owner} is erased: no certificate can be written for it`, { reason: 'PARTICIPANT_ERASED' });
+      }
       const lot: PrivateLot = { lotId, certId: movement.certId, owner: output.owner, quantityWh: output.quantityWh, salt: deriveSalt(secret, `cert-lot:${key}`) };
       const publicLot: PublicLot = {
         lotId,

@@ -386,3 +386,46 @@ describe('review R3: a settlement moves no certificate whose reading was voided'
     expect(binding.binding.status).toBe('NO_CERTIFICATE');
   });
 });
+
+/**
+ * After erasure nothing may be written for the erased participant again. A household sells its house (meter and PV)
+ * and is erased; the head-end's reading of an interval before the sale arrives late (the meter is in service under the
+ * new owner, and metering does not yet refuse readings of an erased owner's intervals). A certificate issued from it
+ * would go to the erased pseudonym — a new lot, holder secret and index entry of it, its secret gone.
+ */
+describe('review R3: no certificate is issued to an erased participant', () => {
+  let fx: MarketFixture;
+  let producer: Trader;
+  let newOwner: Trader;
+  let start: number;
+  let interval: string;
+
+  beforeAll(async () => {
+    start = Math.floor(Date.now() / INTERVAL) * INTERVAL + 4 * INTERVAL;
+    interval = new Date(start).toISOString();
+    setClock(start - 60 * MINUTE);
+    fx = await MarketFixture.start({ minPublicGroupSize: 1, certificateClaimWindowMinutes: 600 });
+    producer = await fx.prosumer('r3-erased-producer');
+    newOwner = await fx.consumer('r3-new-owner');
+    setClock(start + INTERVAL + MINUTE);
+    for (const assetId of [producer.meterId, producer.pvId!]) {
+      await fx.net.submit(producer.identity, TX.Registry.OfferTransfer, [{ assetId, to: newOwner.pseudonym }]);
+      await fx.net.submit(newOwner.identity, TX.Registry.AcceptTransfer, [{ assetId }]);
+    }
+    await fx.net.submit(fx.cast.admins[UTILITY], TX.Participants.Erase, [{ pseudonym: producer.pseudonym }], { endorsingOrgs: [UTILITY, GRID] });
+    await fx.reading(producer.meterId, start, 0, 900);
+  });
+  afterAll(async () => {
+    restoreClock();
+    await fx?.close();
+  });
+
+  it('refuses the issuance for an interval in which the erased participant owned the asset', async () => {
+    await expectRefused(
+      fx.net,
+      () => fx.net.submit(fx.cast.dso.identity, TX.Certificates.Issue, [{ interval, items: [{ assetId: producer.pvId, meterId: producer.meterId }] }], { transient: { salt: salt() }, endorsingOrgs: [GRID, REGULATOR] }),
+      'RULE_VIOLATION',
+      /erased/,
+    );
+  });
+});
