@@ -58,4 +58,15 @@ describe('switching the market operator agent', () => {
       await gw.stop();
     }
   }, 60_000);
+
+  it('OBE_OPERATOR_CERTIFICATES=off: the agent runs without its certificate duties, and the status says so', async () => {
+    const { gw, keys } = await start({ OBE_OPERATOR_AGENT: 'on', OBE_OPERATOR_CERTIFICATES: 'off' });
+    try {
+      const body = (await (await status(gw, keys['regulator-admin'])).json()) as { enabled: boolean; certificates: unknown; pending: Record<string, number> };
+      expect(body).toMatchObject({ enabled: true, certificates: { enabled: false } });
+      expect(body.pending).toMatchObject({ issue: 0, seal: 0 });
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
 });
