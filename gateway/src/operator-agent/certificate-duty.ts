@@ -171,8 +171,8 @@ export class CertificateDuty {
   /**
    * Before the agent settles a retail zone's interval: one issuance pass (no-op if done). Answers whether settlement
    * may go ahead: yes once issuance is complete or has nothing more it can do now (readings still missing for green
-   * assets that were not awarded), yes when this org may not issue, and yes at the deadline whatever happened; no after
-   * a failure before the deadline (the settlement is re-checked later).
+   * assets that were not awarded), yes when this org may not issue or the chaincode refused the issuance, and yes at the
+   * deadline whatever happened; no after another failure (ledger unavailable) before the deadline (re-checked later).
    */
   async readyToSettle(zone: string, startMs: number, gov: DutyGovernance, now: number): Promise<boolean> {
     try {
@@ -181,7 +181,8 @@ export class CertificateDuty {
     } catch (err) {
       this.#o.metrics.failures.inc({ action: 'issue', market: 'RETAIL' });
       this.#o.logger.warn({ err, zone, interval: new Date(startMs).toISOString() }, 'certificate issuance before settlement failed');
-      return now >= startMs + gov.intervalMs + gov.deadlineMs;
+      // A refusal would come again: settle without waiting (the issue job retries). An outage defers until the deadline.
+      return refusalOf(err) !== undefined || now >= startMs + gov.intervalMs + gov.deadlineMs;
     }
   }
 
@@ -231,6 +232,25 @@ export class CertificateDuty {
           const refusal = refusalOf(err);
           if (refusal?.code === 'RULE_VIOLATION' && /window of .* has closed/.test(refusal.message)) return finish(); // the peer's clock is ahead of ours
           const index = /item\[(\d+)\]/.exec(refusal?.message ?? '');
+          if (refusal && !index && items.length > 0) {
+            // A refusal naming no item (e.g. PARTICIPANT_ERASED from the lot book): one dry run per item finds its source.
+            const kept: IssueItem[] = [];
+            for (const item of items) {
+              try {
+                await this.#o.calls.evaluate(TX.Certificates.Issue, [{ interval, items: [item] }], { salt: newSalt() });
+                kept.push(item);
+              } catch (one) {
+                const r = refusalOf(one);
+                if (!r) throw one;
+                resolved.add(item.assetId);
+                if (/no reading/.test(r.message)) missing = true;
+                else this.#o.logger.debug({ zone, interval, assetId: item.assetId, refusal: r.message }, 'green asset not certifiable for this interval');
+              }
+            }
+            if (kept.length === items.length) throw err; // not an item's refusal
+            items = kept;
+            continue;
+          }
           if (!refusal || !index || Number(index[1]) >= items.length) throw err;
           const [dropped] = items.splice(Number(index[1]), 1);
           resolved.add(dropped.assetId);
