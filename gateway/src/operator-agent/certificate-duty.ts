@@ -97,6 +97,8 @@ export class CertificateDuty {
   /** Zone-intervals whose issuance is complete (pruned once older than the settlement window). */
   readonly #complete = new Map<string, number>();
   #sealCursor: number | undefined;
+  /** Zones of the cursor's interval already looked at (a tick's budget may end within an interval). */
+  readonly #sealedZones = new Set<string>();
   #savedCursor: number | undefined;
   #window: number | undefined;
   readonly #totals = { issued: 0, sealed: 0, already: 0, notIssuer: 0 };
@@ -297,12 +299,15 @@ export class CertificateDuty {
     const assets = await this.#registry(now, gov);
     const zones = [...new Set(assets.filter((a) => GREEN_TYPES.has(a.type)).map((a) => a.zone))].sort();
     outer: for (let t = this.#sealCursor; t <= lastClosed; t += I) {
-      if (this.#o.calls.budgetLeft() < zones.length * 3) break;
       const interval = new Date(t).toISOString();
       for (const zone of zones) {
+        if (this.#sealedZones.has(zone)) continue;
+        if (this.#o.calls.budgetLeft() < 3) break outer; // the rest of this interval's zones on the next tick
         if (!(await this.#sealOne(zone, interval))) break outer;
+        this.#sealedZones.add(zone);
       }
       this.#sealCursor = t + I;
+      this.#sealedZones.clear();
     }
     this.#saveCursor();
   }

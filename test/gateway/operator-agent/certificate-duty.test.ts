@@ -146,3 +146,46 @@ describe('pairMeters', () => {
     expect(pairMeters(green, all, 'z1', new Set(['m-a']))).toEqual([{ assetId: 'pv-self', meterId: 'pv-self' }]);
   });
 });
+
+describe('seal duty (scripted ledger)', () => {
+  it('seals every zone with certificates once the window has passed, zone by zone across ticks when the call budget is small', async () => {
+    const zones = ['z1', 'z2', 'z3', 'z4', 'z5'];
+    const assets = zones.map((zone, i) => asset(`pv-${i}`, 'pv', 'p-a', { zone }));
+    const sealed = new Set<string>();
+    let budget = 0;
+    const calls: DutyCalls = {
+      evaluate: (async (entry: TxEntry, args: unknown[]) => {
+        budget--;
+        const slot = args[0] as { zone: string; interval: string };
+        if (entry === TX.Participants.WhoAmI) return { pseudonym: 'p-op', mspId: 'GridOperatorMSP', registered: true, participant: null, effectiveRoles: ['MARKET_OPERATOR', 'DSO'] };
+        if (entry === TX.Registry.ListAssets) return assets;
+        if (entry === TX.Certificates.ListCertificates) return slot.zone === 'z3' ? [] : [{ assetId: 'x', meterId: 'y' }];
+        if (entry === TX.Certificates.GetSeal) {
+          if (sealed.has(`${slot.zone}|${slot.interval}`)) return {};
+          throw new ChaincodeError(`[NOT_FOUND] certificates of ${slot.zone} are not sealed`);
+        }
+        throw new Error(`unexpected evaluate ${entry.name}`);
+      }) as DutyCalls['evaluate'],
+      submit: (async (entry: TxEntry, args: unknown[]) => {
+        budget--;
+        const slot = args[0] as { zone: string; interval: string };
+        if (entry !== TX.Certificates.SealInterval) throw new Error(`unexpected submit ${entry.name}`);
+        const key = `${slot.zone}|${slot.interval}`;
+        if (sealed.has(key)) throw new ChaincodeError(`[CONFLICT] certificates of ${slot.zone} ${slot.interval} are already sealed`);
+        sealed.add(key);
+        return { txId: '2'.repeat(64), result: { leafCount: 1 } };
+      }) as DutyCalls['submit'],
+      budgetLeft: () => budget,
+    };
+    const d = new CertificateDuty({ calls, identity: 'op', logger: pino({ level: 'silent' }), metrics: new OperatorAgentMetrics(new Registry()), record: () => undefined, skewMs: 1000, sealLookbackMs: I });
+    const gov = { ...GOV, claimWindowMinutes: 60 };
+    const now = START + I + 60 * 60_000 + 2000; // START's window has just closed
+    for (let tick = 0; tick < 10; tick++) {
+      budget = 6;
+      await d.seal(now, gov, 0);
+    }
+    expect([...sealed].sort()).toEqual(['z1', 'z2', 'z4', 'z5'].map((z) => `${z}|${new Date(START).toISOString()}`));
+    expect(d.status().sealCursor).toBe(new Date(START + I).toISOString());
+    expect(d.status().totals).toMatchObject({ sealed: 4, already: 0 });
+  });
+});
