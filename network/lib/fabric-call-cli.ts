@@ -1,7 +1,7 @@
 /**
  * Submits or evaluates one transaction through the peer gateway as a labelled identity of a connection config;
- * prints the result to stdout. Handy to verify a network by hand, and used by the Fabric test suites (jest cannot
- * load fabric-gateway's ES-module signer, so they call this in a child process). Usage:
+ * prints the result to stdout. Handy to verify a network by hand, and used by the Fabric test suites (in a child
+ * process: its stdout is the payload). Usage:
  *   tsx network/lib/fabric-call-cli.ts <connection.json> <identity label> <channel> <submit|evaluate> <Contract:fn>
  *       [JSON array of string arguments] [JSON object of transient values]
  * e.g. tsx network/lib/fabric-call-cli.ts network/native/generated/connection.json utility-user1 energy evaluate Governance:GetConfig

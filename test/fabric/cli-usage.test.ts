@@ -6,7 +6,7 @@ import { main as remapCollections } from '../../network/lib/remap-collections-cl
 import { ROOT } from './support/shell';
 
 import { TX } from '@obe/chaincode';
-/** The CLIs that talk to a network run under tsx (fabric-gateway's signer is an ES module jest cannot load). */
+/** The CLIs that talk to a network run under tsx, as the network scripts run them. */
 function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'network/lib', script), ...args], {
     encoding: 'utf8',

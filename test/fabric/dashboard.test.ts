@@ -12,7 +12,7 @@ const OPERATOR = 'gridoperator-admin';
 const USER = 'utility-user1';
 
 const body = () => {
-  // A gateway process (jest cannot load fabric-gateway's ES-module signer in-process); its API keys are the
+  // A gateway process, as deployed (the page talks to it over HTTP); its API keys are the
   // network's identities', issued as an operator would.
   const gateway = useLiveGateway('obe-fabric-ui-', 'off', () => ({ OBE_AUDIT_RELAY: 'off' }));
   let browser: BrowserSession;

@@ -20,8 +20,7 @@ function signingCa(): string {
 }
 
 describeLive('onboarding over the API on Fabric', () => {
-  // A gateway process (jest cannot load fabric-gateway's ES-module signer in-process, and these calls must be signed
-  // for real), holding the utility's signing CA.
+  // A gateway process, as deployed, holding the utility's signing CA.
   const gateway = useLiveGateway('obe-fabric-onboard-', 'off', () => ({ OBE_AUDIT_RELAY: 'off', OBE_FABRIC_SIGNING_CA: signingCa() }));
   let adminKey: string;
   const api = (p: string, key: string, init: { method?: string; json?: unknown } = {}) =>

@@ -1,6 +1,6 @@
 /**
- * One transaction through the peer gateway, run in a child process by network/lib/fabric-call-cli.ts: jest cannot
- * load fabric-gateway's ES-module signer, and these suites must sign for real.
+ * One transaction through the peer gateway, run in a child process by network/lib/fabric-call-cli.ts: the same
+ * path a user takes to check a network by hand (docs/fabric.md), signed for real.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

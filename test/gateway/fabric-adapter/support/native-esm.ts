@@ -1,8 +1,8 @@
 /**
- * fabric-gateway signs EC keys with @noble/curves, an ES module. Node 20.19+ loads it through require(), but jest's
- * module registry cannot (it needs Node 24.9+), so under jest the curve module is replaced by a stand-in that yields
- * a DER-shaped, deterministic signature. The mocked transport never verifies signatures; what these tests check is
- * the adapter's flow. (signing.test.ts checks the real signer outside jest.) Import this before fabric-gateway.
+ * fabric-gateway signs EC keys with @noble/curves (an ES module jest compiles to CommonJS, see jest.config.js). Here
+ * the curve module is replaced by a stand-in that yields a DER-shaped, deterministic signature. The mocked transport
+ * never verifies signatures; what these tests check is the adapter's flow. (signing.test.ts checks the real signer
+ * outside jest.) Import this before fabric-gateway.
  */
 jest.mock('@noble/curves/nist.js', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
