@@ -15,7 +15,7 @@ import { clearInterval, type ClearingOrder } from '../../chaincode/src/market/cl
 import { ObeNet, GRID, REGULATOR, UTILITY, type Actor } from '../../gateway/src/ledger/embedded/obe-net';
 
 const SIZES = [1000, 5000, 10_000] as const;
-const ZONE = 'bench-zone';
+export const ZONE = 'bench-zone';
 const TRADERS_PER_SIDE = 50;
 
 /** A deterministic book: half bids, half offers, prices over 200 steps, quantities over 5 kWh; the curves cross. */
@@ -46,17 +46,19 @@ function inProcess(n: number): { ms: number; price: number | null; volumeWh: num
   return { ms: Number(median(times).toFixed(2)), price: last.price, volumeWh: last.volume };
 }
 
-interface Trader extends Actor {
+export interface Trader extends Actor {
   meterId: string;
   pvId?: string;
 }
 
-const devicePem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+/** One device key for every bench meter (the settlement section signs their readings with it). */
+export const deviceKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const devicePem = deviceKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-async function asset(net: ObeNet, dso: Actor, owner: Actor, assetId: string, type: string): Promise<string> {
+async function asset(net: ObeNet, dso: Actor, owner: Actor, assetId: string, type: string, capacityKw = 5_000): Promise<string> {
   // Each seller places up to 100 offers of up to 5 kWh in one 15-minute interval; an asset's open offers may never
   // exceed what it can deliver in the interval, so the bench's sellers are 5 MW assets (1,250 kWh per interval).
-  const body: Record<string, unknown> = { assetId, type, segment: 'retail', zone: ZONE, capacityKw: 5_000 };
+  const body: Record<string, unknown> = { assetId, type, segment: 'retail', zone: ZONE, capacityKw };
   if (type === 'meter') body.devicePublicKey = devicePem;
   await net.submit(owner.identity, TX.Registry.RegisterAsset, [body]);
   await net.submit(dso.identity, TX.Registry.CommissionAsset, [{ assetId }]);
@@ -64,11 +66,11 @@ async function asset(net: ObeNet, dso: Actor, owner: Actor, assetId: string, typ
   return assetId;
 }
 
-async function traders(net: ObeNet, dso: Actor, operator: Actor): Promise<{ sellers: Trader[]; buyers: Trader[] }> {
+export async function traders(net: ObeNet, dso: Actor, operator: Actor, capacityKw = 5_000): Promise<{ sellers: Trader[]; buyers: Trader[] }> {
   const make = async (i: number, sell: boolean): Promise<Trader> => {
     const actor = await net.participant(UTILITY, `bench-${sell ? 's' : 'b'}${i}`, [sell ? 'PROSUMER' : 'CONSUMER']);
-    const meterId = await asset(net, dso, actor, `bench-meter-${sell ? 's' : 'b'}${i}`, 'meter');
-    const pvId = sell ? await asset(net, dso, actor, `bench-pv-${i}`, 'pv') : undefined;
+    const meterId = await asset(net, dso, actor, `bench-meter-${sell ? 's' : 'b'}${i}`, 'meter', capacityKw);
+    const pvId = sell ? await asset(net, dso, actor, `bench-pv-${i}`, 'pv', capacityKw) : undefined;
     return { ...actor, meterId, pvId };
   };
   // Mints serialise on the token supply record (the supply cap), so buyers are funded one after another.
@@ -87,7 +89,7 @@ async function traders(net: ObeNet, dso: Actor, operator: Actor): Promise<{ sell
  * Places the book's orders for one interval: each trader submits its share one after another (a buyer's orders debit
  * its own account, so they must not race each other), all traders at once.
  */
-async function placeBook(net: ObeNet, book: ClearingOrder[], sellers: Trader[], buyers: Trader[], interval: string): Promise<void> {
+export async function placeBook(net: ObeNet, book: ClearingOrder[], sellers: Trader[], buyers: Trader[], interval: string): Promise<void> {
   const queues = new Map<Trader, ClearingOrder[]>();
   book.forEach((order, i) => {
     const side = order.side === 'SELL' ? sellers : buyers;

@@ -23,6 +23,7 @@ const SECTIONS: readonly [string, () => Promise<{ default: Section }>][] = [
   ['adapter', () => import('./adapter-overhead')],
   ['clearing', () => import('./clearing')],
   ['clearing-limits', () => import('./clearing-limits')],
+  ['settlement', () => import('./settlement')],
   ['fabric', () => import('./fabric')],
 ];
 
