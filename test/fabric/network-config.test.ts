@@ -74,6 +74,8 @@ describe('native network configuration', () => {
     expect(get(core, 'vm.endpoint')).toBeNull();
     expect(get(core, 'peer.tls.enabled')).toBe(true);
     expect(get(core, 'peer.gateway.enabled')).toBe(true);
+    // Block delivery resumes within seconds of an orderer restart (test/fabric/submit-outcomes), not up to an hour later.
+    expect(get(core, 'peer.deliveryclient.reConnectBackoffThreshold')).toMatch(/^([1-9]|10)s$/);
   });
 
   it('creates channels through channel participation only (no system channel)', () => {
