@@ -1,6 +1,6 @@
 /**
  * Demand response on the native Fabric network, over HTTP against a gateway with OBE_LEDGER=fabric: the DSO creates a
- * program and an event a couple of intervals ahead (test:fabric starts the network with 1-minute intervals), two
+ * program in a zone it registered and an event at least 90 s ahead (test:fabric starts the network with 1-minute intervals), two
  * households opt in, their meters' signed readings for the same interval on the two days before form the baseline, and
  * after the window the settlement pays the one that reduced and not the one that did not. Skips without Fabric.
  */
@@ -62,6 +62,11 @@ describeLive('demand response on the native Fabric network', () => {
     await grant('utility-admin', 'prosumer-01', 'PROSUMER');
     await grant('utility-admin', 'consumer-01', 'CONSUMER');
 
+    // The program's zone, registered by the DSO as a zone node. Once a channel has grid topology (this or any earlier
+    // suite registered a zone node), a program may name only a registered zone (registry/grid-zone.ts).
+    expect((await call('prosumer-01', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' })).status).toBe(403);
+    await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' });
+
     // Meters, metering attested from three days back so the days before the event can be reported.
     const devices: Record<string, { assetId: string; privateKey: crypto.KeyObject }> = {};
     for (const label of ['prosumer-01', 'consumer-01']) {
@@ -74,10 +79,14 @@ describeLive('demand response on the native Fabric network', () => {
     }
     await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym['gridoperator-admin'], amount: 1_000_000 });
 
-    // Program and event: one interval, two intervals ahead.
+    // Program and event: one interval, the first that starts at least 90 s from now, so that the event, the opt-ins and
+    // the second event's refusal and cancel (each a committed transaction) all happen before the window opens.
+    const unregistered = await call('gridoperator-admin', 'POST', '/api/v1/grid/dr/programs', { programId: `u-${run}`, zone: `${zone}-unregistered`, baseline: { days: 2, lookbackDays: 2 } });
+    expect(unregistered.status).toBe(422);
+    expect(JSON.stringify(unregistered.body)).toMatch(/not a zone the DSO registered/);
     await ok('gridoperator-admin', 'POST', '/api/v1/grid/dr/programs', { programId: `evening-${run}`, zone, baseline: { days: 2, lookbackDays: 2 } });
     expect((await call('prosumer-01', 'POST', '/api/v1/grid/dr/programs', { programId: `x-${run}`, zone })).status).toBe(403);
-    const start = Math.floor(Date.now() / lengthMs) * lengthMs + 2 * lengthMs;
+    const start = Math.ceil((Date.now() + 90_000) / lengthMs) * lengthMs;
     const event = await ok('gridoperator-admin', 'POST', '/api/v1/grid/dr/events', { programId: `evening-${run}`, start: new Date(start).toISOString(), targetsWh: [1000], pricePerKwh: 10 });
     const eventId = event.body.result.eventId as string;
     for (const label of ['prosumer-01', 'consumer-01']) await ok(label, 'POST', `/api/v1/grid/dr/events/${eventId}/opt-ins`, { meterId: devices[label].assetId });

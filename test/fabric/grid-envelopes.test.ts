@@ -72,6 +72,9 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: feederA, kind: 'FEEDER', zone });
     await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: feederB, kind: 'FEEDER', zone });
 
+    // Households rated to deliver the 2000 Wh the largest offer names within one interval: with the 1-minute intervals
+    // test:fabric runs, 50 kW delivers only 833 Wh (a seller's offer and reading are bounded by its assets' ratings).
+    const capacityKw = Math.max(50, Math.ceil((3000 * 60) / config.intervalMinutes / 1000));
     const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
     const bringIntoService = async (owner: string, asset: Record<string, unknown>) => {
       await ok(owner, 'POST', '/api/v1/registry/assets', asset);
@@ -81,11 +84,11 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     for (const label of [...sellersA, sellerB, ...buyers]) {
       const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const meterId = `${zone}-m-${label}`;
-      await bringIntoService(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+      await bringIntoService(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
       let pvId: string | undefined;
       if (label.startsWith('prosumer')) {
         pvId = `${zone}-pv-${label}`;
-        await bringIntoService(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw: 50 });
+        await bringIntoService(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
       }
       devices[label] = { meterId, pvId, privateKey };
       const feeder = sellersA.includes(label) ? feederA : feederB;
@@ -94,8 +97,9 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     }
     for (const b of buyers) await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[b], amount: 1_000_000 });
 
-    // Envelope and tariff for an interval a few gates ahead.
-    const start = Math.floor(Date.now() / lengthMs) * lengthMs + 3 * lengthMs;
+    // Envelope and tariff for the first interval whose gate (gateClosureMinutes before its start, 5 by default) closes at
+    // least 90 s from now: the two publications, the two refusals and the seven orders are committed before it.
+    const start = Math.ceil((Date.now() + gateMs + 90_000) / lengthMs) * lengthMs;
     const interval = new Date(start).toISOString();
     const envelope = { envelopes: [{ nodeId: feederA, interval, importLimitWh: null, exportLimitWh: 2500 }] };
     const tariff = { tariffs: [{ zone, interval, feePerKwh: 4, localFeePerKwh: 1 }] };
