@@ -11,6 +11,7 @@ import { describeOutsider, orgOutsideCollection } from '../governance/collection
 import { getConfig } from '../governance/store';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
+import { findParticipantSecret, participantSecretCollection } from '../participants/secret';
 import { deviceKeyAt, maxEnergyWhPerInterval, meteringStartMs, ownerAt, suspensionDuring, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import {
@@ -29,6 +30,7 @@ import {
   type ZoneBatchMarker,
   type ZoneDelta,
 } from './reading';
+import { assertOwnerNotErased, shreddableReadingSalt } from './erase';
 import { devicePublicKey, verifySignatures } from './signature';
 import { READINGS_PER_CHUNK, findReadingHash, readingChunkKey, readingDay, readingHashKey, readingHashesOfDay, readingsCollectionFor, storedReadingOf, zoneDeltaKey } from './store';
 
@@ -56,11 +58,16 @@ interface Checked {
   readonly keyValidFrom: string;
 }
 
-/** Loads each asset and each key once per transaction; a local cache, never shared between transactions. */
+/**
+ * Loads each asset, each key, each owner's erasure status and each owner's participant secret once per transaction;
+ * a local cache, never shared between transactions.
+ */
 class AssetCache {
   readonly #ctx: Context;
   readonly #assets = new Map<string, Asset | null>();
   readonly #keys = new Map<string, KeyObject>();
+  readonly #liveOwners = new Set<string>();
+  readonly #secrets = new Map<string, string | undefined>();
 
   constructor(ctx: Context) {
     this.#ctx = ctx;
@@ -78,6 +85,35 @@ class AssetCache {
       this.#keys.set(pem, key);
     }
     return key;
+  }
+
+  /** Refuses the reading when the owner at its interval was erased; one participant read per owner and batch. */
+  async assertOwnerNotErased(owner: OwnershipPeriod, index: number): Promise<void> {
+    if (this.#liveOwners.has(owner.owner)) return;
+    await assertOwnerNotErased(this.#ctx, owner, index);
+    this.#liveOwners.add(owner.owner);
+  }
+
+  /**
+   * The owner's participant secret (crypto-shredding), read once per owner and batch; undefined when it has none.
+   * It lives in tokens_<owner's MSP>, whose members are by construction those of readings_<owner's MSP> (the owner
+   * org and the oversight orgs, governance/collections.ts): every peer that may endorse the write can read it, so all
+   * endorsers derive the same salt. A caller or peer outside it is refused rather than silently falling back to the
+   * batch-only salt, which would make its endorsement differ and leave the reading's hash unshredded.
+   */
+  async ownerSecret(config: GovernanceConfig, owner: OwnershipPeriod, index: number): Promise<string | undefined> {
+    if (this.#secrets.has(owner.owner)) return this.#secrets.get(owner.owner);
+    const collection = participantSecretCollection(owner.ownerMspId);
+    const outsider = orgOutsideCollection(this.#ctx, config, collection);
+    if (outsider !== undefined) {
+      throw new ForbiddenError(`reading[${index}]: ${describeOutsider(outsider)} cannot read collection ${collection}, which holds the salt secret of the meter's owner; submit through a member`, {
+        index,
+        reason: 'PRIVATE_DATA_UNAVAILABLE',
+      });
+    }
+    const secret = await findParticipantSecret(this.#ctx, owner.owner, owner.ownerMspId);
+    this.#secrets.set(owner.owner, secret);
+    return secret;
   }
 }
 
@@ -136,6 +172,8 @@ async function check(
     const since = start === undefined ? 'was never commissioned' : `was commissioned at ${new Date(start).toISOString()}`;
     throw new RuleViolationError(`${at}: the interval starting ${interval} is before metering of asset '${asset.assetId}' began (it ${since})`, { index });
   }
+  // An erased owner's intervals take no new readings: they would be new personal data of it, unshreddable.
+  await cache.assertOwnerNotErased(owner, index);
   // A suspended meter is out of service: nothing it reports for those intervals counts, even after it resumes.
   const suspension = suspensionDuring(asset, reading.intervalStart, reading.intervalStart + length);
   if (suspension) {
@@ -197,9 +235,21 @@ async function checkBatch(ctx: Context, config: GovernanceConfig, caller: Acting
   return { unique, duplicates };
 }
 
-/** The reading's own salt: derived from the batch's secret and the reading's asset and interval. */
+/**
+ * The batch-only salt: derived from the batch's secret and the reading's asset and interval. Readings of an owner
+ * without a participant secret (registered before secrets existed) still get it; see saltOf for every other.
+ */
 export function readingSalt(secret: string, reading: Reading): string {
   return deriveSalt(secret, readingSaltLabel(reading.assetId, reading.intervalStart));
+}
+
+/**
+ * The reading's own salt (crypto-shredding, docs/adr/0009): from the secret of the participant that owned the meter at
+ * the interval together with the batch's secret, so a head-end that keeps its batch secret cannot re-derive it once
+ * erasure purged the owner's secret. Equal to readingSalt when the owner has no secret.
+ */
+async function saltOf(cache: AssetCache, config: GovernanceConfig, batchSecret: string, item: Checked): Promise<string> {
+  return shreddableReadingSalt(await cache.ownerSecret(config, item.owner, item.index), batchSecret, item.reading);
 }
 
 /** saltedHash(salt, reading) from the reading's canonical JSON, which check() built once already. */
@@ -254,10 +304,10 @@ async function existingRecords(ctx: Context, items: readonly Checked[]): Promise
  * members of the collection it was recorded in can read (after a transfer to another org, that may not be the
  * caller's org).
  */
-async function alreadyRecorded(ctx: Context, config: GovernanceConfig, secret: string, item: Checked, existing: ReadingHashRecord | undefined): Promise<boolean> {
+async function alreadyRecorded(ctx: Context, config: GovernanceConfig, salt: string, item: Checked, existing: ReadingHashRecord | undefined): Promise<boolean> {
   const { reading } = item;
   if (!existing) return false;
-  if (readingHashOf(readingSalt(secret, reading), item) === existing.hash) return true;
+  if (readingHashOf(salt, item) === existing.hash) return true;
   const interval = new Date(reading.intervalStart).toISOString();
   const outsider = orgOutsideCollection(ctx, config, existing.collection);
   if (outsider !== undefined) {
@@ -290,10 +340,15 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
   let { duplicates } = checked;
 
   const fresh: Checked[] = [];
+  const salts = new Map<Checked, string>();
   const existing = await existingRecords(ctx, [...unique.values()]);
   for (const item of unique.values()) {
-    if (await alreadyRecorded(ctx, config, batch.salt, item, existing.get(item))) duplicates++;
-    else fresh.push(item);
+    const salt = await saltOf(cache, config, batch.salt, item);
+    if (await alreadyRecorded(ctx, config, salt, item, existing.get(item))) duplicates++;
+    else {
+      fresh.push(item);
+      salts.set(item, salt);
+    }
   }
 
   const txId = ctx.stub.getTxID();
@@ -317,7 +372,7 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
       for (let leaf = first; leaf < Math.min(items.length, first + READINGS_PER_CHUNK); leaf++) {
         const item = items[leaf];
         const { reading } = item;
-        const salt = readingSalt(batch.salt, reading);
+        const salt = salts.get(item) ?? (await saltOf(cache, config, batch.salt, item));
         readings.push({ reading, signature: item.signature, salt, submittedAt, owner: item.owner.owner, keyValidFrom: item.keyValidFrom });
         const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: readingHashOf(salt, item), collection, txId, leaf };
         await writeJson(ctx, readingHashKey(ctx, reading.assetId, reading.intervalStart), record);

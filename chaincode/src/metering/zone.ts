@@ -120,6 +120,35 @@ export async function zoneTotal(ctx: Context, zone: string, intervalStart: numbe
 }
 
 /**
+ * A republication: the previous figures plus the sums of the batches added since, never a re-sum of the batches it
+ * already included. Erasure (metering/erase.ts) rewrites an erased participant's batches as successors without its
+ * part and leaves the publication's figures standing; a re-sum would then differ from them by that part (less the
+ * added batches, whose k-group sum the difference would otherwise be), and so reveal it. Likewise the readings count
+ * adds the added batches' readings, and participants counts the added batches' owners not already counted among the
+ * included ones (whose deltas no longer name an erased participant, who cannot have added readings since).
+ */
+async function republished(ctx: Context, k: number, previous: PublishedZoneTotal, markers: readonly ZoneBatchMarker[], added: readonly ZoneBatchMarker[], sum: Sum): Promise<ZoneTotal> {
+  const { zone, intervalStart } = previous;
+  const addedIds = new Set(added.map((marker) => marker.txId));
+  const before = await sumDeltas(
+    ctx,
+    zone,
+    intervalStart,
+    markers.filter((marker) => !addedIds.has(marker.txId)),
+  );
+  const newOwners = [...sum.owners].filter((owner) => !before.owners.has(owner)).length;
+  return {
+    ...withoutBookkeeping(previous),
+    minGroupSize: k,
+    importedWh: (previous.importedWh ?? 0) + sum.importedWh,
+    exportedWh: (previous.exportedWh ?? 0) + sum.exportedWh,
+    readings: previous.readings + added.reduce((n, marker) => n + marker.readings, 0),
+    participants: (previous.participants ?? 0) + newOwners,
+    batches: markers.length,
+  };
+}
+
+/**
  * Publishes a zone's interval total to public state (DSO or market operator, from an org that may read every
  * collection involved). Suppressed below k participants; a republication must add at least k new participants.
  */
@@ -135,18 +164,21 @@ export async function publishZoneTotal(ctx: Context, argsJson: string): Promise<
   }
   const previous = await findPublishedZoneTotal(ctx, zone, intervalStart);
   const included = new Set(previous?.includedBatches ?? []);
+  let total: ZoneTotal;
   if (previous && !previous.suppressed) {
     const added = markers.filter((marker) => !included.has(marker.txId));
     if (added.length === 0) return previous;
-    const addedOwners = (await sumDeltas(ctx, zone, intervalStart, added)).owners.size;
-    if (addedOwners < k) {
+    const sum = await sumDeltas(ctx, zone, intervalStart, added);
+    if (sum.owners.size < k) {
       throw new RuleViolationError(
-        `republishing zone '${zone}' for ${new Date(intervalStart).toISOString()} would reveal the readings added since the last publication, which cover ${addedOwners} participant(s), fewer than ${k}`,
-        { addedParticipants: addedOwners, minGroupSize: k },
+        `republishing zone '${zone}' for ${new Date(intervalStart).toISOString()} would reveal the readings added since the last publication, which cover ${sum.owners.size} participant(s), fewer than ${k}`,
+        { addedParticipants: sum.owners.size, minGroupSize: k },
       );
     }
+    total = await republished(ctx, k, previous, markers, added, sum);
+  } else {
+    total = shown(zone, intervalStart, k, markers, await sumDeltas(ctx, zone, intervalStart, markers), true);
   }
-  const total = shown(zone, intervalStart, k, markers, await sumDeltas(ctx, zone, intervalStart, markers), true);
   const record: PublishedZoneTotal = {
     ...total,
     includedBatches: markers.map((marker) => marker.txId).sort(),
