@@ -18,7 +18,7 @@ import type { ActingParticipant } from '../../participants/participant';
 import { meteringStartMs, type Asset } from '../../registry/asset';
 import { requireRegisteredZone } from '../../registry/grid-zone';
 import { findAsset } from '../../registry/store';
-import { getAttachment, requireGridNode } from '../topology';
+import { findGridNode, getAttachment, requireGridNode, requireZoneOperator } from '../topology';
 import { MAX_TOKEN_SUPPLY, TokenLedger } from '../../tokens/ledger';
 import { baselineDays, committedAt, deliveredReduction, intervalBaseline, paidReductions, paymentFor, type BaselineRule, type Commitment } from './baseline';
 import {
@@ -79,6 +79,9 @@ export async function createProgram(ctx: Context, args: CreateProgramArgs): Prom
   if (await readJson(ctx, k)) throw new ConflictError(`demand-response program '${args.programId}' already exists`);
   // A zone the DSO registered (once the channel has grid topology, grid/topology.ts); a feeder must be one of its feeders.
   await requireRegisteredZone(ctx, args.zone);
+  // A registered zone is run by its own DSO org only (NOT_ZONE_OPERATOR): another DSO org's program would issue events
+  // (and pay households) on a network it does not operate. A zone without a node (no topology yet) stays a free string.
+  if (await findGridNode(ctx, args.zone)) await requireZoneOperator(ctx, dso, args.zone);
   if (args.feeder !== undefined) {
     const node = await requireGridNode(ctx, args.feeder, 'FEEDER');
     if (node.zone !== args.zone) throw new RuleViolationError(`feeder '${args.feeder}' is in zone '${node.zone}', not '${args.zone}'`, { reason: 'GRID_ZONE_MISMATCH' });
