@@ -267,7 +267,7 @@ const MarketCoupling = contractTxs('MarketCoupling', {
 });
 
 const DemandResponse = contractTxs('DemandResponse', {
-  CreateProgram: tx({ kind: 'submit', channels: ENERGY, args: [createProgramSchema], argNames: ['argsJson'], result: drProgramRecord, roles: 'a DSO', description: 'Creates a demand-response program for a zone (baseline rule, aggregators allowed to issue events)' }),
+  CreateProgram: tx({ kind: 'submit', channels: ENERGY, args: [createProgramSchema], argNames: ['argsJson'], result: drProgramRecord, roles: 'a DSO (of the org that registered the zone, when it is a registered zone node)', description: 'Creates a demand-response program for a zone (baseline rule, aggregators allowed to issue events)' }),
   GetProgram: tx({ kind: 'evaluate', channels: ENERGY, args: [programRefSchema], argNames: ['argsJson'], result: drProgramRecord, roles: 'anyone', description: 'One demand-response program' }),
   ListPrograms: tx({ kind: 'evaluate', channels: ENERGY, args: [programFilterSchema], argNames: ['argsJson'], result: list(drProgramRecord), roles: 'anyone', description: 'Demand-response programs, optionally of one zone' }),
   CreateEvent: tx({ kind: 'submit', channels: ENERGY, args: [createEventSchema], argNames: ['argsJson'], transient: drSaltTransient, result: drEventRecord, roles: "the program's DSO or one of its aggregators, before the window; escrows price × Σ targets", description: 'Issues a demand-response event (window of intervals with target reductions, price per kWh)' }),
