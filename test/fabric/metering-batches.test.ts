@@ -1,5 +1,5 @@
 /**
- * Batched reading storage on the native Fabric network (docs/adr/0014), over HTTP against a gateway with
+ * Batched reading storage on the native Fabric network (docs/adr/0009), over HTTP against a gateway with
  * OBE_LEDGER=fabric: one batch of 120 device-signed readings of two meters (three private chunks, range reads per
  * meter-day on the peers' real state database) commits; the same batch again is all duplicates; a reading in the
  * third chunk reads back through GetReading; a contradicting reading is a 409 and nothing of its batch is written.

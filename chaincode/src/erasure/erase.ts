@@ -18,7 +18,7 @@ import { demandResponseObligations, openObligations, purgeCertificatesOf, purgeD
 
 /**
  * Participants:Erase — the right to erasure (GDPR art. 17) on a ledger that keeps evidence. See
- * docs/privacy-and-erasure.md for what is purged, what stays and why; docs/adr/0009-crypto-shredding.md for the salts.
+ * docs/privacy-and-erasure.md for what is purged, what stays and why; docs/adr/0007-crypto-shredding.md for the salts.
  *
  * Who: the participant itself, or an admin of its org on its behalf. Refused (nothing written) while it has
  * obligations: it owns an asset that is not decommissioned, an order of it is open in an interval that has not

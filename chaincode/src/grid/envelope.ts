@@ -23,7 +23,7 @@ import { nodeIdSchema, requireGridNode, requireZoneOperator } from './topology';
  * identity (the transaction's creator certificate; its SHA-256 is in the record), before the interval's gate closes
  * and never once the interval is cleared; a revision before then replaces the limits (revision + 1; the key history
  * keeps every version). The retail clearing reads them (market/grid-constraints.ts) and curtails by price priority
- * within the limits (market/clearing.ts, docs/adr/0012-envelope-curtailment.md).
+ * within the limits (market/clearing.ts, docs/adr/0008-envelope-curtailment.md).
  */
 
 /** Most Wh a limit may name: 10^12 (a safe integer, far above any feeder's interval energy). */

@@ -19,7 +19,7 @@
  *     then submission, then id). Only the last filled order on each side may be filled partially.
  *  5. Every award trades at the clearing price: a buyer pays price × quantity, a seller receives the same.
  *
- * Grid limits and fees (optional, `ClearingOptions`; docs/grid.md, docs/adr/0012-envelope-curtailment.md). With no
+ * Grid limits and fees (optional, `ClearingOptions`; docs/grid.md, docs/adr/0008-envelope-curtailment.md). With no
  * options the rule above is applied unchanged and the result has no grid fields.
  *  - Fee: a network tariff of `perKwh` (and `localPerKwh` ≤ perKwh for energy matched within one node) is added to
  *    every buyer's price. A bid takes part with the limit `price − perKwh` (a bid below perKwh takes no part), so the

@@ -1,5 +1,5 @@
 /**
- * Where readings live (see docs/adr/0014-batched-reading-storage.md).
+ * Where readings live (see docs/adr/0009-batched-reading-storage.md).
  *
  * - Public, one record per reading: `obe.reading.hash` [assetId, UTC day, interval] → ReadingHashRecord (the salted
  *   hash, the collection holding the values, the batch's txId and the reading's place in it). It is the index that

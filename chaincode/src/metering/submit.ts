@@ -244,7 +244,7 @@ export function readingSalt(secret: string, reading: Reading): string {
 }
 
 /**
- * The reading's own salt (crypto-shredding, docs/adr/0009): from the secret of the participant that owned the meter at
+ * The reading's own salt (crypto-shredding, docs/adr/0007): from the secret of the participant that owned the meter at
  * the interval together with the batch's secret, so a head-end that keeps its batch secret cannot re-derive it once
  * erasure purged the owner's secret. Equal to readingSalt when the owner has no secret.
  */

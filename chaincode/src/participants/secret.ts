@@ -8,7 +8,7 @@ import { tryPrivate } from '../common/private-details';
 import { transientText } from '../common/state';
 
 /**
- * Crypto-shredding (docs/privacy-and-erasure.md, docs/adr/0009-crypto-shredding.md): each participant has a secret
+ * Crypto-shredding (docs/privacy-and-erasure.md, docs/adr/0007-crypto-shredding.md): each participant has a secret
  * of its own, kept in its org's token collection (members: that org, the grid operator, the regulator — the same
  * orgs that hold its other private records). Salts of that participant's private items are derived from it together
  * with the transaction's transient secret, so whoever keeps a transient secret (a head-end's batch secret, a

@@ -19,7 +19,7 @@ const hashWith = (salt: string, assetId: string, intervalStart: number, imported
     .digest('hex');
 
 /**
- * Crypto-shredding of reading salts (docs/adr/0009-crypto-shredding.md) and the zone total an erasure leaves standing:
+ * Crypto-shredding of reading salts (docs/adr/0007-crypto-shredding.md) and the zone total an erasure leaves standing:
  * a head-end that keeps its batch secret cannot reproduce an erased owner's public reading hash, an erased owner's
  * intervals take no new readings, duplicates are still recognised, and a republication after an erasure adds the
  * new batches to the published figures instead of re-summing (which would reveal the erased share by difference).
