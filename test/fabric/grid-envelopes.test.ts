@@ -63,6 +63,7 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     await grant('gridoperator-admin', 'gridoperator-admin', 'MARKET_OPERATOR');
     await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
     await grant('regulator-admin', 'regulator-admin', 'REGULATOR');
+    await grant('utility-admin', 'utility-admin', 'RETAILER'); // forwards its customers' signed meter readings
     for (const s of [...sellersA, sellerB]) await grant('utility-admin', s, 'PROSUMER');
     for (const b of buyers) await grant('utility-admin', b, 'CONSUMER');
 
