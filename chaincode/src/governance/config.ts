@@ -47,6 +47,21 @@ const fields = {
    * zone node; absent or false, zones are free strings (channels created before topology existed).
    */
   requireRegisteredZones: z.boolean().optional(),
+  /**
+   * Market integrity (docs/adr/0011): a seller's shortfall is priced at max(clearing price, this reference price) per
+   * kWh, so an offer that drives the clearing price to 0 and is never delivered still costs its seller. Absent or 0:
+   * the clearing price alone (channels configured before the field).
+   */
+  imbalanceReferencePrice: z.number().int().min(0).max(1_000_000).optional(),
+  /**
+   * Offer deposit (docs/adr/0011): a retail sell order locks ⌈ref × x × imbalanceFactorPermille × this / 10^6⌉ tokens,
+   * x = the Wh it adds to its meter's offers of the interval beyond offerDepositFreeWh; released at settlement less
+   * any shortfall charge the seller's earnings do not cover. 1000 covers the whole worst-case charge at the reference
+   * price. Absent or 0: no deposit.
+   */
+  offerDepositPermille: z.number().int().min(0).max(1000).optional(),
+  /** Wh per meter and interval a seller may offer without a deposit (households with no balance); absent: 0. */
+  offerDepositFreeWh: z.number().int().min(0).max(1_000_000_000).optional(),
 };
 
 export const DEFAULTS = {
@@ -105,6 +120,9 @@ export const governanceConfigSchema = z
     certificateIssuerMspId: fields.certificateIssuerMspId.optional(),
     envelopeViolationPricePerKwh: fields.envelopeViolationPricePerKwh,
     requireRegisteredZones: fields.requireRegisteredZones,
+    imbalanceReferencePrice: fields.imbalanceReferencePrice,
+    offerDepositPermille: fields.offerDepositPermille,
+    offerDepositFreeWh: fields.offerDepositFreeWh,
   })
   .superRefine(checkConsistency);
 

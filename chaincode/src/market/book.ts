@@ -12,6 +12,7 @@ import { TokenLedger } from '../tokens/ledger';
 import { clearInterval, ClearingInputError, type BindingLimit, type ClearingOrder, type Side } from './clearing';
 import { feederOfMeters, writeLoading, type AwardGridTerms, type GridClearing } from './grid-constraints';
 import { MIN_BID_PRICE } from './rules';
+import { depositWh, offerDeposit, type OfferDepositPolicy } from './deposit';
 
 /**
  * The order book both markets share: per-order keys, private order bodies, clearing into public results and private
@@ -27,6 +28,7 @@ import { MIN_BID_PRICE } from './rules';
  * exists, whatever timestamp the client chose, so an order can never change an interval after (or while) it is
  * cleared: an order endorsed before clearing commits but fails MVCC validation if the clearing committed first.
  * A bid's escrow is the token ledger's (`obe.token.escrow/<owner>/<orderId>`); the order record does not repeat it.
+ * So is a retail offer's deposit (market/deposit.ts), under the same key form.
  * Every bid locks a positive escrow (its limit is ≥ 1, market/rules.ts), so every award of a bid has one to settle from.
  *
  * Physical limit of offers (`obe.market.offered [assetId, interval]`, one key per asset and interval, so no key is
@@ -202,9 +204,11 @@ async function writeOffered(ctx: Context, key: string, body: PrivateOffered, col
  * refusing the order when any would exceed what the asset can deliver, or when the asset offers in the other market
  * or for another participant in that interval.
  */
-async function commitOffer(ctx: Context, order: NewOrder, collection: string, limits: readonly AssetLimit[]): Promise<void> {
+async function commitOffer(ctx: Context, order: NewOrder, collection: string, limits: readonly AssetLimit[]): Promise<number> {
   const quantity = totalWh(order.blocks);
   const seen = new Set<string>();
+  /** What the order's (first) meter offered in the interval before this order: the deposit's free allowance is per meter. */
+  let meterBefore = 0;
   for (const limit of limits) {
     if (seen.has(limit.assetId)) continue;
     seen.add(limit.assetId);
@@ -219,6 +223,7 @@ async function commitOffer(ctx: Context, order: NewOrder, collection: string, li
       });
     }
     const offered = (current?.body.offeredWh ?? 0) + quantity;
+    if (limit.assetId === order.meterIds[0]) meterBefore = current?.body.offeredWh ?? 0;
     if (offered > limit.maxWh) {
       throw new RuleViolationError(
         `asset '${limit.assetId}' can deliver at most ${limit.maxWh} Wh in ${order.interval}; its open offers would total ${offered} Wh`,
@@ -228,6 +233,7 @@ async function commitOffer(ctx: Context, order: NewOrder, collection: string, li
     const body: PrivateOffered = { assetId: limit.assetId, interval: order.interval, owner: order.owner, market: order.market, offeredWh: offered, salt: deriveSalt(order.salt, `offered:${key}`) };
     await writeOffered(ctx, key, body, current?.pub.collection ?? collection);
   }
+  return meterBefore;
 }
 
 /** Takes a cancelled sell order's quantity back off its assets' offer totals. */
@@ -294,9 +300,11 @@ export type NewOrder = Omit<PrivateOrder, 'orderId'> & { readonly ownerMsp: stri
 
 /**
  * Writes one order (and locks a bid's maximum cost, or commits a sell order's quantity on its assets, `limits`). The
- * order id is the transaction id: unique, and no counter.
+ * order id is the transaction id: unique, and no counter. With a deposit policy (retail, market/deposit.ts) a sell
+ * order also locks its deposit under the same escrow id, for the Wh it adds to its meter's offers beyond the free
+ * allowance; settlement draws a shortfall charge from it and releases the rest.
  */
-export async function placeOrder(ctx: Context, placed: NewOrder, limits: readonly AssetLimit[] = []): Promise<PublicOrder> {
+export async function placeOrder(ctx: Context, placed: NewOrder, limits: readonly AssetLimit[] = [], deposit?: OfferDepositPolicy): Promise<PublicOrder> {
   await requireNotCleared(ctx, placed.market, placed.zone, placed.interval);
   // Crypto-shredding: the order's salt also derives from the owner's own secret (created from this salt if it has
   // none yet), which erasure purges; the caller's transient salt alone no longer re-derives it.
@@ -323,7 +331,11 @@ export async function placeOrder(ctx: Context, placed: NewOrder, limits: readonl
     salt: order.salt,
   };
   if (order.side === 'BUY') await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, maxCost(order.blocks), `order:${orderId}`);
-  else await commitOffer(ctx, order, collection, limits);
+  else {
+    const meterBefore = await commitOffer(ctx, order, collection, limits);
+    const amount = deposit ? offerDeposit(deposit, depositWh(meterBefore, totalWh(order.blocks), deposit.freeWh)) : 0;
+    if (amount > 0) await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, amount, `offer-deposit:${orderId}`);
+  }
   const record: PublicOrder = {
     orderId,
     market: order.market,
@@ -349,7 +361,11 @@ export async function cancelOrder(ctx: Context, market: MarketName, zone: string
   if (order.owner !== caller) throw new ForbiddenError(`order '${orderId}' belongs to another participant`);
   if (order.status !== 'OPEN') throw new ConflictError(`order '${orderId}' is already ${order.status.toLowerCase()}`);
   if (order.side === 'BUY') await new TokenLedger(ctx).releaseIfHeld(order.owner, orderId);
-  else await releaseOffer(ctx, await readPrivateOrder(ctx, order));
+  else {
+    await releaseOffer(ctx, await readPrivateOrder(ctx, order));
+    // An offer's deposit (market/deposit.ts) returns whole: a withdrawn offer owes nothing.
+    await new TokenLedger(ctx).releaseIfHeld(order.owner, orderId);
+  }
   const cancelled: PublicOrder = { ...order, status: 'CANCELLED' };
   await ctx.stub.putState(orderKey(ctx, market, zone, interval, orderId), canonicalBytes(cancelled));
   return cancelled;

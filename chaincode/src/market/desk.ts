@@ -34,6 +34,7 @@ import type { Eligibility } from './eligibility';
 import type { GridClearing } from './grid-constraints';
 import { parseInterval, type DeliveryInterval } from './interval';
 import { checkPrices, gateClosed, gateOpen, mayWithdraw } from './rules';
+import { offerDepositPolicy } from './deposit';
 
 /**
  * One market, parameterised by its rules: the retail P2P auction (market/retail) and the wholesale day-ahead market
@@ -99,6 +100,11 @@ export interface MarketRules<Order> {
    * attached when the gate closed at `gateMs` (market/grid-constraints.ts).
    */
   grid?(ctx: Context, zone: string, intervalId: string, gateMs: number): Promise<GridClearing | undefined>;
+  /**
+   * The deposit rule (retail): sell orders lock governance's offer deposit (market/deposit.ts). Wholesale sellers are
+   * GENERATOR participants admitted by their org, not open admission, and post none.
+   */
+  readonly offerDeposit?: boolean;
 }
 
 /** The nine transactions of a market, each taking the contract's JSON argument and returning its JSON answer. */
@@ -147,7 +153,7 @@ export class MarketDesk<Order> {
       meterIds: eligible.meterIds,
       assetId: eligible.assetId,
       salt,
-    }, eligible.limits);
+    }, eligible.limits, this.rules.offerDeposit ? offerDepositPolicy(config) : undefined);
     this.event(ctx, this.rules.events.placed, zone, interval.id, placed.orderId);
     return canonicalJson(placed);
   }

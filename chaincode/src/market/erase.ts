@@ -21,7 +21,10 @@ export interface MarketPurge {
   readonly orders: number;
   readonly offers: number;
   readonly awards: number;
-  /** Bids' escrow ids (= order ids): their closed escrows' private history is the token ledger's to purge. */
+  /**
+   * Escrow ids (= order ids) of its bids and of its offers (a retail offer may have held a deposit, market/deposit.ts):
+   * their closed escrows' private history is the token ledger's to purge.
+   */
   readonly bidIds: string[];
 }
 
@@ -65,5 +68,5 @@ export async function purgeOrdersOf(ctx: Context, owner: string, orders: readonl
       awards++;
     }
   }
-  return { orders: orders.length, offers, awards, bidIds: orders.filter((o) => o.side === 'BUY').map((o) => o.orderId) };
+  return { orders: orders.length, offers, awards, bidIds: orders.map((o) => o.orderId) };
 }

@@ -22,11 +22,12 @@
  *   positive escrow, see market/rules.ts) settles against an escrow of 0: an award worth 0 settles cleanly, anything
  *   else is refused as a broken invariant rather than paid from nowhere.
  * Sellers:
- *   receive p × delivered, minus charge(shortfall) for what they failed to deliver (floored at 0, the remainder
- *   recorded as `unpaid`). Excess export is recorded (Wh and its value at the imbalance price) but not bought by the
+ *   receive p × delivered, minus the shortfall charge ⌈max(p, ref) × shortfall × f / 1000⌉ (ref = governance
+ *   imbalanceReferencePrice, 0 when unset; docs/adr/0011): taken from that credit first, then from the award's offer
+ *   deposit (market/deposit.ts), whose rest is released; what neither covers is recorded as `unpaid`. Excess export is recorded (Wh and its value at the imbalance price) but not bought by the
  *   market: the market only trades what it awarded.
- * The balancing account (the market's balancing party) receives what buyers paid beyond what sellers received, which
- * is ≥ 0 because every buyer pays at least p × A (f ≥ 1) and every seller receives at most p × A.
+ * The balancing account (the market's balancing party) receives what buyers and seller deposits paid beyond what
+ * sellers received, which is ≥ 0 because every buyer pays at least p × A (f ≥ 1) and every seller receives at most p × A.
  *
  * Exact arithmetic: everything is computed in BigInt. Amounts that move tokens (energyAmount, imbalanceCharged,
  * escrowReleased, netCredit, escrowConsumed, balancingCredit and their totals) are bounded by the escrows and the
@@ -118,6 +119,8 @@ export interface SettlementAward {
   readonly awardedWh: number;
   /** Buyers only: the escrow still held for the order (undefined: none is held). */
   readonly escrow?: number;
+  /** Sellers only: the offer deposit held for the order (market/deposit.ts; undefined: none). */
+  readonly deposit?: number;
   /** Metered energy for this award (see allocateMetered), or null when no reading arrived. */
   readonly meteredWh: number | null;
 }
@@ -141,9 +144,9 @@ export interface SettlementRecord {
   readonly imbalanceUnpaid: string;
   /** Seller's excess export at the imbalance price; recorded, not paid. A decimal string, like imbalanceUnpaid. */
   readonly excessValue: string;
-  /** Buyer: escrow returned. Seller: 0. */
+  /** Buyer: escrow returned. Seller: offer deposit returned (0 without one). */
   readonly escrowReleased: number;
-  /** Signed change to the participant's spendable tokens from this settlement (seller credit or buyer release). */
+  /** Buyer: the escrow returned. Seller: the credit for delivered energy less the charge it covered (its deposit return is escrowReleased). */
   readonly netCredit: number;
 }
 
@@ -168,7 +171,7 @@ export interface SettlementTotals {
 export interface SettlementComputation {
   readonly records: SettlementRecord[];
   readonly totals: SettlementTotals;
-  /** Tokens each buyer's escrow gives up (paid into the pool), by order id. */
+  /** Tokens each buyer's escrow or seller's offer deposit gives up (paid into the pool), by order id. */
   readonly escrowConsumed: ReadonlyMap<string, number>;
 }
 
@@ -205,7 +208,11 @@ interface ExactRecord {
   readonly netCredit: bigint;
 }
 
-export function computeSettlement(awards: readonly SettlementAward[], factorPermille: number): SettlementComputation {
+/**
+ * `referencePrice` (governance imbalanceReferencePrice, 0: none): a seller's shortfall is charged at max(clearing
+ * price, referencePrice), taken from its energy credit first, then from its offer deposit (docs/adr/0011).
+ */
+export function computeSettlement(awards: readonly SettlementAward[], factorPermille: number, referencePrice = 0): SettlementComputation {
   const records: SettlementRecord[] = [];
   const exact: ExactRecord[] = [];
   const escrowConsumed = new Map<string, number>();
@@ -245,11 +252,25 @@ export function computeSettlement(awards: readonly SettlementAward[], factorPerm
       netCredit = released;
       records.push({ ...common, imbalanceCharged: safe(charged, 'imbalance'), imbalanceUnpaid: String(due - charged), excessValue: '0', escrowReleased: safe(released, 'release'), netCredit: safe(released, 'release') });
     } else {
-      due = imbalanceChargeExact(award.price, shortfall, factorPermille);
-      charged = minBig(due, energyAmount);
-      netCredit = energyAmount - charged;
+      // The seller cannot move the reference price: an offer that forced the clearing price down still pays for the
+      // energy it failed to deliver, from what it earned and then from its deposit.
+      const deposit = BigInt(award.deposit ?? 0);
+      due = imbalanceChargeExact(Math.max(award.price, referencePrice), shortfall, factorPermille);
+      const fromEnergy = minBig(due, energyAmount);
+      const fromDeposit = minBig(due - fromEnergy, deposit);
+      charged = fromEnergy + fromDeposit;
+      netCredit = energyAmount - fromEnergy;
+      if (fromDeposit > 0n) escrowConsumed.set(award.orderId, safe(fromDeposit, 'deposit consumed'));
+      consumed += fromDeposit;
       const excessValue = imbalanceChargeExact(award.price, excess, factorPermille);
-      records.push({ ...common, imbalanceCharged: safe(charged, 'imbalance'), imbalanceUnpaid: String(due - charged), excessValue: String(excessValue), escrowReleased: 0, netCredit: safe(netCredit, 'credit') });
+      records.push({
+        ...common,
+        imbalanceCharged: safe(charged, 'imbalance'),
+        imbalanceUnpaid: String(due - charged),
+        excessValue: String(excessValue),
+        escrowReleased: safe(deposit - fromDeposit, 'deposit release'),
+        netCredit: safe(netCredit, 'credit'),
+      });
     }
     exact.push({ side: award.side, awardedWh: awarded, deliveredWh: delivered, shortfallWh: shortfall, excessWh: excess, energyAmount, imbalanceCharged: charged, imbalanceUnpaid: due - charged, netCredit });
   }

@@ -12,6 +12,7 @@ import { orderIdSchema, zoneSchema } from '../market/rules';
 import { transientSalt } from '../common/transient';
 import { readJson } from '../common/state';
 import { meterReadingWh } from '../market/eligibility';
+import { referencePriceOf } from '../market/deposit';
 import { ownerAt, type Asset } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import { orgCollection } from '../common/keys';
@@ -57,6 +58,7 @@ export class SettlementContract extends Contract {
       interval,
       secretSalt: salt,
       imbalanceFactorPermille: config.imbalanceFactorPermille,
+      imbalanceReferencePrice: referencePriceOf(config),
       settlementDeadlineMs: settlementDeadlineMs(config),
       balancingAccount: operator.pseudonym,
       oversightCollection: orgCollection('settlement', operator.mspId),

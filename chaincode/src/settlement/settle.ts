@@ -19,8 +19,8 @@ import { bindCertificatesToSettlement } from '../certificates/settle-hook';
  *    balancing account takes what remains (see compute.ts for the rule);
  *  - public totals and the Merkle root are stored, and `SettlementCompleted` is emitted for the audit relay.
  * Idempotent per (market, zone, interval): a second settlement is refused with CONFLICT and writes nothing.
- * Nothing stays locked: every awarded bid's escrow is closed (paid from and released), every unawarded open bid's
- * escrow released; a bid without an escrow (impossible for bids placed under the limit ≥ 1 rule) settles against 0
+ * Nothing stays locked: every awarded bid's escrow and awarded offer's deposit is closed (paid from and released),
+ * every unawarded open bid's escrow and offer's deposit released; a bid without an escrow (impossible for bids placed under the limit ≥ 1 rule) settles against 0
  * instead of failing the whole interval, which would strand every other escrow of it.
  *
  * Small groups (defect: a lone buyer's metered import was readable from the public totals): the public summary shows a
@@ -127,6 +127,8 @@ export interface SettlementInputs {
   readonly interval: { id: string; endMs: number };
   readonly secretSalt: string;
   readonly imbalanceFactorPermille: number;
+  /** Governance imbalanceReferencePrice (0: none): the floor of a seller's shortfall price (compute.ts). */
+  readonly imbalanceReferencePrice?: number;
   readonly settlementDeadlineMs: number;
   readonly balancingAccount: string;
   /** The settling operator org's settlement collection, which keeps the full summary. */
@@ -218,8 +220,9 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   // Grid fees and envelope charges (grid-charges.ts): none unless the slot had a DSO envelope or tariff.
   const grid = await gridSettlementFor(ctx, zone, interval, awards, metered);
   // Every bid locked a positive escrow; one that is gone anyway settles against 0 rather than strand the others.
+  // Sellers' offer deposits (market/deposit.ts) are escrows under the order id too; an offer without one has none.
   const escrows = new Map<string, Escrow>();
-  for (const award of awards.filter((a) => a.side === 'BUY')) {
+  for (const award of awards) {
     const escrow = await ledger.getEscrow(award.owner, award.orderId);
     if (escrow) escrows.set(award.orderId, escrow);
   }
@@ -233,10 +236,13 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
         side: a.side,
         price: a.price,
         awardedWh: a.quantityWh,
-        escrow: grid ? grid.escrowFor(a.orderId, escrows.get(a.orderId)?.amount) : escrows.get(a.orderId)?.amount,
+        ...(a.side === 'BUY'
+          ? { escrow: grid ? grid.escrowFor(a.orderId, escrows.get(a.orderId)?.amount) : escrows.get(a.orderId)?.amount }
+          : { deposit: escrows.get(a.orderId)?.amount }),
         meteredWh: metered.get(a.orderId) ?? null,
       })),
       inputs.imbalanceFactorPermille,
+      inputs.imbalanceReferencePrice ?? 0,
     );
     if (grid) computed = grid.apply(computed);
   } catch (err) {
@@ -248,12 +254,9 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   // account are credited by blind writes, so settlement never conflicts with payments to those accounts.
   for (const record of computed.records) {
     const ref = `settlement:${market}:${zone}:${interval}:${record.orderId}`;
-    if (record.side === 'BUY') {
-      const escrow = escrows.get(record.orderId);
-      if (escrow) await ledger.closeEscrow(escrow, computed.escrowConsumed.get(record.orderId) ?? 0);
-    } else if (record.netCredit > 0) {
-      await ledger.credit(record.participant, record.netCredit, 'SETTLEMENT_CREDIT', ref);
-    }
+    const escrow = escrows.get(record.orderId);
+    if (escrow) await ledger.closeEscrow(escrow, computed.escrowConsumed.get(record.orderId) ?? 0);
+    if (record.side === 'SELL' && record.netCredit > 0) await ledger.credit(record.participant, record.netCredit, 'SETTLEMENT_CREDIT', ref);
   }
   if (computed.totals.balancingCredit > 0) {
     await ledger.credit(inputs.balancingAccount, computed.totals.balancingCredit, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:balancing`);
@@ -261,10 +264,11 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   for (const payout of grid?.payouts() ?? []) await ledger.credit(payout.account, payout.amount, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:grid:${payout.account}`);
   // Green certificates move with the delivered energy, in this same transaction (certificates/settle-hook.ts).
   await bindCertificatesToSettlement(ctx, { market, zone, interval, records: computed.records, secretSalt: inputs.secretSalt });
-  // Bids that won nothing kept their escrow through clearing, which moves no tokens: it returns to them now.
+  // Bids and deposit-backed offers that won nothing kept their escrow through clearing, which moves no tokens: it
+  // returns to them now.
   const awarded = new Set(awards.map((a) => a.orderId));
   for (const order of orders) {
-    if (order.side === 'BUY' && order.status === 'OPEN' && !awarded.has(order.orderId)) await ledger.releaseIfHeld(order.owner, order.orderId);
+    if (order.status === 'OPEN' && !awarded.has(order.orderId)) await ledger.releaseIfHeld(order.owner, order.orderId);
   }
 
   const leaves: string[] = [];

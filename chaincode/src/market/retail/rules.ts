@@ -59,4 +59,5 @@ export const retailRules: MarketRules<RetailOrder> = {
   words: { order: 'order', placing: 'orders', cancelling: 'orders' },
   where: (zone, intervalId) => `retail ${zone} ${intervalId}`,
   grid: loadGridClearing,
+  offerDeposit: true,
 };
