@@ -9,45 +9,17 @@ import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { verifyGcDocument } from '../../chaincode/src/certificates/export';
 import { describeLive } from './support/live';
-import { useLiveGateway } from './support/live-gateway';
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+import { liveApi, useLiveGateway, waitUntil } from './support/live-gateway';
 
 describeLive('green certificates on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-gc-', 'off');
 
   it('issue → settle with the payment → claim → seal → attested root → offline-verified export', async () => {
-    const gw = gateway();
-    const call = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-      const res = await fetch(`${gw.baseUrl}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${gw.keys[label]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
-    const ok = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-      const reply = await call(label, method, path, body);
-      if (reply.status !== 200) throw new Error(`${method} ${path} as ${label}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
-      return reply;
-    };
-    const waitUntil = async (ms: number) => {
-      while (Date.now() < ms) await new Promise((r) => setTimeout(r, Math.min(1000, ms - Date.now() + 5)));
-    };
+    const { call, ok, register, grant } = liveApi(gateway());
 
     const run = crypto.randomBytes(3).toString('hex');
     const zone = `gc-${run}`;
-    const pseudonym: Record<string, string> = {};
-    for (const label of ['gridoperator-admin', 'utility-admin', 'regulator-admin', 'prosumer-01', 'consumer-01']) {
-      const reg = await call(label, 'POST', '/api/v1/registry/participants');
-      expect([200, 409]).toContain(reg.status);
-      pseudonym[label] = (await ok(label, 'GET', '/api/v1/registry/participants/me')).body.pseudonym;
-    }
-    const grant = async (admin: string, label: string, role: string) => expect([200, 409]).toContain((await call(admin, 'POST', `/api/v1/registry/participants/${pseudonym[label]}/roles`, { role })).status);
+    const pseudonym = await register(['gridoperator-admin', 'utility-admin', 'regulator-admin', 'prosumer-01', 'consumer-01']);
     await grant('gridoperator-admin', 'gridoperator-admin', 'MARKET_OPERATOR');
     await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
     await grant('regulator-admin', 'regulator-admin', 'REGULATOR');

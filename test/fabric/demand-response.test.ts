@@ -7,37 +7,15 @@
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { describeLive } from './support/live';
-import { useLiveGateway } from './support/live-gateway';
+import { liveApi, useLiveGateway, waitUntil } from './support/live-gateway';
 
 const DAY = 24 * 3_600_000;
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 describeLive('demand response on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-dr-', 'off');
 
   it('program → event → opt-ins → signed readings → settlement pays the reduction, and only it', async () => {
-    const gw = gateway();
-    const call = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-      const res = await fetch(`${gw.baseUrl}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${gw.keys[label]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
-    const ok = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-      const reply = await call(label, method, path, body);
-      if (reply.status !== 200) throw new Error(`${method} ${path} as ${label}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
-      return reply;
-    };
-    const waitUntil = async (ms: number) => {
-      while (Date.now() < ms) await new Promise((r) => setTimeout(r, Math.min(1000, ms - Date.now() + 5)));
-    };
+    const { call, ok, register, grant } = liveApi(gateway());
 
     const run = crypto.randomBytes(3).toString('hex');
     const zone = `dr-${run}`;
@@ -45,16 +23,7 @@ describeLive('demand response on the native Fabric network', () => {
     const lengthMs = config.intervalMinutes * 60_000;
 
     // Participants and roles (a network that ran another suite has them already: 409 is fine).
-    const pseudonym: Record<string, string> = {};
-    for (const label of ['gridoperator-admin', 'utility-admin', 'regulator-admin', 'prosumer-01', 'consumer-01']) {
-      const reg = await call(label, 'POST', '/api/v1/registry/participants');
-      expect([200, 409]).toContain(reg.status);
-      pseudonym[label] = (await ok(label, 'GET', '/api/v1/registry/participants/me')).body.pseudonym;
-    }
-    const grant = async (admin: string, label: string, role: string) => {
-      const res = await call(admin, 'POST', `/api/v1/registry/participants/${pseudonym[label]}/roles`, { role });
-      expect([200, 409]).toContain(res.status);
-    };
+    const pseudonym = await register(['gridoperator-admin', 'utility-admin', 'regulator-admin', 'prosumer-01', 'consumer-01']);
     await grant('gridoperator-admin', 'gridoperator-admin', 'MARKET_OPERATOR');
     await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
     await grant('regulator-admin', 'regulator-admin', 'REGULATOR');

@@ -8,41 +8,16 @@
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { describeLive } from './support/live';
-import { useLiveGateway } from './support/live-gateway';
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+import { liveApi, useLiveGateway } from './support/live-gateway';
 
 describeLive('batched reading storage on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-metering-', 'off');
 
   it('commits 120 readings in chunks, finds them all as duplicates again, reads the last chunk back, refuses a contradiction', async () => {
-    const gw = gateway();
-    const call = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-      const res = await fetch(`${gw.baseUrl}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${gw.keys[label]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
-    const ok = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-      const reply = await call(label, method, path, body);
-      if (reply.status !== 200) throw new Error(`${method} ${path} as ${label}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
-      return reply;
-    };
+    const { call, ok, register, grant } = liveApi(gateway());
 
     const owners = ['prosumer-19', 'prosumer-20'];
-    const pseudonym: Record<string, string> = {};
-    for (const label of ['gridoperator-admin', 'utility-admin', 'regulator-admin', ...owners]) {
-      const reg = await call(label, 'POST', '/api/v1/registry/participants');
-      expect([200, 409]).toContain(reg.status);
-      pseudonym[label] = (await ok(label, 'GET', '/api/v1/registry/participants/me')).body.pseudonym;
-    }
-    const grant = async (admin: string, label: string, role: string) => expect([200, 409]).toContain((await call(admin, 'POST', `/api/v1/registry/participants/${pseudonym[label]}/roles`, { role })).status);
+    await register(['gridoperator-admin', 'utility-admin', 'regulator-admin', ...owners]);
     await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
     await grant('regulator-admin', 'regulator-admin', 'REGULATOR');
     for (const owner of owners) await grant('utility-admin', owner, 'PROSUMER');

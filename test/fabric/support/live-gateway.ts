@@ -2,6 +2,8 @@
  * A gateway process with OBE_LEDGER=fabric on the native network, for the suites that drive it over HTTP: API keys
  * for the network's identities, as an operator would configure them (embedded mode does this itself), then the
  * gateway started before the suite and stopped (exit code 0 expected) and its data directory removed after it.
+ * `liveApi` is its HTTP API as those identities (requests, participant registration and role grants), `waitUntil`
+ * the suites' wait for a point in wall-clock time (interval starts and ends on the network's 1-minute intervals).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,4 +41,67 @@ export function useLiveGateway(tmpPrefix: string, operatorAgent: 'on' | 'off', e
   });
 
   return () => gw!;
+}
+
+/** A reply of the gateway's HTTP API: its status and its JSON body (undefined when the body is empty). */
+export interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** The gateway's HTTP API as the network's identities (by label), for the live suites' flows. */
+export interface LiveApi {
+  /** A request with `label`'s API key; `body`, when given, is sent as JSON. Any status is returned. */
+  call(label: string, method: string, path: string, body?: unknown): Promise<Reply>;
+  /** `call` that must answer 200: otherwise it throws with the reply and the end of the gateway's output. */
+  ok(label: string, method: string, path: string, body?: unknown): Promise<Reply>;
+  /**
+   * Registers each identity as a participant, in order (409 is fine: a suite that ran before on the same network
+   * registered it), and returns their pseudonyms by label.
+   */
+  register(labels: readonly string[]): Promise<Record<string, string>>;
+  /** `admin` grants `role` to the participant `label` registered above (409 is fine: it has the role already). */
+  grant(admin: string, label: string, role: string): Promise<void>;
+}
+
+export function liveApi(gw: GatewayProcess): LiveApi {
+  const pseudonyms: Record<string, string> = {};
+  const call = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+    const res = await fetch(`${gw.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${gw.keys[label]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const ok = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+    const reply = await call(label, method, path, body);
+    if (reply.status !== 200) throw new Error(`${method} ${path} as ${label}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
+    return reply;
+  };
+  return {
+    call,
+    ok,
+    register: async (labels) => {
+      const registered: Record<string, string> = {};
+      for (const label of labels) {
+        const reg = await call(label, 'POST', '/api/v1/registry/participants');
+        expect([200, 409]).toContain(reg.status);
+        registered[label] = pseudonyms[label] = (await ok(label, 'GET', '/api/v1/registry/participants/me')).body.pseudonym;
+      }
+      return registered;
+    },
+    grant: async (admin, label, role) => {
+      const pseudonym = pseudonyms[label];
+      if (pseudonym === undefined) throw new Error(`grant ${role} to ${label}: not registered by this suite (register it first)`);
+      const res = await call(admin, 'POST', `/api/v1/registry/participants/${pseudonym}/roles`, { role });
+      expect([200, 409]).toContain(res.status);
+    },
+  };
+}
+
+/** Waits in real time, polling at least once a second, until the clock reaches `ms` (epoch milliseconds). */
+export async function waitUntil(ms: number): Promise<void> {
+  while (Date.now() < ms) await new Promise((r) => setTimeout(r, Math.min(1000, ms - Date.now() + 5)));
 }
