@@ -184,7 +184,7 @@ const Tokens = contractTxs('Tokens', {
   Consolidate: tx({ kind: 'submit', channels: ENERGY, args: [], argNames: [], transient: saltOnly, result: R.consolidationRecord, roles: 'any participant, its own account', description: "Folds the caller's movement keys into one (balance unchanged)" }),
   GetBalance: tx({ kind: 'evaluate', channels: ENERGY, args: [accountSchema], argNames: ['argsJson'], result: R.balanceRecord, roles: 'the account owner, the market operator and the regulator', description: "An account's available and escrowed tokens" }),
   GetMyBalance: tx({ kind: 'evaluate', channels: ENERGY, args: [], argNames: [], result: R.balanceRecord, roles: 'any participant', description: "The caller's balance" }),
-  ListEscrows: tx({ kind: 'evaluate', channels: ENERGY, args: [accountSchema], argNames: ['argsJson'], result: list(R.escrowRecord), roles: 'the account owner, the market operator and the regulator', description: "An account's open escrows (one per open bid)" }),
+  ListEscrows: tx({ kind: 'evaluate', channels: ENERGY, args: [accountSchema], argNames: ['argsJson'], result: list(R.escrowRecord), roles: 'the account owner, the market operator and the regulator', description: "An account's open escrows (one per open bid or deposit-backed retail offer)" }),
 });
 
 const RetailMarket = contractTxs('RetailMarket', {
@@ -196,7 +196,7 @@ const RetailMarket = contractTxs('RetailMarket', {
     transient: z.strictObject({ order: retailOrderSchema }),
     result: R.publicOrderRecord,
     roles: 'SELL: a PROSUMER with an active generating or storage asset and meter in the zone; BUY: a PROSUMER or CONSUMER with an active meter there',
-    description: 'Places a private order (price and quantity in transient data); a bid escrows its maximum cost',
+    description: "Places a private order (price and quantity in transient data); a bid escrows its maximum cost, an offer governance's deposit for the Wh beyond its meter's free allowance",
   }),
   CancelOrder: tx({ kind: 'submit', channels: ENERGY, args: [orderRefSchema], argNames: ['argsJson'], result: R.publicOrderRecord, roles: "the order's owner, before gate closure or once the interval is abandoned; never after clearing", description: 'Withdraws an open order' }),
   ClearInterval: tx({ kind: 'submit', channels: ENERGY, args: [retailSlotSchema], argNames: ['argsJson'], transient: clearing, result: R.marketResultRecord, roles: 'the market operator, after gate closure, once', description: "Clears a zone's interval by uniform-price double auction" }),

@@ -282,7 +282,7 @@ export const balanceRecord = z.looseObject({ account: pseudonymSchema, available
 
 export const escrowRecord = z
   .looseObject({ account: pseudonymSchema, escrowId: z.string(), amount: count, locked: count, ref: z.string(), salt: z.string() })
-  .describe('An open escrow (one per open bid): visible as its account’s balance is')
+  .describe('An open escrow (one per open bid or deposit-backed retail offer): visible as its account’s balance is')
   .meta({ id: 'Escrow' });
 
 // No amount: a submitted transaction's result is in the block, readable by every channel member (amounts are private).
