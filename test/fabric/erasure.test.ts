@@ -4,14 +4,18 @@
  * the admin erases the household. Before: the amount is in the private data store of every peer of tokens_UtilityMSP
  * (utility, grid operator, regulator) — the positive control. After: Fabric's purge (network/native core.yaml,
  * ledger.pvtdataStore.purgeInterval 1) has run on every peer, no file outside the peers' LevelDB stores holds the
- * amount, and the household is an ERASED tombstone that cannot register again. Skipped, saying why, without a
- * running network.
+ * amount, and the household is an ERASED tombstone that cannot register again. Then the operator's step after an
+ * erasure (docs/operations.md): each peer in turn is stopped, its LevelDB stores compacted and restarted
+ * (network/native/node.sh compact), and afterwards no file of any peer's data directory, nor of the orderer's (it
+ * never receives private data, only its hashes), holds the amount, while each peer answers with the same ledger
+ * height and the same query results as before. Skipped, saying why, without a running network.
  *
  * A peer keeps its stores in LevelDB, read raw here (support/peer-store.ts). Fabric's purge deletes the keys, and
  * LevelDB reclaims deleted bytes only when it compacts the journal and tables they sit in, which a quiet peer may not
- * do for a long time; nothing outside those LevelDB files may hold the value. The files still holding it are printed
- * (docs/privacy-and-erasure.md, On disk).
+ * do for a long time: before the compaction the files still holding the value are printed (docs/privacy-and-erasure.md,
+ * On disk).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +27,7 @@ import { loadConfig } from '../../gateway/src/config';
 import { newApiKey } from '../../gateway/src/http/auth';
 import { fabricCall } from './support/fabric-call';
 import { CONNECTION_FILE, NETWORK_DIR, describeLive, peerDataDir } from './support/live';
+import { NATIVE } from './support/shell';
 import { filesContaining } from './support/peer-store';
 
 const ADMIN = 'utility-admin';
@@ -32,6 +37,19 @@ const PEERS = ['gridoperator', 'utility', 'regulator'] as const;
 
 const call = (label: string, mode: 'submit' | 'evaluate', fn: string, args: string[] = [], transient: Record<string, string> = {}) =>
   fabricCall({ label, mode, fn, args, transient });
+/** Runs a command of the native network's scripts (lib.sh sourced, the network at NETWORK_DIR); its stdout. */
+function network(label: string, script: string, timeout = 120_000): string {
+  const result = spawnSync('bash', ['-c', `source "${NATIVE}/lib.sh"; ${script}`], {
+    env: { ...process.env, OBE_NETWORK_DIR: NETWORK_DIR },
+    encoding: 'utf8',
+    timeout,
+  });
+  if (result.status !== 0) throw new Error(`${label} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}
+/** The peer's height of the energy channel, asked of the peer itself by its org's admin. */
+const height = (peer: string) =>
+  (JSON.parse(network(`getinfo on peer-${peer}`, `use_org_admin ${peer}; peer channel getinfo -c energy | sed -n 's/^Blockchain info: //p'`)) as { height: number }).height;
 const movement = (amount: number) => ({ movement: JSON.stringify({ amount, salt: randomBytes(24).toString('hex') }) });
 
 describeLive('erasure on Fabric: purged from every peer, on disk', () => {
@@ -103,5 +121,24 @@ describeLive('erasure on Fabric: purged from every peer, on disk', () => {
       if (files.length > 0) console.info(`peer-${peer}: the purged value's bytes are still in LevelDB files awaiting compaction: ${files.join(', ')}`);
       expect({ peer, outsideLevelDb: files.filter((file) => !leveldb.test(file)) }).toEqual({ peer, outsideLevelDb: [] });
     }
-  }, 180_000);
+
+    // The operator's step after an erasure: one peer at a time (the others keep the network available), stop it,
+    // compact its stores, start it. It holds the same ledger and answers the same.
+    for (const peer of PEERS) {
+      const identity = `${peer}-admin`;
+      const heightBefore = height(peer);
+      const whoBefore = call(identity, 'evaluate', TX.Participants.WhoAmI.name);
+      const started = Date.now();
+      network(`node.sh compact peer-${peer}`, `bash "${NATIVE}/node.sh" compact peer-${peer}`, 300_000);
+      console.info(`peer-${peer}: stopped, compacted and restarted in ${Date.now() - started} ms`);
+      expect({ peer, files: filesContaining(peerDataDir(peer), needle) }).toEqual({ peer, files: [] });
+      expect({ peer, height: height(peer) }).toEqual({ peer, height: heightBefore });
+      expect({ peer, whoAmI: call(identity, 'evaluate', TX.Participants.WhoAmI.name) }).toEqual({ peer, whoAmI: whoBefore });
+    }
+    // The orderer orders transactions whose private inputs travel only in the transient map: its blocks hold hashes.
+    expect(filesContaining(path.join(NETWORK_DIR, 'data', 'orderer'), needle)).toEqual([]);
+    // The network endorses and commits with every peer compacted: the tombstone is still there and a submit goes through.
+    expect(((await (await api(`/api/v1/registry/participants/${household.pseudonym}`, adminKey)).json()) as { status: string }).status).toBe('ERASED');
+    call(ISSUER, 'submit', TX.Tokens.Mint.name, [JSON.stringify({ account: JSON.parse(call(ISSUER, 'evaluate', TX.Participants.WhoAmI.name)).pseudonym })], movement(1));
+  }, 600_000);
 });
