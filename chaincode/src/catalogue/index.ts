@@ -13,7 +13,7 @@ import { pseudonymArgSchema, pseudonymSchema, roleChangeSchema } from '../partic
 import { participantSecretSchema } from '../participants/secret';
 import { eraseArgSchema } from '../erasure/erase';
 import { assetFilterSchema, assetIdSchema, assetRefSchema, commissionSchema, offerTransferSchema, registerAssetSchema, rotateKeySchema, zoneSchema } from '../registry/asset';
-import { intervalStartArgSchema, readingBatchSchema, zoneIntervalSchema } from '../metering/reading';
+import { intervalStartArgSchema, profileBatchSchema, readingBatchSchema, zoneIntervalSchema } from '../metering/reading';
 import { accountSchema, mintSchema, movementSchema, transferSchema } from '../tokens/contract';
 import { suppliedOrdersSchema } from '../market/book';
 import { orderRefSchema, retailOrderSchema, slotSchema as retailSlotSchema } from '../market/retail/contract';
@@ -144,6 +144,17 @@ const Metering = contractTxs('Metering', {
     result: R.readingBatchResult,
     roles: 'DSO (any asset); RETAILER, AGGREGATOR (assets of their own org)',
     description: 'Records a batch of signed readings: values private, salted hashes public (all or nothing)',
+  }),
+  SubmitProfiles: tx({
+    kind: 'submit',
+    channels: ENERGY,
+    args: [],
+    argNames: [],
+    transient: z.strictObject({ profiles: profileBatchSchema }),
+    result: R.readingBatchResult,
+    roles: 'DSO (any asset); RETAILER, AGGREGATOR (assets of their own org)',
+    description:
+      'Records signed load profiles (one device signature over a meter’s run of consecutive intervals); each reading is then stored as SubmitReadings stores it (all or nothing)',
   }),
   GetReading: tx({
     kind: 'evaluate',

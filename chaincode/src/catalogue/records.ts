@@ -120,6 +120,10 @@ export const readingView = z
     submittedAt: isoTime,
     owner: pseudonymSchema.optional().describe('Owner (pseudonym) at the reading’s interval'),
     keyValidFrom: isoTime.optional().describe('Start of the device key period whose key verified the signature'),
+    profile: z
+      .looseObject({ start: count, intervals: count, position: count })
+      .optional()
+      .describe('Set when the reading came in a signed load profile: `signature` is the profile’s, over the asset’s `intervals` consecutive readings from `start`; this reading is number `position`'),
     voided: z.boolean().describe('True when a DSO has since declared that key compromised for this interval: the reading no longer counts (settlement treats it as missing)'),
     hash: hex64,
     collection: z.string(),

@@ -5,7 +5,7 @@ import { assetIdSchema, zoneSchema } from '../registry/asset';
 import { readingHash, readReading } from './access';
 import { intervalStartArgSchema } from './reading';
 import { publishZoneTotal, zoneTotal } from './zone';
-import { submitReadings } from './submit';
+import { submitProfiles, submitReadings } from './submit';
 
 @Info({ title: 'Metering', description: 'Signed meter readings: private values, public salted hashes and zone totals under the small-group rule' })
 export class MeteringContract extends Contract {
@@ -18,6 +18,13 @@ export class MeteringContract extends Contract {
   @Returns('string')
   async SubmitReadings(ctx: Context): Promise<string> {
     return canonicalJson(await submitReadings(ctx));
+  }
+
+  /** Signed load profiles travel in the transient map (`profiles`); the transaction has no public arguments. */
+  @Transaction()
+  @Returns('string')
+  async SubmitProfiles(ctx: Context): Promise<string> {
+    return canonicalJson(await submitProfiles(ctx));
   }
 
   // Without decorator metadata (tsx) each @Param appends, and decorators apply bottom-up: so the last parameter is listed first.

@@ -40,6 +40,79 @@ export type ReadingBatch = z.output<typeof readingBatchSchema>;
 
 export const READINGS_TRANSIENT = 'readings';
 
+/**
+ * Signed load profiles (docs/adr/0010-signed-load-profiles.md): a meter's run of consecutive intervals with one device
+ * signature over the whole run, as smart-meter gateways and head-ends send them. Each of its readings is stored exactly
+ * like a reading signed alone.
+ */
+export const PROFILES_TRANSIENT = 'profiles';
+/** The longest profile: 31 days of quarter-hours. */
+export const MAX_PROFILE_INTERVALS = 96 * 31;
+/** Profiles per transaction: each is one signature check and one key import per endorser. */
+export const MAX_PROFILES = 1000;
+/**
+ * Readings per profile transaction, over all its profiles. One public record (~300 bytes) per reading goes into the
+ * transaction's write set: 10,000 keep a transaction near 3 MB, well under Fabric's 10 MB block and gRPC limits.
+ */
+export const MAX_PROFILE_BATCH_READINGS = 10_000;
+/**
+ * The signed payload's domain: a reading's own payload never has this key (readingSchema is strict), so a signature
+ * over one reading can never be presented as a profile's, nor a profile's as one reading's.
+ */
+export const PROFILE_DOMAIN = 'obe.load-profile.v1';
+
+/** One interval of a profile: a reading without the asset, which the profile names once. */
+export const profileReadingSchema = readingSchema.omit({ assetId: true });
+export type ProfileReading = z.output<typeof profileReadingSchema>;
+
+/** What a device signs for a profile: one asset and its consecutive intervals in ascending order. */
+export const loadProfileSchema = z.strictObject({
+  assetId: assetIdSchema,
+  readings: z.array(profileReadingSchema).min(1).max(MAX_PROFILE_INTERVALS),
+});
+export type LoadProfile = z.output<typeof loadProfileSchema>;
+
+export const signedProfileSchema = loadProfileSchema.extend({
+  /** ECDSA P-256 / SHA-256 signature over profileSigningPayload(profile), base64 (DER or 64-byte r‖s). */
+  signature: signedReadingSchema.shape.signature,
+});
+export type SignedProfile = z.output<typeof signedProfileSchema>;
+
+/** The transient `profiles` entry of Metering:SubmitProfiles. */
+export const profileBatchSchema = z
+  .strictObject({
+    /** The batch's secret, as in readingBatchSchema: each reading's salt is derived from it; never stored. */
+    salt: readingBatchSchema.shape.salt,
+    profiles: z.array(signedProfileSchema).min(1).max(MAX_PROFILES),
+  })
+  .refine((batch) => batch.profiles.reduce((n, p) => n + p.readings.length, 0) <= MAX_PROFILE_BATCH_READINGS, {
+    message: `at most ${MAX_PROFILE_BATCH_READINGS} readings per transaction over all profiles`,
+    path: ['profiles'],
+  });
+export type ProfileBatch = z.output<typeof profileBatchSchema>;
+
+/** The exact bytes a device signs for a profile: canonical JSON of {domain, assetId, readings} (RFC 8785). */
+export function profileSigningPayload(profile: LoadProfile): string {
+  const readings = profile.readings.map(({ intervalStart, importedWh, exportedWh, sequence }) => ({ intervalStart, importedWh, exportedWh, sequence }));
+  return canonicalJson({ domain: PROFILE_DOMAIN, assetId: profile.assetId, readings });
+}
+
+/**
+ * Where a reading sits in the signed profile it came with: the device signed the profile of `intervals` consecutive
+ * readings of the asset from `start`, and this reading is number `position` (0-based). With the other readings of that
+ * run (the same asset's stored readings of those intervals) anyone entitled to the values re-verifies the signature.
+ */
+export interface ProfileRef {
+  readonly start: number;
+  readonly intervals: number;
+  readonly position: number;
+}
+
+/** The profile a stored profile reading was signed in, rebuilt from the run's stored readings (in interval order). */
+export function profileOfStored(assetId: string, run: readonly Reading[]): LoadProfile {
+  return { assetId, readings: run.map(({ intervalStart, importedWh, exportedWh, sequence }) => ({ intervalStart, importedWh, exportedWh, sequence })) };
+}
+
 /** Only the signed fields, whatever else the object carries. */
 export function readingOf(value: Reading): Reading {
   const { assetId, intervalStart, importedWh, exportedWh, sequence } = value;
@@ -91,6 +164,11 @@ export interface StoredReading {
    * compromised ends its period before this interval, and the reading stops counting (see readingTrusted).
    */
   readonly keyValidFrom?: string;
+  /**
+   * Set when the reading came in a signed load profile: `signature` is then the profile's, over
+   * profileSigningPayload of the run this names (see ProfileRef); absent for a reading signed alone.
+   */
+  readonly profile?: ProfileRef;
 }
 
 /** The salt of one reading, derived from the batch's secret and the reading's identity (asset, interval). */

@@ -12,19 +12,24 @@ import { getConfig } from '../governance/store';
 import { hasRole, requireRole } from '../participants/authorize';
 import type { ActingParticipant } from '../participants/participant';
 import { findParticipantSecret, participantSecretCollection } from '../participants/secret';
-import { deviceKeyAt, maxEnergyWhPerInterval, meteringStartMs, ownerAt, suspensionDuring, type Asset, type OwnershipPeriod } from '../registry/asset';
+import { deviceKeyAt, maxEnergyWhPerInterval, meteringStartMs, ownerAt, suspensionDuring, type Asset, type DeviceKeyPeriod, type OwnershipPeriod } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import {
+  PROFILES_TRANSIENT,
   READINGS_TRANSIENT,
+  profileBatchSchema,
+  profileSigningPayload,
   readingBatchSchema,
   readingOf,
   readingSaltLabel,
   readingSigningPayload,
   zoneDeltaSaltLabel,
   sameReading,
+  type ProfileRef,
   type Reading,
   type ReadingChunk,
   type ReadingHashRecord,
+  type SignedProfile,
   type SignedReading,
   type StoredReading,
   type ZoneBatchMarker,
@@ -56,6 +61,8 @@ interface Checked {
   readonly owner: OwnershipPeriod;
   /** The device key period whose key verified the signature. */
   readonly keyValidFrom: string;
+  /** Set when the reading came in a signed load profile (its signature is then the profile's). */
+  readonly profile?: ProfileRef;
 }
 
 /**
@@ -125,30 +132,60 @@ function readBatch(ctx: Context) {
   return parseJsonArg(readingBatchSchema, text, 'reading batch');
 }
 
+function readProfileBatch(ctx: Context) {
+  const text = transientText(ctx, PROFILES_TRANSIENT);
+  if (text === undefined) {
+    throw new InvalidArgumentError(`profiles travel in the transient map under '${PROFILES_TRANSIENT}'; none was given`);
+  }
+  return parseJsonArg(profileBatchSchema, text, 'profile batch');
+}
+
 /**
  * A reading that passed every rule up to its signature: the signature is checked later, together with the batch's
- * others (see checkBatch), and `after` holds the first rule after the signature it breaks, if any.
+ * others (see checkUnits), and `after` holds the first rule after the signature it breaks, if any.
  */
 interface Pending extends Checked {
-  readonly key: KeyObject;
+  readonly interval: string;
+  readonly after?: Error;
+}
+
+/** A reading's rules up to its signature, and the key period and owner its interval falls in. */
+interface Ruled {
+  readonly reading: Reading;
+  readonly payload: string;
+  readonly asset: Asset;
+  readonly owner: OwnershipPeriod;
+  readonly keyPeriod: DeviceKeyPeriod;
   readonly interval: string;
   readonly after?: Error;
 }
 
 /**
- * Every rule a single reading must meet, in order; the ones before the signature throw at once. The first failure
- * refuses the whole batch, naming the reading's index (checkBatch keeps that order across the deferred signatures).
+ * One signature and what it covers: a reading signed alone (one item) or a load profile (its readings, in order).
+ * `refusal` is the error when the signature does not verify.
  */
-async function check(
+interface Unit {
+  readonly key: KeyObject;
+  /** The exact bytes the device signed. */
+  readonly signed: string;
+  readonly signature: string;
+  readonly items: readonly Pending[];
+  readonly refusal: () => Error;
+}
+
+/**
+ * Every rule a single reading must meet before its signature, in order; each throws at once. `at` names the reading in
+ * messages (reading[i], or profile[p].readings[j]); `index` goes into the error's details.
+ */
+async function checkRules(
   ctx: Context,
   config: GovernanceConfig,
   caller: ActingParticipant,
   cache: AssetCache,
-  signed: SignedReading,
+  reading: Reading,
   index: number,
-): Promise<Pending> {
-  const at = `reading[${index}]`;
-  const reading = readingOf(signed);
+  at: string,
+): Promise<Ruled> {
   const asset = await cache.asset(reading.assetId);
   if (!asset) throw new NotFoundError(`${at}: asset '${reading.assetId}' does not exist`, { index });
   const interval = new Date(reading.intervalStart).toISOString();
@@ -180,8 +217,8 @@ async function check(
     throw new RuleViolationError(`${at}: asset '${asset.assetId}' was suspended (by its ${suspension.by === 'DSO' ? 'DSO' : 'owner'}) during the interval starting ${interval}`, { index });
   }
   // The key in force at the interval's start: a key set later cannot sign an earlier interval.
-  const key = deviceKeyAt(asset, reading.intervalStart);
-  if (!key) {
+  const keyPeriod = deviceKeyAt(asset, reading.intervalStart);
+  if (!keyPeriod) {
     throw new RuleViolationError(`${at}: asset '${asset.assetId}' had no device key in force at ${interval} and cannot report for it`, { index });
   }
   const payload = readingSigningPayload(reading);
@@ -190,46 +227,128 @@ async function check(
     reading.exportedWh > maxWh
       ? new RuleViolationError(`${at}: exported ${reading.exportedWh} Wh exceeds the ${maxWh} Wh that ${asset.capacityKw} kW can deliver in ${config.intervalMinutes} minutes`, { index })
       : undefined;
-  return { index, reading, payload, signature: signed.signature, asset, owner, keyValidFrom: key.validFrom, key: cache.key(key.devicePublicKey), interval, after };
+  return { reading, payload, asset, owner, keyPeriod, interval, after };
+}
+
+/** A reading signed alone: its rules, then one signature over its own canonical JSON. */
+async function checkReading(ctx: Context, config: GovernanceConfig, caller: ActingParticipant, cache: AssetCache, signed: SignedReading, index: number): Promise<Unit> {
+  const { reading, payload, asset, owner, keyPeriod, interval, after } = await checkRules(ctx, config, caller, cache, readingOf(signed), index, `reading[${index}]`);
+  const item: Pending = { index, reading, payload, signature: signed.signature, asset, owner, keyValidFrom: keyPeriod.validFrom, interval, after };
+  return {
+    key: cache.key(keyPeriod.devicePublicKey),
+    signed: payload,
+    signature: signed.signature,
+    items: [item],
+    refusal: () =>
+      new ForbiddenError(`reading[${index}]: the signature does not verify against the device key of asset '${asset.assetId}' in force at ${interval}`, { index }),
+  };
 }
 
 /**
- * Checks every reading of the batch with the same outcome as checking them one by one in order — the first broken
- * rule of the first reading that breaks one refuses the batch — but verifies the signatures together, off the
+ * A load profile: one run of consecutive intervals of one asset, in ascending order, every interval meeting the rules
+ * of a reading signed alone, all of them in ONE device key period and ONE ownership period (a profile across a key
+ * change or a transfer is refused: the head-end splits it there), then one signature over profileSigningPayload.
+ * Items are numbered across the batch's profiles (`first` is this profile's first number), so duplicates and conflicts
+ * between profiles name a reading as a batch of readings would.
+ */
+async function checkProfile(
+  ctx: Context,
+  config: GovernanceConfig,
+  caller: ActingParticipant,
+  cache: AssetCache,
+  profile: SignedProfile,
+  p: number,
+  first: number,
+): Promise<Unit> {
+  const at = `profile[${p}]`;
+  const length = intervalMs(config);
+  const { readings } = profile;
+  for (let j = 1; j < readings.length; j++) {
+    if (readings[j].intervalStart !== readings[j - 1].intervalStart + length) {
+      throw new RuleViolationError(
+        `${at}.readings[${j}]: intervalStart ${readings[j].intervalStart} does not follow ${readings[j - 1].intervalStart} by one ${config.intervalMinutes}-minute interval; a profile is one run of consecutive intervals in ascending order, without gaps or repeats`,
+        { profile: p, index: j },
+      );
+    }
+  }
+  const start = readings[0].intervalStart;
+  const items: Pending[] = [];
+  let firstRuled: Ruled | undefined;
+  for (const [j, entry] of readings.entries()) {
+    const ruled = await checkRules(ctx, config, caller, cache, { assetId: profile.assetId, ...entry }, first + j, `${at}.readings[${j}]`);
+    firstRuled ??= ruled;
+    if (ruled.keyPeriod.validFrom !== firstRuled.keyPeriod.validFrom) {
+      throw new RuleViolationError(
+        `${at}.readings[${j}]: the device key of asset '${profile.assetId}' in force at ${ruled.interval} is not the one in force at ${firstRuled.interval}; a profile must lie within one key period — split it at ${ruled.keyPeriod.validFrom}`,
+        { profile: p, index: j, reason: 'PROFILE_SPANS_KEY_CHANGE' },
+      );
+    }
+    if (ruled.owner.from !== firstRuled.owner.from || ruled.owner.owner !== firstRuled.owner.owner) {
+      throw new RuleViolationError(
+        `${at}.readings[${j}]: asset '${profile.assetId}' changed owner at ${ruled.owner.from}; a profile must lie within one ownership period, so that each owner's readings are re-verifiable from its own — split it there`,
+        { profile: p, index: j, reason: 'PROFILE_SPANS_OWNER_CHANGE' },
+      );
+    }
+    const ref: ProfileRef = { start, intervals: readings.length, position: j };
+    items.push({
+      index: first + j,
+      reading: ruled.reading,
+      payload: ruled.payload,
+      signature: profile.signature,
+      asset: ruled.asset,
+      owner: ruled.owner,
+      keyValidFrom: ruled.keyPeriod.validFrom,
+      profile: ref,
+      interval: ruled.interval,
+      after: ruled.after,
+    });
+  }
+  const head = firstRuled as Ruled; // readings has at least one entry (profileBatchSchema)
+  return {
+    key: cache.key(head.keyPeriod.devicePublicKey),
+    signed: profileSigningPayload(profile),
+    signature: profile.signature,
+    items,
+    refusal: () =>
+      new ForbiddenError(`${at}: the signature does not verify as a load profile against the device key of asset '${profile.assetId}' in force at ${head.interval}`, { profile: p }),
+  };
+}
+
+/**
+ * Checks every unit (a reading, or a profile) with the same outcome as checking them one by one in order — the first
+ * broken rule of the first unit that breaks one refuses the batch — but verifies the signatures together, off the
  * chaincode's thread (verifySignatures): they are most of a batch's endorsement. Readings identical to an earlier one
  * in the batch are counted as duplicates; a different one for the same asset and interval is a conflict.
  */
-async function checkBatch(ctx: Context, config: GovernanceConfig, caller: ActingParticipant, cache: AssetCache, readings: readonly SignedReading[]) {
-  const pending: Pending[] = [];
+async function checkUnits(count: number, build: (i: number) => Promise<Unit>) {
+  const units: Unit[] = [];
   let refusal: unknown;
-  for (let index = 0; index < readings.length && refusal === undefined; index++) {
+  for (let i = 0; i < count && refusal === undefined; i++) {
     try {
-      pending.push(await check(ctx, config, caller, cache, readings[index], index));
+      units.push(await build(i));
     } catch (err) {
-      refusal = err; // this reading's rule before its signature; an earlier reading's signature may still come first
+      refusal = err; // this unit's rule before its signature; an earlier unit's signature may still come first
     }
   }
-  const valid = await verifySignatures(pending.map(({ key, payload, signature }) => ({ key, payload, signature })));
+  const valid = await verifySignatures(units.map(({ key, signed, signature }) => ({ key, payload: signed, signature })));
   const unique = new Map<string, Checked>();
   let duplicates = 0;
-  for (const [i, item] of pending.entries()) {
-    if (!valid[i]) {
-      throw new ForbiddenError(`reading[${item.index}]: the signature does not verify against the device key of asset '${item.asset.assetId}' in force at ${item.interval}`, {
-        index: item.index,
-      });
-    }
-    if (item.after) throw item.after;
-    const id = `${item.reading.assetId}\n${item.reading.intervalStart}`;
-    const earlier = unique.get(id);
-    if (earlier) {
-      if (!sameReading(earlier.reading, item.reading)) {
-        throw new ConflictError(`reading[${item.index}]: differs from reading[${earlier.index}] for the same asset and interval`, { index: item.index });
+  for (const [u, unit] of units.entries()) {
+    if (!valid[u]) throw unit.refusal();
+    for (const item of unit.items) {
+      if (item.after) throw item.after;
+      const id = `${item.reading.assetId}\n${item.reading.intervalStart}`;
+      const earlier = unique.get(id);
+      if (earlier) {
+        if (!sameReading(earlier.reading, item.reading)) {
+          throw new ConflictError(`reading[${item.index}]: differs from reading[${earlier.index}] for the same asset and interval`, { index: item.index });
+        }
+        duplicates++;
+        continue;
       }
-      duplicates++;
-      continue;
+      const { index, reading, payload, signature, asset, owner, keyValidFrom, profile } = item;
+      unique.set(id, profile ? { index, reading, payload, signature, asset, owner, keyValidFrom, profile } : { index, reading, payload, signature, asset, owner, keyValidFrom });
     }
-    const { index, reading, payload, signature, asset, owner, keyValidFrom } = item;
-    unique.set(id, { index, reading, payload, signature, asset, owner, keyValidFrom });
   }
   if (refusal !== undefined) throw refusal;
   return { unique, duplicates };
@@ -334,8 +453,41 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
   const caller = await requireRole(ctx, ...HEAD_END_ROLES);
   const config = await getConfig(ctx);
   const cache = new AssetCache(ctx);
+  const checked = await checkUnits(batch.readings.length, (i) => checkReading(ctx, config, caller, cache, batch.readings[i], i));
+  return record(ctx, config, cache, batch.salt, checked);
+}
 
-  const checked = await checkBatch(ctx, config, caller, cache, batch.readings);
+/**
+ * Records a batch of signed load profiles (transient `profiles`, see profileBatchSchema; docs/adr/0010): each profile
+ * is checked as a whole (consecutive intervals, one key period, one owner, one signature over profileSigningPayload)
+ * and each of its readings then exactly as a reading signed alone — same rules, same duplicate and conflict answers,
+ * same storage (public salted hash, private chunk, zone deltas) — with the profile's signature and the reading's place
+ * in it kept as the reading's evidence. All or nothing, as SubmitReadings.
+ */
+export async function submitProfiles(ctx: Context): Promise<SubmitReadingsResult> {
+  const batch = readProfileBatch(ctx);
+  const caller = await requireRole(ctx, ...HEAD_END_ROLES);
+  const config = await getConfig(ctx);
+  const cache = new AssetCache(ctx);
+  const firsts: number[] = [];
+  let total = 0;
+  for (const profile of batch.profiles) {
+    firsts.push(total);
+    total += profile.readings.length;
+  }
+  const checked = await checkUnits(batch.profiles.length, (p) => checkProfile(ctx, config, caller, cache, batch.profiles[p], p, firsts[p]));
+  return record(ctx, config, cache, batch.salt, checked);
+}
+
+/** Writes the checked readings that are not on the ledger yet (see submitReadings); shared by both ways of signing. */
+async function record(
+  ctx: Context,
+  config: GovernanceConfig,
+  cache: AssetCache,
+  batchSalt: string,
+  checked: { unique: Map<string, Checked>; duplicates: number },
+): Promise<SubmitReadingsResult> {
+  const batch = { salt: batchSalt };
   const { unique } = checked;
   let { duplicates } = checked;
 
@@ -373,7 +525,7 @@ export async function submitReadings(ctx: Context): Promise<SubmitReadingsResult
         const item = items[leaf];
         const { reading } = item;
         const salt = salts.get(item) ?? (await saltOf(cache, config, batch.salt, item));
-        readings.push({ reading, signature: item.signature, salt, submittedAt, owner: item.owner.owner, keyValidFrom: item.keyValidFrom });
+        readings.push({ reading, signature: item.signature, salt, submittedAt, owner: item.owner.owner, keyValidFrom: item.keyValidFrom, ...(item.profile ? { profile: item.profile } : {}) });
         const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: readingHashOf(salt, item), collection, txId, leaf };
         await writeJson(ctx, readingHashKey(ctx, reading.assetId, reading.intervalStart), record);
       }

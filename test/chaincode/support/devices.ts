@@ -3,7 +3,7 @@
  * interval times aligned to the configured interval.
  */
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { readingSigningPayload, type Reading } from '../../../chaincode/src/metering/reading';
+import { profileSigningPayload, readingSigningPayload, type LoadProfile, type Reading } from '../../../chaincode/src/metering/reading';
 
 export const INTERVAL_MS = 15 * 60_000;
 
@@ -41,4 +41,19 @@ export function pastInterval(back = 0, now = Date.now()): number {
 /** The transient map of Metering:SubmitReadings. */
 export function readingsTransient(readings: readonly SignedReadingInput[], salt = randomBytes(24).toString('base64url')): Record<string, string> {
   return { readings: JSON.stringify({ salt, readings }) };
+}
+
+export interface SignedProfileInput extends LoadProfile {
+  signature: string;
+}
+
+/** Signs a load profile as a meter gateway does: ECDSA P-256 / SHA-256 over profileSigningPayload, DER, base64. */
+export function signProfile(device: Device, profile: LoadProfile): SignedProfileInput {
+  const signature = sign('sha256', Buffer.from(profileSigningPayload(profile), 'utf8'), device.privateKey).toString('base64');
+  return { ...profile, signature };
+}
+
+/** The transient map of Metering:SubmitProfiles. */
+export function profilesTransient(profiles: readonly SignedProfileInput[], salt = randomBytes(24).toString('base64url')): Record<string, string> {
+  return { profiles: JSON.stringify({ salt, profiles }) };
 }
