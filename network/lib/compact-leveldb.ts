@@ -40,7 +40,7 @@ export interface StoreReport {
   /** Bytes of the store's files before and after. */
   bytesBefore: number;
   bytesAfter: number;
-  /** The level all tables sit in after the compaction (-1: the store holds no table). */
+  /** The deepest level holding tables after the rebuild (-1: the store holds no table). */
   level: number;
   millis: number;
 }
