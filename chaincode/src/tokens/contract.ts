@@ -128,7 +128,7 @@ export class TokensContract extends Contract {
     return canonicalJson(await new TokenLedger(ctx).balance(caller.pseudonym));
   }
 
-  /** {"account": pseudonym} → the account's open escrows (one per open bid); visible as balances are. */
+  /** {"account": pseudonym} → the account's open escrows (one per open bid or deposit-backed retail offer); visible as balances are. */
   @Param('argsJson', 'string')
   @Transaction(false)
   @Returns('string')

@@ -66,10 +66,11 @@ export const retailOperations: OperationSpec[] = [
       place: 'Place a P2P order (prosumers sell, prosumers and consumers buy) before gate closure',
       placeDescription:
         'Price and quantity are private: the gateway moves them (with the salt) into the transient map; the channel stores a salted commitment. ' +
-        'A SELL names an active generating or storage asset of the caller in the zone, every order an active meter there; a BUY escrows price × quantity.',
+        'A SELL names an active generating or storage asset of the caller in the zone, every order an active meter there; a BUY escrows price × quantity. ' +
+        'A SELL locks governance’s offer deposit for the Wh it adds to its meter’s offers of the interval beyond offerDepositFreeWh (422 INSUFFICIENT_FUNDS when the balance cannot cover it; docs/markets.md#offer-deposits-and-the-reference-price).',
       list: 'Public order records of an interval and zone (commitments; no prices or quantities)',
       get: 'One order; `details` (price, quantity) only for its owner, the market operator and the regulator',
-      cancel: 'Withdraw your open order before gate closure (a bid’s escrow returns)',
+      cancel: 'Withdraw your open order before gate closure (a bid’s escrow or an offer’s deposit returns)',
       clear: 'Clear the zone’s double auction after gate closure (market operator; once)',
       result: 'Public clearing result: uniform price, volume, order counts',
       awards: 'Public award commitments (owner, side; no quantities)',

@@ -44,7 +44,7 @@ export const tokenOperations: OperationSpec[] = [
     method: 'get',
     path: '/api/v1/tokens/accounts/{account}/escrows',
     tag: 'tokens',
-    summary: "An account's open escrows (one per open bid; visible as its balance is)",
+    summary: "An account's open escrows (one per open bid or deposit-backed retail offer; visible as its balance is)",
     pathParams: { account: pseudonym },
     ...answers(TX.Tokens.ListEscrows),
     errors: [403, 404],
