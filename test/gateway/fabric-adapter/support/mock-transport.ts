@@ -8,6 +8,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { GrpcClient } from '@hyperledger/fabric-gateway';
 import { protos } from '../../../../gateway/src/ledger/fabric/protos';
 
+// The answers themselves live beside the adapter, shared with the client-cost benchmark (scripts/bench/adapter-overhead.ts).
+export { commitStatusResponse, endorseResponse, submitResponse } from '../../../../gateway/src/ledger/fabric/testing/gateway-responses';
+
 export const METHODS = {
   evaluate: '/gateway.Gateway/Evaluate',
   endorse: '/gateway.Gateway/Endorse',
@@ -169,46 +172,6 @@ export function chaincodeRefusal(message: string, operation: 'endorse' | 'evalua
   return operation === 'endorse'
     ? serviceError(grpc.status.ABORTED, 'failed to endorse transaction, see attached details for more info', [detail])
     : serviceError(grpc.status.UNKNOWN, `evaluate call to endorser returned error: ${detail.message}`, [detail]);
-}
-
-export function endorseResponse(channel: string, result: Uint8Array): unknown {
-  const response = new protos.peer.Response();
-  response.setStatus(200);
-  response.setPayload(result);
-  const action = new protos.peer.ChaincodeAction();
-  action.setResponse(response);
-  const responsePayload = new protos.peer.ProposalResponsePayload();
-  responsePayload.setExtension$(action.serializeBinary());
-  const endorsed = new protos.peer.ChaincodeEndorsedAction();
-  endorsed.setProposalResponsePayload(responsePayload.serializeBinary());
-  const actionPayload = new protos.peer.ChaincodeActionPayload();
-  actionPayload.setAction(endorsed);
-  const txAction = new protos.peer.TransactionAction();
-  txAction.setPayload(actionPayload.serializeBinary());
-  const transaction = new protos.peer.Transaction();
-  transaction.setActionsList([txAction]);
-  const channelHeader = new protos.common.ChannelHeader();
-  channelHeader.setChannelId(channel);
-  const header = new protos.common.Header();
-  header.setChannelHeader(channelHeader.serializeBinary());
-  const payload = new protos.common.Payload();
-  payload.setHeader(header);
-  payload.setData(transaction.serializeBinary());
-  const envelope = new protos.common.Envelope();
-  envelope.setPayload(payload.serializeBinary());
-  const endorse = new protos.gateway.EndorseResponse();
-  endorse.setPreparedTransaction(envelope);
-  return endorse;
-}
-
-export const submitResponse = (): unknown => new protos.gateway.SubmitResponse();
-
-/** TxValidationCode: 0 VALID, 10 ENDORSEMENT_POLICY_FAILURE, 11 MVCC_READ_CONFLICT, 12 PHANTOM_READ_CONFLICT. */
-export function commitStatusResponse(code: number, blockNumber: number): unknown {
-  const response = new protos.gateway.CommitStatusResponse();
-  response.setResult(code as never);
-  response.setBlockNumber(blockNumber);
-  return response;
 }
 
 export function evaluateResponse(result: Uint8Array): unknown {
