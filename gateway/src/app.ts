@@ -1,15 +1,12 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import pinoHttp from 'pino-http';
 import { GatewayContext } from './context';
 import { errorBody, HttpError, toHttpError } from './http/errors';
 import { addressLimiter, AuthFailures, keyLimiter, rejectDeepJson, resolveCaller } from './http/limits';
 import { bindOperations } from './http/operations';
+import { requestLog } from './http/request-log';
 import { buildOpenApiDocument } from './openapi';
 import { routeHandlers } from './routes';
-
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export interface AppOptions {
   /** Express `trust proxy`: which X-Forwarded-For hops name the client address the rate limits count (default none). */
@@ -27,23 +24,7 @@ export function createApp(gateway: GatewayContext = new GatewayContext(), option
   app.locals.gateway = gateway;
   const document = buildOpenApiDocument();
 
-  app.use(
-    pinoHttp({
-      logger: gateway.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => ((err || res.statusCode >= 500) && res.statusCode !== 503 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      customProps: (_req, res) => ({ caller: (res as Response).locals?.caller?.keyId }),
-      serializers: {
-        // Never log Authorization headers or bodies: keys and private inputs stay out of the logs.
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      },
-    }),
-  );
+  app.use(requestLog(gateway.logger));
   app.use(metricsMiddleware(gateway));
   const authFailures = new AuthFailures(gateway.limits);
   app.use(addressLimiter(gateway, gateway.limits));

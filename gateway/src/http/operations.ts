@@ -307,7 +307,10 @@ async function run(op: Operation, handler: OperationHandler, req: Request, res: 
     headers: headers as Record<string, string | undefined>,
     body,
     requestId,
-    log: req.log,
+    // The request's logger is made on first use (http/request-log.ts): most handlers never log.
+    get log() {
+      return req.log;
+    },
     req,
     res,
   });
