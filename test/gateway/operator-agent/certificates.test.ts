@@ -1,107 +1,23 @@
 import '../../../gateway/src/quiet-chaincode-logs';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { TX } from '@obe/chaincode';
 import { call } from '../../../gateway/src/ledger/call';
-import { OperatorAgent } from '../../../gateway/src/operator-agent/agent';
+import type { OperatorAgent } from '../../../gateway/src/operator-agent/agent';
 import { startDemoClaims } from '../../../gateway/src/demo/certificate-claims';
-import { signReadings } from '../../../gateway/src/neighbourhood-sim/readings';
-import { restoreClock, setClock } from '../../chaincode/support/clock';
-import { startHarness, type Harness } from '../support/harness';
+import { INTERVAL_MS as I, logger, until, useAgentHarness, type TradingZone as Zone } from './support/agent-harness';
 
 /**
  * The operator agent's certificate duties (gateway/src/operator-agent/certificate-duty.ts) on an embedded ledger:
  * it issues the green certificates of an interval before it settles it, so the buyer receives them with the
  * payment; a second instance neither issues twice nor fails; it seals each zone-interval once the claim window has
  * passed; the switch turns the duties off; an org that may not issue settles without issuing. Time is the faked
- * `Date`, moved past gate closure and the interval's end (as in agent.test.ts). Governance: 15-minute intervals, gate
- * closure 5 minutes before.
+ * `Date`, moved past gate closure and the interval's end (support/agent-harness.ts). Governance: 15-minute
+ * intervals, gate closure 5 minutes before.
  */
-const I = 15 * 60_000;
-const device = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const DEVICE_PEM = device.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const logger = pino({ level: process.env.OBE_TEST_LOG ?? 'silent' });
-
-let h: Harness;
-let clock = Date.now();
-let setAt = performance.now();
-let assets = 0;
-const agents: OperatorAgent[] = [];
-
-function advance(to: number): void {
-  clock = Math.max(clock, to);
-  setAt = performance.now();
-  setClock(clock);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const wallClock = () => clock + (performance.now() - setAt);
-
-function agent(extra: Partial<ConstructorParameters<typeof OperatorAgent>[0]> = {}): OperatorAgent {
-  const a = new OperatorAgent({ ledger: h.ledger, identity: 'gridoperator-admin', logger, registry: new Registry(), tickMs: 100, retryMs: 200, maxRetryMs: 1000, now: wallClock, ...extra });
-  agents.push(a);
-  return a;
-}
-
-async function asset(owner: string, zone: string, type = 'meter'): Promise<string> {
-  const assetId = `${type}-${zone}-${++assets}`;
-  const body: Record<string, unknown> = { assetId, type, segment: 'retail', zone, capacityKw: 50 };
-  if (type === 'meter') body.devicePublicKey = DEVICE_PEM;
-  await call(h.ledger, TX.Registry.RegisterAsset, { identity: owner }, [body as never]);
-  await call(h.ledger, TX.Registry.CommissionAsset, { identity: 'gridoperator-admin' }, [{ assetId }]);
-  await call(h.ledger, TX.Registry.ActivateAsset, { identity: owner }, [{ assetId }]);
-  return assetId;
-}
-
-interface Zone {
-  zone: string;
-  interval: string;
-  start: number;
-  sellerMeter: string;
-  pv: string;
-  buyerMeter: string;
-}
-
-/** A zone with a seller (prosumer-01: meter + PV) and a buyer (consumer-01: meter), 1000 Wh matched. */
-async function tradingZone(zone: string): Promise<Zone> {
-  const start = (Math.floor(clock / I) + 2) * I;
-  const interval = new Date(start).toISOString();
-  const sellerMeter = await asset('prosumer-01', zone);
-  const pv = await asset('prosumer-01', zone, 'pv');
-  const buyerMeter = await asset('consumer-01', zone);
-  const salt = () => crypto.randomBytes(24).toString('base64url');
-  await call(h.ledger, TX.RetailMarket.PlaceOrder, { identity: 'prosumer-01' }, [{ zone, interval }], {
-    order: { side: 'SELL', price: 100, quantityWh: 1000, assetId: pv, meterId: sellerMeter, salt: salt() },
-  } as never);
-  await call(h.ledger, TX.RetailMarket.PlaceOrder, { identity: 'consumer-01' }, [{ zone, interval }], {
-    order: { side: 'BUY', price: 200, quantityWh: 1000, meterId: buyerMeter, salt: salt() },
-  } as never);
-  return { zone, interval, start, sellerMeter, pv, buyerMeter };
-}
-
-async function readings(z: Zone): Promise<void> {
-  const batch = signReadings(
-    [
-      { assetId: z.sellerMeter, intervalStart: z.start, importedWh: 0, exportedWh: 1000, sequence: z.start / 1000 },
-      { assetId: z.buyerMeter, intervalStart: z.start, importedWh: 1000, exportedWh: 0, sequence: z.start / 1000 },
-    ],
-    () => device.privateKey,
-  );
-  await call(h.ledger, TX.Metering.SubmitReadings, { identity: 'gridoperator-admin' }, [], { readings: batch } as never);
-}
+const h = useAgentHarness(['consumer-01']);
+const { advance, agent, tradingZone, readings } = h;
 
 /** Runs a zone through gate closure, the interval's end and its readings until the agents settled it. */
 async function cycle(z: Zone) {
@@ -116,21 +32,6 @@ const certificates = (z: Zone) => call(h.ledger, TX.Certificates.ListCertificate
 const lotsOf = async (identity: string, z: Zone) => call(h.ledger, TX.Certificates.ListMyLots, { identity }, [{ zone: z.zone, interval: z.interval }]);
 const metric = async (a: OperatorAgent, action: string, outcome: string) =>
   (await a.metrics.actions.get()).values.filter((v) => v.labels.action === action && v.labels.outcome === outcome).reduce((s, v) => s + v.value, 0);
-
-beforeAll(async () => {
-  h = await startHarness();
-  const me = await call(h.ledger, TX.Participants.WhoAmI, { identity: 'consumer-01', channel: 'energy' }, []);
-  await call(h.ledger, TX.Tokens.Mint, { identity: 'gridoperator-admin' }, [{ account: me.pseudonym }], { movement: { amount: 10_000_000, salt: crypto.randomBytes(24).toString('hex') } } as never);
-}, 60_000);
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) await a.stop();
-});
-
-afterAll(async () => {
-  restoreClock();
-  await h?.close();
-});
 
 describe('operator agent: certificate duties', () => {
   it('issues before settling: the buyer receives the certificate with the payment and claims it against its import', async () => {

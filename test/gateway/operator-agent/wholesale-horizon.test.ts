@@ -1,13 +1,9 @@
 import '../../../gateway/src/quiet-chaincode-logs';
 import crypto from 'node:crypto';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { TX } from '@obe/chaincode';
 import { loadConfig } from '../../../gateway/src/config';
 import { call } from '../../../gateway/src/ledger/call';
-import { OperatorAgent } from '../../../gateway/src/operator-agent/agent';
-import { restoreClock, setClock } from '../../chaincode/support/clock';
-import { startHarness, type Harness } from '../support/harness';
+import { until, useAgentHarness } from './support/agent-harness';
 
 /**
  * The agent's wholesale horizon (docs/demand-response.md, Coupling): by default it clears a wholesale interval when
@@ -16,56 +12,17 @@ import { startHarness, type Harness } from '../support/harness';
  */
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const device = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const DEVICE_PEM = device.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const logger = pino({ level: process.env.OBE_TEST_LOG ?? 'silent' });
 const salt = () => crypto.randomBytes(24).toString('base64url');
 
-let h: Harness;
-let clock = Date.now();
-let setAt = performance.now();
-const agents: OperatorAgent[] = [];
-
-function advance(to: number): void {
-  clock = Math.max(clock, to);
-  setAt = performance.now();
-  setClock(clock);
-}
-const wallClock = () => clock + (performance.now() - setAt);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const h = useAgentHarness(['consumer-01', 'utility-admin']);
+const { advance, agent } = h;
 
 async function asset(owner: string, assetId: string, type: string, segment: string, zone: string, capacityKw: number): Promise<string> {
-  await call(h.ledger, TX.Registry.RegisterAsset, { identity: owner }, [{ assetId, type, segment, zone, capacityKw, devicePublicKey: DEVICE_PEM } as never]);
+  await call(h.ledger, TX.Registry.RegisterAsset, { identity: owner }, [{ assetId, type, segment, zone, capacityKw, devicePublicKey: h.devicePem } as never]);
   await call(h.ledger, TX.Registry.CommissionAsset, { identity: 'gridoperator-admin' }, [{ assetId }]);
   await call(h.ledger, TX.Registry.ActivateAsset, { identity: owner }, [{ assetId }]);
   return assetId;
 }
-
-beforeAll(async () => {
-  h = await startHarness();
-  for (const identity of ['consumer-01', 'utility-admin']) {
-    const me = await call(h.ledger, TX.Participants.WhoAmI, { identity, channel: 'energy' }, []);
-    await call(h.ledger, TX.Tokens.Mint, { identity: 'gridoperator-admin' }, [{ account: me.pseudonym }], { movement: { amount: 10_000_000, salt: crypto.randomBytes(24).toString('hex') } } as never);
-  }
-}, 60_000);
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) await a.stop();
-});
-
-afterAll(async () => {
-  restoreClock();
-  await h?.close();
-});
 
 describe('operator agent: wholesale horizon', () => {
   it('reads OBE_OPERATOR_WHOLESALE_HORIZON_MINUTES and OBE_OPERATOR_CERTIFICATES', () => {
@@ -77,7 +34,7 @@ describe('operator agent: wholesale horizon', () => {
   });
 
   it('default: wholesale clears at delivery start, so a residual placed after retail clearing enters and clears', async () => {
-    const day = Math.floor(clock / DAY) * DAY + 2 * DAY;
+    const day = Math.floor(h.now() / DAY) * DAY + 2 * DAY;
     const start = day + 10 * HOUR;
     const interval = new Date(start).toISOString();
     const zone = 'wh-a';
@@ -91,8 +48,7 @@ describe('operator agent: wholesale horizon', () => {
     await call(h.ledger, TX.RetailMarket.PlaceOrder, { identity: 'prosumer-01' }, [{ zone, interval }], { order: { side: 'SELL', price: 10, quantityWh: 1000, assetId: pv, meterId: sellerMeter, salt: salt() } } as never);
     await call(h.ledger, TX.RetailMarket.PlaceOrder, { identity: 'consumer-01' }, [{ zone, interval }], { order: { side: 'BUY', price: 20, quantityWh: 3000, meterId: buyerMeter, salt: salt() } } as never);
 
-    const a = new OperatorAgent({ ledger: h.ledger, identity: 'gridoperator-admin', logger, registry: new Registry(), tickMs: 100, retryMs: 200, maxRetryMs: 1000, now: wallClock });
-    agents.push(a);
+    const a = agent();
     a.start();
     advance(start - 5 * 60_000 + 2000); // retail gate closure has passed: the agent clears retail, not wholesale
     await until('retail clearing', () => call(h.ledger, TX.RetailMarket.GetResult, { identity: 'regulator-admin' }, [{ zone, interval }]));
@@ -115,13 +71,12 @@ describe('operator agent: wholesale horizon', () => {
   }, 60_000);
 
   it('a horizon clears wholesale that long before delivery (here before retail gate closure, so no residual could enter)', async () => {
-    const day = Math.floor(clock / DAY) * DAY + 2 * DAY;
+    const day = Math.floor(h.now() / DAY) * DAY + 2 * DAY;
     const start = day + 10 * HOUR;
     const interval = new Date(start).toISOString();
     advance(day - 13 * HOUR);
     await call(h.ledger, TX.WholesaleMarket.SubmitCurve, { identity: 'generator-1' }, [{ interval }], { curve: { side: 'SUPPLY', assetId: 'gen-wh-a', blocks: [{ price: 15, quantityWh: 5000 }], salt: salt() } } as never);
-    const a = new OperatorAgent({ ledger: h.ledger, identity: 'gridoperator-admin', logger, registry: new Registry(), tickMs: 100, retryMs: 200, maxRetryMs: 1000, now: wallClock, wholesaleHorizonMs: 2 * HOUR });
-    agents.push(a);
+    const a = agent({ wholesaleHorizonMs: 2 * HOUR });
     a.start();
     advance(start - 2 * HOUR + 2000);
     await until('wholesale clearing 2 h ahead', () => call(h.ledger, TX.WholesaleMarket.GetResult, { identity: 'regulator-admin' }, [{ interval }]));
