@@ -21,6 +21,19 @@ import { MarketCouplingContract } from './market/coupling/contract';
 export * from './common';
 export * from './catalogue';
 export { readingSigningPayload, READINGS_TRANSIENT, type Reading, type SignedReading, type ReadingBatch } from './metering/reading';
+export {
+  profileSigningPayload,
+  profileOfStored,
+  PROFILE_DOMAIN,
+  PROFILES_TRANSIENT,
+  MAX_PROFILE_INTERVALS,
+  MAX_PROFILE_BATCH_READINGS,
+  MAX_PROFILES,
+  type LoadProfile,
+  type SignedProfile,
+  type ProfileBatch,
+  type ProfileRef,
+} from './metering/reading';
 export { verifyMerkleProof, merkleLeafHash, merkleRoot, type MerkleProofStep } from './settlement/merkle';
 export { MAX_ORDER_WH, MAX_PRICE, MIN_BID_PRICE } from './market/rules';
 export { MAX_TOKEN_SUPPLY } from './tokens/ledger';

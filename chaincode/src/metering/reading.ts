@@ -92,7 +92,7 @@ export const profileBatchSchema = z
 export type ProfileBatch = z.output<typeof profileBatchSchema>;
 
 /** The exact bytes a device signs for a profile: canonical JSON of {domain, assetId, readings} (RFC 8785). */
-export function profileSigningPayload(profile: LoadProfile): string {
+export function profileSigningPayload(profile: { readonly assetId: string; readonly readings: readonly ProfileReading[] }): string {
   const readings = profile.readings.map(({ intervalStart, importedWh, exportedWh, sequence }) => ({ intervalStart, importedWh, exportedWh, sequence }));
   return canonicalJson({ domain: PROFILE_DOMAIN, assetId: profile.assetId, readings });
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { TX, type ReadingBatch } from '@obe/chaincode';
+import { TX, type ProfileBatch, type ReadingBatch } from '@obe/chaincode';
 import { toHttpError } from '../http/errors';
 import type { Handlers } from '../http/operations';
 import { paginate } from './paging';
@@ -13,6 +13,10 @@ export function meteringRoutes(deps: RouteDeps): Handlers {
     submitReadings: (ctx) => {
       const { readings, salt } = body<{ readings: ReadingBatch['readings']; salt?: string }>(ctx);
       return submit(deps, ctx, TX.Metering.SubmitReadings, [], { transient: { readings: { salt: salt ?? crypto.randomBytes(24).toString('hex'), readings } } });
+    },
+    submitProfiles: (ctx) => {
+      const { profiles, salt } = body<{ profiles: ProfileBatch['profiles']; salt?: string }>(ctx);
+      return submit(deps, ctx, TX.Metering.SubmitProfiles, [], { transient: { profiles: { salt: salt ?? crypto.randomBytes(24).toString('hex'), profiles } } });
     },
     getReading: async (ctx) => ({
       status: 200,
