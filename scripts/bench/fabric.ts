@@ -35,6 +35,7 @@ import { MeterKeyStore } from '../../gateway/src/neighbourhood-sim/meter-keys';
 import { signReadings, type ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
 import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-client';
 import { ratiosTo } from './adapter-overhead';
+import { readBlockCutting } from './block-cutting';
 import { percentiles, timed } from './rest-fixture';
 
 /** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
@@ -45,7 +46,23 @@ const OPERATOR = 'gridoperator-admin';
 const INGESTION_CLIENTS = 32;
 /** Issue #14's goals on the native network. */
 export const FABRIC_GOALS = { ratioToRaw: 0.95, restP99ToRaw: 1.1, restReadingsPerSecond: 5000 } as const;
-const INTERVAL_MS = 15 * 60_000;
+
+/**
+ * A setup step on the network, retried for a few seconds: the peer that endorses it may not yet have committed the
+ * block with the step before it (each org's peer pulls blocks from the orderer on its own), so commissioning a meter
+ * just registered through another org's peer can be refused (NOT_FOUND) or endorsed differently by the two peers.
+ * Only setup and warm-up go through here, never a measured call.
+ */
+async function settled<T>(step: () => Promise<T>, attempts = 40): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
 
 function reachable(endpoint: string, timeoutMs = 1500): Promise<boolean> {
   const [host, port] = endpoint.split(':');
@@ -97,24 +114,40 @@ export async function fabricNetworkStatus(): Promise<{ up: true; file: string } 
   return { up: true, file };
 }
 
-export default async function fabricSection(opts: { quick: boolean; fabric: boolean }): Promise<Record<string, unknown>> {
-  if (!opts.fabric) return { skipped: 'run with --fabric to measure the native network' };
-  const status = await fabricNetworkStatus();
-  if (!status.up) {
-    process.stderr.write(`[bench fabric] skipped: ${status.reason}\n`);
-    return { skipped: status.reason };
-  }
-  const config = readConnectionConfig(status.file);
+/** The paths the sweep compares; `rawClient` is the baseline, `rawClientOpenSsl` the like-for-like one. */
+export const PATHS = ['rawClient', 'rawClientOpenSsl', 'port', 'rest', 'restKeyed'] as const;
+export type PathName = (typeof PATHS)[number];
+
+export interface PointResult {
+  tps: number;
+  latencyMs: ReturnType<typeof percentiles>;
+}
+
+/** A running native network with active meters, the three clients and an in-process REST gateway on the adapter. */
+export interface FabricBench {
+  readonly ledger: ReturnType<typeof createFabricLedger>;
+  readonly paths: Readonly<Record<PathName, (batch: ReadingBatch) => Promise<void>>>;
+  readonly meters: readonly string[];
+  readonly intervalMinutes: number;
+  /** The next `size` readings, each for a (meter, finished interval) never sent before: one per meter per interval. */
+  nextBatch(size: number): ReadingBatch;
+  /** Submit request for the port (startSubmit/commitStatus in the profile). */
+  request(batch: ReadingBatch): ReturnType<typeof txRequest>;
+  readonly counters: { conflicts: number; retries: number };
+  close(): Promise<void>;
+}
+
+export async function startFabricBench(file: string, meterCount: number): Promise<FabricBench> {
+  const config = readConnectionConfig(file);
   for (const label of [HEAD_END, OPERATOR]) {
-    if (!config.identities.some((i) => i.label === label)) return { skipped: `the connection config has no '${label}' identity` };
+    if (!config.identities.some((i) => i.label === label)) throw new Error(`the connection config has no '${label}' identity`);
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-bench-fabric-'));
-  let conflicts = 0;
-  let retries = 0;
+  const counters = { conflicts: 0, retries: 0 };
   const ledger = createFabricLedger({
-    configFile: status.file,
+    configFile: file,
     dataDir,
-    hooks: { onConflict: () => void conflicts++, onRetry: () => void retries++ },
+    hooks: { onConflict: () => void counters.conflicts++, onRetry: () => void counters.retries++ },
   });
   const raw = connectDirect(config, HEAD_END);
   // A second raw client signing as the adapter does (OpenSSL, msp-identity.ts), so the sweep also compares like with like.
@@ -133,32 +166,45 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();
   const client = new GatewayClient(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+  const close = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await context.submits?.drain();
+    raw.close();
+    rawFast.close();
+    await ledger.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   try {
+    // network:up initialises governance; this is a no-op then, and initialises a network that was not.
     await initGovernance(ledger);
     await enrol(ledger, OPERATOR, OPERATOR, ['MARKET_OPERATOR', 'DSO']);
     await enrol(ledger, HEAD_END, HEAD_END, ['RETAILER']);
+    const governance = await call(ledger, TX.Governance.GetConfig, { identity: HEAD_END, channel: 'energy' }, []);
+    const intervalMinutes = governance.config.intervalMinutes;
+    const intervalMs = intervalMinutes * 60_000;
     const keys = new MeterKeyStore();
     const run = `${Date.now().toString(36)}`;
-    const batchSizes = opts.quick ? [1, 100] : [1, 100, 500, 1000];
-    // Interval-major batches hold one reading per meter: the fleet is as large as the largest batch.
-    const meters = Array.from({ length: Math.max(100, ...batchSizes) }, (_, i) => `fb-${run}-${String(i).padStart(4, '0')}`);
+    const meters = Array.from({ length: meterCount }, (_, i) => `fb-${run}-${String(i).padStart(4, '0')}`);
     const sub = <E extends TxEntry>(identity: string, entry: E, args: TxArgs<E>) => call(ledger, entry, { identity, channel: 'energy' }, args);
-    for (let i = 0; i < meters.length; i += 20) {
+    for (let i = 0; i < meters.length; i += 50) {
       await Promise.all(
-        meters.slice(i, i + 20).map(async (assetId) => {
+        meters.slice(i, i + 50).map(async (assetId) => {
           await sub(HEAD_END, TX.Registry.RegisterAsset, [{ assetId, type: 'meter', segment: 'retail', zone: `fb-${run}`, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem }]);
           // The readings walk back from the last finished interval: the DSO dates the start of metering a month back.
-          await sub(OPERATOR, TX.Registry.CommissionAsset, [{ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS }]);
-          await sub(HEAD_END, TX.Registry.ActivateAsset, [{ assetId }]);
+          await settled(() => sub(OPERATOR, TX.Registry.CommissionAsset, [{ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS }]));
+          await settled(() => sub(HEAD_END, TX.Registry.ActivateAsset, [{ assetId }]));
         }),
       );
     }
-    const lastEnded = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - INTERVAL_MS;
+    process.stderr.write(`[bench fabric] ${meters.length} meters active (${intervalMinutes}-minute intervals)\n`);
+    const lastEnded = Math.floor(Date.now() / intervalMs) * intervalMs - intervalMs;
+    // Interval-major: one reading per meter per interval, walking back from the last finished one (metering began a
+    // month back, which holds 30 × 96 intervals of 15 minutes: far more than any run sends).
     let cursor = 0;
     const nextBatch = (size: number): ReadingBatch => {
       const readings = Array.from({ length: size }, () => {
         const i = cursor++;
-        const intervalStart = lastEnded - Math.floor(i / meters.length) * INTERVAL_MS;
+        const intervalStart = lastEnded - Math.floor(i / meters.length) * intervalMs;
         return { assetId: meters[i % meters.length], intervalStart, importedWh: 100 + (i % 900), exportedWh: i % 500, sequence: intervalStart / 1000 };
       });
       return signReadings(readings, (assetId) => keys.get(assetId).privateKey);
@@ -166,55 +212,83 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     const contract = raw.gateway.getNetwork('energy').getContract(config.chaincode ?? 'obe');
     const contractFast = rawFast.gateway.getNetwork('energy').getContract(config.chaincode ?? 'obe');
     const request = (batch: ReadingBatch) => txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } });
-    const paths = {
-      rawClient: (batch: ReadingBatch) =>
-        contract.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
-      rawClientOpenSsl: (batch: ReadingBatch) =>
-        contractFast.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
-      port: (batch: ReadingBatch) => ledger.submit(request(batch)).then(() => undefined),
-      rest: (batch: ReadingBatch) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, batch, null).then(() => undefined),
-      restKeyed: (batch: ReadingBatch) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, batch).then(() => undefined),
+    const paths: Record<PathName, (batch: ReadingBatch) => Promise<void>> = {
+      rawClient: (batch) => contract.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
+      rawClientOpenSsl: (batch) => contractFast.submit(TX.Metering.SubmitReadings.name, { transientData: { readings: Buffer.from(JSON.stringify(batch)) } }).then(() => undefined),
+      port: (batch) => ledger.submit(request(batch)).then(() => undefined),
+      rest: (batch) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, batch, null).then(() => undefined),
+      restKeyed: (batch) => client.submit('POST', '/api/v1/metering/readings', apiKey.key, batch).then(() => undefined),
     };
-    for (const path_ of Object.values(paths)) for (let i = 0; i < 5; i++) await path_(nextBatch(1));
+    // Warm-up; the first readings also wait, if need be, for every endorsing peer to have the last activations.
+    for (const path_ of Object.values(paths)) for (let i = 0; i < 5; i++) await settled(() => path_(nextBatch(1)));
+    return { ledger, paths, meters, intervalMinutes, nextBatch, request, counters, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
 
+/** One client count: every named path in `rounds` interleaved rounds of `perRound` one-reading transactions. */
+export async function measurePoint(bench: FabricBench, names: readonly PathName[], clients: number, perRound: number, rounds: number): Promise<Record<string, PointResult>> {
+  const acc: Record<string, { ms: number; lat: number[] }> = Object.fromEntries(names.map((k) => [k, { ms: 0, lat: [] as number[] }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const batches = Array.from({ length: perRound }, () => bench.nextBatch(1));
+      const t = await timed(perRound, clients, (i) => bench.paths[name](batches[i]));
+      acc[name].ms += t.elapsedMs;
+      acc[name].lat.push(...t.latenciesMs);
+    }
+  }
+  return Object.fromEntries(Object.entries(acc).map(([name, { ms, lat }]) => [name, { tps: Number(((lat.length * 1000) / ms).toFixed(1)), latencyMs: percentiles(lat) }]));
+}
+
+export default async function fabricSection(opts: { quick: boolean; fabric: boolean }): Promise<Record<string, unknown>> {
+  if (!opts.fabric) return { skipped: 'run with --fabric to measure the native network' };
+  const status = await fabricNetworkStatus();
+  if (!status.up) {
+    process.stderr.write(`[bench fabric] skipped: ${status.reason}\n`);
+    return { skipped: status.reason };
+  }
+  const batchSizes = opts.quick ? [1, 100] : [1, 100, 500, 1000];
+  const loadBefore = os.loadavg();
+  let blockCutting: unknown;
+  try {
+    blockCutting = readBlockCutting('energy');
+  } catch (err) {
+    blockCutting = { unknown: err instanceof Error ? err.message : String(err) };
+  }
+  // Interval-major batches hold one reading per meter: the fleet is as large as the largest batch.
+  const bench = await startFabricBench(status.file, Math.max(100, ...batchSizes));
+  try {
     // Sweep: per client count, every path in interleaved rounds.
-    const sweep: Record<string, Record<string, { tps: number; latencyMs: ReturnType<typeof percentiles> }>> = {};
+    const sweep: Record<string, Record<string, PointResult>> = {};
     const ratios: Record<string, Record<string, { tps: number; p99: number }>> = {};
     const ratiosOpenSsl: Record<string, Record<string, { tps: number; p99: number }>> = {};
+    const perRoundOf = (clients: number) => Math.max(opts.quick ? 40 : Number(process.env.OBE_BENCH_FABRIC_PER_ROUND ?? 100), clients * 2);
     for (const clients of opts.quick ? [4, 32] : [4, 32, 128]) {
-      const perRound = Math.max(opts.quick ? 40 : 100, clients * 2);
-      const rounds = 2;
-      const acc: Record<string, { ms: number; lat: number[] }> = Object.fromEntries(Object.keys(paths).map((k) => [k, { ms: 0, lat: [] as number[] }]));
-      for (let round = 0; round < rounds; round++) {
-        for (const [name, run_] of Object.entries(paths)) {
-          const batches = Array.from({ length: perRound }, () => nextBatch(1));
-          const t = await timed(perRound, clients, (i) => run_(batches[i]));
-          acc[name].ms += t.elapsedMs;
-          acc[name].lat.push(...t.latenciesMs);
-        }
-      }
-      const results = Object.fromEntries(
-        Object.entries(acc).map(([name, { ms, lat }]) => [name, { tps: Number(((lat.length * 1000) / ms).toFixed(1)), latencyMs: percentiles(lat) }]),
-      );
+      const results = await measurePoint(bench, PATHS, clients, perRoundOf(clients), 2);
       sweep[String(clients)] = results;
       ratios[String(clients)] = ratiosTo(results, 'rawClient');
       ratiosOpenSsl[String(clients)] = ratiosTo(results, 'rawClientOpenSsl');
+      process.stderr.write(`[bench fabric] ${clients} clients: ${Object.entries(results).map(([k, v]) => `${k} ${v.tps} tx/s`).join(', ')}\n`);
     }
 
     // Ingestion through REST at 32 clients, by batch size.
     const ingestion = [];
     for (const size of batchSizes) {
       const count = size === 1 ? (opts.quick ? 64 : 256) : opts.quick ? 8 : Math.max(INGESTION_CLIENTS, Math.round(20_000 / size));
-      const batches = Array.from({ length: count }, () => nextBatch(size));
-      const t = await timed(count, INGESTION_CLIENTS, (i) => paths.rest(batches[i]));
-      ingestion.push({
+      const batches = Array.from({ length: count }, () => bench.nextBatch(size));
+      const t = await timed(count, INGESTION_CLIENTS, (i) => bench.paths.rest(batches[i]));
+      const row = {
         shape: 'interval',
         batchSize: size,
         transactions: count,
         clients: INGESTION_CLIENTS,
         readingsPerSecond: Number(((count * size * 1000) / t.elapsedMs).toFixed(1)),
         latencyMs: percentiles(t.latenciesMs),
-      });
+      };
+      ingestion.push(row);
+      process.stderr.write(`[bench fabric] ingestion batch ${size}: ${row.readingsPerSecond} readings/s\n`);
     }
 
     // Profile: one batch at a time, medians of a few.
@@ -223,17 +297,17 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
       const stage = { signing: [] as number[], endorsement: [] as number[], commit: [] as number[], rest: [] as number[] };
       for (let i = 0; i < (opts.quick ? 3 : 5); i++) {
         let t0 = performance.now();
-        const batch = nextBatch(size);
+        const batch = bench.nextBatch(size);
         stage.signing.push(performance.now() - t0);
         t0 = performance.now();
-        const pending = await ledger.startSubmit(request(batch));
+        const pending = await bench.ledger.startSubmit(bench.request(batch));
         stage.endorsement.push(performance.now() - t0);
         t0 = performance.now();
-        await ledger.commitStatus(pending);
+        await bench.ledger.commitStatus(pending);
         stage.commit.push(performance.now() - t0);
-        const viaRest = nextBatch(size);
+        const viaRest = bench.nextBatch(size);
         t0 = performance.now();
-        await paths.rest(viaRest);
+        await bench.paths.rest(viaRest);
         stage.rest.push(performance.now() - t0);
       }
       const med = (v: number[]) => Number([...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)].toFixed(1));
@@ -248,6 +322,8 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     return {
       description: 'Native Fabric network: the same transaction via a raw fabric-gateway client, the Ledger port and REST at 4/32/128 clients; ingestion through REST; the reading path by stage',
       transaction: `${TX.Metering.SubmitReadings.name} (1 reading in the sweep)`,
+      transactionsPerPoint: Object.fromEntries((opts.quick ? [4, 32] : [4, 32, 128]).map((c) => [String(c), perRoundOf(c) * 2])),
+      network: { blockCutting, intervalMinutes: bench.intervalMinutes, loadAverageBefore: loadBefore.map((v) => Number(v.toFixed(2))), loadAverageAfter: os.loadavg().map((v) => Number(v.toFixed(2))) },
       sweep,
       ratiosToRawClient: ratios,
       ratiosToRawClientOpenSsl: ratiosOpenSsl,
@@ -260,15 +336,10 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
         bestRestReadingsPerSecond: bestRest,
         restReadingsMet: bestRest >= FABRIC_GOALS.restReadingsPerSecond,
       },
-      mvccConflicts: conflicts,
-      retries,
+      mvccConflicts: bench.counters.conflicts,
+      retries: bench.counters.retries,
     };
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await context.submits?.drain();
-    raw.close();
-    rawFast.close();
-    await ledger.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }

@@ -182,6 +182,59 @@ export function plotsFor(results: Json): PlotSpec[] {
       })),
     });
   }
+  // The native network on its own: p99 latency by path and client count, REST ingestion by batch size.
+  const fabric = section(results, 'fabric');
+  if (fabric && isObj(fabric.sweep)) {
+    const sweep = fabric.sweep;
+    const counts = Object.keys(sweep);
+    const paths = [...new Set(counts.flatMap((c) => (isObj(sweep[c]) ? Object.keys(sweep[c]) : [])))];
+    plots.push({
+      kind: 'bar',
+      name: 'fabric-sweep-p99',
+      title: 'Native Fabric: p99 latency by path and concurrent clients',
+      unit: 'ms',
+      labels: counts.map((c) => `${c} clients`),
+      series: paths.map((p) => ({
+        name: p,
+        values: counts.map((c) => {
+          const row = isObj(sweep[c]) ? sweep[c][p] : undefined;
+          return isObj(row) && isObj(row.latencyMs) ? num(row.latencyMs.p99) : null;
+        }),
+      })),
+    });
+  }
+  const fabricIngestion = fabric && Array.isArray(fabric.ingestion) ? fabric.ingestion.filter(isObj) : [];
+  if (fabricIngestion.length) {
+    plots.push({
+      kind: 'bar',
+      name: 'fabric-ingestion-readings-per-second',
+      title: 'Native Fabric: signed readings/s through REST by batch size',
+      unit: 'readings/s',
+      labels: fabricIngestion.map((r) => `batch ${String(r.batchSize)}`),
+      series: [{ name: `REST, ${String(fabricIngestion[0].clients ?? '')} clients`, values: fabricIngestion.map((r) => num(r.readingsPerSecond)) }],
+    });
+  }
+  // scripts/bench/fabric-settings.ts: each setting's tx/s as a ratio to the same run's baseline.
+  if (Array.isArray(results.variants)) {
+    const variants = results.variants.filter(isObj);
+    const keys = [...new Set(variants.flatMap((v) => (isObj(v.results) ? Object.keys(v.results) : [])))].filter((k) => k.startsWith('rawClientOpenSsl@'));
+    if (variants.length && keys.length) {
+      plots.push({
+        kind: 'bar',
+        name: 'fabric-settings-ratios',
+        title: 'Network settings: tx/s relative to the same run\'s baseline (raw client)',
+        unit: 'ratio',
+        labels: variants.map((v) => String(v.name)),
+        series: keys.map((k) => ({
+          name: `${k.split('@')[1]} clients`,
+          values: variants.map((v) => {
+            const row = isObj(v.results) ? v.results[k] : undefined;
+            return isObj(row) ? num(row.ratio) : null;
+          }),
+        })),
+      });
+    }
+  }
   const runtime = section(results, 'runtime');
   if (runtime && isObj(runtime.trivialWrite) && isObj(runtime.rangeRead1000)) {
     const rows = [

@@ -17,9 +17,9 @@ import { caliperSetup } from '../../scripts/caliper/generate';
 const { createWorkloadModule } = require('../../scripts/caliper/workloads/submit-readings.js') as { createWorkloadModule: () => Workload };
 
 interface Workload {
-  initializeWorkloadRound(worker: number, workers: number, round: number, args: unknown, adapter: unknown, context: unknown): Promise<void>;
+  initializeWorkloadModule(worker: number, workers: number, round: number, args: unknown, adapter: unknown, context: unknown): Promise<void>;
   submitTransaction(): Promise<unknown>;
-  cleanupWorkloadRound(): Promise<void>;
+  cleanupWorkloadModule(): Promise<void>;
 }
 
 interface SentRequest {
@@ -38,15 +38,22 @@ it('registers its meters under the right identities, then sends batches that the
   const sent: SentRequest[] = [];
   const adapter = { sendRequests: async (request: SentRequest) => void sent.push(request) };
   const workload = createWorkloadModule();
-  const args = { channel: 'energy', contractId: 'obe', headEnd: 'utility-admin', operator: 'gridoperator-admin', meters: 5, batchSize: 3, fns };
-  await workload.initializeWorkloadRound(0, 1, 0, args, adapter, {});
-  expect(sent.map((r) => [r.contractFunction, r.invokerIdentity])).toEqual(
-    Array.from({ length: 5 }, () => [
+  const args = { channel: 'energy', contractId: 'obe', headEnd: 'utility-admin', operator: 'gridoperator-admin', meters: 5, batchSize: 3, fns, settleMs: 0 };
+  await workload.initializeWorkloadModule(0, 1, 0, args, adapter, {});
+  // Meters are set up side by side; each one's own steps come in order under the right identities.
+  const steps = new Map<string, string[][]>();
+  for (const r of sent) {
+    const { assetId } = JSON.parse(r.contractArguments[0]) as { assetId: string };
+    steps.set(assetId, [...(steps.get(assetId) ?? []), [r.contractFunction, r.invokerIdentity]]);
+  }
+  expect(steps.size).toBe(5);
+  for (const sequence of steps.values()) {
+    expect(sequence).toEqual([
       [fns.register, 'utility-admin'],
       [fns.commission, 'gridoperator-admin'],
       [fns.activate, 'utility-admin'],
-    ]).flat(),
-  );
+    ]);
+  }
   const keys = new Map(sent.filter((r) => r.contractFunction === fns.register).map((r) => {
     const body = JSON.parse(r.contractArguments[0]) as { assetId: string; devicePublicKey: string };
     return [body.assetId, devicePublicKey(body.devicePublicKey)];
@@ -66,8 +73,30 @@ it('registers its meters under the right identities, then sends batches that the
     }
   }
   expect(seen.size).toBe(30);
-  await workload.cleanupWorkloadRound();
+  await workload.cleanupWorkloadModule();
 });
+
+/** Caliper's Fabric connector reports failures as a TxStatus, it does not throw. */
+const txStatus = (ok: boolean) => ({ GetStatus: () => (ok ? 'success' : 'failed'), GetErrMsg: () => (ok ? '' : "asset 'x' does not exist") });
+
+it('retries a commissioning the endorsing peer refuses until it has the registration, and fails the round if it never does', async () => {
+  const args = { channel: 'energy', contractId: 'obe', headEnd: 'utility-admin', operator: 'gridoperator-admin', meters: 1, batchSize: 1, fns, settleMs: 0 };
+  let refusals = 2;
+  const calls: string[] = [];
+  const lagging = {
+    sendRequests: async (request: SentRequest) => {
+      calls.push(request.contractFunction);
+      return txStatus(request.contractFunction !== fns.commission || refusals-- <= 0);
+    },
+  };
+  await createWorkloadModule().initializeWorkloadModule(0, 1, 0, args, lagging, {});
+  expect(calls).toEqual([fns.register, fns.commission, fns.commission, fns.commission, fns.activate]);
+
+  const registrationRefused = { sendRequests: async (request: SentRequest) => txStatus(request.contractFunction !== fns.register) };
+  await expect(createWorkloadModule().initializeWorkloadModule(0, 1, 0, args, registrationRefused, {})).rejects.toThrow(/setup .* failed/);
+  const neverCommissioned = { sendRequests: async (request: SentRequest) => txStatus(request.contractFunction !== fns.commission) };
+  await expect(createWorkloadModule().initializeWorkloadModule(0, 1, 0, args, neverCommissioned, {})).rejects.toThrow(/CommissionAsset|setup/);
+}, 20_000);
 
 it('generates a Caliper network config, per-org profiles and a benchmark config from a connection config', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-caliper-'));

@@ -2,22 +2,40 @@
 /**
  * Hyperledger Caliper workload module: OBE's Metering SubmitReadings with device-signed readings, as a head-end sends
  * them. Each worker registers, commissions and activates its own meters (each with its own P-256 device key) in
- * initializeWorkloadRound, then every transaction carries `batchSize` readings — one per meter, for an interval no
+ * initializeWorkloadModule, then every transaction carries `batchSize` readings — one per meter, for an interval no
  * earlier batch of the round used — signed over the reading's canonical JSON and sent in the transient map
  * (`readings`), never as arguments. Function names, identities and the channel come from the round's arguments, which
  * scripts/caliper/generate.ts writes from OBE's transaction catalogue and connection config.
  *
  * Round arguments: { channel, contractId, headEnd, operator, meters, batchSize, fns: { register, commission,
  * activate, submitReadings } }. `headEnd` needs a head-end role (e.g. RETAILER) in its org and `operator` the DSO
- * role: `npm run bench -- --fabric` and the demo seed enrol them. The module implements Caliper's workload interface
- * (initializeWorkloadRound, submitTransaction, cleanupWorkloadRound) without requiring @hyperledger/caliper-core, so
- * it loads wherever Caliper is installed and can be tested without it.
+ * role: `npm run bench -- --fabric` and the demo seed enrol them. The module implements Caliper 0.6's workload
+ * interface (initializeWorkloadModule, submitTransaction, cleanupWorkloadModule) without requiring
+ * @hyperledger/caliper-core, so it loads wherever Caliper is installed and can be tested without it.
+ *
+ * Setup is checked: Caliper's Fabric connector reports a failed transaction as a TxStatus instead of throwing, and on a
+ * network the peer that endorses the commissioning may not yet have committed the block that registered the meter
+ * (each peer pulls blocks from the orderer on its own), so a refused commissioning or activation is retried for a few
+ * seconds and the round fails loudly if it still is. Meters are set up SETUP_CONCURRENCY at a time.
  */
 const { Buffer } = require('node:buffer');
 const crypto = require('node:crypto');
+const { setTimeout } = require('node:timers');
 
 const INTERVAL_MS = 15 * 60_000;
 const METERING_BACKDATE_MS = 30 * 24 * 3600_000;
+const SETUP_CONCURRENCY = 25;
+const SETUP_ATTEMPTS = 20;
+const SETUP_RETRY_MS = 250;
+
+/** Caliper's connector returns a TxStatus (GetStatus() 'success' or 'failed'); anything else counts as sent. */
+function failed(status) {
+  return Boolean(status && typeof status.GetStatus === 'function' && status.GetStatus() !== 'success');
+}
+
+function errorOf(status) {
+  return typeof status.GetErrMsg === 'function' && status.GetErrMsg() ? status.GetErrMsg() : 'transaction failed';
+}
 
 /** RFC 8785 canonical JSON of a reading's signed fields (integers and ASCII strings only, so key order suffices). */
 function signingPayload(r) {
@@ -37,22 +55,39 @@ class SubmitReadingsWorkload {
     return this.sutAdapter.sendRequests(request);
   }
 
-  async initializeWorkloadRound(workerIndex, totalWorkers, roundIndex, roundArguments, sutAdapter, sutContext) {
+  /** A setup transaction that must succeed: retried while the endorsing peers catch up with the previous block. */
+  async #setup(fn, args, identity, retry) {
+    for (let attempt = 1; ; attempt++) {
+      const status = await this.#send(fn, args, identity);
+      if (!failed(status)) return;
+      if (!retry || attempt >= SETUP_ATTEMPTS) throw new Error(`setup ${fn} as ${identity} failed: ${errorOf(status)}`);
+      await new Promise((resolve) => setTimeout(resolve, SETUP_RETRY_MS));
+    }
+  }
+
+  async initializeWorkloadModule(workerIndex, totalWorkers, roundIndex, roundArguments, sutAdapter, sutContext) {
     Object.assign(this, { workerIndex, totalWorkers, roundIndex, roundArguments, sutAdapter, sutContext });
     this.meters = [];
     this.cursor = 0;
     const a = this.roundArguments;
     const run = `${Date.now().toString(36)}-w${workerIndex}-r${roundIndex}`;
     const zone = `caliper-${run}`;
-    for (let i = 0; i < a.meters; i++) {
+    const meters = Array.from({ length: a.meters }, (_, i) => {
       const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const assetId = `cal-${run}-${String(i).padStart(4, '0')}`;
-      const devicePublicKey = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      await this.#send(a.fns.register, [JSON.stringify({ assetId, type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey })], a.headEnd);
-      await this.#send(a.fns.commission, [JSON.stringify({ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS })], a.operator);
-      await this.#send(a.fns.activate, [JSON.stringify({ assetId })], a.headEnd);
-      this.meters.push({ assetId, privateKey });
+      return { assetId: `cal-${run}-${String(i).padStart(4, '0')}`, privateKey, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+    });
+    for (let i = 0; i < meters.length; i += SETUP_CONCURRENCY) {
+      await Promise.all(
+        meters.slice(i, i + SETUP_CONCURRENCY).map(async ({ assetId, devicePublicKey }) => {
+          await this.#setup(a.fns.register, [JSON.stringify({ assetId, type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey })], a.headEnd, false);
+          await this.#setup(a.fns.commission, [JSON.stringify({ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS })], a.operator, true);
+          await this.#setup(a.fns.activate, [JSON.stringify({ assetId })], a.headEnd, true);
+        }),
+      );
     }
+    this.meters = meters.map(({ assetId, privateKey }) => ({ assetId, privateKey }));
+    // The activations committed on the head-end's peer; give the other endorsing peers a moment to commit them too.
+    await new Promise((resolve) => setTimeout(resolve, a.settleMs ?? 1000));
     this.lastEnded = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - INTERVAL_MS;
   }
 
@@ -71,7 +106,7 @@ class SubmitReadingsWorkload {
     return this.#send(a.fns.submitReadings, [], a.headEnd, { readings: Buffer.from(JSON.stringify(batch)) });
   }
 
-  async cleanupWorkloadRound() {
+  async cleanupWorkloadModule() {
     this.meters = [];
   }
 }
