@@ -11,9 +11,11 @@ import {
   ObeNet,
   outcome,
   pastInterval,
+  profilesTransient,
   readingsTransient,
   registerAsset,
   REGULATOR,
+  signProfile,
   signReading,
   UTILITY,
   type Actor,
@@ -116,6 +118,9 @@ describe('authorization matrix', () => {
   const readingFor = (meter: () => Meter) => () =>
     readingsTransient([signReading(meter().device, { assetId: meter().assetId, intervalStart: T1, importedWh: 7, exportedWh: 0, sequence: 2 })]);
 
+  const profileFor = (meter: () => Meter) => () =>
+    profilesTransient([signProfile(meter().device, { assetId: meter().assetId, readings: [{ intervalStart: T1, importedWh: 7, exportedWh: 0, sequence: 2 }] })]);
+
   const rows: Row[] = [
     { fn: TX.Governance.InitConfig.name, kind: 'submit', args: () => [{ orgs: { [GRID]: ['MARKET_OPERATOR', 'DSO'] }, tokenIssuerMspId: GRID }], transient: () => ({ pseudonymKey: 'k'.repeat(40) }), expect: { ADMIN_GRID: 'CONFLICT' } },
     { fn: TX.Governance.UpdateConfig.name, kind: 'submit', args: () => [{ gateClosureMinutes: 6 }], expect: { ADMIN_GRID: 'OK' } },
@@ -162,6 +167,20 @@ describe('authorization matrix', () => {
       fn: TX.Metering.SubmitReadings.name,
       kind: 'submit',
       transient: readingFor(() => plantMeter),
+      endorsingOrgs: [GRID, REGULATOR],
+      expect: { DSO: 'OK' },
+    },
+    {
+      fn: TX.Metering.SubmitProfiles.name,
+      kind: 'submit',
+      transient: profileFor(() => householdMeter),
+      endorsingOrgs: [GRID, REGULATOR],
+      expect: { DSO: 'OK', RETAILER: 'OK', AGGREGATOR: 'OK' },
+    },
+    {
+      fn: TX.Metering.SubmitProfiles.name,
+      kind: 'submit',
+      transient: profileFor(() => plantMeter),
       endorsingOrgs: [GRID, REGULATOR],
       expect: { DSO: 'OK' },
     },
