@@ -3,13 +3,13 @@ import { MeteringContract } from '../../../chaincode/src/metering';
 import { ParticipantsContract } from '../../../chaincode/src/participants';
 import { RegistryContract } from '../../../chaincode/src/registry';
 import type { Identity } from '@obe/fabric-embedded';
+import { callerIdentities, CALLERS, runMatrixRow, type Caller, type MatrixRow, type Outcome } from '../support/authorization-matrix';
 import {
   atTime,
   DAY_MS,
   GRID,
   newDevice,
   ObeNet,
-  outcome,
   pastInterval,
   profilesTransient,
   readingsTransient,
@@ -29,36 +29,9 @@ import { TX } from '@obe/chaincode';
  * never registered. Submits are only endorsed (nothing is committed), so every cell sees the same prepared state and
  * the allowed outcome is the transaction's real result.
  */
-const CALLERS = [
-  'MARKET_OPERATOR',
-  'DSO',
-  'GENERATOR',
-  'RETAILER',
-  'AGGREGATOR',
-  'PROSUMER',
-  'CONSUMER',
-  'REGULATOR',
-  'ADMIN_GRID',
-  'ADMIN_UTILITY',
-  'ADMIN_REGULATOR',
-  'UNREGISTERED',
-] as const;
-type Caller = (typeof CALLERS)[number];
-type Outcome = Awaited<ReturnType<typeof outcome>>;
-
 const PARTICIPANTS: Caller[] = ['MARKET_OPERATOR', 'DSO', 'GENERATOR', 'RETAILER', 'AGGREGATOR', 'PROSUMER', 'CONSUMER', 'REGULATOR'];
 const HOLDERS: Caller[] = ['DSO', 'GENERATOR', 'RETAILER', 'AGGREGATOR', 'PROSUMER', 'CONSUMER'];
 const NOW = Date.now();
-
-interface Row {
-  fn: string;
-  kind: 'submit' | 'evaluate';
-  args?: () => unknown[];
-  transient?: () => Record<string, string>;
-  endorsingOrgs?: string[];
-  /** Outcome per caller; callers not named are refused with FORBIDDEN. */
-  expect: Partial<Record<Caller, Outcome>>;
-}
 
 const all = (value: Outcome, callers: readonly Caller[] = CALLERS): Partial<Record<Caller, Outcome>> => Object.fromEntries(callers.map((c) => [c, value]));
 
@@ -76,20 +49,7 @@ describe('authorization matrix', () => {
   beforeAll(async () => {
     net = await ObeNet.start();
     cast = await net.cast('authz');
-    ids = {
-      MARKET_OPERATOR: cast.marketOperator.identity,
-      DSO: cast.dso.identity,
-      GENERATOR: cast.generator.identity,
-      RETAILER: cast.retailer.identity,
-      AGGREGATOR: cast.aggregator.identity,
-      PROSUMER: cast.prosumer.identity,
-      CONSUMER: cast.consumer.identity,
-      REGULATOR: cast.regulator.identity,
-      ADMIN_GRID: cast.admins[GRID],
-      ADMIN_UTILITY: cast.admins[UTILITY],
-      ADMIN_REGULATOR: cast.admins[REGULATOR],
-      UNREGISTERED: cast.unregistered,
-    };
+    ids = callerIdentities(cast);
     target = await net.participant(UTILITY, 'authz-target', ['PROSUMER']);
     suspendedTarget = await net.participant(UTILITY, 'authz-suspended', ['CONSUMER']);
     await net.submit(cast.admins[UTILITY], TX.Participants.Suspend, [{ pseudonym: suspendedTarget.pseudonym }]);
@@ -121,7 +81,7 @@ describe('authorization matrix', () => {
   const profileFor = (meter: () => Meter) => () =>
     profilesTransient([signProfile(meter().device, { assetId: meter().assetId, readings: [{ intervalStart: T1, importedWh: 7, exportedWh: 0, sequence: 2 }] })]);
 
-  const rows: Row[] = [
+  const rows: MatrixRow[] = [
     { fn: TX.Governance.InitConfig.name, kind: 'submit', args: () => [{ orgs: { [GRID]: ['MARKET_OPERATOR', 'DSO'] }, tokenIssuerMspId: GRID }], transient: () => ({ pseudonymKey: 'k'.repeat(40) }), expect: { ADMIN_GRID: 'CONFLICT' } },
     { fn: TX.Governance.UpdateConfig.name, kind: 'submit', args: () => [{ gateClosureMinutes: 6 }], expect: { ADMIN_GRID: 'OK' } },
     { fn: TX.Governance.GetConfig.name, kind: 'evaluate', expect: all('OK') },
@@ -197,13 +157,7 @@ describe('authorization matrix', () => {
   ];
 
   it.each(rows.map((row, i) => [`${row.fn} #${i}`, row] as const))('%s', async (_name, row) => {
-    const expected = Object.fromEntries(CALLERS.map((caller) => [caller, row.expect[caller] ?? 'FORBIDDEN']));
-    const actual: Record<string, Outcome> = {};
-    for (const caller of CALLERS) {
-      const options = { transient: row.transient?.(), endorsingOrgs: row.endorsingOrgs };
-      const call = row.kind === 'submit' ? net.endorse(ids[caller], row.fn, row.args?.() ?? [], options) : net.evaluate(ids[caller], row.fn, row.args?.() ?? [], options);
-      actual[caller] = await outcome(call);
-    }
+    const { expected, actual } = await runMatrixRow(net, ids, row);
     expect(actual).toEqual(expected);
   });
 

@@ -1,6 +1,7 @@
 import { GridContract } from '../../../chaincode/src/grid/contract';
 import type { Identity } from '@obe/fabric-embedded';
-import { GRID, ObeNet, outcome, registerAsset, REGULATOR, UTILITY, type Cast } from '../support';
+import { ObeNet, registerAsset, type Cast } from '../support';
+import { callerIdentities, CALLERS, runMatrixRow, type Caller, type MatrixRow, type Outcome } from '../support/authorization-matrix';
 import { TX } from '@obe/chaincode';
 
 /**
@@ -8,9 +9,6 @@ import { TX } from '@obe/chaincode';
  * an identity that never registered. Submits are only endorsed (nothing is committed), so every cell sees the same
  * state. Only a DSO writes; every read is public.
  */
-const CALLERS = ['MARKET_OPERATOR', 'DSO', 'GENERATOR', 'RETAILER', 'AGGREGATOR', 'PROSUMER', 'CONSUMER', 'REGULATOR', 'ADMIN_GRID', 'ADMIN_UTILITY', 'ADMIN_REGULATOR', 'UNREGISTERED'] as const;
-type Caller = (typeof CALLERS)[number];
-type Outcome = Awaited<ReturnType<typeof outcome>>;
 const everyone = (value: Outcome) => Object.fromEntries(CALLERS.map((c) => [c, value])) as Record<Caller, Outcome>;
 
 const INTERVAL = 15 * 60_000;
@@ -24,20 +22,7 @@ describe('grid authorization matrix', () => {
   beforeAll(async () => {
     net = await ObeNet.start();
     cast = await net.cast('gridz');
-    ids = {
-      MARKET_OPERATOR: cast.marketOperator.identity,
-      DSO: cast.dso.identity,
-      GENERATOR: cast.generator.identity,
-      RETAILER: cast.retailer.identity,
-      AGGREGATOR: cast.aggregator.identity,
-      PROSUMER: cast.prosumer.identity,
-      CONSUMER: cast.consumer.identity,
-      REGULATOR: cast.regulator.identity,
-      ADMIN_GRID: cast.admins[GRID],
-      ADMIN_UTILITY: cast.admins[UTILITY],
-      ADMIN_REGULATOR: cast.admins[REGULATOR],
-      UNREGISTERED: cast.unregistered,
-    };
+    ids = callerIdentities(cast);
     await net.submit(cast.dso.identity, TX.Grid.RegisterGridNode, [{ nodeId: 'gz', kind: 'ZONE' }]);
     await net.submit(cast.dso.identity, TX.Grid.RegisterGridNode, [{ nodeId: 'gz-f1', kind: 'FEEDER', zone: 'gz' }]);
     await net.submit(cast.dso.identity, TX.Grid.RegisterGridNode, [{ nodeId: 'gz-f2', kind: 'FEEDER', zone: 'gz' }]);
@@ -48,7 +33,7 @@ describe('grid authorization matrix', () => {
   afterAll(() => net?.close());
 
   const slot = { zone: 'gz', interval };
-  const rows: { fn: string; kind: 'submit' | 'evaluate'; args: unknown[]; expect: Partial<Record<Caller, Outcome>> }[] = [
+  const rows: MatrixRow[] = [
     { fn: TX.Grid.RegisterGridNode.name, kind: 'submit', args: [{ nodeId: 'gz-f3', kind: 'FEEDER', zone: 'gz' }], expect: { DSO: 'OK' } },
     { fn: TX.Grid.AttachAsset.name, kind: 'submit', args: [{ assetId: 'gz-m1', feeder: 'gz-f2' }], expect: { DSO: 'OK' } },
     { fn: TX.Grid.PublishEnvelopes.name, kind: 'submit', args: [{ envelopes: [{ nodeId: 'gz-f1', interval, importLimitWh: 100, exportLimitWh: 50 }] }], expect: { DSO: 'OK' } },
@@ -63,11 +48,7 @@ describe('grid authorization matrix', () => {
   ];
 
   it.each(rows.map((row) => [row.fn, row] as const))('%s', async (_name, row) => {
-    const expected = Object.fromEntries(CALLERS.map((caller) => [caller, row.expect[caller] ?? 'FORBIDDEN']));
-    const actual: Record<string, Outcome> = {};
-    for (const caller of CALLERS) {
-      actual[caller] = await outcome(row.kind === 'submit' ? net.endorse(ids[caller], row.fn, row.args) : net.evaluate(ids[caller], row.fn, row.args));
-    }
+    const { expected, actual } = await runMatrixRow(net, ids, row);
     expect(actual).toEqual(expected);
   });
 
