@@ -7,7 +7,7 @@ import { AuditRelay } from './audit-relay/relay';
 import type { GatewayConfig } from './config';
 import { GatewayContext } from './context';
 import { CONSUMER_COUNT, PROSUMER_COUNT, consumerLabel, defaultIdentities, prosumerLabel } from './demo/identities';
-import { DEMO_TIMING, initGovernance, seedDemo } from './demo/seed';
+import { DEMO_MARKET_INTEGRITY, DEMO_TIMING, initGovernance, seedDemo } from './demo/seed';
 import { startDemoClaims, type DemoClaims } from './demo/certificate-claims';
 import { ApiKeyStore } from './http/auth';
 import { GatewayMetrics } from './http/metrics';
@@ -77,7 +77,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger = pino(
     // Governance first: the API is ready only once the channels are usable. A fresh demo runs on short intervals.
     if (embedded) {
       const demoTiming = config.demo && config.initialGovernance.intervalMinutes === undefined;
-      await initGovernance(opened, demoTiming ? { ...DEMO_TIMING, ...config.initialGovernance } : config.initialGovernance);
+      // The demo also prices non-delivery and locks offer deposits (docs/adr/0011); its households are funded.
+      const integrity = config.demo ? DEMO_MARKET_INTEGRITY : {};
+      await initGovernance(opened, demoTiming ? { ...integrity, ...DEMO_TIMING, ...config.initialGovernance } : { ...integrity, ...config.initialGovernance });
     }
     if (abort.signal.aborted) return;
     gateway.attachLedger(opened);

@@ -38,12 +38,29 @@ async function once<E extends TxEntry>(ledger: Ledger, identity: string, channel
 export const DEMO_TIMING = { intervalMinutes: 1, gateClosureMinutes: 0, settlementDeadlineMinutes: 5, certificateClaimWindowMinutes: 10 } as const;
 
 /**
+ * Market integrity of the embedded demo and the simulator (docs/adr/0011): a seller's shortfall costs at least 300 per
+ * kWh (0.30 a kWh at the simulator's 1000 price units per currency unit), and a retail offer locks that worst case as
+ * a deposit for its Wh beyond 100 per meter and interval (a 6 kW home in a 1-minute demo interval). Both seed and
+ * simulator fund every household, so deposits never stop them selling; an offer that forces the price to 0 and is
+ * never delivered pays 300 per kWh it failed.
+ */
+export const DEMO_MARKET_INTEGRITY = { imbalanceReferencePrice: 300, offerDepositPermille: 1000, offerDepositFreeWh: 100 } as const;
+
+/**
  * First start of a network: governance on both channels, configured by the grid operator's admin (the market
  * operator's MSP). The pseudonym key is random and lives only on chain, in the channel's secrets collection.
  */
 export async function initGovernance(
   ledger: Ledger,
-  timing: { intervalMinutes?: number; gateClosureMinutes?: number; settlementDeadlineMinutes?: number; certificateClaimWindowMinutes?: number } = {},
+  timing: {
+    intervalMinutes?: number;
+    gateClosureMinutes?: number;
+    settlementDeadlineMinutes?: number;
+    certificateClaimWindowMinutes?: number;
+    imbalanceReferencePrice?: number;
+    offerDepositPermille?: number;
+    offerDepositFreeWh?: number;
+  } = {},
   admin = 'gridoperator-admin',
 ): Promise<void> {
   for (const channel of [ENERGY, AUDIT]) {

@@ -8,7 +8,7 @@ import { createApp } from '../app';
 import { AuditRelay } from '../audit-relay/relay';
 import { DEFAULT_LIMITS, limitsFromEnv, loadConfig, type ConfiguredIdentity } from '../config';
 import { GatewayContext } from '../context';
-import { INITIAL_ORG_ROLES } from '../demo/seed';
+import { DEMO_MARKET_INTEGRITY, INITIAL_ORG_ROLES } from '../demo/seed';
 import { TX } from '@obe/chaincode';
 import { call } from '../ledger/call';
 import { ChaincodeError } from '../ledger/errors';
@@ -121,7 +121,8 @@ export async function startEmbeddedGateway(options: EmbeddedGatewayOptions): Pro
     ledger,
   });
   try {
-    if (!fabric) await initGovernance(ledger, options.governance ?? {});
+    // Non-delivery priced and offers backed by deposits, as in the demo (docs/adr/0011); the simulator funds households.
+    if (!fabric) await initGovernance(ledger, { ...DEMO_MARKET_INTEGRITY, ...(options.governance ?? {}) });
   } catch (err) {
     await ledger.close();
     throw err;

@@ -1,0 +1,102 @@
+/**
+ * Offer deposits and the reference imbalance price on the native Fabric network (docs/adr/0011), over HTTP against a
+ * gateway with OBE_LEDGER=fabric (test:fabric: 1-minute intervals, operator agent off, so this suite clears and
+ * settles itself). Governance turns the deposit on for the suite (and off again after it): a prosumer without the
+ * balance for its offer's deposit is refused with 422; a funded attacker offers twice the zone's demand at 0, forces the
+ * price to 0 and delivers nothing, and settlement still charges it 20 per kWh from its deposit, paid to the balancing
+ * account, returning the rest; tokens are conserved and nothing stays escrowed. Skips without Fabric.
+ */
+import crypto from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { describeLive } from './support/live';
+import { liveApi, useLiveGateway, waitUntil } from './support/live-gateway';
+
+describeLive('offer deposits on the native Fabric network', () => {
+  const gateway = useLiveGateway('obe-fabric-deposit-', 'off');
+
+  it('refuses an unfunded price-zeroing offer, and charges a funded one that is never delivered from its deposit', async () => {
+    const { call, ok, register, grant } = liveApi(gateway());
+    const run = crypto.randomBytes(3).toString('hex');
+    const zone = `od-${run}`;
+    const { config } = (await ok('gridoperator-admin', 'GET', '/api/v1/governance')).body as { config: { intervalMinutes: number; gateClosureMinutes: number; requireRegisteredZones?: boolean } };
+    const lengthMs = config.intervalMinutes * 60_000;
+    const gateMs = config.gateClosureMinutes * 60_000;
+
+    const attacker = 'prosumer-11';
+    const broke = 'prosumer-12';
+    const buyers = ['consumer-02', 'consumer-03'];
+    const pseudonym = await register(['gridoperator-admin', 'utility-admin', 'regulator-admin', attacker, broke, ...buyers]);
+    await grant('gridoperator-admin', 'gridoperator-admin', 'MARKET_OPERATOR');
+    await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
+    await grant('regulator-admin', 'regulator-admin', 'REGULATOR');
+    await grant('utility-admin', 'utility-admin', 'RETAILER');
+    for (const s of [attacker, broke]) await grant('utility-admin', s, 'PROSUMER');
+    for (const b of buyers) await grant('utility-admin', b, 'CONSUMER');
+    if (config.requireRegisteredZones) await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' });
+
+    // Rated to deliver 2000 Wh in one interval (1-minute intervals: 120 kW).
+    const capacityKw = Math.max(50, Math.ceil((3000 * 60) / config.intervalMinutes / 1000));
+    const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
+    const bringIntoService = async (owner: string, asset: Record<string, unknown>) => {
+      await ok(owner, 'POST', '/api/v1/registry/assets', asset);
+      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/commission`, {});
+      await ok(owner, 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/activate`);
+    };
+    for (const label of [attacker, broke, ...buyers]) {
+      const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const meterId = `${zone}-m-${label}`;
+      await bringIntoService(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+      let pvId: string | undefined;
+      if (label.startsWith('prosumer')) {
+        pvId = `${zone}-pv-${label}`;
+        await bringIntoService(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
+      }
+      devices[label] = { meterId, pvId, privateKey };
+    }
+    await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[attacker], amount: 1_000_000 });
+    for (const b of buyers) await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[b], amount: 1_000_000 });
+
+    // Reference 20 per kWh, the whole worst case locked, 100 Wh per meter and interval free; only the operator's admin.
+    const integrity = { imbalanceReferencePrice: 20, offerDepositPermille: 1000, offerDepositFreeWh: 100 };
+    expect((await call('utility-admin', 'PUT', '/api/v1/governance', integrity)).status).toBe(403);
+    await ok('gridoperator-admin', 'PUT', '/api/v1/governance', integrity);
+    try {
+      const start = Math.ceil((Date.now() + gateMs + 90_000) / lengthMs) * lengthMs;
+      const interval = new Date(start).toISOString();
+      const order = (label: string, side: 'BUY' | 'SELL', price: number, quantityWh: number) =>
+        call(label, 'POST', '/api/v1/retail/orders', { zone, interval, side, price, quantityWh, meterId: devices[label].meterId, ...(side === 'SELL' ? { assetId: devices[label].pvId } : {}) });
+      const balance = async (label: string) => (await ok('regulator-admin', 'GET', `/api/v1/tokens/accounts/${pseudonym[label]}`)).body as { available: number; escrowed: number };
+
+      // 2000 Wh at 0 needs ⌈20 × 1900⌉ = 38,000 tokens: the broke prosumer is refused and nothing is written.
+      const refused = await order(broke, 'SELL', 0, 2000);
+      expect(refused.status).toBe(422);
+      expect(await balance(broke)).toMatchObject({ available: 0, escrowed: 0 });
+
+      const attackerBefore = await balance(attacker);
+      expect((await order(attacker, 'SELL', 0, 2000)).status).toBe(200);
+      expect(await balance(attacker)).toMatchObject({ available: attackerBefore.available - 38_000, escrowed: attackerBefore.escrowed + 38_000 });
+      for (const b of buyers) expect((await order(b, 'BUY', 30, 500)).status).toBe(200);
+
+      const slot = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${zone}`;
+      await waitUntil(start - gateMs + 1500);
+      expect((await ok('gridoperator-admin', 'POST', `${slot}/clear`)).body.result).toMatchObject({ price: 0 });
+
+      await waitUntil(start + lengthMs + 2000);
+      const sign = (label: string, importedWh: number, exportedWh: number) => {
+        const reading = { assetId: devices[label].meterId, intervalStart: start, importedWh, exportedWh, sequence: Math.floor(start / 1000) };
+        return { ...reading, signature: crypto.sign('sha256', Buffer.from(canonicalize(reading)!, 'utf8'), devices[label].privateKey).toString('base64') };
+      };
+      await ok('utility-admin', 'POST', '/api/v1/metering/readings', { readings: [sign(attacker, 0, 0), ...buyers.map((b) => sign(b, 500, 0))] });
+      const operatorBefore = await balance('gridoperator-admin');
+      await ok('gridoperator-admin', 'POST', `${slot}/settle`);
+      // 1000 Wh awarded at 0 and not delivered: charged at the reference price, ⌈20 × 1000⌉ = 20,000, from the deposit.
+      expect((await ok('regulator-admin', 'GET', `${slot}/settlement`)).body.details).toMatchObject({ imbalanceCharged: 20_000, imbalanceUnpaid: '0', balancingCredit: 20_000 });
+      expect(await balance(attacker)).toMatchObject({ available: attackerBefore.available - 20_000, escrowed: attackerBefore.escrowed });
+      const operatorAfter = await balance('gridoperator-admin');
+      expect(operatorAfter.available + operatorAfter.escrowed - operatorBefore.available - operatorBefore.escrowed).toBe(20_000);
+      for (const b of buyers) expect((await balance(b)).escrowed).toBe(0);
+    } finally {
+      await ok('gridoperator-admin', 'PUT', '/api/v1/governance', { imbalanceReferencePrice: 0, offerDepositPermille: 0, offerDepositFreeWh: 0 });
+    }
+  }, 45 * 60_000);
+});
