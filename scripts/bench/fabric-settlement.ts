@@ -35,6 +35,7 @@ import { TX, type TxArgs, type TxEntry, type TxTransient } from '@obe/chaincode'
 import type { ClearingOrder } from '../../chaincode/src/market/clearing';
 import { call } from '../../gateway/src/ledger/call';
 import { enrol, initGovernance } from '../../gateway/src/demo/seed';
+import { ChaincodeError } from '../../gateway/src/ledger/errors';
 import { connectionConfigPath, createFabricLedger } from '../../gateway/src/ledger/fabric';
 import { loadMspIdentity } from '../../gateway/src/ledger/fabric/msp-identity';
 import { protos, validationCodeName } from '../../gateway/src/ledger/fabric/protos';
@@ -60,6 +61,22 @@ const BIG_DEADLINE_MS = 300_000;
 const sleepUntil = async (ms: number) => {
   while (Date.now() < ms) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, ms - Date.now() + 5)));
 };
+
+/**
+ * A setup step that depends on the previous one: the submitting peer has committed it, another endorsing peer may not
+ * have yet (it then refuses, e.g. NOT_FOUND for a just-registered asset). Only a refusal is retried: nothing of it
+ * was written.
+ */
+async function settled<T>(step: () => Promise<T>, attempts = 40): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof ChaincodeError) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
 
 interface Trader {
   label: string;
@@ -280,14 +297,15 @@ export async function fabricClearingSettlement(opts: FabricSettlementOptions): P
               { assetId, type, segment: 'retail', zone: ZONE, capacityKw: CAPACITY_KW, ...(type === 'meter' ? { devicePublicKey: keys.get(assetId).publicKeyPem } : {}) },
             ]),
           );
-          await counted(sub(OPERATOR, TX.Registry.CommissionAsset, [{ assetId }]));
-          await counted(sub(t.label, TX.Registry.ActivateAsset, [{ assetId }]));
+          await counted(settled(() => sub(OPERATOR, TX.Registry.CommissionAsset, [{ assetId }])));
+          await counted(settled(() => sub(t.label, TX.Registry.ActivateAsset, [{ assetId }])));
         }
       }),
     );
     // Mints serialise on the token supply record, so the buyers are funded one after another.
     for (const t of traders.filter((x) => x.side === 'BUY')) {
-      await counted(sub(OPERATOR, TX.Tokens.Mint, [{ account: pseudonyms.get(t.label)! }], { movement: { amount: BUYER_FUNDS, salt: randomBytes(24).toString('hex') } }));
+      const movement = { amount: BUYER_FUNDS, salt: randomBytes(24).toString('hex') };
+      await counted(settled(() => sub(OPERATOR, TX.Tokens.Mint, [{ account: pseudonyms.get(t.label)! }], { movement })));
     }
     const setupMs = performance.now() - s0;
 
@@ -304,7 +322,7 @@ export async function fabricClearingSettlement(opts: FabricSettlementOptions): P
     const pilotPerTrader = Math.max(2, Math.min(10, Math.round((orders * 0.03) / traders.length)));
     const q0 = performance.now();
     await Promise.all(traders.map(async (t) => {
-      for (const order of t.orders.slice(0, pilotPerTrader)) await place(t, { ...order, quantity: 100 }, pilotInterval);
+      for (const order of t.orders.slice(0, pilotPerTrader)) await settled(() => place(t, { ...order, quantity: 100 }, pilotInterval));
     }));
     const pilotRate = (pilotPerTrader * traders.length * 1000) / (performance.now() - q0);
     const envPlaceSeconds = Number(process.env.OBE_BENCH_FABRIC_PLACE_SECONDS ?? '');
