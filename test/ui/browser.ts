@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Debian's chromium driven by playwright-core (playwright cannot download its own browser here). In CI the
@@ -66,6 +66,29 @@ export async function launchBrowser(): Promise<BrowserSession> {
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A new page whose console errors and uncaught exceptions are collected in `errors` (the suites expect none). */
+export async function watchedPage(session: BrowserSession): Promise<{ page: Page; errors: string[] }> {
+  const page = await session.context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { page, errors };
+}
+
+/**
+ * The dashboard at `baseUrl` as the demo's "View as" `viewAs` sees it, once loaded. `watch` attaches further listeners
+ * to the page before it navigates.
+ */
+export async function openViewAs(session: BrowserSession, baseUrl: string, viewAs: string, watch?: (page: Page) => void): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await watchedPage(session);
+  watch?.(page);
+  await page.goto(`${baseUrl}/?viewAs=${viewAs}`);
+  await page.waitForSelector(`body[data-loaded="true"][data-view-as="${viewAs}"]`, { timeout: 30_000 });
+  return { page, errors };
 }
 
 export function artifactPath(name: string): string {

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import type { ConfiguredIdentity } from '../../gateway/src/config';
 import '../../gateway/src/neighbourhood-sim/quiet-logs';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway/src/neighbourhood-sim';
 import { newDevice, signReading } from '../chaincode/support/devices';
 import { restoreClock, setClock } from '../chaincode/support/clock';
-import { artifactPath, describeWithBrowser, launchBrowser, type BrowserSession } from './browser';
+import { artifactPath, describeWithBrowser, launchBrowser, openViewAs, type BrowserSession } from './browser';
 
 /**
  * The "Green certificates" panel in chromium: a household whose PV's certificate it claimed against its own import
@@ -79,17 +78,7 @@ describeWithBrowser('green certificates panel in chromium', () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function open(viewAs: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${gateway.url}/?viewAs=${viewAs}`);
-    await page.waitForSelector(`body[data-loaded="true"][data-view-as="${viewAs}"]`, { timeout: 30_000 });
-    return { page, errors };
-  }
+  const open = (viewAs: string) => openViewAs(browser, gateway.url, viewAs);
 
   it('shows the household its green share for the interval it claimed, and no trail', async () => {
     const { page, errors } = await open('household-0001');

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import type { ConfiguredIdentity } from '../../gateway/src/config';
 import '../../gateway/src/neighbourhood-sim/quiet-logs';
 import { createRun, neighbourhoodKeysFrom, startEmbeddedGateway, type EmbeddedGateway, type SimulationSummary } from '../../gateway/src/neighbourhood-sim';
-import { artifactPath, describeWithBrowser, launchBrowser, type BrowserSession } from './browser';
+import { artifactPath, describeWithBrowser, launchBrowser, openViewAs, watchedPage, type BrowserSession } from './browser';
 
 /**
  * The dashboard in Debian's chromium against a real gateway on the embedded ledger, after the simulator traded and
@@ -50,17 +50,7 @@ describeWithBrowser('dashboard in chromium', () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function open(viewAs: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${gateway.url}/?viewAs=${viewAs}`);
-    await page.waitForSelector(`body[data-loaded="true"][data-view-as="${viewAs}"]`, { timeout: 30_000 });
-    return { page, errors };
-  }
+  const open = (viewAs: string) => openViewAs(browser, gateway.url, viewAs);
 
   const points = (page: Page, canvasId: string) => page.getAttribute(`#${canvasId}`, 'data-points').then(Number);
 
@@ -114,12 +104,7 @@ describeWithBrowser('dashboard in chromium', () => {
     (JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-api-keys.json'), 'utf8')) as Record<string, { key: string }>)[label]!.key;
 
   async function signIn(label: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
+    const { page, errors } = await watchedPage(browser);
     await page.goto(`${gateway.url}/`);
     await page.fill('#api-key', keyOf(label));
     await page.click('#sign-in button[type="submit"]');

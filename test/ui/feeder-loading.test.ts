@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import type { ConfiguredIdentity } from '../../gateway/src/config';
 import '../../gateway/src/neighbourhood-sim/quiet-logs';
 import { startEmbeddedGateway, type EmbeddedGateway } from '../../gateway/src/neighbourhood-sim';
-import { artifactPath, describeWithBrowser, launchBrowser, type BrowserSession } from './browser';
+import { artifactPath, describeWithBrowser, launchBrowser, openViewAs, type BrowserSession } from './browser';
 
 /**
  * The DSO's "Feeder loading" panel in chromium: after the DSO registers a zone and a feeder and publishes an
@@ -52,20 +51,12 @@ describeWithBrowser('feeder loading panel in chromium', () => {
   });
 
   const forbidden: string[] = [];
-  async function open(viewAs: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
+  const open = (viewAs: string) =>
+    openViewAs(browser, gateway.url, viewAs, (page) => {
+      page.on('response', (response) => {
+        if (response.status() >= 400) forbidden.push(`${response.status()} ${new URL(response.url()).pathname}`);
+      });
     });
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('response', (response) => {
-      if (response.status() >= 400) forbidden.push(`${response.status()} ${new URL(response.url()).pathname}`);
-    });
-    await page.goto(`${gateway.url}/?viewAs=${viewAs}`);
-    await page.waitForSelector(`body[data-loaded="true"][data-view-as="${viewAs}"]`, { timeout: 30_000 });
-    return { page, errors };
-  }
 
   it('shows the DSO each feeder’s envelope per interval, in the table and the chart', async () => {
     const { page, errors } = await open('gridoperator-admin');
