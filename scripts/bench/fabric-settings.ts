@@ -22,8 +22,7 @@ import path from 'node:path';
 import { TX } from '@obe/chaincode';
 import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-client';
 import { readBlockCutting, setBlockCutting, type BlockCutting } from './block-cutting';
-import { fabricNetworkStatus, measurePoint, startFabricBench, type FabricBench, type PathName, type PointResult } from './fabric';
-import { timed } from './rest-fixture';
+import { fabricNetworkStatus, load, measurePoint, startFabricBench, type FabricBench, type PathName, type PointResult } from './fabric';
 
 interface Variant {
   name: string;
@@ -68,8 +67,8 @@ async function probe(bench: FabricBench, ingest: boolean): Promise<Probe> {
   for (const { clients, transactions } of PROBE_POINTS) points[String(clients)] = await measurePoint(bench, PROBE_PATHS, clients, transactions, 1);
   if (!ingest) return { points };
   const batches = Array.from({ length: INGEST.transactions }, () => bench.nextBatch(INGEST.batchSize));
-  const t = await timed(INGEST.transactions, INGEST.clients, (i) => bench.paths.rest(batches[i]));
-  return { points, ingestReadingsPerSecond: Number(((INGEST.transactions * INGEST.batchSize * 1000) / t.elapsedMs).toFixed(1)) };
+  const t = await load(INGEST.transactions, INGEST.clients, (i) => bench.paths.rest(batches[i]));
+  return { points, ingestReadingsPerSecond: Number((((INGEST.transactions - t.failed) * INGEST.batchSize * 1000) / t.elapsedMs).toFixed(1)) };
 }
 
 /** Restarts every peer with `env` added to this process's environment (core.yaml keys as CORE_* variables). */

@@ -39,7 +39,7 @@ import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-cl
 import { ratiosTo } from './adapter-overhead';
 import { fabricClearingSettlement } from './fabric-settlement';
 import { readBlockCutting } from './block-cutting';
-import { percentiles, timed } from './rest-fixture';
+import { percentiles } from './rest-fixture';
 
 /** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
 const METERING_BACKDATE_MS = 30 * 24 * 3600_000;
@@ -122,8 +122,11 @@ export const PATHS = ['rawClient', 'rawClientOpenSsl', 'port', 'rest', 'restKeye
 export type PathName = (typeof PATHS)[number];
 
 export interface PointResult {
+  /** Committed transactions per second (failed ones are counted apart, not in tx/s or latency). */
   tps: number;
   latencyMs: ReturnType<typeof percentiles>;
+  failed: number;
+  firstError?: string;
 }
 
 /** A running native network with active meters, the three clients and an in-process REST gateway on the adapter. */
@@ -157,7 +160,8 @@ export async function startFabricBench(file: string, meterCount: number): Promis
   const rawFast = connectWithOpenSsl(config, HEAD_END);
   const apiKey = newApiKey(HEAD_END);
   const context = new GatewayContext({
-    logger: pino({ level: 'silent' }),
+    // Errors only (a 500 says why on stderr); OBE_BENCH_LOG_LEVEL=info shows every request.
+    logger: pino({ level: process.env.OBE_BENCH_LOG_LEVEL ?? 'error' }, pino.destination(2)),
     keys: new ApiKeyStore([apiKey.stored]),
     dataDir: path.join(dataDir, 'gateway'),
     bodyLimit: '8mb',
@@ -231,18 +235,54 @@ export async function startFabricBench(file: string, meterCount: number): Promis
   }
 }
 
-/** One client count: every named path in `rounds` interleaved rounds of `perRound` one-reading transactions. */
+/**
+ * One client count: every named path in `rounds` interleaved rounds of `perRound` one-reading transactions. A failed
+ * transaction does not end the run: it is counted (with the first error) and left out of tx/s and latency.
+ */
 export async function measurePoint(bench: FabricBench, names: readonly PathName[], clients: number, perRound: number, rounds: number): Promise<Record<string, PointResult>> {
-  const acc: Record<string, { ms: number; lat: number[] }> = Object.fromEntries(names.map((k) => [k, { ms: 0, lat: [] as number[] }]));
+  const acc: Record<string, { ms: number; lat: number[]; failed: number; firstError?: string }> = Object.fromEntries(names.map((k) => [k, { ms: 0, lat: [] as number[], failed: 0 }]));
   for (let round = 0; round < rounds; round++) {
     for (const name of names) {
       const batches = Array.from({ length: perRound }, () => bench.nextBatch(1));
-      const t = await timed(perRound, clients, (i) => bench.paths[name](batches[i]));
-      acc[name].ms += t.elapsedMs;
-      acc[name].lat.push(...t.latenciesMs);
+      const a = acc[name];
+      const t = await load(perRound, clients, (i) => bench.paths[name](batches[i]));
+      a.ms += t.elapsedMs;
+      a.lat.push(...t.latenciesMs);
+      a.failed += t.failed;
+      a.firstError ??= t.firstError;
     }
   }
-  return Object.fromEntries(Object.entries(acc).map(([name, { ms, lat }]) => [name, { tps: Number(((lat.length * 1000) / ms).toFixed(1)), latencyMs: percentiles(lat) }]));
+  return Object.fromEntries(
+    Object.entries(acc).map(([name, { ms, lat, failed, firstError }]) => [
+      name,
+      { tps: Number(((lat.length * 1000) / ms).toFixed(1)), latencyMs: percentiles(lat), failed, ...(firstError ? { firstError } : {}) },
+    ]),
+  );
+}
+
+/** `count` tasks with `concurrency` in flight; latencies of the ones that succeeded, failures counted with the first error. */
+export async function load(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ elapsedMs: number; latenciesMs: number[]; failed: number; firstError?: string }> {
+  const latenciesMs: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        const start = performance.now();
+        try {
+          await task(i);
+          latenciesMs.push(performance.now() - start);
+        } catch (err) {
+          failed++;
+          firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        }
+      }
+    }),
+  );
+  return { elapsedMs: performance.now() - t0, latenciesMs, failed, ...(firstError ? { firstError } : {}) };
 }
 
 export default async function fabricSection(opts: { quick: boolean; fabric: boolean }): Promise<Record<string, unknown>> {
@@ -281,14 +321,16 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     for (const size of batchSizes) {
       const count = size === 1 ? (opts.quick ? 64 : 256) : opts.quick ? 8 : Math.max(INGESTION_CLIENTS, Math.round(20_000 / size));
       const batches = Array.from({ length: count }, () => bench.nextBatch(size));
-      const t = await timed(count, INGESTION_CLIENTS, (i) => bench.paths.rest(batches[i]));
+      const t = await load(count, INGESTION_CLIENTS, (i) => bench.paths.rest(batches[i]));
       const row = {
         shape: 'interval',
         batchSize: size,
         transactions: count,
         clients: INGESTION_CLIENTS,
-        readingsPerSecond: Number(((count * size * 1000) / t.elapsedMs).toFixed(1)),
+        readingsPerSecond: Number((((count - t.failed) * size * 1000) / t.elapsedMs).toFixed(1)),
         latencyMs: percentiles(t.latenciesMs),
+        failed: t.failed,
+        ...(t.firstError ? { firstError: t.firstError } : {}),
       };
       ingestion.push(row);
       process.stderr.write(`[bench fabric] ingestion batch ${size}: ${row.readingsPerSecond} readings/s\n`);
@@ -344,6 +386,7 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
         restP99WithinRatio: ratioRows.every((r) => r.rest.p99 <= FABRIC_GOALS.restP99ToRaw),
         bestRestReadingsPerSecond: bestRest,
         restReadingsMet: bestRest >= FABRIC_GOALS.restReadingsPerSecond,
+        failedTransactions: Object.values(sweep).reduce((n, point) => n + Object.values(point).reduce((m, r) => m + r.failed, 0), 0),
       },
       clearingSettlement,
       mvccConflicts: bench.counters.conflicts,
