@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { TX } from '@obe/chaincode';
-import { GRID, REGULATOR, UTILITY, expectRefused, newDevice, signReading, type Actor, type Device } from '../chaincode/support';
+import { GRID, REGULATOR, UTILITY, expectRefused, newDevice, signReading } from '../chaincode/support';
 import { MarketFixture, restoreClock, salt, setClock } from '../chaincode/market/fixture';
+import { drHousehold, submitImports, type Household } from '../chaincode/grid/dr-households';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-interface Household extends Actor {
-  meterId: string;
-  device: Device;
-}
 
 interface Details {
   amount: number;
@@ -33,25 +29,8 @@ describe('review: demand-response baseline and payment gaming', () => {
   const dr = { endorsingOrgs: [GRID, REGULATOR] };
   const at = (d: number, hour: number) => day + d * DAY + hour * HOUR;
 
-  const household = async (name: string, zone: string): Promise<Household> => {
-    const actor = await fx.net.participant(UTILITY, `rv-${name}`, ['CONSUMER']);
-    const device = newDevice();
-    const meterId = `rv-meter-${name}`;
-    await fx.net.submit(actor.identity, TX.Registry.RegisterAsset, [{ assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw: 20, devicePublicKey: device.publicKeyPem }]);
-    await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: meterId }]);
-    await fx.net.submit(actor.identity, TX.Registry.ActivateAsset, [{ assetId: meterId }]);
-    return { ...actor, meterId, device };
-  };
-  const readings = (h: Household, values: [number, number][]) =>
-    fx.net.submit(fx.cast.dso.identity, TX.Metering.SubmitReadings, [], {
-      transient: {
-        readings: JSON.stringify({
-          salt: randomBytes(24).toString('hex'),
-          readings: values.map(([t, importedWh]) => signReading(h.device, { assetId: h.meterId, intervalStart: t, importedWh, exportedWh: 0, sequence: t / 1000 })),
-        }),
-      },
-      endorsingOrgs: [GRID, UTILITY],
-    });
+  const household = (name: string, zone: string) => drHousehold(fx, `rv-${name}`, 'CONSUMER', zone, `rv-meter-${name}`);
+  const readings = (h: Household, values: [number, number][]) => submitImports(fx, h, values);
   const program = (programId: string, zone: string, baseline: Record<string, unknown>) => fx.net.submit(fx.cast.dso.identity, TX.DemandResponse.CreateProgram, [{ programId, zone, baseline }]);
   const createEvent = async (programId: string, start: number, targetsWh = [5000]) =>
     (await fx.net.submit<{ eventId: string }>(fx.cast.dso.identity, TX.DemandResponse.CreateEvent, [{ programId, start: new Date(start).toISOString(), targetsWh, pricePerKwh: 10 }], { transient: { salt: salt() }, ...dr })).eventId;

@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { TX } from '@obe/chaincode';
-import { GRID, REGULATOR, UTILITY, expectRefused, newDevice, signReading, type Actor, type Device } from '../support';
+import { GRID, REGULATOR, UTILITY, expectRefused, newDevice, signReading, type Actor } from '../support';
 import { MarketFixture, restoreClock, salt, setClock } from '../market/fixture';
+import { drHousehold, submitImports, type Household } from './dr-households';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const Q = 15 * 60_000;
 const ZONE = 'dr-zone';
-
-interface Household extends Actor {
-  meterId: string;
-  device: Device;
-}
 
 /**
  * A demand-response event from issue to payment on the embedded network. Three households opt in to a two-interval
@@ -29,26 +25,9 @@ describe('demand response verified from meters', () => {
   let earlierEventId: string;
   const eighteen = () => day + 18 * HOUR;
 
-  const household = async (name: string, role: 'CONSUMER' | 'PROSUMER', zone = ZONE): Promise<Household> => {
-    const actor = await fx.net.participant(UTILITY, name, [role]);
-    const device = newDevice();
-    const meterId = `dr-meter-${name}`;
-    await fx.net.submit(actor.identity, TX.Registry.RegisterAsset, [{ assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw: 20, devicePublicKey: device.publicKeyPem }]);
-    await fx.net.submit(fx.cast.dso.identity, TX.Registry.CommissionAsset, [{ assetId: meterId }]);
-    await fx.net.submit(actor.identity, TX.Registry.ActivateAsset, [{ assetId: meterId }]);
-    return { ...actor, meterId, device };
-  };
+  const household = (name: string, role: 'CONSUMER' | 'PROSUMER', zone = ZONE) => drHousehold(fx, name, role, zone, `dr-meter-${name}`);
   /** Readings of one meter in one batch, [intervalStart, importedWh]. */
-  const readings = (h: Household, values: [number, number][]) =>
-    fx.net.submit(fx.cast.dso.identity, TX.Metering.SubmitReadings, [], {
-      transient: {
-        readings: JSON.stringify({
-          salt: randomBytes(24).toString('hex'),
-          readings: values.map(([t, importedWh]) => signReading(h.device, { assetId: h.meterId, intervalStart: t, importedWh, exportedWh: 0, sequence: t / 1000 })),
-        }),
-      },
-      endorsingOrgs: [GRID, UTILITY],
-    });
+  const readings = (h: Household, values: [number, number][]) => submitImports(fx, h, values);
   const dr = { endorsingOrgs: [GRID, REGULATOR] };
   const createEvent = (actor: Actor, body: Record<string, unknown>) =>
     fx.net.submit<{ eventId: string; budget: number }>(actor.identity, TX.DemandResponse.CreateEvent, [body], { transient: { salt: salt() }, ...dr });
