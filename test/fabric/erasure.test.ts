@@ -56,12 +56,16 @@ describeLive('erasure on Fabric: purged from every peer, on disk', () => {
   let dataDir: string;
   let gw: RunningGateway;
   let adminKey: string;
-  const api = (p: string, key: string, init: { method?: string; json?: unknown } = {}) =>
-    fetch(`${gw.url}${p.replace(/^\//, '')}`, {
+  // The ledger calls (spawnSync) block this process, the gateway's too, often longer than its keep-alive timeout: a
+  // timer turn first lets fetch drop the idle connection instead of reusing it as the server closes it (ECONNRESET).
+  const api = async (p: string, key: string, init: { method?: string; json?: unknown } = {}) => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return fetch(`${gw.url}${p.replace(/^\//, '')}`, {
       method: init.method ?? 'GET',
       headers: { Authorization: `Bearer ${key}`, ...(init.json ? { 'Content-Type': 'application/json' } : {}) },
       body: init.json ? JSON.stringify(init.json) : undefined,
     });
+  };
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-fabric-erasure-'));
