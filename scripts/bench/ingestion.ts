@@ -7,12 +7,17 @@
  * each batch is one transaction endorsed, ordered, validated and committed with fsync. Signing happens before the
  * clock starts, as it would on the meters themselves. The same batches straight to the Ledger port (no HTTP) run in
  * the same section, so restVsPort compares like with like. `fabric` is measured by the fabric section.
+ *
+ * Signed load profiles (POST /api/v1/metering/profiles → Metering:SubmitProfiles, docs/adr/0010) run in the same
+ * section and fixture, after the per-reading shapes, so `profileVsReadings` is a ratio measured in one run: each batch
+ * is `meters` profiles of `intervals` consecutive intervals, one device signature per profile. The report gives
+ * readings/s and signatures/s, and the request body size of each shape.
  */
-import { TX } from '@obe/chaincode';
+import { MAX_PROFILE_BATCH_READINGS, TX } from '@obe/chaincode';
 import { txRequest } from '../../gateway/src/ledger/call';
 import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
-import type { ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
-import { HEAD_END, percentiles, startRestFixture, timed, type BatchShape } from './rest-fixture';
+import { signProfiles, type ProfileBatch, type ReadingBatch, type ReadingInput } from '../../gateway/src/neighbourhood-sim/readings';
+import { HEAD_END, percentiles, startRestFixture, timed, type BatchShape, type RestFixture } from './rest-fixture';
 
 const CONCURRENCY = 4;
 /** Issue #14's goal on embedded: committed device-signed readings per second through REST. */
@@ -28,6 +33,146 @@ export interface IngestionRun {
   readingsPerSecond: number;
   transactionsPerSecond: number;
   latencyMs: ReturnType<typeof percentiles>;
+}
+
+export interface ProfileRun {
+  path: 'rest' | 'port';
+  /** Profiles per transaction (one meter each) × consecutive intervals per profile. */
+  meters: number;
+  intervals: number;
+  transactions: number;
+  readings: number;
+  /** Device signatures verified per transaction (one per profile), on every endorser. */
+  signaturesPerTransaction: number;
+  /** Size of one request body (JSON), bytes. */
+  requestBytes: number;
+  elapsedMs: number;
+  readingsPerSecond: number;
+  signaturesPerSecond: number;
+  transactionsPerSecond: number;
+  latencyMs: ReturnType<typeof percentiles>;
+}
+
+const INTERVAL_MS = 15 * 60_000;
+const DAY_MS = 24 * 3600_000;
+const INTERVALS_PER_DAY = DAY_MS / INTERVAL_MS;
+/** Profiles use the days 14 to 2 before today: clear of the interval-major walk (hours back) and the 'day' shape (15+ days back). */
+const PROFILE_DAYS = 13;
+
+/**
+ * Signed profile batches over the fixture's meters, each (meter, interval) used once. Each profile length has its own
+ * range of days (`days` in the plan, in plan order); within it consecutive slots of a meter fall on different UTC days,
+ * so batches in flight at once never range-read the same meter's day (no phantom conflicts).
+ */
+export function profileSource(fixture: RestFixture, plan: readonly ProfileShape[]): (meters: number, intervals: number) => ProfileBatch {
+  const first = Math.floor(Date.now() / DAY_MS) * DAY_MS - 14 * DAY_MS;
+  const ranges = new Map<number, { from: number; days: number }>();
+  let from = 0;
+  for (const { intervals, days } of plan) {
+    if (ranges.has(intervals)) continue;
+    ranges.set(intervals, { from, days });
+    from += days;
+  }
+  if (from > PROFILE_DAYS) throw new Error(`the profile plan needs ${from} days; the region has ${PROFILE_DAYS}`);
+  const used = new Map<number, number>(); // blocks handed out so far, per profile length
+  const fleet = fixture.meters.length;
+  return (meters, intervals) => {
+    const range = ranges.get(intervals);
+    if (!range) throw new Error(`profile length ${intervals} is not in the plan`);
+    if (intervals % INTERVALS_PER_DAY !== 0 && INTERVALS_PER_DAY % intervals !== 0) throw new Error(`profile length ${intervals} must divide a day or be whole days`);
+    const readings: ReadingInput[] = [];
+    for (let m = 0; m < meters; m++) {
+      const block = used.get(intervals) ?? 0;
+      used.set(intervals, block + 1);
+      const assetId = fixture.meters[block % fleet];
+      const slot = Math.floor(block / fleet);
+      let start: number;
+      if (intervals <= INTERVALS_PER_DAY) {
+        const part = Math.floor(slot / range.days);
+        if (part >= INTERVALS_PER_DAY / intervals) throw new Error(`profiles of ${intervals} intervals used up their ${range.days} days; run fewer batches`);
+        start = first + (range.from + (slot % range.days)) * DAY_MS + part * intervals * INTERVAL_MS;
+      } else {
+        const span = intervals / INTERVALS_PER_DAY;
+        if ((slot + 1) * span > range.days) throw new Error(`profiles of ${intervals} intervals used up their ${range.days} days; run fewer batches`);
+        start = first + (range.from + slot * span) * DAY_MS;
+      }
+      for (let k = 0; k < intervals; k++) {
+        const intervalStart = start + k * INTERVAL_MS;
+        readings.push({ assetId, intervalStart, importedWh: 100 + ((block + k) % 900), exportedWh: (block + k) % 500, sequence: intervalStart / 1000 });
+      }
+    }
+    return signProfiles(readings, (assetId) => fixture.keys.get(assetId).privateKey, { intervalMs: INTERVAL_MS, maxIntervals: intervals });
+  };
+}
+
+export interface ProfileShape {
+  /** Profiles per transaction, one meter each. */
+  readonly meters: number;
+  /** Consecutive intervals per profile. */
+  readonly intervals: number;
+  readonly batches: number;
+  /** Days of the profile region this length may use (see profileSource). */
+  readonly days: number;
+}
+
+/** Profile shapes: meters × intervals readings per transaction, within MAX_PROFILE_BATCH_READINGS. */
+export const PROFILE_PLAN: { quick: readonly ProfileShape[]; full: readonly ProfileShape[] } = {
+  quick: [
+    { meters: 1000, intervals: 4, batches: 4, days: 4 },
+    { meters: 100, intervals: 96, batches: 4, days: 3 },
+  ],
+  full: [
+    { meters: 1000, intervals: 4, batches: 12, days: 3 },
+    { meters: 100, intervals: 96, batches: 12, days: 3 },
+    { meters: 25, intervals: 384, batches: 8, days: 4 },
+  ],
+};
+
+async function runProfiles(
+  fixture: RestFixture,
+  client: GatewayClient,
+  key: string,
+  plan: readonly ProfileShape[],
+): Promise<ProfileRun[]> {
+  const next = profileSource(fixture, plan);
+  const { ledger } = fixture.gateway;
+  const paths = {
+    rest: async (batch: ProfileBatch) => (await client.submit<{ accepted: number }>('POST', '/api/v1/metering/profiles', key, batch, null)).result.accepted,
+    port: async (batch: ProfileBatch) => {
+      const profiles = batch.profiles.map((p) => ({ ...p, readings: [...p.readings] }));
+      const result = await ledger.submit(txRequest(TX.Metering.SubmitProfiles, { identity: HEAD_END, channel: 'energy' }, [], { profiles: { salt: batch.salt, profiles } }));
+      return (JSON.parse(Buffer.from(result.payload).toString('utf8')) as { accepted: number }).accepted;
+    },
+  };
+  await paths.rest(next(10, 4)); // warm-up of the profile path
+  const runs: ProfileRun[] = [];
+  for (const { meters, intervals, batches: count } of plan) {
+    const size = meters * intervals;
+    if (size > MAX_PROFILE_BATCH_READINGS) throw new Error(`${meters} × ${intervals} exceeds ${MAX_PROFILE_BATCH_READINGS} readings per transaction`);
+    for (const path of ['rest', 'port'] as const) {
+      const batches = Array.from({ length: count }, () => next(meters, intervals));
+      const requestBytes = Buffer.byteLength(JSON.stringify(batches[0]));
+      const { elapsedMs, latenciesMs } = await timed(count, CONCURRENCY, async (i) => {
+        const accepted = await paths[path](batches[i]);
+        if (accepted !== size) throw new Error(`profiles ${meters} × ${intervals} via ${path}: ${accepted} accepted`);
+      });
+      runs.push({
+        path,
+        meters,
+        intervals,
+        transactions: count,
+        readings: count * size,
+        signaturesPerTransaction: meters,
+        requestBytes,
+        elapsedMs: Math.round(elapsedMs),
+        readingsPerSecond: Number(((count * size * 1000) / elapsedMs).toFixed(1)),
+        signaturesPerSecond: Number(((count * meters * 1000) / elapsedMs).toFixed(1)),
+        transactionsPerSecond: Number(((count * 1000) / elapsedMs).toFixed(1)),
+        latencyMs: percentiles(latenciesMs),
+      });
+    }
+  }
+  return runs;
 }
 
 export default async function ingestionSection(opts: { quick: boolean; fabric?: boolean }): Promise<Record<string, unknown>> {
@@ -83,10 +228,15 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
         });
       }
     }
+    const profileRuns = await runProfiles(fixture, client, key, opts.quick ? PROFILE_PLAN.quick : PROFILE_PLAN.full);
     const rest = runs.filter((r) => r.path === 'rest');
-    const best = Math.max(...rest.map((r) => r.readingsPerSecond));
+    const perReadingBest = Math.max(...rest.map((r) => r.readingsPerSecond));
+    const profileRest = profileRuns.filter((r) => r.path === 'rest');
+    const profileBest = Math.max(...profileRest.map((r) => r.readingsPerSecond));
+    const best = Math.max(perReadingBest, profileBest);
     return {
-      description: 'Signed-reading ingestion on the embedded ledger: readings/s by batch size and shape, through REST and straight to the Ledger port (same run)',
+      description:
+        'Device-signed reading ingestion on the embedded ledger: readings/s by batch size and shape, through REST and straight to the Ledger port (same run); per-reading signatures (runs) and signed load profiles (profileRuns)',
       concurrency: CONCURRENCY,
       meters: fixture.meters.length,
       runs,
@@ -97,7 +247,17 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
           return port ? [[`${r.shape}${r.batchSize}`, Number((r.readingsPerSecond / port.readingsPerSecond).toFixed(3))]] : [];
         }),
       ),
-      goal: { readingsPerSecond: EMBEDDED_GOAL_READINGS_PER_SECOND, bestRest: best, met: best >= EMBEDDED_GOAL_READINGS_PER_SECOND },
+      profileRuns,
+      profileReadingsPerSecond: Object.fromEntries(profileRest.map((r) => [`profile${r.meters}x${r.intervals}`, r.readingsPerSecond])),
+      profileRestVsPort: Object.fromEntries(
+        profileRest.flatMap((r) => {
+          const port = profileRuns.find((p) => p.path === 'port' && p.meters === r.meters && p.intervals === r.intervals);
+          return port ? [[`profile${r.meters}x${r.intervals}`, Number((r.readingsPerSecond / port.readingsPerSecond).toFixed(3))]] : [];
+        }),
+      ),
+      /** Best REST readings/s with profiles ÷ best REST readings/s with per-reading signatures, same run and fixture. */
+      profileVsReadings: Number((profileBest / perReadingBest).toFixed(2)),
+      goal: { readingsPerSecond: EMBEDDED_GOAL_READINGS_PER_SECOND, bestRest: best, bestRestPerReading: perReadingBest, bestRestProfiles: profileBest, met: best >= EMBEDDED_GOAL_READINGS_PER_SECOND },
     };
   } finally {
     await fixture.close();

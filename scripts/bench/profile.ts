@@ -12,18 +12,22 @@
  *  - stateOps: the read-write set of one batch — point reads, range reads, public writes, private writes — in total and
  *    per reading (each is one shim round trip to the peer on a real network; a range read is two: query and close).
  * Medians over `repeats` batches. Embedded only: the native breakdown is in the fabric section's profile.
+ *
+ * Signed load profiles (Metering:SubmitProfiles, docs/adr/0010) get the same breakdown (`loadProfiles`), with their
+ * own signature ceiling: one key import per meter and one ECDSA verification per profile, not per reading.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { TX } from '@obe/chaincode';
 import { devicePublicKey, verifyPayloadSignature } from '../../chaincode/src/metering/signature';
-import { readingSigningPayload } from '../../chaincode/src/metering/reading';
+import { profileSigningPayload, readingSigningPayload } from '../../chaincode/src/metering/reading';
 import { txRequest } from '../../gateway/src/ledger/call';
 import { EmbeddedLedger } from '../../gateway/src/ledger/embedded/adapter';
 import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
-import type { ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
+import type { ProfileBatch, ReadingBatch } from '../../gateway/src/neighbourhood-sim/readings';
 import { MeterKeyStore } from '../../gateway/src/neighbourhood-sim/meter-keys';
-import { HEAD_END, startRestFixture, type BatchShape } from './rest-fixture';
+import { profileSource, type ProfileShape } from './ingestion';
+import { HEAD_END, startRestFixture, type BatchShape, type RestFixture } from './rest-fixture';
 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -83,6 +87,106 @@ function signatureChecks(batch: ReadingBatch, keys: MeterKeyStore): number {
   }
   return performance.now() - t0;
 }
+
+/** Device-key import (once per meter) and one signature check per profile, as one endorser's chaincode does them. */
+function profileSignatureChecks(batch: ProfileBatch, keys: MeterKeyStore): number {
+  const pems = new Map<string, string>();
+  for (const p of batch.profiles) if (!pems.has(p.assetId)) pems.set(p.assetId, keys.get(p.assetId).publicKeyPem);
+  const t0 = performance.now();
+  const imported = new Map([...pems].map(([assetId, pem]) => [assetId, devicePublicKey(pem)]));
+  for (const p of batch.profiles) {
+    const key = imported.get(p.assetId);
+    if (!key || !verifyPayloadSignature(key, profileSigningPayload(p), p.signature)) throw new Error(`profile of ${p.assetId} does not verify`);
+  }
+  return performance.now() - t0;
+}
+
+export interface LoadProfileStages extends Omit<StageProfile, 'shape' | 'batchSize'> {
+  meters: number;
+  intervals: number;
+  readings: number;
+  requestBytes: number;
+}
+
+/** The stage breakdown of signed load profile batches (one at a time, medians), as for readings above. */
+async function loadProfileStages(fixture: RestFixture, ledger: EmbeddedLedger, client: GatewayClient, apiKey: string, plan: readonly ProfileShape[], repeats: number): Promise<LoadProfileStages[]> {
+  const next = profileSource(fixture, plan);
+  const request = (batch: ProfileBatch) =>
+    txRequest(TX.Metering.SubmitProfiles, { identity: HEAD_END, channel: 'energy' }, [], { profiles: { salt: batch.salt, profiles: batch.profiles.map((p) => ({ ...p, readings: [...p.readings] })) } });
+  const out: LoadProfileStages[] = [];
+  for (const { meters, intervals } of plan) {
+    const size = meters * intervals;
+    const signing: number[] = [];
+    const rest: number[] = [];
+    const endorsement: number[] = [];
+    const commit: number[] = [];
+    const checks: number[] = [];
+    let endorsers = 0;
+    let stateOps: StateOps | undefined;
+    let requestBytes = 0;
+    for (let i = 0; i < repeats; i++) {
+      let t0 = performance.now();
+      const viaRest = next(meters, intervals);
+      signing.push(performance.now() - t0);
+      requestBytes = Buffer.byteLength(JSON.stringify(viaRest));
+      t0 = performance.now();
+      const answer = await client.submit<{ accepted: number }>('POST', '/api/v1/metering/profiles', apiKey, viaRest, null);
+      rest.push(performance.now() - t0);
+      if (answer.result.accepted !== size) throw new Error(`profiles ${meters} × ${intervals}: ${answer.result.accepted} accepted`);
+      const viaPort = next(meters, intervals);
+      if (i === 0) {
+        const endorsed = await ledger.runtime.endorse(await ledgerRequest(ledger, request(next(meters, intervals))));
+        endorsers = endorsed.endorsers.length;
+        stateOps = stateOpsOf(endorsed.rwset, size);
+      }
+      t0 = performance.now();
+      const pending = await ledger.startSubmit(request(viaPort));
+      endorsement.push(performance.now() - t0);
+      t0 = performance.now();
+      await ledger.commitStatus(pending);
+      commit.push(performance.now() - t0);
+      checks.push(profileSignatureChecks(viaPort, fixture.keys));
+    }
+    const restMs = median(rest);
+    const endorsementMs = median(endorsement);
+    const commitMs = median(commit);
+    const signatureChecksMs = Number((median(checks) * endorsers).toFixed(2));
+    const gatewayMs = Number(Math.max(0, restMs - endorsementMs - commitMs).toFixed(2));
+    const share = (v: number) => Number((v / restMs).toFixed(3));
+    out.push({
+      meters,
+      intervals,
+      readings: size,
+      requestBytes,
+      repeats,
+      endorsers,
+      clientSigningMs: median(signing),
+      restMs,
+      gatewayMs,
+      endorsementMs,
+      signatureChecksMs,
+      commitMs,
+      shares: {
+        gateway: share(gatewayMs),
+        endorsementOther: share(Math.max(0, endorsementMs - signatureChecksMs)),
+        signatureChecks: share(signatureChecksMs),
+        commit: share(commitMs),
+      },
+      stateOps: stateOps ?? stateOpsOf({ reads: [], rangeQueries: [], writes: [], collections: [] }, size),
+      signatureCeilingReadingsPerSecond: Math.round((os.cpus().length * 1000 * size) / signatureChecksMs),
+    });
+  }
+  return out;
+}
+
+/** Profile shapes of the stage breakdown (each length with its own days of the fixture's profile region). */
+const LOAD_PROFILE_PLAN: { quick: readonly ProfileShape[]; full: readonly ProfileShape[] } = {
+  quick: [{ meters: 100, intervals: 96, batches: 0, days: 6 }],
+  full: [
+    { meters: 1000, intervals: 4, batches: 0, days: 4 },
+    { meters: 100, intervals: 96, batches: 0, days: 6 },
+  ],
+};
 
 export default async function profileSection(opts: { quick: boolean; fabric?: boolean }): Promise<Record<string, unknown>> {
   const repeats = opts.quick ? 3 : 7;
@@ -160,8 +264,10 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
         signatureCeilingReadingsPerSecond: Math.round((os.cpus().length * 1000 * size) / signatureChecksMs),
       });
     }
+    const loadProfiles = await loadProfileStages(fixture, ledger, client, apiKey, opts.quick ? LOAD_PROFILE_PLAN.quick : LOAD_PROFILE_PLAN.full, repeats);
     return {
       description: 'Where one batch of device-signed readings spends its time on the embedded ledger (one batch at a time, medians)',
+      loadProfiles,
       batchShapes: 'interval: one reading per meter (a quarter-hour as a head-end sends it); day: whole UTC days of a meter (96 readings each)',
       profiles,
     };
