@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expectError, expectNoServerErrors, http } from './support/http';
+import { deviceKey } from './support/fixtures';
 import { startHarness, type Harness } from './support/harness';
 
 expectNoServerErrors();
@@ -18,7 +18,6 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const erase = (pseudonym: string, label: string) => http(h.app).post(`/api/v1/registry/participants/${pseudonym}/erase`).set(h.auth(label));
-const meterKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('erasing a participant over the API', () => {
   it('refuses another participant and an admin of another org (403), an unknown pseudonym (404), a malformed one (400)', async () => {
@@ -32,7 +31,7 @@ describe('erasing a participant over the API', () => {
 
   it('refuses while the participant has obligations (a meter in service): 422, nothing erased', async () => {
     const owner = h.pseudonyms['prosumer-02'];
-    const asset = { assetId: 'erasure-meter-1', type: 'meter', segment: 'retail', zone: 'erasure-zone', capacityKw: 5, devicePublicKey: meterKey() };
+    const asset = { assetId: 'erasure-meter-1', type: 'meter', segment: 'retail', zone: 'erasure-zone', capacityKw: 5, devicePublicKey: deviceKey().publicKeyPem };
     expect((await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-02')).send(asset)).status).toBe(200);
     const refused = await erase(owner, 'utility-admin');
     expectError(refused, 422, 'RULE_VIOLATION');

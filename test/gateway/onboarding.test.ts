@@ -1,4 +1,4 @@
-import crypto, { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -7,7 +7,7 @@ import { createApp } from '../../gateway/src/app';
 import { readGatewayFile } from '../../gateway/src/config';
 import { GatewayContext } from '../../gateway/src/context';
 import { ApiKeyStore, newApiKey } from '../../gateway/src/http/auth';
-import { intervalAt } from './support/fixtures';
+import { deviceKey, intervalAt } from './support/fixtures';
 import { expectError, expectNoServerErrors, http } from './support/http';
 import { startHarness, type Harness } from './support/harness';
 
@@ -20,7 +20,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-const meterKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 /** Every transaction on `energy` whose creator certificate has this CN. */
@@ -49,7 +48,7 @@ describe('onboarding over the API', () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ pseudonym: res.body.pseudonym, mspId: 'UtilityMSP', effectiveRoles: ['PROSUMER'] });
     const asset = await http(h.app).post('/api/v1/registry/assets').set(key)
-      .send({ assetId: 'onb-meter-1', type: 'meter', segment: 'retail', zone: 'ZONE-A', capacityKw: 10, devicePublicKey: meterKey() });
+      .send({ assetId: 'onb-meter-1', type: 'meter', segment: 'retail', zone: 'ZONE-A', capacityKw: 10, devicePublicKey: deviceKey().publicKeyPem });
     expect(asset.status).toBe(200);
     expect(asset.body.result.owner).toBe(res.body.pseudonym);
     // … and trades: its meter in service, tokens from the issuer, a bid in an open interval.

@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import { expectError, expectNoServerErrors, http } from './support/http';
+import { deviceKey } from './support/fixtures';
 import { startHarness, type Harness } from './support/harness';
 
 expectNoServerErrors();
@@ -11,7 +11,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-const meterKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('participants', () => {
   it('registers the caller under its pseudonym, once', async () => {
@@ -93,7 +92,7 @@ describe('assets', () => {
     expectError(await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ ...pv, assetId: 'm1', type: 'meter' }), 400, 'INVALID_ARGUMENT');
     expectError(await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ ...pv, assetId: 'f1', type: 'feeder' }), 403, 'FORBIDDEN');
     expectError(await http(h.app).post('/api/v1/registry/assets').set(h.auth('newcomer')).send({ ...pv, assetId: 'n1' }), 403, 'FORBIDDEN');
-    const meter = await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ ...pv, assetId: 'reg-meter-1', type: 'meter', devicePublicKey: meterKey() });
+    const meter = await http(h.app).post('/api/v1/registry/assets').set(h.auth('prosumer-01')).send({ ...pv, assetId: 'reg-meter-1', type: 'meter', devicePublicKey: deviceKey().publicKeyPem });
     expect(meter.status).toBe(200);
   });
 
@@ -132,9 +131,9 @@ describe('assets', () => {
   });
 
   it('rotates a device key (owner only)', async () => {
-    expectError(await http(h.app).put('/api/v1/registry/assets/reg-meter-1/device-key').set(h.auth('prosumer-02')).send({ devicePublicKey: meterKey() }), 403, 'FORBIDDEN');
+    expectError(await http(h.app).put('/api/v1/registry/assets/reg-meter-1/device-key').set(h.auth('prosumer-02')).send({ devicePublicKey: deviceKey().publicKeyPem }), 403, 'FORBIDDEN');
     expectError(await http(h.app).put('/api/v1/registry/assets/reg-meter-1/device-key').set(h.auth('prosumer-01')).send({ devicePublicKey: 'not a key' }), 400, 'INVALID_ARGUMENT');
-    expect((await http(h.app).put('/api/v1/registry/assets/reg-meter-1/device-key').set(h.auth('prosumer-01')).send({ devicePublicKey: meterKey() })).status).toBe(200);
+    expect((await http(h.app).put('/api/v1/registry/assets/reg-meter-1/device-key').set(h.auth('prosumer-01')).send({ devicePublicKey: deviceKey().publicKeyPem })).status).toBe(200);
   });
 });
 
