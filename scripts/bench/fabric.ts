@@ -117,6 +117,51 @@ export async function fabricNetworkStatus(): Promise<{ up: true; file: string } 
   return { up: true, file };
 }
 
+/**
+ * The network's own timings from the nodes' Prometheus operations endpoints (network/native/lib.sh: orderer 9443,
+ * peers 9444–9446): every duration histogram of the endorser, chaincode, ledger, private data, block cutter, raft
+ * and broadcast, as a snapshot of sums and counts; `networkTimings` turns two snapshots into the mean and count of
+ * each over the interval between them (Fabric's histograms are in seconds).
+ */
+const OPERATIONS = { orderer: 9443, 'peer-gridoperator': 9444, 'peer-utility': 9445, 'peer-regulator': 9446 } as const;
+const NETWORK_METRIC = /^(endorser|chaincode|ledger|gossip_privdata|gossip_state|blockcutter|consensus_etcdraft|broadcast)_\w*(duration|time)_(sum|count)(\{[^}]*\})? ([0-9.e+-]+)$/;
+type MetricsSnapshot = Record<string, Record<string, { sum: number; count: number }>>;
+
+export async function metricsSnapshot(): Promise<MetricsSnapshot> {
+  const snapshot: MetricsSnapshot = {};
+  for (const [node, port] of Object.entries(OPERATIONS)) {
+    const metrics: Record<string, { sum: number; count: number }> = {};
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+      for (const line of text.split('\n')) {
+        const m = NETWORK_METRIC.exec(line);
+        if (!m) continue;
+        const name = line.slice(0, line.indexOf(`_${m[3]}`));
+        // Summed over labels (channel, chaincode, success, ...): the run uses one channel and one chaincode.
+        const entry = (metrics[name] ??= { sum: 0, count: 0 });
+        entry[m[3] as 'sum' | 'count'] += Number(m[5]);
+      }
+    } catch {
+      // A node without an operations endpoint (another network layout) just has no timings.
+    }
+    snapshot[node] = metrics;
+  }
+  return snapshot;
+}
+
+export function networkTimings(before: MetricsSnapshot, after: MetricsSnapshot): Record<string, Record<string, { meanMs: number; count: number }>> {
+  const out: Record<string, Record<string, { meanMs: number; count: number }>> = {};
+  for (const [node, metrics] of Object.entries(after)) {
+    for (const [name, { sum, count }] of Object.entries(metrics)) {
+      const was = before[node]?.[name] ?? { sum: 0, count: 0 };
+      const n = count - was.count;
+      if (n <= 0) continue;
+      (out[node] ??= {})[name] = { meanMs: Number((((sum - was.sum) / n) * 1000).toFixed(2)), count: n };
+    }
+  }
+  return out;
+}
+
 /** The paths the sweep compares; `rawClient` is the baseline, `rawClientOpenSsl` the like-for-like one. */
 export const PATHS = ['rawClient', 'rawClientOpenSsl', 'port', 'rest', 'restKeyed'] as const;
 export type PathName = (typeof PATHS)[number];
@@ -305,11 +350,14 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
   try {
     // Sweep: per client count, every path in interleaved rounds.
     const sweep: Record<string, Record<string, PointResult>> = {};
+    const sweepNetwork: Record<string, ReturnType<typeof networkTimings>> = {};
     const ratios: Record<string, Record<string, { tps: number; p99: number }>> = {};
     const ratiosOpenSsl: Record<string, Record<string, { tps: number; p99: number }>> = {};
     const perRoundOf = (clients: number) => Math.max(opts.quick ? 40 : Number(process.env.OBE_BENCH_FABRIC_PER_ROUND ?? 100), clients * 2);
     for (const clients of opts.quick ? [4, 32] : [4, 32, 128]) {
+      const metricsBefore = await metricsSnapshot();
       const results = await measurePoint(bench, PATHS, clients, perRoundOf(clients), 2);
+      sweepNetwork[String(clients)] = networkTimings(metricsBefore, await metricsSnapshot());
       sweep[String(clients)] = results;
       ratios[String(clients)] = ratiosTo(results, 'rawClient');
       ratiosOpenSsl[String(clients)] = ratiosTo(results, 'rawClientOpenSsl');
@@ -321,7 +369,9 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     for (const size of batchSizes) {
       const count = size === 1 ? (opts.quick ? 64 : 256) : opts.quick ? 8 : Math.max(INGESTION_CLIENTS, Math.round(20_000 / size));
       const batches = Array.from({ length: count }, () => bench.nextBatch(size));
+      const metricsBefore = await metricsSnapshot();
       const t = await load(count, INGESTION_CLIENTS, (i) => bench.paths.rest(batches[i]));
+      const network = networkTimings(metricsBefore, await metricsSnapshot());
       const row = {
         shape: 'interval',
         batchSize: size,
@@ -331,6 +381,8 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
         latencyMs: percentiles(t.latenciesMs),
         failed: t.failed,
         ...(t.firstError ? { firstError: t.firstError } : {}),
+        // Where the network spent the time of this run, per node: means per observation (per proposal, per block, ...).
+        network,
       };
       ingestion.push(row);
       process.stderr.write(`[bench fabric] ingestion batch ${size}: ${row.readingsPerSecond} readings/s\n`);
@@ -378,6 +430,8 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
       sweep,
       ratiosToRawClient: ratios,
       ratiosToRawClientOpenSsl: ratiosOpenSsl,
+      // The nodes' own timings during each sweep point (all paths together), per node and metric.
+      sweepNetwork,
       ingestion,
       profile,
       goals: {
