@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../gateway/src/app';
 import { loadConfig } from '../../gateway/src/config';
+import { freePort } from '../e2e/support/gateway-process';
 
 describe('GET /healthz', () => {
   it('answers 200 while the process is up', async () => {
@@ -28,17 +28,6 @@ describe('configuration', () => {
     expect(() => loadConfig({ OBE_LEDGER: 'mock' })).toThrow("OBE_LEDGER must be 'embedded' or 'fabric'");
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 // The server runs under node with tsx as a loader (not the tsx CLI, whose signal relay gives a busy child only 30 ms
 // to acknowledge SIGTERM before killing it), so the exit code is the gateway's own.
