@@ -15,7 +15,7 @@ describeLive('green certificates on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-gc-', 'off');
 
   it('issue → settle with the payment → claim → seal → attested root → offline-verified export', async () => {
-    const { call, ok, register, grant } = liveApi(gateway());
+    const { call, ok, register, grant, activeAsset } = liveApi(gateway());
 
     const run = crypto.randomBytes(3).toString('hex');
     const zone = `gc-${run}`;
@@ -37,14 +37,10 @@ describeLive('green certificates on the native Fabric network', () => {
       for (const label of ['prosumer-01', 'consumer-01']) {
         const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
         keys[label] = privateKey;
-        await ok(label, 'POST', '/api/v1/registry/assets', { assetId: meter(label), type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
-        await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${meter(label)}/commission`);
-        await ok(label, 'POST', `/api/v1/registry/assets/${meter(label)}/activate`);
+        await activeAsset(label, { assetId: meter(label), type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
       }
       const pv = `${zone}-pv`;
-      await ok('prosumer-01', 'POST', '/api/v1/registry/assets', { assetId: pv, type: 'pv', segment: 'retail', zone, capacityKw: 50 });
-      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${pv}/commission`);
-      await ok('prosumer-01', 'POST', `/api/v1/registry/assets/${pv}/activate`);
+      await activeAsset('prosumer-01', { assetId: pv, type: 'pv', segment: 'retail', zone, capacityKw: 50 });
       await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym['consumer-01'], amount: 100_000 });
 
       const start = Math.floor(Date.now() / lengthMs) * lengthMs + 2 * lengthMs;

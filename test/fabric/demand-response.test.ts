@@ -15,7 +15,7 @@ describeLive('demand response on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-dr-', 'off');
 
   it('program → event → opt-ins → signed readings → settlement pays the reduction, and only it', async () => {
-    const { call, ok, register, grant } = liveApi(gateway());
+    const { call, ok, register, grant, activeAsset } = liveApi(gateway());
 
     const run = crypto.randomBytes(3).toString('hex');
     const zone = `dr-${run}`;
@@ -42,9 +42,7 @@ describeLive('demand response on the native Fabric network', () => {
       const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const assetId = `${zone}-m-${label}`;
       devices[label] = { assetId, privateKey };
-      await ok(label, 'POST', '/api/v1/registry/assets', { assetId, type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
-      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${assetId}/commission`, { meteringFrom: Date.now() - 3 * DAY });
-      await ok(label, 'POST', `/api/v1/registry/assets/${assetId}/activate`);
+      await activeAsset(label, { assetId, type: 'meter', segment: 'retail', zone, capacityKw: 50, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }, { meteringFrom: Date.now() - 3 * DAY });
     }
     await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym['gridoperator-admin'], amount: 1_000_000 });
 

@@ -15,7 +15,7 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-grid-', 'off');
 
   it('topology → envelope and tariff → orders → clearing curtails feeder A at its envelope → settlement pays the DSO fee', async () => {
-    const { call, ok, register, grant } = liveApi(gateway());
+    const { call, ok, register, grant, activeAsset } = liveApi(gateway());
 
     const run = crypto.randomBytes(3).toString('hex');
     const zone = `ge-${run}`;
@@ -46,19 +46,14 @@ describeLive('grid envelopes and fees on the native Fabric network', () => {
     // test:fabric runs, 50 kW delivers only 833 Wh (a seller's offer and reading are bounded by its assets' ratings).
     const capacityKw = Math.max(50, Math.ceil((3000 * 60) / config.intervalMinutes / 1000));
     const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
-    const bringIntoService = async (owner: string, asset: Record<string, unknown>) => {
-      await ok(owner, 'POST', '/api/v1/registry/assets', asset);
-      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/commission`, {});
-      await ok(owner, 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/activate`);
-    };
     for (const label of [...sellersA, sellerB, ...buyers]) {
       const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const meterId = `${zone}-m-${label}`;
-      await bringIntoService(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+      await activeAsset(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }, {});
       let pvId: string | undefined;
       if (label.startsWith('prosumer')) {
         pvId = `${zone}-pv-${label}`;
-        await bringIntoService(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
+        await activeAsset(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw }, {});
       }
       devices[label] = { meterId, pvId, privateKey };
       const feeder = sellersA.includes(label) ? feederA : feederB;

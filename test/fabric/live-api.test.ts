@@ -1,7 +1,8 @@
 /**
  * The live suites' HTTP helper (support/live-gateway.ts: liveApi, waitUntil), checked here against a gateway process
  * on the embedded ledger, so that it is exercised by plain `npm test` although the suites using it need the native
- * network: registration tolerates an earlier one, grants reach the ledger, `ok` refuses any status but 200.
+ * network: registration tolerates an earlier one, grants reach the ledger, assets come into service, `ok` refuses
+ * any status but 200.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,6 +46,18 @@ describe('liveApi, the live suites’ HTTP helper, on an embedded gateway proces
     expect(refused.body).toBeDefined();
     await expect(api.ok('consumer-01', 'PUT', '/api/v1/governance', { gateClosureMinutes: 0 })).rejects.toThrow(/^PUT \/api\/v1\/governance as consumer-01: 403 /);
     expect((await api.ok('regulator-admin', 'GET', '/api/v1/governance')).body.config.intervalMinutes).toBeGreaterThan(0);
+  });
+
+  it('activeAsset registers, commissions (with the given body) and activates; a refused step throws', async () => {
+    const api = liveApi(gw!);
+    await api.register(['gridoperator-admin', 'prosumer-01']);
+    await api.grant('gridoperator-admin', 'gridoperator-admin', 'DSO'); // commissions
+    const pv = { assetId: 'live-api-pv-1', type: 'pv', segment: 'retail', zone: 'live-api', capacityKw: 5 };
+    await api.activeAsset('prosumer-01', pv);
+    expect((await api.ok('prosumer-01', 'GET', `/api/v1/registry/assets/${pv.assetId}`)).body).toMatchObject({ assetId: pv.assetId, status: 'ACTIVE' });
+    await api.activeAsset('prosumer-01', { ...pv, assetId: 'live-api-pv-2' }, {});
+    await expect(api.activeAsset('prosumer-01', pv)).rejects.toThrow(/^POST \/api\/v1\/registry\/assets as prosumer-01: 409 /);
+    await expect(api.activeAsset('prosumer-01', { ...pv, assetId: 'live-api-pv-3' }, { meteringFrom: 'yesterday' })).rejects.toThrow(/commission as gridoperator-admin: 400 /);
   });
 
   it('waitUntil returns once the clock has reached the given time, not before', async () => {

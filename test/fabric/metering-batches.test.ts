@@ -14,7 +14,7 @@ describeLive('batched reading storage on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-metering-', 'off');
 
   it('commits 120 readings in chunks, finds them all as duplicates again, reads the last chunk back, refuses a contradiction', async () => {
-    const { call, ok, register, grant } = liveApi(gateway());
+    const { call, ok, register, grant, activeAsset } = liveApi(gateway());
 
     const owners = ['prosumer-19', 'prosumer-20'];
     await register(['gridoperator-admin', 'utility-admin', 'regulator-admin', ...owners]);
@@ -29,9 +29,7 @@ describeLive('batched reading storage on the native Fabric network', () => {
     const meters = owners.map((owner, i) => ({ owner, assetId: `mb-${run}-${i}`, ...crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) }));
     for (const meter of meters) {
       const devicePublicKey = meter.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      await ok(meter.owner, 'POST', '/api/v1/registry/assets', { assetId: meter.assetId, type: 'meter', segment: 'retail', zone: `mb-${run}`, capacityKw: 10, devicePublicKey });
-      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${meter.assetId}/commission`, { meteringFrom: lastEnded - 200 * lengthMs });
-      await ok(meter.owner, 'POST', `/api/v1/registry/assets/${meter.assetId}/activate`);
+      await activeAsset(meter.owner, { assetId: meter.assetId, type: 'meter', segment: 'retail', zone: `mb-${run}`, capacityKw: 10, devicePublicKey }, { meteringFrom: lastEnded - 200 * lengthMs });
     }
     const sign = (meter: (typeof meters)[number], back: number, importedWh: number) => {
       const intervalStart = lastEnded - back * lengthMs;

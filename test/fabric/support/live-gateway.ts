@@ -2,7 +2,8 @@
  * A gateway process with OBE_LEDGER=fabric on the native network, for the suites that drive it over HTTP: API keys
  * for the network's identities, as an operator would configure them (embedded mode does this itself), then the
  * gateway started before the suite and stopped (exit code 0 expected) and its data directory removed after it.
- * `liveApi` is its HTTP API as those identities (requests, participant registration and role grants), `waitUntil`
+ * `liveApi` is its HTTP API as those identities (requests, participant registration, role grants, assets brought
+ * into service), `waitUntil`
  * the suites' wait for a point in wall-clock time (interval starts and ends on the network's 1-minute intervals).
  */
 import fs from 'node:fs';
@@ -62,6 +63,11 @@ export interface LiveApi {
   register(labels: readonly string[]): Promise<Record<string, string>>;
   /** `admin` grants `role` to the participant `label` registered above (409 is fine: it has the role already). */
   grant(admin: string, label: string, role: string): Promise<void>;
+  /**
+   * Brings an asset into service: `owner` registers it, gridoperator-admin commissions it (with `commission` as the
+   * body when given, e.g. `{ meteringFrom }`), `owner` activates it; each step must answer 200.
+   */
+  activeAsset(owner: string, asset: { assetId: string } & Record<string, unknown>, commission?: Record<string, unknown>): Promise<void>;
 }
 
 export function liveApi(gw: GatewayProcess): LiveApi {
@@ -97,6 +103,11 @@ export function liveApi(gw: GatewayProcess): LiveApi {
       if (pseudonym === undefined) throw new Error(`grant ${role} to ${label}: not registered by this suite (register it first)`);
       const res = await call(admin, 'POST', `/api/v1/registry/participants/${pseudonym}/roles`, { role });
       expect([200, 409]).toContain(res.status);
+    },
+    activeAsset: async (owner, asset, commission) => {
+      await ok(owner, 'POST', '/api/v1/registry/assets', asset);
+      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${asset.assetId}/commission`, commission);
+      await ok(owner, 'POST', `/api/v1/registry/assets/${asset.assetId}/activate`);
     },
   };
 }
