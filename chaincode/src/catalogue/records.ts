@@ -183,6 +183,7 @@ export const privateOrderRecord = z
     meterIds: z.array(z.string()),
     assetId: z.string().nullable(),
     salt: z.string(),
+    deposit: count.optional().describe('Retail offers: tokens locked as its deposit (absent: none)'),
   })
   .describe('Private order body: visible to its owner, the market operator and the regulator only')
   .meta({ id: 'PrivateOrder' });

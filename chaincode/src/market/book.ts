@@ -76,6 +76,8 @@ export interface PrivateOrder {
   readonly meterIds: readonly string[];
   readonly assetId: string | null;
   readonly salt: string;
+  /** Retail offers: the deposit it locked (market/deposit.ts); absent when none. Lets clearing return it unread. */
+  readonly deposit?: number;
 }
 
 export interface PublicOrder {
@@ -302,7 +304,8 @@ export type NewOrder = Omit<PrivateOrder, 'orderId'> & { readonly ownerMsp: stri
  * Writes one order (and locks a bid's maximum cost, or commits a sell order's quantity on its assets, `limits`). The
  * order id is the transaction id: unique, and no counter. With a deposit policy (retail, market/deposit.ts) a sell
  * order also locks its deposit under the same escrow id, for the Wh it adds to its meter's offers beyond the free
- * allowance; settlement draws a shortfall charge from it and releases the rest.
+ * allowance (recorded in its private body); clearing returns it when the offer wins nothing, settlement draws a
+ * shortfall charge from it and releases the rest.
  */
 export async function placeOrder(ctx: Context, placed: NewOrder, limits: readonly AssetLimit[] = [], deposit?: OfferDepositPolicy): Promise<PublicOrder> {
   await requireNotCleared(ctx, placed.market, placed.zone, placed.interval);
@@ -318,6 +321,13 @@ export async function placeOrder(ctx: Context, placed: NewOrder, limits: readonl
   }
   const orderId = ctx.stub.getTxID();
   const collection = orgCollection('orders', order.ownerMsp);
+  let locked = 0;
+  if (order.side === 'BUY') await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, maxCost(order.blocks), `order:${orderId}`);
+  else {
+    const meterBefore = await commitOffer(ctx, order, collection, limits);
+    locked = deposit ? offerDeposit(deposit, depositWh(meterBefore, totalWh(order.blocks), deposit.freeWh)) : 0;
+    if (locked > 0) await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, locked, `offer-deposit:${orderId}`);
+  }
   const body: PrivateOrder = {
     orderId,
     market: order.market,
@@ -329,13 +339,8 @@ export async function placeOrder(ctx: Context, placed: NewOrder, limits: readonl
     meterIds: order.meterIds,
     assetId: order.assetId,
     salt: order.salt,
+    ...(locked > 0 ? { deposit: locked } : {}),
   };
-  if (order.side === 'BUY') await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, maxCost(order.blocks), `order:${orderId}`);
-  else {
-    const meterBefore = await commitOffer(ctx, order, collection, limits);
-    const amount = deposit ? offerDeposit(deposit, depositWh(meterBefore, totalWh(order.blocks), deposit.freeWh)) : 0;
-    if (amount > 0) await new TokenLedger(ctx, order.salt).lock(order.owner, orderId, amount, `offer-deposit:${orderId}`);
-  }
   const record: PublicOrder = {
     orderId,
     market: order.market,
@@ -447,8 +452,9 @@ function suppliedBodies(supplied: readonly PrivateOrder[], open: readonly Public
 
 /**
  * Clears one interval: reads every open order, runs the shared clearing function, writes the public result, the public
- * awards record (a salted commitment per award) and each order collection's private awards. Tokens do not move here: bids keep their escrow until
- * the interval settles, which pays what was delivered and releases the rest, also of bids that won nothing.
+ * awards record (a salted commitment per award) and each order collection's private awards. Bids keep their escrow
+ * until the interval settles, which pays what was delivered and releases the rest, also of bids that won nothing; the
+ * only tokens that move here are the deposits of offers that won nothing (market/deposit.ts), returned whole.
  *
  * `supplied`: the open orders' private bodies, which the market operator (a member of every order collection) can
  * read with `openOrderBodies` and pass in the transient map. Every shim call is a round trip to the peer, and reading
@@ -507,10 +513,14 @@ export async function clearOrders(
   const awards: PrivateAward[] = [];
   const publicAwards: PublicAward[] = [];
   const byCollection = new Map<string, PrivateAward[]>();
+  // An offer that won nothing owes nothing: its deposit (recorded in its body, market/deposit.ts) returns now, not
+  // at settlement. Bids keep their escrow until settlement, as before.
+  const ledger = new TokenLedger(ctx, secretSalt);
   for (const order of open) {
     const quantityWh = awardedWh.get(order.orderId) ?? 0;
-    if (quantityWh === 0) continue;
     const body = bodies.get(order.orderId)!;
+    if (quantityWh === 0 && order.side === 'SELL' && (body.deposit ?? 0) > 0) await ledger.releaseIfHeld(order.owner, order.orderId);
+    if (quantityWh === 0) continue;
     const price = cleared.price!;
     const award: PrivateAward = {
       market,

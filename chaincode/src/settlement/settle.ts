@@ -20,7 +20,7 @@ import { bindCertificatesToSettlement } from '../certificates/settle-hook';
  *  - public totals and the Merkle root are stored, and `SettlementCompleted` is emitted for the audit relay.
  * Idempotent per (market, zone, interval): a second settlement is refused with CONFLICT and writes nothing.
  * Nothing stays locked: every awarded bid's escrow and awarded offer's deposit is closed (paid from and released),
- * every unawarded open bid's escrow and offer's deposit released; a bid without an escrow (impossible for bids placed under the limit ≥ 1 rule) settles against 0
+ * every unawarded open bid's escrow released (an unawarded offer's deposit was released at clearing); a bid without an escrow (impossible for bids placed under the limit ≥ 1 rule) settles against 0
  * instead of failing the whole interval, which would strand every other escrow of it.
  *
  * Small groups (defect: a lone buyer's metered import was readable from the public totals): the public summary shows a
@@ -264,11 +264,11 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
   for (const payout of grid?.payouts() ?? []) await ledger.credit(payout.account, payout.amount, 'SETTLEMENT_CREDIT', `settlement:${market}:${zone}:${interval}:grid:${payout.account}`);
   // Green certificates move with the delivered energy, in this same transaction (certificates/settle-hook.ts).
   await bindCertificatesToSettlement(ctx, { market, zone, interval, records: computed.records, secretSalt: inputs.secretSalt });
-  // Bids and deposit-backed offers that won nothing kept their escrow through clearing, which moves no tokens: it
-  // returns to them now.
+  // Bids that won nothing kept their escrow through clearing: it returns to them now. (An offer that won nothing got
+  // its deposit back at clearing, market/book.ts.)
   const awarded = new Set(awards.map((a) => a.orderId));
   for (const order of orders) {
-    if (order.status === 'OPEN' && !awarded.has(order.orderId)) await ledger.releaseIfHeld(order.owner, order.orderId);
+    if (order.side === 'BUY' && order.status === 'OPEN' && !awarded.has(order.orderId)) await ledger.releaseIfHeld(order.owner, order.orderId);
   }
 
   const leaves: string[] = [];

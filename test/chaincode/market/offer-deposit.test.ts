@@ -84,6 +84,24 @@ describe('retail offer deposits', () => {
     await expectRefused(fx.net, () => fx.net.submit(admin, TX.Governance.UpdateConfig, [{ offerDepositFreeWh: 1.5 }]), 'INVALID_ARGUMENT', /offerDepositFreeWh/);
   });
 
+  it('returns an unawarded offer’s deposit at clearing, before settlement', async () => {
+    const { at, interval } = slot();
+    setClock(at - 30 * MINUTE);
+    const s = sellers[1];
+    const before = await fx.balance(s);
+    await fx.placeOrder(s, ZONE, interval, 'SELL', 25, 2500); // dearer than any bid
+    await fx.placeOrder(buyers[1], ZONE, interval, 'BUY', 10, 1000);
+    expect((await fx.balance(s)).escrowed).toBe(before.escrowed + depositOf(2000));
+    setClock(at - 4 * MINUTE);
+    const cleared = await fx.clear(ZONE, interval);
+    expect(cleared.awardedSellOrders).toBe(0);
+    expect(await fx.balance(s)).toEqual(before);
+    setClock(at + INTERVAL + 2 * MINUTE);
+    await fx.settle('RETAIL', ZONE, interval);
+    expect(await fx.balance(s)).toEqual(before);
+    expect((await fx.balance(buyers[1])).escrowed).toBe(0);
+  });
+
   // Sells at 0 often (the attack's price), several per seller behind one meter; some cancelled before the gate.
   const sellOrder = fc.record({ price: fc.integer({ min: 0, max: 25 }), quantity: fc.integer({ min: 100, max: 3000 }), cancel: fc.boolean() });
   const buyOrder = fc.record({ price: fc.integer({ min: 1, max: 30 }), quantity: fc.integer({ min: 100, max: 4000 }) });
@@ -112,13 +130,17 @@ describe('retail offer deposits', () => {
         const sellerBefore = await Promise.all(sellers.map((s) => fx.balance(s)));
         setClock(at - 30 * MINUTE);
         const posted = [0, 0];
+        const depositOfOrder = new Map<string, { seller: number; deposit: number }>();
         for (const [i, orders] of run.sells.entries()) {
           for (const o of orders) {
             const escrowedBefore = (await fx.balance(sellers[i])).escrowed;
             const placed = await fx.placeOrder(sellers[i], ZONE, interval, 'SELL', o.price, o.quantity);
             const deposit = (await fx.balance(sellers[i])).escrowed - escrowedBefore;
             if (o.cancel) await fx.net.submit(sellers[i].identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: placed.orderId }]);
-            else posted[i] += deposit;
+            else {
+              posted[i] += deposit;
+              depositOfOrder.set(placed.orderId, { seller: i, deposit });
+            }
           }
         }
         for (const [i, orders] of run.buys.entries()) for (const o of orders) await fx.placeOrder(buyers[i], ZONE, interval, 'BUY', o.price, o.quantity);
@@ -126,6 +148,13 @@ describe('retail offer deposits', () => {
         setClock(at - 4 * MINUTE);
         const cleared = await fx.clear(ZONE, interval);
         expect(await total()).toBe(before);
+        // Clearing returned the deposits of offers that won nothing: each seller still holds only its awarded ones'.
+        const awarded = new Set((await fx.net.evaluate<{ orderId: string }[]>(fx.cast.regulator.identity, TX.RetailMarket.ListAwards, [{ zone: ZONE, interval }])).map((a) => a.orderId));
+        for (const [i, s] of sellers.entries()) {
+          const held = await fx.net.evaluate<{ escrowId: string; amount: number }[]>(s.identity, TX.Tokens.ListEscrows, [{ account: s.pseudonym }]);
+          const expected = [...depositOfOrder].filter(([id, o]) => o.seller === i && o.deposit > 0 && awarded.has(id)).map(([id, o]) => [id, o.deposit]);
+          expect(held.map((e) => [e.escrowId, e.amount]).sort()).toEqual(expected.sort());
+        }
         setClock(at + INTERVAL + 2 * MINUTE);
         for (const [i, s] of sellers.entries()) if (run.exports[i] !== null) await fx.reading(s.meterId, at, 0, run.exports[i]!);
         for (const [i, b] of buyers.entries()) if (run.imports[i] !== null) await fx.reading(b.meterId, at, run.imports[i]!, 0);
