@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../common/canonical-json';
+import { profileJson, readingJson } from './canonical';
 import { assetIdSchema, zoneSchema } from '../registry/asset';
 
 /** The largest batch one transaction takes; hundreds are normal, thousands would strain a block. */
@@ -93,8 +94,7 @@ export type ProfileBatch = z.output<typeof profileBatchSchema>;
 
 /** The exact bytes a device signs for a profile: canonical JSON of {domain, assetId, readings} (RFC 8785). */
 export function profileSigningPayload(profile: { readonly assetId: string; readonly readings: readonly ProfileReading[] }): string {
-  const readings = profile.readings.map(({ intervalStart, importedWh, exportedWh, sequence }) => ({ intervalStart, importedWh, exportedWh, sequence }));
-  return canonicalJson({ domain: PROFILE_DOMAIN, assetId: profile.assetId, readings });
+  return profileJson(PROFILE_DOMAIN, profile.assetId, profile.readings);
 }
 
 /**
@@ -121,7 +121,7 @@ export function readingOf(value: Reading): Reading {
 
 /** The exact bytes a device signs: the reading's canonical JSON (RFC 8785), without the signature. */
 export function readingSigningPayload(reading: Reading): string {
-  return canonicalJson(readingOf(reading));
+  return readingJson(reading);
 }
 
 export function sameReading(a: Reading, b: Reading): boolean {

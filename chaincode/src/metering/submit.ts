@@ -35,6 +35,7 @@ import {
   type ZoneBatchMarker,
   type ZoneDelta,
 } from './reading';
+import { readingChunkJson, readingHashRecordJson } from './canonical';
 import { assertOwnerNotErased, shreddableReadingSalt } from './erase';
 import { devicePublicKey, verifySignatures } from './signature';
 import { READINGS_PER_CHUNK, findReadingHash, readingChunkKey, readingDay, readingHashKey, readingHashesOfDay, readingsCollectionFor, storedReadingOf, zoneDeltaKey } from './store';
@@ -527,10 +528,11 @@ async function record(
         const salt = salts.get(item) ?? (await saltOf(cache, config, batch.salt, item));
         readings.push({ reading, signature: item.signature, salt, submittedAt, owner: item.owner.owner, keyValidFrom: item.keyValidFrom, ...(item.profile ? { profile: item.profile } : {}) });
         const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: readingHashOf(salt, item), collection, txId, leaf };
-        await writeJson(ctx, readingHashKey(ctx, reading.assetId, reading.intervalStart), record);
+        // Canonical JSON written field by field (canonical.ts; byte-identical to writeJson's).
+        await ctx.stub.putState(readingHashKey(ctx, reading.assetId, reading.intervalStart), Buffer.from(readingHashRecordJson(record), 'utf8'));
       }
       const chunk: ReadingChunk = { readings };
-      await writePrivateJson(ctx, collection, readingChunkKey(ctx, txId, first / READINGS_PER_CHUNK), chunk);
+      await ctx.stub.putPrivateData(collection, readingChunkKey(ctx, txId, first / READINGS_PER_CHUNK), Buffer.from(readingChunkJson(chunk.readings), 'utf8'));
     }
   }
   for (const { reading, owner, asset } of fresh) {

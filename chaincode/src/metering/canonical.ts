@@ -1,0 +1,83 @@
+/**
+ * RFC 8785 canonical JSON of the reading path's own records, written out field by field instead of through the
+ * generic serializer (common/canonical-json.ts), which walks, sorts and re-serialises every object: at 10,000 readings
+ * a transaction that was about a tenth of an endorsement. The output is byte-identical to canonicalJson of the same
+ * value — keys in UTF-16 order, strings and numbers as JSON.stringify writes them (which is what RFC 8785 specifies),
+ * undefined members left out — and test/chaincode/metering/canonical.test.ts pins that with property tests. Values
+ * that are not what the schemas allow (a non-string id, a non-integer number) go through canonicalJson instead, so
+ * the answer never differs from it.
+ */
+import { canonicalJson } from '../common/canonical-json';
+import type { ProfileReading, ProfileRef, Reading, ReadingHashRecord, StoredReading } from './reading';
+
+const str = JSON.stringify;
+const int = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
+
+function readingFields(r: ProfileReading): string | undefined {
+  if (!int(r.exportedWh) || !int(r.importedWh) || !int(r.intervalStart) || !int(r.sequence)) return undefined;
+  return `"exportedWh":${r.exportedWh},"importedWh":${r.importedWh},"intervalStart":${r.intervalStart},"sequence":${r.sequence}`;
+}
+
+/** canonicalJson({assetId, intervalStart, importedWh, exportedWh, sequence}) of the reading's own fields. */
+export function readingJson(r: Reading): string {
+  const fields = typeof r.assetId === 'string' ? readingFields(r) : undefined;
+  if (fields === undefined) {
+    const { assetId, intervalStart, importedWh, exportedWh, sequence } = r;
+    return canonicalJson({ assetId, intervalStart, importedWh, exportedWh, sequence });
+  }
+  return `{"assetId":${str(r.assetId)},${fields}}`;
+}
+
+/** canonicalJson({domain, assetId, readings}) with each reading reduced to its four signed fields. */
+export function profileJson(domain: string, assetId: string, readings: readonly ProfileReading[]): string {
+  const parts: string[] = [];
+  for (const r of readings) {
+    const fields = readingFields(r);
+    if (fields === undefined || typeof assetId !== 'string') {
+      return canonicalJson({ domain, assetId, readings: readings.map(({ intervalStart, importedWh, exportedWh, sequence }) => ({ intervalStart, importedWh, exportedWh, sequence })) });
+    }
+    parts.push(`{${fields}}`);
+  }
+  return `{"assetId":${str(assetId)},"domain":${str(domain)},"readings":[${parts.join(',')}]}`;
+}
+
+export function readingHashRecordJson(r: ReadingHashRecord): string {
+  if (![r.assetId, r.collection, r.hash, r.txId].every((s) => typeof s === 'string') || !int(r.intervalStart) || !int(r.leaf)) return canonicalJson(r);
+  return `{"assetId":${str(r.assetId)},"collection":${str(r.collection)},"hash":${str(r.hash)},"intervalStart":${r.intervalStart},"leaf":${r.leaf},"txId":${str(r.txId)}}`;
+}
+
+function profileRefJson(p: ProfileRef): string | undefined {
+  if (!int(p.intervals) || !int(p.position) || !int(p.start)) return undefined;
+  return `{"intervals":${p.intervals},"position":${p.position},"start":${p.start}}`;
+}
+
+/** canonicalJson of a StoredReading with exactly the members StoredReading declares (anything else: the generic path). */
+const STORED_MEMBERS: ReadonlySet<string> = new Set(['keyValidFrom', 'owner', 'profile', 'reading', 'salt', 'signature', 'submittedAt']);
+
+export function storedReadingJson(s: StoredReading): string {
+  const known = STORED_MEMBERS;
+  const profile = s.profile !== null && typeof s.profile === 'object' ? profileRefJson(s.profile) : undefined;
+  const reading = s.reading;
+  const simple =
+    Object.keys(s).every((k) => known.has(k)) &&
+    [s.salt, s.signature, s.submittedAt].every((v) => typeof v === 'string') &&
+    [s.keyValidFrom, s.owner].every((v) => v === undefined || typeof v === 'string') &&
+    (s.profile === undefined || (profile !== undefined && Object.keys(s.profile).length === 3)) &&
+    reading !== null &&
+    typeof reading === 'object' &&
+    Object.keys(reading).length === 5 &&
+    typeof reading.assetId === 'string' &&
+    readingFields(reading) !== undefined;
+  if (!simple) return canonicalJson(s);
+  const parts: string[] = [];
+  if (s.keyValidFrom !== undefined) parts.push(`"keyValidFrom":${str(s.keyValidFrom)}`);
+  if (s.owner !== undefined) parts.push(`"owner":${str(s.owner)}`);
+  if (profile !== undefined) parts.push(`"profile":${profile}`);
+  parts.push(`"reading":${readingJson(reading)}`, `"salt":${str(s.salt)}`, `"signature":${str(s.signature)}`, `"submittedAt":${str(s.submittedAt)}`);
+  return `{${parts.join(',')}}`;
+}
+
+/** canonicalJson({readings}) of a private chunk. */
+export function readingChunkJson(readings: readonly StoredReading[]): string {
+  return `{"readings":[${readings.map(storedReadingJson).join(',')}]}`;
+}
