@@ -5,6 +5,8 @@
 import fc from 'fast-check';
 import { depositWh, offerDeposit, offerDepositExact, offerDepositPolicy, type OfferDepositPolicy } from '../../../chaincode/src/market/deposit';
 import { computeSettlement, imbalanceChargeExact, type SettlementAward } from '../../../chaincode/src/settlement/compute';
+import { GridSettlement } from '../../../chaincode/src/settlement/grid-charges';
+import type { EnvelopeRecord } from '../../../chaincode/src/market/grid-constraints';
 
 describe('offer deposit sizing', () => {
   it('is off unless governance sets both a reference price and a deposit fraction', () => {
@@ -133,6 +135,69 @@ describe('settlement with offer deposits and a reference price', () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('conserves tokens with grid fees and envelope charges too: deposits pay only the shortfall, the DSO only from credits and escrows', () => {
+    const envelope = (exportLimitWh: number): EnvelopeRecord => ({
+      zone: 'z1',
+      interval: '2026-01-01T12:00:00.000Z',
+      nodeId: 'fa',
+      nodeKind: 'FEEDER',
+      importLimitWh: null,
+      exportLimitWh,
+      publishedBy: 'dso-1',
+      publisherMsp: 'GridMSP',
+      signerCertSha256: '0'.repeat(64),
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      txId: '1'.repeat(64),
+      revision: 1,
+    });
+    const caseArb = fc.record({
+      price: fc.integer({ min: 0, max: 200 }),
+      reference: fc.integer({ min: 0, max: 300 }),
+      feePerKwh: fc.integer({ min: 0, max: 50 }),
+      violationPrice: fc.integer({ min: 0, max: 5000 }),
+      factor: fc.integer({ min: 1000, max: 3000 }),
+      slack: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: null }),
+      pairs: fc.array(
+        fc.record({
+          quantityWh: fc.integer({ min: 1, max: 3000 }),
+          metered: fc.tuple(fc.option(fc.integer({ min: 0, max: 6000 }), { nil: null }), fc.option(fc.integer({ min: 0, max: 6000 }), { nil: null })),
+          deposit: fc.option(fc.integer({ min: 1, max: 2_000_000 }), { nil: undefined }),
+          headroom: fc.integer({ min: 0, max: 50 }),
+        }),
+        { minLength: 1, maxLength: 6 },
+      ),
+    });
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const awards = c.pairs.flatMap((p, i) => [
+          { orderId: `b${i}`, side: 'BUY' as const, quantityWh: p.quantityWh, metered: p.metered[0], escrow: (c.price + c.feePerKwh + p.headroom) * p.quantityWh, deposit: undefined, grid: { feeder: 'fa', feePerKwh: c.feePerKwh, localFeePerKwh: 0, localWh: 0, fee: 0, feeAccount: 'dso-fees' } },
+          { orderId: `s${i}`, side: 'SELL' as const, quantityWh: p.quantityWh, metered: p.metered[1], escrow: undefined, deposit: p.deposit, grid: { feeder: 'fa' } },
+        ]);
+        const sold = awards.filter((a) => a.side === 'SELL').reduce((sum, a) => sum + a.quantityWh, 0);
+        const metered = new Map(awards.map((a) => [a.orderId, a.metered]));
+        const grid = new GridSettlement('z1', awards, metered, c.slack === null ? [] : [envelope(sold + c.slack)], c.violationPrice);
+        const applied = grid.apply(
+          computeSettlement(
+            awards.map((a) => ({ orderId: a.orderId, participant: `p-${a.orderId}`, side: a.side, price: c.price, awardedWh: a.quantityWh, escrow: grid.escrowFor(a.orderId, a.escrow), deposit: a.deposit, meteredWh: a.metered })),
+            c.factor,
+            c.reference,
+          ),
+        );
+        const consumed = [...applied.escrowConsumed.values()].reduce((sum, v) => sum + BigInt(v), 0n);
+        const sellerCredits = applied.records.filter((r) => r.side === 'SELL').reduce((sum, r) => sum + BigInt(r.netCredit), 0n);
+        const paidOut = grid.payouts().reduce((sum, p) => sum + BigInt(p.amount), 0n);
+        expect(consumed).toBe(sellerCredits + BigInt(applied.totals.balancingCredit) + paidOut);
+        for (const a of awards) {
+          const record = applied.records.find((r) => r.orderId === a.orderId)!;
+          const held = a.side === 'BUY' ? a.escrow : (a.deposit ?? 0);
+          expect((applied.escrowConsumed.get(a.orderId) ?? 0) + record.escrowReleased).toBe(held);
+          expect(record.netCredit >= 0 && record.escrowReleased >= 0).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });
