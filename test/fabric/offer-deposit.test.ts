@@ -15,7 +15,7 @@ describeLive('offer deposits on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-deposit-', 'off');
 
   it('refuses an unfunded price-zeroing offer, and charges a funded one that is never delivered from its deposit', async () => {
-    const { call, ok, register, grant } = liveApi(gateway());
+    const { call, ok, register, grant, activeAsset } = liveApi(gateway());
     const run = crypto.randomBytes(3).toString('hex');
     const zone = `od-${run}`;
     const { config } = (await ok('gridoperator-admin', 'GET', '/api/v1/governance')).body as { config: { intervalMinutes: number; gateClosureMinutes: number; requireRegisteredZones?: boolean } };
@@ -37,19 +37,14 @@ describeLive('offer deposits on the native Fabric network', () => {
     // Rated to deliver 2000 Wh in one interval (1-minute intervals: 120 kW).
     const capacityKw = Math.max(50, Math.ceil((3000 * 60) / config.intervalMinutes / 1000));
     const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
-    const bringIntoService = async (owner: string, asset: Record<string, unknown>) => {
-      await ok(owner, 'POST', '/api/v1/registry/assets', asset);
-      await ok('gridoperator-admin', 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/commission`, {});
-      await ok(owner, 'POST', `/api/v1/registry/assets/${String(asset.assetId)}/activate`);
-    };
     for (const label of [attacker, broke, ...buyers]) {
       const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
       const meterId = `${zone}-m-${label}`;
-      await bringIntoService(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+      await activeAsset(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
       let pvId: string | undefined;
       if (label.startsWith('prosumer')) {
         pvId = `${zone}-pv-${label}`;
-        await bringIntoService(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
+        await activeAsset(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
       }
       devices[label] = { meterId, pvId, privateKey };
     }
