@@ -76,6 +76,8 @@ export function caliperSetup(configFile: string, outDir: string, workspace: stri
     activate: TX.Registry.ActivateAsset.name,
     submitReadings: TX.Metering.SubmitReadings.name,
   };
+  // Caliper finds an identity in the first organization of network.yaml unless the request names its MSP.
+  const mspIds = Object.fromEntries([HEAD_END, OPERATOR].flatMap((label) => config.identities.filter((i) => i.label === label).map((i) => [label, i.mspId])));
   const round = (batchSize: number, txNumber: number) => ({
     label: `submit-readings-batch-${batchSize}`,
     description: `Metering SubmitReadings with ${batchSize} device-signed reading(s) per transaction, 32 in flight`,
@@ -83,7 +85,7 @@ export function caliperSetup(configFile: string, outDir: string, workspace: stri
     rateControl: { type: 'fixed-load', opts: { transactionLoad: 32 } },
     workload: {
       module: rel(path.join(__dirname, 'workloads', 'submit-readings.js')),
-      arguments: { channel: 'energy', contractId: chaincode, headEnd: HEAD_END, operator: OPERATOR, meters: Math.max(20, batchSize), batchSize, fns },
+      arguments: { channel: 'energy', contractId: chaincode, headEnd: HEAD_END, operator: OPERATOR, mspIds, meters: Math.max(20, batchSize), batchSize, fns },
     },
   });
   files[path.join(outDir, 'benchmark.yaml')] = {

@@ -28,6 +28,7 @@ interface SentRequest {
   contractFunction: string;
   contractArguments: string[];
   invokerIdentity: string;
+  invokerMspId?: string;
   readOnly: boolean;
   transientMap?: Record<string, Buffer>;
 }
@@ -38,13 +39,16 @@ it('registers its meters under the right identities, then sends batches that the
   const sent: SentRequest[] = [];
   const adapter = { sendRequests: async (request: SentRequest) => void sent.push(request) };
   const workload = createWorkloadModule();
-  const args = { channel: 'energy', contractId: 'obe', headEnd: 'utility-admin', operator: 'gridoperator-admin', meters: 5, batchSize: 3, fns, settleMs: 0 };
+  const mspIds = { 'utility-admin': 'UtilityMSP', 'gridoperator-admin': 'GridOperatorMSP' };
+  const args = { channel: 'energy', contractId: 'obe', headEnd: 'utility-admin', operator: 'gridoperator-admin', mspIds, meters: 5, batchSize: 3, fns, settleMs: 0 };
   await workload.initializeWorkloadModule(0, 1, 0, args, adapter, {});
   // Meters are set up side by side; each one's own steps come in order under the right identities.
   const steps = new Map<string, string[][]>();
   for (const r of sent) {
     const { assetId } = JSON.parse(r.contractArguments[0]) as { assetId: string };
     steps.set(assetId, [...(steps.get(assetId) ?? []), [r.contractFunction, r.invokerIdentity]]);
+    // Caliper would look every identity up in the first org of network.yaml without the MSP.
+    expect(r.invokerMspId).toBe(mspIds[r.invokerIdentity as keyof typeof mspIds]);
   }
   expect(steps.size).toBe(5);
   for (const sequence of steps.values()) {
@@ -121,9 +125,10 @@ it('generates a Caliper network config, per-org profiles and a benchmark config 
     expect(network.organizations.map((o) => [o.mspid, o.identities.certificates.map((c) => c.name)])).toEqual([['UtilityMSP', ['utility-admin']]]);
     const profile = files[path.join(out, 'profile-UtilityMSP.json')] as { peers: Record<string, { url: string; tlsCACerts: { path: string } }> };
     expect(profile.peers['peer0.utility.obe.local']).toMatchObject({ url: 'grpcs://localhost:9051', tlsCACerts: { path: path.join(dir, 'ca.crt') } });
-    const bench = files[path.join(out, 'benchmark.yaml')] as { test: { rounds: { workload: { arguments: { fns: unknown; batchSize: number } } }[] } };
+    const bench = files[path.join(out, 'benchmark.yaml')] as { test: { rounds: { workload: { arguments: { fns: unknown; batchSize: number; mspIds: unknown } } }[] } };
     expect(bench.test.rounds.map((r) => r.workload.arguments.batchSize)).toEqual([1, 100, 500]);
     expect(bench.test.rounds[0].workload.arguments.fns).toEqual(fns);
+    expect(bench.test.rounds[0].workload.arguments).toMatchObject({ mspIds: { 'utility-admin': 'UtilityMSP' } });
     expect(() => yaml.dump(bench)).not.toThrow();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,8 @@
  * (`readings`), never as arguments. Function names, identities and the channel come from the round's arguments, which
  * scripts/caliper/generate.ts writes from OBE's transaction catalogue and connection config.
  *
- * Round arguments: { channel, contractId, headEnd, operator, meters, batchSize, fns: { register, commission,
- * activate, submitReadings } }. `headEnd` needs a head-end role (e.g. RETAILER) in its org and `operator` the DSO
+ * Round arguments: { channel, contractId, headEnd, operator, mspIds: { [identity]: mspId }, meters, batchSize, fns:
+ * { register, commission, activate, submitReadings } }. `headEnd` needs a head-end role (e.g. RETAILER) in its org and `operator` the DSO
  * role: `npm run bench -- --fabric` and the demo seed enrol them. The module implements Caliper 0.6's workload
  * interface (initializeWorkloadModule, submitTransaction, cleanupWorkloadModule) without requiring
  * @hyperledger/caliper-core, so it loads wherever Caliper is installed and can be tested without it.
@@ -51,6 +51,8 @@ class SubmitReadingsWorkload {
   async #send(fn, args, identity, transientMap) {
     const a = this.roundArguments;
     const request = { contractId: a.contractId, channel: a.channel, contractFunction: fn, contractArguments: args, invokerIdentity: identity, readOnly: false };
+    // Caliper looks an identity up in the first organization of its network config unless told the MSP.
+    if (a.mspIds && a.mspIds[identity]) request.invokerMspId = a.mspIds[identity];
     if (transientMap) request.transientMap = transientMap;
     return this.sutAdapter.sendRequests(request);
   }
