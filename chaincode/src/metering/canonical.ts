@@ -81,3 +81,9 @@ export function storedReadingJson(s: StoredReading): string {
 export function readingChunkJson(readings: readonly StoredReading[]): string {
   return `{"readings":[${readings.map(storedReadingJson).join(',')}]}`;
 }
+
+/** canonicalJson(['reading', assetId, intervalStart]): the label each reading's salt is derived under. */
+export function readingSaltLabelJson(assetId: string, intervalStart: number): string {
+  if (typeof assetId !== 'string' || !int(intervalStart)) return canonicalJson(['reading', assetId, intervalStart]);
+  return `["reading",${str(assetId)},${intervalStart}]`;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../common/canonical-json';
-import { profileJson, readingJson } from './canonical';
+import { profileJson, readingJson, readingSaltLabelJson } from './canonical';
 import { assetIdSchema, zoneSchema } from '../registry/asset';
 
 /** The largest batch one transaction takes; hundreds are normal, thousands would strain a block. */
@@ -173,7 +173,7 @@ export interface StoredReading {
 
 /** The salt of one reading, derived from the batch's secret and the reading's identity (asset, interval). */
 export function readingSaltLabel(assetId: string, intervalStart: number): string {
-  return canonicalJson(['reading', assetId, intervalStart]);
+  return readingSaltLabelJson(assetId, intervalStart);
 }
 
 /**

@@ -79,8 +79,12 @@ export async function purgeParticipantSecret(ctx: Context, pseudonym: string, ms
  * secret alone, as before. Both inputs are needed to re-derive it; erasure purges the first.
  */
 export function shreddableSalt(participantSecret: string | undefined, transientSecret: string, label: string): string {
-  if (participantSecret === undefined) return deriveSalt(transientSecret, label);
-  return deriveSalt(hmacSha256Hex(Buffer.from(participantSecret, 'utf8'), transientSecret), label);
+  return deriveSalt(shreddableSaltBase(participantSecret, transientSecret), label);
+}
+
+/** The secret shreddableSalt derives every label's salt from: the same for all labels of one participant and input. */
+export function shreddableSaltBase(participantSecret: string | undefined, transientSecret: string): string {
+  return participantSecret === undefined ? transientSecret : hmacSha256Hex(Buffer.from(participantSecret, 'utf8'), transientSecret);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
-import { profileJson, readingChunkJson, readingHashRecordJson, readingJson, storedReadingJson } from '../../../chaincode/src/metering/canonical';
+import { profileJson, readingChunkJson, readingHashRecordJson, readingJson, readingSaltLabelJson, storedReadingJson } from '../../../chaincode/src/metering/canonical';
 import { PROFILE_DOMAIN, profileSigningPayload, readingOf, readingSigningPayload, type Reading, type StoredReading } from '../../../chaincode/src/metering/reading';
 
 // Strings with escapes, quotes, control characters, astral and lone-surrogate code units.
@@ -44,6 +44,15 @@ describe('field-by-field canonical JSON of the reading path', () => {
         expect(profileSigningPayload({ assetId, readings })).toBe(canonicalJson({ domain: PROFILE_DOMAIN, assetId, readings }));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('the salt label of a reading equals canonicalJson, for any id and interval', () => {
+    fc.assert(
+      fc.property(text, fc.oneof(int, odd), (assetId, intervalStart) => {
+        expect(outcome(() => readingSaltLabelJson(assetId, intervalStart as number))).toEqual(outcome(() => canonicalJson(['reading', assetId, intervalStart])));
+      }),
+      { numRuns: 500 },
     );
   });
 
