@@ -19,7 +19,7 @@ describeLive('signed load profiles on the native Fabric network', () => {
   it('commits three profiles in one transaction, finds them as duplicates again, re-verifies a reading, refuses forged and broken ones', async () => {
     const { call, ok, register, grant } = liveApi(gateway());
 
-    const owners = ['prosumer-21', 'prosumer-22'];
+    const owners = ['prosumer-13', 'prosumer-14'];
     await register(['gridoperator-admin', 'utility-admin', 'regulator-admin', ...owners]);
     await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
     await grant('regulator-admin', 'regulator-admin', 'REGULATOR');
