@@ -163,7 +163,7 @@ export default async function adapterOverheadSection(opts: { quick: boolean; fab
   const contractFast = rawFast.getNetwork('energy').getContract('obe');
   const apiKey = newApiKey(LABEL);
   // Request logs at info, as a deployed gateway writes them (to stdout there; to /dev/null here, same serialisation).
-  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
+  const logger = pino({ level: 'info' }, pino.destination({ dest: process.env.OBE_BENCH_LOG ?? '/dev/null', sync: true }));
   const context = new GatewayContext({ logger, keys: new ApiKeyStore([apiKey.stored]), dataDir: path.join(dir, 'gateway'), bodyLimit: '8mb', ledger, limits: { rateLimit: false } });
   const server = createApp(context).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));

@@ -15,12 +15,26 @@ export class BenchHttpClient {
     const url = new URL(baseUrl);
     this.#host = url.hostname;
     this.#port = Number(url.port || 80);
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    // Idle connections are dropped after 4 s, before the server's keep-alive timeout (5 s by default) closes them.
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 4_000 });
   }
 
   /** Sends a JSON request and answers the parsed JSON body; rejects on a status outside 2xx with the status and body. */
-  request<T>(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    try {
+      return await this.#send<T>(method, path, headers, payload);
+    } catch (err) {
+      // The server closed an idle kept-alive connection as this request went out on it: sent again on a new one (the
+      // race Node's http documentation describes; the request never reached the server).
+      if ((err as { reusedSocket?: boolean; code?: string }).reusedSocket && (err as { code?: string }).code === 'ECONNRESET') {
+        return this.#send<T>(method, path, headers, payload);
+      }
+      throw err;
+    }
+  }
+
+  #send<T>(method: string, path: string, headers: Record<string, string>, payload: Buffer | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
         {
@@ -50,7 +64,7 @@ export class BenchHttpClient {
           });
         },
       );
-      req.on('error', reject);
+      req.on('error', (err: Error) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.end(payload);
     });
   }
