@@ -38,18 +38,18 @@ const PEERS = ['gridoperator', 'utility', 'regulator'] as const;
 const call = (label: string, mode: 'submit' | 'evaluate', fn: string, args: string[] = [], transient: Record<string, string> = {}) =>
   fabricCall({ label, mode, fn, args, transient });
 /** Runs a command of the native network's scripts (lib.sh sourced, the network at NETWORK_DIR); its stdout. */
-function network(label: string, script: string, timeout = 120_000): string {
+function network(label: string, script: string, timeout = 120_000): { stdout: string; stderr: string } {
   const result = spawnSync('bash', ['-c', `source "${NATIVE}/lib.sh"; ${script}`], {
     env: { ...process.env, OBE_NETWORK_DIR: NETWORK_DIR },
     encoding: 'utf8',
     timeout,
   });
   if (result.status !== 0) throw new Error(`${label} failed (${result.status}): ${result.stderr}`);
-  return result.stdout;
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 /** The peer's height of the energy channel, asked of the peer itself by its org's admin. */
 const height = (peer: string) =>
-  (JSON.parse(network(`getinfo on peer-${peer}`, `use_org_admin ${peer}; peer channel getinfo -c energy | sed -n 's/^Blockchain info: //p'`)) as { height: number }).height;
+  (JSON.parse(network(`getinfo on peer-${peer}`, `use_org_admin ${peer}; peer channel getinfo -c energy | sed -n 's/^Blockchain info: //p'`).stdout) as { height: number }).height;
 const movement = (amount: number) => ({ movement: JSON.stringify({ amount, salt: randomBytes(24).toString('hex') }) });
 
 describeLive('erasure on Fabric: purged from every peer, on disk', () => {
@@ -132,12 +132,16 @@ describeLive('erasure on Fabric: purged from every peer, on disk', () => {
       const identity = `${peer}-admin`;
       const heightBefore = height(peer);
       const whoBefore = call(identity, 'evaluate', TX.Participants.WhoAmI.name);
+      // A read of private data (the issuer's balance, from the tokens collection) through its org's peer.
+      const balance = () => (peer === 'gridoperator' ? call(ISSUER, 'evaluate', TX.Tokens.GetMyBalance.name) : undefined);
+      const balanceBefore = balance();
       const started = Date.now();
-      network(`node.sh compact peer-${peer}`, `bash "${NATIVE}/node.sh" compact peer-${peer}`, 300_000);
-      console.info(`peer-${peer}: stopped, compacted and restarted in ${Date.now() - started} ms`);
+      const { stderr } = network(`node.sh compact peer-${peer}`, `bash "${NATIVE}/node.sh" compact peer-${peer}`, 300_000);
+      console.info(`peer-${peer}: stopped, compacted and restarted in ${Date.now() - started} ms\n${stderr.split('\n').filter((l) => l.startsWith('[peer:compact]')).join('\n')}`);
       expect({ peer, files: filesContaining(peerDataDir(peer), needle) }).toEqual({ peer, files: [] });
       expect({ peer, height: height(peer) }).toEqual({ peer, height: heightBefore });
       expect({ peer, whoAmI: call(identity, 'evaluate', TX.Participants.WhoAmI.name) }).toEqual({ peer, whoAmI: whoBefore });
+      expect({ peer, balance: balance() }).toEqual({ peer, balance: balanceBefore });
     }
     // The orderer orders transactions whose private inputs travel only in the transient map: its blocks hold hashes.
     expect(filesContaining(path.join(NETWORK_DIR, 'data', 'orderer'), needle)).toEqual([]);
