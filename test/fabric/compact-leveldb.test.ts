@@ -4,6 +4,7 @@
  * store's files after the delete (LevelDB appends a tombstone to its journal) and gone after the compaction, while
  * every other key keeps its value. Runs without Fabric.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { ClassicLevel } from 'classic-level';
 import { main as cli } from '../../network/lib/compact-leveldb-cli';
 import { assertUnlocked, compactStore, compactStores, findLevelDbStores, locksOnInode, recoverInterruptedRebuild } from '../../network/lib/compact-leveldb';
 import { filesContaining } from './support/peer-store';
+import { ROOT } from './support/shell';
 
 type Db = ClassicLevel<string, string>;
 const open = async (dir: string): Promise<Db> => {
@@ -79,6 +81,19 @@ describe('compacting a stopped peer’s LevelDB stores', () => {
     expect(filesContaining(root, 'state-secret-1')).toEqual([]);
     expect(filesContaining(root, 'transient-secret-2')).toEqual([]);
     expect(fs.readFileSync(path.join(root, 'ledgersData/chains/chains/energy/blockfile_000000'), 'utf8')).toMatch(/^block bytes/);
+  });
+
+  it('runs as `npm run peer:compact` does (tsx): one line per store, and a failure as one line with exit 1', async () => {
+    await storeWithDeletedValue('ledgersData/configHistory', 'config-secret', 2);
+    const run = (dir: string) =>
+      spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'network/lib/compact-leveldb-cli.ts'), dir], { encoding: 'utf8', timeout: 60_000 });
+    const ok = run(root);
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toMatch(/^\[peer:compact\] ledgersData\/configHistory: 3 entries, \d+ -> \d+ bytes/m);
+    expect(filesContaining(root, 'config-secret')).toEqual([]);
+    const missing = run(path.join(root, 'missing'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe(`[peer:compact] ${path.join(root, 'missing')} is not a directory`);
   });
 
   it('refuses a path without stores and bad usage', async () => {
