@@ -4,7 +4,8 @@
  * Metered energy per award (`allocateMetered`). One meter's reading for an interval is ONE quantity, however many
  * awards name that meter (one prosumer may have several offers behind one meter, a wholesale generator several curve
  * blocks): sellers share its export, buyers its import. Per side and meter, the awards naming it take the reading in
- * award priority order — earlier submission first, then smaller order id — each up to its awarded quantity; what is
+ * award priority order — a seller's awards with less offer deposit per Wh first (see compareAllocationPriority), then
+ * earlier submission, then smaller order id — each up to its awarded quantity; what is
  * left after every award is served is the meter's excess and goes to the last of those awards. So the energy attributed
  * to a meter's awards sums to exactly its reading, no award is paid for energy another award was paid for, and the
  * result does not depend on the order the awards are passed in. A meter without a reading gives every award naming it
@@ -48,6 +49,8 @@ export interface MeteredAward {
   readonly meterIds: readonly string[];
   /** Submission time (ms) of the order: allocation priority, then the order id. */
   readonly submittedAt: number;
+  /** Sellers: the offer deposit held for the award (market/deposit.ts; absent: none). Allocation priority first. */
+  readonly deposit?: number;
 }
 
 /** A meter's reading on one side (SELL: exported, BUY: imported), or null when none arrived. */
@@ -57,9 +60,24 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Allocation priority: earlier submission, then smaller order id. */
+/** Deposit per awarded Wh, compared exactly (cross-multiplied): an award with less deposit behind each Wh first. */
+function compareCover(a: MeteredAward, b: MeteredAward): number {
+  const x = BigInt(a.deposit ?? 0) * BigInt(b.awardedWh);
+  const y = BigInt(b.deposit ?? 0) * BigInt(a.awardedWh);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Allocation priority: less offer deposit per awarded Wh first, then earlier submission, then smaller order id.
+ * The first key matters only between one seller's awards on one meter (a meter's offers have one owner, market/book.ts):
+ * its offers within the free allowance have no deposit, so they take the reading before deposit-backed ones and the
+ * shortfall lands where a deposit covers it — as it would in one unsplit offer. Otherwise a seller could stamp its
+ * deposit-backed offers earlier (the client picks the proposal timestamp, and the order id is its transaction id) so
+ * they take the delivery and leave the shortfall on the free offers, uncollected. Without deposits (bids, wholesale,
+ * channels without them) every award ties on it and the order is submission, then id, as before.
+ */
 export function compareAllocationPriority(a: MeteredAward, b: MeteredAward): number {
-  return a.submittedAt - b.submittedAt || compareIds(a.orderId, b.orderId);
+  return compareCover(a, b) || a.submittedAt - b.submittedAt || compareIds(a.orderId, b.orderId);
 }
 
 /**

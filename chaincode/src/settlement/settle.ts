@@ -201,10 +201,25 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
       }
     }
   }
+  // Every bid locked a positive escrow; one that is gone anyway settles against 0 rather than strand the others.
+  // Sellers' offer deposits (market/deposit.ts) are escrows under the order id too; an offer without one has none.
+  // Read before allocation: a seller's awards with less deposit per Wh take its meter's reading first (compute.ts).
+  const escrows = new Map<string, Escrow>();
+  for (const award of awards) {
+    const escrow = await ledger.getEscrow(award.owner, award.orderId);
+    if (escrow) escrows.set(award.orderId, escrow);
+  }
   const metered = allocateMetered(
     awards
       .filter((a) => !foreign.has(a.orderId))
-      .map((a) => ({ orderId: a.orderId, side: a.side, awardedWh: a.quantityWh, meterIds: a.meterIds, submittedAt: submittedAt.get(a.orderId) ?? 0 })),
+      .map((a) => ({
+        orderId: a.orderId,
+        side: a.side,
+        awardedWh: a.quantityWh,
+        meterIds: a.meterIds,
+        submittedAt: submittedAt.get(a.orderId) ?? 0,
+        ...(a.side === 'SELL' ? { deposit: escrows.get(a.orderId)?.amount ?? 0 } : {}),
+      })),
     (side, meterId) => readings.get(`${side}\u0000${meterId}`) ?? null,
   );
   for (const orderId of foreign) metered.set(orderId, 0);
@@ -219,14 +234,6 @@ export async function settleInterval(ctx: Context, inputs: SettlementInputs): Pr
 
   // Grid fees and envelope charges (grid-charges.ts): none unless the slot had a DSO envelope or tariff.
   const grid = await gridSettlementFor(ctx, zone, interval, awards, metered);
-  // Every bid locked a positive escrow; one that is gone anyway settles against 0 rather than strand the others.
-  // Sellers' offer deposits (market/deposit.ts) are escrows under the order id too; an offer without one has none.
-  const escrows = new Map<string, Escrow>();
-  for (const award of awards) {
-    const escrow = await ledger.getEscrow(award.owner, award.orderId);
-    if (escrow) escrows.set(award.orderId, escrow);
-  }
-
   let computed: ReturnType<typeof computeSettlement>;
   try {
     computed = computeSettlement(

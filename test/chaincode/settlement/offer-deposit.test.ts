@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { depositWh, offerDeposit, offerDepositExact, offerDepositPolicy, type OfferDepositPolicy } from '../../../chaincode/src/market/deposit';
-import { computeSettlement, imbalanceChargeExact, type SettlementAward } from '../../../chaincode/src/settlement/compute';
+import { allocateMetered, computeSettlement, imbalanceChargeExact, type MeteredAward, type SettlementAward } from '../../../chaincode/src/settlement/compute';
 import { GridSettlement } from '../../../chaincode/src/settlement/grid-charges';
 import type { EnvelopeRecord } from '../../../chaincode/src/market/grid-constraints';
 
@@ -81,6 +81,34 @@ describe('settlement with offer deposits and a reference price', () => {
     // Price 30 > ref 20: the clearing price rules. 1000 of 2000 Wh delivered: credit 30,000, charge ⌈30 × 1000 × 1.5⌉ = 45,000.
     const [seller] = computeSettlement([{ orderId: 's', participant: 'S', side: 'SELL', price: 30, awardedWh: 2000, deposit: 10_000, meteredWh: 1000 }], 1500, 20).records;
     expect(seller).toMatchObject({ energyAmount: 30_000, imbalanceCharged: 40_000, imbalanceUnpaid: '5000', netCredit: 0, escrowReleased: 0 });
+  });
+
+  it('allocates a seller’s meter reading to its awards with less deposit per Wh first, whatever their timestamps or ids', () => {
+    // One seller, one meter: a free 500 Wh offer (no deposit) stamped last, five deposit-backed ones stamped earlier.
+    const free = { orderId: 'f', side: 'SELL' as const, awardedWh: 500, meterIds: ['m'], submittedAt: 2000 };
+    const backed = [0, 1, 2, 3, 4].map((i) => ({ orderId: `d${i}`, side: 'SELL' as const, awardedWh: 500, meterIds: ['m'], submittedAt: 1000 + i, deposit: 15_000 }));
+    const allocated = allocateMetered([...backed, free], () => 500);
+    expect(allocated.get('f')).toBe(500);
+    for (const b of backed) expect(allocated.get(b.orderId)).toBe(0);
+    // The shortfall then sits on the deposits: 5 × ⌈20 × 500 × 1.5⌉ = 75,000, all collected.
+    const all: MeteredAward[] = [free, ...backed];
+    const { totals } = computeSettlement(
+      all.map((a) => ({ orderId: a.orderId, participant: 'S', side: a.side, price: 0, awardedWh: a.awardedWh, deposit: a.deposit, meteredWh: allocated.get(a.orderId)! })),
+      1500,
+      20,
+    );
+    expect(totals).toMatchObject({ imbalanceCharged: 75_000, imbalanceUnpaid: '0' });
+    // A straddling offer (part free) before a fully backed one; without deposits the order is submission, then id.
+    const partial = allocateMetered(
+      [
+        { orderId: 'a', side: 'SELL', awardedWh: 1000, meterIds: ['m'], submittedAt: 1, deposit: 30_000 },
+        { orderId: 'b', side: 'SELL', awardedWh: 1000, meterIds: ['m'], submittedAt: 2, deposit: 15_000 },
+        { orderId: 'c', side: 'BUY', awardedWh: 1000, meterIds: ['m'], submittedAt: 2 },
+        { orderId: 'd', side: 'BUY', awardedWh: 1000, meterIds: ['m'], submittedAt: 1 },
+      ],
+      () => 1200,
+    );
+    expect(Object.fromEntries(partial)).toEqual({ a: 200, b: 1000, c: 200, d: 1000 });
   });
 
   // Awards of a real clearing balance: each trade is one buy and one or two sells of the same total, at one price.
