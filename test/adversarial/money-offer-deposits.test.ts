@@ -81,6 +81,22 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     expect(await fx.balance(other)).toMatchObject({ available: 40 });
   });
 
+  it('two offers on one meter, each within the free allowance, endorsed together: the second is refused and re-placed with its deposit', async () => {
+    const { at, interval } = slot();
+    setClock(at - 30 * MINUTE);
+    const s = await seller(100_000);
+    // Neither takes a deposit alone, so no token read stops them: the meter's offer total does.
+    const first = await endorseOffer(s, interval, s.meterId, s.pvId!, 0, 400);
+    const second = await endorseOffer(s, interval, s.meterId, s.pvId!, 0, 400);
+    await fx.net.fabric.commit(first);
+    expect(await outcome(fx.net.fabric.commit(second))).not.toBe('OK');
+    expect(fx.net.fabric.txStatus('energy', second.txId)?.validationCode).toMatch(/MVCC_READ_CONFLICT|PHANTOM_READ_CONFLICT/);
+    expect(await fx.balance(s)).toMatchObject({ available: 100_000, escrowed: 0 });
+    // Retried against the new total, 300 of its 400 Wh are beyond the allowance.
+    await fx.placeOrder(s, ZONE, interval, 'SELL', 0, 400);
+    expect(await fx.balance(s)).toMatchObject({ available: 100_000 - depositOf(300), escrowed: depositOf(300) });
+  });
+
   it('a deposit is returned once: not again by a cancel after the clearing, nor by a cancel endorsed before it and committed after', async () => {
     const { at, interval } = slot();
     setClock(at - 30 * MINUTE);
@@ -226,6 +242,42 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     expect(await fx.balance(whole)).toMatchObject({ available: 125_000 + 500 * p, escrowed: 0 });
     expect(await fx.balance(split)).toMatchObject({ available: 125_000 + 500 * p, escrowed: 0 });
     expect(await holdings(actors)).toBe(total);
+  });
+
+  it('with a partial deposit (500 permille), splitting an offer does not leave its delivered parts’ deposits out of the charge', async () => {
+    const { at, interval } = slot();
+    setClock(at - 30 * MINUTE);
+    const whole = await seller(200_000);
+    const split = await seller(200_000);
+    const b = await buyer(1_000_000);
+    const actors = [whole, split, b];
+    const total = await holdings(actors);
+    try {
+      await updateConfig({ offerDepositPermille: 500 }); // half the worst case: 15 tokens per Wh beyond the allowance
+      await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 2500); // 2,000 Wh beyond: 30,000
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 500); // free
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 15,000
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 15,000
+      expect((await fx.balance(whole)).escrowed).toBe(30_000);
+      expect((await fx.balance(split)).escrowed).toBe(30_000);
+      await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 5000);
+      setClock(at - 4 * MINUTE);
+      const p = (await fx.clear(ZONE, interval)).price!;
+      expect(p).toBe(5);
+      setClock(at + INTERVAL + 2 * MINUTE);
+      await fx.reading(whole.meterId, at, 0, 1500);
+      await fx.reading(split.meterId, at, 0, 1500); // one 1,000 Wh offer delivered in full, the other not at all
+      await fx.reading(b.meterId, at, 5000, 0);
+      await fx.settle('RETAIL', ZONE, interval);
+      // Both 1,000 Wh short: due ⌈20 × 1,000 × 1.5⌉ = 30,000, and each posted 30,000 for its Wh beyond the allowance.
+      // The whole offer pays it from its credit (1,500 × 5) and its deposit; the split seller's deposits are its too,
+      // and the delivered offer's deposit covers the undelivered one's charge as it would in one offer.
+      expect(await fx.balance(whole)).toMatchObject({ available: 200_000 - 30_000 + 1500 * p, escrowed: 0 });
+      expect(await fx.balance(split)).toMatchObject({ available: 200_000 - 30_000 + 1500 * p, escrowed: 0 });
+      expect(await holdings(actors)).toBe(total);
+    } finally {
+      await updateConfig({ offerDepositPermille: INTEGRITY.offerDepositPermille });
+    }
   });
 
   it('a seller that is also the buyer gains nothing from a wash trade at 0 it never delivers', async () => {

@@ -24,8 +24,9 @@
  *   else is refused as a broken invariant rather than paid from nowhere.
  * Sellers:
  *   receive p × delivered, minus the shortfall charge ⌈max(p, ref) × shortfall × f / 1000⌉ (ref = governance
- *   imbalanceReferencePrice, 0 when unset; docs/adr/0011): taken from that credit first, then from the award's offer
- *   deposit (market/deposit.ts), whose rest is released; what neither covers is recorded as `unpaid`. Excess export is recorded (Wh and its value at the imbalance price) but not bought by the
+ *   imbalanceReferencePrice, 0 when unset; docs/adr/0011): taken from that credit first, then from the seller's offer
+ *   deposits (market/deposit.ts) — every deposit of the seller's awards in the settlement, one pool (see
+ *   sellerDepositDraws) — whose rest is released; what neither covers is recorded as `unpaid`. Excess export is recorded (Wh and its value at the imbalance price) but not bought by the
  *   market: the market only trades what it awarded.
  * The balancing account (the market's balancing party) receives what buyers and seller deposits paid beyond what
  * sellers received, which is ≥ 0 because every buyer pays at least p × A (f ≥ 1) and every seller receives at most p × A.
@@ -227,15 +228,54 @@ interface ExactRecord {
 }
 
 /**
+ * A seller's offer deposits are one pool per seller and settlement: what its awards' charges leave after their own
+ * energy credits is taken from the sum of its deposits, not award by award. Per award, an undelivered offer's charge
+ * could only reach its own deposit, so a seller that split an offer kept the deposits of the parts it delivered while
+ * the undelivered part's charge beyond its own deposit went unpaid (with a partial deposit, offerDepositPermille < 1000,
+ * or on a part within the free allowance) — where one unsplit offer's whole deposit covers it. Pooled, the split pays
+ * what the whole offer pays. Deterministic: charges are paid, and deposits consumed, in order id order.
+ * Per award: `paid` of its charge came from the pool, `consumed` of its own deposit went into it (Σ paid = Σ consumed).
+ */
+function sellerDepositDraws(sorted: readonly SettlementAward[], factorPermille: number, referencePrice: number): Map<string, { paid: bigint; consumed: bigint }> {
+  const bySeller = new Map<string, { award: SettlementAward; owed: bigint; deposit: bigint }[]>();
+  for (const award of sorted) {
+    if (award.side !== 'SELL') continue;
+    const awarded = BigInt(award.awardedWh);
+    const delivered = minBig(awarded, BigInt(award.meteredWh ?? 0));
+    const due = imbalanceChargeExact(Math.max(award.price, referencePrice), awarded - delivered, factorPermille);
+    const owed = due - minBig(due, BigInt(award.price) * delivered);
+    const list = bySeller.get(award.participant) ?? [];
+    list.push({ award, owed, deposit: BigInt(award.deposit ?? 0) });
+    bySeller.set(award.participant, list);
+  }
+  const out = new Map<string, { paid: bigint; consumed: bigint }>();
+  for (const list of bySeller.values()) {
+    const take = minBig(list.reduce((sum, e) => sum + e.owed, 0n), list.reduce((sum, e) => sum + e.deposit, 0n));
+    let toPay = take;
+    let toConsume = take;
+    for (const entry of list) {
+      const paid = minBig(entry.owed, toPay);
+      const consumed = minBig(entry.deposit, toConsume);
+      toPay -= paid;
+      toConsume -= consumed;
+      out.set(entry.award.orderId, { paid, consumed });
+    }
+  }
+  return out;
+}
+
+/**
  * `referencePrice` (governance imbalanceReferencePrice, 0: none): a seller's shortfall is charged at max(clearing
- * price, referencePrice), taken from its energy credit first, then from its offer deposit (docs/adr/0011).
+ * price, referencePrice), taken from its energy credit first, then from its offer deposits, pooled per seller (docs/adr/0011).
  */
 export function computeSettlement(awards: readonly SettlementAward[], factorPermille: number, referencePrice = 0): SettlementComputation {
   const records: SettlementRecord[] = [];
   const exact: ExactRecord[] = [];
   const escrowConsumed = new Map<string, number>();
   let consumed = 0n;
-  for (const award of [...awards].sort((a, b) => compareIds(a.orderId, b.orderId))) {
+  const sorted = [...awards].sort((a, b) => compareIds(a.orderId, b.orderId));
+  const fromDeposits = sellerDepositDraws(sorted, factorPermille, referencePrice);
+  for (const award of sorted) {
     const metered = BigInt(award.meteredWh ?? 0);
     const awarded = BigInt(award.awardedWh);
     const price = BigInt(award.price);
@@ -275,9 +315,10 @@ export function computeSettlement(awards: readonly SettlementAward[], factorPerm
       const deposit = BigInt(award.deposit ?? 0);
       due = imbalanceChargeExact(Math.max(award.price, referencePrice), shortfall, factorPermille);
       const fromEnergy = minBig(due, energyAmount);
-      const fromDeposit = minBig(due - fromEnergy, deposit);
-      charged = fromEnergy + fromDeposit;
+      const draw = fromDeposits.get(award.orderId)!;
+      charged = fromEnergy + draw.paid;
       netCredit = energyAmount - fromEnergy;
+      const fromDeposit = draw.consumed;
       if (fromDeposit > 0n) escrowConsumed.set(award.orderId, safe(fromDeposit, 'deposit consumed'));
       consumed += fromDeposit;
       const excessValue = imbalanceChargeExact(award.price, excess, factorPermille);

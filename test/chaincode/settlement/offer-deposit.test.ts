@@ -118,6 +118,8 @@ describe('settlement with offer deposits and a reference price', () => {
     headroom: fc.integer({ min: 0, max: 30 }),
     deposits: fc.array(fc.option(fc.integer({ min: 0, max: 2_000_000 }), { nil: undefined }), { minLength: 2, maxLength: 2 }),
     metered: fc.array(fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: null }), { minLength: 3, maxLength: 3 }),
+    /** Which of three sellers placed each sell award: one seller often holds several awards (a split offer). */
+    sellers: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
   });
   const bookArb = fc.record({
     price: fc.integer({ min: 0, max: 100 }),
@@ -133,8 +135,8 @@ describe('settlement with offer deposits and a reference price', () => {
         trades.forEach((t, i) => {
           const first = Math.min(t.split, t.quantity);
           awards.push({ orderId: `b${i}`, participant: `pb${i}`, side: 'BUY', price, awardedWh: t.quantity, meteredWh: t.metered[0], escrow: (price + t.headroom) * t.quantity });
-          if (first > 0) awards.push({ orderId: `s${i}a`, participant: `ps${i}`, side: 'SELL', price, awardedWh: first, meteredWh: t.metered[1], deposit: t.deposits[0] });
-          if (t.quantity - first > 0) awards.push({ orderId: `s${i}b`, participant: `pt${i}`, side: 'SELL', price, awardedWh: t.quantity - first, meteredWh: t.metered[2], deposit: t.deposits[1] });
+          if (first > 0) awards.push({ orderId: `s${i}a`, participant: `ps${t.sellers[0]}`, side: 'SELL', price, awardedWh: first, meteredWh: t.metered[1], deposit: t.deposits[0] });
+          if (t.quantity - first > 0) awards.push({ orderId: `s${i}b`, participant: `ps${t.sellers[1]}`, side: 'SELL', price, awardedWh: t.quantity - first, meteredWh: t.metered[2], deposit: t.deposits[1] });
         });
         const { records, totals, escrowConsumed } = computeSettlement(awards, factor, reference);
         const byId = new Map(awards.map((a) => [a.orderId, a]));
@@ -152,14 +154,25 @@ describe('settlement with offer deposits and a reference price', () => {
           const deposit = byId.get(r.orderId)!.deposit ?? 0;
           // Nothing stays locked: the deposit is either consumed into the pool or released.
           expect((escrowConsumed.get(r.orderId) ?? 0) + r.escrowReleased).toBe(deposit);
-          // No negative balance: the charge is at most what the award earned plus its deposit.
-          expect(r.imbalanceCharged).toBeLessThanOrEqual(r.energyAmount + deposit);
+          // The charge taken from the award's own credit is at most that credit.
+          expect(r.netCredit).toBeLessThanOrEqual(r.energyAmount);
           // Charged + unpaid is the shortfall at max(clearing, reference) — never less than at the clearing price.
           const due = imbalanceChargeExact(Math.max(price, reference), r.shortfallWh, factor);
           expect(BigInt(r.imbalanceCharged) + BigInt(r.imbalanceUnpaid)).toBe(due);
           expect(due >= imbalanceChargeExact(price, r.shortfallWh, factor)).toBe(true);
           // A seller is never paid for energy it did not deliver.
           expect(r.netCredit).toBeLessThanOrEqual(price * r.deliveredWh);
+        }
+        // Per seller, its deposits are one pool: no balance goes negative (charged ≤ earned + deposits), and no deposit
+        // returns while a charge of the same seller stays unpaid — however its offers were split.
+        for (const participant of new Set(awards.filter((a) => a.side === 'SELL').map((a) => a.participant))) {
+          const mine = records.filter((r) => r.side === 'SELL' && r.participant === participant);
+          const deposits = mine.reduce((sum, r) => sum + BigInt(byId.get(r.orderId)!.deposit ?? 0), 0n);
+          const charged = mine.reduce((sum, r) => sum + BigInt(r.imbalanceCharged), 0n);
+          expect(charged <= mine.reduce((sum, r) => sum + BigInt(r.energyAmount), 0n) + deposits).toBe(true);
+          const unpaid = mine.reduce((sum, r) => sum + BigInt(r.imbalanceUnpaid), 0n);
+          const released = mine.reduce((sum, r) => sum + BigInt(r.escrowReleased), 0n);
+          if (unpaid > 0n) expect(released).toBe(0n);
         }
       }),
       { numRuns: 400 },
