@@ -94,4 +94,80 @@ describeLive('offer deposits on the native Fabric network', () => {
       await ok('gridoperator-admin', 'PUT', '/api/v1/governance', { imbalanceReferencePrice: 0, offerDepositPermille: 0, offerDepositFreeWh: 0 });
     }
   }, 45 * 60_000);
+
+  it('charges a split offer what the unsplit one pays: a seller\'s deposits are one pool at settlement', async () => {
+    const { ok, register, grant, activeAsset } = liveApi(gateway());
+    const run = crypto.randomBytes(3).toString('hex');
+    const zone = `os-${run}`;
+    const { config } = (await ok('gridoperator-admin', 'GET', '/api/v1/governance')).body as {
+      config: { intervalMinutes: number; gateClosureMinutes: number; imbalanceFactorPermille: number; requireRegisteredZones?: boolean };
+    };
+    const lengthMs = config.intervalMinutes * 60_000;
+    const gateMs = config.gateClosureMinutes * 60_000;
+    const whole = 'prosumer-09';
+    const split = 'prosumer-10';
+    const buyer = 'consumer-04';
+    const pseudonym = await register(['gridoperator-admin', 'utility-admin', 'regulator-admin', whole, split, buyer]);
+    await grant('gridoperator-admin', 'gridoperator-admin', 'MARKET_OPERATOR');
+    await grant('gridoperator-admin', 'gridoperator-admin', 'DSO');
+    await grant('regulator-admin', 'regulator-admin', 'REGULATOR');
+    await grant('utility-admin', 'utility-admin', 'RETAILER');
+    for (const s of [whole, split]) await grant('utility-admin', s, 'PROSUMER');
+    await grant('utility-admin', buyer, 'CONSUMER');
+    if (config.requireRegisteredZones) await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' });
+    const capacityKw = Math.max(50, Math.ceil((4500 * 60) / config.intervalMinutes / 1000));
+    const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
+    for (const label of [whole, split, buyer]) {
+      const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const meterId = `${zone}-m-${label}`;
+      await activeAsset(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+      let pvId: string | undefined;
+      if (label.startsWith('prosumer')) {
+        pvId = `${zone}-pv-${label}`;
+        await activeAsset(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
+      }
+      devices[label] = { meterId, pvId, privateKey };
+    }
+    for (const label of [whole, split, buyer]) await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[label], amount: 1_000_000 });
+
+    // Half the worst case locked, 100 Wh per meter and interval free: both sellers post ⌈20 × 2000 × f × 500 / 10^6⌉.
+    await ok('gridoperator-admin', 'PUT', '/api/v1/governance', { imbalanceReferencePrice: 20, offerDepositPermille: 500, offerDepositFreeWh: 100 });
+    try {
+      const f = config.imbalanceFactorPermille;
+      const start = Math.ceil((Date.now() + gateMs + 90_000) / lengthMs) * lengthMs;
+      const interval = new Date(start).toISOString();
+      const order = (label: string, side: 'BUY' | 'SELL', price: number, quantityWh: number) =>
+        ok(label, 'POST', '/api/v1/retail/orders', { zone, interval, side, price, quantityWh, meterId: devices[label].meterId, ...(side === 'SELL' ? { assetId: devices[label].pvId } : {}) });
+      const balance = async (label: string) => (await ok('regulator-admin', 'GET', `/api/v1/tokens/accounts/${pseudonym[label]}`)).body as { available: number; escrowed: number };
+      const before = { whole: await balance(whole), split: await balance(split) };
+      await order(whole, 'SELL', 0, 2100);
+      for (const quantityWh of [100, 1000, 1000]) await order(split, 'SELL', 0, quantityWh);
+      const deposit = Math.ceil((20 * 2000 * f * 500) / 1_000_000);
+      expect((await balance(whole)).escrowed - before.whole.escrowed).toBe(deposit);
+      expect((await balance(split)).escrowed - before.split.escrowed).toBe(deposit);
+      await order(buyer, 'BUY', 30, 4200);
+
+      const slot = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${zone}`;
+      await waitUntil(start - gateMs + 1500);
+      const price = ((await ok('gridoperator-admin', 'POST', `${slot}/clear`)).body.result as { price: number }).price;
+      expect(price).toBe(15);
+      await waitUntil(start + lengthMs + 2000);
+      const sign = (label: string, importedWh: number, exportedWh: number) => {
+        const reading = { assetId: devices[label].meterId, intervalStart: start, importedWh, exportedWh, sequence: Math.floor(start / 1000) };
+        return { ...reading, signature: crypto.sign('sha256', Buffer.from(canonicalize(reading)!, 'utf8'), devices[label].privateKey).toString('base64') };
+      };
+      // Each seller delivers 1100 of its 2100 Wh; the split one's second 1000 Wh offer delivers nothing.
+      await ok('utility-admin', 'POST', '/api/v1/metering/readings', { readings: [sign(whole, 0, 1100), sign(split, 0, 1100), sign(buyer, 4200, 0)] });
+      await ok('gridoperator-admin', 'POST', `${slot}/settle`);
+      // 1000 Wh short at max(15, 20): ⌈20 × 1000 × f / 1000⌉, taken from the credit (15 × 1100) and then the deposits.
+      const due = Math.ceil((20 * 1000 * f) / 1000);
+      for (const [label, was] of [[whole, before.whole], [split, before.split]] as const) {
+        const now = await balance(label);
+        expect(now.escrowed).toBe(was.escrowed);
+        expect(now.available - was.available).toBe(15 * 1100 - due);
+      }
+    } finally {
+      await ok('gridoperator-admin', 'PUT', '/api/v1/governance', { imbalanceReferencePrice: 0, offerDepositPermille: 0, offerDepositFreeWh: 0 });
+    }
+  }, 45 * 60_000);
 });
