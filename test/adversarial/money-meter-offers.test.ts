@@ -54,8 +54,10 @@ describe('adversarial: one meter, many offers (issue #12 defect 1)', () => {
     for (const b of buyers) await fx.reading(b.meterId, start, 1000, 0);
     const before = (await fx.balance(seller)).available;
     await fx.settle('RETAIL', ZONE, interval);
-    // Before the fix: 20,000 (each offer paid for the meter's whole export).
-    expect((await fx.balance(seller)).available - before).toBe(10_000);
+    // Before the fix: 20,000 (each offer paid for the meter's whole export). The first offer is paid 10,000; the
+    // second's 1,000 Wh short cost ⌈10 × 1,000 × 1.0⌉ = 10,000, taken from the seller's credits (one pool per seller,
+    // settlement/compute.ts), as one offer of 2,000 Wh delivering 1,000 would pay: the seller nets 0.
+    expect((await fx.balance(seller)).available - before).toBe(0);
     for (const b of buyers) expect((await fx.balance(b)).escrowed).toBe(0);
   });
 
@@ -122,9 +124,11 @@ describe('adversarial: one meter, many offers (issue #12 defect 1)', () => {
       await fx.reading(genAsset, wStart, 0, 3000, GRID); // both curves awarded 3,000 Wh; the generator made 3,000
       const before = (await fx.balance(gen)).available;
       await fx.settle('WHOLESALE', 'SYSTEM', wInterval);
-      // 3,000 Wh at 10 = 30,000 for the energy; the other 3,000 Wh short at 10 × 1.0 = 30,000 charged against the
-      // second curve's proceeds (0): the generator nets 30,000. Before the fix: 60,000.
-      expect((await fx.balance(gen)).available - before).toBe(30_000);
+      // 3,000 Wh at 10 = 30,000 for the energy; the other 3,000 Wh short at 10 × 1.0 = 30,000, charged against the
+      // generator's credits (one pool per seller, settlement/compute.ts; per curve it went unpaid, so splitting a curve
+      // made non-delivery free): the generator nets 0, as one curve of 6,000 Wh delivering 3,000 would. Before the
+      // fix: 60,000.
+      expect((await fx.balance(gen)).available - before).toBe(0);
     });
 
     it('refuses one meter backing offers in both markets of one interval', async () => {

@@ -280,6 +280,39 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     }
   });
 
+  it('with a deposit short of the charge (250 permille), a split seller’s delivered parts’ credit pays it as the unsplit offer’s does', async () => {
+    const { at, interval } = slot();
+    setClock(at - 30 * MINUTE);
+    const whole = await seller(200_000);
+    const split = await seller(200_000);
+    const b = await buyer(1_000_000);
+    const actors = [whole, split, b];
+    const total = await holdings(actors);
+    try {
+      await updateConfig({ offerDepositPermille: 250 }); // 7.5 tokens per Wh beyond the allowance
+      await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 2500); // 15,000
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 500); // free
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 7,500
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 7,500
+      await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 5000);
+      setClock(at - 4 * MINUTE);
+      const p = (await fx.clear(ZONE, interval)).price!;
+      expect(p).toBe(5);
+      setClock(at + INTERVAL + 2 * MINUTE);
+      await fx.reading(whole.meterId, at, 0, 1500);
+      await fx.reading(split.meterId, at, 0, 1500);
+      await fx.reading(b.meterId, at, 5000, 0);
+      await fx.settle('RETAIL', ZONE, interval);
+      // Due 30,000 on 1,000 Wh short; the whole offer pays it from its credit (1,500 × 5) and its 15,000 deposit, 7,500
+      // unpaid. The split seller's undelivered offer earned nothing, but the seller did: the same 22,500 is taken.
+      expect(await fx.balance(whole)).toMatchObject({ available: 200_000 - 15_000, escrowed: 0 });
+      expect(await fx.balance(split)).toMatchObject({ available: 200_000 - 15_000, escrowed: 0 });
+      expect(await holdings(actors)).toBe(total);
+    } finally {
+      await updateConfig({ offerDepositPermille: INTEGRITY.offerDepositPermille });
+    }
+  });
+
   it('a seller that is also the buyer gains nothing from a wash trade at 0 it never delivers', async () => {
     const { at, interval } = slot();
     setClock(at - 30 * MINUTE);

@@ -25,8 +25,8 @@
  * Sellers:
  *   receive p × delivered, minus the shortfall charge ⌈max(p, ref) × shortfall × f / 1000⌉ (ref = governance
  *   imbalanceReferencePrice, 0 when unset; docs/adr/0011): taken from that credit first, then from the seller's offer
- *   deposits (market/deposit.ts) — every deposit of the seller's awards in the settlement, one pool (see
- *   sellerDepositDraws) — whose rest is released; what neither covers is recorded as `unpaid`. Excess export is recorded (Wh and its value at the imbalance price) but not bought by the
+ *   deposits (market/deposit.ts) and then its other awards' credits — one pool per seller and settlement (see
+ *   sellerDraws) — and the deposits' rest is released; what none covers is recorded as `unpaid`. Excess export is recorded (Wh and its value at the imbalance price) but not bought by the
  *   market: the market only trades what it awarded.
  * The balancing account (the market's balancing party) receives what buyers and seller deposits paid beyond what
  * sellers received, which is ≥ 0 because every buyer pays at least p × A (f ≥ 1) and every seller receives at most p × A.
@@ -165,7 +165,10 @@ export interface SettlementRecord {
   readonly excessValue: string;
   /** Buyer: escrow returned. Seller: offer deposit returned (0 without one). */
   readonly escrowReleased: number;
-  /** Buyer: the escrow returned. Seller: the credit for delivered energy less the charge it covered (its deposit return is escrowReleased). */
+  /**
+   * Buyer: the escrow returned. Seller: the credit for delivered energy less the charge it covered, and less what it
+   * paid of the seller's other awards' charges (sellerDraws); its deposit return is escrowReleased.
+   */
   readonly netCredit: number;
 }
 
@@ -228,37 +231,45 @@ interface ExactRecord {
 }
 
 /**
- * A seller's offer deposits are one pool per seller and settlement: what its awards' charges leave after their own
- * energy credits is taken from the sum of its deposits, not award by award. Per award, an undelivered offer's charge
- * could only reach its own deposit, so a seller that split an offer kept the deposits of the parts it delivered while
- * the undelivered part's charge beyond its own deposit went unpaid (with a partial deposit, offerDepositPermille < 1000,
- * or on a part within the free allowance) — where one unsplit offer's whole deposit covers it. Pooled, the split pays
- * what the whole offer pays. Deterministic: charges are paid, and deposits consumed, in order id order.
- * Per award: `paid` of its charge came from the pool, `consumed` of its own deposit went into it (Σ paid = Σ consumed).
+ * A seller's offer deposits and energy credits are one pool per seller and settlement: what its awards' charges leave
+ * after their own energy credits is taken from the sum of its deposits, then from what its other awards' credits
+ * have left — not award by award. Per award, an undelivered offer's charge could reach only its own deposit, so a
+ * seller that split an offer kept the deposits and the credits of the parts it delivered while the undelivered part's
+ * charge beyond its own deposit went unpaid (with a partial deposit, offerDepositPermille < 1000, or on a part within
+ * the free allowance) — where one unsplit offer's credit and whole deposit pay it. Pooled, the split pays what the
+ * whole offer pays. Deterministic: charges are paid, deposits consumed and credits taken in order id order.
+ * Per award: `paid` of its charge came from the pool, `consumed` of its own deposit and `fromCredit` of its own
+ * remaining credit went into it (Σ paid = Σ consumed + Σ fromCredit).
  */
-function sellerDepositDraws(sorted: readonly SettlementAward[], factorPermille: number, referencePrice: number): Map<string, { paid: bigint; consumed: bigint }> {
-  const bySeller = new Map<string, { award: SettlementAward; owed: bigint; deposit: bigint }[]>();
+function sellerDraws(sorted: readonly SettlementAward[], factorPermille: number, referencePrice: number): Map<string, { paid: bigint; consumed: bigint; fromCredit: bigint }> {
+  const bySeller = new Map<string, { award: SettlementAward; owed: bigint; deposit: bigint; credit: bigint }[]>();
   for (const award of sorted) {
     if (award.side !== 'SELL') continue;
     const awarded = BigInt(award.awardedWh);
     const delivered = minBig(awarded, BigInt(award.meteredWh ?? 0));
     const due = imbalanceChargeExact(Math.max(award.price, referencePrice), awarded - delivered, factorPermille);
-    const owed = due - minBig(due, BigInt(award.price) * delivered);
+    const energy = BigInt(award.price) * delivered;
+    const fromEnergy = minBig(due, energy);
     const list = bySeller.get(award.participant) ?? [];
-    list.push({ award, owed, deposit: BigInt(award.deposit ?? 0) });
+    list.push({ award, owed: due - fromEnergy, deposit: BigInt(award.deposit ?? 0), credit: energy - fromEnergy });
     bySeller.set(award.participant, list);
   }
-  const out = new Map<string, { paid: bigint; consumed: bigint }>();
+  const out = new Map<string, { paid: bigint; consumed: bigint; fromCredit: bigint }>();
   for (const list of bySeller.values()) {
-    const take = minBig(list.reduce((sum, e) => sum + e.owed, 0n), list.reduce((sum, e) => sum + e.deposit, 0n));
-    let toPay = take;
-    let toConsume = take;
+    const owed = list.reduce((sum, e) => sum + e.owed, 0n);
+    const fromDeposits = minBig(owed, list.reduce((sum, e) => sum + e.deposit, 0n));
+    const fromCredits = minBig(owed - fromDeposits, list.reduce((sum, e) => sum + e.credit, 0n));
+    let toPay = fromDeposits + fromCredits;
+    let toConsume = fromDeposits;
+    let toTake = fromCredits;
     for (const entry of list) {
       const paid = minBig(entry.owed, toPay);
       const consumed = minBig(entry.deposit, toConsume);
+      const fromCredit = minBig(entry.credit, toTake);
       toPay -= paid;
       toConsume -= consumed;
-      out.set(entry.award.orderId, { paid, consumed });
+      toTake -= fromCredit;
+      out.set(entry.award.orderId, { paid, consumed, fromCredit });
     }
   }
   return out;
@@ -266,7 +277,8 @@ function sellerDepositDraws(sorted: readonly SettlementAward[], factorPermille: 
 
 /**
  * `referencePrice` (governance imbalanceReferencePrice, 0: none): a seller's shortfall is charged at max(clearing
- * price, referencePrice), taken from its energy credit first, then from its offer deposits, pooled per seller (docs/adr/0011).
+ * price, referencePrice), taken from its energy credit first, then from its offer deposits and other credits, pooled per
+ * seller (docs/adr/0011).
  */
 export function computeSettlement(awards: readonly SettlementAward[], factorPermille: number, referencePrice = 0): SettlementComputation {
   const records: SettlementRecord[] = [];
@@ -274,7 +286,7 @@ export function computeSettlement(awards: readonly SettlementAward[], factorPerm
   const escrowConsumed = new Map<string, number>();
   let consumed = 0n;
   const sorted = [...awards].sort((a, b) => compareIds(a.orderId, b.orderId));
-  const fromDeposits = sellerDepositDraws(sorted, factorPermille, referencePrice);
+  const fromPool = sellerDraws(sorted, factorPermille, referencePrice);
   for (const award of sorted) {
     const metered = BigInt(award.meteredWh ?? 0);
     const awarded = BigInt(award.awardedWh);
@@ -315,9 +327,9 @@ export function computeSettlement(awards: readonly SettlementAward[], factorPerm
       const deposit = BigInt(award.deposit ?? 0);
       due = imbalanceChargeExact(Math.max(award.price, referencePrice), shortfall, factorPermille);
       const fromEnergy = minBig(due, energyAmount);
-      const draw = fromDeposits.get(award.orderId)!;
+      const draw = fromPool.get(award.orderId)!;
       charged = fromEnergy + draw.paid;
-      netCredit = energyAmount - fromEnergy;
+      netCredit = energyAmount - fromEnergy - draw.fromCredit;
       const fromDeposit = draw.consumed;
       if (fromDeposit > 0n) escrowConsumed.set(award.orderId, safe(fromDeposit, 'deposit consumed'));
       consumed += fromDeposit;
