@@ -4,7 +4,11 @@
  *    @hyperledger/fabric-gateway client (network/lib/fabric-client.ts, the baseline), the Ledger port's Fabric adapter,
  *    and the OBE REST gateway (in this process, on that adapter) without and with an Idempotency-Key; tx/s, p50/p95/p99
  *    and ratios to the raw client, the paths interleaved in rounds so that ledger growth and other load hit them alike;
- *  - ingestion: signed readings per second through REST by batch size and shape (see ingestion.ts);
+ *    Failed transactions are counted per path (with the first error), not in tx/s or latency;
+ *  - ingestion: signed readings per second through REST by batch size (one reading per meter per interval), at most
+ *    INGESTION_READINGS_IN_FLIGHT readings in flight;
+ *  - sweepNetwork and each ingestion row's `network`: the nodes' own timings over that run from their Prometheus
+ *    operations endpoints (endorsement, chaincode, block cutting, raft, validation and commit, private data);
  *  - profile: one batch at a time, the stages of a reading batch on the network — client signing, endorsement (the
  *    port's startSubmit: proposal, chaincode on each endorsing peer, submit to the orderer), commit (commitStatus:
  *    batch timeout, validation, ledger commit, private data), REST end to end;
@@ -14,7 +18,8 @@
  *    short intervals: OBE_INTERVAL_MINUTES=1 before up.sh; intervals over 5 minutes are skipped unless
  *    OBE_BENCH_FABRIC_SETTLEMENT=on). OBE_BENCH_FABRIC_SETTLEMENT=off leaves it out.
  * Runs only when the network is up (its connection config exists and the first peer answers); otherwise the section
- * reports why it was skipped.
+ * reports why it was skipped. The run records the channel's block cutting and the load average around it.
+ * startFabricBench and measurePoint are shared with scripts/bench/fabric-settings.ts (settings by measurement).
  */
 import '../../gateway/src/neighbourhood-sim/quiet-logs';
 import fs from 'node:fs';
@@ -41,6 +46,7 @@ import { ratiosTo } from './adapter-overhead';
 import { fabricClearingSettlement } from './fabric-settlement';
 import { readBlockCutting } from './block-cutting';
 import { percentiles } from './rest-fixture';
+import { FABRIC_PROFILE_PLAN, fabricProfileIngestion, type ProfileBenchInputs } from './fabric-profiles';
 
 /** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
 const METERING_BACKDATE_MS = 30 * 24 * 3600_000;
@@ -193,6 +199,8 @@ export interface FabricBench {
   /** Submit request for the port (startSubmit/commitStatus in the profile). */
   request(batch: ReadingBatch): ReturnType<typeof txRequest>;
   readonly counters: { conflicts: number; retries: number };
+  /** What the signed-load-profile ingestion needs (fabric-profiles.ts). */
+  readonly profileInputs: ProfileBenchInputs;
   close(): Promise<void>;
 }
 
@@ -246,12 +254,13 @@ export async function startFabricBench(file: string, meterCount: number): Promis
     const run = `${Date.now().toString(36)}`;
     const meters = Array.from({ length: meterCount }, (_, i) => `fb-${run}-${String(i).padStart(4, '0')}`);
     const sub = <E extends TxEntry>(identity: string, entry: E, args: TxArgs<E>) => call(ledger, entry, { identity, channel: 'energy' }, args);
+    const meteringFrom = Date.now() - METERING_BACKDATE_MS;
     for (let i = 0; i < meters.length; i += 50) {
       await Promise.all(
         meters.slice(i, i + 50).map(async (assetId) => {
           await sub(HEAD_END, TX.Registry.RegisterAsset, [{ assetId, type: 'meter', segment: 'retail', zone: `fb-${run}`, capacityKw: 50, devicePublicKey: keys.get(assetId).publicKeyPem }]);
           // The readings walk back from the last finished interval: the DSO dates the start of metering a month back.
-          await settled(() => sub(OPERATOR, TX.Registry.CommissionAsset, [{ assetId, meteringFrom: Date.now() - METERING_BACKDATE_MS }]));
+          await settled(() => sub(OPERATOR, TX.Registry.CommissionAsset, [{ assetId, meteringFrom }]));
           await settled(() => sub(HEAD_END, TX.Registry.ActivateAsset, [{ assetId }]));
         }),
       );
@@ -281,7 +290,14 @@ export async function startFabricBench(file: string, meterCount: number): Promis
     };
     // Warm-up; the first readings also wait, if need be, for every endorsing peer to have the last activations.
     for (const path_ of Object.values(paths)) for (let i = 0; i < 5; i++) await settled(() => path_(nextBatch(1)));
-    return { ledger, paths, meters, intervalMinutes, nextBatch, request, counters, close };
+    const profileInputs: ProfileBenchInputs = {
+      meters,
+      intervalMinutes,
+      meteringFrom,
+      keyOf: (assetId) => keys.get(assetId).privateKey,
+      submitProfiles: async (batch) => (await client.submit<{ accepted: number }>('POST', '/api/v1/metering/profiles', apiKey.key, batch, null)).result.accepted,
+    };
+    return { ledger, paths, meters, intervalMinutes, nextBatch, request, counters, profileInputs, close };
   } catch (err) {
     await close();
     throw err;
@@ -397,6 +413,12 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
       process.stderr.write(`[bench fabric] ingestion batch ${size}: ${row.readingsPerSecond} readings/s\n`);
     }
 
+    // Signed load profiles through REST: one signature per meter and run of intervals (fabric-profiles.ts).
+    const profileIngestion = await fabricProfileIngestion(bench.profileInputs, opts.quick ? FABRIC_PROFILE_PLAN.quick : FABRIC_PROFILE_PLAN.full).catch((err: unknown): Record<string, unknown>[] => [
+      { error: err instanceof Error ? err.message : String(err) },
+    ]);
+    const bestProfiles = Math.max(0, ...profileIngestion.map((r) => (typeof r.readingsPerSecond === 'number' ? r.readingsPerSecond : 0)));
+
     // Profile: one batch at a time, medians of a few.
     const profile = [];
     for (const size of opts.quick ? [1, 100] : [1, 500]) {
@@ -442,6 +464,7 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
       // The nodes' own timings during each sweep point (all paths together), per node and metric.
       sweepNetwork,
       ingestion,
+      profileIngestion,
       profile,
       goals: {
         ...FABRIC_GOALS,
@@ -449,6 +472,8 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
         restP99WithinRatio: ratioRows.every((r) => r.rest.p99 <= FABRIC_GOALS.restP99ToRaw),
         bestRestReadingsPerSecond: bestRest,
         restReadingsMet: bestRest >= FABRIC_GOALS.restReadingsPerSecond,
+        bestProfileReadingsPerSecond: bestProfiles,
+        profileReadingsMet: bestProfiles >= FABRIC_GOALS.restReadingsPerSecond,
         failedTransactions: Object.values(sweep).reduce((n, point) => n + Object.values(point).reduce((m, r) => m + r.failed, 0), 0),
       },
       clearingSettlement,
