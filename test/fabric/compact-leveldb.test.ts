@@ -12,7 +12,7 @@ import { ClassicLevel } from 'classic-level';
 import { main as cli } from '../../network/lib/compact-leveldb-cli';
 import { assertUnlocked, compactStore, compactStores, findLevelDbStores, locksOnInode, recoverInterruptedRebuild } from '../../network/lib/compact-leveldb';
 import { filesContaining } from './support/peer-store';
-import { ROOT } from './support/shell';
+import { isolatedPath, NATIVE, ROOT, runBash } from './support/shell';
 
 type Db = ClassicLevel<string, string>;
 const open = async (dir: string): Promise<Db> => {
@@ -149,5 +149,14 @@ describe('compacting a stopped peer’s LevelDB stores', () => {
     const db = await open(dir);
     expect((await db.keys().all()).length).toBe(6);
     await db.close();
+  });
+  it('node.sh compact takes peers only, and needs the Fabric binaries to start the peer again', () => {
+    fs.mkdirSync(path.join(root, 'run'));
+    const node = (...args: string[]) => runBash(`bash "${NATIVE}/node.sh" "$@"`, { PATH: isolatedPath(), OBE_NETWORK_DIR: root }, args);
+    expect(node('compact', 'orderer').status).toBe(2); // the orderer holds no private data
+    expect(node('compact', 'chaincode-utility').status).toBe(2);
+    const noFabric = node('compact', 'peer-utility');
+    expect(noFabric.status).not.toBe(0);
+    expect(noFabric.stderr).toMatch(/Fabric/);
   });
 });
