@@ -318,8 +318,10 @@ export async function fabricClearingSettlement(opts: FabricSettlementOptions): P
     }
     const setupMs = performance.now() - s0;
 
-    // A pilot: a few orders per trader for an interval a day ahead (never cleared), at the book's own concurrency; the
-    // rate it achieves, with a quarter's margin and 45 s, places the interval so the whole book is in before its gate.
+    // A pilot: a few orders per trader for an interval a day ahead (never cleared), at the book's own concurrency. The
+    // interval is placed so the whole book is in before its gate: half the pilot's rate plus a minute, and at least 60 ms
+    // an order plus 90 s. The rate falls as the book grows and with the machine's other load (on this 2-core machine from
+    // 30-50 to ~10 orders/s over 10,000 orders, 510-594 s in all), so the pilot alone under-estimated twice.
     const place = async (t: Trader, order: ClearingOrder, slotInterval: string) => {
       const body =
         t.side === 'SELL'
@@ -335,7 +337,7 @@ export async function fabricClearingSettlement(opts: FabricSettlementOptions): P
     }));
     const pilotRate = (pilotPerTrader * traders.length * 1000) / (performance.now() - q0);
     const envPlaceSeconds = Number(process.env.OBE_BENCH_FABRIC_PLACE_SECONDS ?? '');
-    const placeEstimateMs = Number.isFinite(envPlaceSeconds) && envPlaceSeconds > 0 ? envPlaceSeconds * 1000 : Math.round((orders / (pilotRate * 0.75)) * 1000 + 45_000);
+    const placeEstimateMs = Number.isFinite(envPlaceSeconds) && envPlaceSeconds > 0 ? envPlaceSeconds * 1000 : Math.round(Math.max((orders / (pilotRate * 0.5)) * 1000 + 60_000, orders * 60 + 90_000));
 
     if (governance.config.gateClosureMinutes !== 0) {
       restoreGate = governance.config.gateClosureMinutes;
