@@ -2,6 +2,8 @@
  * The chaincode's entry point for fabric-chaincode-node: the contract classes it serves. Each domain folder exports
  * its own contracts; this list is the only place they are assembled.
  */
+// First: fabric-shim's loggers skip disabled levels before formatting (see the module).
+import './shim-logging';
 import type { Contract } from 'fabric-contract-api';
 import { GovernanceContract } from './governance';
 import { ParticipantsContract } from './participants';
