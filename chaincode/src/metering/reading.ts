@@ -57,6 +57,13 @@ export const MAX_PROFILES = 1000;
  */
 export const MAX_PROFILE_BATCH_READINGS = 10_000;
 /**
+ * The largest transient batch text (either transaction) an endorser parses. The bounds above allow about 1.5 MB of
+ * compact JSON (1,000 profiles with 64-character ids and 200-character signatures, 10,000 readings with every number at
+ * its maximum); this leaves room for whitespace and refuses anything larger before JSON.parse.
+ */
+export const MAX_BATCH_TEXT_BYTES = 8 * 1024 * 1024;
+
+/**
  * The signed payload's domain: a reading's own payload never has this key (readingSchema is strict), so a signature
  * over one reading can never be presented as a profile's, nor a profile's as one reading's.
  */

@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, Rul
 import { deriveSalt, sha256Hex } from '../common/hash';
 import { transientText, writeJson, writePrivateJson } from '../common/state';
 import { txTimeIso, txTimeMs } from '../common/tx-time';
-import { parseJsonArg } from '../common/validate';
+import { parseJsonArg, parseWith } from '../common/validate';
 import { intervalMs, type GovernanceConfig } from '../governance/config';
 import { describeOutsider, orgOutsideCollection } from '../governance/collections';
 import { getConfig } from '../governance/store';
@@ -15,6 +15,9 @@ import { findParticipantSecret, participantSecretCollection, shreddableSaltBase 
 import { deviceKeyAt, maxEnergyWhPerInterval, meteringStartMs, ownerAt, suspensionDuring, type Asset, type DeviceKeyPeriod, type OwnershipPeriod } from '../registry/asset';
 import { findAsset } from '../registry/store';
 import {
+  MAX_BATCH_TEXT_BYTES,
+  MAX_PROFILE_BATCH_READINGS,
+  MAX_PROFILES,
   PROFILES_TRANSIENT,
   READINGS_TRANSIENT,
   profileBatchSchema,
@@ -139,20 +142,49 @@ class AssetCache {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function readBatch(ctx: Context) {
-  const text = transientText(ctx, READINGS_TRANSIENT);
-  if (text === undefined) {
-    throw new InvalidArgumentError(`readings travel in the transient map under '${READINGS_TRANSIENT}'; none was given`);
+/**
+ * A batch's transient text, refused unread beyond MAX_BATCH_TEXT_BYTES: every endorser would otherwise parse whatever a
+ * caller sends before any bound applies (a 100 MB text costs seconds of each peer's endorsement).
+ */
+function batchText(ctx: Context, name: string, what: string): string {
+  const bytes = ctx.stub.getTransient().get(name);
+  if (bytes === undefined) throw new InvalidArgumentError(`${what} travel in the transient map under '${name}'; none was given`);
+  if (bytes.length > MAX_BATCH_TEXT_BYTES) {
+    throw new InvalidArgumentError(`transient '${name}' has ${bytes.length} bytes; at most ${MAX_BATCH_TEXT_BYTES} bytes are read (split the batch)`);
   }
-  return parseJsonArg(readingBatchSchema, text, 'reading batch');
+  return transientText(ctx, name) ?? '';
+}
+
+function readBatch(ctx: Context) {
+  return parseJsonArg(readingBatchSchema, batchText(ctx, READINGS_TRANSIENT, 'readings'), 'reading batch');
+}
+
+/** Readings of a parsed profile batch, counted before the schema checks each of them (it bounds the sum last). */
+function profileReadingCount(value: unknown): number {
+  const profiles = (value as { profiles?: unknown } | null)?.profiles;
+  if (!Array.isArray(profiles) || profiles.length > MAX_PROFILES) return 0;
+  let total = 0;
+  for (const profile of profiles) {
+    const readings = (profile as { readings?: unknown } | null)?.readings;
+    if (Array.isArray(readings)) total += readings.length;
+  }
+  return total;
 }
 
 function readProfileBatch(ctx: Context) {
-  const text = transientText(ctx, PROFILES_TRANSIENT);
-  if (text === undefined) {
-    throw new InvalidArgumentError(`profiles travel in the transient map under '${PROFILES_TRANSIENT}'; none was given`);
+  const text = batchText(ctx, PROFILES_TRANSIENT, 'profiles');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError('invalid profile batch: not valid JSON');
   }
-  return parseJsonArg(profileBatchSchema, text, 'profile batch');
+  // Up to MAX_PROFILES × MAX_PROFILE_INTERVALS readings would pass every per-array bound and be checked one by one
+  // before the sum's bound refuses them: count first.
+  if (profileReadingCount(value) > MAX_PROFILE_BATCH_READINGS) {
+    throw new InvalidArgumentError(`invalid profile batch: profiles: at most ${MAX_PROFILE_BATCH_READINGS} readings per transaction over all profiles`);
+  }
+  return parseWith(profileBatchSchema, value, 'profile batch');
 }
 
 /**
