@@ -17,6 +17,7 @@ import {
   expectRefused,
   GRID,
   INTERVAL_MS,
+  newDevice,
   ObeNet,
   profilesTransient,
   registerAsset,
@@ -54,6 +55,7 @@ function flipS(derBase64: string): string {
 
 interface StoredView {
   reading: { assetId: string; intervalStart: number; importedWh: number; exportedWh: number; sequence: number };
+  voided: boolean;
   signature: string;
   salt: string;
   profile?: { start: number; intervals: number; position: number };
@@ -156,7 +158,7 @@ describe('signed load profiles under attack', () => {
     expect(record.intervalStart).toBe(midnight + 5 * INTERVAL_MS);
   });
 
-  it('salts two owners’ readings of one batch each from its own secret, exactly as shreddableReadingSalt', async () => {
+  it('salts two owners’ readings of one batch each from its own secret (shreddableReadingSalt); evidence survives the other owner’s erasure and a key voiding', async () => {
     const owners: { actor: Actor; input: string; meter?: Meter }[] = [];
     for (const name of ['patk-owner-a', 'patk-owner-b']) {
       const identity = await net.identity(UTILITY, name);
@@ -182,6 +184,21 @@ describe('signed load profiles under attack', () => {
       }
     }
     expect(salts.size).toBe(6);
+    // Erasure of one owner purges the batch's chunk; the other owner's profile readings, written again, still re-verify.
+    const [a, b] = owners as { actor: Actor; meter: Meter }[];
+    await net.submit(a.actor.identity, TX.Registry.OfferTransfer, [{ assetId: a.meter.assetId, to: b.actor.pseudonym }]);
+    await net.submit(b.actor.identity, TX.Registry.AcceptTransfer, [{ assetId: a.meter.assetId }]);
+    await net.submit(a.actor.identity, TX.Participants.Erase, [{ pseudonym: a.actor.pseudonym }], { endorsingOrgs: [UTILITY, GRID] });
+    await expectRefused(net, () => view(a.meter, past(19)), 'NOT_FOUND');
+    for (let back = 20; back >= 18; back--) expect(await reverify(b.meter, past(back))).toBe(true);
+    // The voided readings of a key declared compromised keep their evidence: voiding is the key's, not the signature's.
+    const next = newDevice();
+    await net.submit(cast.dso.identity, TX.Registry.RotateDeviceKey, [{ assetId: b.meter.assetId, devicePublicKey: next.publicKeyPem, compromisedSince: past(19) }]);
+    expect((await view(b.meter, past(20))).voided).toBe(false);
+    expect((await view(b.meter, past(19))).voided).toBe(true);
+    for (let back = 20; back >= 18; back--) expect(await reverify(b.meter, past(back))).toBe(true);
+    // The compromised key can no longer sign anything from the leak on; the intervals until the new key stay unreported.
+    await expectRefused(net, () => submit([signProfile(b.meter.device, run(b.meter, past(17), 2))]), 'RULE_VIOLATION', /no device key in force/);
   });
 
   it('refuses a transient text far beyond every bound before parsing it, and counts a batch’s readings before checking each (clear 400s)', async () => {
