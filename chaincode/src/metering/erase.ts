@@ -46,7 +46,10 @@ export interface ReadingsPurge {
   readonly zoneDeltas: number;
 }
 
-/** Chunk numbers of rewritten chunks start here, clear of a batch's own chunks (at most MAX_BATCH / READINGS_PER_CHUNK). */
+/**
+ * Chunk numbers of rewritten chunks start here, clear of a batch's own chunks: at most MAX_PROFILE_BATCH_READINGS /
+ * READINGS_PER_CHUNK = 200 in a collection (profiles-attack.test.ts pins it for both batch bounds).
+ */
 export const REWRITTEN_CHUNK_BASE = 1000;
 
 /**

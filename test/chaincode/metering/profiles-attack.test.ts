@@ -7,8 +7,9 @@
  */
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { TX } from '@obe/chaincode';
-import { shreddableReadingSalt } from '../../../chaincode/src/metering/erase';
-import { profileOfStored, profileSigningPayload, type LoadProfile, type ReadingHashRecord } from '../../../chaincode/src/metering/reading';
+import { REWRITTEN_CHUNK_BASE, shreddableReadingSalt } from '../../../chaincode/src/metering/erase';
+import { MAX_BATCH, MAX_PROFILE_BATCH_READINGS, profileOfStored, profileSigningPayload, type LoadProfile, type ReadingHashRecord } from '../../../chaincode/src/metering/reading';
+import { READINGS_PER_CHUNK } from '../../../chaincode/src/metering/store';
 import { devicePublicKey, verifyPayloadSignature } from '../../../chaincode/src/metering/signature';
 import { deriveParticipantSecret } from '../../../chaincode/src/participants/secret';
 import {
@@ -217,5 +218,11 @@ describe('signed load profiles under attack', () => {
     await expectRefused(net, () => submitText(huge), 'INVALID_ARGUMENT', /bytes; at most 8388608 bytes are read/);
     const readings = JSON.stringify({ salt: salt(), readings: [], pad: 'x'.repeat(9 * 1024 * 1024) });
     await expectRefused(net, () => net.submit(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient: { readings }, endorsingOrgs: ENDORSERS }), 'INVALID_ARGUMENT', /bytes; at most/);
+  });
+
+  it('keeps a batch’s own chunk numbers below those erasure rewrites chunks under, at either bound', () => {
+    // Erasure writes another owner's readings again as chunk REWRITTEN_CHUNK_BASE + k of the same batch; a batch's own
+    // chunks are 0 … ⌈readings / READINGS_PER_CHUNK⌉ − 1 in a collection, so a larger bound would let the two collide.
+    for (const bound of [MAX_BATCH, MAX_PROFILE_BATCH_READINGS]) expect(Math.ceil(bound / READINGS_PER_CHUNK)).toBeLessThanOrEqual(REWRITTEN_CHUNK_BASE);
   });
 });
