@@ -37,9 +37,9 @@ describe('native network configuration', () => {
     }
   });
 
-  it('cuts blocks for throughput: by size under load, within a short timeout when quiet', () => {
+  it('cuts blocks within a short timeout (chosen by measurement, docs/performance.md), by size only when they fill', () => {
     const orderer = get(profile('EnergyChannel'), 'Orderer') as Yaml;
-    expect(orderer.BatchTimeout).toBe('250ms');
+    expect(orderer.BatchTimeout).toBe('50ms');
     expect(get(orderer, 'BatchSize.PreferredMaxBytes')).toBe('2 MB');
     expect(get(orderer, 'BatchSize.MaxMessageCount')).toBeGreaterThanOrEqual(500);
   });
@@ -76,6 +76,14 @@ describe('native network configuration', () => {
     expect(get(core, 'peer.gateway.enabled')).toBe(true);
     // Block delivery resumes within seconds of an orderer restart (test/fabric/submit-outcomes), not up to an hour later.
     expect(get(core, 'peer.deliveryclient.reConnectBackoffThreshold')).toMatch(/^([1-9]|10)s$/);
+  });
+
+  it('has every peer pull its blocks from the orderer: its org leader, no election, no block gossip or state transfer', () => {
+    const core = load('core.yaml');
+    expect(get(core, 'peer.gossip.orgLeader')).toBe(true);
+    expect(get(core, 'peer.gossip.useLeaderElection')).toBe(false);
+    expect(get(core, 'peer.gossip.state.enabled')).toBe(false);
+    expect(get(core, 'peer.deliveryclient.blockGossipEnabled')).toBe(false);
   });
 
   it('creates channels through channel participation only (no system channel)', () => {
