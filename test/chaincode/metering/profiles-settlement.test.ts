@@ -3,8 +3,8 @@
  * identical markets, one metered with readings signed alone and one with profiles, settle to the same amounts.
  */
 import { TX } from '@obe/chaincode';
-import { GRID, UTILITY, newDevice, profilesTransient, signProfile } from '../support';
-import { MarketFixture, ZONE, restoreClock, setClock, type Trader } from '../market/fixture';
+import { GRID, REGULATOR, UTILITY, expectRefused, newDevice, profilesTransient, signProfile } from '../support';
+import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../market/fixture';
 
 const MINUTE = 60_000;
 const INTERVAL = 15 * MINUTE;
@@ -72,6 +72,31 @@ describe('settlement of profile readings', () => {
     expect(strip(recSB.details)).toEqual(strip(recSA.details));
     expect(strip(recBB.details)).toEqual(strip(recBA.details));
     expect(await fx.balance(bb)).toEqual({ ...(await fx.balance(ba)), account: bb.pseudonym });
+  });
+
+  it('issues green certificates from profile readings exactly as from readings signed alone, and not once the key is voided', async () => {
+    const at = start + 4 * INTERVAL;
+    const when = new Date(at).toISOString();
+    const [p1, p2] = [await fx.prosumer('ps-cert-1'), await fx.prosumer('ps-cert-2')];
+    const device = newDevice();
+    setClock(at - 30 * MINUTE);
+    for (const t of [p1, p2]) await fx.net.submit(fx.cast.dso.identity, TX.Registry.RotateDeviceKey, [{ assetId: t.meterId, devicePublicKey: device.publicKeyPem }]);
+    setClock(at + INTERVAL + MINUTE);
+    const profiles = [p1, p2].map((t) =>
+      signProfile(device, { assetId: t.meterId, readings: [at - INTERVAL, at].map((i) => ({ intervalStart: i, importedWh: 0, exportedWh: 1200, sequence: i / 1000 })) }),
+    );
+    expect((await fx.net.submit<{ accepted: number }>(fx.cast.dso.identity, TX.Metering.SubmitProfiles, [], { transient: profilesTransient(profiles), endorsingOrgs: [GRID, UTILITY] })).accepted).toBe(4);
+    const issue = (t: Trader) =>
+      fx.net.submit<{ issued: unknown[] }>(fx.cast.dso.identity, TX.Certificates.Issue, [{ interval: when, items: [{ assetId: t.pvId!, meterId: t.meterId }] }], {
+        transient: { salt: salt() },
+        endorsingOrgs: [GRID, REGULATOR],
+      });
+    expect((await issue(p1)).issued).toHaveLength(1);
+    const lots = await fx.net.evaluate<{ details: { quantityWh: number } }[]>(p1.identity, TX.Certificates.ListMyLots, [{ zone: ZONE, interval: when }]);
+    expect(lots.reduce((sum, l) => sum + l.details.quantityWh, 0)).toBe(1200);
+    // p2's key declared compromised from the interval on: its profile reading no longer counts, so nothing is issued.
+    await fx.net.submit(fx.cast.dso.identity, TX.Registry.RotateDeviceKey, [{ assetId: p2.meterId, devicePublicKey: newDevice().publicKeyPem, compromisedSince: at }]);
+    await expectRefused(fx.net, () => issue(p2), 'RULE_VIOLATION', /compromised/);
   });
 });
 
