@@ -89,17 +89,13 @@ export class KeySpace<T extends { version: Version }> {
 
   /** Keys in [start, end) in byte order; '' end means unbounded. */
   keysInRange(start: string, end: string): string[] {
-    const out: string[] = [];
-    let [c, i] = this.#position(start);
-    const plainEnd = !HIGH_CODE_UNIT.test(end);
-    for (; c < this.#chunks.length; c++, i = 0) {
-      const chunk = this.#chunks[c];
-      for (; i < chunk.length; i++) {
-        const key = chunk[i];
-        if (end !== '' && (plainEnd ? compareToPlain(key, end) : compareKeys(key, end)) >= 0) return out;
-        out.push(key);
-      }
-    }
+    const [c1, i1] = this.#position(start);
+    const [c2, i2] = end === '' ? [this.#chunks.length, 0] : this.#position(end);
+    if (c1 > c2 || (c1 === c2 && i1 >= i2)) return [];
+    if (c1 === c2) return this.#chunks[c1].slice(i1, i2);
+    const out = this.#chunks[c1].slice(i1);
+    for (let c = c1 + 1; c < c2; c++) for (const key of this.#chunks[c]) out.push(key);
+    if (c2 < this.#chunks.length) for (let i = 0; i < i2; i++) out.push(this.#chunks[c2][i]);
     return out;
   }
 
