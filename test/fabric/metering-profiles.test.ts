@@ -1,10 +1,10 @@
 /**
  * Signed load profiles on the native Fabric network (docs/adr/0010), over HTTP against a gateway with
  * OBE_LEDGER=fabric: one request of three profiles (a whole day of one meter, two half days of another: 192 readings,
- * three signatures) commits through POST /api/v1/metering/profiles; the same request again is all duplicates; a reading
- * reads back with the profile's signature and its place, and re-verifies from the stored run; a tampered profile is a
- * 403, a profile with a gap a 422, a single reading's signature presented as a profile a 403, and nothing of them is
- * written. Skips without Fabric.
+ * three signatures) commits through POST /api/v1/metering/profiles; the same request again is all duplicates, and so
+ * is a profile under its malleated (high-S) signature; a reading reads back with the profile's signature and its place,
+ * and re-verifies from the stored run; a tampered profile is a 403, a profile with a gap a 422, a single reading's
+ * signature presented as a profile a 403, and nothing of them is written. Skips without Fabric.
  */
 import crypto from 'node:crypto';
 import { profileOfStored, profileSigningPayload } from '../../chaincode/src/metering/reading';
@@ -12,6 +12,19 @@ import { devicePublicKey, verifyPayloadSignature } from '../../chaincode/src/met
 import { signProfile } from '../../gateway/src/neighbourhood-sim/readings';
 import { describeLive } from './support/live';
 import { liveApi, useLiveGateway } from './support/live-gateway';
+
+/** The other valid ECDSA signature (r, n − s) of the same message, DER-encoded. */
+function flipS(derBase64: string): string {
+  const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+  const der = Buffer.from(derBase64, 'base64');
+  const r = der.subarray(4, 4 + der[3]);
+  let hex = (n - BigInt(`0x${der.subarray(6 + der[3]).toString('hex')}`)).toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  let s = Buffer.from(hex, 'hex');
+  if (s[0] & 0x80) s = Buffer.concat([Buffer.from([0]), s]);
+  const body = Buffer.concat([Buffer.from([0x02, r.length]), r, Buffer.from([0x02, s.length]), s]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]).toString('base64');
+}
 
 describeLive('signed load profiles on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-profiles-', 'off');
@@ -52,6 +65,9 @@ describeLive('signed load profiles on the native Fabric network', () => {
     expect(committed.body.result).toMatchObject({ accepted: 192, duplicates: 0 });
     const again = await ok('utility-admin', 'POST', '/api/v1/metering/profiles', { profiles });
     expect(again.body.result).toMatchObject({ accepted: 0, duplicates: 192 });
+    // ECDSA malleability: (r, n − s) verifies too, but over the same readings it is a replay — duplicates, nothing new.
+    const malleated = await ok('utility-admin', 'POST', '/api/v1/metering/profiles', { profiles: [{ ...profiles[0], signature: flipS(profiles[0].signature) }] });
+    expect(malleated.body.result).toMatchObject({ accepted: 0, duplicates: 96 });
 
     // The second meter's reading at position 10 of its second profile, read back and re-verified from its stored run.
     const at = first + 58 * lengthMs;
