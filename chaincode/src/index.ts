@@ -31,6 +31,7 @@ export {
   MAX_PROFILE_INTERVALS,
   MAX_PROFILE_BATCH_READINGS,
   MAX_PROFILES,
+  MAX_BATCH_TEXT_BYTES,
   type LoadProfile,
   type SignedProfile,
   type ProfileBatch,

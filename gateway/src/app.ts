@@ -1,5 +1,6 @@
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { MAX_BATCH_TEXT_BYTES } from '@obe/chaincode';
 import { GatewayContext } from './context';
 import { errorBody, HttpError, toHttpError } from './http/errors';
 import { addressLimiter, AuthFailures, keyLimiter, rejectDeepJson, resolveCaller } from './http/limits';
@@ -14,6 +15,8 @@ export interface AppOptions {
 }
 
 /** Builds the Express application. Kept free of listening and process concerns so tests drive it with supertest. */
+const METERING_BATCH_PATHS = ['/api/v1/metering/readings', '/api/v1/metering/profiles'];
+
 export function createApp(gateway: GatewayContext = new GatewayContext(), options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -66,6 +69,10 @@ export function createApp(gateway: GatewayContext = new GatewayContext(), option
   const api = express.Router();
   api.use(resolveCaller(gateway));
   api.use(keyLimiter(gateway, gateway.limits));
+  // A head-end's batch may be as large as the chaincode accepts (10,000 readings, MAX_BATCH_TEXT_BYTES of text): a
+  // general body limit below that would refuse with 413 a batch the ledger takes. Parsed here, the general parser
+  // below leaves these bodies alone.
+  api.use(METERING_BATCH_PATHS, express.json({ limit: MAX_BATCH_TEXT_BYTES, strict: false }));
   api.use(express.json({ limit: gateway.bodyLimit, strict: false }));
   api.use(rejectDeepJson());
   const allowedMethods = bindOperations(api, {

@@ -8,7 +8,8 @@ expectNoServerErrors();
 
 /**
  * POST /api/v1/metering/profiles at its bounds: over the 10,000-reading bound in profiles each within theirs (400),
- * and a body over the gateway's limit (413) — clear errors, never a 5xx or a hang.
+ * and a body over the chaincode's batch text bound (413) — clear errors, never a 5xx or a hang; a batch within the
+ * chaincode's bounds passes the gateway whatever its general body limit.
  */
 const last = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - INTERVAL_MS;
 const meter = deviceKey();
@@ -36,5 +37,21 @@ describe('metering: signed load profiles at the REST bounds', () => {
     const huge = await post({ profiles: [signed], pad: 'x'.repeat(8 * 1024 * 1024) });
     expectError(huge, 413, 'PAYLOAD_TOO_LARGE');
     expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
+
+  it('takes a batch the chaincode accepts even when it is larger than the general body limit (1 MB)', async () => {
+    // 1,000 profiles × 10 readings with 64-character asset ids and nine-digit values: over 1 MB, within every chaincode bound.
+    const run = (i: number) => ({
+      assetId: `unregistered-${String(i).padStart(51, '0')}`,
+      readings: Array.from({ length: 10 }, (_, k) => ({ intervalStart: last - (10 - k) * INTERVAL_MS, importedWh: 123_456_789 + k, exportedWh: 987_654_321 + k, sequence: 1_700_000_000 + k })),
+    });
+    const profiles = Array.from({ length: 1000 }, (_, i) => signProfile(run(i), meter.privateKey));
+    const body = { profiles };
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(1024 * 1024);
+    const res = await post(body);
+    // Parsed and handed to the ledger, which refuses the unknown meters; never 413 from the gateway's general limit.
+    expect(res.status).not.toBe(413);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
   }, 60_000);
 });
