@@ -9,7 +9,7 @@ import { fabricClearingSettlement } from '../../scripts/bench/fabric-settlement'
 import { CONNECTION_FILE, describeLive } from './support/live';
 
 describeLive('clearing and settling one retail interval on the native Fabric network', () => {
-  it('clears 200 orders and settles them, each one VALID transaction in its own block', async () => {
+  it('clears 200 orders and settles them, each one VALID transaction', async () => {
     const result = (await fabricClearingSettlement({ quick: true, orders: 200, configFile: CONNECTION_FILE, log: () => undefined })) as {
       intervalMinutes: number;
       clearing: { validationCode: string; awardedOrders: number; volumeWh: number; rwset?: { publicWrites: number }; blockBytes?: number };
