@@ -9,7 +9,33 @@
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { describeLive } from './support/live';
-import { liveApi, useLiveGateway, waitUntil } from './support/live-gateway';
+import { liveApi, useLiveGateway, waitUntil, type LiveApi } from './support/live-gateway';
+
+interface Device {
+  meterId: string;
+  pvId?: string;
+  privateKey: crypto.KeyObject;
+}
+
+/**
+ * Brings into service, in order, a retail meter with a fresh device key for each label in `zone` and, for a prosumer,
+ * a PV asset too (both rated `capacityKw`); returns each label's asset ids and device private key.
+ */
+async function meterDevices(activeAsset: LiveApi['activeAsset'], zone: string, capacityKw: number, labels: readonly string[]): Promise<Record<string, Device>> {
+  const devices: Record<string, Device> = {};
+  for (const label of labels) {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const meterId = `${zone}-m-${label}`;
+    await activeAsset(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    let pvId: string | undefined;
+    if (label.startsWith('prosumer')) {
+      pvId = `${zone}-pv-${label}`;
+      await activeAsset(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
+    }
+    devices[label] = { meterId, pvId, privateKey };
+  }
+  return devices;
+}
 
 describeLive('offer deposits on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-deposit-', 'off');
@@ -36,18 +62,7 @@ describeLive('offer deposits on the native Fabric network', () => {
 
     // Rated to deliver 2000 Wh in one interval (1-minute intervals: 120 kW).
     const capacityKw = Math.max(50, Math.ceil((3000 * 60) / config.intervalMinutes / 1000));
-    const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
-    for (const label of [attacker, broke, ...buyers]) {
-      const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const meterId = `${zone}-m-${label}`;
-      await activeAsset(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
-      let pvId: string | undefined;
-      if (label.startsWith('prosumer')) {
-        pvId = `${zone}-pv-${label}`;
-        await activeAsset(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
-      }
-      devices[label] = { meterId, pvId, privateKey };
-    }
+    const devices = await meterDevices(activeAsset, zone, capacityKw, [attacker, broke, ...buyers]);
     await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[attacker], amount: 1_000_000 });
     for (const b of buyers) await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[b], amount: 1_000_000 });
 
@@ -116,18 +131,7 @@ describeLive('offer deposits on the native Fabric network', () => {
     await grant('utility-admin', buyer, 'CONSUMER');
     if (config.requireRegisteredZones) await ok('gridoperator-admin', 'POST', '/api/v1/grid/nodes', { nodeId: zone, kind: 'ZONE' });
     const capacityKw = Math.max(50, Math.ceil((4500 * 60) / config.intervalMinutes / 1000));
-    const devices: Record<string, { meterId: string; pvId?: string; privateKey: crypto.KeyObject }> = {};
-    for (const label of [whole, split, buyer]) {
-      const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-      const meterId = `${zone}-m-${label}`;
-      await activeAsset(label, { assetId: meterId, type: 'meter', segment: 'retail', zone, capacityKw, devicePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
-      let pvId: string | undefined;
-      if (label.startsWith('prosumer')) {
-        pvId = `${zone}-pv-${label}`;
-        await activeAsset(label, { assetId: pvId, type: 'pv', segment: 'retail', zone, capacityKw });
-      }
-      devices[label] = { meterId, pvId, privateKey };
-    }
+    const devices = await meterDevices(activeAsset, zone, capacityKw, [whole, split, buyer]);
     for (const label of [whole, split, buyer]) await ok('gridoperator-admin', 'POST', '/api/v1/tokens/mint', { account: pseudonym[label], amount: 1_000_000 });
 
     // Half the worst case locked, 100 Wh per meter and interval free: both sellers post ⌈20 × 2000 × f × 500 / 10^6⌉.
