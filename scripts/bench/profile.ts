@@ -116,65 +116,19 @@ async function loadProfileStages(fixture: RestFixture, ledger: EmbeddedLedger, c
   const out: LoadProfileStages[] = [];
   for (const { meters, intervals } of plan) {
     const size = meters * intervals;
-    const signing: number[] = [];
-    const rest: number[] = [];
-    const endorsement: number[] = [];
-    const commit: number[] = [];
-    const checks: number[] = [];
-    let endorsers = 0;
-    let stateOps: StateOps | undefined;
-    let requestBytes = 0;
-    for (let i = 0; i < repeats; i++) {
-      let t0 = performance.now();
-      const viaRest = next(meters, intervals);
-      signing.push(performance.now() - t0);
-      requestBytes = Buffer.byteLength(JSON.stringify(viaRest));
-      t0 = performance.now();
-      const answer = await client.submit<{ accepted: number }>('POST', '/api/v1/metering/profiles', apiKey, viaRest, null);
-      rest.push(performance.now() - t0);
-      if (answer.result.accepted !== size) throw new Error(`profiles ${meters} × ${intervals}: ${answer.result.accepted} accepted`);
-      const viaPort = next(meters, intervals);
-      if (i === 0) {
-        const endorsed = await ledger.runtime.endorse(await ledgerRequest(ledger, request(next(meters, intervals))));
-        endorsers = endorsed.endorsers.length;
-        stateOps = stateOpsOf(endorsed.rwset, size);
-      }
-      t0 = performance.now();
-      const pending = await ledger.startSubmit(request(viaPort));
-      endorsement.push(performance.now() - t0);
-      t0 = performance.now();
-      await ledger.commitStatus(pending);
-      commit.push(performance.now() - t0);
-      checks.push(profileSignatureChecks(viaPort, fixture.keys));
-    }
-    const restMs = median(rest);
-    const endorsementMs = median(endorsement);
-    const commitMs = median(commit);
-    const signatureChecksMs = Number((median(checks) * endorsers).toFixed(2));
-    const gatewayMs = Number(Math.max(0, restMs - endorsementMs - commitMs).toFixed(2));
-    const share = (v: number) => Number((v / restMs).toFixed(3));
-    out.push({
-      meters,
-      intervals,
-      readings: size,
-      requestBytes,
+    const { requestBytes, ...stages } = await measureStages({
+      ledger,
+      client,
+      apiKey,
+      path: '/api/v1/metering/profiles',
+      label: `profiles ${meters} × ${intervals}`,
+      size,
       repeats,
-      endorsers,
-      clientSigningMs: median(signing),
-      restMs,
-      gatewayMs,
-      endorsementMs,
-      signatureChecksMs,
-      commitMs,
-      shares: {
-        gateway: share(gatewayMs),
-        endorsementOther: share(Math.max(0, endorsementMs - signatureChecksMs)),
-        signatureChecks: share(signatureChecksMs),
-        commit: share(commitMs),
-      },
-      stateOps: stateOps ?? stateOpsOf({ reads: [], rangeQueries: [], writes: [], collections: [] }, size),
-      signatureCeilingReadingsPerSecond: Math.round((os.cpus().length * 1000 * size) / signatureChecksMs),
+      next: () => next(meters, intervals),
+      request,
+      checks: (batch) => profileSignatureChecks(batch, fixture.keys),
     });
+    out.push({ meters, intervals, readings: size, requestBytes, ...stages });
   }
   return out;
 }
@@ -206,63 +160,19 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
 
     const profiles: StageProfile[] = [];
     for (const { shape, size } of plan) {
-      const signing: number[] = [];
-      const rest: number[] = [];
-      const endorsement: number[] = [];
-      const commit: number[] = [];
-      const checks: number[] = [];
-      let endorsers = 0;
-      let stateOps: StateOps | undefined;
-      for (let i = 0; i < repeats; i++) {
-        let t0 = performance.now();
-        const viaRest = fixture.nextBatch(size, shape);
-        signing.push(performance.now() - t0);
-        t0 = performance.now();
-        const answer = await client.submit<{ accepted: number }>('POST', '/api/v1/metering/readings', apiKey, viaRest, null);
-        rest.push(performance.now() - t0);
-        if (answer.result.accepted !== size) throw new Error(`batch of ${size}: ${answer.result.accepted} accepted`);
-
-        const viaPort = fixture.nextBatch(size, shape);
-        if (i === 0) {
-          // The read-write set of the same kind of batch, endorsed and dropped (never ordered).
-          const endorsed = await ledger.runtime.endorse(await ledgerRequest(ledger, request(fixture.nextBatch(size, shape))));
-          endorsers = endorsed.endorsers.length;
-          stateOps = stateOpsOf(endorsed.rwset, size);
-        }
-        t0 = performance.now();
-        const pending = await ledger.startSubmit(request(viaPort));
-        endorsement.push(performance.now() - t0);
-        t0 = performance.now();
-        await ledger.commitStatus(pending);
-        commit.push(performance.now() - t0);
-        checks.push(signatureChecks(viaPort, fixture.keys));
-      }
-      const restMs = median(rest);
-      const endorsementMs = median(endorsement);
-      const commitMs = median(commit);
-      const signatureChecksMs = Number((median(checks) * endorsers).toFixed(2));
-      const gatewayMs = Number(Math.max(0, restMs - endorsementMs - commitMs).toFixed(2));
-      const share = (v: number) => Number((v / restMs).toFixed(3));
-      profiles.push({
-        shape,
-        batchSize: size,
+      const { requestBytes: _requestBytes, ...stages } = await measureStages({
+        ledger,
+        client,
+        apiKey,
+        path: '/api/v1/metering/readings',
+        label: `batch of ${size}`,
+        size,
         repeats,
-        endorsers,
-        clientSigningMs: median(signing),
-        restMs,
-        gatewayMs,
-        endorsementMs,
-        signatureChecksMs,
-        commitMs,
-        shares: {
-          gateway: share(gatewayMs),
-          endorsementOther: share(Math.max(0, endorsementMs - signatureChecksMs)),
-          signatureChecks: share(signatureChecksMs),
-          commit: share(commitMs),
-        },
-        stateOps: stateOps ?? stateOpsOf({ reads: [], rangeQueries: [], writes: [], collections: [] }, size),
-        signatureCeilingReadingsPerSecond: Math.round((os.cpus().length * 1000 * size) / signatureChecksMs),
+        next: () => fixture.nextBatch(size, shape),
+        request,
+        checks: (batch) => signatureChecks(batch, fixture.keys),
       });
+      profiles.push({ shape, batchSize: size, ...stages });
     }
     const loadProfiles = await loadProfileStages(fixture, ledger, client, apiKey, opts.quick ? LOAD_PROFILE_PLAN.quick : LOAD_PROFILE_PLAN.full, repeats);
     return {
@@ -274,6 +184,84 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
   } finally {
     await fixture.close();
   }
+}
+
+/**
+ * Times `repeats` batches of one size through REST and, separately, through the port (endorsement, commit), with the
+ * client's signing and the endorsers' signature checks; the first repeat also endorses (never orders) one more batch of
+ * the kind for its read-write set. Medians; the REST request size is that of the last batch.
+ */
+async function measureStages<B>(m: {
+  ledger: EmbeddedLedger;
+  client: GatewayClient;
+  apiKey: string;
+  path: string;
+  label: string;
+  size: number;
+  repeats: number;
+  next: () => B;
+  request: (batch: B) => ReturnType<typeof txRequest>;
+  checks: (batch: B) => number;
+}): Promise<Omit<StageProfile, 'shape' | 'batchSize'> & { requestBytes: number }> {
+  const { ledger, size, repeats } = m;
+  const signing: number[] = [];
+  const rest: number[] = [];
+  const endorsement: number[] = [];
+  const commit: number[] = [];
+  const checks: number[] = [];
+  let endorsers = 0;
+  let stateOps: StateOps | undefined;
+  let requestBytes = 0;
+  for (let i = 0; i < repeats; i++) {
+    let t0 = performance.now();
+    const viaRest = m.next();
+    signing.push(performance.now() - t0);
+    requestBytes = Buffer.byteLength(JSON.stringify(viaRest));
+    t0 = performance.now();
+    const answer = await m.client.submit<{ accepted: number }>('POST', m.path, m.apiKey, viaRest, null);
+    rest.push(performance.now() - t0);
+    if (answer.result.accepted !== size) throw new Error(`${m.label}: ${answer.result.accepted} accepted`);
+
+    const viaPort = m.next();
+    if (i === 0) {
+      // The read-write set of the same kind of batch, endorsed and dropped (never ordered).
+      const endorsed = await ledger.runtime.endorse(await ledgerRequest(ledger, m.request(m.next())));
+      endorsers = endorsed.endorsers.length;
+      stateOps = stateOpsOf(endorsed.rwset, size);
+    }
+    t0 = performance.now();
+    const pending = await ledger.startSubmit(m.request(viaPort));
+    endorsement.push(performance.now() - t0);
+    t0 = performance.now();
+    await ledger.commitStatus(pending);
+    commit.push(performance.now() - t0);
+    checks.push(m.checks(viaPort));
+  }
+  const restMs = median(rest);
+  const endorsementMs = median(endorsement);
+  const commitMs = median(commit);
+  const signatureChecksMs = Number((median(checks) * endorsers).toFixed(2));
+  const gatewayMs = Number(Math.max(0, restMs - endorsementMs - commitMs).toFixed(2));
+  const share = (v: number) => Number((v / restMs).toFixed(3));
+  return {
+    requestBytes,
+    repeats,
+    endorsers,
+    clientSigningMs: median(signing),
+    restMs,
+    gatewayMs,
+    endorsementMs,
+    signatureChecksMs,
+    commitMs,
+    shares: {
+      gateway: share(gatewayMs),
+      endorsementOther: share(Math.max(0, endorsementMs - signatureChecksMs)),
+      signatureChecks: share(signatureChecksMs),
+      commit: share(commitMs),
+    },
+    stateOps: stateOps ?? stateOpsOf({ reads: [], rangeQueries: [], writes: [], collections: [] }, size),
+    signatureCeilingReadingsPerSecond: Math.round((os.cpus().length * 1000 * size) / signatureChecksMs),
+  };
 }
 
 /** The runtime request the port builds for a TransactionRequest (identity resolved), to endorse without ordering. */
