@@ -45,7 +45,7 @@ import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-cl
 import { ratiosTo } from './adapter-overhead';
 import { fabricClearingSettlement } from './fabric-settlement';
 import { readBlockCutting } from './block-cutting';
-import { percentiles } from './rest-fixture';
+import { inFlight, percentiles } from './rest-fixture';
 import { FABRIC_PROFILE_PLAN, fabricProfileIngestion, type ProfileBenchInputs } from './fabric-profiles';
 
 /** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
@@ -334,24 +334,17 @@ export async function load(count: number, concurrency: number, task: (i: number)
   const latenciesMs: number[] = [];
   let failed = 0;
   let firstError: string | undefined;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        const start = performance.now();
-        try {
-          await task(i);
-          latenciesMs.push(performance.now() - start);
-        } catch (err) {
-          failed++;
-          firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-        }
-      }
-    }),
-  );
-  return { elapsedMs: performance.now() - t0, latenciesMs, failed, ...(firstError ? { firstError } : {}) };
+  const elapsedMs = await inFlight(count, concurrency, async (i) => {
+    const start = performance.now();
+    try {
+      await task(i);
+      latenciesMs.push(performance.now() - start);
+    } catch (err) {
+      failed++;
+      firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    }
+  });
+  return { elapsedMs, latenciesMs, failed, ...(firstError ? { firstError } : {}) };
 }
 
 export default async function fabricSection(opts: { quick: boolean; fabric: boolean }): Promise<Record<string, unknown>> {

@@ -113,22 +113,30 @@ export async function startRestFixture(meterCount: number): Promise<RestFixture>
   };
 }
 
-/** Runs `count` tasks with `concurrency` in flight; returns the wall time and each task's latency in ms. */
-export async function timed(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ elapsedMs: number; latenciesMs: number[] }> {
-  const latenciesMs: number[] = [];
+/**
+ * Runs task(0) … task(count - 1) with at most `concurrency` in flight (each worker takes the next index when its task
+ * ends); returns the wall time in ms. A task that throws rejects the whole run.
+ */
+export async function inFlight(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        const start = performance.now();
-        await task(i);
-        latenciesMs.push(performance.now() - start);
-      }
+      while (next < count) await task(next++);
     }),
   );
-  return { elapsedMs: performance.now() - t0, latenciesMs };
+  return performance.now() - t0;
+}
+
+/** Runs `count` tasks with `concurrency` in flight; returns the wall time and each task's latency in ms. */
+export async function timed(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ elapsedMs: number; latenciesMs: number[] }> {
+  const latenciesMs: number[] = [];
+  const elapsedMs = await inFlight(count, concurrency, async (i) => {
+    const start = performance.now();
+    await task(i);
+    latenciesMs.push(performance.now() - start);
+  });
+  return { elapsedMs, latenciesMs };
 }
 
 export interface Percentiles {
