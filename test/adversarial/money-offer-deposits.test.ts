@@ -55,6 +55,17 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     return sum;
   };
   const updateConfig = async (patch: Record<string, unknown>) => fx.net.submit(await fx.net.admin(GRID), TX.Governance.UpdateConfig, [patch]);
+  /** Clears the retail slot starting at `at` 4 minutes before it starts (before gate closure). */
+  const clearAtGate = (at: number, interval: string) => {
+    setClock(at - 4 * MINUTE);
+    return fx.clear(ZONE, interval);
+  };
+  /** After the slot: each meter's reading [meterId, importedWh, exportedWh], in order, then the slot settled. */
+  const deliverAndSettle = async (at: number, interval: string, readings: readonly (readonly [string, number, number])[]) => {
+    setClock(at + INTERVAL + 2 * MINUTE);
+    for (const [meterId, importedWh, exportedWh] of readings) await fx.reading(meterId, at, importedWh, exportedWh);
+    await fx.settle('RETAIL', ZONE, interval);
+  };
 
   it('two deposit-backed offers on two meters endorsed against one balance: only one commits (no double use of funds)', async () => {
     const { at, interval } = slot();
@@ -107,8 +118,7 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     const unawarded = await fx.placeOrder(s, ZONE, interval, 'SELL', 50, 2500); // dearer than the bid: wins nothing
     const lateCancel = await fx.net.endorse(s.identity, TX.RetailMarket.CancelOrder, [{ zone: ZONE, interval, orderId: unawarded.orderId }]);
     await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 1000);
-    setClock(at - 4 * MINUTE);
-    await fx.clear(ZONE, interval);
+    await clearAtGate(at, interval);
     expect(await fx.balance(s)).toMatchObject({ available: 200_000, escrowed: 0 });
     await expect(fx.net.fabric.commit(lateCancel)).rejects.toThrow(/MVCC_READ_CONFLICT|PHANTOM_READ_CONFLICT/);
     await expectRefused(fx.net, () => cancel(s, interval, unawarded.orderId), 'RULE_VIOLATION', /no longer be cancelled/);
@@ -132,15 +142,14 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     const b = await buyer(100_000);
     await fx.placeOrder(s, ZONE, interval, 'SELL', 0, 1500);
     await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 1500);
-    setClock(at - 4 * MINUTE);
-    await fx.clear(ZONE, interval);
+    await clearAtGate(at, interval);
     const erase = () => fx.net.submit(fx.cast.admins[UTILITY], TX.Participants.Erase, [{ pseudonym: s.pseudonym }], { endorsingOrgs: [UTILITY, GRID] });
     await expectRefused(fx.net, erase, 'RULE_VIOLATION', /not settled|OPEN_ORDERS|have not settled/);
     expect(await fx.balance(s)).toMatchObject({ escrowed: depositOf(1000) });
-    setClock(at + INTERVAL + 2 * MINUTE);
-    await fx.reading(s.meterId, at, 0, 0);
-    await fx.reading(b.meterId, at, 1500, 0);
-    await fx.settle('RETAIL', ZONE, interval);
+    await deliverAndSettle(at, interval, [
+      [s.meterId, 0, 0],
+      [b.meterId, 1500, 0],
+    ]);
     // 1,500 Wh short at max(0, 20) × 1.5 = 45,000: 30,000 from the deposit (all of it), 15,000 unpaid (the free 500 Wh).
     expect(await fx.balance(s)).toEqual({ account: s.pseudonym, available: 70_000, escrowed: 0 });
   });
@@ -157,13 +166,12 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     expect(await fx.balance(s)).toMatchObject({ available: 40_000, escrowed: 60_000 });
     try {
       await updateConfig({ imbalanceReferencePrice: 1_000_000, imbalanceFactorPermille: 100_000 });
-      setClock(at - 4 * MINUTE);
-      const cleared = await fx.clear(ZONE, interval);
+      const cleared = await clearAtGate(at, interval);
       expect(cleared.price).toBeGreaterThanOrEqual(1);
-      setClock(at + INTERVAL + 2 * MINUTE);
-      await fx.reading(s.meterId, at, 0, 1000); // 1,500 Wh short
-      await fx.reading(b.meterId, at, 2500, 0);
-      await fx.settle('RETAIL', ZONE, interval);
+      await deliverAndSettle(at, interval, [
+        [s.meterId, 0, 1000], // 1,500 Wh short
+        [b.meterId, 2500, 0],
+      ]);
       const settled = await fx.net.evaluate<{ details: { imbalanceUnpaid: string; imbalanceCharged: number } }>(fx.cast.regulator.identity, TX.Settlement.GetSettlement, [{ market: 'RETAIL', zone: ZONE, interval }]);
       // The seller's charge: ⌈10^6 × 1,500 × 100⌉ = 1.5 × 10^11, of which its credit (p × 1,000) and its 60,000 are taken.
       const p = BigInt(cleared.price!);
@@ -193,14 +201,13 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     expect(await fx.balance(s)).toMatchObject({ available: 140_000, escrowed: 60_000 });
     try {
       await updateConfig({ imbalanceReferencePrice: 0, offerDepositPermille: 0, offerDepositFreeWh: 0 });
-      setClock(at - 4 * MINUTE);
-      const p = (await fx.clear(ZONE, interval)).price!;
+      const p = (await clearAtGate(at, interval)).price!;
       expect(p).toBe(7); // ⌊(5 + 10) / 2⌋
       expect(await fx.balance(s)).toMatchObject({ available: 170_000, escrowed: 30_000 });
-      setClock(at + INTERVAL + 2 * MINUTE);
-      await fx.reading(s.meterId, at, 0, 500); // 1,000 Wh short, now priced at the clearing price alone
-      await fx.reading(b.meterId, at, 1500, 0);
-      await fx.settle('RETAIL', ZONE, interval);
+      await deliverAndSettle(at, interval, [
+        [s.meterId, 0, 500], // 1,000 Wh short, now priced at the clearing price alone
+        [b.meterId, 1500, 0],
+      ]);
       // Credit 7 × 500 = 3,500; charge ⌈7 × 1,000 × 1.5⌉ = 10,500: 3,500 from the credit, 7,000 from the deposit.
       expect(await fx.balance(s)).toMatchObject({ available: 200_000 - 1000 * p, escrowed: 0 });
       expect((await fx.balance(b)).escrowed).toBe(0);
@@ -228,14 +235,13 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     expect((await fx.balance(whole)).escrowed).toBe(depositOf(2500));
     expect((await fx.balance(split)).escrowed).toBe(depositOf(2500));
     await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 6000);
-    setClock(at - 4 * MINUTE);
-    const p = (await fx.clear(ZONE, interval)).price!;
+    const p = (await clearAtGate(at, interval)).price!;
     expect(p).toBe(5); // supply meets demand at every price in [0, 10]
-    setClock(at + INTERVAL + 2 * MINUTE);
-    await fx.reading(whole.meterId, at, 0, 500);
-    await fx.reading(split.meterId, at, 0, 500); // the first (free) offer's 500 Wh delivered, the rest not
-    await fx.reading(b.meterId, at, 6000, 0);
-    await fx.settle('RETAIL', ZONE, interval);
+    await deliverAndSettle(at, interval, [
+      [whole.meterId, 0, 500],
+      [split.meterId, 0, 500], // the first (free) offer's 500 Wh delivered, the rest not
+      [b.meterId, 6000, 0],
+    ]);
     // Both fell 2,500 Wh short: charge ⌈max(5, 20) × 2,500 × 1.5⌉ = 75,000 (per award for the split seller: 5 ×
     // 15,000), taken from the 500 Wh credit (whole) and the deposits; the split seller's delivered 500 Wh are its free
     // offer's (earliest first), so its deposit-backed offers carry the shortfall. Both end at the same balance.
@@ -261,14 +267,13 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
       expect((await fx.balance(whole)).escrowed).toBe(30_000);
       expect((await fx.balance(split)).escrowed).toBe(30_000);
       await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 5000);
-      setClock(at - 4 * MINUTE);
-      const p = (await fx.clear(ZONE, interval)).price!;
+      const p = (await clearAtGate(at, interval)).price!;
       expect(p).toBe(5);
-      setClock(at + INTERVAL + 2 * MINUTE);
-      await fx.reading(whole.meterId, at, 0, 1500);
-      await fx.reading(split.meterId, at, 0, 1500); // one 1,000 Wh offer delivered in full, the other not at all
-      await fx.reading(b.meterId, at, 5000, 0);
-      await fx.settle('RETAIL', ZONE, interval);
+      await deliverAndSettle(at, interval, [
+        [whole.meterId, 0, 1500],
+        [split.meterId, 0, 1500], // one 1,000 Wh offer delivered in full, the other not at all
+        [b.meterId, 5000, 0],
+      ]);
       // Both 1,000 Wh short: due ⌈20 × 1,000 × 1.5⌉ = 30,000, and each posted 30,000 for its Wh beyond the allowance.
       // The whole offer pays it from its credit (1,500 × 5) and its deposit; the split seller's deposits are its too,
       // and the delivered offer's deposit covers the undelivered one's charge as it would in one offer.
@@ -295,14 +300,13 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
       await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 7,500
       await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 7,500
       await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 5000);
-      setClock(at - 4 * MINUTE);
-      const p = (await fx.clear(ZONE, interval)).price!;
+      const p = (await clearAtGate(at, interval)).price!;
       expect(p).toBe(5);
-      setClock(at + INTERVAL + 2 * MINUTE);
-      await fx.reading(whole.meterId, at, 0, 1500);
-      await fx.reading(split.meterId, at, 0, 1500);
-      await fx.reading(b.meterId, at, 5000, 0);
-      await fx.settle('RETAIL', ZONE, interval);
+      await deliverAndSettle(at, interval, [
+        [whole.meterId, 0, 1500],
+        [split.meterId, 0, 1500],
+        [b.meterId, 5000, 0],
+      ]);
       // Due 30,000 on 1,000 Wh short; the whole offer pays it from its credit (1,500 × 5) and its 15,000 deposit, 7,500
       // unpaid. The split seller's undelivered offer earned nothing, but the seller did: the same 22,500 is taken.
       expect(await fx.balance(whole)).toMatchObject({ available: 200_000 - 15_000, escrowed: 0 });
@@ -321,8 +325,7 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     const total = await holdings(actors);
     await fx.placeOrder(s, ZONE, interval, 'SELL', 0, 2500);
     await fx.placeOrder(s, ZONE, interval, 'BUY', 1, 2500);
-    setClock(at - 4 * MINUTE);
-    expect((await fx.clear(ZONE, interval)).price).toBe(0);
+    expect((await clearAtGate(at, interval)).price).toBe(0);
     setClock(at + INTERVAL + 2 * MINUTE);
     await fx.reading(s.meterId, at, 2500, 0); // imports what it "bought", exports nothing
     const operator = await fx.balance(fx.cast.marketOperator);
