@@ -22,7 +22,6 @@ import {
   ObeNet,
   profilesTransient,
   registerAsset,
-  REGULATOR,
   signProfile,
   UTILITY,
   type Actor,
@@ -30,10 +29,8 @@ import {
   type Meter,
   type SignedProfileInput,
 } from '../support';
+import { ENDORSERS, NOW, past, salt, startProfileNet, storedView } from './profile-support';
 
-const NOW = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS;
-const ENDORSERS = [GRID, REGULATOR];
-const past = (back: number) => NOW - (back + 1) * INTERVAL_MS;
 /** P-256 group order. */
 const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 
@@ -54,20 +51,10 @@ function flipS(derBase64: string): string {
   return Buffer.concat([Buffer.from([0x30, body.length]), body]).toString('base64');
 }
 
-interface StoredView {
-  reading: { assetId: string; intervalStart: number; importedWh: number; exportedWh: number; sequence: number };
-  voided: boolean;
-  signature: string;
-  salt: string;
-  profile?: { start: number; intervals: number; position: number };
-  hash: string;
-}
-
 describe('signed load profiles under attack', () => {
   let net: ObeNet;
   let cast: Cast;
   let meters: Meter[];
-  const salt = () => randomBytes(24).toString('hex');
   const run = (meter: Meter, first: number, count: number, value = (t: number) => 100 + (Math.floor(t / INTERVAL_MS) % 89)): LoadProfile => ({
     assetId: meter.assetId,
     readings: Array.from({ length: count }, (_, k) => {
@@ -78,7 +65,7 @@ describe('signed load profiles under attack', () => {
   const submit = (profiles: SignedProfileInput[], batchSalt?: string, who: Actor = cast.dso) =>
     net.submit<{ accepted: number; duplicates: number; txId: string }>(who.identity, TX.Metering.SubmitProfiles, [], { transient: profilesTransient(profiles, batchSalt), endorsingOrgs: ENDORSERS });
   const submitText = (text: string) => net.submit(cast.dso.identity, TX.Metering.SubmitProfiles, [], { transient: { profiles: text }, endorsingOrgs: ENDORSERS });
-  const view = (meter: Meter, intervalStart: number) => net.evaluate<StoredView>(cast.regulator.identity, TX.Metering.GetReading, [meter.assetId, String(intervalStart)]);
+  const view = (meter: Meter, intervalStart: number) => storedView(net, cast, meter, intervalStart);
   const reverify = async (meter: Meter, intervalStart: number) => {
     const stored = await view(meter, intervalStart);
     const ref = stored.profile;
@@ -88,12 +75,7 @@ describe('signed load profiles under attack', () => {
   };
 
   beforeAll(async () => {
-    net = await ObeNet.start();
-    cast = await net.cast('patk');
-    meters = [];
-    await atTime(NOW - 5 * DAY_MS, async () => {
-      for (let i = 0; i < 4; i++) meters.push(await registerAsset(net, cast.prosumer, cast.dso, { assetId: `patk-${i}`, zone: 'zone-patk', capacityKw: 10 }));
-    });
+    ({ net, cast, meters } = await startProfileNet('patk', 4));
   });
   afterAll(() => net.close());
 

@@ -3,7 +3,7 @@
  * meter's run of consecutive intervals. Each reading of a profile must be stored and treated exactly as a reading
  * signed alone — these tests pin that, and every way a profile could smuggle in what a reading signed alone cannot.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { TX } from '@obe/chaincode';
 import { MAX_PROFILE_BATCH_READINGS, MAX_PROFILE_INTERVALS, profileOfStored, profileSigningPayload, readingSigningPayload, type ReadingHashRecord } from '../../../chaincode/src/metering/reading';
 import { devicePublicKey, verifyPayloadSignature } from '../../../chaincode/src/metering/signature';
@@ -18,7 +18,6 @@ import {
   profilesTransient,
   readingsTransient,
   registerAsset,
-  REGULATOR,
   signProfile,
   signReading,
   UTILITY,
@@ -28,22 +27,7 @@ import {
   type Meter,
   type SignedProfileInput,
 } from '../support';
-
-const NOW = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS;
-const ENDORSERS = [GRID, REGULATOR];
-/** The start of the interval `back` intervals before the last completed one. */
-const past = (back: number) => NOW - (back + 1) * INTERVAL_MS;
-
-interface StoredView {
-  reading: { assetId: string; intervalStart: number; importedWh: number; exportedWh: number; sequence: number };
-  signature: string;
-  salt: string;
-  keyValidFrom?: string;
-  profile?: { start: number; intervals: number; position: number };
-  voided: boolean;
-  hash: string;
-  txId: string;
-}
+import { ENDORSERS, NOW, past, salt, startProfileNet, storedView } from './profile-support';
 
 describe('signed load profiles', () => {
   let net: ObeNet;
@@ -69,16 +53,10 @@ describe('signed load profiles', () => {
     net.submit(cast.dso.identity, TX.Metering.SubmitProfiles, [], { transient: { profiles: JSON.stringify(body) }, endorsingOrgs: ENDORSERS });
   const submitReadings = (readings: ReturnType<typeof signReading>[], salt?: string) =>
     net.submit<{ accepted: number; duplicates: number }>(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient: readingsTransient(readings, salt), endorsingOrgs: ENDORSERS });
-  const view = (meter: Meter, intervalStart: number) => net.evaluate<StoredView>(cast.regulator.identity, TX.Metering.GetReading, [meter.assetId, String(intervalStart)]);
-  const salt = () => randomBytes(24).toString('hex');
+  const view = (meter: Meter, intervalStart: number) => storedView(net, cast, meter, intervalStart);
 
   beforeAll(async () => {
-    net = await ObeNet.start();
-    cast = await net.cast('prof');
-    meters = [];
-    await atTime(NOW - 5 * DAY_MS, async () => {
-      for (let i = 0; i < 6; i++) meters.push(await registerAsset(net, cast.prosumer, cast.dso, { assetId: `prof-${i}`, zone: 'zone-prof', capacityKw: 10 }));
-    });
+    ({ net, cast, meters } = await startProfileNet('prof', 6));
   });
   afterAll(() => net.close());
 
