@@ -55,6 +55,23 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     return sum;
   };
   const updateConfig = async (patch: Record<string, unknown>) => fx.net.submit(await fx.net.admin(GRID), TX.Governance.UpdateConfig, [patch]);
+  /** Runs `body` with governance patched by `patch`, and patched back by `restore` after it, whatever it does. */
+  const withConfig = async (patch: Record<string, unknown>, restore: Record<string, unknown>, body: () => Promise<void>) => {
+    try {
+      await updateConfig(patch);
+      await body();
+    } finally {
+      await updateConfig(restore);
+    }
+  };
+  /** Two sellers with 200,000 tokens each (one to offer whole, one split) and a buyer with 1,000,000; their holdings. */
+  const wholeSplitBuyer = async () => {
+    const whole = await seller(200_000);
+    const split = await seller(200_000);
+    const b = await buyer(1_000_000);
+    const actors = [whole, split, b];
+    return { whole, split, b, actors, total: await holdings(actors) };
+  };
   /** Clears the retail slot starting at `at` 4 minutes before it starts (before gate closure). */
   const clearAtGate = (at: number, interval: string) => {
     setClock(at - 4 * MINUTE);
@@ -164,8 +181,7 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     await fx.placeOrder(s, ZONE, interval, 'SELL', 1, 2500); // deposit for 2,000 Wh: 60,000
     await fx.placeOrder(b, ZONE, interval, 'BUY', 100, 2500);
     expect(await fx.balance(s)).toMatchObject({ available: 40_000, escrowed: 60_000 });
-    try {
-      await updateConfig({ imbalanceReferencePrice: 1_000_000, imbalanceFactorPermille: 100_000 });
+    await withConfig({ imbalanceReferencePrice: 1_000_000, imbalanceFactorPermille: 100_000 }, { imbalanceReferencePrice: INTEGRITY.imbalanceReferencePrice, imbalanceFactorPermille: INTEGRITY.imbalanceFactorPermille }, async () => {
       const cleared = await clearAtGate(at, interval);
       expect(cleared.price).toBeGreaterThanOrEqual(1);
       await deliverAndSettle(at, interval, [
@@ -183,9 +199,7 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
       expect(await fx.balance(s)).toMatchObject({ available: 40_000, escrowed: 0 });
       expect((await fx.balance(b)).escrowed).toBe(0);
       expect(await holdings(actors)).toBe(total);
-    } finally {
-      await updateConfig({ imbalanceReferencePrice: INTEGRITY.imbalanceReferencePrice, imbalanceFactorPermille: INTEGRITY.imbalanceFactorPermille });
-    }
+    });
   });
 
   it('deposits switched off between placement and clearing: a held deposit is still returned or drawn, never stranded', async () => {
@@ -199,8 +213,7 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     await fx.placeOrder(s, ZONE, interval, 'SELL', 90, 1000); // deposit 30,000, wins nothing
     await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 1500);
     expect(await fx.balance(s)).toMatchObject({ available: 140_000, escrowed: 60_000 });
-    try {
-      await updateConfig({ imbalanceReferencePrice: 0, offerDepositPermille: 0, offerDepositFreeWh: 0 });
+    await withConfig({ imbalanceReferencePrice: 0, offerDepositPermille: 0, offerDepositFreeWh: 0 }, { imbalanceReferencePrice: INTEGRITY.imbalanceReferencePrice, offerDepositPermille: INTEGRITY.offerDepositPermille, offerDepositFreeWh: INTEGRITY.offerDepositFreeWh }, async () => {
       const p = (await clearAtGate(at, interval)).price!;
       expect(p).toBe(7); // ⌊(5 + 10) / 2⌋
       expect(await fx.balance(s)).toMatchObject({ available: 170_000, escrowed: 30_000 });
@@ -212,19 +225,13 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
       expect(await fx.balance(s)).toMatchObject({ available: 200_000 - 1000 * p, escrowed: 0 });
       expect((await fx.balance(b)).escrowed).toBe(0);
       expect(await holdings(actors)).toBe(total);
-    } finally {
-      await updateConfig({ imbalanceReferencePrice: INTEGRITY.imbalanceReferencePrice, offerDepositPermille: INTEGRITY.offerDepositPermille, offerDepositFreeWh: INTEGRITY.offerDepositFreeWh });
-    }
+    });
   });
 
   it('splitting an offer into many small ones neither lowers the deposit nor the charge, and returns no more than it locked', async () => {
     const { at, interval } = slot();
     setClock(at - 30 * MINUTE);
-    const whole = await seller(200_000);
-    const split = await seller(200_000);
-    const b = await buyer(1_000_000);
-    const actors = [whole, split, b];
-    const total = await holdings(actors);
+    const { whole, split, b, actors, total } = await wholeSplitBuyer();
     await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 3000);
     // The split seller takes its free allowance first, then stamps its deposit-backed offers earlier (a client picks
     // its proposal's timestamp, and can grind its transaction id), so they come first in the meter's allocation.
@@ -253,13 +260,9 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
   it('with a partial deposit (500 permille), splitting an offer does not leave its delivered parts’ deposits out of the charge', async () => {
     const { at, interval } = slot();
     setClock(at - 30 * MINUTE);
-    const whole = await seller(200_000);
-    const split = await seller(200_000);
-    const b = await buyer(1_000_000);
-    const actors = [whole, split, b];
-    const total = await holdings(actors);
-    try {
-      await updateConfig({ offerDepositPermille: 500 }); // half the worst case: 15 tokens per Wh beyond the allowance
+    const { whole, split, b, actors, total } = await wholeSplitBuyer();
+    // Half the worst case: 15 tokens per Wh beyond the allowance
+    await withConfig({ offerDepositPermille: 500 }, { offerDepositPermille: INTEGRITY.offerDepositPermille }, async () => {
       await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 2500); // 2,000 Wh beyond: 30,000
       await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 500); // free
       await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 15,000
@@ -280,21 +283,15 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
       expect(await fx.balance(whole)).toMatchObject({ available: 200_000 - 30_000 + 1500 * p, escrowed: 0 });
       expect(await fx.balance(split)).toMatchObject({ available: 200_000 - 30_000 + 1500 * p, escrowed: 0 });
       expect(await holdings(actors)).toBe(total);
-    } finally {
-      await updateConfig({ offerDepositPermille: INTEGRITY.offerDepositPermille });
-    }
+    });
   });
 
   it('with a deposit short of the charge (250 permille), a split seller’s delivered parts’ credit pays it as the unsplit offer’s does', async () => {
     const { at, interval } = slot();
     setClock(at - 30 * MINUTE);
-    const whole = await seller(200_000);
-    const split = await seller(200_000);
-    const b = await buyer(1_000_000);
-    const actors = [whole, split, b];
-    const total = await holdings(actors);
-    try {
-      await updateConfig({ offerDepositPermille: 250 }); // 7.5 tokens per Wh beyond the allowance
+    const { whole, split, b, actors, total } = await wholeSplitBuyer();
+    // 7.5 tokens per Wh beyond the allowance.
+    await withConfig({ offerDepositPermille: 250 }, { offerDepositPermille: INTEGRITY.offerDepositPermille }, async () => {
       await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 2500); // 15,000
       await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 500); // free
       await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 7,500
@@ -312,9 +309,7 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
       expect(await fx.balance(whole)).toMatchObject({ available: 200_000 - 15_000, escrowed: 0 });
       expect(await fx.balance(split)).toMatchObject({ available: 200_000 - 15_000, escrowed: 0 });
       expect(await holdings(actors)).toBe(total);
-    } finally {
-      await updateConfig({ offerDepositPermille: INTEGRITY.offerDepositPermille });
-    }
+    });
   });
 
   it('a seller that is also the buyer gains nothing from a wash trade at 0 it never delivers', async () => {
