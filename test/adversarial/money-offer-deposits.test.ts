@@ -8,6 +8,7 @@
  */
 import { GRID, UTILITY, expectRefused, outcome } from '../chaincode/support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from '../chaincode/market/fixture';
+import { slotsAfter } from '../chaincode/market/slots';
 
 import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
@@ -18,23 +19,18 @@ const depositOf = (wh: number) => 30 * wh;
 
 describe('adversarial: offer deposits and the reference-price shortfall charge', () => {
   let fx: MarketFixture;
-  let next: number;
+  let slot: () => { at: number; interval: string };
   let seq = 0;
 
   beforeAll(async () => {
     fx = await MarketFixture.start({ ...INTEGRITY, settlementDeadlineMinutes: 1, minPublicGroupSize: 1 });
-    next = Math.ceil((Date.now() + 3 * 60 * MINUTE) / INTERVAL) * INTERVAL;
+    slot = slotsAfter(Date.now());
   });
   afterAll(async () => {
     restoreClock();
     await fx?.close();
   });
 
-  const slot = () => {
-    const at = next;
-    next += 4 * INTERVAL;
-    return { at, interval: new Date(at).toISOString() };
-  };
   const seller = async (tokens: number) => {
     const s = await fx.prosumer(`dep-s${++seq}`);
     if (tokens > 0) await fx.mint(s, tokens);

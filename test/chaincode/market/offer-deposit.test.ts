@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { GRID, expectRefused } from '../support';
 import { MarketFixture, ZONE, restoreClock, salt, setClock, type Trader } from './fixture';
+import { slotsAfter } from './slots';
 
 import { TX } from '@obe/chaincode';
 const MINUTE = 60_000;
@@ -21,7 +22,7 @@ describe('retail offer deposits', () => {
   let sellers: Trader[];
   let buyers: Trader[];
   let poor: Trader;
-  let next: number;
+  let slot: () => { at: number; interval: string };
 
   beforeAll(async () => {
     fx = await MarketFixture.start({ ...INTEGRITY, settlementDeadlineMinutes: 1, minPublicGroupSize: 1 });
@@ -30,18 +31,12 @@ describe('retail offer deposits', () => {
     poor = await fx.prosumer('od-poor');
     for (const s of sellers) await fx.mint(s, 1_000_000);
     await fx.mint(poor, 10_000);
-    next = Math.ceil((Date.now() + 3 * 60 * MINUTE) / INTERVAL) * INTERVAL;
+    slot = slotsAfter(Date.now());
   });
   afterAll(async () => {
     restoreClock();
     await fx?.close();
   });
-
-  const slot = () => {
-    const at = next;
-    next += 4 * INTERVAL;
-    return { at, interval: new Date(at).toISOString() };
-  };
 
   it('locks the deposit beyond the meter’s free allowance, however the offer is split, and a cancel returns it', async () => {
     const { at, interval } = slot();
