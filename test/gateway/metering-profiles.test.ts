@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { MAX_PROFILE_INTERVALS } from '@obe/chaincode';
 import { signProfile } from '../../gateway/src/neighbourhood-sim/readings';
 import { expectError, expectNoServerErrors, http } from './support/http';
-import { INTERVAL_MS, activeAsset, deviceKey, hasField } from './support/fixtures';
+import { INTERVAL_MS, activeAssetAt, deviceKey, hasField } from './support/fixtures';
 import { startHarness, type Harness } from './support/harness';
 
 expectNoServerErrors();
@@ -24,13 +24,7 @@ const post = (who: string | undefined, body: unknown) => {
 
 beforeAll(async () => {
   h = await startHarness();
-  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-  jest.setSystemTime(last - 24 * 3600_000);
-  try {
-    await activeAsset(h, 'prosumer-01', { assetId: 'p-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: meter.publicKeyPem });
-  } finally {
-    jest.useRealTimers();
-  }
+  await activeAssetAt(h, last - 24 * 3600_000, 'prosumer-01', { assetId: 'p-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: meter.publicKeyPem });
 }, 90_000);
 afterAll(() => h?.close());
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { expectError, expectNoServerErrors, http } from './support/http';
-import { INTERVAL_MS, activeAsset, deviceKey, hasField } from './support/fixtures';
+import { INTERVAL_MS, activeAssetAt, deviceKey, hasField } from './support/fixtures';
 import { startHarness, type Harness } from './support/harness';
 
 expectNoServerErrors();
@@ -19,13 +19,7 @@ function signed(importedWh: number, exportedWh: number, sequence: number, assetI
 beforeAll(async () => {
   h = await startHarness();
   // Metering starts at commissioning: the meter is commissioned (transaction time) a day before the interval it reports.
-  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-  jest.setSystemTime(start - 24 * 3600_000);
-  try {
-    await activeAsset(h, 'prosumer-01', { assetId: 'm-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: meter.publicKeyPem });
-  } finally {
-    jest.useRealTimers();
-  }
+  await activeAssetAt(h, start - 24 * 3600_000, 'prosumer-01', { assetId: 'm-meter-1', type: 'meter', segment: 'retail', zone: ZONE, capacityKw: 10, devicePublicKey: meter.publicKeyPem });
 }, 90_000);
 afterAll(() => h?.close());
 

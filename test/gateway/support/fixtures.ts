@@ -25,6 +25,20 @@ export async function activeAsset(h: Harness, owner: string, asset: Record<strin
   return active.body.result;
 }
 
+/**
+ * activeAsset with the system clock (Date alone; timers stay real) set to `at`, so the asset is commissioned, and its
+ * metering starts, then.
+ */
+export async function activeAssetAt(h: Harness, at: number, owner: string, asset: Record<string, unknown>): Promise<Record<string, unknown>> {
+  jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+  jest.setSystemTime(at);
+  try {
+    return await activeAsset(h, owner, asset);
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
 /** True when a key of that name appears anywhere in the value. */
 export function hasField(value: unknown, names: readonly string[]): boolean {
   if (Array.isArray(value)) return value.some((v) => hasField(v, names));
