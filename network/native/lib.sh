@@ -178,6 +178,11 @@ start_peer() {
   builders_yaml="[{name: obe-ccaas, path: $NATIVE_DIR/builders/ccaas, propagateEnvironment: [OBE_CHAINCODE_ADDRESS]}]"
   port=$(org_peer_port "$org")
   peer_dir=$(org_peer_dir "$org")
+  # A compaction interrupted between its two renames leaves a store only under its retired name; a peer started then
+  # would create that store empty. `npm run peer:compact` on the data directory finishes or undoes the swap first.
+  if [ -d "$DATA_DIR/peer-$org" ] && [ -n "$(find "$DATA_DIR/peer-$org" -name '*.obe-compact-old' -print -quit)" ]; then
+    die "peer-$org has an interrupted store rebuild under $DATA_DIR/peer-$org: run npm run peer:compact -- $DATA_DIR/peer-$org first"
+  fi
   start_background "peer-$org" "$LOG_DIR/peer-$org.log" env \
     FABRIC_CFG_PATH="$CONFIG_DIR" \
     FABRIC_LOGGING_SPEC="${OBE_PEER_LOGGING_SPEC:-INFO}" \

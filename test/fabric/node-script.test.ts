@@ -54,4 +54,13 @@ describe('network/native/node.sh', () => {
     expect(start.status).not.toBe(0);
     expect(start.stderr).toMatch(/Fabric/);
   });
+
+  it('never starts a peer over a store rebuild that was interrupted between its renames (it would create the store empty)', () => {
+    const retired = path.join(gen, 'data/peer-utility/ledgersData/pvtdataStore.obe-compact-old');
+    fs.mkdirSync(retired, { recursive: true });
+    const start = runBash(`source "${NATIVE}/lib.sh" && start_peer utility`, { PATH: isolatedPath(), OBE_NETWORK_DIR: gen }, []);
+    expect(start.status).toBe(1);
+    expect(start.stderr).toMatch(/interrupted store rebuild.*peer:compact/);
+    expect(fs.existsSync(path.join(gen, 'run/peer-utility.pid'))).toBe(false);
+  });
 });
