@@ -40,7 +40,7 @@ async function meterDevices(activeAsset: LiveApi['activeAsset'], zone: string, c
 describeLive('offer deposits on the native Fabric network', () => {
   const gateway = useLiveGateway('obe-fabric-deposit-', 'off');
 
-  it('refuses an unfunded price-zeroing offer, and charges a funded one that is never delivered from its deposit', async () => {
+  it('refuses an unfunded offer at 0 for the whole demand, and charges a funded one that is never delivered at the reference price from its deposit', async () => {
     const { call, ok, register, grant, activeAsset } = liveApi(gateway());
     const run = crypto.randomBytes(3).toString('hex');
     const zone = `od-${run}`;
@@ -89,7 +89,11 @@ describeLive('offer deposits on the native Fabric network', () => {
 
       const slot = `/api/v1/retail/intervals/${encodeURIComponent(interval)}/zones/${zone}`;
       await waitUntil(start - gateMs + 1500);
-      expect((await ok('gridoperator-admin', 'POST', `${slot}/clear`)).body.result).toMatchObject({ price: 0 });
+      // The offer at 0 covers the whole demand: every price up to the bids trades the same 1000 Wh, and the clearing
+      // picks one inside that range (the midpoint on this book) — below the reference price, which is what the
+      // shortfall is charged at.
+      const cleared = (await ok('gridoperator-admin', 'POST', `${slot}/clear`)).body.result as { price: number };
+      expect(cleared.price).toBeLessThan(integrity.imbalanceReferencePrice);
 
       await waitUntil(start + lengthMs + 2000);
       const sign = (label: string, importedWh: number, exportedWh: number) => {
@@ -99,11 +103,14 @@ describeLive('offer deposits on the native Fabric network', () => {
       await ok('utility-admin', 'POST', '/api/v1/metering/readings', { readings: [sign(attacker, 0, 0), ...buyers.map((b) => sign(b, 500, 0))] });
       const operatorBefore = await balance('gridoperator-admin');
       await ok('gridoperator-admin', 'POST', `${slot}/settle`);
-      // 1000 Wh awarded at 0 and not delivered: charged at the reference price, ⌈20 × 1000⌉ = 20,000, from the deposit.
-      expect((await ok('regulator-admin', 'GET', `${slot}/settlement`)).body.details).toMatchObject({ imbalanceCharged: 20_000, imbalanceUnpaid: '0', balancingCredit: 20_000 });
+      // 1000 Wh awarded below the reference price and not delivered: charged at the reference price, ⌈20 × 1000⌉ =
+      // 20,000, from the deposit.
+      // The balancing party, which supplied the buyers' 1000 Wh, also receives what the buyers paid for them.
+      const balancingCredit = 20_000 + cleared.price * 1000;
+      expect((await ok('regulator-admin', 'GET', `${slot}/settlement`)).body.details).toMatchObject({ imbalanceCharged: 20_000, imbalanceUnpaid: '0', balancingCredit });
       expect(await balance(attacker)).toMatchObject({ available: attackerBefore.available - 20_000, escrowed: attackerBefore.escrowed });
       const operatorAfter = await balance('gridoperator-admin');
-      expect(operatorAfter.available + operatorAfter.escrowed - operatorBefore.available - operatorBefore.escrowed).toBe(20_000);
+      expect(operatorAfter.available + operatorAfter.escrowed - operatorBefore.available - operatorBefore.escrowed).toBe(balancingCredit);
       for (const b of buyers) expect((await balance(b)).escrowed).toBe(0);
     } finally {
       await ok('gridoperator-admin', 'PUT', '/api/v1/governance', { imbalanceReferencePrice: 0, offerDepositPermille: 0, offerDepositFreeWh: 0 });
