@@ -154,7 +154,7 @@ describeWithBrowser('dashboard in chromium', () => {
       expect(await page.textContent('#identity-banner')).toContain('CONSUMER');
       expect((await fetch(`${gateway.url}/api/v1/admin/participants/${created.pseudonym}`, { method: 'DELETE', headers: admin })).status).toBe(200);
       await page.reload();
-      await page.waitForSelector('#sign-in-error:not([hidden])', { timeout: 15_000 });
+      await page.waitForSelector('#sign-in-error:not([hidden])', { timeout: 30_000 });
       expect(await page.evaluate(() => window.sessionStorage.getItem('obe.apiKey'))).toBeNull();
     } finally {
       await page.close();
@@ -167,7 +167,7 @@ describeWithBrowser('dashboard in chromium', () => {
       await page.goto(`${gateway.url}/`);
       await page.fill('#api-key', 'obe_000000000000_not-a-key');
       await page.click('#sign-in button[type="submit"]');
-      await page.waitForSelector('#sign-in-error:not([hidden])', { timeout: 15_000 });
+      await page.waitForSelector('#sign-in-error:not([hidden])', { timeout: 30_000 });
       expect(await page.textContent('#sign-in-error')).toContain('not valid');
       expect(await page.evaluate(() => window.sessionStorage.getItem('obe.apiKey'))).toBeNull();
     } finally {
