@@ -11,8 +11,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { signProfiles, type ProfileBatch } from '../../gateway/src/neighbourhood-sim/readings';
-import { percentiles } from './rest-fixture';
-import { load } from './fabric';
+import { load, percentiles } from './rest-fixture';
 
 const DAY_MS = 24 * 3600_000;
 

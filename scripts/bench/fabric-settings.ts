@@ -23,7 +23,8 @@ import path from 'node:path';
 import { TX } from '@obe/chaincode';
 import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-client';
 import { readBlockCutting, setBlockCutting, type BlockCutting } from './block-cutting';
-import { fabricNetworkStatus, load, measurePoint, startFabricBench, type FabricBench, type PathName, type PointResult } from './fabric';
+import { load } from './rest-fixture';
+import { fabricNetworkStatus, measurePoint, startFabricBench, type FabricBench, type PathName, type PointResult } from './fabric';
 
 interface Variant {
   name: string;

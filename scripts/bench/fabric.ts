@@ -45,7 +45,7 @@ import { connectDirect, readConnectionConfig } from '../../network/lib/fabric-cl
 import { ratiosTo } from './adapter-overhead';
 import { fabricClearingSettlement } from './fabric-settlement';
 import { readBlockCutting } from './block-cutting';
-import { inFlight, percentiles } from './rest-fixture';
+import { load, percentiles } from './rest-fixture';
 import { FABRIC_PROFILE_PLAN, fabricProfileIngestion, type ProfileBenchInputs } from './fabric-profiles';
 
 /** Metering starts at commissioning; a DSO may date it back at most 31 days (chaincode registry/asset.ts). */
@@ -327,24 +327,6 @@ export async function measurePoint(bench: FabricBench, names: readonly PathName[
       { tps: Number(((lat.length * 1000) / ms).toFixed(1)), latencyMs: percentiles(lat), failed, ...(firstError ? { firstError } : {}) },
     ]),
   );
-}
-
-/** `count` tasks with `concurrency` in flight; latencies of the ones that succeeded, failures counted with the first error. */
-export async function load(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ elapsedMs: number; latenciesMs: number[]; failed: number; firstError?: string }> {
-  const latenciesMs: number[] = [];
-  let failed = 0;
-  let firstError: string | undefined;
-  const elapsedMs = await inFlight(count, concurrency, async (i) => {
-    const start = performance.now();
-    try {
-      await task(i);
-      latenciesMs.push(performance.now() - start);
-    } catch (err) {
-      failed++;
-      firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    }
-  });
-  return { elapsedMs, latenciesMs, failed, ...(firstError ? { firstError } : {}) };
 }
 
 export default async function fabricSection(opts: { quick: boolean; fabric: boolean }): Promise<Record<string, unknown>> {

@@ -154,3 +154,21 @@ export function percentiles(values: readonly number[]): Percentiles {
   const r = (v: number) => Number(v.toFixed(2));
   return { p50: r(at(50)), p95: r(at(95)), p99: r(at(99)), max: r(sorted[sorted.length - 1] ?? NaN), samples: sorted.length };
 }
+
+/** `count` tasks with `concurrency` in flight; latencies of the ones that succeeded, failures counted with the first error. */
+export async function load(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<{ elapsedMs: number; latenciesMs: number[]; failed: number; firstError?: string }> {
+  const latenciesMs: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  const elapsedMs = await inFlight(count, concurrency, async (i) => {
+    const start = performance.now();
+    try {
+      await task(i);
+      latenciesMs.push(performance.now() - start);
+    } catch (err) {
+      failed++;
+      firstError ??= err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    }
+  });
+  return { elapsedMs, latenciesMs, failed, ...(firstError ? { firstError } : {}) };
+}
