@@ -70,9 +70,11 @@ export function createApp(gateway: GatewayContext = new GatewayContext(), option
   api.use(resolveCaller(gateway));
   api.use(keyLimiter(gateway, gateway.limits));
   // A head-end's batch may be as large as the chaincode accepts (10,000 readings, MAX_BATCH_TEXT_BYTES of text): a
-  // general body limit below that would refuse with 413 a batch the ledger takes. Parsed here, the general parser
-  // below leaves these bodies alone.
-  api.use(METERING_BATCH_PATHS, express.json({ limit: MAX_BATCH_TEXT_BYTES, strict: false }));
+  // general body limit below that would refuse with 413 a batch the ledger takes. Only for a caller with a valid key
+  // (resolveCaller above): anyone else gets the general limit, so no anonymous request makes the gateway parse 8 MiB.
+  // Parsed here, the general parser below leaves these bodies alone.
+  const meteringBatchBody = express.json({ limit: MAX_BATCH_TEXT_BYTES, strict: false });
+  api.use(METERING_BATCH_PATHS, (req: Request, res: Response, next: NextFunction) => (res.locals.caller ? meteringBatchBody(req, res, next) : next()));
   api.use(express.json({ limit: gateway.bodyLimit, strict: false }));
   api.use(rejectDeepJson());
   const allowedMethods = bindOperations(api, {

@@ -54,4 +54,12 @@ describe('metering: signed load profiles at the REST bounds', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   }, 60_000);
+
+  it('keeps the general body limit for a caller without a valid key (no anonymous 8 MiB parse)', async () => {
+    const body = { profiles: [], pad: 'x'.repeat(2 * 1024 * 1024) };
+    const anonymous = await http(h.app).post('/api/v1/metering/profiles').send(body);
+    expectError(anonymous, 413, 'PAYLOAD_TOO_LARGE');
+    const forged = await http(h.app).post('/api/v1/metering/profiles').set('Authorization', 'Bearer obe_not-a-key').send(body);
+    expectError(forged, 413, 'PAYLOAD_TOO_LARGE');
+  });
 });
