@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Context } from 'fabric-contract-api';
+import { readJsonByPrefix } from '../../chaincode/src/common/state';
 import { canonicalJson, errorCodeOf, NotFoundError, parseJsonArg, parseWith, InvalidArgumentError } from '../../chaincode/src/common';
 
 describe('canonical JSON', () => {
@@ -41,5 +43,36 @@ describe('argument validation', () => {
 
   it('refuses text that is not JSON', () => {
     expect(() => parseJsonArg(schema, '{nope', 'asset')).toThrow('[INVALID_ARGUMENT] invalid asset: not valid JSON');
+  });
+});
+
+describe('a range read', () => {
+  /** A fabric-shim-shaped iterator over `values`; counts close() calls (each one a gRPC round trip on a real peer). */
+  const ctxOver = (values: string[]) => {
+    const calls = { close: 0 };
+    let i = 0;
+    const iterator = {
+      next: async () => (i < values.length ? { value: { key: `k${i}`, value: Buffer.from(values[i++]) }, done: false } : { done: true }),
+      close: async () => {
+        calls.close++;
+      },
+    };
+    const ctx = { stub: { getStateByPartialCompositeKey: async () => iterator } } as unknown as Context;
+    return { ctx, calls };
+  };
+
+  it('read to the end costs no close round trip: the peer drops an exhausted iterator itself', async () => {
+    const { ctx, calls } = ctxOver(['{"a":1}', '{"a":2}']);
+    await expect(readJsonByPrefix(ctx, 't', [])).resolves.toEqual([
+      { key: 'k0', value: { a: 1 } },
+      { key: 'k1', value: { a: 2 } },
+    ]);
+    expect(calls.close).toBe(0);
+  });
+
+  it('left before the end (a value that does not parse) is closed, and the error reaches the caller', async () => {
+    const { ctx, calls } = ctxOver(['{"a":1}', 'not json', '{"a":3}']);
+    await expect(readJsonByPrefix(ctx, 't', [])).rejects.toThrow();
+    expect(calls.close).toBe(1);
   });
 });
