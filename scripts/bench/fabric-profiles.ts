@@ -23,6 +23,11 @@ export interface ProfileBenchInputs {
   keyOf(assetId: string): KeyObject;
   /** POST /api/v1/metering/profiles through the in-process REST gateway; resolves to the readings accepted. */
   submitProfiles(batch: ProfileBatch): Promise<number>;
+  /**
+   * The nodes' own timings over `work` (fabric.ts's metricsSnapshot/networkTimings: per node and metric, the mean and
+   * count, e.g. chaincode shim requests per endorsing peer); left out when not given.
+   */
+  networkDuring?<T>(work: () => Promise<T>): Promise<{ result: T; network: unknown }>;
 }
 
 export interface ProfileShape {
@@ -68,10 +73,12 @@ export async function fabricProfileIngestion(inputs: ProfileBenchInputs, plan: r
       batches.push(signProfiles(readings, inputs.keyOf, { intervalMs, maxIntervals: shape.intervals }));
     }
     const size = shape.meters * shape.intervals;
-    const t = await load(shape.transactions, shape.clients, async (i) => {
-      const accepted = await inputs.submitProfiles(batches[i]);
-      if (accepted !== size) throw new Error(`${accepted} of ${size} readings accepted`);
-    });
+    const run = () =>
+      load(shape.transactions, shape.clients, async (i) => {
+        const accepted = await inputs.submitProfiles(batches[i]);
+        if (accepted !== size) throw new Error(`${accepted} of ${size} readings accepted`);
+      });
+    const { result: t, network } = inputs.networkDuring ? await inputs.networkDuring(run) : { result: await run(), network: undefined };
     const committed = shape.transactions - t.failed;
     const row = {
       shape: 'profiles',
@@ -86,6 +93,7 @@ export async function fabricProfileIngestion(inputs: ProfileBenchInputs, plan: r
       latencyMs: percentiles(t.latenciesMs),
       failed: t.failed,
       ...(t.firstError ? { firstError: t.firstError } : {}),
+      ...(network === undefined ? {} : { network }),
     };
     rows.push(row);
     process.stderr.write(`[bench fabric] profiles ${shape.meters} × ${shape.intervals}: ${row.readingsPerSecond} readings/s\n`);

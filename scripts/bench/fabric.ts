@@ -296,6 +296,11 @@ export async function startFabricBench(file: string, meterCount: number): Promis
       meteringFrom,
       keyOf: (assetId) => keys.get(assetId).privateKey,
       submitProfiles: async (batch) => (await client.submit<{ accepted: number }>('POST', '/api/v1/metering/profiles', apiKey.key, batch, null)).result.accepted,
+      networkDuring: async (work) => {
+        const before = await metricsSnapshot();
+        const result = await work();
+        return { result, network: networkTimings(before, await metricsSnapshot()) };
+      },
     };
     return { ledger, paths, meters, intervalMinutes, nextBatch, request, counters, profileInputs, close };
   } catch (err) {
