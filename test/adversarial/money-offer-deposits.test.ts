@@ -253,45 +253,38 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
     expect(await holdings(actors)).toBe(total);
   });
 
-  it('with a partial deposit (500 permille), splitting an offer does not leave its delivered parts’ deposits out of the charge', async () => {
+  // A split seller (a free offer plus two 1,000 Wh offers, one delivered in full and one not at all) against the same
+  // energy in one offer: at every deposit rate both post the same deposit and end at the same balance. Both fall
+  // 1,000 Wh short: due ⌈20 × 1,000 × 1.5⌉ = 30,000.
+  it.each([
+    {
+      // Half the worst case: 15 tokens per Wh beyond the allowance. Each posted 30,000, which covers the charge: the
+      // whole offer pays it from its credit (1,500 × 5) and its deposit; the split seller's delivered offer's deposit
+      // covers the undelivered one's charge as it would in one offer.
+      permille: 500,
+      deposit: 30_000,
+      available: (p: number) => 200_000 - 30_000 + 1500 * p,
+      title: 'with a partial deposit (500 permille), splitting an offer does not leave its delivered parts’ deposits out of the charge',
+    },
+    {
+      // 7.5 tokens per Wh beyond the allowance: the whole offer pays from its credit (1,500 × 5) and its 15,000 deposit,
+      // 7,500 unpaid. The split seller's undelivered offer earned nothing, but the seller did: the same 22,500 is taken.
+      permille: 250,
+      deposit: 15_000,
+      available: () => 200_000 - 15_000,
+      title: 'with a deposit short of the charge (250 permille), a split seller’s delivered parts’ credit pays it as the unsplit offer’s does',
+    },
+  ])('$title', async ({ permille, deposit, available }) => {
     const { at, interval } = slot();
     setClock(at - 30 * MINUTE);
     const { whole, split, b, actors, total } = await wholeSplitBuyer();
-    // Half the worst case: 15 tokens per Wh beyond the allowance
-    await withConfig({ offerDepositPermille: 500 }, { offerDepositPermille: INTEGRITY.offerDepositPermille }, async () => {
-      await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 2500); // 2,000 Wh beyond: 30,000
+    await withConfig({ offerDepositPermille: permille }, { offerDepositPermille: INTEGRITY.offerDepositPermille }, async () => {
+      await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 2500); // 2,000 Wh beyond the allowance
       await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 500); // free
-      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 15,000
-      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 15,000
-      expect((await fx.balance(whole)).escrowed).toBe(30_000);
-      expect((await fx.balance(split)).escrowed).toBe(30_000);
-      await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 5000);
-      const p = (await clearAtGate(at, interval)).price!;
-      expect(p).toBe(5);
-      await deliverAndSettle(at, interval, [
-        [whole.meterId, 0, 1500],
-        [split.meterId, 0, 1500], // one 1,000 Wh offer delivered in full, the other not at all
-        [b.meterId, 5000, 0],
-      ]);
-      // Both 1,000 Wh short: due ⌈20 × 1,000 × 1.5⌉ = 30,000, and each posted 30,000 for its Wh beyond the allowance.
-      // The whole offer pays it from its credit (1,500 × 5) and its deposit; the split seller's deposits are its too,
-      // and the delivered offer's deposit covers the undelivered one's charge as it would in one offer.
-      expect(await fx.balance(whole)).toMatchObject({ available: 200_000 - 30_000 + 1500 * p, escrowed: 0 });
-      expect(await fx.balance(split)).toMatchObject({ available: 200_000 - 30_000 + 1500 * p, escrowed: 0 });
-      expect(await holdings(actors)).toBe(total);
-    });
-  });
-
-  it('with a deposit short of the charge (250 permille), a split seller’s delivered parts’ credit pays it as the unsplit offer’s does', async () => {
-    const { at, interval } = slot();
-    setClock(at - 30 * MINUTE);
-    const { whole, split, b, actors, total } = await wholeSplitBuyer();
-    // 7.5 tokens per Wh beyond the allowance.
-    await withConfig({ offerDepositPermille: 250 }, { offerDepositPermille: INTEGRITY.offerDepositPermille }, async () => {
-      await fx.placeOrder(whole, ZONE, interval, 'SELL', 0, 2500); // 15,000
-      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 500); // free
-      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 7,500
-      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000); // 7,500
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000);
+      await fx.placeOrder(split, ZONE, interval, 'SELL', 0, 1000);
+      expect((await fx.balance(whole)).escrowed).toBe(deposit);
+      expect((await fx.balance(split)).escrowed).toBe(deposit);
       await fx.placeOrder(b, ZONE, interval, 'BUY', 10, 5000);
       const p = (await clearAtGate(at, interval)).price!;
       expect(p).toBe(5);
@@ -300,10 +293,8 @@ describe('adversarial: offer deposits and the reference-price shortfall charge',
         [split.meterId, 0, 1500],
         [b.meterId, 5000, 0],
       ]);
-      // Due 30,000 on 1,000 Wh short; the whole offer pays it from its credit (1,500 × 5) and its 15,000 deposit, 7,500
-      // unpaid. The split seller's undelivered offer earned nothing, but the seller did: the same 22,500 is taken.
-      expect(await fx.balance(whole)).toMatchObject({ available: 200_000 - 15_000, escrowed: 0 });
-      expect(await fx.balance(split)).toMatchObject({ available: 200_000 - 15_000, escrowed: 0 });
+      expect(await fx.balance(whole)).toMatchObject({ available: available(p), escrowed: 0 });
+      expect(await fx.balance(split)).toMatchObject({ available: available(p), escrowed: 0 });
       expect(await holdings(actors)).toBe(total);
     });
   });
