@@ -17,22 +17,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { TX } from '@obe/chaincode';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
-import { loadConfig } from '../../gateway/src/config';
-import { newApiKey } from '../../gateway/src/http/auth';
 import { fabricCall } from './support/fabric-call';
-import { CONNECTION_FILE, NETWORK_DIR, describeLive, peerDataDir } from './support/live';
+import { NETWORK_DIR, describeLive, peerDataDir } from './support/live';
+import { liveApi, useLiveGateway, utilitySigningCa, type LiveApi } from './support/live-gateway';
 import { NATIVE } from './support/shell';
 import { filesContaining } from './support/peer-store';
 
 const ADMIN = 'utility-admin';
 const ISSUER = 'gridoperator-user1';
-const CA_DIR = path.join(NETWORK_DIR, 'crypto', 'peerOrganizations', 'utility.obe.local', 'ca');
 const PEERS = ['gridoperator', 'utility', 'regulator'] as const;
 
 const call = (label: string, mode: 'submit' | 'evaluate', fn: string, args: string[] = [], transient: Record<string, string> = {}) =>
@@ -53,51 +47,20 @@ const height = (peer: string) =>
 const movement = (amount: number) => ({ movement: JSON.stringify({ amount, salt: randomBytes(24).toString('hex') }) });
 
 describeLive('erasure on Fabric: purged from every peer, on disk', () => {
-  let dataDir: string;
-  let gw: RunningGateway;
-  let adminKey: string;
-  // The ledger calls (spawnSync) block this process, the gateway's too, often longer than its keep-alive timeout: a
-  // timer turn first lets fetch drop the idle connection instead of reusing it as the server closes it (ECONNRESET).
-  const api = async (p: string, key: string, init: { method?: string; json?: unknown } = {}) => {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    return fetch(`${gw.url}${p.replace(/^\//, '')}`, {
-      method: init.method ?? 'GET',
-      headers: { Authorization: `Bearer ${key}`, ...(init.json ? { 'Content-Type': 'application/json' } : {}) },
-      body: init.json ? JSON.stringify(init.json) : undefined,
-    });
-  };
+  const gateway = useLiveGateway('obe-fabric-erasure-', 'off', utilitySigningCa);
+  let api: LiveApi;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-fabric-erasure-'));
-    const admin = newApiKey(ADMIN);
-    adminKey = admin.key;
-    fs.writeFileSync(path.join(dataDir, 'gateway.json'), JSON.stringify({ apiKeys: [admin.stored] }));
-    const caKey = fs.readdirSync(CA_DIR).find((f) => f.endsWith('_sk'))!;
-    const caCert = fs.readdirSync(CA_DIR).find((f) => f.endsWith('-cert.pem'))!;
-    const env = {
-      PORT: '0', OBE_LEDGER: 'fabric', OBE_FABRIC_CONFIG: CONNECTION_FILE, OBE_DATA_DIR: dataDir, OBE_AUDIT_RELAY: 'off', OBE_DEMO: 'off', LOG_LEVEL: 'silent',
-      OBE_FABRIC_SIGNING_CA: `UtilityMSP:${path.join(CA_DIR, caCert)}:${path.join(CA_DIR, caKey)}`,
-    };
-    process.env.OBE_FABRIC_SIGNING_CA = env.OBE_FABRIC_SIGNING_CA;
-    gw = await startGateway(loadConfig(env), pino({ level: 'silent' }));
-    await gw.ready;
-    await api('/api/v1/registry/participants', adminKey, { method: 'POST' }); // 200, or 409 when registered before
+    api = liveApi(gateway());
+    await api.register([ADMIN]);
     // The token issuer (a network reused across runs may have registered it already).
     const me = JSON.parse(call(ISSUER, 'evaluate', TX.Participants.WhoAmI.name)) as { pseudonym: string; registered: boolean };
     if (!me.registered) call(ISSUER, 'submit', TX.Participants.Register.name);
     call('gridoperator-admin', 'submit', TX.Participants.GrantRole.name, [JSON.stringify({ pseudonym: me.pseudonym, role: 'MARKET_OPERATOR' })]);
   }, 180_000);
 
-  afterAll(async () => {
-    delete process.env.OBE_FABRIC_SIGNING_CA;
-    await gw?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('purges a household’s token records from every peer’s private data store and leaves a tombstone', async () => {
-    const res = await api('/api/v1/admin/participants', adminKey, { method: 'POST', json: { roles: ['CONSUMER'], label: `fabric-erasure-${Date.now()}` } });
-    expect(res.status).toBe(200);
-    const household = (await res.json()) as { key: string; pseudonym: string };
+    const household = (await api.ok(ADMIN, 'POST', '/api/v1/admin/participants', { roles: ['CONSUMER'], label: `fabric-erasure-${Date.now()}` })).body as { key: string; pseudonym: string };
 
     // An amount no other record of the run holds: minted to the household and burnt again (no counterparty record).
     const amount = randomInt(1_000_003, 9_999_991);
@@ -108,14 +71,12 @@ describeLive('erasure on Fabric: purged from every peer, on disk', () => {
       expect(filesContaining(peerDataDir(peer), needle)).toEqual(expect.arrayContaining([expect.stringMatching(/^ledgersData\/pvtdataStore\//)]));
     }
 
-    const erased = await api(`/api/v1/registry/participants/${household.pseudonym}/erase`, adminKey, { method: 'POST' });
-    expect(erased.status).toBe(200);
-    expect(((await erased.json()) as { result: { purged: { tokenRecords: number } } }).result.purged.tokenRecords).toBe(2);
-    expect((await api(`/api/v1/registry/participants/${household.pseudonym}/erase`, adminKey, { method: 'POST' })).status).toBe(409);
-    const tombstone = (await (await api(`/api/v1/registry/participants/${household.pseudonym}`, adminKey)).json()) as { status: string; roles: string[] };
-    expect(tombstone).toMatchObject({ status: 'ERASED', roles: [] });
+    const erased = await api.ok(ADMIN, 'POST', `/api/v1/registry/participants/${household.pseudonym}/erase`);
+    expect((erased.body as { result: { purged: { tokenRecords: number } } }).result.purged.tokenRecords).toBe(2);
+    expect((await api.call(ADMIN, 'POST', `/api/v1/registry/participants/${household.pseudonym}/erase`)).status).toBe(409);
+    expect((await api.ok(ADMIN, 'GET', `/api/v1/registry/participants/${household.pseudonym}`)).body).toMatchObject({ status: 'ERASED', roles: [] });
     // Its identity can register no more: the certificate's pseudonym is a tombstone.
-    expect((await api('/api/v1/registry/participants', household.key, { method: 'POST' })).status).toBe(409);
+    expect((await api.call({ key: household.key }, 'POST', '/api/v1/registry/participants')).status).toBe(409);
 
     // A block after the purge's lets the peers' purge manager run (purgeInterval 1).
     call(ISSUER, 'submit', TX.Tokens.Mint.name, [JSON.stringify({ account: JSON.parse(call(ISSUER, 'evaluate', TX.Participants.WhoAmI.name)).pseudonym })], movement(1));
@@ -146,7 +107,7 @@ describeLive('erasure on Fabric: purged from every peer, on disk', () => {
     // The orderer orders transactions whose private inputs travel only in the transient map: its blocks hold hashes.
     expect(filesContaining(path.join(NETWORK_DIR, 'data', 'orderer'), needle)).toEqual([]);
     // The network endorses and commits with every peer compacted: the tombstone is still there and a submit goes through.
-    expect(((await (await api(`/api/v1/registry/participants/${household.pseudonym}`, adminKey)).json()) as { status: string }).status).toBe('ERASED');
+    expect((await api.ok(ADMIN, 'GET', `/api/v1/registry/participants/${household.pseudonym}`)).body.status).toBe('ERASED');
     call(ISSUER, 'submit', TX.Tokens.Mint.name, [JSON.stringify({ account: JSON.parse(call(ISSUER, 'evaluate', TX.Participants.WhoAmI.name)).pseudonym })], movement(1));
   }, 600_000);
 });

@@ -8,83 +8,51 @@
  * same salt. Skipped, saying why, without a running network.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import canonicalize from 'canonicalize';
-import pino from 'pino';
 import { TX } from '@obe/chaincode';
 import { deriveSalt, sha256Hex } from '../../chaincode/src/common/hash';
 import { readingSaltLabel } from '../../chaincode/src/metering/reading';
-import { startGateway, type RunningGateway } from '../../gateway/src/bootstrap';
-import { loadConfig } from '../../gateway/src/config';
-import { newApiKey } from '../../gateway/src/http/auth';
 import { fabricCall } from './support/fabric-call';
-import { CONNECTION_FILE, NETWORK_DIR, describeLive } from './support/live';
+import { describeLive } from './support/live';
+import { liveApi, useLiveGateway, utilitySigningCa, type Caller, type LiveApi } from './support/live-gateway';
 
 const ADMIN = 'utility-admin';
 const DSO = 'gridoperator-admin';
-const CA_DIR = path.join(NETWORK_DIR, 'crypto', 'peerOrganizations', 'utility.obe.local', 'ca');
 
 describeLive('crypto-shredded reading salts on Fabric', () => {
-  let dataDir: string;
-  let gw: RunningGateway;
-  let adminKey: string;
-  const api = (p: string, key: string, init: { method?: string; json?: unknown } = {}) =>
-    fetch(`${gw.url}${p.replace(/^\//, '')}`, {
-      method: init.method ?? 'GET',
-      headers: { Authorization: `Bearer ${key}`, ...(init.json ? { 'Content-Type': 'application/json' } : {}) },
-      body: init.json ? JSON.stringify(init.json) : undefined,
-    });
-  const ok = async (p: string, key: string, init: { method?: string; json?: unknown } = {}) => {
-    const res = await api(p, key, init);
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`${init.method ?? 'GET'} ${p}: ${res.status} ${text.slice(0, 400)}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const gateway = useLiveGateway('obe-fabric-shredding-', 'off', utilitySigningCa);
+  let api: LiveApi;
+  /** A request that must answer 200; its JSON body. */
+  const ok = async (who: Caller, method: string, p: string, body?: unknown) => (await api.ok(who, method, p, body)).body;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'obe-fabric-shredding-'));
-    const admin = newApiKey(ADMIN);
-    adminKey = admin.key;
-    fs.writeFileSync(path.join(dataDir, 'gateway.json'), JSON.stringify({ apiKeys: [admin.stored] }));
-    const caKey = fs.readdirSync(CA_DIR).find((f) => f.endsWith('_sk'))!;
-    const caCert = fs.readdirSync(CA_DIR).find((f) => f.endsWith('-cert.pem'))!;
-    const env = {
-      PORT: '0', OBE_LEDGER: 'fabric', OBE_FABRIC_CONFIG: CONNECTION_FILE, OBE_DATA_DIR: dataDir, OBE_AUDIT_RELAY: 'off', OBE_DEMO: 'off', LOG_LEVEL: 'silent',
-      OBE_FABRIC_SIGNING_CA: `UtilityMSP:${path.join(CA_DIR, caCert)}:${path.join(CA_DIR, caKey)}`,
-    };
-    process.env.OBE_FABRIC_SIGNING_CA = env.OBE_FABRIC_SIGNING_CA;
-    gw = await startGateway(loadConfig(env), pino({ level: 'silent' }));
-    await gw.ready;
-    await api('/api/v1/registry/participants', adminKey, { method: 'POST' }); // 200, or 409 when registered before
+    api = liveApi(gateway());
+    await api.register([ADMIN]);
     const me = JSON.parse(fabricCall({ label: DSO, mode: 'evaluate', fn: TX.Participants.WhoAmI.name })) as { pseudonym: string; registered: boolean };
     if (!me.registered) fabricCall({ label: DSO, mode: 'submit', fn: TX.Participants.Register.name });
     fabricCall({ label: DSO, mode: 'submit', fn: TX.Participants.GrantRole.name, args: [JSON.stringify({ pseudonym: me.pseudonym, role: 'DSO' })] });
   }, 180_000);
 
-  afterAll(async () => {
-    delete process.env.OBE_FABRIC_SIGNING_CA;
-    await gw?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('salts a reading with the owner’s secret, and refuses readings of the owner’s intervals after its erasure', async () => {
     const run = crypto.randomBytes(3).toString('hex');
-    const onboard = async (label: string) => (await ok('/api/v1/admin/participants', adminKey, { method: 'POST', json: { roles: ['PROSUMER'], label } })) as { key: string; pseudonym: string };
+    const onboard = async (label: string) => (await ok(ADMIN, 'POST', '/api/v1/admin/participants', { roles: ['PROSUMER'], label })) as { key: string; pseudonym: string };
     const seller = await onboard(`shred-seller-${run}`);
     const buyer = await onboard(`shred-buyer-${run}`);
-    const { config } = (await ok('/api/v1/governance', adminKey)) as { config: { intervalMinutes: number } };
+    const { config } = (await ok(ADMIN, 'GET', '/api/v1/governance')) as { config: { intervalMinutes: number } };
     const lengthMs = config.intervalMinutes * 60_000;
     const lastEnded = Math.floor(Date.now() / lengthMs) * lengthMs - lengthMs;
     const device = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const assetId = `shred-${run}`;
-    await ok('/api/v1/registry/assets', seller.key, {
-      method: 'POST',
-      json: { assetId, type: 'meter', segment: 'retail', zone: `shred-${run}`, capacityKw: 10, devicePublicKey: device.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    await ok({ key: seller.key }, 'POST', '/api/v1/registry/assets', {
+      assetId,
+      type: 'meter',
+      segment: 'retail',
+      zone: `shred-${run}`,
+      capacityKw: 10,
+      devicePublicKey: device.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     });
     fabricCall({ label: DSO, mode: 'submit', fn: TX.Registry.CommissionAsset.name, args: [JSON.stringify({ assetId, meteringFrom: lastEnded - 10 * lengthMs })] });
-    await ok(`/api/v1/registry/assets/${assetId}/activate`, seller.key, { method: 'POST' });
+    await ok({ key: seller.key }, 'POST', `/api/v1/registry/assets/${assetId}/activate`);
 
     const payload = (intervalStart: number, importedWh: number) => canonicalize({ assetId, intervalStart, importedWh, exportedWh: 0, sequence: intervalStart / 1000 })!;
     const signed = (intervalStart: number, importedWh: number) => ({
@@ -97,13 +65,13 @@ describeLive('crypto-shredded reading salts on Fabric', () => {
 
     const first = lastEnded - lengthMs;
     expect(JSON.parse(submit([signed(first, 777)]))).toMatchObject({ accepted: 1 });
-    const { hash } = (await ok(`/api/v1/metering/assets/${assetId}/readings/${first}/hash`, adminKey)) as { hash: string };
+    const { hash } = (await ok(ADMIN, 'GET', `/api/v1/metering/assets/${assetId}/readings/${first}/hash`)) as { hash: string };
     // The batch secret alone (all the head-end kept) does not reproduce the public hash.
     expect(hash).not.toBe(sha256Hex(`${deriveSalt(batchSecret, readingSaltLabel(assetId, first))}\n${payload(first, 777)}`));
 
-    await ok(`/api/v1/registry/assets/${assetId}/transfer`, seller.key, { method: 'POST', json: { to: buyer.pseudonym } });
-    await ok(`/api/v1/registry/assets/${assetId}/transfer/accept`, buyer.key, { method: 'POST' });
-    await ok(`/api/v1/registry/participants/${seller.pseudonym}/erase`, adminKey, { method: 'POST' });
+    await ok({ key: seller.key }, 'POST', `/api/v1/registry/assets/${assetId}/transfer`, { to: buyer.pseudonym });
+    await ok({ key: buyer.key }, 'POST', `/api/v1/registry/assets/${assetId}/transfer/accept`);
+    await ok(ADMIN, 'POST', `/api/v1/registry/participants/${seller.pseudonym}/erase`);
     expect(() => submit([signed(lastEnded, 888)])).toThrow(/owner at that interval was erased/);
   }, 180_000);
 });

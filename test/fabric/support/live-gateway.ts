@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createGatewayFile } from '../../../gateway/src/setup';
 import { connectionConfigSchema } from '../../../network/lib/connection-config';
 import { startGateway, type GatewayProcess } from '../../e2e/support/gateway-process';
-import { CONNECTION_FILE } from './live';
+import { CONNECTION_FILE, NETWORK_DIR } from './live';
 
 /**
  * Registers the suite's beforeAll/afterAll; the returned function gives the running gateway (inside tests only).
@@ -50,12 +50,15 @@ export interface Reply {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/** Who makes a request: one of the network's identities by label, or a key the API handed out (an onboarded household's). */
+export type Caller = string | { readonly key: string };
+
 /** The gateway's HTTP API as the network's identities (by label), for the live suites' flows. */
 export interface LiveApi {
-  /** A request with `label`'s API key; `body`, when given, is sent as JSON. Any status is returned. */
-  call(label: string, method: string, path: string, body?: unknown): Promise<Reply>;
+  /** A request with the caller's API key; `body`, when given, is sent as JSON. Any status is returned. */
+  call(who: Caller, method: string, path: string, body?: unknown): Promise<Reply>;
   /** `call` that must answer 200: otherwise it throws with the reply and the end of the gateway's output. */
-  ok(label: string, method: string, path: string, body?: unknown): Promise<Reply>;
+  ok(who: Caller, method: string, path: string, body?: unknown): Promise<Reply>;
   /**
    * Registers each identity as a participant, in order (409 is fine: a suite that ran before on the same network
    * registered it), and returns their pseudonyms by label.
@@ -72,18 +75,21 @@ export interface LiveApi {
 
 export function liveApi(gw: GatewayProcess): LiveApi {
   const pseudonyms: Record<string, string> = {};
-  const call = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+  const call = async (who: Caller, method: string, path: string, body?: unknown): Promise<Reply> => {
+    // Suites block this process in synchronous ledger calls (spawnSync) for longer than the gateway's keep-alive
+    // timeout: a timer turn first lets fetch see the idle connection closed instead of reusing it (ECONNRESET).
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const res = await fetch(`${gw.baseUrl}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${gw.keys[label]}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: { Authorization: `Bearer ${typeof who === 'string' ? gw.keys[who] : who.key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
-  const ok = async (label: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-    const reply = await call(label, method, path, body);
-    if (reply.status !== 200) throw new Error(`${method} ${path} as ${label}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
+  const ok = async (who: Caller, method: string, path: string, body?: unknown): Promise<Reply> => {
+    const reply = await call(who, method, path, body);
+    if (reply.status !== 200) throw new Error(`${method} ${path} as ${typeof who === 'string' ? who : 'a key'}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}\n${gw.output().slice(-2000)}`);
     return reply;
   };
   return {
@@ -110,6 +116,16 @@ export function liveApi(gw: GatewayProcess): LiveApi {
       await ok(owner, 'POST', `/api/v1/registry/assets/${asset.assetId}/activate`);
     },
   };
+}
+
+/**
+ * The gateway setting that lets the utility's admin onboard households over the API (OBE_FABRIC_SIGNING_CA: the
+ * utility org's CA issues their certificates), from the network's crypto material; for useLiveGateway's extraEnv.
+ */
+export function utilitySigningCa(): Record<string, string> {
+  const dir = path.join(NETWORK_DIR, 'crypto', 'peerOrganizations', 'utility.obe.local', 'ca');
+  const file = (suffix: string) => path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(suffix))!);
+  return { OBE_FABRIC_SIGNING_CA: `UtilityMSP:${file('-cert.pem')}:${file('_sk')}` };
 }
 
 /** Waits in real time, polling at least once a second, until the clock reaches `ms` (epoch milliseconds). */
