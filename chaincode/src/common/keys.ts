@@ -7,7 +7,11 @@ export const KEY = {
   governanceVersion: 'obe.governance.version',
   participant: 'obe.participant',
   asset: 'obe.asset',
-  readingHash: 'obe.reading.hash',
+  /**
+   * One run of a batch's consecutive readings of one meter within one 4-hour block (metering/store.ts):
+   * [assetId, block start, `one` or `run`, first interval start]. Replaced the per-reading `obe.reading.hash` (docs/adr/0012).
+   */
+  readingRun: 'obe.reading.run',
   reading: 'obe.reading',
   /** One chunk of a batch's readings in one readings collection (metering/store.ts): [txId, chunk]. */
   readingChunk: 'obe.reading.chunk',

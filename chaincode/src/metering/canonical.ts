@@ -8,7 +8,7 @@
  * the answer never differs from it.
  */
 import { canonicalJson } from '../common/canonical-json';
-import type { ProfileReading, ProfileRef, Reading, ReadingHashRecord, StoredReading } from './reading';
+import type { ProfileReading, ProfileRef, Reading, ReadingRunRecord, StoredReading } from './reading';
 
 const str = JSON.stringify;
 const int = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
@@ -41,9 +41,16 @@ export function profileJson(domain: string, assetId: string, readings: readonly 
   return `{"assetId":${str(assetId)},"domain":${str(domain)},"readings":[${parts.join(',')}]}`;
 }
 
-export function readingHashRecordJson(r: ReadingHashRecord): string {
-  if (![r.assetId, r.collection, r.hash, r.txId].every((s) => typeof s === 'string') || !int(r.intervalStart) || !int(r.leaf)) return canonicalJson(r);
-  return `{"assetId":${str(r.assetId)},"collection":${str(r.collection)},"hash":${str(r.hash)},"intervalStart":${r.intervalStart},"leaf":${r.leaf},"txId":${str(r.txId)}}`;
+export function readingRunRecordJson(r: ReadingRunRecord): string {
+  const simple =
+    [r.assetId, r.collection, r.txId].every((s) => typeof s === 'string') &&
+    Array.isArray(r.hashes) &&
+    r.hashes.every((h) => typeof h === 'string') &&
+    int(r.intervalStart) &&
+    int(r.leaf) &&
+    int(r.stepMs);
+  if (!simple) return canonicalJson(r);
+  return `{"assetId":${str(r.assetId)},"collection":${str(r.collection)},"hashes":[${r.hashes.map((h) => str(h)).join(',')}],"intervalStart":${r.intervalStart},"leaf":${r.leaf},"stepMs":${r.stepMs},"txId":${str(r.txId)}}`;
 }
 
 function profileRefJson(p: ProfileRef): string | undefined {

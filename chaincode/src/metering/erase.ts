@@ -8,8 +8,9 @@ import { findParticipant } from '../participants/store';
 import { shreddableSalt } from '../participants/secret';
 import { ownerAt, ownershipHistory, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { listAssets } from '../registry/store';
-import { readingSaltLabel, type PublishedZoneTotal, type Reading, type ReadingChunk, type ReadingHashRecord, type StoredReading, type ZoneBatchMarker, type ZoneDelta } from './reading';
-import { READINGS_PER_CHUNK, chunkOf, findPublishedZoneTotal, findReadingHash, readingChunkKey, readingHashKey, zoneBatchMarkers, zoneDeltaKey, zoneTotalKey } from './store';
+import { readingRunRecordJson } from './canonical';
+import { readingSaltLabel, type PublishedZoneTotal, type Reading, type ReadingChunk, type ReadingHashRecord, type ReadingRunRecord, type StoredReading, type ZoneBatchMarker, type ZoneDelta } from './reading';
+import { READINGS_PER_CHUNK, chunkOf, findPublishedZoneTotal, readingBlock, readingChunkKey, readingRunKey, runHolding, runReading, runsOfBlock, zoneBatchMarkers, zoneDeltaKey, zoneTotalKey } from './store';
 
 /**
  * Metering's part of erasure and crypto-shredding (docs/privacy-and-erasure.md). Owned by the erasure work; it uses
@@ -47,6 +48,25 @@ export interface ReadingsPurge {
 }
 
 /**
+ * A run whose readings moved to a rewritten chunk: `leaves[i]` is reading i's new leaf, undefined for a reading that
+ * stays where it was (purged with its chunk). Usually every reading moved, consecutively, and the run only gets its new
+ * `leaf`. Should only part of a run move (a run has one owner, so erasure by owner keeps runs whole), the run is split
+ * into its consecutive pieces, each under its own key, so that every reading stays findable with its own leaf.
+ */
+export function relocatedRun(run: ReadingRunRecord, leaves: readonly (number | undefined)[]): ReadingRunRecord[] {
+  const leafOf = (i: number) => leaves[i] ?? run.leaf + i;
+  const pieces: ReadingRunRecord[] = [];
+  let start = 0;
+  for (let i = 1; i <= run.hashes.length; i++) {
+    const joined = i < run.hashes.length && (leaves[i] === undefined) === (leaves[i - 1] === undefined) && leafOf(i) === leafOf(i - 1) + 1;
+    if (joined) continue;
+    pieces.push({ ...run, intervalStart: run.intervalStart + start * run.stepMs, hashes: run.hashes.slice(start, i), leaf: leafOf(start) });
+    start = i;
+  }
+  return pieces;
+}
+
+/**
  * Chunk numbers of rewritten chunks start here, clear of a batch's own chunks: at most MAX_PROFILE_BATCH_READINGS /
  * READINGS_PER_CHUNK = 200 in a collection (profiles-attack.test.ts pins it for both batch bounds).
  */
@@ -71,8 +91,11 @@ export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: r
   const erasure = ctx.stub.getTxID();
   const mine: { record: ReadingHashRecord; zone: string }[] = [];
   for (const asset of assets) {
-    for (const { value } of completeScan(await readJsonByPrefix<ReadingHashRecord>(ctx, KEY.readingHash, [asset.assetId]), `the readings of ${asset.assetId}`)) {
-      if (ownerAt(asset, value.intervalStart)?.owner === pseudonym) mine.push({ record: value, zone: asset.zone });
+    for (const { value: run } of completeScan(await readJsonByPrefix<ReadingRunRecord>(ctx, KEY.readingRun, [asset.assetId]), `the readings of ${asset.assetId}`)) {
+      for (let index = 0; index < run.hashes.length; index++) {
+        const record = runReading(run, index);
+        if (ownerAt(asset, record.intervalStart)?.owner === pseudonym) mine.push({ record, zone: asset.zone });
+      }
     }
   }
 
@@ -114,9 +137,28 @@ export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: r
     }
     used.add(`${collection}\u0000${batch}\u0000${number}`);
     await writePrivateJson(ctx, collection, readingChunkKey(ctx, batch, number), { readings: others } satisfies ReadingChunk);
+    // The surviving readings' runs (whole runs: a run never spans chunks, and has one owner) move to the new chunk.
+    const moved = new Map<string, { run: ReadingRunRecord; leaves: (number | undefined)[] }>();
     for (const [position, other] of others.entries()) {
-      const record = await findReadingHash(ctx, other.reading.assetId, other.reading.intervalStart);
-      if (record) await writeJson(ctx, readingHashKey(ctx, other.reading.assetId, other.reading.intervalStart), { ...record, leaf: number * READINGS_PER_CHUNK + position } satisfies ReadingHashRecord);
+      const { assetId, intervalStart } = other.reading;
+      const held = runHolding(await runsOfBlock(ctx, assetId, readingBlock(intervalStart)), intervalStart);
+      if (!held || held.run.txId !== batch || held.run.collection !== collection) continue;
+      const runId = `${assetId}\u0000${held.run.intervalStart}`;
+      const entry = moved.get(runId) ?? { run: held.run, leaves: held.run.hashes.map(() => undefined) };
+      entry.leaves[held.index] = number * READINGS_PER_CHUNK + position;
+      moved.set(runId, entry);
+    }
+    for (const runId of [...moved.keys()].sort()) {
+      const { run, leaves } = moved.get(runId)!;
+      const keys = new Set<string>();
+      for (const part of relocatedRun(run, leaves)) {
+        const key = readingRunKey(ctx, part.assetId, part.intervalStart, part.hashes.length);
+        keys.add(key);
+        await ctx.stub.putState(key, Buffer.from(readingRunRecordJson(part), 'utf8'));
+      }
+      // A split can leave a run of one where a run of several started (its key names the kind): the old key goes.
+      const original = readingRunKey(ctx, run.assetId, run.intervalStart, run.hashes.length);
+      if (!keys.has(original)) await ctx.stub.deleteState(original);
     }
   }
 

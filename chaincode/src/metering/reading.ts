@@ -135,7 +135,10 @@ export function sameReading(a: Reading, b: Reading): boolean {
   return readingSigningPayload(a) === readingSigningPayload(b);
 }
 
-/** Public on the channel: which asset reported for which interval, and a salted hash of what it reported. */
+/**
+ * The public view of one reading: which asset reported for which interval, and a salted hash of what it reported.
+ * Stored as part of a ReadingRunRecord; findReadingHash (store.ts) and GetReadingHash answer with this view.
+ */
 export interface ReadingHashRecord {
   readonly assetId: string;
   readonly intervalStart: number;
@@ -146,6 +149,24 @@ export interface ReadingHashRecord {
    * The reading's place among the batch's readings in `collection` (sorted by asset, then interval): chunk
    * ⌊leaf / READINGS_PER_CHUNK⌋, position leaf mod READINGS_PER_CHUNK (store.ts).
    */
+  readonly leaf: number;
+}
+
+/**
+ * Public, one per run (docs/adr/0012): consecutive readings of one asset from one batch, one collection and one
+ * owner, inside one 4-hour block and one private chunk. Reading i is the interval intervalStart + i·stepMs, its
+ * salted hash hashes[i], its leaf leaf + i.
+ */
+export interface ReadingRunRecord {
+  readonly assetId: string;
+  /** The run's first interval. */
+  readonly intervalStart: number;
+  /** The interval length when the batch was recorded. */
+  readonly stepMs: number;
+  readonly hashes: readonly string[];
+  readonly collection: string;
+  readonly txId: string;
+  /** The first reading's leaf; the others follow it in the same chunk. */
   readonly leaf: number;
 }
 

@@ -1,10 +1,12 @@
 /**
- * Where readings live (see docs/adr/0009-batched-reading-storage.md).
+ * Where readings live (see docs/adr/0009-batched-reading-storage.md and docs/adr/0012-reading-runs.md).
  *
- * - Public, one record per reading: `obe.reading.hash` [assetId, UTC day, interval] → ReadingHashRecord (the salted
- *   hash, the collection holding the values, the batch's txId and the reading's place in it). It is the index that
- *   GetReading, settlement, demand response and audits use, and it is what duplicate detection reads. Keyed by day so
- *   that a batch holding several intervals of one meter's day checks them all with one partial-key range read.
+ * - Public, one record per run: `obe.reading.run` [assetId, 4-hour block, one|run, first interval] → ReadingRunRecord, the
+ *   salted hashes of a batch's consecutive readings of one meter (one collection, one owner, one block, one chunk),
+ *   the collection holding the values, the batch's txId and the first reading's place in it. It is the index that
+ *   GetReading, settlement, demand response and audits use (through findReadingHash, which answers per reading), and
+ *   it is what duplicate detection reads: one partial-key range read per meter and block (see runKind for a block the
+ *   batch holds one reading of).
  * - Private, one document per chunk of a batch in each collection: `obe.reading.chunk` [txId, chunk] in the readings
  *   collection of the org that owned the meters at their intervals, holding up to READINGS_PER_CHUNK StoredReadings,
  *   each with its own salt. A lookup parses one chunk, never the whole batch; a batch of 1,000 readings writes 20
@@ -13,25 +15,39 @@
 import type { Context } from 'fabric-contract-api';
 import { KEY, orgCollection, timeKeyPart } from '../common/keys';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
-import type { PublishedZoneTotal, ReadingChunk, ReadingHashRecord, StoredReading, ZoneBatchMarker } from './reading';
+import type { PublishedZoneTotal, ReadingChunk, ReadingHashRecord, ReadingRunRecord, StoredReading, ZoneBatchMarker } from './reading';
 
 /** Readings per private chunk: small enough that one lookup parses ~15 kB, large enough that a batch writes few values. */
 export const READINGS_PER_CHUNK = 50;
 
-const DAY_MS = 24 * 3600_000;
+/**
+ * A run never crosses a multiple of this (UTC; it divides a day): a lookup reads one meter's block, at most 16 runs
+ * at 15 minutes, and two concurrent batches conflict only when they hold readings of the same meter in the same block.
+ */
+export const BLOCK_MS = 4 * 3600_000;
 
-/** The collection holding readings of assets owned by members of `ownerMspId`. */
+/** The readings collection of the org whose members own the asset at the interval. */
 export function readingsCollectionFor(ownerMspId: string): string {
   return orgCollection('readings', ownerMspId);
 }
 
-/** The UTC day an interval belongs to (the middle attribute of its public record's key). */
-export function readingDay(intervalStart: number): number {
-  return intervalStart - (((intervalStart % DAY_MS) + DAY_MS) % DAY_MS);
+/** The start of the 4-hour block an interval belongs to (the middle attribute of its run's key). */
+export function readingBlock(intervalStart: number): number {
+  return intervalStart - (((intervalStart % BLOCK_MS) + BLOCK_MS) % BLOCK_MS);
 }
 
-export function readingHashKey(ctx: Context, assetId: string, intervalStart: number): string {
-  return ctx.stub.createCompositeKey(KEY.readingHash, [assetId, timeKeyPart(readingDay(intervalStart)), timeKeyPart(intervalStart)]);
+/**
+ * Which records of a block a key holds: a run of one reading (`one`, found by a point read at its interval) or of
+ * several (`run`, found by a range read over the block's `run` records). Interval-major batches (a quarter-hour of
+ * every meter, as head-ends send them) write only `one` records and check for duplicates by a point read and a range
+ * read over `run` records, so two of them in flight for the same meters never make each other a phantom read.
+ */
+export type RunKind = 'one' | 'run';
+export const runKind = (length: number): RunKind => (length === 1 ? 'one' : 'run');
+
+/** The public record of the run whose first reading is at `firstIntervalStart` and that holds `length` readings. */
+export function readingRunKey(ctx: Context, assetId: string, firstIntervalStart: number, length: number): string {
+  return ctx.stub.createCompositeKey(KEY.readingRun, [assetId, timeKeyPart(readingBlock(firstIntervalStart)), runKind(length), timeKeyPart(firstIntervalStart)]);
 }
 
 /** The private chunk holding leaf `leaf` of a batch's readings in one collection. */
@@ -52,14 +68,97 @@ export function zoneTotalKey(ctx: Context, zone: string, intervalStart: number):
   return ctx.stub.createCompositeKey(KEY.zoneTotal, [zone, timeKeyPart(intervalStart)]);
 }
 
-export async function findReadingHash(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingHashRecord | undefined> {
-  return readJson<ReadingHashRecord>(ctx, readingHashKey(ctx, assetId, intervalStart));
+/** The place of interval `intervalStart` in the run, or undefined when the run does not hold it. */
+export function runIndexOf(run: ReadingRunRecord, intervalStart: number): number | undefined {
+  const offset = intervalStart - run.intervalStart;
+  if (offset < 0 || !(run.stepMs > 0) || offset % run.stepMs !== 0) return undefined;
+  const index = offset / run.stepMs;
+  return index < run.hashes.length ? index : undefined;
 }
 
-/** Every recorded reading of a meter on one UTC day (one range read), by interval start. */
-export async function readingHashesOfDay(ctx: Context, assetId: string, dayStart: number): Promise<Map<number, ReadingHashRecord>> {
-  const entries = await readJsonByPrefix<ReadingHashRecord>(ctx, KEY.readingHash, [assetId, timeKeyPart(dayStart)]);
-  return new Map(entries.map(({ value }) => [value.intervalStart, value]));
+/** Reading `index` of a run, as the per-reading record settlement, certificates and GetReadingHash know. */
+export function runReading(run: ReadingRunRecord, index: number): ReadingHashRecord {
+  return {
+    assetId: run.assetId,
+    intervalStart: run.intervalStart + index * run.stepMs,
+    hash: run.hashes[index],
+    collection: run.collection,
+    txId: run.txId,
+    leaf: run.leaf + index,
+  };
+}
+
+/**
+ * Runs read in this transaction, kept on its context: a meter's blocks by (asset, block, kind), and runs of one read
+ * by key. They hold committed state only — a transaction never reads its own writes — so never what it wrote.
+ */
+const RUNS = Symbol('obe.metering.runs');
+interface RunCache {
+  readonly blocks: Map<string, Promise<readonly ReadingRunRecord[]>>;
+  readonly singles: Map<string, Promise<ReadingRunRecord | undefined>>;
+}
+type WithRuns = Context & { [RUNS]?: RunCache };
+
+function runCache(ctx: Context): RunCache {
+  return ((ctx as WithRuns)[RUNS] ??= { blocks: new Map(), singles: new Map() });
+}
+
+/**
+ * The runs of a meter in one 4-hour block, in key order: all of them, or those of several readings only (`run`); one
+ * partial-key range read per transaction.
+ */
+export function runsOfBlock(ctx: Context, assetId: string, blockStart: number, kind?: 'run'): Promise<readonly ReadingRunRecord[]> {
+  const { blocks } = runCache(ctx);
+  const id = `${assetId}\u0000${blockStart}\u0000${kind ?? ''}`;
+  let read = blocks.get(id);
+  if (!read) {
+    const attributes = [assetId, timeKeyPart(blockStart), ...(kind ? [kind] : [])];
+    read = readJsonByPrefix<ReadingRunRecord>(ctx, KEY.readingRun, attributes).then((entries) => entries.map((entry) => entry.value));
+    blocks.set(id, read);
+  }
+  return read;
+}
+
+/** The run holding (asset, interval) among a block's runs, and the reading's place in it. */
+export function runHolding(runs: readonly ReadingRunRecord[], intervalStart: number): { run: ReadingRunRecord; index: number } | undefined {
+  for (const run of runs) {
+    const index = runIndexOf(run, intervalStart);
+    if (index !== undefined) return { run, index };
+  }
+  return undefined;
+}
+
+/** The run of one reading at the interval, if there is one (a point read, once per transaction). */
+export function singleRunAt(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingRunRecord | undefined> {
+  const { singles } = runCache(ctx);
+  const key = readingRunKey(ctx, assetId, intervalStart, 1);
+  let read = singles.get(key);
+  if (!read) {
+    read = readJson<ReadingRunRecord>(ctx, key);
+    singles.set(key, read);
+  }
+  return read;
+}
+
+/**
+ * The run holding a meter's reading for an interval: from the whole block when this transaction read it already,
+ * otherwise the run of one at the interval (a point read) and, failing that, the block's runs of several readings (a
+ * range read). Neither read is disturbed by the meter's later readings arriving interval by interval, which a range
+ * read over the whole block would be (a settlement endorsed before the next quarter-hour's batch committed).
+ */
+export async function findReadingRun(ctx: Context, assetId: string, intervalStart: number): Promise<{ run: ReadingRunRecord; index: number } | undefined> {
+  const blockStart = readingBlock(intervalStart);
+  const whole = runCache(ctx).blocks.get(`${assetId}\u0000${blockStart}\u0000`);
+  if (whole) return runHolding(await whole, intervalStart);
+  const single = await singleRunAt(ctx, assetId, intervalStart);
+  if (single && runIndexOf(single, intervalStart) === 0) return { run: single, index: 0 };
+  return runHolding(await runsOfBlock(ctx, assetId, blockStart, 'run'), intervalStart);
+}
+
+/** The public record of a meter's reading for an interval (one reading of its run), or undefined when none exists. */
+export async function findReadingHash(ctx: Context, assetId: string, intervalStart: number): Promise<ReadingHashRecord | undefined> {
+  const found = await findReadingRun(ctx, assetId, intervalStart);
+  return found && runReading(found.run, found.index);
 }
 
 /** Chunks read in this transaction, kept on its context (never shared between transactions: the context is per call). */

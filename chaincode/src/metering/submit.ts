@@ -32,16 +32,17 @@ import {
   type Reading,
   type ReadingChunk,
   type ReadingHashRecord,
+  type ReadingRunRecord,
   type SignedProfile,
   type SignedReading,
   type StoredReading,
   type ZoneBatchMarker,
   type ZoneDelta,
 } from './reading';
-import { readingChunkJson, readingHashRecordJson } from './canonical';
+import { readingChunkJson, readingRunRecordJson } from './canonical';
 import { assertOwnerNotErased } from './erase';
 import { devicePublicKey, verifySignatures } from './signature';
-import { READINGS_PER_CHUNK, findReadingHash, readingChunkKey, readingDay, readingHashKey, readingHashesOfDay, readingsCollectionFor, storedReadingOf, zoneDeltaKey } from './store';
+import { READINGS_PER_CHUNK, readingBlock, readingChunkKey, readingRunKey, readingsCollectionFor, runHolding, runReading, runsOfBlock, singleRunAt, storedReadingOf, zoneDeltaKey } from './store';
 
 export const READINGS_EVENT = 'ReadingsSubmitted';
 
@@ -424,41 +425,37 @@ function readingHashOf(salt: string, item: Checked): string {
 }
 
 /**
- * A meter's day with at least this many readings in the batch is checked with one range read over the day (two shim
- * round trips, at most 96 records at 15 minutes) instead of one point read per reading. Below it point reads are as
- * cheap, and they never conflict with a concurrent batch holding other intervals of the same meter's day.
- */
-export const RANGE_READ_FROM = 4;
-
-/**
- * The records already on the ledger for the batch's readings, read per meter and UTC day rather than per reading when
- * the batch holds several of that meter's intervals (see RANGE_READ_FROM). Only that meter's own keys are in the
- * range, so another head-end's concurrent batch for other meters never makes this transaction a phantom read; a
- * concurrent batch with other intervals of the same meter's day does, and is retried by the gateway.
+ * The records already on the ledger for the batch's readings, per meter and 4-hour block the batch touches (store.ts):
+ * one partial-key range read over the block when the batch holds several of its readings; for a block the batch holds
+ * ONE reading of, a point read of a run of one at that interval and a range read over the block's runs of several
+ * readings. Only that meter's own keys are read, so another head-end's concurrent batch for other meters never makes
+ * this transaction a phantom read. A concurrent batch writing runs of several readings of the same meter's block does
+ * (a meter-major batch), and so does one with any reading of that block when this batch holds several; the gateway
+ * retries the later one. Interval-major batches of the same meters (each one reading per meter) never conflict.
  */
 async function existingRecords(ctx: Context, items: readonly Checked[]): Promise<Map<Checked, ReadingHashRecord>> {
-  const days = new Map<string, Checked[]>();
+  const blocks = new Map<string, Checked[]>();
   for (const item of items) {
-    const id = `${item.reading.assetId}\n${readingDay(item.reading.intervalStart)}`;
-    const group = days.get(id);
+    const id = `${item.reading.assetId}\n${readingBlock(item.reading.intervalStart)}`;
+    const group = blocks.get(id);
     if (group) group.push(item);
-    else days.set(id, [item]);
+    else blocks.set(id, [item]);
   }
   const found = new Map<Checked, ReadingHashRecord>();
-  for (const id of [...days.keys()].sort()) {
-    const group = days.get(id) ?? [];
+  for (const id of [...blocks.keys()].sort()) {
+    const group = blocks.get(id) ?? [];
     const { assetId, intervalStart } = group[0].reading;
-    if (group.length < RANGE_READ_FROM) {
-      for (const item of group) {
-        const record = await findReadingHash(ctx, assetId, item.reading.intervalStart);
-        if (record) found.set(item, record);
-      }
+    if (group.length === 1) {
+      const single = await singleRunAt(ctx, assetId, intervalStart);
+      const held = single?.intervalStart === intervalStart ? { run: single, index: 0 } : runHolding(await runsOfBlock(ctx, assetId, readingBlock(intervalStart), 'run'), intervalStart);
+      if (held) found.set(group[0], runReading(held.run, held.index));
       continue;
     }
-    const recorded = await readingHashesOfDay(ctx, assetId, readingDay(intervalStart));
+    const runs = await runsOfBlock(ctx, assetId, readingBlock(intervalStart));
+    if (runs.length === 0) continue;
     for (const item of group) {
-      const record = recorded.get(item.reading.intervalStart);
-      if (record) found.set(item, record);
+      const held = runHolding(runs, item.reading.intervalStart);
+      if (held) found.set(item, runReading(held.run, held.index));
     }
   }
   return found;
@@ -564,8 +561,20 @@ async function record(
   }
   const order = (a: Checked, b: Checked) =>
     a.reading.assetId === b.reading.assetId ? a.reading.intervalStart - b.reading.intervalStart : a.reading.assetId < b.reading.assetId ? -1 : 1;
+  const stepMs = intervalMs(config);
   for (const collection of [...byCollection.keys()].sort()) {
     const items = (byCollection.get(collection) ?? []).sort(order);
+    // Runs of consecutive readings: one public record each (docs/adr/0012). A run ends at a chunk boundary, so that
+    // erasure, which rewrites a chunk's surviving readings in order, only moves whole runs.
+    let run: { first: Checked; hashes: string[]; leaf: number; last: number } | undefined;
+    const close = async () => {
+      if (!run) return;
+      const { reading } = run.first;
+      const value: ReadingRunRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, stepMs, hashes: run.hashes, collection, txId, leaf: run.leaf };
+      // Canonical JSON written field by field (canonical.ts; byte-identical to writeJson's).
+      await ctx.stub.putState(readingRunKey(ctx, reading.assetId, reading.intervalStart, value.hashes.length), Buffer.from(readingRunRecordJson(value), 'utf8'));
+      run = undefined;
+    };
     for (let first = 0; first < items.length; first += READINGS_PER_CHUNK) {
       const readings: StoredReading[] = [];
       for (let leaf = first; leaf < Math.min(items.length, first + READINGS_PER_CHUNK); leaf++) {
@@ -573,10 +582,21 @@ async function record(
         const { reading } = item;
         const salt = salts.get(item) ?? (await saltOf(cache, config, batch.salt, item));
         readings.push({ reading, signature: item.signature, salt, submittedAt, owner: item.owner.owner, keyValidFrom: item.keyValidFrom, ...(item.profile ? { profile: item.profile } : {}) });
-        const record: ReadingHashRecord = { assetId: reading.assetId, intervalStart: reading.intervalStart, hash: readingHashOf(salt, item), collection, txId, leaf };
-        // Canonical JSON written field by field (canonical.ts; byte-identical to writeJson's).
-        await ctx.stub.putState(readingHashKey(ctx, reading.assetId, reading.intervalStart), Buffer.from(readingHashRecordJson(record), 'utf8'));
+        const continues =
+          run !== undefined &&
+          run.first.reading.assetId === reading.assetId &&
+          run.first.owner.owner === item.owner.owner &&
+          reading.intervalStart === run.last + stepMs &&
+          readingBlock(reading.intervalStart) === readingBlock(run.first.reading.intervalStart);
+        if (!continues) {
+          await close();
+          run = { first: item, hashes: [], leaf, last: reading.intervalStart };
+        }
+        const current = run as NonNullable<typeof run>;
+        current.hashes.push(readingHashOf(salt, item));
+        current.last = reading.intervalStart;
       }
+      await close();
       const chunk: ReadingChunk = { readings };
       await ctx.stub.putPrivateData(collection, readingChunkKey(ctx, txId, first / READINGS_PER_CHUNK), Buffer.from(readingChunkJson(chunk.readings), 'utf8'));
     }

@@ -1,13 +1,15 @@
 /**
- * Batched reading storage (metering/store.ts, docs/adr/0007): private chunks per batch and collection, one public
- * record per reading, duplicate detection by one read per meter and day. These tests pin what the layout must keep:
- * every reading findable by (meter, interval), duplicates and contradictions caught within a batch, across batches and
- * between concurrent batches, and no more state operations than the design promises.
+ * Batched reading storage (metering/store.ts, docs/adr/0009 and 0012): private chunks per batch and collection, one
+ * public record per RUN of a batch's consecutive readings of one meter (one collection, one owner, one 4-hour block,
+ * one chunk), duplicate detection by one range read per meter and block. These tests pin what the layout must keep:
+ * every reading findable by (meter, interval) with the same public view as a record per reading, duplicates and
+ * contradictions caught within a batch, across batches and between concurrent batches, and exactly the state
+ * operations the design promises.
  */
-import { readingDay, READINGS_PER_CHUNK } from '../../../chaincode/src/metering/store';
-import { RANGE_READ_FROM } from '../../../chaincode/src/metering/submit';
-import type { ReadingHashRecord } from '../../../chaincode/src/metering/reading';
-import { TxValidationError } from '@obe/fabric-embedded';
+import { createHash } from 'node:crypto';
+import { BLOCK_MS, READINGS_PER_CHUNK, readingBlock } from '../../../chaincode/src/metering/store';
+import { readingSigningPayload, type ReadingHashRecord, type ReadingRunRecord } from '../../../chaincode/src/metering/reading';
+import { TxValidationError, type EndorsedTx } from '@obe/fabric-embedded';
 import {
   atTime,
   DAY_MS,
@@ -15,23 +17,65 @@ import {
   GRID,
   INTERVAL_MS,
   ObeNet,
-  pastInterval as intervalBefore,
+  profilesTransient,
   readingsTransient,
   registerAsset,
   REGULATOR,
+  signProfile,
   signReading,
+  UTILITY,
+  type Actor,
   type Cast,
   type Meter,
   type SignedReadingInput,
 } from '../support';
 import { TX } from '@obe/chaincode';
 
-const NOW = Date.now();
-const pastInterval = (back: number) => intervalBefore(back, NOW);
+const NOW = Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS;
 const ENDORSERS = [GRID, REGULATOR];
 const COMMISSIONED_AT = NOW - 8 * DAY_MS;
+/** Block starts well in the past, one per test, so that no two tests share a meter's block. */
+const block = (daysBack: number, blocksIn = 0) => readingBlock(NOW - daysBack * DAY_MS) + blocksIn * BLOCK_MS;
+const at = (blockStart: number, k: number) => blockStart + k * INTERVAL_MS;
+const PROFILE_METERS = 100;
+const PROFILE_INTERVALS = 96;
 
-describe('batched reading storage', () => {
+const typeOf = (key: string) => key.split('\u0000')[1];
+/** The run records a transaction writes, decoded, by asset and first interval. */
+const runsWritten = (tx: EndorsedTx): ReadingRunRecord[] =>
+  tx.rwset.writes
+    .filter((w) => typeOf(w.key) === 'obe.reading.run')
+    .map((w) => JSON.parse(Buffer.from(w.value ?? '', 'base64').toString('utf8')) as ReadingRunRecord)
+    .sort((a, b) => (a.assetId === b.assetId ? a.intervalStart - b.intervalStart : a.assetId < b.assetId ? -1 : 1));
+/** Every reading of those runs as the per-reading public view. */
+const viewsOf = (runs: readonly ReadingRunRecord[]): ReadingHashRecord[] =>
+  runs.flatMap((run) =>
+    run.hashes.map((hash, i) => ({ assetId: run.assetId, intervalStart: run.intervalStart + i * run.stepMs, hash, collection: run.collection, txId: run.txId, leaf: run.leaf + i })),
+  );
+
+/**
+ * The runs a batch must make, derived from the rules alone: readings of one collection in (asset, interval) order
+ * take leaves 0, 1, …; a run starts at the first reading, at a new asset, owner, block or chunk, and after a gap.
+ */
+function expectedRunStarts(readings: readonly { assetId: string; intervalStart: number; owner?: string }[]): { assetId: string; intervalStart: number; leaf: number; length: number }[] {
+  const sorted = [...readings].sort((a, b) => (a.assetId === b.assetId ? a.intervalStart - b.intervalStart : a.assetId < b.assetId ? -1 : 1));
+  const runs: { assetId: string; intervalStart: number; leaf: number; length: number }[] = [];
+  for (const [leaf, r] of sorted.entries()) {
+    const prev = sorted[leaf - 1];
+    const starts =
+      leaf === 0 ||
+      leaf % READINGS_PER_CHUNK === 0 ||
+      prev.assetId !== r.assetId ||
+      prev.owner !== r.owner ||
+      r.intervalStart !== prev.intervalStart + INTERVAL_MS ||
+      Math.floor(r.intervalStart / BLOCK_MS) !== Math.floor(prev.intervalStart / BLOCK_MS);
+    if (starts) runs.push({ assetId: r.assetId, intervalStart: r.intervalStart, leaf, length: 1 });
+    else runs[runs.length - 1].length++;
+  }
+  return runs;
+}
+
+describe('reading runs: batched reading storage', () => {
   let net: ObeNet;
   let cast: Cast;
   let meters: Meter[];
@@ -45,15 +89,23 @@ describe('batched reading storage', () => {
       transient: readingsTransient(readings, salt),
       endorsingOrgs: ENDORSERS,
     });
-  const hashOf = (meter: Meter, intervalStart: number) => net.evaluate<ReadingHashRecord>(cast.regulator.identity, TX.Metering.GetReadingHash, [meter.assetId, String(intervalStart)]);
-  const valuesOf = (meter: Meter, intervalStart: number) =>
-    net.evaluate<{ reading: { importedWh: number; intervalStart: number } }>(cast.regulator.identity, TX.Metering.GetReading, [meter.assetId, String(intervalStart)]);
-  /** (meter, UTC day) groups of a batch: one read each. */
-  const dayGroups = (batch: readonly SignedReadingInput[]) => {
-    const groups = new Map<string, number>();
-    for (const r of batch) groups.set(`${r.assetId}|${readingDay(r.intervalStart)}`, (groups.get(`${r.assetId}|${readingDay(r.intervalStart)}`) ?? 0) + 1);
-    return [...groups.values()];
+  const hashOf = (meter: Meter | string, intervalStart: number) =>
+    net.evaluate<ReadingHashRecord>(cast.regulator.identity, TX.Metering.GetReadingHash, [typeof meter === 'string' ? meter : meter.assetId, String(intervalStart)]);
+  const valuesOf = (meter: Meter | string, intervalStart: number) =>
+    net.evaluate<{ reading: { assetId: string; importedWh: number; intervalStart: number; exportedWh: number; sequence: number }; hash: string; salt: string; collection: string; owner?: string }>(
+      cast.regulator.identity,
+      TX.Metering.GetReading,
+      [typeof meter === 'string' ? meter : meter.assetId, String(intervalStart)],
+    );
+  /** Reading values and public view agree: the hash covers the stored reading with its own salt. */
+  const expectReadable = async (meter: Meter, intervalStart: number, importedWh: number) => {
+    const [record, view] = await Promise.all([hashOf(meter, intervalStart), valuesOf(meter, intervalStart)]);
+    expect(view.reading).toMatchObject({ assetId: meter.assetId, intervalStart, importedWh });
+    expect(view.hash).toBe(record.hash);
+    expect(record.hash).toBe(createHash('sha256').update(`${view.salt}\n${readingSigningPayload(view.reading)}`).digest('hex'));
+    return { record, view };
   };
+  const newMeter = (owner: Actor, assetId: string) => atTime(COMMISSIONED_AT, () => registerAsset(net, owner, cast.dso, { assetId, zone: 'zone-bs', capacityKw: 10 }));
 
   beforeAll(async () => {
     net = await ObeNet.start();
@@ -65,66 +117,202 @@ describe('batched reading storage', () => {
   });
   afterAll(() => net.close());
 
-  it('writes one private chunk per READINGS_PER_CHUNK readings and one public record per reading; every reading is found again', async () => {
-    const batch = meters.slice(0, 2).flatMap((meter, m) => Array.from({ length: 60 }, (_, k) => reading(meter, pastInterval(k), 1000 * m + k)));
-    const tx = await endorse(batch);
-    const readingRecords = tx.rwset.writes.filter((w) => w.key.split('\u0000')[1] === 'obe.reading.hash');
-    expect(readingRecords).toHaveLength(120);
-    const chunks = tx.rwset.collections.flatMap((c) => c.hashedWrites.map(() => c.collection));
-    // 120 readings in one collection: three chunks, plus one private zone delta per interval touched (60).
-    expect(chunks.filter((c) => c === 'readings_UtilityMSP')).toHaveLength(Math.ceil(120 / READINGS_PER_CHUNK) + 60);
-    // Reads: one range read per meter and day holding RANGE_READ_FROM or more of the batch's readings, else point reads.
-    const groups = dayGroups(batch);
-    expect(groups.some((n) => n >= RANGE_READ_FROM)).toBe(true);
-    expect(tx.rwset.rangeQueries).toHaveLength(groups.filter((n) => n >= RANGE_READ_FROM).length);
-    expect(tx.rwset.reads.filter((r) => r.key.includes('obe.reading.hash'))).toHaveLength(groups.filter((n) => n < RANGE_READ_FROM).reduce((a, n) => a + n, 0));
+  it('stores a 100 × 96 load profile batch as one public record per run and one range read per meter and block; every reading is found again', async () => {
+    const fleet: Meter[] = [];
+    await atTime(COMMISSIONED_AT, async () => {
+      for (let i = 0; i < PROFILE_METERS; i++) fleet.push(await registerAsset(net, cast.prosumer, cast.dso, { assetId: `pf-${String(i).padStart(3, '0')}`, zone: 'zone-pf', capacityKw: 10 }));
+    });
+    // Three intervals into a block: each meter's day spans 7 blocks (13 + 5 × 16 + 3 intervals).
+    const first = at(block(6), 3);
+    const valueOf = (m: number, k: number) => 1000 * m + k;
+    const profiles = fleet.map((meter, m) =>
+      signProfile(meter.device, {
+        assetId: meter.assetId,
+        readings: Array.from({ length: PROFILE_INTERVALS }, (_, k) => ({ intervalStart: at(first, k), importedWh: valueOf(m, k), exportedWh: 0, sequence: k })),
+      }),
+    );
+    const tx = await net.endorse(cast.dso.identity, TX.Metering.SubmitProfiles, [], { transient: profilesTransient(profiles), endorsingOrgs: ENDORSERS });
+
+    const readings = profiles.flatMap((p) => p.readings.map((r) => ({ assetId: p.assetId, intervalStart: r.intervalStart })));
+    const expected = expectedRunStarts(readings);
+    const groups = new Set(readings.map((r) => `${r.assetId}|${readingBlock(r.intervalStart)}`));
+    expect(groups.size).toBe(PROFILE_METERS * 7);
+    // 7 block pieces per meter, and every chunk boundary (every 50 leaves) that falls inside a piece splits it once more.
+    expect(expected).toHaveLength(PROFILE_METERS * 7 + 188);
+    const runs = runsWritten(tx);
+    expect(runs.map(({ assetId, intervalStart, leaf, hashes }) => ({ assetId, intervalStart, leaf, length: hashes.length }))).toEqual(
+      expect.arrayContaining(expected),
+    );
+    expect(runs).toHaveLength(expected.length);
+    // Public writes: the runs and one marker per zone interval; private: one value per chunk and per zone interval.
+    expect(tx.rwset.writes).toHaveLength(expected.length + PROFILE_INTERVALS);
+    const hashed = tx.rwset.collections.flatMap((c) => c.hashedWrites.map(() => c.collection));
+    expect(hashed).toEqual(Array(Math.ceil(readings.length / READINGS_PER_CHUNK) + PROFILE_INTERVALS).fill('readings_UtilityMSP'));
+    // Reads of readings: one range read per (meter, block), no point read of a run.
+    expect(tx.rwset.rangeQueries).toHaveLength(groups.size);
+    expect(tx.rwset.reads.filter((r) => typeOf(r.key) === 'obe.reading.run')).toEqual([]);
     await net.fabric.commit(tx);
 
-    const leaves = new Set<number>();
-    for (const [m, meter] of meters.slice(0, 2).entries()) {
-      for (const k of [0, 1, 29, 49, 50, 59]) {
-        const record = await hashOf(meter, pastInterval(k));
-        expect(record).toMatchObject({ txId: tx.txId, collection: 'readings_UtilityMSP' });
-        leaves.add(record.leaf);
-        expect((await valuesOf(meter, pastInterval(k))).reading).toMatchObject({ intervalStart: pastInterval(k), importedWh: 1000 * m + k });
-      }
+    // Every reading is found again with the per-reading view: its leaf is its place in (meter, interval) order.
+    const views = viewsOf(runs);
+    expect(views).toHaveLength(readings.length);
+    for (const [m, meter] of fleet.entries()) {
+      const mine = views.filter((v) => v.assetId === meter.assetId).sort((a, b) => a.intervalStart - b.intervalStart);
+      expect(mine.map((v) => [v.intervalStart, v.leaf])).toEqual(Array.from({ length: PROFILE_INTERVALS }, (_, k) => [at(first, k), m * PROFILE_INTERVALS + k]));
     }
-    expect(leaves.size).toBe(12);
-    expect(Math.max(...leaves)).toBeGreaterThanOrEqual(2 * READINGS_PER_CHUNK);
+    const answers = await Promise.all(views.map((v) => hashOf(v.assetId, v.intervalStart)));
+    expect(answers).toEqual(views.map((v) => ({ ...v, txId: tx.txId, collection: 'readings_UtilityMSP' })));
+    // Values on both sides of every boundary of the first meters.
+    for (const m of [0, 1, 2]) {
+      for (const k of [0, 12, 13, 49, 50, 95]) await expectReadable(fleet[m], at(first, k), valueOf(m, k));
+    }
+    // Intervals next to the run but not in it have no reading.
+    await expect(hashOf(fleet[0], at(first, -1))).rejects.toThrow('[NOT_FOUND]');
+    await expect(hashOf(fleet[0], at(first, PROFILE_INTERVALS))).rejects.toThrow('[NOT_FOUND]');
   });
 
-  it('finds duplicates across batches with one range read per meter and day, and writes nothing for them', async () => {
-    const batch = meters.slice(0, 2).flatMap((meter, m) => Array.from({ length: 60 }, (_, k) => reading(meter, pastInterval(k), 1000 * m + k)));
-    const again = await endorse(batch);
-    expect(again.rwset.writes).toEqual([]);
-    expect(again.rwset.collections.every((c) => c.hashedWrites.length === 0)).toBe(true);
-    const groups = dayGroups(batch);
-    expect(again.rwset.rangeQueries).toHaveLength(groups.filter((n) => n >= RANGE_READ_FROM).length);
-    expect(again.rwset.reads.filter((r) => r.key.includes('obe.reading.hash'))).toHaveLength(groups.filter((n) => n < RANGE_READ_FROM).reduce((a, n) => a + n, 0));
-    // With another salt the public hashes differ: each of the 120 is compared with its private value, the chunks read
-    // once per transaction however many of their readings are looked up.
-    const salted = await endorse(batch, 'a-different-salt-of-at-least-thirty-two-chars');
-    expect(salted.rwset.writes).toEqual([]);
-    expect(salted.rwset.collections.filter((c) => c.collection === 'readings_UtilityMSP').flatMap((c) => c.hashedReads)).toHaveLength(Math.ceil(120 / READINGS_PER_CHUNK));
-    // Mixed with new readings: the old ones are duplicates, the new ones are stored.
-    const mixed = [...batch.slice(0, 5), reading(meters[0], pastInterval(70), 7), reading(meters[2], pastInterval(0), 8)];
-    expect(await submit(mixed)).toMatchObject({ accepted: 2, duplicates: 5 });
-    expect((await valuesOf(meters[0], pastInterval(70))).reading.importedWh).toBe(7);
+  describe('a run ends', () => {
+    it('at a block boundary and at a gap', async () => {
+      const b = block(7, 1);
+      const meter = meters[0];
+      // 14, 15 | 16, 17 (block boundary at 16) and 20, 21 | 23 (gap).
+      const ks = [14, 15, 16, 17, 20, 21, 23];
+      const tx = await endorse(ks.map((k) => reading(meter, at(b, k), 500 + k)));
+      expect(runsWritten(tx).map((r) => [(r.intervalStart - b) / INTERVAL_MS, r.hashes.length])).toEqual([
+        [14, 2],
+        [16, 2],
+        [20, 2],
+        [23, 1],
+      ]);
+      await net.fabric.commit(tx);
+      for (const k of ks) await expectReadable(meter, at(b, k), 500 + k);
+      for (const k of [13, 18, 19, 22, 24]) await expect(hashOf(meter, at(b, k))).rejects.toThrow('[NOT_FOUND]');
+    });
+
+    it('at a chunk boundary, inside a block', async () => {
+      const b = block(7, 3);
+      // bs-0 takes leaves 0..44 (45 readings); bs-1's 10 readings of one block take 45..54 and split at leaf 50.
+      const batch = [
+        ...Array.from({ length: 45 }, (_, k) => reading(meters[0], at(b, k), 600 + k)),
+        ...Array.from({ length: 10 }, (_, k) => reading(meters[1], at(b, k), 700 + k)),
+      ];
+      const tx = await endorse(batch);
+      const ofSecond = runsWritten(tx).filter((r) => r.assetId === meters[1].assetId);
+      expect(ofSecond.map((r) => [(r.intervalStart - b) / INTERVAL_MS, r.hashes.length, r.leaf])).toEqual([
+        [0, 5, 45],
+        [5, 5, 50],
+      ]);
+      expect(runsWritten(tx)).toHaveLength(expectedRunStarts(batch).length);
+      await net.fabric.commit(tx);
+      for (const k of [3, 4, 5, 6, 9]) {
+        const { record } = await expectReadable(meters[1], at(b, k), 700 + k);
+        expect(record.leaf).toBe(45 + k);
+      }
+    });
+
+    it('at a change of owner within one org (same collection)', async () => {
+      const seller = await net.participant(UTILITY, 'bs-seller', ['PROSUMER']);
+      const buyer = await net.participant(UTILITY, 'bs-buyer', ['PROSUMER']);
+      const meter = await newMeter(seller, 'bs-sold');
+      const b = block(5, 2);
+      await atTime(at(b, 2) - 1, () => net.submit(seller.identity, TX.Registry.OfferTransfer, [{ assetId: meter.assetId, to: buyer.pseudonym }]));
+      await atTime(at(b, 2), () => net.submit(buyer.identity, TX.Registry.AcceptTransfer, [{ assetId: meter.assetId }]));
+      const tx = await endorse([0, 1, 2, 3].map((k) => reading(meter, at(b, k), 800 + k)));
+      expect(runsWritten(tx).map((r) => [(r.intervalStart - b) / INTERVAL_MS, r.hashes.length, r.collection])).toEqual([
+        [0, 2, 'readings_UtilityMSP'],
+        [2, 2, 'readings_UtilityMSP'],
+      ]);
+      await net.fabric.commit(tx);
+      for (const k of [0, 1, 2, 3]) {
+        const { view } = await expectReadable(meter, at(b, k), 800 + k);
+        expect(view.owner).toBe(k < 2 ? seller.pseudonym : buyer.pseudonym);
+      }
+      // Each owner reads its own side only.
+      await expect(net.evaluate(buyer.identity, TX.Metering.GetReading, [meter.assetId, String(at(b, 1))])).rejects.toThrow('[FORBIDDEN]');
+      await expect(net.evaluate(buyer.identity, TX.Metering.GetReading, [meter.assetId, String(at(b, 2))])).resolves.toBeDefined();
+      await expect(net.evaluate(seller.identity, TX.Metering.GetReading, [meter.assetId, String(at(b, 1))])).resolves.toBeDefined();
+    });
+
+    it('at a change of collection (a transfer to another org)', async () => {
+      const meter = await newMeter(cast.generator, 'bs-moved');
+      const b = block(5, 4);
+      await atTime(at(b, 2) - 1, () => net.submit(cast.generator.identity, TX.Registry.OfferTransfer, [{ assetId: meter.assetId, to: cast.prosumer.pseudonym }]));
+      await atTime(at(b, 2), () => net.submit(cast.prosumer.identity, TX.Registry.AcceptTransfer, [{ assetId: meter.assetId }]));
+      const tx = await endorse([0, 1, 2, 3].map((k) => reading(meter, at(b, k), 900 + k)));
+      expect(runsWritten(tx).map((r) => [(r.intervalStart - b) / INTERVAL_MS, r.hashes.length, r.collection, r.leaf])).toEqual(
+        expect.arrayContaining([
+          [0, 2, 'readings_GridOperatorMSP', 0],
+          [2, 2, 'readings_UtilityMSP', 0],
+        ]),
+      );
+      expect(runsWritten(tx)).toHaveLength(2);
+      await net.fabric.commit(tx);
+      for (const k of [0, 1, 2, 3]) {
+        const { view } = await expectReadable(meter, at(b, k), 900 + k);
+        expect(view.collection).toBe(k < 2 ? 'readings_GridOperatorMSP' : 'readings_UtilityMSP');
+      }
+    });
   });
 
-  it('refuses a reading that contradicts a recorded one found by the day range read, naming its index', async () => {
-    // Five intervals of one meter: a range read (or two, across midnight) finds the contradiction at index 1.
-    const batch = [3, 4, 5, 6, 7].map((k) => reading(meters[1], pastInterval(k), k === 4 ? 999_999 : 1000 + k));
-    await expectRefused(net, () => submit(batch), 'CONFLICT', /reading\[1\]: asset 'bs-1' already has a different reading/);
-    // With a new salt an identical reading is still a duplicate: the private value is compared.
-    expect(await submit([reading(meters[1], pastInterval(3), 1003), reading(meters[1], pastInterval(2), 1002)], 'another-salt-of-at-least-thirty-two-chars')).toMatchObject({
-      accepted: 0,
-      duplicates: 2,
+  describe('duplicates and conflicts', () => {
+    it('counts a reading repeated within a batch once and refuses a different one for the same interval', async () => {
+      const b = block(4, 1);
+      expect(await submit([reading(meters[2], at(b, 0), 1), reading(meters[2], at(b, 1), 2), reading(meters[2], at(b, 0), 1)])).toMatchObject({ accepted: 2, duplicates: 1 });
+      await expectRefused(net, () => submit([reading(meters[2], at(b, 5), 1), reading(meters[2], at(b, 5), 2)]), 'CONFLICT', /reading\[1\]: differs from reading\[0\]/);
+    });
+
+    it('finds a whole run again with one range read and writes nothing; a new salt compares the private values', async () => {
+      const b = block(4, 2);
+      const batch = Array.from({ length: 16 }, (_, k) => reading(meters[2], at(b, k), 100 + k));
+      expect(await submit(batch)).toMatchObject({ accepted: 16, duplicates: 0 });
+      const again = await endorse(batch);
+      expect(again.rwset.writes).toEqual([]);
+      expect(again.rwset.collections.every((c) => c.hashedWrites.length === 0)).toBe(true);
+      expect(again.rwset.rangeQueries).toHaveLength(1);
+      expect(again.rwset.reads.filter((r) => typeOf(r.key) === 'obe.reading.run')).toEqual([]);
+      expect(await submit(batch)).toMatchObject({ accepted: 0, duplicates: 16 });
+      // With another salt the public hashes differ: each reading is compared with its private value, the one chunk read once.
+      const salted = await endorse(batch, 'a-different-salt-of-at-least-thirty-two-chars');
+      expect(salted.rwset.writes).toEqual([]);
+      expect(salted.rwset.collections.filter((c) => c.collection === 'readings_UtilityMSP').flatMap((c) => c.hashedReads)).toHaveLength(1);
+    });
+
+    it('takes a batch overlapping a run: the repeated intervals are duplicates, the new ones recorded', async () => {
+      const b = block(4, 3);
+      const meter = meters[3];
+      expect(await submit(Array.from({ length: 16 }, (_, k) => reading(meter, at(b, k), 200 + k)))).toMatchObject({ accepted: 16 });
+      const overlap = Array.from({ length: 18 }, (_, j) => reading(meter, at(b, j + 3), 200 + j + 3)); // intervals 3..20
+      const tx = await endorse(overlap);
+      // Intervals 16..20 lie in the next block: one new run there; two range reads (one per block).
+      expect(runsWritten(tx).map((r) => [(r.intervalStart - b) / INTERVAL_MS, r.hashes.length])).toEqual([[16, 5]]);
+      expect(tx.rwset.rangeQueries).toHaveLength(2);
+      expect(await submit(overlap)).toMatchObject({ accepted: 5, duplicates: 13 });
+      // The brief's case exactly: 3..10 again with 16..20 new → 8 duplicates, 5 new.
+      const b2 = block(3, 3);
+      expect(await submit(Array.from({ length: 16 }, (_, k) => reading(meter, at(b2, k), 300 + k)))).toMatchObject({ accepted: 16 });
+      const mixed = [...[3, 4, 5, 6, 7, 8, 9, 10].map((k) => reading(meter, at(b2, k), 300 + k)), ...[16, 17, 18, 19, 20].map((k) => reading(meter, at(b2, k), 300 + k))];
+      expect(await submit(mixed)).toMatchObject({ accepted: 5, duplicates: 8 });
+      for (const k of [0, 3, 10, 15, 16, 20]) await expectReadable(meter, at(b2, k), 300 + k);
+    });
+
+    it('refuses a reading that contradicts one inside a recorded run, naming its index', async () => {
+      const b = block(3, 5);
+      const meter = meters[1];
+      expect(await submit(Array.from({ length: 16 }, (_, k) => reading(meter, at(b, k), 400 + k)))).toMatchObject({ accepted: 16 });
+      await expectRefused(
+        net,
+        () => submit([reading(meter, at(b - BLOCK_MS, 15), 1), reading(meter, at(b, 6), 406), reading(meter, at(b, 7), 999_999)]),
+        'CONFLICT',
+        /reading\[2\]: asset 'bs-1' already has a different reading for the interval starting/,
+      );
+      // Nothing of the refused batch was kept.
+      await expect(hashOf(meter, at(b - BLOCK_MS, 15))).rejects.toThrow('[NOT_FOUND]');
+      expect((await valuesOf(meter, at(b, 7))).reading.importedWh).toBe(407);
     });
   });
 
   it('refuses with the first broken rule in reading order, though the signatures are verified together', async () => {
-    const t = pastInterval(400);
+    const t = at(block(2, 1), 5);
     const forged = (r: SignedReadingInput) => ({ ...r, importedWh: r.importedWh + 1 });
     const batch = () => meters.map((meter, i) => reading(meter, t - i * INTERVAL_MS, 10 + i));
     // A forged signature at 1 comes before an unknown asset at 3, and an unknown asset at 1 before a forgery at 3.
@@ -152,28 +340,84 @@ describe('batched reading storage', () => {
     expect(await submit(batch())).toMatchObject({ accepted: 4, duplicates: 0 });
   });
 
-  it('never commits two concurrent batches that both record the same meter and interval (point read or day range read)', async () => {
-    const t = pastInterval(200);
-    for (const [name, extra] of [
-      ['point read', [] as number[]],
-      ['day range read', [1, 2, 3].map((k) => k * INTERVAL_MS)],
-    ] as const) {
-      const meter = name === 'point read' ? meters[2] : meters[3];
-      const first = await endorse([reading(meter, t, 1), ...extra.map((d) => reading(meter, t - d, 5))]);
-      const second = await endorse([reading(meter, t, 2), ...extra.map((d) => reading(meter, t - 4 * INTERVAL_MS - d, 6))]);
+  describe('concurrent batches', () => {
+    it('never commits two that both record the same meter and interval', async () => {
+      const t = at(block(2, 3), 4);
+      const first = await endorse([reading(meters[2], t, 1)]);
+      const second = await endorse([reading(meters[2], t, 2)]);
+      const outcomes = await Promise.allSettled([net.fabric.commit(first), net.fabric.commit(second)]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(TxValidationError);
+      expect((await valuesOf(meters[2], t)).reading.importedWh).toBe(1);
+    });
+
+    it('conflict when they hold several intervals of the same meter in the same 4-hour block (a phantom read): the later is invalid', async () => {
+      const b = block(2, 4);
+      const first = await endorse([0, 1, 2].map((k) => reading(meters[3], at(b, k), 10)));
+      const second = await endorse([13, 14, 15].map((k) => reading(meters[3], at(b, k), 20)));
       const outcomes = await Promise.allSettled([net.fabric.commit(first), net.fabric.commit(second)]);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
       const failure = (outcomes[1] as PromiseRejectedResult).reason as TxValidationError;
       expect(failure).toBeInstanceOf(TxValidationError);
-      expect(failure.message).toMatch(name === 'point read' ? /MVCC_READ_CONFLICT/ : /PHANTOM_READ_CONFLICT|MVCC_READ_CONFLICT/);
-      expect((await valuesOf(meter, t)).reading.importedWh).toBe(1);
-    }
+      expect(failure.message).toMatch(/PHANTOM_READ_CONFLICT/);
+      await expect(hashOf(meters[3], at(b, 13))).rejects.toThrow('[NOT_FOUND]');
+      // Retried (what the gateway does), it is recorded.
+      expect(await submit([13, 14, 15].map((k) => reading(meters[3], at(b, k), 20)))).toMatchObject({ accepted: 3 });
+    });
+
+    it('do not conflict when each holds one reading of the meter in the block (interval-major head-end batches in flight)', async () => {
+      const b = block(2, 0);
+      // Four quarter-hours of the same two meters endorsed before any commits, as a catching-up head-end sends them.
+      const endorsed = [];
+      for (const k of [0, 1, 2, 3]) endorsed.push(await endorse([reading(meters[0], at(b, k), 70 + k), reading(meters[1], at(b, k), 80 + k)]));
+      for (const tx of endorsed) expect(tx.rwset.rangeQueries).toHaveLength(2); // the runs of several readings, per meter
+      const results = await Promise.all(endorsed.map((tx) => net.fabric.commit(tx)));
+      for (const r of results) expect(net.fabric.txStatus('energy', r.txId)?.validationCode).toBe('VALID');
+      for (const k of [0, 1, 2, 3]) await expectReadable(meters[1], at(b, k), 80 + k);
+      // A batch with several readings of that block, endorsed before a run of several committed there, is a phantom.
+      const single = await endorse([reading(meters[0], at(b, 8), 1)]);
+      const several = await endorse([9, 10].map((k) => reading(meters[0], at(b, k), 2)));
+      await net.fabric.commit(several);
+      await expect(net.fabric.commit(single)).rejects.toThrow(/PHANTOM_READ_CONFLICT/);
+    });
+
+    it('both commit when they hold the same meter in different blocks, or different meters in the same block', async () => {
+      const b = block(2, 5);
+      const pairs = [
+        [[0, 1].map((k) => reading(meters[0], at(b, k), 30)), [16, 17].map((k) => reading(meters[0], at(b, k), 31))],
+        [[2, 3].map((k) => reading(meters[1], at(b, k), 32)), [2, 3].map((k) => reading(meters[2], at(b, k), 33))],
+      ];
+      for (const [a, c] of pairs) {
+        const endorsed = [await endorse(a), await endorse(c)];
+        const results = await Promise.all(endorsed.map((tx) => net.fabric.commit(tx)));
+        for (const r of results) expect(net.fabric.txStatus('energy', r.txId)?.validationCode).toBe('VALID');
+      }
+      await expectReadable(meters[0], at(b, 17), 31);
+      await expectReadable(meters[2], at(b, 3), 33);
+    });
   });
 
-  it('lets concurrent batches of different meters on the same day commit: the range covers one meter only', async () => {
-    const t = pastInterval(300);
-    const endorsed = await Promise.all(meters.map((meter, i) => endorse([reading(meter, t, 10 + i), reading(meter, t - INTERVAL_MS, 20 + i)])));
-    const results = await Promise.all(endorsed.map((tx) => net.fabric.commit(tx)));
-    for (const r of results) expect(net.fabric.txStatus('energy', r.txId)?.validationCode).toBe('VALID');
+  it('looks a reading up as a run of one first, then among the block\u2019s runs of several; later readings leave either lookup valid', async () => {
+    // A head-end reporting interval by interval makes runs of one: a lookup is one point read, and a transaction that
+    // made it (a settlement) is not invalidated by the meter's later readings in the block.
+    const b = block(1, 1);
+    for (const k of [0, 1, 2]) await submit([reading(meters[0], at(b, k), 50 + k)]);
+    const single = await net.endorse(cast.regulator.identity, TX.Metering.GetReadingHash, [meters[0].assetId, String(at(b, 1))]);
+    expect(single.rwset.reads.filter((r) => typeOf(r.key) === 'obe.reading.run')).toHaveLength(1);
+    expect(single.rwset.rangeQueries).toEqual([]);
+    expect(await submit([reading(meters[0], at(b, 3), 53)])).toMatchObject({ accepted: 1 });
+    await net.fabric.commit(single);
+    expect(net.fabric.txStatus('energy', single.txId)?.validationCode).toBe('VALID');
+    // Inside a longer run: the point read misses, one range read over the block answers.
+    const b2 = block(1, 3);
+    await submit([0, 1, 2, 3].map((k) => reading(meters[1], at(b2, k), 60 + k)));
+    const inside = await net.endorse(cast.regulator.identity, TX.Metering.GetReadingHash, [meters[1].assetId, String(at(b2, 2))]);
+    expect(inside.rwset.reads.filter((r) => typeOf(r.key) === 'obe.reading.run')).toHaveLength(1);
+    expect(inside.rwset.rangeQueries).toHaveLength(1);
+    // The range covers the block's runs of several readings: a later reading of the block reported alone leaves it valid.
+    expect(await submit([reading(meters[1], at(b2, 5), 65)])).toMatchObject({ accepted: 1 });
+    await net.fabric.commit(inside);
+    expect(net.fabric.txStatus('energy', inside.txId)?.validationCode).toBe('VALID');
+    for (const k of [0, 1, 2, 3]) await expectReadable(meters[1], at(b2, k), 60 + k);
   });
 });

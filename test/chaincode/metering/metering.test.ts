@@ -215,7 +215,7 @@ describe('authenticated metering', () => {
     const tx = await net.endorse(cast.dso.identity, TX.Metering.SubmitReadings, [], { transient, endorsingOrgs: ENDORSERS });
     const publicText = tx.rwset.writes.map((w) => Buffer.from(w.value ?? '', 'base64').toString('utf8')).join('\n');
     expect(publicText).not.toMatch(/31001|31002|62003/);
-    expect(tx.rwset.writes.map((w) => w.key.split('\u0000')[1]).sort()).toEqual(['obe.reading.hash', 'obe.reading.hash', 'obe.zone.delta']);
+    expect(tx.rwset.writes.map((w) => w.key.split('\u0000')[1]).sort()).toEqual(['obe.reading.run', 'obe.reading.run', 'obe.zone.delta']);
     expect(tx.rwset.collections.filter((c) => c.hashedWrites.length > 0).map((c) => c.collection)).toEqual(['readings_UtilityMSP']);
     expect(JSON.stringify(tx.rwset.collections)).not.toMatch(/31001|31002/);
     await net.fabric.commit(tx);
