@@ -63,7 +63,9 @@ export async function submit<E extends TxEntry>(
   const respondAsync = /(^|[\s,;])respond-async($|[\s,;])/i.test(ctx.headers.prefer ?? '');
   const outcome = await deps.gateway.requireSubmits().submit({
     tx: txRequest(entry, { identity: callerOf(ctx).identity, channel: options.channel }, args, options.transient),
-    fingerprint: fingerprint(ctx),
+    // Only a keyed submit compares fingerprints (submit-service.ts): without a key, the canonical copy of the body
+    // would be made for nothing on every submit.
+    fingerprint: ctx.headers['idempotency-key'] ? fingerprint(ctx) : '',
     idempotencyKey: ctx.headers['idempotency-key'],
     respondAsync,
   });
