@@ -1,7 +1,7 @@
 /**
  * Signed load-profile ingestion alone on a running native network, without the rest of the `fabric` section (which
- * sweeps client counts first): `npx tsx scripts/bench/fabric-profiles-cli.ts [--quick] [<meters>x<intervals> ...]`,
- * e.g. `100x96`. Writes { generatedAt, load, rows } to $OBE_BENCH_OUT or bench-results/fabric-profiles.json; each row
+ * sweeps client counts first): `npx tsx scripts/bench/fabric-profiles-cli.ts [--quick] [<meters>x<intervals>[@<clients>] ...]`,
+ * e.g. `100x96` or `100x96@2` (default 4 transactions in flight). Writes { generatedAt, load, rows } to $OBE_BENCH_OUT or bench-results/fabric-profiles.json; each row
  * carries the nodes' own timings over its run (`network`: per node, the mean and count of each Fabric histogram,
  * e.g. `chaincode_shim_request_duration` counts the shim round trips of each endorsing peer).
  */
@@ -11,11 +11,11 @@ import path from 'node:path';
 import { fabricNetworkStatus, startFabricBench } from './fabric';
 import { FABRIC_PROFILE_PLAN, daysNeeded, fabricProfileIngestion, type ProfileShape } from './fabric-profiles';
 
-/** `<meters>x<intervals>` as a shape of the full plan's size (8 transactions, 4 clients). */
+/** `<meters>x<intervals>[@<clients>]` as a shape of the full plan's size (8 transactions, by default 4 in flight). */
 export function shapeOf(text: string): ProfileShape {
-  const m = /^([1-9]\d*)x([1-9]\d*)$/.exec(text);
-  if (!m) throw new Error(`'${text}' is not <meters>x<intervals> (e.g. 100x96)`);
-  return { meters: Number(m[1]), intervals: Number(m[2]), transactions: 8, clients: 4 };
+  const m = /^([1-9]\d*)x([1-9]\d*)(?:@([1-8]))?$/.exec(text);
+  if (!m) throw new Error(`'${text}' is not <meters>x<intervals>[@<clients 1-8>] (e.g. 100x96 or 100x96@2)`);
+  return { meters: Number(m[1]), intervals: Number(m[2]), transactions: 8, clients: m[3] ? Number(m[3]) : 4 };
 }
 
 async function main(): Promise<void> {

@@ -11,7 +11,8 @@ import { shapeOf } from '../../scripts/bench/fabric-profiles-cli';
 describe('fabric profile bench CLI', () => {
   it('reads <meters>x<intervals> shapes and refuses anything else', () => {
     expect(shapeOf('100x96')).toEqual({ meters: 100, intervals: 96, transactions: 8, clients: 4 });
-    for (const bad of ['100', '100x', 'x96', '100×96', '-1x4', '1x4x2', '0x96', '100x0']) expect(() => shapeOf(bad)).toThrow(/is not <meters>x<intervals>/);
+    expect(shapeOf('100x96@2')).toEqual({ meters: 100, intervals: 96, transactions: 8, clients: 2 });
+    for (const bad of ['100', '100x', 'x96', '100×96', '-1x4', '1x4x2', '0x96', '100x0', '100x96@0', '100x96@9', '100x96@']) expect(() => shapeOf(bad)).toThrow(/is not <meters>x<intervals>/);
   });
 
   it('without a network says why and exits 1, writing no result', () => {
