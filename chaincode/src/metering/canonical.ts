@@ -8,7 +8,7 @@
  * the answer never differs from it.
  */
 import { canonicalJson } from '../common/canonical-json';
-import type { ProfileReading, ProfileRef, Reading, ReadingRunRecord, StoredReading } from './reading';
+import type { ProfileReading, Reading, ReadingRunRecord } from './reading';
 
 const str = JSON.stringify;
 const int = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
@@ -53,41 +53,6 @@ export function readingRunRecordJson(r: ReadingRunRecord): string {
   return `{"assetId":${str(r.assetId)},"collection":${str(r.collection)},"hashes":[${r.hashes.map((h) => str(h)).join(',')}],"intervalStart":${r.intervalStart},"leaf":${r.leaf},"stepMs":${r.stepMs},"txId":${str(r.txId)}}`;
 }
 
-function profileRefJson(p: ProfileRef): string | undefined {
-  if (!int(p.intervals) || !int(p.position) || !int(p.start)) return undefined;
-  return `{"intervals":${p.intervals},"position":${p.position},"start":${p.start}}`;
-}
-
-/** canonicalJson of a StoredReading with exactly the members StoredReading declares (anything else: the generic path). */
-const STORED_MEMBERS: ReadonlySet<string> = new Set(['keyValidFrom', 'owner', 'profile', 'reading', 'salt', 'signature', 'submittedAt']);
-
-export function storedReadingJson(s: StoredReading): string {
-  const known = STORED_MEMBERS;
-  const profile = s.profile !== null && typeof s.profile === 'object' ? profileRefJson(s.profile) : undefined;
-  const reading = s.reading;
-  const simple =
-    Object.keys(s).every((k) => known.has(k)) &&
-    [s.salt, s.signature, s.submittedAt].every((v) => typeof v === 'string') &&
-    [s.keyValidFrom, s.owner].every((v) => v === undefined || typeof v === 'string') &&
-    (s.profile === undefined || (profile !== undefined && Object.keys(s.profile).length === 3)) &&
-    reading !== null &&
-    typeof reading === 'object' &&
-    Object.keys(reading).length === 5 &&
-    typeof reading.assetId === 'string' &&
-    readingFields(reading) !== undefined;
-  if (!simple) return canonicalJson(s);
-  const parts: string[] = [];
-  if (s.keyValidFrom !== undefined) parts.push(`"keyValidFrom":${str(s.keyValidFrom)}`);
-  if (s.owner !== undefined) parts.push(`"owner":${str(s.owner)}`);
-  if (profile !== undefined) parts.push(`"profile":${profile}`);
-  parts.push(`"reading":${readingJson(reading)}`, `"salt":${str(s.salt)}`, `"signature":${str(s.signature)}`, `"submittedAt":${str(s.submittedAt)}`);
-  return `{${parts.join(',')}}`;
-}
-
-/** canonicalJson({readings}) of a private chunk. */
-export function readingChunkJson(readings: readonly StoredReading[]): string {
-  return `{"readings":[${readings.map(storedReadingJson).join(',')}]}`;
-}
 
 /** canonicalJson(['reading', assetId, intervalStart]): the label each reading's salt is derived under. */
 export function readingSaltLabelJson(assetId: string, intervalStart: number): string {

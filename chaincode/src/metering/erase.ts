@@ -9,7 +9,8 @@ import { shreddableSalt } from '../participants/secret';
 import { ownerAt, ownershipHistory, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { listAssets } from '../registry/store';
 import { readingRunRecordJson } from './canonical';
-import { readingSaltLabel, type PublishedZoneTotal, type Reading, type ReadingChunk, type ReadingHashRecord, type ReadingRunRecord, type StoredReading, type ZoneBatchMarker, type ZoneDelta } from './reading';
+import { packedChunkJson, unpackChunk, type StoredReadingChunk } from './chunk';
+import { readingSaltLabel, type PublishedZoneTotal, type Reading, type ReadingHashRecord, type ReadingRunRecord, type StoredReading, type ZoneBatchMarker, type ZoneDelta } from './reading';
 import { READINGS_PER_CHUNK, chunkOf, findPublishedZoneTotal, readingBlock, readingChunkKey, readingRunKey, runHolding, runReading, runsOfBlock, zoneBatchMarkers, zoneDeltaKey, zoneTotalKey } from './store';
 
 /**
@@ -114,18 +115,19 @@ export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: r
   for (const id of [...chunks.keys()].sort()) {
     const { collection, batch, chunk, positions } = chunks.get(id)!;
     const key = readingChunkKey(ctx, batch, chunk);
-    const stored = await readPrivateJson<ReadingChunk>(ctx, collection, key);
-    if (stored === undefined) {
+    const chunkValue = await readPrivateJson<StoredReadingChunk>(ctx, collection, key);
+    if (chunkValue === undefined) {
       throw new RuleViolationError(`this peer holds no readings chunk ${chunk} of batch ${batch} (collection ${collection}); erase through a member peer`, {
         reason: 'PRIVATE_DATA_UNAVAILABLE',
       });
     }
+    const stored = unpackChunk(chunkValue);
     for (const position of positions) {
-      const reading = stored.readings[position]?.reading;
+      const reading = stored[position]?.reading;
       if (reading) values.set(`${collection}\u0000${batch}\u0000${reading.assetId}\u0000${reading.intervalStart}`, reading);
     }
     await ctx.stub.purgePrivateData(collection, key);
-    const others: StoredReading[] = stored.readings.filter((_, position) => !positions.has(position));
+    const others: StoredReading[] = stored.filter((_, position) => !positions.has(position));
     if (others.length === 0) continue;
     rewrittenChunks++;
     // A chunk number of this batch nobody holds yet: the hashed state says (readable on every peer, so deterministic).
@@ -136,7 +138,7 @@ export async function purgeReadingsOf(ctx: Context, pseudonym: string, assets: r
       number++;
     }
     used.add(`${collection}\u0000${batch}\u0000${number}`);
-    await writePrivateJson(ctx, collection, readingChunkKey(ctx, batch, number), { readings: others } satisfies ReadingChunk);
+    await ctx.stub.putPrivateData(collection, readingChunkKey(ctx, batch, number), Buffer.from(packedChunkJson(others), 'utf8'));
     // The surviving readings' runs (whole runs: a run never spans chunks, and has one owner) move to the new chunk.
     const moved = new Map<string, { run: ReadingRunRecord; leaves: (number | undefined)[] }>();
     for (const [position, other] of others.entries()) {

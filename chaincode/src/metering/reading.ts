@@ -170,14 +170,6 @@ export interface ReadingRunRecord {
   readonly leaf: number;
 }
 
-/**
- * Private, in one readings collection: up to READINGS_PER_CHUNK of one batch's readings, in leaf order. Every entry
- * carries its own salt, so the chunk's hash in the block confirms no guess.
- */
-export interface ReadingChunk {
-  readonly readings: readonly StoredReading[];
-}
-
 /** Private, in the readings collection of the org that owned the asset at the reading's interval. */
 export interface StoredReading {
   readonly reading: Reading;

@@ -15,7 +15,8 @@
 import type { Context } from 'fabric-contract-api';
 import { KEY, orgCollection, timeKeyPart } from '../common/keys';
 import { readJson, readJsonByPrefix, readPrivateJson } from '../common/state';
-import type { PublishedZoneTotal, ReadingChunk, ReadingHashRecord, ReadingRunRecord, StoredReading, ZoneBatchMarker } from './reading';
+import { unpackChunk, type StoredReadingChunk } from './chunk';
+import type { PublishedZoneTotal, ReadingHashRecord, ReadingRunRecord, StoredReading, ZoneBatchMarker } from './reading';
 
 /** Readings per private chunk: small enough that one lookup parses ~15 kB, large enough that a batch writes few values. */
 export const READINGS_PER_CHUNK = 50;
@@ -163,21 +164,21 @@ export async function findReadingHash(ctx: Context, assetId: string, intervalSta
 
 /** Chunks read in this transaction, kept on its context (never shared between transactions: the context is per call). */
 const CHUNKS = Symbol('obe.metering.chunks');
-type WithChunks = Context & { [CHUNKS]?: Map<string, Promise<ReadingChunk | undefined>> };
+type WithChunks = Context & { [CHUNKS]?: Map<string, Promise<readonly StoredReading[] | undefined>> };
 
 /**
  * One private chunk, read once per transaction however many of its readings are looked up (settlement and demand
  * response look up many readings of the same batches). A peer answers a transaction's reads from committed state, never
  * from its own writes, so a second read would return the same value and record the same version.
  */
-function readChunk(ctx: Context, collection: string, txId: string, chunk: number): Promise<ReadingChunk | undefined> {
+function readChunk(ctx: Context, collection: string, txId: string, chunk: number): Promise<readonly StoredReading[] | undefined> {
   const withChunks = ctx as WithChunks;
   const cache = (withChunks[CHUNKS] ??= new Map());
   const key = readingChunkKey(ctx, txId, chunk);
   const id = `${collection}\u0000${key}`;
   let read = cache.get(id);
   if (!read) {
-    read = readPrivateJson<ReadingChunk>(ctx, collection, key);
+    read = readPrivateJson<StoredReadingChunk>(ctx, collection, key).then((stored) => stored && unpackChunk(stored));
     cache.set(id, read);
   }
   return read;
@@ -186,7 +187,7 @@ function readChunk(ctx: Context, collection: string, txId: string, chunk: number
 /** The private reading a public record points to, as this peer holds it (undefined when it holds no such value). */
 export async function storedReadingOf(ctx: Context, record: ReadingHashRecord): Promise<StoredReading | undefined> {
   const { chunk, position } = chunkOf(record.leaf);
-  const stored = (await readChunk(ctx, record.collection, record.txId, chunk))?.readings[position];
+  const stored = (await readChunk(ctx, record.collection, record.txId, chunk))?.[position];
   // The chunk is addressed by the public record; a value that is not this reading would be a corrupt store, never a match.
   return stored && stored.reading.assetId === record.assetId && stored.reading.intervalStart === record.intervalStart ? stored : undefined;
 }

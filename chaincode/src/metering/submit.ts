@@ -30,7 +30,6 @@ import {
   sameReading,
   type ProfileRef,
   type Reading,
-  type ReadingChunk,
   type ReadingHashRecord,
   type ReadingRunRecord,
   type SignedProfile,
@@ -39,7 +38,8 @@ import {
   type ZoneBatchMarker,
   type ZoneDelta,
 } from './reading';
-import { readingChunkJson, readingRunRecordJson } from './canonical';
+import { readingRunRecordJson } from './canonical';
+import { packedChunkJson } from './chunk';
 import { assertOwnerNotErased } from './erase';
 import { devicePublicKey, verifySignatures } from './signature';
 import { READINGS_PER_CHUNK, readingBlock, readingChunkKey, readingRunKey, readingsCollectionFor, runHolding, runReading, runsOfBlock, singleRunAt, storedReadingOf, zoneDeltaKey } from './store';
@@ -597,8 +597,7 @@ async function record(
         current.last = reading.intervalStart;
       }
       await close();
-      const chunk: ReadingChunk = { readings };
-      await ctx.stub.putPrivateData(collection, readingChunkKey(ctx, txId, first / READINGS_PER_CHUNK), Buffer.from(readingChunkJson(chunk.readings), 'utf8'));
+      await ctx.stub.putPrivateData(collection, readingChunkKey(ctx, txId, first / READINGS_PER_CHUNK), Buffer.from(packedChunkJson(readings), 'utf8'));
     }
   }
   for (const { reading, owner, asset } of fresh) {

@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { TX } from '@obe/chaincode';
 import { MAX_PROFILE_BATCH_READINGS, MAX_PROFILE_INTERVALS, profileOfStored, profileSigningPayload, readingSigningPayload, type ReadingHashRecord } from '../../../chaincode/src/metering/reading';
 import { devicePublicKey, verifyPayloadSignature } from '../../../chaincode/src/metering/signature';
+import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
+import { unpackChunk, type PackedReadingChunk } from '../../../chaincode/src/metering/chunk';
+import { READINGS_PER_CHUNK } from '../../../chaincode/src/metering/store';
 import {
   atTime,
   DAY_MS,
@@ -83,6 +86,13 @@ describe('signed load profiles', () => {
     // A reading's public record looks exactly like one signed alone.
     const record = await net.evaluate<ReadingHashRecord>(cast.prosumer.identity, TX.Metering.GetReadingHash, [meter.assetId, String(signed.readings[3].intervalStart)]);
     expect(Object.keys(record).sort()).toEqual(['assetId', 'collection', 'hash', 'intervalStart', 'leaf', 'txId']);
+    // The private chunk names what the profile's readings share once (docs/adr/0013-compact-reading-chunks.md).
+    const chunkKey = `\u0000obe.reading.chunk\u0000${record.txId}\u0000${String(Math.floor(record.leaf / READINGS_PER_CHUNK)).padStart(6, '0')}\u0000`;
+    const bytes = net.fabric.privateData(UTILITY, 'energy', 'obe', record.collection, chunkKey);
+    const chunk = JSON.parse(bytes?.toString('utf8') ?? 'null') as PackedReadingChunk;
+    expect(chunk).toMatchObject({ format: 2, groups: [{ assetId: meter.assetId, signature: signed.signature, position: 0 }] });
+    expect(chunk.groups[0].readings.map((r) => r[4])).toEqual(stored.map((s) => s.salt));
+    expect(bytes!.length).toBeLessThan(canonicalJson({ readings: unpackChunk(chunk) }).length / 3);
   });
 
   it('counts profile readings in zone totals like any other reading', async () => {
