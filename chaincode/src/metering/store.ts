@@ -9,8 +9,8 @@
  *   batch holds one reading of).
  * - Private, one document per chunk of a batch in each collection: `obe.reading.chunk` [txId, chunk] in the readings
  *   collection of the org that owned the meters at their intervals, holding up to READINGS_PER_CHUNK StoredReadings,
- *   each with its own salt. A lookup parses one chunk, never the whole batch; a batch of 1,000 readings writes 20
- *   private values instead of 1,000.
+ *   each with its own salt, packed (chunk.ts, docs/adr/0013-compact-reading-chunks.md). A lookup parses one chunk,
+ *   never the whole batch; a batch of 1,000 readings writes 20 private values instead of 1,000.
  */
 import type { Context } from 'fabric-contract-api';
 import { KEY, orgCollection, timeKeyPart } from '../common/keys';
