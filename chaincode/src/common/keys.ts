@@ -8,7 +8,7 @@ export const KEY = {
   participant: 'obe.participant',
   asset: 'obe.asset',
   /**
-   * One run of a batch's consecutive readings of one meter within one 4-hour block (metering/store.ts):
+   * One run of a batch's consecutive readings of one meter within one UTC day, BLOCK_MS (metering/store.ts):
    * [assetId, block start, `one` or `run`, first interval start]. Replaced the per-reading `obe.reading.hash` (docs/adr/0012).
    */
   readingRun: 'obe.reading.run',

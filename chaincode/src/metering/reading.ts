@@ -154,7 +154,7 @@ export interface ReadingHashRecord {
 
 /**
  * Public, one per run (docs/adr/0012): consecutive readings of one asset from one batch, one collection and one
- * owner, inside one 4-hour block and one private chunk. Reading i is the interval intervalStart + i·stepMs, its
+ * owner, inside one block (UTC day, BLOCK_MS) and one private chunk. Reading i is the interval intervalStart + i·stepMs, its
  * salted hash hashes[i], its leaf leaf + i.
  */
 export interface ReadingRunRecord {

@@ -425,7 +425,7 @@ function readingHashOf(salt: string, item: Checked): string {
 }
 
 /**
- * The records already on the ledger for the batch's readings, per meter and 4-hour block the batch touches (store.ts):
+ * The records already on the ledger for the batch's readings, per meter and block (UTC day) the batch touches (store.ts):
  * one partial-key range read over the block when the batch holds several of its readings; for a block the batch holds
  * ONE reading of, a point read of a run of one at that interval and a range read over the block's runs of several
  * readings. Only that meter's own keys are read, so another head-end's concurrent batch for other meters never makes
