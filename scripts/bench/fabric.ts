@@ -316,7 +316,9 @@ export async function startFabricBench(file: string, meterCount: number): Promis
 export async function measurePoint(bench: FabricBench, names: readonly PathName[], clients: number, perRound: number, rounds: number): Promise<Record<string, PointResult>> {
   const acc: Record<string, { ms: number; lat: number[]; failed: number; firstError?: string }> = Object.fromEntries(names.map((k) => [k, { ms: 0, lat: [] as number[], failed: 0 }]));
   for (let round = 0; round < rounds; round++) {
-    for (const name of names) {
+    // Each round starts with the next path: in a fixed order the later paths would always run on a larger ledger and
+    // right after the same neighbour, a bias of the order rather than of the path.
+    for (const name of [...names.slice(round % names.length), ...names.slice(0, round % names.length)]) {
       const batches = Array.from({ length: perRound }, () => bench.nextBatch(1));
       const a = acc[name];
       const t = await load(perRound, clients, (i) => bench.paths[name](batches[i]));
@@ -357,10 +359,13 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     const sweepNetwork: Record<string, ReturnType<typeof networkTimings>> = {};
     const ratios: Record<string, Record<string, { tps: number; p99: number }>> = {};
     const ratiosOpenSsl: Record<string, Record<string, { tps: number; p99: number }>> = {};
-    const perRoundOf = (clients: number) => Math.max(opts.quick ? 40 : Number(process.env.OBE_BENCH_FABRIC_PER_ROUND ?? 100), clients * 2);
+    const perRoundOf = (clients: number) => Math.max(opts.quick ? 40 : Number(process.env.OBE_BENCH_FABRIC_PER_ROUND ?? 50), clients * 2);
+    // Several short rounds rather than two long ones: the machine's other load shifts within seconds, and each path
+    // should see as many of its phases as the others.
+    const rounds = opts.quick ? 2 : Math.max(1, Number(process.env.OBE_BENCH_FABRIC_ROUNDS ?? 4));
     for (const clients of opts.quick ? [4, 32] : [4, 32, 128]) {
       const metricsBefore = await metricsSnapshot();
-      const results = await measurePoint(bench, PATHS, clients, perRoundOf(clients), 2);
+      const results = await measurePoint(bench, PATHS, clients, perRoundOf(clients), rounds);
       sweepNetwork[String(clients)] = networkTimings(metricsBefore, await metricsSnapshot());
       sweep[String(clients)] = results;
       ratios[String(clients)] = ratiosTo(results, 'rawClient');

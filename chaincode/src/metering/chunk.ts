@@ -51,8 +51,8 @@ export type StoredReadingChunk = PackedReadingChunk | ReadingListChunk;
 /** Whether `next` is the reading after `last` in the same signed profile, so that it joins last's group. */
 function continues(last: StoredReading, next: StoredReading): boolean {
   return (
-    last.profile !== undefined &&
-    next.profile !== undefined &&
+    last.profile != null &&
+    next.profile != null &&
     next.reading.assetId === last.reading.assetId &&
     next.signature === last.signature &&
     next.owner === last.owner &&
@@ -146,5 +146,6 @@ export function packedChunkJson(readings: readonly StoredReading[]): string {
     if (json === undefined) return canonicalJson(chunk);
     groups.push(json);
   }
+  if (!text(chunk.submittedAt)) return canonicalJson(chunk);
   return `{"format":2,"groups":[${groups.join(',')}],"submittedAt":${str(chunk.submittedAt)}}`;
 }

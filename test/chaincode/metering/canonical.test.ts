@@ -109,9 +109,10 @@ describe('field-by-field canonical JSON of the reading path', () => {
       { numRuns: 500 },
     );
     fc.assert(
-      fc.property(stored, fc.constantFrom('salt', 'owner', 'signature', 'submittedAt', 'keyValidFrom'), odd, (s, field, value) => {
+      fc.property(stored, fc.constantFrom('salt', 'owner', 'signature', 'submittedAt', 'keyValidFrom'), fc.oneof(odd, fc.constant({ b: 1, a: 2 })), (s, field, value) => {
         const bad = { ...s, [field]: value } as unknown as StoredReading;
         expect(outcome(() => packedChunkJson([s, bad]))).toEqual(outcome(() => canonicalJson(packChunk([s, bad]))));
+        expect(outcome(() => packedChunkJson([bad, s]))).toEqual(outcome(() => canonicalJson(packChunk([bad, s]))));
       }),
       { numRuns: 300 },
     );
