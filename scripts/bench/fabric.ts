@@ -362,7 +362,7 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     const perRoundOf = (clients: number) => Math.max(opts.quick ? 40 : Number(process.env.OBE_BENCH_FABRIC_PER_ROUND ?? 50), clients * 2);
     // Several short rounds rather than two long ones: the machine's other load shifts within seconds, and each path
     // should see as many of its phases as the others.
-    const rounds = opts.quick ? 2 : Math.max(1, Number(process.env.OBE_BENCH_FABRIC_ROUNDS ?? 4));
+    const rounds = opts.quick ? 2 : Math.max(1, Math.floor(Number(process.env.OBE_BENCH_FABRIC_ROUNDS ?? 4)) || 4);
     for (const clients of opts.quick ? [4, 32] : [4, 32, 128]) {
       const metricsBefore = await metricsSnapshot();
       const results = await measurePoint(bench, PATHS, clients, perRoundOf(clients), rounds);

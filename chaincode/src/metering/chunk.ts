@@ -9,9 +9,9 @@
  *
  * Packing is lossless (unpackChunk(packChunk(r)) equals r for every StoredReading list, property-tested), every
  * reading keeps its own salt, and readers see StoredReadings exactly as before. Chunks written before in the first
- * layout (`{ readings: StoredReading[] }`) are read as they are.
+ * layout (`{ readings: StoredReading[] }`) are read as they are. The bytes are written by canonical.ts
+ * (packedChunkJson), with the reading path's other field-by-field serializers.
  */
-import { canonicalJson } from '../common/canonical-json';
 import type { ProfileRef, StoredReading } from './reading';
 
 /** One reading inside a group: its own values and salt. */
@@ -66,7 +66,8 @@ function continues(last: StoredReading, next: StoredReading): boolean {
 
 export function packChunk(readings: readonly StoredReading[]): PackedReadingChunk {
   const submittedAt = readings[0]?.submittedAt ?? '';
-  const groups: { group: ReadingGroup; readings: PackedReading[] }[] = [];
+  // Built in place: a group's reading list grows while later readings continue its profile.
+  const groups: (ReadingGroup & { readings: PackedReading[] })[] = [];
   let last: StoredReading | undefined;
   for (const stored of readings) {
     const { reading } = stored;
@@ -75,21 +76,19 @@ export function packChunk(readings: readonly StoredReading[]): PackedReadingChun
     if (open && last && continues(last, stored)) {
       open.readings.push(packed);
     } else {
-      const list: PackedReading[] = [packed];
-      const group: ReadingGroup = {
+      groups.push({
         assetId: reading.assetId,
         signature: stored.signature,
         ...(stored.owner !== undefined ? { owner: stored.owner } : {}),
         ...(stored.keyValidFrom !== undefined ? { keyValidFrom: stored.keyValidFrom } : {}),
         ...(stored.submittedAt !== submittedAt ? { submittedAt: stored.submittedAt } : {}),
         ...(stored.profile ? { profile: { start: stored.profile.start, intervals: stored.profile.intervals }, position: stored.profile.position } : {}),
-        readings: list,
-      };
-      groups.push({ group, readings: list });
+        readings: [packed],
+      });
     }
     last = stored;
   }
-  return { format: 2, submittedAt, groups: groups.map((g) => g.group) };
+  return { format: 2, submittedAt, groups };
 }
 
 /** The chunk's StoredReadings in leaf order, from either layout. */
@@ -111,41 +110,4 @@ export function unpackChunk(chunk: StoredReadingChunk): StoredReading[] {
     });
   }
   return out;
-}
-
-const str = JSON.stringify;
-const int = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
-const text = (s: unknown): s is string => typeof s === 'string';
-
-function groupJson(g: ReadingGroup): string | undefined {
-  const simple =
-    text(g.assetId) &&
-    text(g.signature) &&
-    [g.owner, g.keyValidFrom, g.submittedAt].every((v) => v === undefined || text(v)) &&
-    (g.profile === undefined || (int(g.profile.start) && int(g.profile.intervals) && int(g.position))) &&
-    g.readings.every((r) => int(r[0]) && int(r[1]) && int(r[2]) && int(r[3]) && text(r[4]));
-  if (!simple) return undefined;
-  const parts = [`"assetId":${str(g.assetId)}`];
-  if (g.keyValidFrom !== undefined) parts.push(`"keyValidFrom":${str(g.keyValidFrom)}`);
-  if (g.owner !== undefined) parts.push(`"owner":${str(g.owner)}`);
-  if (g.profile !== undefined) parts.push(`"position":${g.position}`, `"profile":{"intervals":${g.profile.intervals},"start":${g.profile.start}}`);
-  parts.push(`"readings":[${g.readings.map((r) => `[${r[0]},${r[1]},${r[2]},${r[3]},${str(r[4])}]`).join(',')}]`, `"signature":${str(g.signature)}`);
-  if (g.submittedAt !== undefined) parts.push(`"submittedAt":${str(g.submittedAt)}`);
-  return `{${parts.join(',')}}`;
-}
-
-/**
- * canonicalJson(packChunk(readings)), written field by field as canonical.ts does for the other reading records
- * (byte-identical, property-tested); anything outside what the schemas allow goes through canonicalJson.
- */
-export function packedChunkJson(readings: readonly StoredReading[]): string {
-  const chunk = packChunk(readings);
-  const groups: string[] = [];
-  for (const group of chunk.groups) {
-    const json = groupJson(group);
-    if (json === undefined) return canonicalJson(chunk);
-    groups.push(json);
-  }
-  if (!text(chunk.submittedAt)) return canonicalJson(chunk);
-  return `{"format":2,"groups":[${groups.join(',')}],"submittedAt":${str(chunk.submittedAt)}}`;
 }

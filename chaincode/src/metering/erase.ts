@@ -8,8 +8,8 @@ import { findParticipant } from '../participants/store';
 import { shreddableSalt } from '../participants/secret';
 import { ownerAt, ownershipHistory, type Asset, type OwnershipPeriod } from '../registry/asset';
 import { listAssets } from '../registry/store';
-import { readingRunRecordJson } from './canonical';
-import { packedChunkJson, unpackChunk, type StoredReadingChunk } from './chunk';
+import { packedChunkJson, readingRunRecordJson } from './canonical';
+import { unpackChunk, type StoredReadingChunk } from './chunk';
 import { readingSaltLabel, type PublishedZoneTotal, type Reading, type ReadingHashRecord, type ReadingRunRecord, type StoredReading, type ZoneBatchMarker, type ZoneDelta } from './reading';
 import { READINGS_PER_CHUNK, chunkOf, findPublishedZoneTotal, readingBlock, readingChunkKey, readingRunKey, runHolding, runReading, runsOfBlock, zoneBatchMarkers, zoneDeltaKey, zoneTotalKey } from './store';
 

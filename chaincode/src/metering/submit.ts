@@ -38,8 +38,7 @@ import {
   type ZoneBatchMarker,
   type ZoneDelta,
 } from './reading';
-import { readingRunRecordJson } from './canonical';
-import { packedChunkJson } from './chunk';
+import { packedChunkJson, readingRunRecordJson } from './canonical';
 import { assertOwnerNotErased } from './erase';
 import { devicePublicKey, verifySignatures } from './signature';
 import { READINGS_PER_CHUNK, readingBlock, readingChunkKey, readingRunKey, readingsCollectionFor, runHolding, runReading, runsOfBlock, singleRunAt, storedReadingOf, zoneDeltaKey } from './store';

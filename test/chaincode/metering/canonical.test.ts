@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
-import { profileJson, readingJson, readingRunRecordJson, readingSaltLabelJson } from '../../../chaincode/src/metering/canonical';
-import { packChunk, packedChunkJson, unpackChunk } from '../../../chaincode/src/metering/chunk';
+import { packedChunkJson, profileJson, readingJson, readingRunRecordJson, readingSaltLabelJson } from '../../../chaincode/src/metering/canonical';
+import { packChunk, unpackChunk } from '../../../chaincode/src/metering/chunk';
 import { PROFILE_DOMAIN, profileSigningPayload, readingOf, readingSigningPayload, type Reading, type StoredReading } from '../../../chaincode/src/metering/reading';
 
 // Strings with escapes, quotes, control characters, astral and lone-surrogate code units.

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { canonicalJson } from '../../../chaincode/src/common/canonical-json';
-import { packChunk, packedChunkJson, unpackChunk } from '../../../chaincode/src/metering/chunk';
+import { packChunk, unpackChunk } from '../../../chaincode/src/metering/chunk';
+import { packedChunkJson } from '../../../chaincode/src/metering/canonical';
 import type { StoredReading } from '../../../chaincode/src/metering/reading';
 
 const small = fc.integer({ min: 0, max: 3 });
