@@ -111,7 +111,11 @@ export interface ProfileShape {
   /** Consecutive intervals per profile. */
   readonly intervals: number;
   readonly batches: number;
-  /** Days of the profile region this length may use (see profileSource). */
+  /**
+   * Days of the profile region this length may use (see profileSource). For profiles shorter than a day at least
+   * CONCURRENCY: a meter's next slot is on the next of these days, and the batches in flight together must not share a
+   * meter's day (day-long blocks, ADR 0012), or they make each other phantom reads.
+   */
   readonly days: number;
 }
 
@@ -122,7 +126,7 @@ export const PROFILE_PLAN: { quick: readonly ProfileShape[]; full: readonly Prof
     { meters: 100, intervals: 96, batches: 4, days: 3 },
   ],
   full: [
-    { meters: 1000, intervals: 4, batches: 12, days: 3 },
+    { meters: 1000, intervals: 4, batches: 12, days: 4 },
     { meters: 100, intervals: 96, batches: 12, days: 3 },
     { meters: 25, intervals: 384, batches: 8, days: 4 },
   ],
@@ -146,8 +150,9 @@ async function runProfiles(
   };
   await paths.rest(next(10, 4)); // warm-up of the profile path
   const runs: ProfileRun[] = [];
-  for (const { meters, intervals, batches: count } of plan) {
+  for (const { meters, intervals, batches: count, days } of plan) {
     const size = meters * intervals;
+    if (intervals < INTERVALS_PER_DAY && days < CONCURRENCY) throw new Error(`profiles of ${intervals} intervals need at least ${CONCURRENCY} days (one per batch in flight); the plan gives ${days}`);
     if (size > MAX_PROFILE_BATCH_READINGS) throw new Error(`${meters} × ${intervals} exceeds ${MAX_PROFILE_BATCH_READINGS} readings per transaction`);
     for (const path of ['rest', 'port'] as const) {
       const batches = Array.from({ length: count }, () => next(meters, intervals));
