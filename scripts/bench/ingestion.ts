@@ -15,8 +15,8 @@
  */
 import { MAX_PROFILE_BATCH_READINGS, TX } from '@obe/chaincode';
 import { txRequest } from '../../gateway/src/ledger/call';
-import { GatewayClient } from '../../gateway/src/neighbourhood-sim/gateway-client';
 import { signProfiles, type ProfileBatch, type ReadingBatch, type ReadingInput } from '../../gateway/src/neighbourhood-sim/readings';
+import { BenchHttpClient } from './http-client';
 import { HEAD_END, percentiles, startRestFixture, timed, type BatchShape, type RestFixture } from './rest-fixture';
 
 const CONCURRENCY = 4;
@@ -112,9 +112,9 @@ export interface ProfileShape {
   readonly intervals: number;
   readonly batches: number;
   /**
-   * Days of the profile region this length may use (see profileSource). For profiles shorter than a day at least
-   * CONCURRENCY: a meter's next slot is on the next of these days, and the batches in flight together must not share a
-   * meter's day (day-long blocks, ADR 0012), or they make each other phantom reads.
+   * Days of the profile region this length may use (see profileSource; checkProfilePlan says how many it needs): a
+   * meter's next slot is on the next of these days, and the batches in flight together must not share a meter's day
+   * (day-long blocks, ADR 0012), or they make each other phantom reads.
    */
   readonly days: number;
 }
@@ -122,26 +122,40 @@ export interface ProfileShape {
 /** Profile shapes: meters × intervals readings per transaction, within MAX_PROFILE_BATCH_READINGS. */
 export const PROFILE_PLAN: { quick: readonly ProfileShape[]; full: readonly ProfileShape[] } = {
   quick: [
-    { meters: 1000, intervals: 4, batches: 4, days: 4 },
+    { meters: 1000, intervals: 4, batches: 4, days: 9 },
     { meters: 100, intervals: 96, batches: 4, days: 3 },
   ],
   full: [
-    { meters: 1000, intervals: 4, batches: 12, days: 4 },
+    { meters: 1000, intervals: 4, batches: 12, days: 5 },
     { meters: 100, intervals: 96, batches: 12, days: 3 },
     { meters: 25, intervals: 384, batches: 8, days: 4 },
   ],
 };
 
+/**
+ * Refuses a plan whose batches in flight together could share a meter's UTC day. A batch of `meters` profiles takes
+ * ⌈meters / fleet⌉ slots of each meter it wraps round to, and slot k of a meter is on day k mod `days`: CONCURRENCY
+ * batches in flight need that many slots' worth of days, and one day more lets a batch finish out of turn. Profiles of
+ * whole days beyond one each take days of their own (profileSource), so they cannot collide.
+ */
+export function checkProfilePlan(plan: readonly ProfileShape[], fleet: number): void {
+  for (const { meters, intervals, days } of plan) {
+    if (intervals > INTERVALS_PER_DAY) continue;
+    const needed = Math.ceil((CONCURRENCY * meters) / fleet) + 1;
+    if (days < needed) throw new Error(`profiles of ${meters} × ${intervals} on ${fleet} meters need at least ${needed} days (${CONCURRENCY} batches in flight); the plan gives ${days}`);
+  }
+}
+
 async function runProfiles(
   fixture: RestFixture,
-  client: GatewayClient,
+  client: BenchHttpClient,
   key: string,
   plan: readonly ProfileShape[],
 ): Promise<ProfileRun[]> {
   const next = profileSource(fixture, plan);
   const { ledger } = fixture.gateway;
   const paths = {
-    rest: async (batch: ProfileBatch) => (await client.submit<{ accepted: number }>('POST', '/api/v1/metering/profiles', key, batch, null)).result.accepted,
+    rest: async (batch: ProfileBatch) => (await client.submitCommitted<{ accepted: number }>('/api/v1/metering/profiles', { authorization: `Bearer ${key}` }, batch)).result.accepted,
     port: async (batch: ProfileBatch) => {
       const profiles = batch.profiles.map((p) => ({ ...p, readings: [...p.readings] }));
       const result = await ledger.submit(txRequest(TX.Metering.SubmitProfiles, { identity: HEAD_END, channel: 'energy' }, [], { profiles: { salt: batch.salt, profiles } }));
@@ -150,9 +164,8 @@ async function runProfiles(
   };
   await paths.rest(next(10, 4)); // warm-up of the profile path
   const runs: ProfileRun[] = [];
-  for (const { meters, intervals, batches: count, days } of plan) {
+  for (const { meters, intervals, batches: count } of plan) {
     const size = meters * intervals;
-    if (intervals < INTERVALS_PER_DAY && days < CONCURRENCY) throw new Error(`profiles of ${intervals} intervals need at least ${CONCURRENCY} days (one per batch in flight); the plan gives ${days}`);
     if (size > MAX_PROFILE_BATCH_READINGS) throw new Error(`${meters} × ${intervals} exceeds ${MAX_PROFILE_BATCH_READINGS} readings per transaction`);
     for (const path of ['rest', 'port'] as const) {
       const batches = Array.from({ length: count }, () => next(meters, intervals));
@@ -197,13 +210,17 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
         { shape: 'day', batchSize: 960, batches: 16 },
       ];
   // Interval-major batches hold one reading per meter: the fleet is as large as the largest batch.
-  const fixture = await startRestFixture(Math.max(...plan.map((p) => p.batchSize)));
+  const profilePlan = opts.quick ? PROFILE_PLAN.quick : PROFILE_PLAN.full;
+  const fleet = Math.max(...plan.map((p) => p.batchSize));
+  checkProfilePlan(profilePlan, fleet); // before any run: a bad plan would fail only after the per-reading shapes
+  const fixture = await startRestFixture(fleet);
+  // node:http on a keep-alive agent (http-client.ts): the global fetch's own CPU would count against the gateway.
+  const client = new BenchHttpClient(fixture.gateway.url);
   try {
-    const client = new GatewayClient(fixture.gateway.url);
     const key = fixture.gateway.keys[HEAD_END];
     const { ledger } = fixture.gateway;
     const paths = {
-      rest: async (batch: ReadingBatch) => (await client.submit<{ accepted: number }>('POST', '/api/v1/metering/readings', key, batch, null)).result.accepted,
+      rest: async (batch: ReadingBatch) => (await client.submitCommitted<{ accepted: number }>('/api/v1/metering/readings', { authorization: `Bearer ${key}` }, batch)).result.accepted,
       port: async (batch: ReadingBatch) => {
         const result = await ledger.submit(txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } }));
         return (JSON.parse(Buffer.from(result.payload).toString('utf8')) as { accepted: number }).accepted;
@@ -233,7 +250,7 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
         });
       }
     }
-    const profileRuns = await runProfiles(fixture, client, key, opts.quick ? PROFILE_PLAN.quick : PROFILE_PLAN.full);
+    const profileRuns = await runProfiles(fixture, client, key, profilePlan);
     const rest = runs.filter((r) => r.path === 'rest');
     const perReadingBest = Math.max(...rest.map((r) => r.readingsPerSecond));
     const profileRest = profileRuns.filter((r) => r.path === 'rest');
@@ -265,6 +282,7 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
       goal: { readingsPerSecond: EMBEDDED_GOAL_READINGS_PER_SECOND, bestRest: best, bestRestPerReading: perReadingBest, bestRestProfiles: profileBest, met: best >= EMBEDDED_GOAL_READINGS_PER_SECOND },
     };
   } finally {
+    client.close();
     await fixture.close();
   }
 }
