@@ -193,6 +193,10 @@ async function runProfiles(
   return runs;
 }
 
+async function counterTotal(counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
+  return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
 export default async function ingestionSection(opts: { quick: boolean; fabric?: boolean }): Promise<Record<string, unknown>> {
   const plan: { shape: BatchShape; batchSize: number; batches: number }[] = opts.quick
     ? [
@@ -279,6 +283,9 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
       ),
       /** Best REST readings/s with profiles ÷ best REST readings/s with per-reading signatures, same run and fixture. */
       profileVsReadings: Number((profileBest / perReadingBest).toFixed(2)),
+      // Conflicts the port lost and retried over the whole section (0 when no two batches in flight share a meter's day).
+      mvccConflicts: await counterTotal(fixture.gateway.context.metrics.mvccConflicts),
+      retries: await counterTotal(fixture.gateway.context.metrics.retries),
       goal: { readingsPerSecond: EMBEDDED_GOAL_READINGS_PER_SECOND, bestRest: best, bestRestPerReading: perReadingBest, bestRestProfiles: profileBest, met: best >= EMBEDDED_GOAL_READINGS_PER_SECOND },
     };
   } finally {
