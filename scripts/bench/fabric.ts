@@ -370,8 +370,9 @@ export default async function fabricSection(opts: { quick: boolean; fabric: bool
     const sweepNetwork: Record<string, ReturnType<typeof networkTimings>> = {};
     const ratios: Record<string, Record<string, { tps: number; p99: number }>> = {};
     const ratiosOpenSsl: Record<string, Record<string, { tps: number; p99: number }>> = {};
-    // 100 a round: four rounds give each path 400 transactions at 4 and 32 clients, so that p99 is the fourth slowest
-    // of 400 rather than the second of 200, whose spread between runs of the same code was larger than any path's cost.
+    // 100 a round: four rounds give each path 400 transactions at 4 and 32 clients, so that p99 (nearest rank) is the
+    // fifth slowest of 400 rather than the third of 200, whose spread between runs of the same code was larger than any
+    // path's cost.
     const perRound = Math.max(1, Math.floor(Number(process.env.OBE_BENCH_FABRIC_PER_ROUND ?? 100)) || 100);
     const perRoundOf = (clients: number) => Math.max(opts.quick ? 40 : perRound, clients * 2);
     // Several short rounds rather than two long ones: the machine's other load shifts within seconds, and each path

@@ -1,11 +1,5 @@
 import http from 'node:http';
 
-/**
- * The benchmarks' HTTP client of the REST gateway: node:http over a keep-alive Agent, JSON in and out, nothing else.
- * The benchmark clients run in the gateway's own process (or on its machine), so what they cost is counted against
- * the gateway; the global fetch (undici behind WHATWG streams, an AbortSignal per request) costs 250–600 µs of CPU a
- * request more than this on the bench machine, which is the client's cost, not the gateway's.
- */
 /** What the gateway answers for a submit that committed (200); a 202 answers `{ status: 'pending', txId }` instead. */
 export interface CommittedAnswer<T> {
   readonly txId: string;
@@ -13,6 +7,12 @@ export interface CommittedAnswer<T> {
   readonly result: T;
 }
 
+/**
+ * The benchmarks' HTTP client of the REST gateway: node:http over a keep-alive Agent, JSON in and out, nothing else.
+ * The benchmark clients run in the gateway's own process (or on its machine), so what they cost is counted against
+ * the gateway; the global fetch (undici behind WHATWG streams, an AbortSignal per request) costs 250–600 µs of CPU a
+ * request more than this on the bench machine, which is the client's cost, not the gateway's.
+ */
 export class BenchHttpClient {
   readonly #agent: http.Agent;
   readonly #host: string;
