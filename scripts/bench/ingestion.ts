@@ -149,13 +149,13 @@ export function checkProfilePlan(plan: readonly ProfileShape[], fleet: number): 
 async function runProfiles(
   fixture: RestFixture,
   client: BenchHttpClient,
-  key: string,
+  auth: Readonly<Record<string, string>>,
   plan: readonly ProfileShape[],
 ): Promise<ProfileRun[]> {
   const next = profileSource(fixture, plan);
   const { ledger } = fixture.gateway;
   const paths = {
-    rest: async (batch: ProfileBatch) => (await client.submitCommitted<{ accepted: number }>('/api/v1/metering/profiles', { authorization: `Bearer ${key}` }, batch)).result.accepted,
+    rest: async (batch: ProfileBatch) => (await client.submitCommitted<{ accepted: number }>('/api/v1/metering/profiles', auth, batch)).result.accepted,
     port: async (batch: ProfileBatch) => {
       const profiles = batch.profiles.map((p) => ({ ...p, readings: [...p.readings] }));
       const result = await ledger.submit(txRequest(TX.Metering.SubmitProfiles, { identity: HEAD_END, channel: 'energy' }, [], { profiles: { salt: batch.salt, profiles } }));
@@ -221,10 +221,10 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
   // node:http on a keep-alive agent (http-client.ts): the global fetch's own CPU would count against the gateway.
   const client = new BenchHttpClient(fixture.gateway.url);
   try {
-    const key = fixture.gateway.keys[HEAD_END];
+    const auth = { authorization: `Bearer ${fixture.gateway.keys[HEAD_END]}` };
     const { ledger } = fixture.gateway;
     const paths = {
-      rest: async (batch: ReadingBatch) => (await client.submitCommitted<{ accepted: number }>('/api/v1/metering/readings', { authorization: `Bearer ${key}` }, batch)).result.accepted,
+      rest: async (batch: ReadingBatch) => (await client.submitCommitted<{ accepted: number }>('/api/v1/metering/readings', auth, batch)).result.accepted,
       port: async (batch: ReadingBatch) => {
         const result = await ledger.submit(txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } }));
         return (JSON.parse(Buffer.from(result.payload).toString('utf8')) as { accepted: number }).accepted;
@@ -254,7 +254,7 @@ export default async function ingestionSection(opts: { quick: boolean; fabric?: 
         });
       }
     }
-    const profileRuns = await runProfiles(fixture, client, key, profilePlan);
+    const profileRuns = await runProfiles(fixture, client, auth, profilePlan);
     const rest = runs.filter((r) => r.path === 'rest');
     const perReadingBest = Math.max(...rest.map((r) => r.readingsPerSecond));
     const profileRest = profileRuns.filter((r) => r.path === 'rest');

@@ -109,7 +109,7 @@ export interface LoadProfileStages extends Omit<StageProfile, 'shape' | 'batchSi
 }
 
 /** The stage breakdown of signed load profile batches (one at a time, medians), as for readings above. */
-async function loadProfileStages(fixture: RestFixture, ledger: EmbeddedLedger, client: BenchHttpClient, apiKey: string, plan: readonly ProfileShape[], repeats: number): Promise<LoadProfileStages[]> {
+async function loadProfileStages(fixture: RestFixture, ledger: EmbeddedLedger, client: BenchHttpClient, auth: Readonly<Record<string, string>>, plan: readonly ProfileShape[], repeats: number): Promise<LoadProfileStages[]> {
   const next = profileSource(fixture, plan);
   const request = (batch: ProfileBatch) =>
     txRequest(TX.Metering.SubmitProfiles, { identity: HEAD_END, channel: 'energy' }, [], { profiles: { salt: batch.salt, profiles: batch.profiles.map((p) => ({ ...p, readings: [...p.readings] })) } });
@@ -119,7 +119,7 @@ async function loadProfileStages(fixture: RestFixture, ledger: EmbeddedLedger, c
     const { requestBytes, ...stages } = await measureStages({
       ledger,
       client,
-      apiKey,
+      auth,
       path: '/api/v1/metering/profiles',
       label: `profiles ${meters} × ${intervals}`,
       size,
@@ -153,7 +153,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
   // node:http on a keep-alive agent (http-client.ts): the global fetch's own CPU would count as the gateway's stage.
   const client = new BenchHttpClient(fixture.gateway.url);
   try {
-    const apiKey = fixture.gateway.keys[HEAD_END];
+    const auth = { authorization: `Bearer ${fixture.gateway.keys[HEAD_END]}` };
     const { ledger } = fixture.gateway;
     if (!(ledger instanceof EmbeddedLedger)) throw new Error('the profile section runs on the embedded ledger');
     const request = (batch: ReadingBatch) => txRequest(TX.Metering.SubmitReadings, { identity: HEAD_END, channel: 'energy' }, [], { readings: { ...batch, readings: [...batch.readings] } });
@@ -164,7 +164,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
       const { requestBytes: _requestBytes, ...stages } = await measureStages({
         ledger,
         client,
-        apiKey,
+        auth,
         path: '/api/v1/metering/readings',
         label: `batch of ${size}`,
         size,
@@ -175,7 +175,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
       });
       profiles.push({ shape, batchSize: size, ...stages });
     }
-    const loadProfiles = await loadProfileStages(fixture, ledger, client, apiKey, opts.quick ? LOAD_PROFILE_PLAN.quick : LOAD_PROFILE_PLAN.full, repeats);
+    const loadProfiles = await loadProfileStages(fixture, ledger, client, auth, opts.quick ? LOAD_PROFILE_PLAN.quick : LOAD_PROFILE_PLAN.full, repeats);
     return {
       description: 'Where one batch of device-signed readings spends its time on the embedded ledger (one batch at a time, medians)',
       loadProfiles,
@@ -196,7 +196,7 @@ export default async function profileSection(opts: { quick: boolean; fabric?: bo
 async function measureStages<B>(m: {
   ledger: EmbeddedLedger;
   client: BenchHttpClient;
-  apiKey: string;
+  auth: Readonly<Record<string, string>>;
   path: string;
   label: string;
   size: number;
@@ -220,7 +220,7 @@ async function measureStages<B>(m: {
     signing.push(performance.now() - t0);
     requestBytes = Buffer.byteLength(JSON.stringify(viaRest));
     t0 = performance.now();
-    const answer = await m.client.submitCommitted<{ accepted: number }>(m.path, { authorization: `Bearer ${m.apiKey}` }, viaRest);
+    const answer = await m.client.submitCommitted<{ accepted: number }>(m.path, m.auth, viaRest);
     rest.push(performance.now() - t0);
     if (answer.result.accepted !== size) throw new Error(`${m.label}: ${answer.result.accepted} accepted`);
 
