@@ -19,7 +19,8 @@ import { signProfiles, type ProfileBatch, type ReadingBatch, type ReadingInput }
 import { BenchHttpClient } from './http-client';
 import { HEAD_END, percentiles, startRestFixture, timed, type BatchShape, type RestFixture } from './rest-fixture';
 
-const CONCURRENCY = 4;
+/** Transactions in flight in every ingestion shape. */
+export const CONCURRENCY = 4;
 /** Issue #14's goal on embedded: committed device-signed readings per second through REST. */
 export const EMBEDDED_GOAL_READINGS_PER_SECOND = 20_000;
 
@@ -122,7 +123,7 @@ export interface ProfileShape {
 /** Profile shapes: meters × intervals readings per transaction, within MAX_PROFILE_BATCH_READINGS. */
 export const PROFILE_PLAN: { quick: readonly ProfileShape[]; full: readonly ProfileShape[] } = {
   quick: [
-    { meters: 1000, intervals: 4, batches: 4, days: 9 },
+    { meters: 1000, intervals: 4, batches: 4, days: 10 },
     { meters: 100, intervals: 96, batches: 4, days: 3 },
   ],
   full: [
@@ -133,15 +134,21 @@ export const PROFILE_PLAN: { quick: readonly ProfileShape[]; full: readonly Prof
 };
 
 /**
- * Refuses a plan whose batches in flight together could share a meter's UTC day. A batch of `meters` profiles takes
- * ⌈meters / fleet⌉ slots of each meter it wraps round to, and slot k of a meter is on day k mod `days`: CONCURRENCY
- * batches in flight need that many slots' worth of days, and one day more lets a batch finish out of turn. Profiles of
- * whole days beyond one each take days of their own (profileSource), so they cannot collide.
+ * Days a profile length of at most a day needs so that any CONCURRENCY + 1 consecutive batches (those in flight, and
+ * one started when a later one finished first) never share a meter's UTC day. profileSource hands out (meter, slot)
+ * blocks in order, meter by meter, and slot k of a meter is on day k mod `days`: W consecutive batches of `meters`
+ * profiles hold at most ⌈W × meters / fleet⌉ slots of any one meter, which must fall on different days. A batch that
+ * stays in flight while more than one later batch finishes can still meet a newer one; the port retries that conflict.
  */
+export function profileDaysNeeded(meters: number, fleet: number): number {
+  return Math.ceil(((CONCURRENCY + 1) * meters) / fleet);
+}
+
+/** Refuses a plan some of whose batches could share a meter's day (profileDaysNeeded); longer profiles take days of their own. */
 export function checkProfilePlan(plan: readonly ProfileShape[], fleet: number): void {
   for (const { meters, intervals, days } of plan) {
     if (intervals > INTERVALS_PER_DAY) continue;
-    const needed = Math.ceil((CONCURRENCY * meters) / fleet) + 1;
+    const needed = profileDaysNeeded(meters, fleet);
     if (days < needed) throw new Error(`profiles of ${meters} × ${intervals} on ${fleet} meters need at least ${needed} days (${CONCURRENCY} batches in flight); the plan gives ${days}`);
   }
 }
@@ -193,29 +200,41 @@ async function runProfiles(
   return runs;
 }
 
+interface ReadingShape {
+  readonly shape: BatchShape;
+  readonly batchSize: number;
+  readonly batches: number;
+}
+
+/** Per-reading shapes: readings signed one by one, interval-major or whole meter-days. */
+export const READING_PLAN: { quick: readonly ReadingShape[]; full: readonly ReadingShape[] } = {
+  quick: [
+    { shape: 'interval', batchSize: 1, batches: 120 },
+    { shape: 'interval', batchSize: 100, batches: 12 },
+    { shape: 'interval', batchSize: 500, batches: 8 },
+    { shape: 'day', batchSize: 480, batches: 8 },
+  ],
+  full: [
+    { shape: 'interval', batchSize: 1, batches: 400 },
+    { shape: 'interval', batchSize: 100, batches: 40 },
+    { shape: 'interval', batchSize: 500, batches: 24 },
+    { shape: 'interval', batchSize: 1000, batches: 16 },
+    { shape: 'day', batchSize: 480, batches: 24 },
+    { shape: 'day', batchSize: 960, batches: 16 },
+  ],
+};
+
+/** Interval-major batches hold one reading per meter: the fixture's fleet is as large as the plan's largest batch. */
+export const fleetOf = (plan: readonly ReadingShape[]): number => Math.max(...plan.map((p) => p.batchSize));
+
 async function counterTotal(counter: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
   return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
 }
 
 export default async function ingestionSection(opts: { quick: boolean; fabric?: boolean }): Promise<Record<string, unknown>> {
-  const plan: { shape: BatchShape; batchSize: number; batches: number }[] = opts.quick
-    ? [
-        { shape: 'interval', batchSize: 1, batches: 120 },
-        { shape: 'interval', batchSize: 100, batches: 12 },
-        { shape: 'interval', batchSize: 500, batches: 8 },
-        { shape: 'day', batchSize: 480, batches: 8 },
-      ]
-    : [
-        { shape: 'interval', batchSize: 1, batches: 400 },
-        { shape: 'interval', batchSize: 100, batches: 40 },
-        { shape: 'interval', batchSize: 500, batches: 24 },
-        { shape: 'interval', batchSize: 1000, batches: 16 },
-        { shape: 'day', batchSize: 480, batches: 24 },
-        { shape: 'day', batchSize: 960, batches: 16 },
-      ];
-  // Interval-major batches hold one reading per meter: the fleet is as large as the largest batch.
+  const plan = opts.quick ? READING_PLAN.quick : READING_PLAN.full;
   const profilePlan = opts.quick ? PROFILE_PLAN.quick : PROFILE_PLAN.full;
-  const fleet = Math.max(...plan.map((p) => p.batchSize));
+  const fleet = fleetOf(plan);
   checkProfilePlan(profilePlan, fleet); // before any run: a bad plan would fail only after the per-reading shapes
   const fixture = await startRestFixture(fleet);
   // node:http on a keep-alive agent (http-client.ts): the global fetch's own CPU would count against the gateway.
